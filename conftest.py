@@ -1,0 +1,100 @@
+"""Root test configuration: a throw-away data directory per run, and the personas every app's tests use.
+
+Personas (as in healthchecks' hc/test.py): a staff member in each role, a user of client A and a user
+of client B. Staff personas are logged in with a verified second factor, as they would be for real.
+"""
+
+import pytest
+
+
+@pytest.fixture
+def system_actor():
+    from verwerker.audit.actors import Actor
+
+    return Actor.system("test")
+
+
+@pytest.fixture
+def client_a(db, system_actor):
+    from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
+
+    client = do_create_client("Woningstichting Aland", contact_email="contact@aland.example", actor=system_actor)
+    agreement = do_create_agreement(
+        client,
+        reference="VO-A-1",
+        subject="Mailings to tenants",
+        nature_and_purpose="Printing and mailing letters",
+        data_types="NAW",
+        data_subject_categories="Tenants",
+        actor=system_actor,
+    )
+    do_activate_agreement(agreement, actor=system_actor)
+    return client
+
+
+@pytest.fixture
+def client_b(db, system_actor):
+    from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
+
+    client = do_create_client("Sportbond Beeland", contact_email="contact@beeland.example", actor=system_actor)
+    agreement = do_create_agreement(
+        client,
+        reference="VO-B-1",
+        subject="Member magazine",
+        nature_and_purpose="Printing and mailing",
+        data_types="NAW",
+        data_subject_categories="Members",
+        actor=system_actor,
+    )
+    do_activate_agreement(agreement, actor=system_actor)
+    return client
+
+
+def _client_user(client, username, system_actor):
+    from verwerker.accounts.actions import do_create_client_user
+
+    user, _password = do_create_client_user(client, username, email=f"{username}@example.test", actor=system_actor)
+    user.must_change_password = False
+    user.save(update_fields=["must_change_password"])
+    return user
+
+
+@pytest.fixture
+def user_a(client_a, system_actor):
+    return _client_user(client_a, "alice-a", system_actor)
+
+
+@pytest.fixture
+def user_b(client_b, system_actor):
+    return _client_user(client_b, "bob-b", system_actor)
+
+
+@pytest.fixture
+def make_staff(db, system_actor):
+    from verwerker.accounts.actions import do_create_staff_user
+
+    def make(role: str, username: str | None = None):
+        user, _password = do_create_staff_user(username or f"staff-{role}", roles=[role], actor=system_actor)
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """Log a user into the test client; staff get a confirmed TOTP device and a verified session."""
+
+    def do_login(user):
+        client.force_login(user)
+        if user.is_staff:
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+            session = client.session
+            session["otp_device_id"] = device.persistent_id
+            session.save()
+        return client
+
+    return do_login

@@ -1,0 +1,3 @@
+from verwerker.cli import main
+
+main()

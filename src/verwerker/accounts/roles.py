@@ -1,0 +1,82 @@
+"""Staff roles (DESIGN.md "The people who use it") as Django groups with permissions (P01).
+
+Each role gets only what its part of the work needs. The groups are kept in step with this table after
+every migrate, so a permission added here reaches every installation.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DATABASE = "database", _("database department")
+    RELATION = "relation", _("relation manager")
+    PRINT = "print", _("print operator")
+    PRIVACY = "privacy", _("privacy/security officer")
+    ADMIN = "admin", _("administrator")
+
+
+# role -> permissions ("app_label.codename"). Later issues add their apps' permissions here.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.DATABASE: [
+        "clients.view_client",
+        "clients.view_agreement",
+    ],
+    Role.RELATION: [
+        "clients.view_client",
+        "clients.add_client",
+        "clients.change_client",
+        "clients.view_contact",
+        "clients.add_contact",
+        "clients.change_contact",
+        "clients.view_agreement",
+        "clients.add_agreement",
+        "clients.change_agreement",
+        "clients.view_subprocessor",
+        "accounts.manage_client_users",
+    ],
+    Role.PRINT: [],
+    Role.PRIVACY: [
+        "clients.view_client",
+        "clients.view_contact",
+        "clients.view_agreement",
+        "clients.view_subprocessor",
+        "clients.add_subprocessor",
+        "clients.change_subprocessor",
+        "clients.view_subprocessingagreement",
+        "clients.add_subprocessingagreement",
+        "clients.change_subprocessingagreement",
+        "audit.view_auditevent",
+    ],
+    Role.ADMIN: [
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.manage_staff",
+        "accounts.manage_client_users",
+        "clients.view_client",
+    ],
+}
+
+
+def sync_role_groups(sender=None, **kwargs) -> None:
+    """Create one group per role and set exactly the permissions of ROLE_PERMISSIONS."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group, Permission
+
+    using = kwargs.get("using", "default")
+    # Permissions of apps migrated after this one do not exist yet: create them all first.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(
+                Permission.objects.using(using).filter(content_type__app_label=app_label, codename=codename)
+            )
+        group.permissions.set(wanted)

@@ -1,0 +1,54 @@
+"""Audit event types, numbered in ranges per app (as zulip's RealmAuditLog does).
+
+Numbers are stored and hashed: never renumber one, only add. Ranges:
+1-99 system, 100-199 accounts, 200-299 clients, 300-399 vault, 400-499 intake, 500-599 datafiles,
+600-699 production, 700-799 retention, 800-899 privacy, 900-999 portal and CRM.
+"""
+
+from django.db import models
+
+
+class EventType(models.IntegerChoices):
+    # system
+    SYSTEM_STARTED = 1, "system started"
+    AUDIT_VERIFIED = 2, "audit chain verified"
+    TASK_FAILED = 3, "task failed"
+    TASK_HEARTBEAT = 4, "worker heartbeat"
+    # accounts
+    LOGIN_SUCCEEDED = 100, "login succeeded"
+    LOGIN_FAILED = 101, "login failed"
+    LOGIN_LOCKED_OUT = 102, "locked out after failed logins"
+    LOGOUT = 103, "logout"
+    PASSWORD_CHANGED = 104, "password changed"
+    OTP_DEVICE_CONFIRMED = 105, "second factor enrolled"
+    OTP_FAILED = 106, "second factor failed"
+    OTP_VERIFIED = 107, "second factor verified"
+    USER_CREATED = 110, "user created"
+    USER_ROLES_CHANGED = 111, "user roles changed"
+    USER_DEACTIVATED = 112, "user deactivated"
+    ADMIN_BOOTSTRAPPED = 113, "first administrator created"
+    # clients
+    CLIENT_CREATED = 200, "client created"
+    CLIENT_CHANGED = 201, "client changed"
+    CONTACT_ADDED = 202, "contact added"
+    AGREEMENT_CREATED = 210, "agreement created"
+    AGREEMENT_ACTIVATED = 211, "agreement activated"
+    AGREEMENT_ENDED = 212, "agreement ended"
+    AGREEMENT_CHANGED = 213, "agreement changed"
+    SUBPROCESSOR_CREATED = 220, "subprocessor created"
+    SUBPROCESSOR_REFUSED = 221, "subprocessor refused"
+    SUBPROCESSOR_CHANGED = 222, "subprocessor changed"
+
+
+class ActorType(models.TextChoices):
+    SYSTEM = "system", "system"
+    STAFF = "staff", "staff user"
+    CLIENT_USER = "client_user", "client user"
+    SFTP = "sftp", "SFTP account"
+    ANONYMOUS = "anonymous", "anonymous"
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "success"
+    FAILURE = "failure", "failure"
+    REFUSED = "refused", "refused"

@@ -1,0 +1,60 @@
+"""The audit log, viewable and filterable by the privacy/security officer only."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from verwerker.accounts.roles import Role
+from verwerker.audit.events import EventType, Outcome
+from verwerker.audit.queries import list_events
+
+
+class EventFilterForm(forms.Form):
+    client = forms.IntegerField(label=_("client id"), required=False)
+    action = forms.TypedChoiceField(
+        label=_("action"), choices=[("", "—"), *EventType.choices], coerce=int, empty_value=None, required=False
+    )
+    actor = forms.CharField(label=_("actor"), required=False)
+    object_type = forms.CharField(label=_("object type"), required=False)
+    object_id = forms.CharField(label=_("object id"), required=False)
+    outcome = forms.ChoiceField(label=_("outcome"), choices=[("", "—"), *Outcome.choices], required=False)
+    since = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _require_privacy_officer(user) -> None:
+    # Same 404 as a missing page: the log's existence is nobody else's business.
+    if not (user.is_staff and user.has_role(Role.PRIVACY) and user.has_perm("audit.view_auditevent")):
+        raise Http404("no such page")
+
+
+@login_required
+def event_list(request):
+    _require_privacy_officer(request.user)
+    form = EventFilterForm(request.GET or None)
+    filters = {}
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = {
+            "client_id": data["client"],
+            "action": data["action"],
+            "actor": data["actor"],
+            "object_type": data["object_type"],
+            "object_id": data["object_id"],
+            "outcome": data["outcome"],
+            "since": dt.datetime.combine(data["since"], dt.time.min).astimezone() if data["since"] else None,
+            "until": dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min).astimezone()
+            if data["until"]
+            else None,
+        }
+    page = Paginator(list_events(**filters), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -1,0 +1,63 @@
+"""Helpers shared by the test suites of every app (imported by tests only)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def fresh_install(tmp_path: Path):
+    """An environment for subprocesses with its own data directory and its own empty database.
+
+    On SQLite the database is a file in the data directory; on PostgreSQL (when the suite runs there)
+    a database of its own is created and dropped afterwards. Yields the environment dict.
+    """
+    env = {**os.environ, "VERWERKER_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    db = settings.DATABASES["default"]
+    pg_name = None
+    if db["ENGINE"].endswith("postgresql"):
+        import psycopg
+
+        pg_name = f"verwerker_t_{uuid.uuid4().hex[:12]}"
+        dsn = dict(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres")
+        if db.get("PASSWORD"):
+            dsn["password"] = db["PASSWORD"]
+        with psycopg.connect(**dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+        env["VERWERKER_DATABASE_URL"] = f"postgres://{auth}@{dsn['host']}:{dsn['port']}/{pg_name}"
+    else:
+        env.pop("VERWERKER_DATABASE_URL", None)
+    try:
+        yield env
+    finally:
+        if pg_name:
+            with psycopg.connect(**dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def verwerker(env: dict, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the `verwerker` command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "verwerker", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )

@@ -1,0 +1,19 @@
+"""What the first start of the embedded default creates: data directory, keys, database, administrator."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+
+from verwerker.lib.keys import ensure_key_file, ensure_private_dir
+
+
+def prepare(*, stdout) -> str | None:
+    """Make the installation ready to run; return the new administrator's password on the first start."""
+    ensure_private_dir(settings.DATA_DIR)
+    if not settings.MASTER_KEY:
+        ensure_key_file(settings.MASTER_KEY_FILE, nbytes=32)
+    call_command("migrate", interactive=False, verbosity=0)
+    from verwerker.accounts.actions import do_bootstrap_admin
+
+    return do_bootstrap_admin()

@@ -1,0 +1,210 @@
+"""Verwerker settings: one file, read from VERWERKER_* environment variables.
+
+Every variable is documented in docs/configuration.md (a test holds the two together). Defaults give a
+working embedded install (SQLite and the vault in VERWERKER_DATA_DIR); `verwerker check --deploy`
+refuses an unsafe production one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from verwerker.lib.env import env_bool, env_int, env_list, env_path, env_secret, env_str
+from verwerker.lib.keys import ensure_key_file
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("VERWERKER_DATA_DIR", "./var")
+
+DEBUG = env_bool("VERWERKER_DEBUG", False)
+
+# The secret key signs sessions and tokens. Embedded default: generated on first start into the data
+# directory with mode 0600; production passes it in (or a file holding it).
+SECRET_KEY = env_secret("VERWERKER_SECRET_KEY") or ensure_key_file(
+    DATA_DIR / "secret-key", text=True
+)
+
+# Master key wrapping every data key of the vault. Embedded default: a file in the data directory,
+# generated on first start (mode 0600). Production: pass it in, or a file holding it.
+MASTER_KEY = env_secret("VERWERKER_MASTER_KEY")
+MASTER_KEY_FILE = DATA_DIR / "master-key"
+
+HTTP_HOST = env_str("VERWERKER_HTTP_HOST", "127.0.0.1")
+HTTP_PORT = env_int("VERWERKER_HTTP_PORT", 8000, minimum=0)
+ALLOWED_HOSTS = env_list("VERWERKER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("VERWERKER_CSRF_TRUSTED_ORIGINS", [])
+
+# Behind a TLS-terminating proxy in production: secure cookies, HSTS, redirect to https.
+HTTPS = env_bool("VERWERKER_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "verwerker_session"
+CSRF_COOKIE_NAME = "verwerker_csrf"
+# Sessions end when idle: the expiry is renewed on every request and set per kind of user by
+# accounts.middleware.IdleTimeoutMiddleware.
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+STAFF_IDLE_MINUTES = env_int("VERWERKER_STAFF_IDLE_MINUTES", 15, minimum=1)
+CLIENT_IDLE_MINUTES = env_int("VERWERKER_CLIENT_IDLE_MINUTES", 60, minimum=1)
+
+INSTALLED_APPS = [
+    "verwerker.accounts",
+    "verwerker.clients",
+    "verwerker.audit",
+    "verwerker.runtime",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "verwerker.accounts.middleware.IdleTimeoutMiddleware",
+    "verwerker.accounts.middleware.AccountGateMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "verwerker.urls"
+WSGI_APPLICATION = "verwerker.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "verwerker.accounts.context_processors.house",
+            ],
+        },
+    }
+]
+
+# Embedded default: SQLite in the data directory. IMMEDIATE transactions take the write lock up front,
+# so two processes never both read the audit chain's head and then race to extend it; WAL lets readers
+# run beside the writer.
+DATABASE_URL = env_str("VERWERKER_DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "verwerker.sqlite3",
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout after repeated failures, per username and source address together, so one attacker cannot
+# lock every account from one address nor guess one account from many.
+AXES_FAILURE_LIMIT = env_int("VERWERKER_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("VERWERKER_LOGIN_COOLOFF_MINUTES", 30, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if HTTPS else 0
+
+OTP_TOTP_ISSUER = env_str("VERWERKER_HOUSE_NAME", "Verwerker")
+
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("VERWERKER_TIME_ZONE", "Europe/Amsterdam")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+# Static files are served from the package by WhiteNoise's finders; nothing to collect.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+EMAIL_BACKEND = env_str("VERWERKER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("VERWERKER_EMAIL_FROM", "verwerker@localhost")
+
+# The house itself: shown in the UI, on certificates and in notices. The statement's figures are
+# defaults that an agreement may override.
+HOUSE_NAME = env_str("VERWERKER_HOUSE_NAME", "Verwerker")
+DEFAULT_MAX_RETENTION_DAYS = env_int("VERWERKER_DEFAULT_RETENTION_DAYS", 31, minimum=1)
+DEFAULT_BREACH_NOTICE_HOURS = env_int("VERWERKER_DEFAULT_BREACH_NOTICE_HOURS", 18, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}},
+}
+STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from verwerker.accounts import views as account_views
+
+admin.site.site_header = "Verwerker"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("verwerker.accounts.urls")),
+    path("klanten/", include("verwerker.clients.urls")),
+    path("audit/", include("verwerker.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("beheer/", admin.site.urls),
+]
