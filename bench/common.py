@@ -1,0 +1,42 @@
+"""Shared helpers: repeat a measurement, report the median, and print one result line per figure."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+
+def median_seconds(fn: Callable[[], object], *, runs: int = 5, setup: Callable[[], object] | None = None) -> float:
+    """Median wall time of ``fn`` over ``runs`` runs (``setup`` runs untimed before each)."""
+    times = []
+    for _ in range(runs):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def report(name: str, **figures) -> None:
+    """One line a person can read, and the same as JSON on stderr for scripts."""
+    parts = [f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()]
+    print(f"{name}: " + "  ".join(parts))
+    print(json.dumps({"bench": name, **figures}), file=sys.stderr)
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "verwerker.settings")
+    import django
+
+    django.setup()
