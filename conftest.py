@@ -4,7 +4,12 @@ Personas (as in healthchecks' hc/test.py): a staff member in each role, a user o
 of client B. Staff personas are logged in with a verified second factor, as they would be for real.
 """
 
+import datetime as dt
+
 import pytest
+
+# The personas' agreements are in force from this date, so tests may travel back in time within 2026.
+AGREEMENTS_START = dt.date(2026, 1, 1)
 
 
 @pytest.fixture
@@ -26,6 +31,7 @@ def client_a(db, system_actor):
         nature_and_purpose="Printing and mailing letters",
         data_types="NAW",
         data_subject_categories="Tenants",
+        starts_on=AGREEMENTS_START,
         actor=system_actor,
     )
     do_activate_agreement(agreement, actor=system_actor)
@@ -44,6 +50,7 @@ def client_b(db, system_actor):
         nature_and_purpose="Printing and mailing",
         data_types="NAW",
         data_subject_categories="Members",
+        starts_on=AGREEMENTS_START,
         actor=system_actor,
     )
     do_activate_agreement(agreement, actor=system_actor)

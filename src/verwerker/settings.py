@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "verwerker.clients",
     "verwerker.audit",
     "verwerker.runtime",
+    "verwerker.privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "verwerker.accounts.context_processors.house",
+                "verwerker.privacy.context_processors.breach_clock",
             ],
         },
     }
@@ -198,6 +200,12 @@ DEFAULT_FROM_EMAIL = env_str("VERWERKER_EMAIL_FROM", "verwerker@localhost")
 HOUSE_NAME = env_str("VERWERKER_HOUSE_NAME", "Verwerker")
 DEFAULT_MAX_RETENTION_DAYS = env_int("VERWERKER_DEFAULT_RETENTION_DAYS", 31, minimum=1)
 DEFAULT_BREACH_NOTICE_HOURS = env_int("VERWERKER_DEFAULT_BREACH_NOTICE_HOURS", 18, minimum=1)
+# Hours before a client's breach-notice deadline at which the privacy officers are e-mailed (0 = at it).
+BREACH_ESCALATION_HOURS = sorted(
+    {int(h) for h in env_list("VERWERKER_BREACH_ESCALATION_HOURS", ["12", "6", "2", "1", "0"])}, reverse=True
+)
+# The house's contact point for breaches and privacy questions, printed in notices (Art. 33(3)(b)).
+PRIVACY_CONTACT = env_str("VERWERKER_PRIVACY_CONTACT", "privacy@localhost")
 
 LOGGING = {
     "version": 1,

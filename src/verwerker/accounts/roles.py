@@ -21,10 +21,12 @@ class Role(models.TextChoices):
 # role -> permissions ("app_label.codename"). Later issues add their apps' permissions here.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DATABASE: [
+        "privacy.add_breach",
         "clients.view_client",
         "clients.view_agreement",
     ],
     Role.RELATION: [
+        "privacy.add_breach",
         "clients.view_client",
         "clients.add_client",
         "clients.change_client",
@@ -37,7 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.view_subprocessor",
         "accounts.manage_client_users",
     ],
-    Role.PRINT: [],
+    Role.PRINT: ["privacy.add_breach"],
     Role.PRIVACY: [
         "clients.view_client",
         "clients.view_contact",
@@ -49,8 +51,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.add_subprocessingagreement",
         "clients.change_subprocessingagreement",
         "audit.view_auditevent",
+        "privacy.view_breach",
+        "privacy.add_breach",
+        "privacy.manage_breach",
+        "privacy.view_complaint",
+        "privacy.add_complaint",
+        "privacy.change_complaint",
+        "privacy.view_pentest",
+        "privacy.add_pentest",
+        "privacy.change_pentest",
     ],
     Role.ADMIN: [
+        "privacy.add_breach",
         "accounts.view_user",
         "accounts.add_user",
         "accounts.change_user",

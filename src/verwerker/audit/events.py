@@ -38,6 +38,19 @@ class EventType(models.IntegerChoices):
     SUBPROCESSOR_CREATED = 220, "subprocessor created"
     SUBPROCESSOR_REFUSED = 221, "subprocessor refused"
     SUBPROCESSOR_CHANGED = 222, "subprocessor changed"
+    # privacy
+    BREACH_REPORTED = 800, "breach reported"
+    BREACH_STATUS_CHANGED = 801, "breach status changed"
+    BREACH_CLIENT_ADDED = 802, "breach: affected client added"
+    BREACH_ESCALATED = 803, "breach deadline escalated"
+    BREACH_NOTICE_SENT = 804, "breach notice sent to client"
+    BREACH_FOLLOW_UP = 805, "breach follow-up recorded"
+    BREACH_IMPACT_ANALYSED = 806, "breach impact analysed"
+    COMPLAINT_RECEIVED = 820, "complaint received"
+    COMPLAINT_CHANGED = 821, "complaint changed"
+    PENTEST_RECORDED = 830, "penetration test recorded"
+    PENTEST_FINDING_CHANGED = 831, "penetration test finding changed"
+    AUDIT_EXPORTED = 840, "audit trail exported"
 
 
 class ActorType(models.TextChoices):

@@ -1,0 +1,47 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from verwerker.privacy.models import BreachStatus, Complaint, ComplaintStatus
+
+_DT = {"type": "datetime-local"}
+
+
+class BreachReportForm(forms.Form):
+    title = forms.CharField(label=_("What happened, in a few words"), max_length=200)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
+    discovered_at = forms.DateTimeField(label=_("Discovered at"), widget=forms.DateTimeInput(attrs=_DT))
+    window_start = forms.DateTimeField(label=_("Data exposed from"), required=False, widget=forms.DateTimeInput(attrs=_DT))
+    window_end = forms.DateTimeField(label=_("Data exposed until"), required=False, widget=forms.DateTimeInput(attrs=_DT))
+    systems = forms.CharField(label=_("Systems involved (web, sftp, workers, …)"), required=False)
+    accounts = forms.CharField(label=_("Accounts involved"), required=False)
+
+
+class BreachStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=BreachStatus.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BreachDetailsForm(forms.Form):
+    nature = forms.CharField(label=_("Nature (confidentiality, integrity, availability)"), required=False)
+    consequences = forms.CharField(label=_("Likely consequences"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    measures_taken = forms.CharField(label=_("Measures taken"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    measures_proposed = forms.CharField(label=_("Measures proposed"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoticeForm(forms.Form):
+    text = forms.CharField(label=_("Notification"), widget=forms.Textarea(attrs={"rows": 24, "cols": 100}))
+
+
+class FollowUpForm(forms.Form):
+    text = forms.CharField(label=_("Follow-up"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ComplaintForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["client", "complainant", "subject", "description"]
+
+
+class ComplaintUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ComplaintStatus.choices)
+    outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

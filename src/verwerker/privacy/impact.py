@@ -1,0 +1,87 @@
+"""Impact analysis of a breach: what was exposed, from the system's own metadata and audit log.
+
+Sources are plain functions, one per kind of record the house keeps; each app that holds client data
+registers one (the vault's blobs, data files, jobs). Each yields Exposure rows for a time window and,
+optionally, the systems and accounts involved. Rows describe files and records; they never contain the
+records' contents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Exposure:
+    client_id: int
+    source: str  # which register found it
+    object_type: str
+    object_id: str
+    name: str = ""  # display name, no personal data
+    records: int | None = None
+    kinds: tuple[str, ...] = ()  # column kinds (data categories)
+    risk: str = ""  # standard / high
+    state: str = ""  # e.g. stored, shredded
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.datetime
+    end: dt.datetime
+    systems: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+
+
+Source = Callable[[Window], Iterable[Exposure]]
+SOURCES: list[Source] = []
+
+
+def register(source: Source) -> Source:
+    SOURCES.append(source)
+    return source
+
+
+@dataclass
+class ClientImpact:
+    client_id: int
+    exposures: list[Exposure] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return sum(e.records or 0 for e in self.exposures)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({k for e in self.exposures for k in e.kinds})
+
+    @property
+    def risks(self) -> list[str]:
+        return sorted({e.risk for e in self.exposures if e.risk})
+
+    def to_json(self) -> dict:
+        return {
+            "client_id": self.client_id,
+            "records": self.records,
+            "kinds": self.kinds,
+            "risks": self.risks,
+            "exposures": [asdict(e) for e in self.exposures],
+        }
+
+
+def analyse(window: Window, sources: list[Source] | None = None) -> dict[int, ClientImpact]:
+    """Every client with something exposed in the window, with what was exposed."""
+    found: dict[int, ClientImpact] = defaultdict(lambda: ClientImpact(0))
+    seen: set[tuple] = set()
+    for source in SOURCES if sources is None else sources:
+        for exposure in source(window):
+            key = (exposure.client_id, exposure.object_type, exposure.object_id)
+            if key in seen:
+                continue
+            seen.add(key)
+            impact = found[exposure.client_id]
+            impact.client_id = exposure.client_id
+            impact.exposures.append(exposure)
+    return dict(found)

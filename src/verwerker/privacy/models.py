@@ -1,0 +1,185 @@
+"""The privacy office's registers: breaches with their clock (P24), complaints (P25), penetration tests (P26)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BreachStatus(models.TextChoices):
+    SUSPECTED = "suspected", _("suspected")
+    INVESTIGATING = "investigating", _("investigating")
+    NOTIFIED = "notified", _("notified")
+    CLOSED = "closed", _("closed")
+    NOT_A_BREACH = "not_a_breach", _("not a breach")
+
+
+OPEN_BREACH_STATES = (BreachStatus.SUSPECTED, BreachStatus.INVESTIGATING, BreachStatus.NOTIFIED)
+
+
+class Breach(models.Model):
+    """A (suspected) personal-data breach, from discovery to closing. Its clock starts at discovery."""
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what happened"))
+    discovered_at = models.DateTimeField(_("discovered at"))
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("reported by")
+    )
+    window_start = models.DateTimeField(_("exposure from"), null=True, blank=True)
+    window_end = models.DateTimeField(_("exposure until"), null=True, blank=True)
+    systems = models.CharField(_("systems involved"), max_length=300, blank=True)
+    accounts = models.CharField(_("accounts involved"), max_length=300, blank=True)
+    nature = models.CharField(_("nature (confidentiality, integrity, availability)"), max_length=100, blank=True)
+    consequences = models.TextField(_("likely consequences"), blank=True)
+    measures_taken = models.TextField(_("measures taken"), blank=True)
+    measures_proposed = models.TextField(_("measures proposed"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=BreachStatus.choices, default=BreachStatus.SUSPECTED)
+    not_a_breach_reason = models.TextField(_("why this is not a breach"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-discovered_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=BreachStatus.NOT_A_BREACH) | ~Q(not_a_breach_reason=""),
+                name="breach_not_a_breach_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_start__isnull=True) | Q(window_end__isnull=True) | Q(window_end__gte=models.F("window_start")),
+                name="breach_window_ordered",
+            ),
+        ]
+        permissions = [("manage_breach", "Investigate breaches and notify clients")]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_BREACH_STATES
+
+
+class BreachClient(models.Model):
+    """One affected client of a breach: its own deadline (from its agreement) and notification."""
+
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="affected")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="breaches")
+    deadline = models.DateTimeField(_("notify client before"))
+    impact = models.JSONField(_("impact found"), default=dict)
+    notice_text = models.TextField(_("notification"), blank=True)
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
+    notified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["deadline"]
+        constraints = [models.UniqueConstraint(fields=["breach", "client"], name="breach_client_once")]
+
+    def __str__(self) -> str:
+        return f"{self.breach.reference} → {self.client}"
+
+
+class BreachEscalation(models.Model):
+    """An escalation e-mail sent at one point before a client's deadline; at most once per point."""
+
+    breach_client = models.ForeignKey(BreachClient, on_delete=models.CASCADE, related_name="escalations")
+    hours_before = models.IntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["breach_client", "hours_before"], name="escalation_once_per_point")
+        ]
+
+
+class BreachNote(models.Model):
+    """Follow-up recorded on a breach: notices sent, written follow-ups with measures, findings."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("note")
+        NOTICE_SENT = "notice_sent", _("notification sent")
+        FOLLOW_UP = "follow_up", _("written follow-up")
+        STATUS = "status", _("status change")
+
+    breach = models.ForeignKey(Breach, on_delete=models.CASCADE, related_name="notes")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.NOTE)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class ComplaintStatus(models.TextChoices):
+    RECEIVED = "received", _("received")
+    INVESTIGATING = "investigating", _("investigating")
+    RESOLVED = "resolved", _("resolved")
+    REJECTED = "rejected", _("rejected")
+
+
+class Complaint(models.Model):
+    """A complaint about the processing (P25), handled to an outcome."""
+
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints")
+    complainant = models.CharField(_("from"), max_length=200, help_text=_("who complained, as they want to be contacted"))
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("complaint"))
+    status = models.CharField(_("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED)
+    outcome = models.TextField(_("outcome"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["received", "investigating"]) | ~Q(outcome=""),
+                name="complaint_closed_with_outcome",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Pentest(models.Model):
+    """A penetration test of the web environment (P26), with its findings."""
+
+    performed_on = models.DateField(_("performed on"))
+    tester = models.CharField(_("tester"), max_length=200)
+    scope = models.TextField(_("scope"))
+    report_reference = models.CharField(_("report reference"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-performed_on"]
+
+    def __str__(self) -> str:
+        return f"{self.performed_on} {self.tester}"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    FIXED = "fixed", _("fixed, awaiting retest")
+    RETESTED = "retested", _("fixed and retested")
+    ACCEPTED = "accepted", _("risk accepted")
+
+
+class PentestFinding(models.Model):
+    pentest = models.ForeignKey(Pentest, on_delete=models.CASCADE, related_name="findings")
+    title = models.CharField(_("finding"), max_length=200)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=[(s, s) for s in ("low", "medium", "high", "critical")]
+    )
+    status = models.CharField(_("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    fixed_on = models.DateField(_("fixed on"), null=True, blank=True)
+    retested_on = models.DateField(_("retested on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "-severity"]

@@ -1,0 +1,47 @@
+"""Reads of the privacy office."""
+
+from __future__ import annotations
+
+from django.db.models import Min, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from verwerker.accounts.roles import Role
+from verwerker.privacy import clock
+from verwerker.privacy.models import OPEN_BREACH_STATES, Breach, BreachClient
+
+
+def is_privacy_officer(user) -> bool:
+    return bool(user.is_authenticated and user.is_staff and user.has_role(Role.PRIVACY))
+
+
+def access_breach_for(user, breach_id: int) -> Breach:
+    """A breach for the privacy officer; the same 404 for everyone else and for a missing one."""
+    if not is_privacy_officer(user):
+        raise Http404("no such breach")
+    try:
+        return Breach.objects.get(pk=breach_id)
+    except Breach.DoesNotExist:
+        raise Http404("no such breach") from None
+
+
+def list_breaches() -> QuerySet[Breach]:
+    return Breach.objects.annotate(next_deadline=Min("affected__deadline")).order_by("-discovered_at")
+
+
+def open_notice_deadlines() -> list[dict]:
+    """Every client still to be told about an open breach, nearest deadline first, with the time left."""
+    now = timezone.now()
+    rows = (
+        BreachClient.objects.filter(notified_at__isnull=True, breach__status__in=OPEN_BREACH_STATES)
+        .select_related("breach", "client")
+        .order_by("deadline")
+    )
+    return [
+        {
+            "affected": a,
+            "left": clock.format_left(clock.time_left(a.deadline, now)),
+            "overdue": a.deadline < now,
+        }
+        for a in rows
+    ]

@@ -1,0 +1,26 @@
+"""Impact sources of the apps that exist so far. Registered when the privacy app is ready."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from verwerker.audit.models import AuditEvent
+from verwerker.privacy.impact import Exposure, Window, register
+
+# Systems a breach report may name, mapped to the audit actor types that act in them.
+SYSTEM_ACTORS = {"web": ("staff", "client_user"), "sftp": ("sftp",), "workers": ("system",)}
+
+
+@register
+def audit_trail(window: Window) -> Iterable[Exposure]:
+    """Objects of any client that were acted on in the window (optionally by the named accounts/systems)."""
+    events = AuditEvent.objects.filter(
+        created_at__gte=window.start, created_at__lte=window.end, client_id__isnull=False
+    )
+    if window.accounts:
+        events = events.filter(actor_label__in=window.accounts)
+    actor_types = [t for s in window.systems for t in SYSTEM_ACTORS.get(s, ())]
+    if actor_types:
+        events = events.filter(actor_type__in=actor_types)
+    for client_id, object_type, object_id in events.values_list("client_id", "object_type", "object_id").distinct():
+        yield Exposure(client_id=client_id, source="audit log", object_type=object_type, object_id=object_id)

@@ -1,0 +1,170 @@
+"""The breach register and its 18-hour clock (P24)."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from verwerker.accounts.roles import Role
+from verwerker.audit.actions import do_record_event
+from verwerker.audit.events import EventType
+from verwerker.audit.models import AuditEvent
+from verwerker.clients.queries import get_active_agreement
+from verwerker.privacy.actions import (
+    do_analyse_breach_impact,
+    do_change_breach_status,
+    do_escalate_breaches,
+    do_report_breach,
+    do_send_breach_notice,
+)
+from verwerker.privacy.models import BreachEscalation, BreachStatus
+
+pytestmark = pytest.mark.django_db
+AMS = zoneinfo.ZoneInfo("Europe/Amsterdam")
+
+
+def at(day, hour, minute=0):
+    return dt.datetime(2026, 11, day, hour, minute, tzinfo=AMS)
+
+
+@pytest.fixture
+def window_activity(client_a, client_b, system_actor):
+    """Client A's file is handled inside the window (10 Nov, 08:00–12:00); client B's only after it."""
+    with time_machine.travel(at(10, 9), tick=False):
+        do_record_event(EventType.CLIENT_CHANGED, actor=system_actor, client_id=client_a.pk, object_type="vault.blob", object_id="a-file")
+    with time_machine.travel(at(10, 15), tick=False):
+        do_record_event(EventType.CLIENT_CHANGED, actor=system_actor, client_id=client_b.pk, object_type="vault.blob", object_id="b-file")
+
+
+def _report(system_actor, **extra):
+    return do_report_breach(
+        title="Envelop met verkeerde brief", description="Een medewerker vond een verkeerd gevouwen brief.",
+        discovered_at=at(10, 9), window_start=at(10, 8), window_end=at(10, 12), actor=system_actor, **extra,
+    )
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_it_lists_exactly_the_clients_in_the_window_with_their_deadline(window_activity, client_a, system_actor):
+    breach = _report(system_actor)
+    affected = list(breach.affected.all())
+    assert [a.client for a in affected] == [client_a]
+    # Discovered at 09:00 under an 18-hour agreement: tell the client before 03:00 the next day.
+    assert affected[0].deadline == at(11, 3)
+    assert AuditEvent.objects.filter(action=EventType.BREACH_CLIENT_ADDED, client_id=client_a.pk).exists()
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_a_shorter_agreement_deadline_is_used_for_that_client(window_activity, client_a, system_actor):
+    agreement = get_active_agreement(client_a)
+    agreement.breach_notice_hours = 6
+    agreement.save()
+    breach = _report(system_actor)
+    assert breach.affected.get().deadline == at(10, 15)
+
+
+def test_it_escalates_at_each_configured_point_once(window_activity, client_a, make_staff, settings, system_actor):
+    settings.BREACH_ESCALATION_HOURS = [12, 6, 1, 0]
+    officer = make_staff(Role.PRIVACY, "po")
+    officer.email = "po@house.example"
+    officer.save()
+    with time_machine.travel(at(10, 9, 5), tick=False):
+        breach = _report(system_actor)
+        assert do_escalate_breaches() == 0  # 17 h 55 left: no point reached
+    with time_machine.travel(at(10, 15, 30), tick=False):  # 11.5 h left: the 12-hour point
+        assert do_escalate_breaches() == 1
+        assert do_escalate_breaches() == 0  # not twice
+    with time_machine.travel(at(11, 2, 30), tick=False):  # 30 min left: 6 h and 1 h points both due
+        assert do_escalate_breaches() == 2
+    with time_machine.travel(at(11, 3, 1), tick=False):  # overdue
+        assert do_escalate_breaches() == 1
+    points = sorted(BreachEscalation.objects.values_list("hours_before", flat=True))
+    assert points == [0, 1, 6, 12]
+    assert len(mail.outbox) == 4 and mail.outbox[0].to == ["po@house.example"]
+    assert "DL-2026-0001" in mail.outbox[0].subject
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_a_notified_client_is_no_longer_escalated_and_the_breach_moves_on(window_activity, client_a, system_actor):
+    breach = _report(system_actor)
+    affected = breach.affected.get()
+    do_send_breach_notice(affected, text=affected.notice_text, sender=None, actor=system_actor)
+    assert mail.outbox[-1].to == ["contact@aland.example"]
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.NOTIFIED
+    with time_machine.travel(at(11, 4), tick=False):
+        assert do_escalate_breaches() == 0
+    sent = AuditEvent.objects.get(action=EventType.BREACH_NOTICE_SENT)
+    assert '"on_time":true' in sent.details
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_the_draft_notice_has_every_section_of_the_ap_form(window_activity, system_actor):
+    notice = _report(system_actor).affected.get().notice_text
+    for section in ["0. Over deze melding", "1. Contactgegevens", "2. Tijdlijn", "3. Wat er is gebeurd",
+                    "4. Persoonsgegevens", "5. De groep mensen", "6. Maatregelen vóór het lek", "7. Gevolgen",
+                    "8. Vervolgacties", "9. Overig"]:
+        assert section in notice
+    assert "11-11-2026 03:00" in notice and "Woningstichting Aland" in notice and "VO-A-1" in notice
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, system_actor):
+    breach = _report(system_actor)
+    with pytest.raises(ValidationError, match="notify every affected client"):
+        do_change_breach_status(breach, BreachStatus.NOTIFIED, actor=system_actor)
+    with pytest.raises(ValidationError, match="cannot become"):
+        do_change_breach_status(breach, BreachStatus.CLOSED, actor=system_actor)
+    with pytest.raises(ValidationError, match="why"):
+        do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, actor=system_actor)
+    do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, reason="De brief was van dezelfde klant.", actor=system_actor)
+    breach.refresh_from_db()
+    assert breach.status == BreachStatus.NOT_A_BREACH and breach.closed_at is not None
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_accounts_named_in_the_breach_narrow_the_impact(client_a, client_b, system_actor):
+    from verwerker.audit.actors import Actor
+
+    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "1", "sftp-aland"), client_id=client_a.pk, object_id="x")
+    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "2", "sftp-beeland"), client_id=client_b.pk, object_id="y")
+    breach = do_report_breach(
+        title="Gelekt SFTP-wachtwoord", description="…", discovered_at=at(10, 9), window_start=at(10, 8),
+        window_end=at(10, 10), accounts=["sftp-beeland"], actor=system_actor,
+    )
+    assert [a.client for a in breach.affected.all()] == [client_b]
+    do_analyse_breach_impact(breach, actor=system_actor)  # rerun keeps one row per client
+    assert breach.affected.count() == 1
+
+
+# Screens: any staff member reports; only the privacy officer handles; clients never see the register.
+
+
+def test_any_staff_member_can_report_a_suspected_breach(login, make_staff):
+    web = login(make_staff(Role.PRINT))
+    response = web.post(reverse("privacy:report_breach"), {
+        "title": "USB-stick kwijt", "description": "Onderweg verloren.", "discovered_at": "2026-11-10T09:00",
+    })
+    assert response.status_code == 302
+    assert web.get(reverse("privacy:breaches")).status_code == 404  # but cannot browse the register
+
+
+def test_a_client_user_cannot_reach_the_breach_register(login, user_a, window_activity, system_actor):
+    with time_machine.travel(at(10, 9, 5), tick=False):
+        breach = _report(system_actor)
+    web = login(user_a)
+    assert web.get(reverse("privacy:breaches")).status_code == 404
+    assert web.get(reverse("privacy:breach", args=[breach.pk])).status_code == 404
+    assert web.get(reverse("privacy:report_breach")).status_code == 403
+
+
+def test_the_privacy_officer_sees_the_countdown_on_every_page(login, make_staff, window_activity, system_actor):
+    with time_machine.travel(at(10, 9, 5), tick=False):
+        _report(system_actor)
+    with time_machine.travel(at(10, 20), tick=False):
+        web = login(make_staff(Role.PRIVACY))
+        page = web.get(reverse("home")).content.decode()
+    assert "data-breach-clock" in page and "7 h 00 min" in page and "Woningstichting Aland" in page

@@ -1,0 +1,183 @@
+"""Privacy office screens: breaches (any staff member reports; the privacy officer handles) and complaints."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from verwerker.audit.actors import Actor
+from verwerker.clients.models import Client
+from verwerker.privacy import actions
+from verwerker.privacy.forms import (
+    BreachDetailsForm,
+    BreachReportForm,
+    BreachStatusForm,
+    ComplaintForm,
+    ComplaintUpdateForm,
+    FollowUpForm,
+    NoticeForm,
+)
+from verwerker.privacy.models import BreachClient, Complaint
+from verwerker.privacy.queries import access_breach_for, is_privacy_officer, list_breaches
+
+
+def _officer_only(user) -> None:
+    if not is_privacy_officer(user):
+        raise Http404("no such page")
+
+
+@login_required
+def report_breach(request):
+    """Any staff member can report a suspected breach; the clock starts at the discovery time given."""
+    if not request.user.is_staff or not request.user.has_perm("privacy.add_breach"):
+        raise PermissionDenied
+    form = BreachReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            breach = actions.do_report_breach(
+                title=data["title"], description=data["description"], discovered_at=data["discovered_at"],
+                window_start=data["window_start"], window_end=data["window_end"],
+                systems=data["systems"].split(","), accounts=data["accounts"].split(","),
+                reporter=request.user, actor=Actor.from_request(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Breach %(ref)s reported. The privacy officer has been told.") % {"ref": breach.reference})
+            return redirect("privacy:breach", breach.pk) if is_privacy_officer(request.user) else redirect("home")
+    return render(request, "privacy/breach_report.html", {"form": form})
+
+
+@login_required
+def breach_list(request):
+    _officer_only(request.user)
+    return render(request, "privacy/breach_list.html", {"breaches": list_breaches()})
+
+
+@login_required
+def breach_detail(request, breach_id: int):
+    breach = access_breach_for(request.user, breach_id)
+    details = BreachDetailsForm(initial={f: getattr(breach, f) for f in BreachDetailsForm.base_fields})
+    return render(
+        request,
+        "privacy/breach_detail.html",
+        {
+            "breach": breach,
+            "affected": breach.affected.select_related("client"),
+            "notes": breach.notes.select_related("client"),
+            "status_form": BreachStatusForm(),
+            "details_form": details,
+            "follow_up_form": FollowUpForm(),
+            "clients": Client.objects.exclude(breaches__breach=breach),
+        },
+    )
+
+
+def _act(request, breach_id, fn):
+    breach = access_breach_for(request.user, breach_id)
+    try:
+        fn(breach, Actor.from_request(request))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("privacy:breach", breach.pk)
+
+
+@login_required
+@require_POST
+def breach_status(request, breach_id: int):
+    form = BreachStatusForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    return _act(request, breach_id, lambda b, a: actions.do_change_breach_status(
+        b, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=a))
+
+
+@login_required
+@require_POST
+def breach_details(request, breach_id: int):
+    form = BreachDetailsForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+
+    def save(breach, actor):
+        for field, value in form.cleaned_data.items():
+            setattr(breach, field, value)
+        breach.save()
+        for affected in breach.affected.filter(notified_at__isnull=True):
+            affected.notice_text = actions.draft_notice(affected)
+            affected.save(update_fields=["notice_text"])
+        actions.do_record_breach_follow_up(breach, text="details updated: " + ", ".join(form.changed_data or ["none"]), author=request.user, actor=actor)
+
+    return _act(request, breach_id, save)
+
+
+@login_required
+@require_POST
+def breach_analyse(request, breach_id: int):
+    return _act(request, breach_id, lambda b, a: actions.do_analyse_breach_impact(b, actor=a))
+
+
+@login_required
+@require_POST
+def breach_add_client(request, breach_id: int):
+    client = get_object_or_404(Client, pk=request.POST.get("client"))
+    return _act(request, breach_id, lambda b, a: actions.do_add_affected_client(b, client, actor=a))
+
+
+@login_required
+@require_POST
+def breach_follow_up(request, breach_id: int):
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    return _act(request, breach_id, lambda b, a: actions.do_record_breach_follow_up(
+        b, text=form.cleaned_data["text"], author=request.user, actor=a))
+
+
+@login_required
+def breach_notice(request, breach_id: int, affected_id: int):
+    """Review and send the notification to one affected client."""
+    breach = access_breach_for(request.user, breach_id)
+    affected = get_object_or_404(BreachClient, pk=affected_id, breach=breach)
+    form = NoticeForm(request.POST or None, initial={"text": affected.notice_text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_send_breach_notice(affected, text=form.cleaned_data["text"], sender=request.user, actor=Actor.from_request(request))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Notification sent to %(client)s.") % {"client": affected.client})
+            return redirect("privacy:breach", breach.pk)
+    return render(request, "privacy/breach_notice.html", {"breach": breach, "affected": affected, "form": form})
+
+
+@login_required
+def complaint_list(request):
+    _officer_only(request.user)
+    form = ComplaintForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.do_register_complaint(actor=Actor.from_request(request), **form.cleaned_data)
+        messages.success(request, _("Complaint registered."))
+        return redirect("privacy:complaints")
+    return render(request, "privacy/complaint_list.html", {"complaints": Complaint.objects.select_related("client"), "form": form})
+
+
+@login_required
+def complaint_detail(request, complaint_id: int):
+    _officer_only(request.user)
+    complaint = get_object_or_404(Complaint, pk=complaint_id)
+    form = ComplaintUpdateForm(request.POST or None, initial={"status": complaint.status, "outcome": complaint.outcome})
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_complaint(complaint, actor=Actor.from_request(request), **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("privacy:complaints")
+    return render(request, "privacy/complaint_detail.html", {"complaint": complaint, "form": form})
