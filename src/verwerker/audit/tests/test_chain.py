@@ -95,3 +95,18 @@ def test_an_event_rolls_back_with_its_action(system_actor):
 
 def test_details_are_canonical_whatever_the_key_order():
     assert chain.canonical_details({"b": 1, "a": "é"}) == '{"a":"é","b":1}'
+
+
+@pytest.mark.django_db
+def test_times_on_a_whole_second_verify_too(system_actor):
+    """The canonical time omits a zero fraction, as Python's isoformat does; the SQL must agree."""
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 29, 9, 0, 0, tzinfo=dt.UTC), tick=False):
+        do_record_event(EventType.CLIENT_CHANGED, actor=system_actor)
+    with time_machine.travel(dt.datetime(2026, 11, 29, 9, 0, 0, 5, tzinfo=dt.UTC), tick=False):
+        do_record_event(EventType.CLIENT_CHANGED, actor=system_actor)
+    assert AuditEvent.objects.get(seq=1).created_at.microsecond == 0
+    assert verify_chain().ok
