@@ -12,6 +12,9 @@ fixed order, so no two different events share a canonical text.
 
 Limits: an attacker who rewrites the whole chain from some row onward, recomputing every hash, is not
 detected by the chain alone; exporting the head hash elsewhere (``verwerker audit head``) anchors it.
+
+This file needs nothing but Python's standard library, so an auditor can check an export offline with
+it alone: ``python3 chain.py export.json`` (see docs/audit.md).
 """
 
 from __future__ import annotations
@@ -86,3 +89,54 @@ def verify(rows: Iterable[tuple], *, start_seq: int = 1, start_hash: str = GENES
         expected_seq += 1
         count += 1
     return count, None
+
+
+def verify_export(document: dict) -> list[str]:
+    """Check an exported selection of events (``verwerker audit export --format json``) on its own.
+
+    Every event's hash must match its content and stated predecessor; where two exported events are
+    consecutive, the later one must link to the earlier. A selection (one client, one period) has gaps
+    by nature; those are reported as ranges, not as errors. Returns the problems found (empty: intact).
+    """
+    problems = []
+    previous = None
+    for event in document.get("events", []):
+        values, prev_hash, stored = event["values"], event["prev_hash"], event["hash"]
+        seq = values[0]
+        if link(prev_hash, values) != stored:
+            problems.append(f"event {seq}: content does not match its hash")
+        if previous is not None and seq == previous[0] + 1 and prev_hash != previous[1]:
+            problems.append(f"event {seq}: does not link to event {previous[0]}")
+        previous = (seq, stored)
+    head = document.get("head") or {}
+    if previous is not None and head.get("seq") == previous[0] and head.get("hash") != previous[1]:
+        problems.append("the last event is not the head the export names")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python3 chain.py EXPORT.json", file=sys.stderr)
+        return 2
+    try:
+        with open(args[0], encoding="utf-8") as fh:
+            document = json.load(fh)
+    except (OSError, ValueError) as exc:
+        print(f"{args[0]}: cannot read the export: {exc}", file=sys.stderr)
+        return 2
+    problems = verify_export(document)
+    count = len(document.get("events", []))
+    if problems:
+        for problem in problems:
+            print(f"{args[0]}: {problem}", file=sys.stderr)
+        return 1
+    head = document.get("head", {})
+    print(f"{args[0]}: {count} events intact; chain head at export: {head.get('seq')} {head.get('hash')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -7,12 +7,16 @@ import datetime as dt
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils import timezone
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from verwerker.accounts.roles import Role
+from verwerker.audit.actions import do_record_event
+from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.audit.export import export_csv, export_json
 from verwerker.audit.queries import list_events
 
 
@@ -54,7 +58,26 @@ def event_list(request):
             if data["until"]
             else None,
         }
-    page = Paginator(list_events(**filters), 50).get_page(request.GET.get("page"))
+    events = list_events(**filters)
+    export = request.GET.get("export")
+    if export in ("json", "csv"):
+        return _export(request, events, export, filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("export", None)
     return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _export(request, events, fmt: str, filters: dict) -> HttpResponse:
+    """Download the filtered events with their chain proof; the export itself is audited."""
+    selection = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in filters.items() if v}
+    body = export_json(events, selection=selection) if fmt == "json" else export_csv(events)
+    do_record_event(
+        EventType.AUDIT_EXPORTED, actor=Actor.from_request(request), client_id=filters.get("client_id"),
+        details={"format": fmt, **{k: v for k, v in selection.items() if k != "client_id"}},
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(body, content_type="application/json" if fmt == "json" else "text/csv")
+    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
+    return response

@@ -42,3 +42,22 @@ def test_the_privacy_officer_filters_the_audit_log(login, make_staff, client_a, 
 
 def test_the_print_operator_cannot_list_clients(login, make_staff):
     assert login(make_staff(Role.PRINT)).get(reverse("clients:list")).status_code == 403
+
+
+def test_the_privacy_officer_exports_a_clients_trail_with_its_proof(login, make_staff, client_a, client_b):
+    import json
+
+    from verwerker.audit import chain
+
+    web = login(make_staff(Role.PRIVACY))
+    response = web.get(reverse("audit:list"), {"client": client_a.pk, "export": "json"})
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    document = json.loads(response.content)
+    assert document["events"] and {e["values"][5] for e in document["events"]} == {client_a.pk}
+    assert chain.verify_export(document) == []
+    assert AuditEvent.objects.filter(action=EventType.AUDIT_EXPORTED, client_id=client_a.pk).exists()
+
+
+def test_nobody_else_can_export_the_audit_trail(login, make_staff, client_a):
+    web = login(make_staff(Role.ADMIN))
+    assert web.get(reverse("audit:list"), {"export": "json"}).status_code == 404

@@ -66,3 +66,34 @@ def test_two_processes_appending_at_once_keep_one_chain(tmp_path):
             assert w.returncode == 0, err
         result = verwerker(env, "audit", "verify", "--json")
         assert '"ok": true' in result.stdout and '"events": 300' in result.stdout
+
+
+def test_an_export_checks_offline_with_chain_py_alone_and_catches_an_edit(tmp_path):
+    """GIVEN an export of one client's events WHEN checked with chain.py as a standalone script
+    THEN it is intact, and editing one value in the file makes the check fail naming that event."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import verwerker.audit.chain as chain_module
+
+    standalone = tmp_path / "chain.py"
+    standalone.write_text(Path(chain_module.__file__).read_text())  # the auditor's copy, outside the project
+    with fresh_install(tmp_path) as env:
+        verwerker(env, "migrate")
+        first = verwerker(env, "client", "add", "Export Een", "--contact", "a@example.test").stdout.strip()
+        verwerker(env, "client", "add", "Export Twee", "--contact", "b@example.test")
+        out = tmp_path / "audit.json"
+        verwerker(env, "audit", "export", "--client", first, "--format", "json", "-o", str(out))
+    document = json.loads(out.read_text())
+    assert {e["values"][5] for e in document["events"]} == {int(first)}
+    clean_env = {"PATH": "/usr/bin:/bin"}
+    ok = subprocess.run([sys.executable, "-I", str(standalone), str(out)], capture_output=True, text=True, env=clean_env)
+    assert ok.returncode == 0 and "2 events intact" in ok.stdout, ok.stderr
+
+    document["events"][1]["values"][4] = "someone else"
+    out.write_text(json.dumps(document))
+    bad = subprocess.run([sys.executable, "-I", str(standalone), str(out)], capture_output=True, text=True, env=clean_env)
+    seq = document["events"][1]["values"][0]
+    assert bad.returncode == 1 and f"event {seq}: content does not match" in bad.stderr

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import csv
+import datetime
 import json
 import sys
+
+from django.utils import timezone
 
 from django.core.management.base import BaseCommand, CommandError
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.audit.export import export_csv, export_json
 from verwerker.audit.queries import list_events, verify_chain
 
 
@@ -23,8 +26,14 @@ class Command(BaseCommand):
         verify.add_argument("--json", action="store_true")
         verify.add_argument("--record", action="store_true", help="also record the result as an event")
         sub.add_parser("head", help="print the newest event's sequence number and hash, to keep elsewhere")
-        export = sub.add_parser("export", help="export events as CSV")
+        export = sub.add_parser("export", help="export events with their chain proof (JSON) or as CSV")
         export.add_argument("--client", type=int)
+        export.add_argument("--object-type", default="")
+        export.add_argument("--object-id", default="")
+        export.add_argument("--since", type=datetime.date.fromisoformat, help="YYYY-MM-DD")
+        export.add_argument("--until", type=datetime.date.fromisoformat, help="YYYY-MM-DD (inclusive)")
+        export.add_argument("--format", choices=["json", "csv"], default="json")
+        export.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     def handle(self, *args, subcommand: str, **options):
         if subcommand == "verify":
@@ -71,12 +80,33 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def export(self, options) -> None:
-        writer = csv.writer(self.stdout)
-        writer.writerow(
-            ["seq", "created_at", "actor_type", "actor", "client_id", "action", "object", "outcome", "ip", "details", "hash"]
+        selection = {
+            "client_id": options["client"],
+            "object_type": options["object_type"],
+            "object_id": options["object_id"],
+            "since": options["since"].isoformat() if options["since"] else None,
+            "until": options["until"].isoformat() if options["until"] else None,
+        }
+        events = list_events(
+            client_id=options["client"],
+            object_type=options["object_type"],
+            object_id=options["object_id"],
+            since=_day_start(options["since"]),
+            until=_day_start(options["until"] + datetime.timedelta(days=1)) if options["until"] else None,
         )
-        for e in list_events(client_id=options["client"]).order_by("seq").iterator(chunk_size=5000):
-            writer.writerow(
-                [e.seq, e.created_at.isoformat(), e.actor_type, e.actor_label, e.client_id,
-                 e.get_action_display(), f"{e.object_type}:{e.object_id}", e.outcome, e.source_ip, e.details, e.hash]
-            )
+        text = export_json(events, selection=selection) if options["format"] == "json" else export_csv(events)
+        do_record_event(
+            EventType.AUDIT_EXPORTED, actor=Actor.system("command line"), client_id=options["client"],
+            details={"format": options["format"], **{k: v for k, v in selection.items() if v}},
+        )
+        if options["output"]:
+            with open(options["output"], "w", encoding="utf-8") as fh:
+                fh.write(text)
+        else:
+            self.stdout.write(text)
+
+
+def _day_start(day):
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -1,0 +1,44 @@
+"""Exports of the audit trail with the chain proof, for a client, a file, a job or a period."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from verwerker.audit import chain
+from verwerker.audit.models import AuditEvent
+
+FORMAT = "verwerker-audit-export/1"
+
+
+def export_json(events: QuerySet[AuditEvent], *, selection: dict) -> str:
+    """The selected events in seq order with their canonical values and hashes, plus the chain's head.
+
+    ``chain.py`` (standard library only) checks such a file offline: ``python3 chain.py export.json``.
+    """
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, chain.GENESIS)
+    document = {
+        "format": FORMAT,
+        "exported_at": timezone.now().isoformat(),
+        "selection": selection,
+        "fields": list(chain.FIELDS),
+        "head": {"seq": head[0], "hash": head[1]},
+        "events": [
+            {"values": list(e.chain_values()), "prev_hash": e.prev_hash, "hash": e.hash, "action": e.get_action_display()}
+            for e in events.order_by("seq").iterator(chunk_size=5000)
+        ],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
+def export_csv(events: QuerySet[AuditEvent]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([*chain.FIELDS, "action_name", "prev_hash", "hash"])
+    for e in events.order_by("seq").iterator(chunk_size=5000):
+        writer.writerow([*e.chain_values(), e.get_action_display(), e.prev_hash, e.hash])
+    return out.getvalue()
