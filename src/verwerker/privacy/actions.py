@@ -304,3 +304,39 @@ def do_update_complaint(complaint: Complaint, *, status: str, outcome: str = "",
         complaint.closed_at = timezone.now()
     complaint.save()
     do_record_event(EventType.COMPLAINT_CHANGED, actor=actor, client_id=complaint.client_id, obj=complaint, details={"status": status})
+
+
+@transaction.atomic
+def do_record_pentest(*, performed_on: dt.date, tester: str, scope: str, report_reference: str = "", actor: Actor):
+    """Record a penetration test of the web environment (P26); its findings follow."""
+    from verwerker.privacy.models import Pentest
+
+    pentest = Pentest.objects.create(performed_on=performed_on, tester=tester, scope=scope, report_reference=report_reference)
+    do_record_event(EventType.PENTEST_RECORDED, actor=actor, obj=pentest, details={"performed_on": performed_on.isoformat()})
+    return pentest
+
+
+@transaction.atomic
+def do_record_finding(pentest, *, title: str, severity: str, actor: Actor):
+    from verwerker.privacy.models import PentestFinding
+
+    finding = PentestFinding.objects.create(pentest=pentest, title=title, severity=severity)
+    do_record_event(EventType.PENTEST_FINDING_CHANGED, actor=actor, obj=finding, details={"status": finding.status, "severity": severity})
+    return finding
+
+
+@transaction.atomic
+def do_update_finding(finding, *, status: str, actor: Actor) -> None:
+    """Move a finding on: fixed, then retested (P26: leaks fixed and retested). Dates are set as it moves."""
+    from verwerker.privacy.models import FindingStatus
+
+    if status == FindingStatus.RETESTED and finding.status not in (FindingStatus.FIXED, FindingStatus.RETESTED):
+        raise ValidationError("a finding is retested after it is fixed")
+    today = timezone.localdate()
+    if status == FindingStatus.FIXED and not finding.fixed_on:
+        finding.fixed_on = today
+    if status == FindingStatus.RETESTED:
+        finding.retested_on = today
+    finding.status = status
+    finding.save()
+    do_record_event(EventType.PENTEST_FINDING_CHANGED, actor=actor, obj=finding, details={"status": status})

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from verwerker.privacy.models import BreachStatus, Complaint, ComplaintStatus
+from verwerker.privacy.models import BreachStatus, Complaint, ComplaintStatus, Pentest, PentestFinding
 
 _DT = {"type": "datetime-local"}
 
@@ -45,3 +45,16 @@ class ComplaintForm(forms.ModelForm):
 class ComplaintUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ComplaintStatus.choices)
     outcome = forms.CharField(label=_("Outcome"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PentestForm(forms.ModelForm):
+    class Meta:
+        model = Pentest
+        fields = ["performed_on", "tester", "scope", "report_reference"]
+        widgets = {"performed_on": forms.DateInput(attrs={"type": "date"}), "scope": forms.Textarea(attrs={"rows": 2})}
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = PentestFinding
+        fields = ["pentest", "title", "severity"]

@@ -15,4 +15,6 @@ urlpatterns = [
     path("datalekken/<int:breach_id>/melding/<int:affected_id>/", views.breach_notice, name="breach_notice"),
     path("klachten/", views.complaint_list, name="complaints"),
     path("klachten/<int:complaint_id>/", views.complaint_detail, name="complaint"),
+    path("pentests/", views.pentest_list, name="pentests"),
+    path("pentests/bevinding/<int:finding_id>/", views.finding_status, name="finding_status"),
 ]

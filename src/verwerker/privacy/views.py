@@ -181,3 +181,40 @@ def complaint_detail(request, complaint_id: int):
         else:
             return redirect("privacy:complaints")
     return render(request, "privacy/complaint_detail.html", {"complaint": complaint, "form": form})
+
+
+@login_required
+def pentest_list(request):
+    """The penetration-test register (P26): tests, findings, fixes and retests."""
+    _officer_only(request.user)
+    from verwerker.privacy.forms import FindingForm, PentestForm
+    from verwerker.privacy.models import Pentest
+
+    form = PentestForm(request.POST or None, prefix="test")
+    if request.method == "POST" and "test-tester" in request.POST and form.is_valid():
+        actions.do_record_pentest(actor=Actor.from_request(request), **form.cleaned_data)
+        return redirect("privacy:pentests")
+    finding_form = FindingForm(request.POST or None, prefix="finding")
+    if request.method == "POST" and "finding-title" in request.POST and finding_form.is_valid():
+        data = finding_form.cleaned_data
+        actions.do_record_finding(data.pop("pentest"), actor=Actor.from_request(request), **data)
+        return redirect("privacy:pentests")
+    return render(
+        request,
+        "privacy/pentest_list.html",
+        {"pentests": Pentest.objects.prefetch_related("findings"), "form": form, "finding_form": finding_form},
+    )
+
+
+@login_required
+@require_POST
+def finding_status(request, finding_id: int):
+    _officer_only(request.user)
+    from verwerker.privacy.models import PentestFinding
+
+    finding = get_object_or_404(PentestFinding, pk=finding_id)
+    try:
+        actions.do_update_finding(finding, status=request.POST.get("status", ""), actor=Actor.from_request(request))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("privacy:pentests")
