@@ -4,6 +4,7 @@ from verwerker.privacy import views
 
 app_name = "privacy"
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
     path("datalekken/", views.breach_list, name="breaches"),
     path("datalekken/melden/", views.report_breach, name="report_breach"),
     path("datalekken/<int:breach_id>/", views.breach_detail, name="breach"),

@@ -218,3 +218,12 @@ def finding_status(request, finding_id: int):
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("privacy:pentests")
+
+
+@login_required
+def dashboard(request):
+    """One row per promise P01–P27 with its control and live evidence."""
+    _officer_only(request.user)
+    from verwerker.privacy.compliance import evaluate
+
+    return render(request, "privacy/dashboard.html", {"rows": evaluate()})
