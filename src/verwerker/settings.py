@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "verwerker.audit",
     "verwerker.runtime",
     "verwerker.vault",
+    "verwerker.retention",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -51,6 +51,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.change_subprocessingagreement",
         "audit.view_auditevent",
         "vault.view_blob",
+        "retention.view_retentionschedule",
+        "retention.change_retentionschedule",
+        "retention.view_hold",
+        "retention.add_hold",
+        "retention.change_hold",
     ],
     Role.ADMIN: [
         "accounts.view_user",
