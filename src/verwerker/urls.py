@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("verwerker.accounts.urls")),
     path("klanten/", include("verwerker.clients.urls")),
     path("audit/", include("verwerker.audit.urls")),
+    path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

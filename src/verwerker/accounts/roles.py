@@ -37,6 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.change_agreement",
         "clients.view_subprocessor",
         "accounts.manage_client_users",
+        "retention.view_deletioncertificate",
     ],
     Role.PRINT: [],
     Role.PRIVACY: [
@@ -56,6 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "retention.view_hold",
         "retention.add_hold",
         "retention.change_hold",
+        "retention.view_deletioncertificate",
     ],
     Role.ADMIN: [
         "accounts.view_user",

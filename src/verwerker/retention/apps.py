@@ -5,3 +5,6 @@ class RetentionConfig(AppConfig):
     name = "verwerker.retention"
     label = "retention"
     verbose_name = "Retention"
+
+    def ready(self) -> None:
+        from verwerker.retention import certificates  # noqa: F401  (issues certificates after each purge run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -63,3 +65,43 @@ class Hold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.released_at is None
+
+
+class DeletionReason(models.TextChoices):
+    JOB_COMPLETED = "job_completed", _("job completed")
+    RETENTION_EXPIRED = "retention_expired", _("retention period expired")
+    DATA_SUBJECT_REQUEST = "data_subject_request", _("data-subject request")
+    OTHER = "other", _("other (aborted or abandoned upload, manual deletion)")
+
+
+class DeletionCertificate(models.Model):
+    """A vernietigingsverklaring: proof that a group of a client's data files was destroyed (DOMAIN.md §5.2).
+
+    ``body`` is the certificate itself as canonical JSON, frozen at issue; its SHA-256 is recorded in
+    the audit log, so ``verwerker certificate verify`` can tell an issued certificate from an altered one.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="deletion_certificates")
+    agreement_reference = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=24, choices=DeletionReason.choices)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    objects_deleted = models.PositiveIntegerField(default=0)
+    body = models.TextField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("deletion certificate")
+        verbose_name_plural = _("deletion certificates")
+
+    def __str__(self) -> str:
+        return f"deletion certificate {self.id} ({self.client})"
+
+
+class DeletionCertificateItem(models.Model):
+    """One deleted blob on a certificate. A blob is certified once (OneToOne)."""
+
+    certificate = models.ForeignKey(DeletionCertificate, on_delete=models.PROTECT, related_name="items")
+    blob = models.OneToOneField("vault.Blob", on_delete=models.PROTECT, related_name="certificate_item")

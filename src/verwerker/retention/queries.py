@@ -34,3 +34,27 @@ def held_ids(object_type: str) -> set[str]:
 
 def is_held(object_type: str, object_id) -> bool:
     return active_holds(object_type).filter(object_id=str(object_id)).exists()
+
+
+def list_certificates_for(user) -> QuerySet:
+    """Certificates ``user`` may see: a client user their own client's; staff with the view permission all."""
+    from verwerker.retention.models import DeletionCertificate
+
+    certificates = DeletionCertificate.objects.select_related("client").defer("body")
+    if user.is_client_user:
+        return certificates.filter(client_id=user.client_id)
+    if user.has_perm("retention.view_deletioncertificate"):
+        return certificates
+    return certificates.none()
+
+
+def access_certificate_for(user, certificate_id):
+    """The certificate if ``user`` may see it; the same 404 for missing and not-yours."""
+    from django.http import Http404
+
+    from verwerker.retention.models import DeletionCertificate
+
+    try:
+        return list_certificates_for(user).defer(None).get(pk=certificate_id)
+    except (DeletionCertificate.DoesNotExist, ValueError):
+        raise Http404("no such certificate") from None

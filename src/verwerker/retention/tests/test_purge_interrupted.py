@@ -50,6 +50,7 @@ print(json.dumps({
     "shred_events": events.count(),
     "max_events_per_blob": max([e["n"] for e in events] or [0]),
     "chain_ok": verify_chain().ok,
+    "uncertified": Blob.objects.filter(state="shredded", certificate_item__isnull=True).count(),
 }))
 """
 
@@ -68,7 +69,7 @@ def test_a_purge_killed_mid_run_is_completed_by_the_next_run(tmp_path):
     """GIVEN 600 expired blobs and a purge that commits one blob per transaction
     WHEN the purge process is killed with SIGKILL after some blobs went
     THEN every blob is either keyed and stored or keyless (never half), and the next run shreds
-    the rest, removes every leftover file, and each blob has exactly one shred event."""
+    the rest, removes every leftover file, each blob has exactly one shred event and is on a certificate."""
     with fresh_install(tmp_path) as env:
         env = {**env, "DJANGO_SETTINGS_MODULE": "verwerker.settings", "VERWERKER_PURGE_CHUNK_SIZE": "1"}
         verwerker(env, "migrate")
@@ -99,4 +100,5 @@ def test_a_purge_killed_mid_run_is_completed_by_the_next_run(tmp_path):
         assert final["states"] == {"writing": 0, "stored": 0, "shredding": 0, "shredded": BLOBS}
         assert final["shred_events"] == BLOBS and final["max_events_per_blob"] == 1
         assert final["chain_ok"]
+        assert final["uncertified"] == 0  # the killed run's deletions are certified by the next run
         assert _ciphertext_files(vault) == 0
