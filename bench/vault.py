@@ -4,7 +4,8 @@ Targets (issue 3): encrypt and decrypt each >= 0.5 of a plain file copy's speed,
 run on the same data; peak memory (RSS of this process) under 100 MiB; shred 10,000 blobs <= 5 s.
 
 Baselines, same data, same directory (the vault's), same 1 MiB pieces:
-- encrypt: ``do_store_blob`` of the stream vs writing it to a plain file (write, fsync, close);
+- encrypt: ``do_store_blob`` of the stream vs writing it to a plain file (write, fsync, close), and
+  vs copying that plain file to another (``shutil.copyfile`` + fsync, what ``cp`` does);
 - decrypt: reading the blob through ``open_blob_reader`` into a preallocated buffer vs reading the
   plain file the same way.
 The stream is generated in memory as it is consumed (one random 1 MiB block, with a counter stamped
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import shutil
 import statistics
 import time
 
@@ -86,6 +88,13 @@ def main() -> None:
                 fh.flush()
                 os.fsync(fh.fileno())
 
+        copy_path = vault / "plain-copy"
+
+        def file_copy():
+            shutil.copyfile(plain_path, copy_path)
+            with open(copy_path, "rb+") as fh:
+                os.fsync(fh.fileno())
+
         def plain_read():
             with open(plain_path, "rb", buffering=0) as fh:
                 while fh.readinto(buf):
@@ -101,9 +110,9 @@ def main() -> None:
                 while reader.readinto(buf):
                     pass
 
-        enc, dec, pw, pr = [], [], [], []
+        enc, dec, pw, pr, cp = [], [], [], [], []
         for _ in range(args.runs):
-            for fn, times in ((plain_write, pw), (vault_write, enc), (plain_read, pr), (vault_read, dec)):
+            for fn, times in ((plain_write, pw), (file_copy, cp), (vault_write, enc), (plain_read, pr), (vault_read, dec)):
                 start = time.perf_counter()
                 fn()
                 times.append(time.perf_counter() - start)
@@ -114,6 +123,7 @@ def main() -> None:
         rss_after_stream = _rss_mib()
         peak_stream = peak_rss_mib()
         plain_path.unlink()
+        copy_path.unlink()
         do_shred_blobs([b.pk for b in blobs], actor=actor, reason="bench")
 
         # Shredding: set up N stored blobs in bulk (untimed), then purge them.
@@ -155,13 +165,14 @@ def main() -> None:
             assert left == 0, f"{left} ciphertext files left after the shred"
             assert not Blob.objects.exclude(wrapped_key=None).filter(pk__in=[r.pk for r in rows]).exists()
 
-        gib = size / (1 << 30)
         report(
             f"vault ({connection.vendor})",
             size_mib=args.size_mib,
             encrypt_gb_s=size / statistics.median(enc) / 1e9,
             plain_write_gb_s=size / statistics.median(pw) / 1e9,
             encrypt_ratio_to_plain=statistics.median(pw) / statistics.median(enc),
+            file_copy_gb_s=size / statistics.median(cp) / 1e9,
+            encrypt_ratio_to_file_copy=statistics.median(cp) / statistics.median(enc),
             decrypt_gb_s=size / statistics.median(dec) / 1e9,
             plain_read_gb_s=size / statistics.median(pr) / 1e9,
             decrypt_ratio_to_plain=statistics.median(pr) / statistics.median(dec),
@@ -173,7 +184,7 @@ def main() -> None:
             purge_s=statistics.median(purge_times),
             shred_only_s=statistics.median(shred_times),
             runs=args.runs,
-            gib=gib,
+            load_1min=os.getloadavg()[0],
         )
     finally:
         _drop(handle)
