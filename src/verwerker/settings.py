@@ -30,6 +30,13 @@ SECRET_KEY = env_secret("VERWERKER_SECRET_KEY") or ensure_key_file(
 MASTER_KEY = env_secret("VERWERKER_MASTER_KEY")
 MASTER_KEY_FILE = DATA_DIR / "master-key"
 
+# The vault: ciphertext of every client data blob. Keep it out of backups (P16; docs/backups.md);
+# `verwerker check` warns when it lies inside a path listed in VERWERKER_BACKUP_INCLUDES.
+VAULT_DIR = env_path("VERWERKER_VAULT_DIR", str(DATA_DIR / "vault"))
+BACKUP_INCLUDES = env_list("VERWERKER_BACKUP_INCLUDES", [])
+# Blobs shredded per purge transaction; 1 makes every object its own transaction (tests of interruption).
+PURGE_CHUNK_SIZE = env_int("VERWERKER_PURGE_CHUNK_SIZE", 500, minimum=1)
+
 HTTP_HOST = env_str("VERWERKER_HTTP_HOST", "127.0.0.1")
 HTTP_PORT = env_int("VERWERKER_HTTP_PORT", 8000, minimum=0)
 ALLOWED_HOSTS = env_list("VERWERKER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -65,6 +72,8 @@ INSTALLED_APPS = [
     "verwerker.audit",
     "verwerker.runtime",
     "verwerker.privacy",
+    "verwerker.vault",
+    "verwerker.retention",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -24,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.add_breach",
         "clients.view_client",
         "clients.view_agreement",
+        "vault.view_blob",
     ],
     Role.RELATION: [
         "privacy.add_breach",
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.change_agreement",
         "clients.view_subprocessor",
         "accounts.manage_client_users",
+        "retention.view_deletioncertificate",
     ],
     Role.PRINT: ["privacy.add_breach"],
     Role.PRIVACY: [
@@ -60,6 +62,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_pentest",
         "privacy.add_pentest",
         "privacy.change_pentest",
+        "vault.view_blob",
+        "retention.view_retentionschedule",
+        "retention.change_retentionschedule",
+        "retention.view_hold",
+        "retention.add_hold",
+        "retention.change_hold",
+        "retention.view_deletioncertificate",
     ],
     Role.ADMIN: [
         "privacy.add_breach",

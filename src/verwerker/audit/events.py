@@ -51,6 +51,19 @@ class EventType(models.IntegerChoices):
     PENTEST_RECORDED = 830, "penetration test recorded"
     PENTEST_FINDING_CHANGED = 831, "penetration test finding changed"
     AUDIT_EXPORTED = 840, "audit trail exported"
+    # vault
+    BLOB_STORED = 300, "blob stored"
+    BLOB_ABORTED = 301, "blob write aborted"
+    BLOB_SHREDDED = 302, "blob crypto-shredded"
+    BLOB_READ = 303, "blob read"
+    MASTER_KEY_ROTATED = 304, "master key rotated"
+    VAULT_FILE_REMOVED = 305, "stray vault file removed"
+    # retention
+    PURGE_RUN = 700, "retention purge run"
+    HOLD_PLACED = 701, "hold placed"
+    HOLD_RELEASED = 702, "hold released"
+    CERTIFICATE_ISSUED = 703, "deletion certificate issued"
+    RETENTION_SCHEDULE_CHANGED = 704, "retention schedule changed"
 
 
 class ActorType(models.TextChoices):
