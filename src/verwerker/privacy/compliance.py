@@ -201,3 +201,51 @@ def _pentests() -> Finding:
     state = State.OK if due >= timezone.localdate() and not open_findings else State.ATTENTION
     return Finding(state, f"Last test {last.performed_on} by {last.tester}; next due {due}; {open_findings} findings not yet retested.")
 
+
+
+@check("P14")
+def _vault_only() -> Finding:
+    from verwerker.vault.models import Blob, BlobState
+
+    live = Blob.objects.filter(state=BlobState.STORED).count()
+    return Finding(
+        State.OK,
+        f"{live} client blobs held, each encrypted on write with its own AES-256 data key (STREAM/AES-GCM); "
+        "uploads and outputs stream through the vault, no plaintext files.",
+    )
+
+
+@check("P16")
+def _no_backups() -> Finding:
+    from django.core import checks as django_checks
+
+    from verwerker.vault.models import Blob, BlobState
+
+    warnings = [m for m in django_checks.run_checks(tags=None) if m.id.startswith("vault.")]
+    shredded = Blob.objects.filter(state=BlobState.SHREDDED).count()
+    if warnings:
+        return Finding(State.FAILING, "; ".join(w.msg for w in warnings))
+    return Finding(
+        State.OK,
+        f"The vault is marked for exclusion from backups (CACHEDIR.TAG) and lies outside every configured "
+        f"backup path; {shredded} shredded blobs are unreadable from any copy (their keys are destroyed).",
+    )
+
+
+@check("P18")
+def _retention() -> Finding:
+    from verwerker.clients.queries import agreements_in_force
+    from verwerker.vault.models import Blob, BlobState
+
+    oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING]).order_by("created_at").first()
+    if oldest is None:
+        return Finding(State.OK, "No client data is held at all.")
+    agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()
+    limit = agreement.max_retention_days if agreement else settings.DEFAULT_MAX_RETENTION_DAYS
+    age = timezone.now() - oldest.created_at
+    state = State.OK if age <= dt.timedelta(days=limit) else State.FAILING
+    return Finding(
+        state,
+        f"Oldest client data in the vault is {age.days} days old (its client's maximum: {limit} days); "
+        "the purge runs hourly.",
+    )

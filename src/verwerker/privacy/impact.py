@@ -9,9 +9,8 @@ records' contents.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -71,17 +70,26 @@ class ClientImpact:
         }
 
 
+def _merge(old: Exposure, new: Exposure) -> Exposure:
+    """One object found by several sources: keep what each knows (the vault knows the name, the data
+    files app the record count, the audit log that it was touched)."""
+    merged = {}
+    for f in fields(Exposure):
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        merged[f.name] = a if a not in (None, "", ()) else b
+    sources = old.source.split(", ")
+    merged["source"] = ", ".join(sources + ([new.source] if new.source not in sources else []))
+    return Exposure(**merged)
+
+
 def analyse(window: Window, sources: list[Source] | None = None) -> dict[int, ClientImpact]:
     """Every client with something exposed in the window, with what was exposed."""
-    found: dict[int, ClientImpact] = defaultdict(lambda: ClientImpact(0))
-    seen: set[tuple] = set()
+    found: dict[tuple, Exposure] = {}
     for source in SOURCES if sources is None else sources:
         for exposure in source(window):
             key = (exposure.client_id, exposure.object_type, exposure.object_id)
-            if key in seen:
-                continue
-            seen.add(key)
-            impact = found[exposure.client_id]
-            impact.client_id = exposure.client_id
-            impact.exposures.append(exposure)
-    return dict(found)
+            found[key] = _merge(found[key], exposure) if key in found else exposure
+    impacts: dict[int, ClientImpact] = {}
+    for (client_id, _type, _id), exposure in found.items():
+        impacts.setdefault(client_id, ClientImpact(client_id)).exposures.append(exposure)
+    return impacts

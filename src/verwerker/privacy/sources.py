@@ -24,3 +24,24 @@ def audit_trail(window: Window) -> Iterable[Exposure]:
         events = events.filter(actor_type__in=actor_types)
     for client_id, object_type, object_id in events.values_list("client_id", "object_type", "object_id").distinct():
         yield Exposure(client_id=client_id, source="audit log", object_type=object_type, object_id=object_id)
+
+
+@register
+def vault_blobs(window: Window) -> Iterable[Exposure]:
+    """Client data held in the vault at any moment of the window — also blobs shredded since.
+
+    A blob was present from its creation until its shredding (or still is). Names are the display
+    names the vault keeps (file names, no contents).
+    """
+    from django.db.models import Q
+
+    from verwerker.vault.models import Blob
+
+    blobs = Blob.objects.filter(created_at__lte=window.end).filter(
+        Q(shredded_at__isnull=True) | Q(shredded_at__gte=window.start)
+    )
+    for blob in blobs.only("id", "client_id", "name", "purpose", "state").iterator():
+        yield Exposure(
+            client_id=blob.client_id, source="vault", object_type="vault.blob", object_id=str(blob.id),
+            name=blob.name or blob.purpose, state=blob.state,
+        )

@@ -168,3 +168,26 @@ def test_the_privacy_officer_sees_the_countdown_on_every_page(login, make_staff,
         web = login(make_staff(Role.PRIVACY))
         page = web.get(reverse("home")).content.decode()
     assert "data-breach-clock" in page and "7 h 00 min" in page and "Woningstichting Aland" in page
+
+
+def test_files_held_in_the_window_are_found_even_after_shredding(client_a, client_b, system_actor):
+    """GIVEN client A's file stored before the window and shredded during it, and client B's file stored
+    after the window WHEN a breach over the window is analysed THEN only client A is affected, with its file."""
+    from verwerker.vault.actions import do_shred_blob, do_store_blob
+
+    with time_machine.travel(at(9, 12), tick=False):
+        held = do_store_blob(b"synthetic;rows\n", client=client_a, purpose="upload", name="leden.csv", actor=system_actor)
+    with time_machine.travel(at(10, 10), tick=False):
+        do_shred_blob(held, actor=system_actor, reason="job_completed")
+    with time_machine.travel(at(10, 14), tick=False):
+        do_store_blob(b"later\n", client=client_b, purpose="upload", name="later.csv", actor=system_actor)
+    with time_machine.travel(at(10, 16), tick=False):
+        breach = do_report_breach(
+            title="Werkstation gestolen", description="…", discovered_at=at(10, 15),
+            window_start=at(10, 8), window_end=at(10, 12), systems=["workstation"], actor=system_actor,
+        )
+    affected = breach.affected.get()
+    assert affected.client == client_a
+    names = [e["name"] for e in affected.impact["exposures"] if "vault" in e["source"]]
+    assert names == ["leden.csv"]
+    assert "leden.csv" in affected.notice_text
