@@ -30,6 +30,20 @@ SECRET_KEY = env_secret("VERWERKER_SECRET_KEY") or ensure_key_file(
 MASTER_KEY = env_secret("VERWERKER_MASTER_KEY")
 MASTER_KEY_FILE = DATA_DIR / "master-key"
 
+# Intake: the SFTP server (one account per client) and web upload, both streaming into the vault.
+SFTP_HOST = env_str("VERWERKER_SFTP_HOST", "127.0.0.1")
+SFTP_PORT = env_int("VERWERKER_SFTP_PORT", 2222, minimum=0)
+# Generated on first start of `verwerker sftpd` (ed25519, mode 0600); clients pin its fingerprint.
+SFTP_HOST_KEY = env_path("VERWERKER_SFTP_HOST_KEY", str(DATA_DIR / "sftp-host-key"))
+SFTP_FAILURE_LIMIT = env_int("VERWERKER_SFTP_FAILURE_LIMIT", 5, minimum=1)
+SFTP_BAN_MINUTES = env_int("VERWERKER_SFTP_BAN_MINUTES", 15, minimum=1)
+SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
+UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
+UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
+UPLOAD_EXTENSIONS = [e.lower().lstrip(".") for e in env_list(
+    "VERWERKER_UPLOAD_EXTENSIONS", ["csv", "txt", "tsv", "xlsx", "ods", "zip", "pdf"]
+)]
+
 HTTP_HOST = env_str("VERWERKER_HTTP_HOST", "127.0.0.1")
 HTTP_PORT = env_int("VERWERKER_HTTP_PORT", 8000, minimum=0)
 ALLOWED_HOSTS = env_list("VERWERKER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -64,6 +78,7 @@ INSTALLED_APPS = [
     "verwerker.clients",
     "verwerker.audit",
     "verwerker.runtime",
+    "verwerker.intake",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -38,6 +38,24 @@ class EventType(models.IntegerChoices):
     SUBPROCESSOR_CREATED = 220, "subprocessor created"
     SUBPROCESSOR_REFUSED = 221, "subprocessor refused"
     SUBPROCESSOR_CHANGED = 222, "subprocessor changed"
+    # intake
+    SFTP_ACCOUNT_ISSUED = 400, "SFTP account issued"
+    SFTP_PUBLIC_KEY_SET = 401, "SFTP public key set"
+    SFTP_PASSWORD_LOGIN_DISABLED = 402, "SFTP password login switched off"
+    SFTP_NETWORKS_SET = 403, "SFTP allowed networks set"
+    SFTP_LOGIN_SUCCEEDED = 410, "SFTP login succeeded"
+    SFTP_LOGIN_FAILED = 411, "SFTP login failed"
+    SFTP_LOGIN_REFUSED = 412, "SFTP login refused"
+    SFTP_BANNED = 413, "SFTP source banned after failed logins"
+    SFTP_BAN_LIFTED = 414, "SFTP ban lifted"
+    SFTP_OPERATION_REFUSED = 415, "SFTP operation refused"
+    UPLOAD_STARTED = 420, "upload started"
+    UPLOAD_COMPLETED = 421, "upload completed"
+    UPLOAD_ABORTED = 422, "upload aborted"
+    UPLOAD_REFUSED = 423, "upload refused"
+    UPLOAD_RECEIVED = 424, "upload recorded as received"
+    OUTBOX_FILE_ADDED = 430, "file put in outbox"
+    OUTBOX_DOWNLOADED = 431, "file downloaded from outbox"
 
 
 class ActorType(models.TextChoices):
