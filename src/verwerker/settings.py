@@ -30,6 +30,13 @@ SECRET_KEY = env_secret("VERWERKER_SECRET_KEY") or ensure_key_file(
 MASTER_KEY = env_secret("VERWERKER_MASTER_KEY")
 MASTER_KEY_FILE = DATA_DIR / "master-key"
 
+# The vault: ciphertext of every client data blob. Keep it out of backups (P16; docs/backups.md);
+# `verwerker check` warns when it lies inside a path listed in VERWERKER_BACKUP_INCLUDES.
+VAULT_DIR = env_path("VERWERKER_VAULT_DIR", str(DATA_DIR / "vault"))
+BACKUP_INCLUDES = env_list("VERWERKER_BACKUP_INCLUDES", [])
+# Blobs shredded per purge transaction; 1 makes every object its own transaction (tests of interruption).
+PURGE_CHUNK_SIZE = env_int("VERWERKER_PURGE_CHUNK_SIZE", 500, minimum=1)
+
 # Intake: the SFTP server (one account per client) and web upload, both streaming into the vault.
 SFTP_HOST = env_str("VERWERKER_SFTP_HOST", "127.0.0.1")
 SFTP_PORT = env_int("VERWERKER_SFTP_PORT", 2222, minimum=0)
@@ -78,6 +85,7 @@ INSTALLED_APPS = [
     "verwerker.clients",
     "verwerker.audit",
     "verwerker.runtime",
+    "verwerker.vault",
     "verwerker.intake",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DATABASE: [
         "clients.view_client",
         "clients.view_agreement",
+        "vault.view_blob",
     ],
     Role.RELATION: [
         "clients.view_client",
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.add_subprocessingagreement",
         "clients.change_subprocessingagreement",
         "audit.view_auditevent",
+        "vault.view_blob",
     ],
     Role.ADMIN: [
         "accounts.view_user",

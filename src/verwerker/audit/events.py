@@ -38,6 +38,13 @@ class EventType(models.IntegerChoices):
     SUBPROCESSOR_CREATED = 220, "subprocessor created"
     SUBPROCESSOR_REFUSED = 221, "subprocessor refused"
     SUBPROCESSOR_CHANGED = 222, "subprocessor changed"
+    # vault
+    BLOB_STORED = 300, "blob stored"
+    BLOB_ABORTED = 301, "blob write aborted"
+    BLOB_SHREDDED = 302, "blob crypto-shredded"
+    BLOB_READ = 303, "blob read"
+    MASTER_KEY_ROTATED = 304, "master key rotated"
+    VAULT_FILE_REMOVED = 305, "stray vault file removed"
     # intake
     SFTP_ACCOUNT_ISSUED = 400, "SFTP account issued"
     SFTP_PUBLIC_KEY_SET = 401, "SFTP public key set"
@@ -56,6 +63,12 @@ class EventType(models.IntegerChoices):
     UPLOAD_RECEIVED = 424, "upload recorded as received"
     OUTBOX_FILE_ADDED = 430, "file put in outbox"
     OUTBOX_DOWNLOADED = 431, "file downloaded from outbox"
+    # retention
+    PURGE_RUN = 700, "retention purge run"
+    HOLD_PLACED = 701, "hold placed"
+    HOLD_RELEASED = 702, "hold released"
+    CERTIFICATE_ISSUED = 703, "deletion certificate issued"
+    RETENTION_SCHEDULE_CHANGED = 704, "retention schedule changed"
 
 
 class ActorType(models.TextChoices):

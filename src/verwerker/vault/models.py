@@ -1,0 +1,75 @@
+"""The vault's metadata: one row per encrypted blob. The ciphertext lives in files (storage.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BlobPurpose(models.TextChoices):
+    UPLOAD = "upload", _("upload")
+    INTERMEDIATE = "intermediate", _("intermediate file")
+    PRINT_OUTPUT = "print_output", _("print output")
+    REJECT_REPORT = "reject_report", _("reject report")
+    MANIFEST = "manifest", _("manifest")
+    CERTIFICATE = "certificate", _("certificate")
+    CONSENT_DOCUMENT = "consent_document", _("consent document")
+    OTHER = "other", _("other")
+
+
+class BlobState(models.TextChoices):
+    WRITING = "writing", _("being written")
+    STORED = "stored", _("stored")
+    # The data key is destroyed (the blob is unreadable); the ciphertext file may still exist.
+    SHREDDING = "shredding", _("key destroyed, file being removed")
+    SHREDDED = "shredded", _("shredded")
+
+
+class Blob(models.Model):
+    """One encrypted blob of client data.
+
+    Metadata holds no personal data: ``name`` is a display name chosen by the caller (a file name as
+    the client sent it, or a generated one), size and hash of the plaintext, and who and why. The data
+    key exists only in ``wrapped_key``; shredding sets it to NULL, which is the deletion (NIST SP 800-88
+    cryptographic erase). A database constraint keeps shredded rows keyless and live rows keyed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="blobs")
+    purpose = models.CharField(_("purpose"), max_length=20, choices=BlobPurpose.choices)
+    state = models.CharField(_("state"), max_length=10, choices=BlobState.choices, default=BlobState.WRITING)
+    name = models.CharField(_("name"), max_length=255, blank=True)
+    size = models.BigIntegerField(_("size (bytes)"), null=True, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the plaintext"), max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    stored_at = models.DateTimeField(null=True, blank=True)
+    shredded_at = models.DateTimeField(null=True, blank=True)
+    shred_reason = models.CharField(max_length=40, blank=True)
+    wrapped_key = models.BinaryField(null=True, editable=False)
+    master_key_id = models.CharField(max_length=16)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "client", "created_at"], name="vault_blob_state_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(state__in=["writing", "stored"], wrapped_key__isnull=False)
+                    | Q(state__in=["shredding", "shredded"], wrapped_key__isnull=True)
+                ),
+                name="blob_key_matches_state",
+            )
+        ]
+        verbose_name = _("blob")
+        verbose_name_plural = _("blobs")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.id}"
+
+    @property
+    def is_readable(self) -> bool:
+        return self.state == BlobState.STORED and self.wrapped_key is not None

@@ -1,0 +1,171 @@
+"""The STREAM construction over AES-256-GCM: round trips, and every kind of damage is caught and named."""
+
+import io
+import os
+
+import pytest
+
+from verwerker.vault import crypto
+from verwerker.vault.crypto import (
+    HEADER_SIZE,
+    TAG_SIZE,
+    StreamDecryptor,
+    StreamEncryptor,
+    TamperedError,
+    TruncatedError,
+    WrongKeyError,
+    decrypt_bytes,
+    encrypt_bytes,
+    generate_data_key,
+)
+
+SEG = crypto.MIN_SEGMENT_SIZE  # small segments keep multi-segment cases fast
+STRIDE = SEG + TAG_SIZE
+
+
+def _enc(key, data, seg=SEG):
+    return encrypt_bytes(key, data, segment_size=seg)
+
+
+@pytest.mark.parametrize("size", [0, 1, SEG - 1, SEG, SEG + 1, 3 * SEG, 3 * SEG + 17])
+def test_it_round_trips_streams_of_any_length(size):
+    key = generate_data_key()
+    data = os.urandom(size)
+    ct = _enc(key, data)
+    assert decrypt_bytes(key, ct) == data
+    # one tag per segment; an empty stream is one empty last segment
+    segments = max(1, -(-size // SEG))
+    assert len(ct) == HEADER_SIZE + size + segments * TAG_SIZE
+
+
+def test_writes_in_odd_pieces_give_the_same_plaintext_back():
+    key = generate_data_key()
+    data = os.urandom(5 * SEG + 123)
+    sink = io.BytesIO()
+    enc = StreamEncryptor(key, sink, segment_size=SEG)
+    pos = 0
+    for piece in [1, SEG - 1, 2 * SEG + 5, 7, SEG, 10_000]:
+        enc.write(data[pos : pos + piece])
+        pos += piece
+    enc.finish()
+    assert decrypt_bytes(key, sink.getvalue()) == data
+
+
+def test_the_ciphertext_does_not_contain_the_plaintext():
+    key = generate_data_key()
+    marker = b"Jansen, Kerkstraat 12, 1234 AB Amsterdam " * 100
+    assert marker[:40] not in _enc(key, marker)
+
+
+def test_a_flipped_byte_is_rejected_as_tampered():
+    key = generate_data_key()
+    ct = bytearray(_enc(key, os.urandom(3 * SEG)))
+    ct[HEADER_SIZE + STRIDE + 10] ^= 1
+    with pytest.raises(TamperedError, match="segment 1 does not authenticate"):
+        decrypt_bytes(key, bytes(ct))
+
+
+def test_a_dropped_last_segment_is_rejected_as_truncated():
+    key = generate_data_key()
+    ct = _enc(key, os.urandom(3 * SEG + 100))
+    cut = ct[: HEADER_SIZE + 3 * STRIDE]
+    with pytest.raises(TruncatedError, match="cut off after segment 2"):
+        decrypt_bytes(key, cut)
+
+
+def test_a_stream_cut_inside_a_segment_is_rejected():
+    key = generate_data_key()
+    ct = _enc(key, os.urandom(3 * SEG + 100))
+    with pytest.raises((TamperedError, TruncatedError)):
+        decrypt_bytes(key, ct[:-50])
+    with pytest.raises(TruncatedError):
+        decrypt_bytes(key, ct[: HEADER_SIZE - 1])
+
+
+def test_reordered_segments_are_rejected():
+    key = generate_data_key()
+    ct = _enc(key, os.urandom(3 * SEG + 100))
+    body = ct[HEADER_SIZE:]
+    s0, s1, rest = body[:STRIDE], body[STRIDE : 2 * STRIDE], body[2 * STRIDE :]
+    with pytest.raises(TamperedError, match="segment 0"):
+        decrypt_bytes(key, ct[:HEADER_SIZE] + s1 + s0 + rest)
+
+
+def test_a_duplicated_segment_is_rejected():
+    key = generate_data_key()
+    ct = _enc(key, os.urandom(3 * SEG + 100))
+    body = ct[HEADER_SIZE:]
+    s0 = body[:STRIDE]
+    with pytest.raises(TamperedError, match="segment 1"):
+        decrypt_bytes(key, ct[:HEADER_SIZE] + s0 + s0 + body[STRIDE:])
+
+
+def test_segments_appended_after_the_end_are_rejected():
+    key = generate_data_key()
+    data = os.urandom(2 * SEG)
+    ct = _enc(key, data)
+    # the real last segment is full-size; anything after it makes it a middle segment
+    with pytest.raises(TamperedError, match="appended"):
+        decrypt_bytes(key, ct + ct[HEADER_SIZE:][:STRIDE])
+
+
+def test_another_blobs_header_is_rejected():
+    key = generate_data_key()
+    data = os.urandom(SEG + 5)
+    ct1, ct2 = _enc(key, data), _enc(key, data)  # same key even: the header's nonce prefix differs
+    with pytest.raises(TamperedError, match="segment 0"):
+        decrypt_bytes(key, ct2[:HEADER_SIZE] + ct1[HEADER_SIZE:])
+
+
+def test_a_changed_header_field_is_rejected():
+    key = generate_data_key()
+    ct = bytearray(_enc(key, os.urandom(100)))
+    ct[4] = 9  # version
+    with pytest.raises(TamperedError, match="version"):
+        decrypt_bytes(key, bytes(ct))
+    ct = bytearray(_enc(key, os.urandom(100)))
+    ct[HEADER_SIZE - 1] ^= 0x80  # last byte of the nonce prefix
+    with pytest.raises(TamperedError):
+        decrypt_bytes(key, bytes(ct))
+
+
+def test_the_wrong_data_key_is_rejected():
+    ct = _enc(generate_data_key(), b"hello")
+    with pytest.raises(TamperedError):
+        decrypt_bytes(generate_data_key(), ct)
+
+
+def test_wrapped_keys_open_only_with_their_master_key_and_blob_id():
+    master, other = os.urandom(32), os.urandom(32)
+    data_key = generate_data_key()
+    blob_id, other_id = os.urandom(16), os.urandom(16)
+    wrapped = crypto.wrap_key(master, data_key, blob_id)
+    assert data_key not in wrapped
+    assert crypto.unwrap_key(master, wrapped, blob_id) == data_key
+    with pytest.raises(WrongKeyError, match="master key"):
+        crypto.unwrap_key(other, wrapped, blob_id)
+    with pytest.raises(WrongKeyError):
+        crypto.unwrap_key(master, wrapped, other_id)
+
+
+def test_master_keys_are_parsed_strictly():
+    import base64
+
+    key = os.urandom(32)
+    assert crypto.parse_master_key(base64.b64encode(key).decode() + "\n") == key
+    with pytest.raises(crypto.KeyConfigError, match="32 bytes"):
+        crypto.parse_master_key(base64.b64encode(b"short").decode())
+    with pytest.raises(crypto.KeyConfigError, match="base64"):
+        crypto.parse_master_key("not base64 at all!")
+    assert crypto.key_id(key) != crypto.key_id(os.urandom(32))
+
+
+def test_the_decryptor_hands_out_one_segment_at_a_time():
+    key = generate_data_key()
+    data = os.urandom(4 * SEG + 3)
+    ct = _enc(key, data)
+    dec = StreamDecryptor(key, io.BytesIO(ct), len(ct))
+    sizes = []
+    while (segment := dec.next_segment()) is not None:
+        sizes.append(len(segment))
+    assert sizes == [SEG, SEG, SEG, SEG, 3]
