@@ -207,8 +207,9 @@ def _ban(scope: str, *, address: str | None, account: SftpAccount | None, failur
 
 def _failures_since(filter_q: Q, scope_q: Q, now) -> int:
     window_start = now - dt.timedelta(minutes=settings.SFTP_BAN_MINUTES)
-    last_ban = Ban.objects.filter(scope_q).order_by("-until").values_list("until", flat=True).first()
-    since = max(window_start, last_ban) if last_ban else window_start
+    # Failures before the end of the last ban (its expiry, or its lifting) were punished already.
+    last = Ban.objects.filter(scope_q).order_by("-banned_at").values_list("until", "lifted_at").first()
+    since = max(window_start, min(t for t in last if t is not None)) if last else window_start
     return LoginFailure.objects.filter(filter_q, at__gte=since).count()
 
 
