@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DATABASE: [
         "clients.view_client",
         "clients.view_agreement",
+        "intake.view_upload",
         "vault.view_blob",
     ],
     Role.RELATION: [
@@ -37,6 +38,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.change_agreement",
         "clients.view_subprocessor",
         "accounts.manage_client_users",
+        "intake.view_sftpaccount",
+        "intake.add_sftpaccount",
+        "intake.change_sftpaccount",
+        "intake.view_upload",
     ],
     Role.PRINT: [],
     Role.PRIVACY: [
@@ -50,6 +55,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.add_subprocessingagreement",
         "clients.change_subprocessingagreement",
         "audit.view_auditevent",
+        "intake.view_sftpaccount",
+        "intake.view_upload",
+        "intake.view_ban",
+        "intake.change_ban",
         "vault.view_blob",
     ],
     Role.ADMIN: [
