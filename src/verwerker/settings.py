@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "verwerker.audit",
     "verwerker.runtime",
     "verwerker.vault",
+    "verwerker.retention",
     "verwerker.intake",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("klanten/", include("verwerker.clients.urls")),
     path("aanleveren/", include("verwerker.intake.urls")),
     path("audit/", include("verwerker.audit.urls")),
+    path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

@@ -42,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intake.add_sftpaccount",
         "intake.change_sftpaccount",
         "intake.view_upload",
+        "retention.view_deletioncertificate",
     ],
     Role.PRINT: [],
     Role.PRIVACY: [
@@ -60,6 +61,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intake.view_ban",
         "intake.change_ban",
         "vault.view_blob",
+        "retention.view_retentionschedule",
+        "retention.change_retentionschedule",
+        "retention.view_hold",
+        "retention.add_hold",
+        "retention.change_hold",
+        "retention.view_deletioncertificate",
     ],
     Role.ADMIN: [
         "accounts.view_user",

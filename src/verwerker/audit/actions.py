@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -81,3 +84,53 @@ _INSERT_SQL = (
     f"INSERT INTO audit_auditevent ({', '.join(_INSERT_FIELDS)}) "
     f"VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))}) RETURNING id"
 )
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event for do_record_events: the same fields do_record_event takes."""
+
+    action: EventType
+    client_id: int | None = None
+    object_type: str = ""
+    object_id: str | int = ""
+    outcome: str = Outcome.SUCCESS
+    details: dict | None = None
+
+
+def do_record_events(specs: Sequence[EventSpec], *, actor: Actor) -> list[AuditEvent]:
+    """Append several events by one actor, in order, under one lock and one head lookup.
+
+    For bulk work that must still record one event per object (a purge shredding thousands of blobs):
+    the chain is the same as with one do_record_event call per spec, at a fraction of the cost. Same
+    transaction rules and the same ban on personal data in ``details`` as do_record_event.
+    """
+    if not specs:
+        return []
+    with transaction.atomic():
+        _lock_chain_head()
+        head = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        seq, prev_hash = (head[0] + 1, head[1]) if head else (1, chain.GENESIS)
+        now = timezone.now()
+        events = []
+        for spec in specs:
+            event = AuditEvent(
+                seq=seq,
+                created_at=now,
+                actor_type=actor.type,
+                actor_id=str(actor.id),
+                actor_label=actor.label[:200],
+                client_id=spec.client_id if spec.client_id is not None else actor.client_id,
+                action=int(spec.action),
+                object_type=spec.object_type,
+                object_id=str(spec.object_id),
+                outcome=spec.outcome,
+                source_ip=actor.ip or "",
+                details=chain.canonical_details(spec.details),
+                prev_hash=prev_hash,
+            )
+            event.hash = prev_hash = chain.link(prev_hash, event.chain_values())
+            events.append(event)
+            seq += 1
+        AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return events

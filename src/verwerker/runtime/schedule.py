@@ -22,6 +22,7 @@ class Periodic:
 # Later issues add their jobs here (purge hourly, breach-clock escalation, monthly SFTP sweep).
 SCHEDULE: list[Periodic] = [
     Periodic("audit-verify", "verwerker.audit.tasks.verify_audit_chain", dt.timedelta(days=1)),
+    Periodic("retention-purge", "verwerker.retention.tasks.purge", dt.timedelta(hours=1)),
 ]
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from django.db import transaction
 from django.utils import timezone
 
-from verwerker.audit.actions import do_record_event
+from verwerker.audit.actions import EventSpec, do_record_event, do_record_events
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.clients.models import Client
@@ -203,10 +203,10 @@ class BlobReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def _next(self) -> bool:
+    def _next(self, out: memoryview | None = None) -> bool:
         if self._eof:
             return False
-        segment = self._dec.next_segment()
+        segment = self._dec.next_segment(out)
         if segment is None:
             self._eof = True
             if self.blob.size is not None and self._total != self.blob.size:
@@ -218,6 +218,14 @@ class BlobReader(io.RawIOBase):
 
     def readinto(self, b) -> int:
         view = memoryview(b).cast("B")
+        if (self._segment is None or self._pos >= len(self._segment)) and len(view) >= self._dec.segment_size:
+            # A whole segment fits: decrypt straight into the caller's buffer, saving a copy.
+            self._segment = None
+            if not self._next(view):
+                return 0
+            n = len(self._segment)
+            self._segment = None
+            return n
         while self._segment is None or self._pos >= len(self._segment):
             if not self._next():
                 return 0
@@ -279,12 +287,11 @@ def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor | None = None)
 def finish_shred(blob_ids: Iterable[uuid.UUID]) -> int:
     """Second phase of a shred: remove the keyless blobs' files, then mark them shredded. Idempotent."""
     ids = list(blob_ids)
-    dirs = set()
+    # No fsync of the directories: the deletion is the key, destroyed and committed already. An unlink
+    # lost in a crash leaves a keyless file, which the purge removes.
+    root = storage.vault_dir()
     for blob_id in ids:
-        if storage.remove_blob_files(blob_id):
-            dirs.add(storage.blob_path(blob_id).parent)
-    for d in dirs:
-        storage.fsync_dir(d)
+        storage.remove_blob_files(blob_id, root=root)
     with transaction.atomic():
         return Blob.objects.filter(pk__in=ids, state=BlobState.SHREDDING).update(state=BlobState.SHREDDED)
 
@@ -301,22 +308,26 @@ def _shred(blob_ids: list, *, actor: Actor, reason: str, event: EventType = Even
         Blob.objects.filter(pk__in=[r[0] for r in live], state__in=LIVE_STATES).update(
             wrapped_key=None, state=BlobState.SHREDDING, shredded_at=now, shred_reason=reason[:40]
         )
-        for pk, client_id, state, purpose, size, sha in live:
-            do_record_event(
-                event,
-                actor=actor,
-                client_id=client_id,
-                object_type="vault.blob",
-                object_id=str(pk),
-                details={
-                    "reason": reason,
-                    "purpose": purpose,
-                    "size": size,
-                    "sha256": sha,
-                    "was": state,
-                    "method": "cryptographic erase (data key destroyed)",
-                },
-            )
+        do_record_events(
+            [
+                EventSpec(
+                    event,
+                    client_id=client_id,
+                    object_type="vault.blob",
+                    object_id=str(pk),
+                    details={
+                        "reason": reason,
+                        "purpose": purpose,
+                        "size": size,
+                        "sha256": sha,
+                        "was": state,
+                        "method": "cryptographic erase (data key destroyed)",
+                    },
+                )
+                for pk, client_id, state, purpose, size, sha in live
+            ],
+            actor=actor,
+        )
         pending = [r[0] for r in rows if r[2] != BlobState.SHREDDED]
         transaction.on_commit(lambda: finish_shred(pending))
     return [r[0] for r in live]

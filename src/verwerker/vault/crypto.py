@@ -290,7 +290,8 @@ class StreamDecryptor:
         except InvalidTag:
             return False
 
-    def next_segment(self) -> memoryview | None:
+    def next_segment(self, out: memoryview | None = None) -> memoryview | None:
+        """Decrypt the next segment into ``out`` (when given and large enough) or the internal buffer."""
         i = self._counter
         if i >= self._segments:
             return None
@@ -299,7 +300,10 @@ class StreamDecryptor:
         ct = self._ct_view[:size]
         if _read_exact(self._source, ct) < size:
             raise TruncatedError("the ciphertext file became shorter while it was read")
-        out = self._plain_view[: size - TAG_SIZE]
+        if out is not None and len(out) >= size - TAG_SIZE:
+            out = out[: size - TAG_SIZE]
+        else:
+            out = self._plain_view[: size - TAG_SIZE]
         if not self._open(_nonce(self._prefix, i, last), ct, out):
             if last and size == self._segment_size + TAG_SIZE and self._open(_nonce(self._prefix, i, False), ct, out):
                 raise TruncatedError(f"the ciphertext was cut off after segment {i}: its end is missing")

@@ -38,9 +38,9 @@ def vault_dir() -> Path:
     return root
 
 
-def blob_path(blob_id: uuid.UUID, *, partial: bool = False) -> Path:
+def blob_path(blob_id: uuid.UUID, *, partial: bool = False, root: Path | None = None) -> Path:
     hex_id = blob_id.hex
-    return vault_dir() / hex_id[:2] / (hex_id + (PARTIAL_SUFFIX if partial else ""))
+    return (root or vault_dir()) / hex_id[:2] / (hex_id + (PARTIAL_SUFFIX if partial else ""))
 
 
 def fsync_dir(path: Path) -> None:
@@ -52,12 +52,13 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def remove_blob_files(blob_id: uuid.UUID) -> int:
+def remove_blob_files(blob_id: uuid.UUID, *, root: Path | None = None) -> int:
     """Remove the blob's ciphertext (final and partial); return how many files were removed."""
+    root = root or vault_dir()
     removed = 0
     for partial in (False, True):
         try:
-            os.unlink(blob_path(blob_id, partial=partial))
+            os.unlink(blob_path(blob_id, partial=partial, root=root))
             removed += 1
         except FileNotFoundError:
             pass

@@ -90,6 +90,13 @@ def test_reading_is_streamed_in_constant_size_chunks(client_a, system_actor):
         buf = bytearray(64 * 1024)
         n = reader.readinto(buf)
         assert first + bytes(buf[:n]) == data[: 10 + n]
+    with open_blob_reader(blob) as reader:  # a buffer of a segment or more: decrypted straight into it
+        big = bytearray(MIB + 100)
+        parts, head = [], reader.read(7)
+        while n := reader.readinto(big):
+            parts.append(bytes(big[:n]))
+        assert head + b"".join(parts) == data
+        assert [len(p) for p in parts][-2:] == [MIB, 5]
 
 
 def test_a_tampered_ciphertext_file_is_refused_with_a_clear_error(client_a, system_actor):
@@ -144,6 +151,20 @@ def test_shredding_destroys_the_key_removes_the_file_and_is_audited(client_a, sy
         read_blob_bytes(blob)
     assert do_shred_blob(blob, actor=system_actor, reason="again") is False  # idempotent
     assert AuditEvent.objects.filter(action=EventType.BLOB_SHREDDED, object_id=str(blob.pk)).count() == 1
+
+
+def test_a_bulk_shred_records_one_chained_event_per_blob(client_a, system_actor, committed):
+    from verwerker.audit.queries import verify_chain
+    from verwerker.vault.actions import do_shred_blobs
+
+    blobs = [_store(client_a, os.urandom(10), system_actor) for _ in range(5)]
+    with committed():
+        shredded = do_shred_blobs([b.pk for b in blobs], actor=system_actor, reason="test")
+    assert set(shredded) == {b.pk for b in blobs}
+    events = AuditEvent.objects.filter(action=EventType.BLOB_SHREDDED)
+    assert sorted(events.values_list("object_id", flat=True)) == sorted(str(b.pk) for b in blobs)
+    assert set(events.values_list("client_id", flat=True)) == {client_a.pk}
+    assert verify_chain().ok
 
 
 def test_a_copy_of_the_ciphertext_cannot_be_read_after_the_shred(client_a, client_b, system_actor, committed, tmp_path):

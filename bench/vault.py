@@ -1,0 +1,183 @@
+"""Vault: encrypt and decrypt a 1 GiB stream, peak memory, and shredding 10,000 blobs.
+
+Targets (issue 3): encrypt and decrypt each >= 0.5 of a plain file copy's speed, measured in the same
+run on the same data; peak memory (RSS of this process) under 100 MiB; shred 10,000 blobs <= 5 s.
+
+Baselines, same data, same directory (the vault's), same 1 MiB pieces:
+- encrypt: ``do_store_blob`` of the stream vs writing it to a plain file (write, fsync, close);
+- decrypt: reading the blob through ``open_blob_reader`` into a preallocated buffer vs reading the
+  plain file the same way.
+The stream is generated in memory as it is consumed (one random 1 MiB block, with a counter stamped
+into each piece so no two pieces are equal), so the data never exists whole in memory or on disk.
+
+Shredding: 10,000 stored blobs (rows with wrapped keys and real ciphertext files; set up in bulk,
+untimed) are purged by the real retention purge — chunks of VERWERKER_PURGE_CHUNK_SIZE, one shred
+event per blob, files removed after each chunk commits, one deletion certificate at the end. The
+plain ``do_shred_blobs`` time (without the purge's scan and certificate) is reported beside it.
+
+    python -m bench vault [--size-mib 1024] [--runs 3] [--blobs 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import time
+
+from bench.audit import _drop, _prepare_database
+
+MIB = 1 << 20
+
+
+def _stream(size: int):
+    block = bytearray(os.urandom(MIB))
+    view = memoryview(block)
+    for i in range(0, size, MIB):
+        block[:8] = i.to_bytes(8, "big")
+        yield view[: min(MIB, size - i)]
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--blobs", type=int, default=10_000)
+    args = parser.parse_args()
+    size = args.size_mib * MIB
+
+    handle = _prepare_database()
+    from bench.common import django_setup, peak_rss_mib, report
+
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from verwerker.audit.actors import Actor
+    from verwerker.clients.actions import do_create_client
+    from verwerker.retention.purge import run_purge
+    from verwerker.vault import crypto, storage
+    from verwerker.vault.actions import do_shred_blobs, do_store_blob, open_blob_reader
+    from verwerker.vault.models import Blob, BlobState
+
+    try:
+        call_command("migrate", verbosity=0)
+        actor = Actor.system("bench")
+        client = do_create_client("Bench Client", contact_email="bench@example.test", actor=actor)
+        vault = storage.vault_dir()
+        plain_path = vault / "plain-baseline"
+        rss_before = _rss_mib()
+        buf = bytearray(MIB)
+
+        def plain_write():
+            with open(plain_path, "wb") as fh:
+                for piece in _stream(size):
+                    fh.write(piece)
+                fh.flush()
+                os.fsync(fh.fileno())
+
+        def plain_read():
+            with open(plain_path, "rb", buffering=0) as fh:
+                while fh.readinto(buf):
+                    pass
+
+        blobs = []
+
+        def vault_write():
+            blobs.append(do_store_blob(_stream(size), client=client, purpose="other", name="bench", actor=actor))
+
+        def vault_read():
+            with open_blob_reader(blobs[-1]) as reader:
+                while reader.readinto(buf):
+                    pass
+
+        enc, dec, pw, pr = [], [], [], []
+        for _ in range(args.runs):
+            for fn, times in ((plain_write, pw), (vault_write, enc), (plain_read, pr), (vault_read, dec)):
+                start = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - start)
+            # keep at most one blob on disk
+            if len(blobs) > 1:
+                do_shred_blobs([blobs[0].pk], actor=actor, reason="bench")
+                blobs.pop(0)
+        rss_after_stream = _rss_mib()
+        peak_stream = peak_rss_mib()
+        plain_path.unlink()
+        do_shred_blobs([b.pk for b in blobs], actor=actor, reason="bench")
+
+        # Shredding: set up N stored blobs in bulk (untimed), then purge them.
+        master = storage.master_key()
+        kid = crypto.key_id(master)
+        past = timezone.now() - dt.timedelta(days=400)
+        purge_times, shred_times = [], []
+        for run in range(args.runs * 2):
+            rows = []
+            for _ in range(args.blobs):
+                import uuid
+
+                blob_id = uuid.uuid4()
+                key = crypto.generate_data_key()
+                path = storage.blob_path(blob_id)
+                path.parent.mkdir(exist_ok=True)
+                path.write_bytes(crypto.encrypt_bytes(key, b"bench row\n" * 10))
+                rows.append(
+                    Blob(
+                        id=blob_id, client=client, purpose="upload", state=BlobState.STORED, name="bench.csv",
+                        size=100, sha256="0" * 64, created_at=past, stored_at=past,
+                        wrapped_key=crypto.wrap_key(master, key, blob_id.bytes), master_key_id=kid,
+                    )
+                )
+            Blob.objects.bulk_create(rows, batch_size=2000)
+            start = time.perf_counter()
+            if run % 2 == 0:
+                result = run_purge(actor=actor)
+                assert result["purged"] == args.blobs, result["purged"]
+                purge_times.append(time.perf_counter() - start)
+            else:
+                ids = [r.pk for r in rows]
+                from django.conf import settings
+
+                for i in range(0, len(ids), settings.PURGE_CHUNK_SIZE):
+                    do_shred_blobs(ids[i : i + settings.PURGE_CHUNK_SIZE], actor=actor, reason="bench")
+                shred_times.append(time.perf_counter() - start)
+            left = sum(1 for p in vault.glob("??/*") if p.is_file())
+            assert left == 0, f"{left} ciphertext files left after the shred"
+            assert not Blob.objects.exclude(wrapped_key=None).filter(pk__in=[r.pk for r in rows]).exists()
+
+        gib = size / (1 << 30)
+        report(
+            f"vault ({connection.vendor})",
+            size_mib=args.size_mib,
+            encrypt_gb_s=size / statistics.median(enc) / 1e9,
+            plain_write_gb_s=size / statistics.median(pw) / 1e9,
+            encrypt_ratio_to_plain=statistics.median(pw) / statistics.median(enc),
+            decrypt_gb_s=size / statistics.median(dec) / 1e9,
+            plain_read_gb_s=size / statistics.median(pr) / 1e9,
+            decrypt_ratio_to_plain=statistics.median(pr) / statistics.median(dec),
+            rss_before_mib=rss_before,
+            rss_after_streams_mib=rss_after_stream,
+            peak_rss_streams_mib=peak_stream,
+            peak_rss_mib=peak_rss_mib(),
+            blobs=args.blobs,
+            purge_s=statistics.median(purge_times),
+            shred_only_s=statistics.median(shred_times),
+            runs=args.runs,
+            gib=gib,
+        )
+    finally:
+        _drop(handle)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Retention rules as plain data and checks (no ORM): record classes, defaults, the audit-log floor."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RecordClass(models.TextChoices):
+    DATA_FILES = "data_files", _("client data files and everything derived from them")
+    SFTP_FOLDERS = "sftp_folders", _("SFTP folders")
+    CRM_FINANCIAL = "crm_financial", _("CRM and financial records")
+    CAMERA_FOOTAGE = "camera_footage", _("camera footage")
+    AUDIT_EVENTS = "audit_events", _("audit events")
+
+
+# The privacy statement's figures (PROMISES.md P17-P19, P27), seeded by a data migration. ``None`` keeps
+# records indefinitely. Data files: deleted when their job completes; this is the hard maximum, which a
+# client's agreement (max_retention_days) sets otherwise.
+DEFAULTS: dict[str, dict] = {
+    RecordClass.DATA_FILES: {
+        "keep_days": 31,
+        "starts_from": "receipt; deleted at job completion, at the latest after the agreement's maximum",
+        "basis": "privacy statement (at most one month); processing agreement, Art. 28(3)(g) GDPR",
+    },
+    RecordClass.SFTP_FOLDERS: {
+        "keep_days": 31,
+        "starts_from": "upload; the folders are emptied monthly",
+        "basis": "privacy statement (SFTP folder cleaned monthly)",
+    },
+    RecordClass.CRM_FINANCIAL: {
+        "keep_days": 7 * 365 + 2,
+        "starts_from": "end of the relationship, or the invoice date",
+        "basis": "fiscal retention duty, art. 52 AWR (7 years)",
+    },
+    RecordClass.CAMERA_FOOTAGE: {
+        "keep_days": 28,
+        "starts_from": "recording; longer only under an incident hold until the incident is closed",
+        "basis": "privacy statement (at most 4 weeks)",
+    },
+    RecordClass.AUDIT_EVENTS: {
+        "keep_days": None,
+        "starts_from": "the event",
+        "basis": "accountability, Art. 5(2) GDPR; never shorter than the longest other class",
+    },
+}
+
+
+def schedule_problems(keep_days: dict[str, int | None]) -> list[str]:
+    """What is wrong with a set of retention periods (record class -> days, None = kept); [] if nothing."""
+    problems = []
+    for record_class, days in keep_days.items():
+        if record_class != RecordClass.AUDIT_EVENTS and days is None:
+            problems.append(f"{record_class} needs a retention period: only audit events are kept indefinitely")
+        if days is not None and days < 1:
+            problems.append(f"{record_class}: a retention period is at least one day")
+    audit = keep_days.get(RecordClass.AUDIT_EVENTS)
+    others = [d for c, d in keep_days.items() if c != RecordClass.AUDIT_EVENTS and d is not None]
+    if audit is not None and others and audit < max(others):
+        problems.append(
+            f"audit events must be kept at least as long as the longest other class ({max(others)} days), "
+            f"not {audit}: the log is the evidence of what happened to those records"
+        )
+    return problems
