@@ -37,6 +37,20 @@ BACKUP_INCLUDES = env_list("VERWERKER_BACKUP_INCLUDES", [])
 # Blobs shredded per purge transaction; 1 makes every object its own transaction (tests of interruption).
 PURGE_CHUNK_SIZE = env_int("VERWERKER_PURGE_CHUNK_SIZE", 500, minimum=1)
 
+# Intake: the SFTP server (one account per client) and web upload, both streaming into the vault.
+SFTP_HOST = env_str("VERWERKER_SFTP_HOST", "127.0.0.1")
+SFTP_PORT = env_int("VERWERKER_SFTP_PORT", 2222, minimum=0)
+# Generated on first start of `verwerker sftpd` (ed25519, mode 0600); clients pin its fingerprint.
+SFTP_HOST_KEY = env_path("VERWERKER_SFTP_HOST_KEY", str(DATA_DIR / "sftp-host-key"))
+SFTP_FAILURE_LIMIT = env_int("VERWERKER_SFTP_FAILURE_LIMIT", 5, minimum=1)
+SFTP_BAN_MINUTES = env_int("VERWERKER_SFTP_BAN_MINUTES", 15, minimum=1)
+SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
+UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
+UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
+UPLOAD_EXTENSIONS = [e.lower().lstrip(".") for e in env_list(
+    "VERWERKER_UPLOAD_EXTENSIONS", ["csv", "txt", "tsv", "xlsx", "ods", "zip", "pdf"]
+)]
+
 HTTP_HOST = env_str("VERWERKER_HTTP_HOST", "127.0.0.1")
 HTTP_PORT = env_int("VERWERKER_HTTP_PORT", 8000, minimum=0)
 ALLOWED_HOSTS = env_list("VERWERKER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
@@ -74,6 +88,7 @@ INSTALLED_APPS = [
     "verwerker.privacy",
     "verwerker.vault",
     "verwerker.retention",
+    "verwerker.intake",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -222,6 +237,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}},
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]

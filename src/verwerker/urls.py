@@ -9,6 +9,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("verwerker.accounts.urls")),
     path("klanten/", include("verwerker.clients.urls")),
+    path("aanleveren/", include("verwerker.intake.urls")),
     path("audit/", include("verwerker.audit.urls")),
     path("privacy/", include("verwerker.privacy.urls")),
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),

@@ -1,4 +1,4 @@
-"""`verwerker up`: the embedded default in one command: web, worker and scheduler, stopped together.
+"""`verwerker up`: the embedded default in one command: web, worker, scheduler and SFTP server, stopped together.
 
 First start creates the data directory, the keys and database, and an administrator whose password is
 printed once. Ctrl-C or SIGTERM stops every process cleanly (the worker finishes its running task); if
@@ -19,12 +19,12 @@ from django.core.management.base import BaseCommand
 
 from verwerker.runtime.firststart import prepare
 
-PROCESSES = ("web", "worker", "scheduler")
+PROCESSES = ("web", "worker", "scheduler", "sftpd")
 STOP_GRACE_SECONDS = 20
 
 
 class Command(BaseCommand):
-    help = "Start web, task worker and scheduler on the embedded default; Ctrl-C stops them all."
+    help = "Start web, task worker, scheduler and SFTP server on the embedded default; Ctrl-C stops them all."
 
     def handle(self, *args, **options):
         password = prepare(stdout=self.stdout)

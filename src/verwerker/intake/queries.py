@@ -1,0 +1,101 @@
+"""Reads of the intake app, and the login decision for SFTP accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db.models import Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from verwerker.clients.models import Client
+from verwerker.clients.queries import get_active_agreement
+from verwerker.intake import policy
+from verwerker.intake.models import Ban, BanScope, OutboxFile, SftpAccount, Upload, UploadState
+
+# Checked against when the username is unknown, so a wrong username costs as long as a wrong password.
+_DUMMY_HASH = None
+
+
+def get_account_by_username(username: str) -> SftpAccount | None:
+    return SftpAccount.objects.select_related("client").filter(username=username).first()
+
+
+def active_ban(*, address: str, account: SftpAccount | None = None) -> Ban | None:
+    """The ban in force on this address or account, if any."""
+    q = Q(scope=BanScope.ADDRESS, address=address)
+    if account is not None:
+        q |= Q(scope=BanScope.ACCOUNT, account=account)
+    return Ban.objects.filter(q, lifted_at__isnull=True, until__gt=timezone.now()).order_by("-until").first()
+
+
+def login_refusal(account: SftpAccount | None, address: str) -> str | None:
+    """Why this account may not log in from ``address`` now (a short reason), or None if it may try."""
+    if active_ban(address=address, account=account) is not None:
+        return "banned"
+    if account is None:
+        return None
+    if not policy.address_allowed(address, account.networks):
+        return "network_not_allowed"
+    if get_active_agreement(account.client_id) is None:
+        return "no_agreement"
+    return None
+
+
+def password_matches(account: SftpAccount | None, password: str) -> bool:
+    """Check ``password`` against the account's hash (Argon2); a constant-cost no for unknown accounts."""
+    global _DUMMY_HASH
+    if account is None or not account.password_login_enabled or not account.password_hash:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = make_password("dummy password for timing")
+        check_password(password, _DUMMY_HASH)
+        return False
+    return check_password(password, account.password_hash)
+
+
+def quota_used(client: Client | int) -> int:
+    """Bytes of the client's completed uploads whose blobs are still stored (what counts against the quota)."""
+    client_id = client.pk if isinstance(client, Client) else client
+    total = Upload.objects.filter(
+        client_id=client_id, state=UploadState.COMPLETED, blob__state="stored"
+    ).aggregate(total=Sum("size"))["total"]
+    return total or 0
+
+
+def list_uploads_for_client(client: Client | int) -> QuerySet[Upload]:
+    client_id = client.pk if isinstance(client, Client) else client
+    return Upload.objects.filter(client_id=client_id).order_by("-started_at")
+
+
+def list_live_uploads(client_id: int) -> QuerySet[Upload]:
+    """Completed uploads whose blobs are still stored: what ``upload/`` lists."""
+    return Upload.objects.filter(client_id=client_id, state=UploadState.COMPLETED, blob__state="stored").order_by(
+        "-finished_at"
+    )
+
+
+def list_outbox(client_id: int) -> QuerySet[OutboxFile]:
+    return OutboxFile.objects.filter(client_id=client_id, blob__state="stored").select_related("blob")
+
+
+def get_outbox_file(client_id: int, name: str) -> OutboxFile | None:
+    return list_outbox(client_id).filter(name=name).first()
+
+
+def access_upload_for(user, upload_id: int) -> Upload:
+    """An upload ``user`` may see: a client user only their own client's; staff with the view right."""
+    uploads = Upload.objects.select_related("client")
+    if user.is_client_user:
+        uploads = uploads.filter(client_id=user.client_id)
+    elif not user.has_perm("intake.view_upload"):
+        raise Http404("no such upload")
+    try:
+        return uploads.get(pk=upload_id)
+    except Upload.DoesNotExist:
+        raise Http404("no such upload") from None
+
+
+def list_bans(*, include_past: bool = False) -> QuerySet[Ban]:
+    bans = Ban.objects.select_related("account", "account__client")
+    if not include_past:
+        bans = bans.filter(lifted_at__isnull=True, until__gt=timezone.now())
+    return bans.order_by("-banned_at")

@@ -1,0 +1,99 @@
+"""One upload streaming into the vault: the part the SFTP server and the web upload share.
+
+Threat model: a client (or someone holding its credentials) sends a file that is too big, of a type
+we do not take, or that stops halfway; or the process dies mid-upload. Invariants: the bytes go
+from the network straight into the vault writer, which encrypts them before anything reaches disk
+(no temp file, no spool); an upload becomes COMPLETED only through ``finish``; every other end
+(``abort``, a refusal, an exception) shreds the partial ciphertext. Limits are checked as bytes
+arrive, so a file over the maximum is refused at the first byte too many, not after it was stored.
+
+Transaction boundaries: registering, completing and aborting are each their own transaction (see
+actions.py); the bytes in between are written outside any transaction. Synchronous and blocking:
+the SFTP server calls it from worker threads.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from verwerker.audit.actors import Actor
+from verwerker.clients.models import Client
+from verwerker.intake import policy
+from verwerker.intake.actions import do_abort_upload, do_complete_upload, do_register_upload
+from verwerker.intake.models import Upload
+from verwerker.intake.queries import quota_used
+
+
+class UploadStream:
+    """Write plaintext pieces with ``write``; end with ``finish`` (a data file) or ``abort`` (shredded)."""
+
+    def __init__(self, upload: Upload, writer, *, actor: Actor, used_bytes: int):
+        self.upload = upload
+        self.writer = writer
+        self.actor = actor
+        self.size = 0
+        self.max_bytes = settings.UPLOAD_MAX_MB * 1024 * 1024
+        self.quota_bytes = settings.UPLOAD_QUOTA_MB * 1024 * 1024
+        self.used_bytes = used_bytes
+        self.done = False
+
+    @classmethod
+    def start(
+        cls,
+        client: Client,
+        *,
+        channel: str,
+        name: str,
+        actor: Actor,
+        account=None,
+        user=None,
+        source_ip: str = "",
+    ) -> UploadStream:
+        """Register the upload and open its vault writer. Raises policy.Refusal (recorded)."""
+        from verwerker.vault.actions import open_blob_writer
+        from verwerker.vault.models import BlobPurpose
+
+        upload = do_register_upload(
+            client, channel=channel, name=name, actor=actor, account=account, user=user, source_ip=source_ip
+        )
+        try:
+            # The blob's display name is the upload's id, not the client's file name (which may be personal).
+            writer = open_blob_writer(
+                client=client, purpose=BlobPurpose.UPLOAD, name=f"upload-{upload.pk}", actor=actor
+            )
+        except Exception:
+            do_abort_upload(upload, None, actor=actor, reason="vault_unavailable")
+            raise
+        Upload.objects.filter(pk=upload.pk).update(blob=writer.blob)
+        return cls(upload, writer, actor=actor, used_bytes=quota_used(client))
+
+    def check(self, size: int) -> None:
+        """Raise policy.Refusal if the upload would reach ``size`` bytes against the limits."""
+        policy.check_size(size, max_bytes=self.max_bytes, used_bytes=self.used_bytes, quota_bytes=self.quota_bytes)
+
+    def write(self, data) -> None:
+        """Encrypt ``data`` into the vault. Over a limit: refuse (the upload is shredded) and raise Refusal."""
+        try:
+            self.check(self.size + len(data))
+        except policy.Refusal as refusal:
+            self.refuse(refusal.reason)
+            raise
+        self.writer.write(data)
+        self.size += len(data)
+
+    def finish(self) -> Upload:
+        """The client closed the file completely: commit the blob; the upload becomes a data file."""
+        self.done = True
+        return do_complete_upload(self.upload, self.writer, actor=self.actor)
+
+    def abort(self, reason: str) -> None:
+        """The upload did not complete: shred what arrived. Idempotent."""
+        if not self.done:
+            self.done = True
+            do_abort_upload(self.upload, self.writer, actor=self.actor, reason=reason)
+
+    def refuse(self, reason: str) -> None:
+        """A limit was crossed: shred what arrived and record the refusal. Idempotent."""
+        if not self.done:
+            self.done = True
+            do_abort_upload(self.upload, self.writer, actor=self.actor, reason=reason, refused=True)

@@ -1,0 +1,125 @@
+"""Issuing SFTP accounts (P09, P13), bans, and the upload stream into the vault."""
+
+import json
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+
+from verwerker.audit.actors import Actor
+from verwerker.audit.events import EventType
+from verwerker.audit.models import AuditEvent
+from verwerker.clients.actions import do_create_client, do_end_agreement
+from verwerker.intake import actions, policy, queries
+from verwerker.intake.models import Ban, UploadState
+from verwerker.intake.streaming import UploadStream
+from verwerker.lib.testing import verwerker
+
+ACTOR = Actor.system("test")
+
+
+def test_it_refuses_an_account_without_an_agreement_in_force(db):
+    client = do_create_client("Zonder Overeenkomst", contact_email="z@example.test", actor=ACTOR)
+    with pytest.raises(ValidationError, match="no processing agreement"):
+        actions.do_issue_sftp_account(client, actor=ACTOR)
+
+
+def test_the_password_is_stored_only_as_a_hash_and_reissue_replaces_it(client_a):
+    account, first = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    assert first and first not in (account.password_hash or "") and account.password_hash.startswith("argon2")
+    account2, second = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    assert account2.pk == account.pk and second != first
+    assert check_password(second, account2.password_hash) and not check_password(first, account2.password_hash)
+    events = AuditEvent.objects.filter(action=EventType.SFTP_ACCOUNT_ISSUED)
+    assert events.count() == 2 and all(first not in e.details and second not in e.details for e in events)
+
+
+def test_an_ended_agreement_refuses_the_login(client_a):
+    account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    assert queries.login_refusal(account, "127.0.0.1") is None
+    do_end_agreement(client_a.agreements.get(), actor=ACTOR)
+    assert queries.login_refusal(account, "127.0.0.1") == "no_agreement"
+
+
+def test_the_network_allow_list_refuses_other_addresses(client_a):
+    account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    actions.do_set_allowed_networks(account, "192.0.2.0/24", actor=ACTOR)
+    assert queries.login_refusal(account, "192.0.2.10") is None
+    assert queries.login_refusal(account, "127.0.0.1") == "network_not_allowed"
+
+
+def test_a_bad_public_key_is_refused_with_its_line(client_a):
+    with pytest.raises(ValidationError, match="line 1 is not an OpenSSH public key"):
+        actions.do_issue_sftp_account(client_a, actor=ACTOR, public_key="ssh-ed25519 AAAAnotakey")
+
+
+def test_bans_grow_with_every_new_ban(client_a, settings):
+    settings.SFTP_FAILURE_LIMIT = 2
+    account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    periods = []
+    for _round in range(3):
+        bans = []
+        for _ in range(2):
+            bans = actions.do_record_login_failure(address="198.51.100.9", account=None, method="password")
+        assert [b.scope for b in bans] == ["address"]
+        periods.append(bans[0].until - bans[0].banned_at)
+        actions.do_lift_ban(bans[0], actor=ACTOR)
+    assert periods[1] == 2 * periods[0] and periods[2] == 4 * periods[0]
+    assert queries.active_ban(address="198.51.100.9") is None
+    assert AuditEvent.objects.filter(action=EventType.SFTP_BAN_LIFTED).count() == 3
+
+
+def test_failures_against_one_account_ban_the_account(client_a, settings):
+    settings.SFTP_FAILURE_LIMIT = 3
+    account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    for i in range(3):
+        actions.do_record_login_failure(address=f"203.0.113.{i}", account=account, method="password")
+    assert Ban.objects.get(scope="account").account == account
+    assert queries.login_refusal(account, "203.0.113.99") == "banned"
+
+
+def test_an_aborted_stream_is_shredded_and_a_finished_one_is_readable(client_a):
+    from verwerker.vault.actions import read_blob_bytes
+
+    aborted = UploadStream.start(client_a, channel="web", name="a.csv", actor=ACTOR)
+    aborted.write(b"half a file")
+    aborted.abort("test")
+    aborted.upload.refresh_from_db()
+    assert aborted.upload.state == UploadState.ABORTED and aborted.upload.blob.wrapped_key is None
+
+    done = UploadStream.start(client_a, channel="web", name="b.csv", actor=ACTOR)
+    done.write(b"a;b\n")
+    upload = done.finish()
+    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob) == b"a;b\n"
+    assert queries.quota_used(client_a) == 4
+
+
+def test_the_quota_refuses_the_next_upload(client_a, settings):
+    settings.UPLOAD_QUOTA_MB = 1
+    stream = UploadStream.start(client_a, channel="web", name="a.csv", actor=ACTOR)
+    with pytest.raises(policy.Refusal, match="quota"):
+        stream.write(b"x" * (1024 * 1024 + 1))
+    stream.upload.refresh_from_db()
+    assert stream.upload.state == UploadState.REFUSED
+
+
+@pytest.mark.slow
+def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_path):
+    import asyncssh
+
+    from verwerker.lib.testing import fresh_install
+
+    key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
+    (tmp_path / "klant.pub").write_text(key)
+    (tmp_path / "bad.pub").write_text("not a key\n")
+    with fresh_install(tmp_path) as env:
+        verwerker(env, "migrate", "-v", "0")
+        client_id = verwerker(env, "client", "add", "Klant Een", "--contact", "k@example.test", "--with-agreement").stdout.strip()
+        issued = json.loads(verwerker(env, "sftp", "issue", client_id, "--json").stdout)
+        assert issued["username"] == "klant-een" and len(issued["password"]) == 24
+        keyed = verwerker(env, "sftp", "issue", "Klant Een", "--public-key", str(tmp_path / "klant.pub"))
+        assert "public key added" in keyed.stdout and issued["password"] not in keyed.stdout
+        bad = verwerker(env, "sftp", "issue", client_id, "--public-key", str(tmp_path / "bad.pub"), check=False)
+        assert bad.returncode != 0 and "bad.pub" in bad.stderr and "Traceback" not in bad.stderr
+        fingerprint = verwerker(env, "sftpd", "--fingerprint").stdout.strip()
+        assert fingerprint.startswith("SHA256:")
