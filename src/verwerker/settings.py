@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "verwerker.accounts",
     "verwerker.clients",
     "verwerker.audit",
+    "verwerker.datafiles",
     "verwerker.runtime",
     "django.contrib.admin",
     "django.contrib.auth",

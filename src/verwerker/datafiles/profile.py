@@ -1,0 +1,200 @@
+"""A file's profile: its columns and their kinds, its risk class (P23), minors (P20) and validation counts.
+
+A profile holds counts, kinds, reasons and masked examples only; never a value from the file, so it can
+be stored, logged and shown freely. `Profile.to_json()` is the `verwerker profile --json` contract in
+DESIGN.md: fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from verwerker.datafiles import checks
+from verwerker.datafiles.detect import ColumnGuess, detect_columns, split_street_and_number
+from verwerker.datafiles.kinds import NAW_KINDS, Kind
+from verwerker.datafiles.read import Table
+
+CONSENT_AGE = 16  # UAVG art. 5 / GDPR art. 8: below this a parent or guardian consents (P20)
+
+_DUTCH = ["nl", "nld", "nederland", "the netherlands", "netherlands", "holland", "nederland (nl)", "528"]
+# Postcode shapes of neighbouring countries (BE/DE/FR/LU with or without a country prefix, UK).
+_FOREIGN_POSTCODE = r"^(?:[A-Z]{1,2}-?\s?)?\d{4,5}$|^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$"
+_DUTCH_POSTCODE_SHAPE = r"^\d{4}\s*[A-Za-z]{2}$"
+
+# Parts of a record that identify the addressee and the address, in the order they form the
+# deduplication key.
+_KEY_KINDS = (
+    Kind.INITIALS, Kind.FIRST_NAME, Kind.FULL_NAME, Kind.COMPANY, Kind.DEPARTMENT, Kind.STREET, Kind.HOUSE_NUMBER,
+    Kind.HOUSE_NUMBER_LETTER, Kind.HOUSE_NUMBER_ADDITION, Kind.STREET_AND_NUMBER, Kind.ADDRESS_LINE, Kind.POSTCODE,
+    Kind.CITY,
+)
+
+
+@dataclass
+class Profile:
+    file: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    rows: int
+    columns: list[ColumnGuess]
+    risk: str  # "standard" | "high"
+    risk_reasons: list[str]
+    special: list[str]
+    minors: int
+    invalid_postcodes: int
+    duplicates: int
+    foreign: int
+    empty_rows: int
+    missing_house_numbers: int
+    today: datetime.date
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "rows": self.rows,
+            "columns": [c.to_json() for c in self.columns],
+            "risk": self.risk,
+            "risk_reasons": list(self.risk_reasons),
+            "special": list(self.special),
+            "minors": self.minors,
+            "invalid_postcodes": self.invalid_postcodes,
+            "duplicates": self.duplicates,
+            "foreign": self.foreign,
+            "empty_rows": self.empty_rows,
+            "missing_house_numbers": self.missing_house_numbers,
+            "today": self.today.isoformat(),
+            "overrides": dict(self.overrides),
+        }
+
+
+def profile_table(
+    table: Table, *, name: str, today: datetime.date, overrides: dict[str, Kind] | None = None
+) -> Profile:
+    """Profile a table that read_table returned; pure (no database, no files)."""
+    frame = table.frame
+    guesses = detect_columns(frame, overrides=overrides)
+    first = {}
+    for g in guesses:
+        first.setdefault(g.kind, g.name)
+
+    risk_reasons = []
+    for g in guesses:
+        if g.filled == 0:
+            continue  # an empty column holds nothing, whatever its name
+        if g.kind not in NAW_KINDS:
+            risk_reasons.append(f"{g.name}: {g.kind.value} is not name/address data")
+    special = sorted({s for g in guesses for s in g.special})
+    for g in guesses:
+        for s in g.special:
+            if s != "bsn":
+                risk_reasons.append(f"{g.name}: column name points at special-category data ({s})")
+
+    def col(kind: Kind) -> pl.Expr | None:
+        return pl.col(first[kind]).str.strip_chars() if kind in first else None
+
+    blank = [pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns]
+    empty_row = pl.all_horizontal(blank) if blank else pl.lit(True)
+    row_filled = ~empty_row
+
+    foreign_row = pl.lit(False)
+    if (country := col(Kind.COUNTRY)) is not None:
+        lowered = country.str.to_lowercase()
+        foreign_row = foreign_row | (country.is_not_null() & (country != "") & ~lowered.is_in(_DUTCH))
+    postcode = col(Kind.POSTCODE)
+    if postcode is not None:
+        upper = postcode.str.to_uppercase()
+        foreign_row = foreign_row | (
+            ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(_FOREIGN_POSTCODE).fill_null(False)
+        )
+    foreign_row = foreign_row.fill_null(False)
+
+    exprs = {
+        "empty_rows": empty_row.sum(),
+        "foreign": (foreign_row & row_filled).sum(),
+        "invalid_postcodes": pl.lit(0),
+        "minors": pl.lit(0),
+        "missing_house_numbers": pl.lit(0),
+    }
+    if postcode is not None:
+        exprs["invalid_postcodes"] = (
+            postcode.is_not_null() & (postcode != "") & ~checks.is_postcode(postcode).fill_null(False) & ~foreign_row
+        ).sum()
+    if (birth := col(Kind.BIRTH_DATE)) is not None:
+        dates = checks.parse_date(birth)
+        exprs["minors"] = checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum()
+    if (number := col(Kind.HOUSE_NUMBER)) is not None:
+        exprs["missing_house_numbers"] = (row_filled & ~number.str.contains(r"\d").fill_null(False)).sum()
+    counts = frame.select(**{k: v.cast(pl.Int64) for k, v in exprs.items()}).row(0, named=True) if frame.width else {
+        k: 0 for k in exprs
+    }
+    if Kind.HOUSE_NUMBER not in first and Kind.STREET_AND_NUMBER in first:
+        split = split_street_and_number(frame.get_column(first[Kind.STREET_AND_NUMBER]))
+        counts["missing_house_numbers"] = int(
+            frame.select(row_filled).to_series().and_(split.get_column("house_number").is_null()).sum()
+        )
+
+    return Profile(
+        file=name,
+        format=table.format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        rows=frame.height,
+        columns=guesses,
+        risk="high" if risk_reasons else "standard",
+        risk_reasons=risk_reasons,
+        special=special,
+        minors=int(counts["minors"]),
+        invalid_postcodes=int(counts["invalid_postcodes"]),
+        duplicates=_duplicates(frame, guesses, row_filled),
+        foreign=int(counts["foreign"]),
+        empty_rows=int(counts["empty_rows"]),
+        missing_house_numbers=int(counts["missing_house_numbers"]),
+        today=today,
+        overrides={k: Kind(v).value for k, v in (overrides or {}).items()},
+    )
+
+
+def _normalised(expr: pl.Expr) -> pl.Expr:
+    """Case, spaces and punctuation do not make a record different."""
+    return expr.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]", "").fill_null("")
+
+
+def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.Expr) -> int:
+    """Records equal to an earlier one after normalising case, spaces, postcode format and tussenvoegsel."""
+    by_kind: dict[Kind, list[str]] = {}
+    for g in guesses:
+        by_kind.setdefault(g.kind, []).append(g.name)
+    parts: list[pl.Expr] = []
+    for kind in _KEY_KINDS:
+        for name in by_kind.get(kind, []):
+            parts.append(_normalised(pl.col(name)))
+    # `van den Berg`, `Berg, van den` and tussenvoegsel `van den` + `Berg` are one surname.
+    last = by_kind.get(Kind.LAST_NAME, [])
+    infix = by_kind.get(Kind.INFIX, [])
+    if last:
+        surname = pl.col(last[0]).str.strip_chars()
+        reordered = pl.when(surname.str.contains(",")).then(
+            surname.str.split_exact(",", 1).struct.field("field_1").str.strip_chars()
+            + pl.lit(" ")
+            + surname.str.split_exact(",", 1).struct.field("field_0")
+        ).otherwise(surname)
+        whole = pl.concat_str([pl.col(infix[0]).fill_null(""), reordered.fill_null("")], separator=" ") if infix else reordered
+        parts.append(_normalised(whole))
+    elif infix:
+        parts.append(_normalised(pl.col(infix[0])))
+    if not parts:
+        return 0
+    keys = frame.lazy().filter(row_filled).select(pl.concat_str(parts, separator="\x1f").alias("k"))
+    counted = keys.select(pl.len().alias("n"), pl.col("k").n_unique().alias("u")).collect().row(0)
+    return int(counted[0] - counted[1])
