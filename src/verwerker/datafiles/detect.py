@@ -11,6 +11,8 @@ the counts (`filled`, `invalid`) are computed over whole columns with vectorised
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -198,42 +200,47 @@ _STREET_AND_NUMBER_RE = (
 )
 
 
-def _share(sample: pl.DataFrame, expr: pl.Expr) -> float:
-    if sample.height == 0:
-        return 0.0
-    return float(sample.select(expr.fill_null(False).mean()).item() or 0.0)
+def _share(flags: pl.Series) -> float:
+    return float(flags.fill_null(False).mean() or 0.0) if len(flags) else 0.0
 
 
 def _content_shares(sample: pl.DataFrame, header: Kind | None) -> dict[Kind, float]:
     """Share of the sample that passes each kind's content check."""
-    v = pl.col("v")
-    digits = v.str.replace_all(r"[\s.\-]", "")
-    dates = checks.parse_date(v, excel_serials=header == Kind.BIRTH_DATE)
+    v = sample.get_column("v")
+    lowered = v.str.to_lowercase()
+    dated = checks.parse_dates(v, excel_serials=header == Kind.BIRTH_DATE).is_not_null()
     if header != Kind.BIRTH_DATE:
         # Without a date header, 8-digit numbers and serials are more likely codes than dates.
-        dates = pl.when(v.str.contains(r"^\d+$")).then(None).otherwise(dates)
-    shares = {
-        Kind.IBAN: _share(sample, checks.is_iban(v)),
-        Kind.EMAIL: _share(sample, checks.is_email(v)),
+        dated = dated & ~v.str.contains(r"^\d+$")
+    shares = dict.fromkeys(_WEAK, 0.0)
+    shares |= {
+        Kind.IBAN: _share(checks.valid_ibans(v)),
+        Kind.EMAIL: _share(checks.valid_emails(v)),
         # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass.
-        Kind.BSN: _share(sample, digits.str.contains(r"^\d{8,9}$") & checks.is_bsn(v)),
-        Kind.POSTCODE: _share(sample, checks.is_postcode(v)),
-        Kind.BIRTH_DATE: _share(sample, dates.is_not_null()),
-        Kind.HOUSE_NUMBER: _share(sample, v.str.contains(r"^\d{1,5}(?:\s*[A-Za-z]{0,4})?$")),
-        Kind.STREET_AND_NUMBER: _share(sample, v.str.contains(r"\p{L}{2}") & v.str.contains(_STREET_AND_NUMBER_RE)),
-        Kind.INITIALS: _share(sample, v.str.contains(r"^(?:\p{Lu}[a-z]?\.\s?){1,6}$")),
-        Kind.GENDER: _share(sample, v.str.to_lowercase().is_in(_GENDERS)),
-        Kind.SALUTATION: _share(sample, v.str.to_lowercase().is_in(_SALUTATIONS)),
-        Kind.INFIX: _share(sample, v.str.to_lowercase().is_in(_INFIXES)),
-        Kind.COUNTRY: _share(sample, v.str.to_lowercase().is_in(_COUNTRIES)),
+        Kind.BSN: _share(v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v)),
+        Kind.POSTCODE: _share(checks.valid_postcodes(v)),
+        Kind.BIRTH_DATE: _share(dated),
     }
-    shaped = sample.filter(checks.phone_shape(v)).head(PHONE_SAMPLE)
-    shape_share = _share(sample, checks.phone_shape(v))
-    if shaped.height:
-        exact = sum(checks.is_phone_exact(x) for x in shaped["v"].to_list()) / shaped.height
-        shares[Kind.PHONE] = shape_share * exact
-    else:
-        shares[Kind.PHONE] = 0.0
+    if header is not None:
+        return _with_phone(shares, v)
+    # Weak, shape-only kinds matter only when the header says nothing.
+    shares |= {
+        Kind.STREET_AND_NUMBER: _share(v.str.contains(r"\p{L}{2}") & v.str.contains(_STREET_AND_NUMBER_RE)),
+        Kind.INITIALS: _share(v.str.contains(r"^(?:\p{Lu}[a-z]?\.\s?){1,6}$")),
+        Kind.GENDER: _share(lowered.is_in(_GENDERS)),
+        Kind.SALUTATION: _share(lowered.is_in(_SALUTATIONS)),
+        Kind.INFIX: _share(lowered.is_in(_INFIXES)),
+        Kind.COUNTRY: _share(lowered.is_in(_COUNTRIES)),
+    }
+    return _with_phone(shares, v)
+
+
+def _with_phone(shares: dict[Kind, float], v: pl.Series) -> dict[Kind, float]:
+    """Phone share: the shape over the sample, times phonenumbers' verdict on up to 100 shaped values."""
+    shapes = checks.phone_shapes(v)
+    shaped = v.filter(shapes).head(PHONE_SAMPLE)
+    exact = sum(checks.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
+    shares[Kind.PHONE] = _share(shapes) * exact
     return shares
 
 
@@ -283,54 +290,74 @@ def mask(value: str) -> str:
     return f"{value[0]}*******{value[-1]}"
 
 
-def _invalid_expr(kind: Kind, column: pl.Expr) -> pl.Expr | None:
-    """Filled values that fail the kind's check, counted over the whole column."""
-    v = column.str.strip_chars()
-    filled = v.is_not_null() & (v != "")
+_BLANK = r"^\s*$"
+
+
+def _check(kind: Kind, values: pl.Series) -> pl.Series | None:
+    """The whole column's verdicts for the kind (birth dates: the parsed dates), or None if unchecked."""
+    if kind == Kind.BIRTH_DATE:
+        return checks.parse_dates(values)
     check = {
-        Kind.POSTCODE: checks.is_postcode(v),
-        Kind.IBAN: checks.is_iban(v),
-        Kind.BSN: checks.is_bsn(v),
-        Kind.EMAIL: checks.is_email(v),
-        Kind.PHONE: checks.phone_shape(v),
-        Kind.BIRTH_DATE: checks.parse_date(v).is_not_null(),
-        Kind.HOUSE_NUMBER: v.str.contains(r"^\d{1,5}"),
+        Kind.POSTCODE: checks.valid_postcodes,
+        Kind.IBAN: checks.valid_ibans,
+        Kind.BSN: checks.valid_bsns,
+        Kind.EMAIL: checks.valid_emails,
+        Kind.PHONE: checks.phone_shapes,
+        Kind.HOUSE_NUMBER: lambda v: v.str.contains(r"^\s*\d{1,5}").fill_null(False),
     }.get(kind)
-    if check is None:
-        return None
-    return (filled & ~check.fill_null(False)).sum()
+    return None if check is None else check(values)
+
+
+@dataclass
+class Detection:
+    """Guesses plus what was computed for them over whole columns, for the profile to reuse."""
+
+    guesses: list[ColumnGuess]
+    filled: dict[str, pl.Series]  # column -> non-blank flags
+    verdicts: dict[str, pl.Series]  # column -> valid flags (birth dates: the parsed dates)
+
+
+def _detect_one(frame: pl.DataFrame, name: str, overrides: dict[str, Kind]):
+    column = frame.get_column(name).cast(pl.String)
+    filled = column.is_not_null() & ~column.str.contains(_BLANK).fill_null(True)
+    nonempty = column.filter(filled)
+    step = max(1, nonempty.len() // SAMPLE_SIZE)
+    sample = pl.DataFrame({"v": nonempty.gather_every(step).head(SAMPLE_SIZE).str.strip_chars()})
+    header = kind_from_header(name)
+    kind, reasons = _decide(name, header, _content_shares(sample, header), sample)
+    if name in overrides and overrides[name] != kind:
+        kind, reasons = overrides[name], [f"set by hand (detected as {kind.value})"]
+    examples = [mask(x) for x in sample["v"].unique(maintain_order=True).head(EXAMPLES).to_list()]
+    special = special_categories(name)
+    if kind == Kind.BSN:
+        special = sorted({*special, "bsn"})
+    invalid = 0
+    verdict = _check(kind, column)
+    if verdict is not None:
+        ok = verdict.is_not_null() if kind == Kind.BIRTH_DATE else verdict
+        invalid = int((filled & ~ok).sum())
+    guess = ColumnGuess(name=name, kind=kind, filled=nonempty.len(), invalid=invalid, reasons=reasons,
+                        examples=examples, special=special)
+    return guess, filled, verdict
+
+
+def detect(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> Detection:
+    """Guess every column's kind and count its filled and invalid values."""
+    overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
+    # Columns are independent and polars releases the GIL while it works: use every core, as polars'
+    # own CSV reader does.
+    workers = min(len(frame.columns), os.cpu_count() or 1) or 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda name: _detect_one(frame, name, overrides), frame.columns))
+    guesses = [r[0] for r in results]
+    filled_flags = {g.name: r[1] for g, r in zip(guesses, results)}
+    verdicts = {g.name: r[2] for g, r in zip(guesses, results) if r[2] is not None}
+    return Detection(guesses=guesses, filled=filled_flags, verdicts=verdicts)
 
 
 def detect_columns(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> list[ColumnGuess]:
     """One guess per column of ``frame``; ``overrides`` (column name -> kind) wins over detection."""
-    overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
-    guesses = []
-    for name in frame.columns:
-        values = frame.get_column(name).cast(pl.String).str.strip_chars()
-        nonempty = values.filter(values.is_not_null() & (values != ""))
-        step = max(1, nonempty.len() // SAMPLE_SIZE)
-        sample = pl.DataFrame({"v": nonempty.gather_every(step).head(SAMPLE_SIZE)})
-        header = kind_from_header(name)
-        kind, reasons = _decide(name, header, _content_shares(sample, header), sample)
-        if name in overrides and overrides[name] != kind:
-            kind, reasons = overrides[name], [f"set by hand (detected as {kind.value})"]
-        examples = [mask(x) for x in sample["v"].unique(maintain_order=True).head(EXAMPLES).to_list()]
-        special = special_categories(name)
-        if kind == Kind.BSN:
-            special = sorted({*special, "bsn"})
-        guesses.append(ColumnGuess(name=name, kind=kind, filled=nonempty.len(), invalid=0, reasons=reasons,
-                                   examples=examples, special=special))
-    # All invalid counts in one pass, so polars runs the columns in parallel.
-    exprs = []
-    for i, guess in enumerate(guesses):
-        expr = _invalid_expr(guess.kind, pl.col(guess.name))
-        if expr is not None:
-            exprs.append(expr.alias(f"_{i}"))
-    if exprs:
-        counts = frame.select(exprs).row(0, named=True)
-        for key, count in counts.items():
-            guesses[int(key[1:])].invalid = int(count or 0)
-    return guesses
+    return detect(frame, overrides=overrides).guesses
 
 
 # ---------------------------------------------------------------------------------------- street + number

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from verwerker.datafiles import checks
-from verwerker.datafiles.detect import ColumnGuess, detect_columns, split_street_and_number
+from verwerker.datafiles.detect import ColumnGuess, detect, split_street_and_number
 from verwerker.datafiles.kinds import NAW_KINDS, Kind
 from verwerker.datafiles.read import Table
 
@@ -82,7 +82,8 @@ def profile_table(
 ) -> Profile:
     """Profile a table that read_table returned; pure (no database, no files)."""
     frame = table.frame
-    guesses = detect_columns(frame, overrides=overrides)
+    detection = detect(frame, overrides=overrides)
+    guesses = detection.guesses
     first = {}
     for g in guesses:
         first.setdefault(g.kind, g.name)
@@ -99,49 +100,39 @@ def profile_table(
             if s != "bsn":
                 risk_reasons.append(f"{g.name}: column name points at special-category data ({s})")
 
-    def col(kind: Kind) -> pl.Expr | None:
-        return pl.col(first[kind]).str.strip_chars() if kind in first else None
-
-    blank = [pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns]
-    empty_row = pl.all_horizontal(blank) if blank else pl.lit(True)
-    row_filled = ~empty_row
-
-    foreign_row = pl.lit(False)
-    if (country := col(Kind.COUNTRY)) is not None:
-        lowered = country.str.to_lowercase()
-        foreign_row = foreign_row | (country.is_not_null() & (country != "") & ~lowered.is_in(_DUTCH))
-    postcode = col(Kind.POSTCODE)
-    if postcode is not None:
-        upper = postcode.str.to_uppercase()
-        foreign_row = foreign_row | (
+    # Row-level flags from the per-column flags detection already computed (no second pass over text).
+    filled = detection.filled
+    if filled:
+        row_filled = pl.DataFrame(filled).select(pl.any_horizontal(pl.all())).to_series()
+    else:
+        row_filled = pl.Series([], dtype=pl.Boolean)
+    foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
+    if Kind.COUNTRY in first:
+        country = frame.get_column(first[Kind.COUNTRY]).str.strip_chars().str.to_lowercase()
+        foreign = foreign | (filled[first[Kind.COUNTRY]] & ~country.is_in(_DUTCH).fill_null(False))
+    if Kind.POSTCODE in first:
+        upper = frame.get_column(first[Kind.POSTCODE]).str.strip_chars().str.to_uppercase()
+        foreign = foreign | (
             ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(_FOREIGN_POSTCODE).fill_null(False)
         )
-    foreign_row = foreign_row.fill_null(False)
+    foreign = foreign & row_filled
 
-    exprs = {
-        "empty_rows": empty_row.sum(),
-        "foreign": (foreign_row & row_filled).sum(),
-        "invalid_postcodes": pl.lit(0),
-        "minors": pl.lit(0),
-        "missing_house_numbers": pl.lit(0),
-    }
-    if postcode is not None:
-        exprs["invalid_postcodes"] = (
-            postcode.is_not_null() & (postcode != "") & ~checks.is_postcode(postcode).fill_null(False) & ~foreign_row
-        ).sum()
-    if (birth := col(Kind.BIRTH_DATE)) is not None:
-        dates = checks.parse_date(birth)
-        exprs["minors"] = checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum()
-    if (number := col(Kind.HOUSE_NUMBER)) is not None:
-        exprs["missing_house_numbers"] = (row_filled & ~number.str.contains(r"\d").fill_null(False)).sum()
-    counts = frame.select(**{k: v.cast(pl.Int64) for k, v in exprs.items()}).row(0, named=True) if frame.width else {
-        k: 0 for k in exprs
-    }
-    if Kind.HOUSE_NUMBER not in first and Kind.STREET_AND_NUMBER in first:
+    counts = {"invalid_postcodes": 0, "minors": 0, "missing_house_numbers": 0}
+    if Kind.POSTCODE in first:
+        column = first[Kind.POSTCODE]
+        bad = filled[column] & ~detection.verdicts[column]
+        counts["invalid_postcodes"] = int((bad & ~foreign).sum())
+    if Kind.BIRTH_DATE in first:
+        dates = detection.verdicts[first[Kind.BIRTH_DATE]]
+        counts["minors"] = int(checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
+    if Kind.HOUSE_NUMBER in first:
+        column = first[Kind.HOUSE_NUMBER]
+        counts["missing_house_numbers"] = int((row_filled & ~(filled[column] & detection.verdicts[column])).sum())
+    elif Kind.STREET_AND_NUMBER in first:
         split = split_street_and_number(frame.get_column(first[Kind.STREET_AND_NUMBER]))
-        counts["missing_house_numbers"] = int(
-            frame.select(row_filled).to_series().and_(split.get_column("house_number").is_null()).sum()
-        )
+        counts["missing_house_numbers"] = int((row_filled & split.get_column("house_number").is_null()).sum())
+    counts["foreign"] = int(foreign.sum())
+    counts["empty_rows"] = frame.height - int(row_filled.sum())
 
     return Profile(
         file=name,
@@ -165,12 +156,7 @@ def profile_table(
     )
 
 
-def _normalised(expr: pl.Expr) -> pl.Expr:
-    """Case, spaces and punctuation do not make a record different."""
-    return expr.str.to_lowercase().str.replace_all(r"[^\p{L}\p{N}]", "").fill_null("")
-
-
-def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.Expr) -> int:
+def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.Series) -> int:
     """Records equal to an earlier one after normalising case, spaces, postcode format and tussenvoegsel."""
     by_kind: dict[Kind, list[str]] = {}
     for g in guesses:
@@ -178,7 +164,7 @@ def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.
     parts: list[pl.Expr] = []
     for kind in _KEY_KINDS:
         for name in by_kind.get(kind, []):
-            parts.append(_normalised(pl.col(name)))
+            parts.append(pl.col(name).fill_null(""))
     # `van den Berg`, `Berg, van den` and tussenvoegsel `van den` + `Berg` are one surname.
     last = by_kind.get(Kind.LAST_NAME, [])
     infix = by_kind.get(Kind.INFIX, [])
@@ -190,11 +176,16 @@ def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.
             + surname.str.split_exact(",", 1).struct.field("field_0")
         ).otherwise(surname)
         whole = pl.concat_str([pl.col(infix[0]).fill_null(""), reordered.fill_null("")], separator=" ") if infix else reordered
-        parts.append(_normalised(whole))
+        parts.append(whole.fill_null(""))
     elif infix:
-        parts.append(_normalised(pl.col(infix[0])))
+        parts.append(pl.col(infix[0]).fill_null(""))
     if not parts:
         return 0
-    keys = frame.lazy().filter(row_filled).select(pl.concat_str(parts, separator="\x1f").alias("k"))
-    counted = keys.select(pl.len().alias("n"), pl.col("k").n_unique().alias("u")).collect().row(0)
-    return int(counted[0] - counted[1])
+    # Join first, then normalise once: case, spaces and punctuation do not make a record different.
+    # The unit separator keeps fields apart and survives the normalisation. Keys are compared as 64-bit
+    # hashes (a collision among a few million keys is vanishingly unlikely and would only merge two).
+    key = pl.concat_str(parts, separator="\x1f").str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "")
+    hashes = frame.select(pl.when(pl.lit(row_filled)).then(key.hash(seed=5))).to_series()
+    filled = int(row_filled.sum())
+    distinct = hashes.n_unique() - (1 if hashes.null_count() else 0)
+    return filled - distinct

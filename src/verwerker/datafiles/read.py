@@ -70,7 +70,13 @@ def _read_capped(data: bytes | typing.BinaryIO, name: str) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
     else:
-        raw = data.read(MAX_INPUT_BYTES + 1)
+        # In chunks: read(n) with a huge n would allocate n bytes up front, whatever the file's size.
+        chunks, total = [], 0
+        while total <= MAX_INPUT_BYTES and (chunk := data.read(8 * MiB)):
+            chunks.append(chunk)
+            total += len(chunk)
+        raw = b"".join(chunks)
+        del chunks
     if len(raw) > MAX_INPUT_BYTES:
         raise UnreadableFile(name, f"larger than {MAX_INPUT_BYTES // MiB} MiB; split it into smaller files")
     return raw
@@ -314,15 +320,10 @@ def _parse_csv(body: bytes, delimiter: str, name: str) -> pl.DataFrame | None:
     except pl.exceptions.ComputeError as exc:
         if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
             return None
-        raise UnreadableFile(name, f"not a readable CSV/TSV ({_first_words(str(exc))})") from None
+        # polars' message quotes the offending field: never pass it on.
+        raise UnreadableFile(name, "not a readable CSV/TSV (malformed quoting or structure)") from None
     except pl.exceptions.PolarsError as exc:
-        raise UnreadableFile(name, f"not a readable CSV/TSV ({_first_words(str(exc))})") from None
-
-
-def _first_words(message: str) -> str:
-    """The start of a library's message, without anything that could quote file content."""
-    first = message.strip().splitlines()[0] if message.strip() else "parse error"
-    return first.split(":")[0][:80]
+        raise UnreadableFile(name, f"not a readable CSV/TSV ({type(exc).__name__})") from None
 
 
 def _one_line(text: str) -> str:
