@@ -181,12 +181,12 @@ def _count_duplicates(rows: list[list[str]]) -> int:
     for row in rows:
         if not any(cell.strip() for cell in row):
             continue
-        surname = row[4]
-        if "," in surname:
-            last, _, infix = surname.partition(",")
-            surname = f"{infix.strip()} {last.strip()}"
-        else:
-            surname = f"{row[3]} {surname}"
+        # The surname without its tussenvoegsel, wherever that was written.
+        surname = row[4].partition(",")[0]
+        words = surname.split()
+        while len(words) > 1 and words[0].islower():
+            words.pop(0)
+        surname = " ".join(words)
         key = tuple("".join(ch for ch in part.lower() if ch.isalnum()) for part in (*row[2:3], surname, *row[5:10]))
         if key in seen:
             dups += 1

@@ -165,27 +165,16 @@ def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.
     for kind in _KEY_KINDS:
         for name in by_kind.get(kind, []):
             parts.append(pl.col(name).fill_null(""))
-    # `van den Berg`, `Berg, van den` and tussenvoegsel `van den` + `Berg` are one surname.
-    last = by_kind.get(Kind.LAST_NAME, [])
-    infix = by_kind.get(Kind.INFIX, [])
-    if last:
-        surname = pl.col(last[0]).str.strip_chars()
-        reordered = pl.when(surname.str.contains(",")).then(
-            surname.str.split_exact(",", 1).struct.field("field_1").str.strip_chars()
-            + pl.lit(" ")
-            + surname.str.split_exact(",", 1).struct.field("field_0")
-        ).otherwise(surname)
-        whole = pl.concat_str([pl.col(infix[0]).fill_null(""), reordered.fill_null("")], separator=" ") if infix else reordered
-        parts.append(whole.fill_null(""))
-    elif infix:
-        parts.append(pl.col(infix[0]).fill_null(""))
+    # `van den Berg`, `Berg, van den` and tussenvoegsel `van den` + `Berg` are one surname: the key takes
+    # the surname without its tussenvoegsel (leading lower-case words, or what follows a comma) and
+    # leaves the tussenvoegsel column out.
+    for name in by_kind.get(Kind.LAST_NAME, [])[:1]:
+        parts.append(pl.col(name).str.extract(r"^\s*(?:[a-z'\u2019]+\.?\s+)*([^,]*)", 1).fill_null(""))
     if not parts:
         return 0
     # Join first, then normalise once: case, spaces and punctuation do not make a record different.
     # The unit separator keeps fields apart and survives the normalisation. Keys are compared as 64-bit
     # hashes (a collision among a few million keys is vanishingly unlikely and would only merge two).
     key = pl.concat_str(parts, separator="\x1f").str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "")
-    hashes = frame.select(pl.when(pl.lit(row_filled)).then(key.hash(seed=5))).to_series()
-    filled = int(row_filled.sum())
-    distinct = hashes.n_unique() - (1 if hashes.null_count() else 0)
-    return filled - distinct
+    hashes = frame.select(key.hash(seed=5)).to_series().filter(row_filled)
+    return len(hashes) - hashes.n_unique()
