@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "verwerker.accounts",
     "verwerker.clients",
     "verwerker.audit",
+    "verwerker.datafiles",
     "verwerker.runtime",
     "verwerker.privacy",
     "verwerker.vault",

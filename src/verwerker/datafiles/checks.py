@@ -1,0 +1,243 @@
+"""Vectorised checks on whole columns: Dutch postcode, IBAN, BSN, e-mail, phone shape, dates.
+
+Each check takes a polars Series of strings and returns a boolean Series (false where the input is
+null). They run as staged expressions: every intermediate result is materialised as a column before
+the next stage uses it, never one nested expression (polars would re-evaluate shared sub-expressions
+once per use) and never one row at a time in Python. DESIGN.md measured this at millions of values
+per second. The rules
+follow python-stdnum 2.2 exactly for postcode, IBAN and BSN; the tests compare verdicts with stdnum
+on randomly generated values, so any drift shows up there.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+
+import polars as pl
+
+# stdnum's clean() maps Unicode dashes and spaces to ASCII before deleting separators.
+_UNICODE_SEPARATORS = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_UNICODE_DASHES = "\u058a\u05be\u2010\u2011\u2012\u2013\u2014\u2015\ufe63\uff0d\u1806\u203e"
+
+
+def _delete(expr: pl.Expr, chars: str) -> pl.Expr:
+    """Remove every character of ``chars`` (plus stdnum's Unicode equivalents of space and dash)."""
+    extra = ""
+    if " " in chars:
+        extra += _UNICODE_SEPARATORS
+    if "-" in chars:
+        extra += _UNICODE_DASHES
+    pattern = "[" + re.escape(chars + extra) + "]"
+    return expr.str.replace_all(pattern, "")
+
+
+def _staged_frame(values: pl.Series, *stages: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Run ``stages`` (each a dict of new columns) one after the other on a frame holding ``values``
+    as column ``v``."""
+    frame = pl.DataFrame({"v": values.cast(pl.String)})
+    for stage in stages:
+        frame = frame.with_columns(**stage)
+    return frame
+
+
+def _staged(values: pl.Series, *stages: dict[str, pl.Expr], result: str) -> pl.Series:
+    """As _staged_frame; return column ``result``, nulls as false."""
+    return _staged_frame(values, *stages).get_column(result).fill_null(False).alias(values.name)
+
+
+# ---------------------------------------------------------------------------------------------- postcode
+
+_POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
+
+
+def compact_postcode(expr: pl.Expr) -> pl.Expr:
+    """stdnum.nl.postcode.compact: drop spaces and dashes, uppercase, strip an ``NL`` prefix."""
+    s = _delete(expr, " -").str.to_uppercase().str.strip_chars()
+    return pl.when(s.str.starts_with("NL")).then(s.str.slice(2)).otherwise(s)
+
+
+def valid_postcodes(values: pl.Series) -> pl.Series:
+    """Valid Dutch postcode (four digits 1000-9999, two letters, never SA/SD/SS; F I O Q U Y allowed)."""
+    u, c = pl.col("u"), pl.col("c")
+    return _staged(
+        values,
+        {"u": _delete(pl.col("v"), " -").str.to_uppercase().str.strip_chars()},
+        {"c": pl.when(u.str.starts_with("NL")).then(u.str.slice(2)).otherwise(u)},
+        {"ok": c.str.contains(_POSTCODE_RE) & ~c.str.slice(4, 2).is_in(["SA", "SD", "SS"])},
+        result="ok",
+    )
+
+
+# -------------------------------------------------------------------------------------------------- IBAN
+
+
+@functools.cache
+def _iban_structure_regex() -> str:
+    """One alternation over every country in stdnum's copy of the SWIFT IBAN registry."""
+    from stdnum import numdb
+
+    db = numdb.get("iban")
+    conv = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
+    parts = []
+    for _length, low, high, props, _children in db.prefixes:
+        if low != high or "bban" not in props:
+            continue
+        bban = re.sub(r"([1-9][0-9]*)!([nac])", lambda m: f"{conv[m.group(2)]}{{{m.group(1)}}}", props["bban"])
+        parts.append(f"{low}[0-9A-Z]{{2}}{bban}")
+    return "^(?:" + "|".join(sorted(parts)) + ")$"
+
+
+# Countries for which stdnum runs an extra national check: rows from these go through stdnum itself.
+_IBAN_NATIONAL_CHECKS = ("BE", "ES", "ME", "NO")
+_LETTER_DIGITS = {chr(c): str(c - ord("A") + 10) for c in range(ord("A"), ord("Z") + 1)}
+# The digit string is reduced mod 97 seven digits at a time (97 * 10**7 fits easily in 64 bits).
+_CHUNK = 7
+
+
+def valid_ibans(values: pl.Series) -> pl.Series:
+    """Valid IBAN: ISO 7064 mod 97-10 and the registry's per-country structure (stdnum.iban.is_valid)."""
+    s, d = pl.col("s"), pl.col("d")
+    frame = _staged_frame(
+        values,
+        {"s": _delete(pl.col("v"), " -.").str.strip_chars().str.to_uppercase()},
+        {"shaped": s.str.contains(_iban_structure_regex())},
+        {"d": pl.when(pl.col("shaped")).then(s.str.slice(4) + s.str.slice(0, 4))},
+        {"d": d.str.replace_many(list(_LETTER_DIGITS), list(_LETTER_DIGITS.values()))},
+    )
+    # Left-padding with zeros changes no remainder; pad to whole chunks of the longest value only
+    # (Dutch IBANs need 24 digits, not the 68 the longest country needs).
+    longest = frame.get_column("d").str.len_chars().max() or 0
+    chunks = -(-int(longest) // _CHUNK)
+    frame = frame.with_columns(d=d.str.pad_start(chunks * _CHUNK, "0"))
+    frame = frame.with_columns(
+        **{f"c{i}": d.str.slice(i * _CHUNK, _CHUNK).cast(pl.Int64, strict=False) for i in range(chunks)}
+    )
+    # The chunks are columns by now, so one nested expression over them re-evaluates nothing.
+    rem = pl.lit(0, dtype=pl.Int64)
+    for i in range(chunks):
+        rem = (rem * 10**_CHUNK + pl.col(f"c{i}")) % 97
+    ok = frame.select((pl.col("shaped") & (rem == 1)).fill_null(False)).to_series().alias(values.name)
+    # Four countries add national rules; their rows are rare in Dutch files, so stdnum checks those.
+    national = ok & values.cast(pl.String).str.strip_chars().str.to_uppercase().str.slice(0, 2).is_in(
+        list(_IBAN_NATIONAL_CHECKS)
+    ).fill_null(False)
+    if national.any():
+        from stdnum import iban
+
+        index = national.arg_true()
+        verdicts = [iban.is_valid(x) for x in values.gather(index).to_list()]
+        ok = ok.scatter(index, verdicts)
+    return ok
+
+
+# --------------------------------------------------------------------------------------------------- BSN
+
+
+def valid_bsns(values: pl.Series) -> pl.Series:
+    """Valid BSN (stdnum.nl.bsn.is_valid): nine digits, not all zero, passes the eleven-test."""
+    s = pl.col("s")
+    digit = [pl.col(f"d{i}") for i in range(9)]
+    return _staged(
+        values,
+        {"s": _delete(pl.col("v"), " -.").str.strip_chars().str.pad_start(9, "0")},
+        {"shaped": s.str.contains(r"^[0-9]{9}$") & (s != "000000000")},
+        {f"d{i}": s.str.slice(i, 1).cast(pl.Int64, strict=False) for i in range(9)},
+        {"ok": pl.col("shaped") & ((sum((9 - i) * digit[i] for i in range(8)) - digit[8]) % 11 == 0)},
+        result="ok",
+    )
+
+
+# ------------------------------------------------------------------------------------- e-mail and phone
+
+# A pragmatic RFC 5322 subset: what e-mail-validator accepts for ordinary addresses, without DNS.
+_EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+
+
+def valid_emails(values: pl.Series) -> pl.Series:
+    return _staged(values, {"ok": pl.col("v").str.strip_chars().str.contains(_EMAIL_RE)}, result="ok")
+
+
+def phone_shapes(values: pl.Series) -> pl.Series:
+    """Plausible phone number by shape: Dutch national (0 + 9 digits) or international (+/00, 8-15 digits).
+
+    The exact check is phonenumbers (used on samples in detection); this shape check is what runs over
+    a whole column, since libphonenumber has no vectorised form.
+    """
+    s = pl.col("v").str.replace_all(r"[\s\-().\u00a0/]", "")
+    return _staged(values, {"ok": s.str.contains(r"^(?:0[1-9][0-9]{8}|(?:\+|00)[1-9][0-9]{7,14})$")}, result="ok")
+
+
+def is_phone_exact(value: str) -> bool:
+    """phonenumbers' verdict on one value, Dutch numbers without country code accepted."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value, "NL")
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_valid_number(number)
+
+
+# ------------------------------------------------------------------------------------------------- dates
+
+# Dutch files write dates day first; ISO and Excel's own "2010-05-03 00:00:00" also occur.
+_DATE_FORMATS = [
+    (r"^\d{1,2}-\d{1,2}-\d{4}$", "%d-%m-%Y"),
+    (r"^\d{1,2}/\d{1,2}/\d{4}$", "%d/%m/%Y"),
+    (r"^\d{1,2}\.\d{1,2}\.\d{4}$", "%d.%m.%Y"),
+    (r"^\d{4}-\d{1,2}-\d{1,2}$", "%Y-%m-%d"),
+    (r"^\d{4}/\d{1,2}/\d{1,2}$", "%Y/%m/%d"),
+    (r"^\d{8}$", "%Y%m%d"),
+]
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
+    """Parse a column of dates written in the formats Dutch files use; null where it is not a date.
+
+    Excel serial numbers (days since 1899-12-30; 1 to 73050, up to the year 2100) are accepted only when
+    asked, since a column of plain numbers is only a date when its header says so.
+    """
+    s = pl.col("s")
+    frame = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(
+        s=pl.col("v").str.strip_chars().str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
+    )
+    # A column is nearly always written in one format (or a few): try the formats in the order of how
+    # often the sample uses them, each only on the rows still unparsed.
+    head = frame.get_column("s").drop_nulls().head(500)
+    order = sorted(_DATE_FORMATS, key=lambda f: -int(head.str.contains(f[0]).sum()) if len(head) else 0)
+    parsed = pl.repeat(None, frame.height, dtype=pl.Date, eager=True).alias(values.name)
+    todo = frame.get_column("s").is_not_null()
+    for rx, fmt in order:
+        if not todo.any():
+            break
+        index = todo.arg_true()
+        part = frame[index].select(pl.when(s.str.contains(rx)).then(s.str.to_date(fmt, strict=False))).to_series()
+        parsed = parsed.scatter(index, part)
+        todo = todo & parsed.is_null()
+    if excel_serials and todo.any():
+        index = todo.arg_true()
+        serial = s.str.extract(r"^(\d{1,5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
+        days = pl.when((serial >= 1) & (serial <= 73050)).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
+        parsed = parsed.scatter(index, frame[index].select(days.cast(pl.Date)).to_series())
+    return parsed
+
+
+def plausible_birth_date(dates: pl.Expr, today: datetime.date) -> pl.Expr:
+    """A birth date between 120 years ago and today."""
+    earliest = _years_before(today, 120)
+    return dates.is_not_null() & (dates <= today) & (dates >= earliest)
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def younger_than(dates: pl.Expr, years: int, today: datetime.date) -> pl.Expr:
+    """Born after the day ``years`` years before ``today``: not yet that old on ``today``."""
+    return (dates > _years_before(today, years)) & (dates <= today)

@@ -1,0 +1,383 @@
+"""Column detection: what kind of data each column of a client file holds, from its header and its content.
+
+The header (Dutch or English, as offices write them) gives a first guess; the content confirms or
+overrules it with exact checks (postcode, IBAN mod 97, BSN eleven-test, e-mail syntax, phone numbers,
+dates), so a column called `Veld7` full of valid IBANs is still found, and an IBAN column cannot hide
+under a harmless name. Guesses only ever carry masked examples (`N*******0`), never values.
+
+Content is judged on a sample of each column (kind decisions need hundreds of values, not millions);
+the counts (`filled`, `invalid`) are computed over whole columns with vectorised expressions.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from verwerker.datafiles import checks
+from verwerker.datafiles.kinds import Kind
+
+SAMPLE_SIZE = 1000
+PHONE_SAMPLE = 100
+CONFIRM_SHARE = 0.5  # content share that confirms what the header says
+CONTENT_SHARE = 0.8  # content share that decides the kind on its own (or overrules the header)
+EXAMPLES = 3
+
+
+@dataclass
+class ColumnGuess:
+    name: str
+    kind: Kind
+    filled: int
+    invalid: int
+    reasons: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # masked, e.g. "N*******0"
+    special: list[str] = field(default_factory=list)  # GDPR art. 9/10 categories (and "bsn") signalled
+
+    def to_json(self) -> dict:
+        return {
+            "name": self.name, "kind": self.kind.value, "filled": self.filled, "invalid": self.invalid,
+            "reasons": list(self.reasons), "examples": list(self.examples), "special": list(self.special),
+        }
+
+
+# ------------------------------------------------------------------------------------------- headers
+
+
+def normalise_header(name: str) -> str:
+    """Lowercase ASCII letters and digits only: `E-mailadres` -> `emailadres`, `Geb.datum` -> `gebdatum`."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+_EXACT: dict[Kind, tuple[str, ...]] = {
+    Kind.SALUTATION: ("aanhef", "titel", "title", "salutation", "aanspreektitel", "briefaanhef", "aanschrijving"),
+    Kind.INITIALS: ("voorletters", "voorletter", "vl", "voorl", "initialen", "initials", "init"),
+    Kind.FIRST_NAME: ("voornaam", "voornamen", "roepnaam", "firstname", "givenname", "forename"),
+    Kind.INFIX: ("tussenvoegsel", "tussenvoegsels", "tussenv", "tv", "tsv", "voorvoegsel", "voorvoegsels", "infix", "prefix"),
+    Kind.LAST_NAME: ("achternaam", "geslachtsnaam", "familienaam", "lastname", "surname", "familyname"),
+    Kind.FULL_NAME: ("naam", "name", "volledigenaam", "fullname", "tenaamstelling", "aanschrijfnaam", "contactpersoon",
+                     "ontvanger", "adressering", "tav", "relatie", "relatienaam", "klantnaam", "lidnaam"),
+    Kind.COMPANY: ("bedrijf", "bedrijfsnaam", "firma", "organisatie", "organisatienaam", "company", "companyname",
+                   "instelling", "organisation", "organization"),
+    Kind.DEPARTMENT: ("afdeling", "department", "dept", "afd"),
+    Kind.STREET: ("straat", "straatnaam", "street", "streetname", "openbareruimte"),
+    Kind.HOUSE_NUMBER: ("huisnummer", "huisnr", "hnr", "hsnr", "nr", "nummer", "no", "number", "housenumber", "housenr"),
+    Kind.HOUSE_NUMBER_LETTER: ("huisletter", "letter", "hl"),
+    Kind.HOUSE_NUMBER_ADDITION: ("toevoeging", "toev", "tvg", "huisnrtoev", "huisnummertoevoeging", "huisnrtoevoeging",
+                                 "huisnummertoev", "toevoegsel", "addition", "suffix", "housenumberaddition"),
+    Kind.STREET_AND_NUMBER: ("adres", "address", "straatenhuisnummer", "straathuisnummer", "straatnr", "straatennummer",
+                             "straatennr", "bezoekadres", "postadres", "streetandnumber", "streetaddress", "woonadres"),
+    Kind.ADDRESS_LINE: ("adresregel", "addressline", "regel"),
+    Kind.POSTCODE: ("postcode", "pc", "zip", "zipcode", "postalcode", "postcd", "pcode", "postcodecijfers"),
+    Kind.CITY: ("woonplaats", "plaats", "plaatsnaam", "city", "town", "stad", "gemeente", "vestigingsplaats", "residence"),
+    Kind.COUNTRY: ("land", "landnaam", "landcode", "country", "countrycode"),
+    Kind.GENDER: ("geslacht", "gender", "sex", "mv", "mvx", "sekse"),
+    Kind.REFERENCE: ("id", "klantnummer", "klantnr", "relatienummer", "relatienr", "lidnummer", "lidnr", "referentie",
+                     "ref", "kenmerk", "reference", "debiteurnummer", "debiteurnr", "debnr", "customerid",
+                     "customernumber", "memberid", "membernumber", "registratienummer", "dossiernummer", "polisnummer",
+                     "ordernummer", "ordernr", "code", "key", "volgnummer", "volgnr", "recordnummer"),
+    Kind.BIRTH_DATE: ("geboortedatum", "gebdatum", "gebdat", "geb", "geboortedag", "dob", "dateofbirth", "birthdate",
+                      "birthday", "geboren"),
+    Kind.EMAIL: ("email", "emailadres", "mail", "mailadres", "emailaddress", "eml"),
+    Kind.PHONE: ("telefoon", "telefoonnummer", "tel", "telnr", "telefoonnr", "mobiel", "mobielnummer", "mobielnr", "gsm",
+                 "phone", "phonenumber", "mobile", "telephone", "telefoonmobiel", "telefoonprive"),
+    Kind.IBAN: ("iban", "rekeningnummer", "rekeningnr", "reknr", "bankrekening", "bankrekeningnummer", "rekening",
+                "bankaccount", "accountnumber", "ibannummer", "banknummer", "girorekening"),
+    Kind.BSN: ("bsn", "sofinummer", "sofinr", "sofi", "burgerservicenummer", "bsnnummer", "socialsecuritynumber"),
+    Kind.FREE_TEXT: ("opmerking", "opmerkingen", "notitie", "notities", "toelichting", "omschrijving", "memo", "notes",
+                     "note", "comment", "comments", "remarks", "bijzonderheden", "info", "vrijetekst"),
+}
+_BY_NAME = {alias: kind for kind, aliases in _EXACT.items() for alias in aliases}
+
+# Substring rules, in order: the first that matches wins (`emailprive` -> email, `postcodewoonadres` -> postcode).
+_CONTAINS: tuple[tuple[str, Kind], ...] = (
+    ("geboorte", Kind.BIRTH_DATE), ("gebdat", Kind.BIRTH_DATE), ("birth", Kind.BIRTH_DATE),
+    ("email", Kind.EMAIL), ("mail", Kind.EMAIL),
+    ("iban", Kind.IBAN), ("rekening", Kind.IBAN), ("bankacc", Kind.IBAN),
+    ("bsn", Kind.BSN), ("sofi", Kind.BSN), ("burgerservice", Kind.BSN),
+    ("telefoon", Kind.PHONE), ("mobiel", Kind.PHONE), ("phone", Kind.PHONE), ("gsm", Kind.PHONE), ("telnr", Kind.PHONE),
+    ("postcode", Kind.POSTCODE), ("zipcode", Kind.POSTCODE), ("postal", Kind.POSTCODE),
+    ("woonplaats", Kind.CITY), ("plaats", Kind.CITY), ("city", Kind.CITY),
+    ("toevoeg", Kind.HOUSE_NUMBER_ADDITION), ("toev", Kind.HOUSE_NUMBER_ADDITION), ("addition", Kind.HOUSE_NUMBER_ADDITION),
+    ("huisletter", Kind.HOUSE_NUMBER_LETTER),
+    ("huisnummer", Kind.HOUSE_NUMBER), ("huisnr", Kind.HOUSE_NUMBER), ("housenumber", Kind.HOUSE_NUMBER),
+    ("straatnaam", Kind.STREET), ("streetname", Kind.STREET),
+    ("adresregel", Kind.ADDRESS_LINE), ("addressline", Kind.ADDRESS_LINE),
+    ("adres", Kind.STREET_AND_NUMBER), ("address", Kind.STREET_AND_NUMBER),
+    ("straat", Kind.STREET), ("street", Kind.STREET),
+    ("voorletter", Kind.INITIALS), ("initial", Kind.INITIALS),
+    ("tussenvoegsel", Kind.INFIX), ("voorvoegsel", Kind.INFIX),
+    ("achternaam", Kind.LAST_NAME), ("lastname", Kind.LAST_NAME), ("surname", Kind.LAST_NAME),
+    ("geslachtsnaam", Kind.LAST_NAME), ("familienaam", Kind.LAST_NAME),
+    ("voornaam", Kind.FIRST_NAME), ("firstname", Kind.FIRST_NAME), ("roepnaam", Kind.FIRST_NAME),
+    ("bedrijf", Kind.COMPANY), ("company", Kind.COMPANY), ("organisati", Kind.COMPANY), ("organizati", Kind.COMPANY),
+    ("afdeling", Kind.DEPARTMENT), ("department", Kind.DEPARTMENT),
+    ("aanhef", Kind.SALUTATION), ("salutation", Kind.SALUTATION),
+    ("geslacht", Kind.GENDER), ("gender", Kind.GENDER),
+    ("country", Kind.COUNTRY), ("landcode", Kind.COUNTRY),
+    ("klantn", Kind.REFERENCE), ("relatien", Kind.REFERENCE), ("lidn", Kind.REFERENCE), ("lidmaatschapsn", Kind.REFERENCE),
+    ("debiteur", Kind.REFERENCE), ("referentie", Kind.REFERENCE), ("kenmerk", Kind.REFERENCE),
+    ("reference", Kind.REFERENCE), ("customer", Kind.REFERENCE), ("dossier", Kind.REFERENCE), ("polis", Kind.REFERENCE),
+    ("naam", Kind.FULL_NAME), ("name", Kind.FULL_NAME),
+    ("opmerking", Kind.FREE_TEXT), ("notitie", Kind.FREE_TEXT), ("toelichting", Kind.FREE_TEXT),
+    ("omschrijving", Kind.FREE_TEXT), ("memo", Kind.FREE_TEXT), ("comment", Kind.FREE_TEXT), ("remark", Kind.FREE_TEXT),
+    ("bijzonderhed", Kind.FREE_TEXT),
+)
+
+
+def kind_from_header(name: str) -> Kind | None:
+    """The kind a header name suggests, or None when the name says nothing (`Veld7`, `Kolom B`)."""
+    norm = normalise_header(name)
+    if not norm:
+        return None
+    if norm in _BY_NAME:
+        return _BY_NAME[norm]
+    base = norm.rstrip("0123456789")
+    if base != norm and base in ("adres", "address", "adresregel", "addressline", "regel", "straat"):
+        return Kind.ADDRESS_LINE  # `Adres 1`, `Adresregel2`: numbered lines of a free-form address
+    if base in _BY_NAME:
+        return _BY_NAME[base]
+    for needle, kind in _CONTAINS:
+        if needle in norm:
+            return kind
+    return None
+
+
+# GDPR art. 9 (special categories) and art. 10 (criminal data), signalled by column names. Substrings of
+# the normalised header; short words that occur inside ordinary words (`ras` in `adres`) match exactly.
+SPECIAL_SIGNS: dict[str, tuple[str, ...]] = {
+    "health": ("diagnos", "ziekte", "medisch", "medicatie", "medicijn", "gezondheid", "handicap", "beperking", "zwanger",
+               "allergie", "behandel", "zorgindicatie", "patient", "huisarts", "psychisch", "psychiatr", "health",
+               "medical", "disease", "illness", "disabilit", "pregnan", "ziektekosten", "zorgverzeker"),
+    "religion": ("geloof", "religie", "kerk", "godsdienst", "levensovertuiging", "gezindte", "religio", "church", "faith"),
+    "trade_union": ("vakbond", "vakvereniging", "tradeunion", "labourunion", "laborunion"),
+    "political": ("politiek", "politic", "partijlid", "partijvoorkeur", "stemvoorkeur"),
+    "ethnic": ("etniciteit", "etnisch", "afkomst", "ethnic", "herkomst"),
+    "sexual": ("seksue", "geaardheid", "sexual", "orientatie", "orientation", "sekslev"),
+    "genetic": ("genetisch", "genetic", "dnaprofiel"),
+    "biometric": ("biometr", "vingerafdruk", "fingerprint", "gezichtsherkenning", "irisscan"),
+    "criminal": ("strafblad", "veroordel", "strafrecht", "delict", "justitie", "justitiel", "criminal", "conviction",
+                 "offence", "offense", "misdrijf", "overtreding", "detentie"),
+}
+_SPECIAL_EXACT = {"ras": "ethnic", "race": "ethnic", "dna": "genetic", "religion": "religion", "union": "trade_union"}
+
+
+def special_categories(name: str) -> list[str]:
+    """GDPR art. 9/10 categories the column name points at (`Diagnose` -> ["health"])."""
+    norm = normalise_header(name)
+    found = {cat for cat, needles in SPECIAL_SIGNS.items() if any(n in norm for n in needles)}
+    if norm in _SPECIAL_EXACT:
+        found.add(_SPECIAL_EXACT[norm])
+    return sorted(found)
+
+
+# ------------------------------------------------------------------------------------------- content
+
+_GENDERS = ["m", "v", "f", "x", "o", "man", "vrouw", "male", "female", "anders", "onbekend", "mannelijk", "vrouwelijk"]
+_SALUTATIONS = ["dhr", "dhr.", "mevr", "mevr.", "mw", "mw.", "de heer", "heer", "mevrouw", "mr", "mr.", "mrs", "mrs.",
+                "ms", "ms.", "fam", "fam.", "familie", "geachte heer", "geachte mevrouw", "beste", "dr.", "ir.", "drs."]
+_INFIXES = ["van", "de", "der", "den", "van de", "van der", "van den", "van het", "van 't", "ter", "ten", "te", "het",
+            "'t", "in 't", "in het", "op de", "op den", "uit de", "uit den", "van de la", "la", "le", "du", "von", "d'",
+            "v.d.", "v/d", "vd", "aan de", "bij de", "onder de", "over de", "in de", "in den"]
+_COUNTRIES = ["nl", "nld", "nederland", "the netherlands", "netherlands", "holland", "be", "bel", "belgie", "belgië",
+              "belgium", "de", "deu", "duitsland", "germany", "deutschland", "fr", "fra", "frankrijk", "france", "gb",
+              "uk", "verenigd koninkrijk", "united kingdom", "es", "spanje", "spain", "lu", "luxemburg", "luxembourg",
+              "it", "italie", "italië", "italy", "at", "oostenrijk", "austria", "ch", "zwitserland", "switzerland",
+              "dk", "denemarken", "denmark", "se", "zweden", "sweden", "pl", "polen", "poland", "pt", "portugal",
+              "us", "usa", "verenigde staten", "united states", "curacao", "curaçao", "aruba", "suriname", "turkije",
+              "turkey", "marokko", "morocco", "ierland", "ireland", "noorwegen", "norway", "griekenland", "greece"]
+
+_STREET_AND_NUMBER_RE = (
+    r"^\s*(?P<street>\S.*?)\s+(?P<number>\d{1,5})[\s\-/]*"
+    r"(?:(?P<letter>[A-Za-z])(?:[\s\-/]+(?P<a1>.{1,10}?)|(?P<a2>\d.{0,9}?))?|(?P<a3>.{0,10}?))\s*$"
+)
+
+
+def _share(flags: pl.Series) -> float:
+    return float(flags.fill_null(False).mean() or 0.0) if len(flags) else 0.0
+
+
+def _content_shares(sample: pl.DataFrame, header: Kind | None) -> dict[Kind, float]:
+    """Share of the sample that passes each kind's content check."""
+    v = sample.get_column("v")
+    lowered = v.str.to_lowercase()
+    dated = checks.parse_dates(v, excel_serials=header == Kind.BIRTH_DATE).is_not_null()
+    if header != Kind.BIRTH_DATE:
+        # Without a date header, 8-digit numbers and serials are more likely codes than dates.
+        dated = dated & ~v.str.contains(r"^\d+$")
+    shares = dict.fromkeys(_WEAK, 0.0)
+    shares |= {
+        Kind.IBAN: _share(checks.valid_ibans(v)),
+        Kind.EMAIL: _share(checks.valid_emails(v)),
+        # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass.
+        Kind.BSN: _share(v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v)),
+        Kind.POSTCODE: _share(checks.valid_postcodes(v)),
+        Kind.BIRTH_DATE: _share(dated),
+    }
+    if header is not None:
+        return _with_phone(shares, v)
+    # Weak, shape-only kinds matter only when the header says nothing.
+    shares |= {
+        Kind.STREET_AND_NUMBER: _share(v.str.contains(r"\p{L}{2}") & v.str.contains(_STREET_AND_NUMBER_RE)),
+        Kind.INITIALS: _share(v.str.contains(r"^(?:\p{Lu}[a-z]?\.\s?){1,6}$")),
+        Kind.GENDER: _share(lowered.is_in(_GENDERS)),
+        Kind.SALUTATION: _share(lowered.is_in(_SALUTATIONS)),
+        Kind.INFIX: _share(lowered.is_in(_INFIXES)),
+        Kind.COUNTRY: _share(lowered.is_in(_COUNTRIES)),
+    }
+    return _with_phone(shares, v)
+
+
+def _with_phone(shares: dict[Kind, float], v: pl.Series) -> dict[Kind, float]:
+    """Phone share: the shape over the sample, times phonenumbers' verdict on up to 100 shaped values."""
+    shapes = checks.phone_shapes(v)
+    shaped = v.filter(shapes).head(PHONE_SAMPLE)
+    exact = sum(checks.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
+    shares[Kind.PHONE] = _share(shapes) * exact
+    return shares
+
+
+# Checked by content in this order; the first with a decisive share wins. IBAN before BSN and phone,
+# since their shapes cannot overlap, but the order makes ties impossible anyway.
+_STRONG = (Kind.IBAN, Kind.EMAIL, Kind.BSN, Kind.POSTCODE, Kind.PHONE, Kind.BIRTH_DATE)
+# Distinctive enough by shape to name a column whose header says nothing.
+_WEAK = (Kind.STREET_AND_NUMBER, Kind.INITIALS, Kind.SALUTATION, Kind.GENDER, Kind.INFIX, Kind.COUNTRY)
+_LABEL = {
+    Kind.IBAN: "valid IBAN", Kind.EMAIL: "e-mail address", Kind.BSN: "passes the BSN eleven-test",
+    Kind.POSTCODE: "valid Dutch postcode", Kind.PHONE: "valid phone number", Kind.BIRTH_DATE: "date",
+    Kind.STREET_AND_NUMBER: "street and number", Kind.INITIALS: "initials", Kind.SALUTATION: "salutation",
+    Kind.GENDER: "gender code", Kind.INFIX: "tussenvoegsel", Kind.COUNTRY: "country name",
+}
+
+
+def _decide(name: str, header: Kind | None, shares: dict[Kind, float], sample: pl.DataFrame) -> tuple[Kind, list[str]]:
+    pct = {k: round(100 * s) for k, s in shares.items()}
+    strong = next((k for k in _STRONG if shares[k] >= CONTENT_SHARE), None)
+    if header in _STRONG and shares[header] >= CONFIRM_SHARE:
+        return header, [f"header {name!r} and content: {pct[header]}% {_LABEL[header]}"]
+    if strong is not None and strong != header:
+        why = f"content: {pct[strong]}% {_LABEL[strong]}"
+        if header is not None:
+            why += f" (header {name!r} suggested {header.value})"
+        return strong, [why]
+    if header is not None:
+        reasons = [f"header {name!r}"]
+        if header in _STRONG and sample.height:
+            reasons.append(f"content does not confirm it: {pct[header]}% {_LABEL[header]}")
+        return header, reasons
+    weak = next((k for k in _WEAK if shares[k] >= CONTENT_SHARE), None)
+    if weak is not None:
+        return weak, [f"content: {pct[weak]}% {_LABEL[weak]}"]
+    if sample.height:
+        long_text = sample.select((pl.col("v").str.len_chars() > 40) & pl.col("v").str.contains(r"\s")).to_series().mean()
+        if long_text and long_text >= 0.5:
+            return Kind.FREE_TEXT, ["content: mostly long text"]
+    return Kind.OTHER, ["neither header nor content identifies it"]
+
+
+def mask(value: str) -> str:
+    """`NL91ABNA0417164300` -> `N*******0`: first and last character, the length hidden."""
+    value = str(value)
+    if len(value) <= 3:
+        return "***"
+    return f"{value[0]}*******{value[-1]}"
+
+
+_BLANK = r"^\s*$"
+
+
+def _check(kind: Kind, values: pl.Series) -> pl.Series | None:
+    """The whole column's verdicts for the kind (birth dates: the parsed dates), or None if unchecked."""
+    if kind == Kind.BIRTH_DATE:
+        return checks.parse_dates(values)
+    check = {
+        Kind.POSTCODE: checks.valid_postcodes,
+        Kind.IBAN: checks.valid_ibans,
+        Kind.BSN: checks.valid_bsns,
+        Kind.EMAIL: checks.valid_emails,
+        Kind.PHONE: checks.phone_shapes,
+        Kind.HOUSE_NUMBER: lambda v: v.str.contains(r"^\s*\d{1,5}").fill_null(False),
+    }.get(kind)
+    return None if check is None else check(values)
+
+
+@dataclass
+class Detection:
+    """Guesses plus what was computed for them over whole columns, for the profile to reuse."""
+
+    guesses: list[ColumnGuess]
+    filled: dict[str, pl.Series]  # column -> non-blank flags
+    verdicts: dict[str, pl.Series]  # column -> valid flags (birth dates: the parsed dates)
+
+
+def _detect_one(frame: pl.DataFrame, name: str, overrides: dict[str, Kind]):
+    column = frame.get_column(name).cast(pl.String)
+    filled = column.is_not_null() & ~column.str.contains(_BLANK).fill_null(True)
+    nonempty = column.filter(filled)
+    step = max(1, nonempty.len() // SAMPLE_SIZE)
+    sample = pl.DataFrame({"v": nonempty.gather_every(step).head(SAMPLE_SIZE).str.strip_chars()})
+    header = kind_from_header(name)
+    kind, reasons = _decide(name, header, _content_shares(sample, header), sample)
+    if name in overrides and overrides[name] != kind:
+        kind, reasons = overrides[name], [f"set by hand (detected as {kind.value})"]
+    examples = [mask(x) for x in sample["v"].unique(maintain_order=True).head(EXAMPLES).to_list()]
+    special = special_categories(name)
+    if kind == Kind.BSN:
+        special = sorted({*special, "bsn"})
+    invalid = 0
+    verdict = _check(kind, column)
+    if verdict is not None:
+        ok = verdict.is_not_null() if kind == Kind.BIRTH_DATE else verdict
+        invalid = int((filled & ~ok).sum())
+    guess = ColumnGuess(name=name, kind=kind, filled=nonempty.len(), invalid=invalid, reasons=reasons,
+                        examples=examples, special=special)
+    return guess, filled, verdict
+
+
+def detect(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> Detection:
+    """Guess every column's kind and count its filled and invalid values."""
+    overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
+    # Columns are independent and polars releases the GIL while it works: use every core, as polars'
+    # own CSV reader does.
+    workers = min(len(frame.columns), os.cpu_count() or 1) or 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda name: _detect_one(frame, name, overrides), frame.columns))
+    guesses = [r[0] for r in results]
+    filled_flags = {g.name: r[1] for g, r in zip(guesses, results)}
+    verdicts = {g.name: r[2] for g, r in zip(guesses, results) if r[2] is not None}
+    return Detection(guesses=guesses, filled=filled_flags, verdicts=verdicts)
+
+
+def detect_columns(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> list[ColumnGuess]:
+    """One guess per column of ``frame``; ``overrides`` (column name -> kind) wins over detection."""
+    return detect(frame, overrides=overrides).guesses
+
+
+# ---------------------------------------------------------------------------------------- street + number
+
+
+def split_street_and_number(values: pl.Series) -> pl.DataFrame:
+    """Split `Kerkstraat 12a`, `Atatürkstraat 9-2`, `Dorpsweg 7 bis` into street, number, letter, addition.
+
+    Rows that do not look like street + number keep the whole text as street with null parts. Where a
+    street name itself ends in a number (`Plein 1945 12`) the first number is taken as the house
+    number; only the BAG could tell these apart.
+    """
+    parts = pl.DataFrame({"v": values.cast(pl.String)}).select(
+        pl.col("v"), pl.col("v").str.extract_groups(_STREET_AND_NUMBER_RE).alias("g")
+    ).unnest("g")
+    matched = pl.col("number").is_not_null()
+    addition = pl.coalesce("a1", "a2", "a3").str.strip_chars()
+    return parts.select(
+        pl.when(matched).then(pl.col("street")).otherwise(pl.col("v").str.strip_chars()).alias("street"),
+        pl.col("number").alias("house_number"),
+        pl.when(matched).then(pl.col("letter")).alias("house_number_letter"),
+        pl.when(matched & (addition != "")).then(addition).alias("house_number_addition"),
+    )

@@ -1,0 +1,180 @@
+"""A file's profile: its columns and their kinds, its risk class (P23), minors (P20) and validation counts.
+
+A profile holds counts, kinds, reasons and masked examples only; never a value from the file, so it can
+be stored, logged and shown freely. `Profile.to_json()` is the `verwerker profile --json` contract in
+DESIGN.md: fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from verwerker.datafiles import checks
+from verwerker.datafiles.detect import ColumnGuess, detect, split_street_and_number
+from verwerker.datafiles.kinds import NAW_KINDS, Kind
+from verwerker.datafiles.read import Table
+
+CONSENT_AGE = 16  # UAVG art. 5 / GDPR art. 8: below this a parent or guardian consents (P20)
+
+_DUTCH = ["nl", "nld", "nederland", "the netherlands", "netherlands", "holland", "nederland (nl)", "528"]
+# Postcode shapes of neighbouring countries (BE/DE/FR/LU with or without a country prefix, UK).
+_FOREIGN_POSTCODE = r"^(?:[A-Z]{1,2}-?\s?)?\d{4,5}$|^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$"
+_DUTCH_POSTCODE_SHAPE = r"^\d{4}\s*[A-Za-z]{2}$"
+
+# Parts of a record that identify the addressee and the address, in the order they form the
+# deduplication key.
+_KEY_KINDS = (
+    Kind.INITIALS, Kind.FIRST_NAME, Kind.FULL_NAME, Kind.COMPANY, Kind.DEPARTMENT, Kind.STREET, Kind.HOUSE_NUMBER,
+    Kind.HOUSE_NUMBER_LETTER, Kind.HOUSE_NUMBER_ADDITION, Kind.STREET_AND_NUMBER, Kind.ADDRESS_LINE, Kind.POSTCODE,
+    Kind.CITY,
+)
+
+
+@dataclass
+class Profile:
+    file: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+    rows: int
+    columns: list[ColumnGuess]
+    risk: str  # "standard" | "high"
+    risk_reasons: list[str]
+    special: list[str]
+    minors: int
+    invalid_postcodes: int
+    duplicates: int
+    foreign: int
+    empty_rows: int
+    missing_house_numbers: int
+    today: datetime.date
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "rows": self.rows,
+            "columns": [c.to_json() for c in self.columns],
+            "risk": self.risk,
+            "risk_reasons": list(self.risk_reasons),
+            "special": list(self.special),
+            "minors": self.minors,
+            "invalid_postcodes": self.invalid_postcodes,
+            "duplicates": self.duplicates,
+            "foreign": self.foreign,
+            "empty_rows": self.empty_rows,
+            "missing_house_numbers": self.missing_house_numbers,
+            "today": self.today.isoformat(),
+            "overrides": dict(self.overrides),
+        }
+
+
+def profile_table(
+    table: Table, *, name: str, today: datetime.date, overrides: dict[str, Kind] | None = None
+) -> Profile:
+    """Profile a table that read_table returned; pure (no database, no files)."""
+    frame = table.frame
+    detection = detect(frame, overrides=overrides)
+    guesses = detection.guesses
+    first = {}
+    for g in guesses:
+        first.setdefault(g.kind, g.name)
+
+    risk_reasons = []
+    for g in guesses:
+        if g.filled == 0:
+            continue  # an empty column holds nothing, whatever its name
+        if g.kind not in NAW_KINDS:
+            risk_reasons.append(f"{g.name}: {g.kind.value} is not name/address data")
+    special = sorted({s for g in guesses for s in g.special})
+    for g in guesses:
+        for s in g.special:
+            if s != "bsn":
+                risk_reasons.append(f"{g.name}: column name points at special-category data ({s})")
+
+    # Row-level flags from the per-column flags detection already computed (no second pass over text).
+    filled = detection.filled
+    if filled:
+        row_filled = pl.DataFrame(filled).select(pl.any_horizontal(pl.all())).to_series()
+    else:
+        row_filled = pl.Series([], dtype=pl.Boolean)
+    foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
+    if Kind.COUNTRY in first:
+        country = frame.get_column(first[Kind.COUNTRY]).str.strip_chars().str.to_lowercase()
+        foreign = foreign | (filled[first[Kind.COUNTRY]] & ~country.is_in(_DUTCH).fill_null(False))
+    if Kind.POSTCODE in first:
+        upper = frame.get_column(first[Kind.POSTCODE]).str.strip_chars().str.to_uppercase()
+        foreign = foreign | (
+            ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(_FOREIGN_POSTCODE).fill_null(False)
+        )
+    foreign = foreign & row_filled
+
+    counts = {"invalid_postcodes": 0, "minors": 0, "missing_house_numbers": 0}
+    if Kind.POSTCODE in first:
+        column = first[Kind.POSTCODE]
+        bad = filled[column] & ~detection.verdicts[column]
+        counts["invalid_postcodes"] = int((bad & ~foreign).sum())
+    if Kind.BIRTH_DATE in first:
+        dates = detection.verdicts[first[Kind.BIRTH_DATE]]
+        counts["minors"] = int(checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
+    if Kind.HOUSE_NUMBER in first:
+        column = first[Kind.HOUSE_NUMBER]
+        counts["missing_house_numbers"] = int((row_filled & ~(filled[column] & detection.verdicts[column])).sum())
+    elif Kind.STREET_AND_NUMBER in first:
+        split = split_street_and_number(frame.get_column(first[Kind.STREET_AND_NUMBER]))
+        counts["missing_house_numbers"] = int((row_filled & split.get_column("house_number").is_null()).sum())
+    counts["foreign"] = int(foreign.sum())
+    counts["empty_rows"] = frame.height - int(row_filled.sum())
+
+    return Profile(
+        file=name,
+        format=table.format,
+        encoding=table.encoding,
+        delimiter=table.delimiter,
+        sheet=table.sheet,
+        rows=frame.height,
+        columns=guesses,
+        risk="high" if risk_reasons else "standard",
+        risk_reasons=risk_reasons,
+        special=special,
+        minors=int(counts["minors"]),
+        invalid_postcodes=int(counts["invalid_postcodes"]),
+        duplicates=_duplicates(frame, guesses, row_filled),
+        foreign=int(counts["foreign"]),
+        empty_rows=int(counts["empty_rows"]),
+        missing_house_numbers=int(counts["missing_house_numbers"]),
+        today=today,
+        overrides={k: Kind(v).value for k, v in (overrides or {}).items()},
+    )
+
+
+def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.Series) -> int:
+    """Records equal to an earlier one after normalising case, spaces, postcode format and tussenvoegsel."""
+    by_kind: dict[Kind, list[str]] = {}
+    for g in guesses:
+        by_kind.setdefault(g.kind, []).append(g.name)
+    parts: list[pl.Expr] = []
+    for kind in _KEY_KINDS:
+        for name in by_kind.get(kind, []):
+            parts.append(pl.col(name).fill_null(""))
+    # `van den Berg`, `Berg, van den` and tussenvoegsel `van den` + `Berg` are one surname: the key takes
+    # the surname without its tussenvoegsel (leading lower-case words, or what follows a comma) and
+    # leaves the tussenvoegsel column out.
+    for name in by_kind.get(Kind.LAST_NAME, [])[:1]:
+        parts.append(pl.col(name).str.extract(r"^\s*(?:[a-z'\u2019]+\.?\s+)*([^,]*)", 1).fill_null(""))
+    if not parts:
+        return 0
+    # Join first, then normalise once: case, spaces and punctuation do not make a record different.
+    # The unit separator keeps fields apart and survives the normalisation. Keys are compared as 64-bit
+    # hashes (a collision among a few million keys is vanishingly unlikely and would only merge two).
+    key = pl.concat_str(parts, separator="\x1f").str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "")
+    hashes = frame.select(key.hash(seed=5)).to_series().filter(row_filled)
+    return len(hashes) - hashes.n_unique()

@@ -1,0 +1,330 @@
+"""Read a client's table (CSV/TSV, XLSX, ODS, or a ZIP holding one of them) from bytes or a binary stream.
+
+Threat model: the file comes from outside and may be hostile: a ZIP bomb posing as XLSX, nested or
+many-member archives, member names with path tricks, binary garbage, a file that is not what its name
+says, enormous single fields. It may also hold personal data, so:
+
+Invariants:
+- Everything happens in memory. Nothing is written to disk, no temporary file is made, and nothing is
+  extracted: ZIP members are only ever read into bytes.
+- Sizes are capped before work is done: the input (MAX_INPUT_BYTES) and everything unpacked from an
+  archive (MAX_UNPACKED_BYTES), checked against the declared sizes first and then while inflating, so an
+  archive that lies about its sizes is caught too.
+- Every failure is an UnreadableFile whose message is one line naming the file and the reason, and
+  never quotes the file's content.
+- Columns keep the names the client wrote; every value is a string, null where the cell is empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import typing
+import zipfile
+from dataclasses import dataclass
+
+import polars as pl
+
+MiB = 1024 * 1024
+MAX_INPUT_BYTES = 1024 * MiB
+MAX_UNPACKED_BYTES = 1024 * MiB
+# Office files compress XML about 5-20 times; a member that inflates far beyond that is a bomb.
+MAX_COMPRESSION_RATIO = 200
+MAX_ARCHIVE_MEMBERS = 10_000
+# The header row of a spreadsheet is looked for among its first rows (titles above it are skipped).
+HEADER_SEARCH_ROWS = 30
+SNIFF_BYTES = 64 * 1024
+
+DELIMITERS = (";", ",", "\t", "|")
+_FORMATS_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ods": "ods"}
+
+
+class UnreadableFile(ValueError):
+    """The file cannot be read as a table; ``str(exc)`` is one line naming the file and the reason."""
+
+    def __init__(self, name: str, reason: str):
+        self.name = name
+        self.reason = reason
+        super().__init__(f"{_one_line(name)}: {_one_line(reason)}")
+
+
+@dataclass
+class Table:
+    frame: pl.DataFrame
+    format: str  # "csv" | "tsv" | "xlsx" | "ods" | "zip:csv" | "zip:xlsx" ...
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+
+
+def read_table(data: bytes | typing.BinaryIO, *, name: str, sheet: str | int | None = None) -> Table:
+    """Read one table from ``data``; raises UnreadableFile for anything that is not a readable table."""
+    raw = _read_capped(data, name)
+    return _read_bytes(raw, name=name, sheet=sheet, inside_zip=False)
+
+
+# -------------------------------------------------------------------------------------------- dispatch
+
+
+def _read_capped(data: bytes | typing.BinaryIO, name: str) -> bytes:
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+    else:
+        # In chunks: read(n) with a huge n would allocate n bytes up front, whatever the file's size.
+        chunks, total = [], 0
+        while total <= MAX_INPUT_BYTES and (chunk := data.read(8 * MiB)):
+            chunks.append(chunk)
+            total += len(chunk)
+        raw = b"".join(chunks)
+        del chunks
+    if len(raw) > MAX_INPUT_BYTES:
+        raise UnreadableFile(name, f"larger than {MAX_INPUT_BYTES // MiB} MiB; split it into smaller files")
+    return raw
+
+
+def _read_bytes(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool) -> Table:
+    if not raw.strip():
+        raise UnreadableFile(name, "the file is empty")
+    if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return _read_archive(raw, name=name, sheet=sheet, inside_zip=inside_zip)
+    if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise UnreadableFile(
+            name, "an old Excel (.xls) or password-protected workbook; save it as .xlsx or CSV without a password"
+        )
+    if raw[:5] == b"%PDF-":
+        raise UnreadableFile(name, "a PDF document, not a table")
+    return _read_text(raw, name)
+
+
+def _suffix(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
+# ---------------------------------------------------------------------------------------------- archives
+
+
+def _read_archive(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool) -> Table:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise UnreadableFile(name, f"a damaged ZIP/XLSX/ODS file ({type(exc).__name__})") from None
+    if len(infos) > MAX_ARCHIVE_MEMBERS:
+        raise UnreadableFile(name, f"an archive with {len(infos)} members; refused")
+    for info in infos:
+        _check_member_name(info.filename, name)
+        if info.flag_bits & 0x1:
+            raise UnreadableFile(name, "a password-protected archive; send it without a password")
+    declared = sum(info.file_size for info in infos)
+    if declared > MAX_UNPACKED_BYTES:
+        raise UnreadableFile(name, f"unpacks to {declared // MiB} MiB, more than {MAX_UNPACKED_BYTES // MiB} MiB; refused as a ZIP bomb")
+    for info in infos:
+        if info.file_size > MiB and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
+            raise UnreadableFile(name, f"compressed {info.file_size // max(info.compress_size, 1)}:1; refused as a ZIP bomb")
+    names = {info.filename for info in infos}
+
+    if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
+        _inflate_all(archive, infos, name)
+        return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="xlsx")
+    if "mimetype" in names and _member(archive, "mimetype", name).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+        _inflate_all(archive, infos, name)
+        return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="ods")
+    if inside_zip:
+        raise UnreadableFile(name, "a ZIP inside a ZIP; refused (send the inner file itself)")
+
+    members = [i for i in infos if not i.is_dir() and not i.filename.startswith("__MACOSX/")]
+    if len(members) != 1:
+        raise UnreadableFile(name, f"a ZIP must hold exactly one table file, this one holds {len(members)}")
+    inner_name = members[0].filename
+    inner = _member(archive, inner_name, name)
+    table = _read_bytes(inner, name=f"{name}/{inner_name}", sheet=sheet, inside_zip=True)
+    table.format = f"zip:{table.format}"
+    return table
+
+
+def _check_member_name(member: str, name: str) -> None:
+    parts = member.replace("\\", "/").split("/")
+    if member.startswith(("/", "\\")) or ".." in parts or (len(member) > 1 and member[1] == ":") or "\x00" in member:
+        raise UnreadableFile(name, "an archive member has an unsafe path (absolute or '..'); refused")
+
+
+def _member(archive: zipfile.ZipFile, member: str, name: str) -> bytes:
+    """One member's bytes, inflated with the size cap enforced as it goes."""
+    out = bytearray()
+    try:
+        with archive.open(member) as handle:
+            while chunk := handle.read(MiB):
+                out += chunk
+                if len(out) > MAX_UNPACKED_BYTES:
+                    raise UnreadableFile(name, "unpacks to more than the size limit; refused as a ZIP bomb")
+    except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise UnreadableFile(name, f"a damaged archive member ({type(exc).__name__})") from None
+    return bytes(out)
+
+
+def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Inflate every member once, counting, so sizes that lie in the headers are caught before the
+    spreadsheet reader trusts them (zipfile stops at the declared size and checks the CRC)."""
+    total = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        try:
+            with archive.open(info) as handle:
+                while chunk := handle.read(4 * MiB):
+                    total += len(chunk)
+                    if total > MAX_UNPACKED_BYTES:
+                        raise UnreadableFile(name, "unpacks to more than the size limit; refused as a ZIP bomb")
+        except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+            raise UnreadableFile(name, f"a damaged or truncated spreadsheet ({type(exc).__name__})") from None
+
+
+# ------------------------------------------------------------------------------------------ spreadsheets
+
+
+def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: str) -> Table:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(raw)
+        names = list(reader.sheet_names)
+    except Exception as exc:  # calamine raises its own hierarchy plus plain errors for broken XML
+        raise UnreadableFile(name, f"not a readable {fmt.upper()} workbook ({type(exc).__name__})") from None
+    if not names:
+        raise UnreadableFile(name, "the workbook has no sheets")
+    if sheet is None:
+        chosen = names[0]
+    elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+        index = int(sheet)
+        if not 0 <= index < len(names):
+            raise UnreadableFile(name, f"has no sheet number {index} (it has {len(names)})")
+        chosen = names[index]
+    elif sheet in names:
+        chosen = sheet
+    else:
+        raise UnreadableFile(name, f"has no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    try:
+        top = reader.load_sheet(chosen, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+        header = _header_row(top)
+        if header is None:
+            raise UnreadableFile(name, f"sheet {chosen!r} is empty")
+        frame = reader.load_sheet(chosen, header_row=header, dtypes="string", whitespace_as_null=True).to_polars()
+    except UnreadableFile:
+        raise
+    except Exception as exc:
+        raise UnreadableFile(name, f"sheet {chosen!r} cannot be read ({type(exc).__name__})") from None
+    frame = frame.select(pl.all().cast(pl.String))
+    return Table(frame=frame, format=fmt, encoding=None, delimiter=None, sheet=chosen)
+
+
+def _header_row(top: pl.DataFrame) -> int | None:
+    """The first row filled at least 60% as wide as the widest of the first rows: skips title rows."""
+    if top.height == 0:
+        return None
+    filled = top.select(pl.sum_horizontal(pl.all().is_not_null().cast(pl.Int32))).to_series().to_list()
+    widest = max(filled)
+    if widest == 0:
+        return None
+    need = max(1, -(-widest * 6 // 10))
+    return next(i for i, n in enumerate(filled) if n >= need)
+
+
+# ------------------------------------------------------------------------------------------------- text
+
+
+def _read_text(raw: bytes, name: str) -> Table:
+    encoding, body = _decode(raw, name)
+    fmt = "tsv" if _FORMATS_BY_SUFFIX.get(_suffix(name)) == "tsv" else "csv"
+    delimiter = _sniff_delimiter(body[:SNIFF_BYTES].decode("utf-8", errors="replace"), default="\t" if fmt == "tsv" else ",")
+    if delimiter == "\t":
+        fmt = "tsv"
+    frame = _parse_csv(body, delimiter, name)
+    if frame is None and encoding == "utf-8":
+        # Not UTF-8 after all (polars validates as it parses): Dutch offices' other encoding is Windows-1252.
+        encoding, body = _decode_legacy(raw)
+        frame = _parse_csv(body, delimiter, name)
+    if frame is None:
+        raise UnreadableFile(name, "starts with a UTF-8 byte-order mark but is not valid UTF-8")
+    return Table(frame=frame, format=fmt, encoding=encoding, delimiter=delimiter, sheet=None)
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, bytes]:
+    """The encoding and the body as UTF-8 bytes (polars reads only UTF-8). UTF-8 is not validated here:
+    polars validates while parsing, and a failure falls back to Windows-1252."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return "utf-16", raw.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise UnreadableFile(name, "says it is UTF-16 (byte-order mark) but contains invalid UTF-16") from None
+    sample = raw[:SNIFF_BYTES]
+    if len(sample) >= 4 and sample[1::2].count(0) > len(sample) // 4 and sample[0::2].count(0) == 0:
+        try:  # UTF-16 LE without a byte-order mark (some exports write it so)
+            return "utf-16-le", raw.decode("utf-16-le").encode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in sample or _control_share(sample) > 0.01:
+        raise UnreadableFile(name, "binary data, not a CSV/TSV text or a spreadsheet")
+    return "utf-8", raw
+
+
+def _decode_legacy(raw: bytes) -> tuple[str, bytes]:
+    try:
+        return "cp1252", raw.decode("cp1252").encode("utf-8")
+    except UnicodeDecodeError:  # five bytes are undefined in cp1252; Latin-1 defines them all
+        return "latin-1", raw.decode("latin-1").encode("utf-8")
+
+
+_CONTROL = bytes(c for c in range(32) if c not in (9, 10, 12, 13))
+
+
+def _control_share(sample: bytes) -> float:
+    return len(sample.translate(None, delete=bytes(set(range(256)) - set(_CONTROL)))) / max(len(sample), 1)
+
+
+def _sniff_delimiter(sample: str, *, default: str) -> str:
+    """The delimiter that splits the header into most fields and the next records into as many."""
+    lines = sample.splitlines()
+    if len(sample) == SNIFF_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of the sample may be cut off
+    lines = lines[:50]
+    best, best_score = default, (0.0, 1)
+    for delimiter in DELIMITERS:
+        try:
+            records = [r for r in csv.reader(lines, delimiter=delimiter, quotechar='"') if r]
+        except csv.Error:
+            continue
+        if not records:
+            continue
+        width = len(records[0])
+        if width < 2:
+            continue
+        agree = sum(1 for r in records[1:] if len(r) == width) / max(len(records) - 1, 1)
+        score = (agree, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _parse_csv(body: bytes, delimiter: str, name: str) -> pl.DataFrame | None:
+    """The parsed frame, or None when the body is not valid UTF-8."""
+    try:
+        return pl.read_csv(
+            body, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
+            truncate_ragged_lines=True, raise_if_empty=True,
+        )
+    except pl.exceptions.NoDataError:
+        raise UnreadableFile(name, "the file is empty") from None
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" in str(exc).lower() or "utf8" in str(exc).lower():
+            return None
+        # polars' message quotes the offending field: never pass it on.
+        raise UnreadableFile(name, "not a readable CSV/TSV (malformed quoting or structure)") from None
+    except pl.exceptions.PolarsError as exc:
+        raise UnreadableFile(name, f"not a readable CSV/TSV ({type(exc).__name__})") from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())

@@ -1,0 +1,123 @@
+"""The vectorised checks give the same verdicts as python-stdnum on randomly generated values."""
+
+import datetime
+import random
+import string
+
+import polars as pl
+import pytest
+from stdnum import iban as std_iban
+from stdnum.nl import bsn as std_bsn
+from stdnum.nl import postcode as std_postcode
+
+from verwerker.datafiles import checks
+
+import generate  # tests/samples/generate.py
+
+
+def _mutate(rng: random.Random, value: str) -> str:
+    """Typical damage: a changed, dropped, doubled or swapped character, odd separators, lower case."""
+    if not value:
+        return value
+    i = rng.randrange(len(value))
+    choice = rng.randrange(7)
+    if choice == 0:
+        return value[:i] + rng.choice(string.digits + string.ascii_uppercase) + value[i + 1:]
+    if choice == 1:
+        return value[:i] + value[i + 1:]
+    if choice == 2:
+        return value[:i] + value[i] + value[i:]
+    if choice == 3 and i + 1 < len(value):
+        return value[:i] + value[i + 1] + value[i] + value[i + 2:]
+    if choice == 4:
+        return " ".join(value[j:j + 4] for j in range(0, len(value), 4))
+    if choice == 5:
+        return value.lower()
+    return value[:i] + rng.choice(" -./") + value[i:]
+
+
+def _ibans(rng):
+    countries = ["NL", "BE", "DE", "FR", "GB", "ES", "NO", "ME", "LU", "XX"]
+    values = []
+    for _ in range(3000):
+        if rng.random() < 0.4:
+            values.append(generate.iban_nl(rng))
+        else:
+            cc = rng.choice(countries)
+            body = "".join(rng.choice(string.digits + string.ascii_uppercase[:6]) for _ in range(rng.randrange(8, 30)))
+            try:
+                check = std_iban.calc_check_digits(cc + "00" + body)
+            except Exception:
+                check = "00"
+            values.append(cc + check + body)
+    return values + [_mutate(rng, v) for v in values] + ["", "NL", "NL91", "NL91ABNA041716430!", "٣"]
+
+
+def test_iban_verdicts_match_stdnum_on_random_values():
+    rng = random.Random(11)
+    values = _ibans(rng)
+    ours = checks.valid_ibans(pl.Series(values)).to_list()
+    theirs = [std_iban.is_valid(v) for v in values]
+    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    assert not mismatches, mismatches[:10]
+    assert sum(theirs) > 1000 and sum(not t for t in theirs) > 1000  # both verdicts well represented
+
+
+def test_bsn_verdicts_match_stdnum_on_random_values():
+    rng = random.Random(12)
+    values = [generate.bsn(rng) for _ in range(2000)]
+    values += ["".join(rng.choice(string.digits) for _ in range(rng.choice([7, 8, 9, 10]))) for _ in range(3000)]
+    values += [_mutate(rng, v) for v in values[:2000]]
+    values += ["000000000", "", "1112.22.333", "111 222 333", "11122233a", "-111222333"]
+    ours = checks.valid_bsns(pl.Series(values)).to_list()
+    theirs = [std_bsn.is_valid(v) for v in values]
+    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    assert not mismatches, mismatches[:10]
+    assert sum(theirs) > 2000
+
+
+def test_postcode_verdicts_match_stdnum_on_random_values():
+    rng = random.Random(13)
+    values = []
+    for _ in range(5000):
+        digits = str(rng.randrange(0, 10000)).zfill(rng.choice([3, 4, 4, 4, 5]))
+        letters = rng.choice(string.ascii_letters) + rng.choice(string.ascii_letters)
+        if rng.random() < 0.1:
+            letters = rng.choice(["SA", "SD", "SS", "sa", "Ss", "FI", "OQ", "UY"])
+        sep = rng.choice(["", " ", "  ", "-"])
+        prefix = rng.choice(["", "", "", "NL", "NL-", "nl "])
+        values.append(prefix + digits + sep + letters)
+    values += ["", " ", "1234", "ABCD EF", "1234 AB C"]
+    ours = checks.valid_postcodes(pl.Series(values)).to_list()
+    theirs = [std_postcode.is_valid(v) for v in values]
+    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    assert not mismatches, mismatches[:10]
+    assert checks.valid_postcodes(pl.Series(["1234 FI", "1234 SA", "2611 ss"])).to_list() == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    "text, day",
+    [
+        ("03-05-2010", datetime.date(2010, 5, 3)),
+        ("3-5-2010", datetime.date(2010, 5, 3)),
+        ("03/05/2010", datetime.date(2010, 5, 3)),
+        ("03.05.2010", datetime.date(2010, 5, 3)),
+        ("2010-05-03", datetime.date(2010, 5, 3)),
+        ("2010-05-03 00:00:00", datetime.date(2010, 5, 3)),
+        ("20100503", datetime.date(2010, 5, 3)),
+        ("40301", datetime.date(2010, 5, 3)),  # Excel serial
+        ("31-02-2010", None),
+        ("morgen", None),
+    ],
+)
+def test_it_parses_the_date_formats_dutch_files_use(text, day):
+    assert checks.parse_dates(pl.Series([text, "01-01-2000"])).to_list()[0] == day
+
+
+def test_a_person_is_a_minor_until_the_day_of_their_sixteenth_birthday():
+    today = datetime.date(2024, 3, 1)
+    born = pl.Series([datetime.date(2008, 3, 1), datetime.date(2008, 3, 2), datetime.date(2008, 2, 29),
+                      datetime.date(2030, 1, 1), None])
+    assert checks.younger_than(born, 16, today).to_list() == [False, True, False, False, None]
+    leap_eve = datetime.date(2024, 2, 28)
+    assert checks.younger_than(pl.Series([datetime.date(2008, 2, 29)]), 16, leap_eve).to_list() == [True]
