@@ -231,6 +231,8 @@ BREACH_ESCALATION_HOURS = sorted(
 )
 # The house's contact point for breaches and privacy questions, printed in notices (Art. 33(3)(b)).
 PRIVACY_CONTACT = env_str("VERWERKER_PRIVACY_CONTACT", "privacy@localhost")
+# Postal address of the house, for the processor's register (Art. 30(2)(a)) and notices.
+HOUSE_ADDRESS = env_str("VERWERKER_HOUSE_ADDRESS", "")
 
 LOGGING = {
     "version": 1,

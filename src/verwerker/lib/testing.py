@@ -61,3 +61,24 @@ def verwerker(env: dict, *args: str, check: bool = True, timeout: float = 120) -
         timeout=timeout,
         check=check,
     )
+
+
+def require_tool(name: str) -> str:
+    """The path of a Debian tool a test needs; skip without it, but fail where CI promised it
+    (VERWERKER_TEST_REQUIRE_TOOLS=true), so a missing install step cannot pass as a skip."""
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("VERWERKER_TEST_REQUIRE_TOOLS") == "true":
+            pytest.fail(f"{name} is not installed, and this run requires it")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of a PDF, extracted by poppler's pdftotext from stdin (the PDF never touches disk)."""
+    tool = require_tool("pdftotext")
+    return subprocess.run([tool, "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()

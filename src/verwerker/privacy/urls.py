@@ -17,5 +17,6 @@ urlpatterns = [
     path("klachten/", views.complaint_list, name="complaints"),
     path("klachten/<int:complaint_id>/", views.complaint_detail, name="complaint"),
     path("pentests/", views.pentest_list, name="pentests"),
+    path("register/", views.processing_register, name="register"),
     path("pentests/bevinding/<int:finding_id>/", views.finding_status, name="finding_status"),
 ]

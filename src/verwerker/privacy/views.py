@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -227,3 +228,23 @@ def dashboard(request):
     from verwerker.privacy.compliance import evaluate
 
     return render(request, "privacy/dashboard.html", {"rows": evaluate()})
+
+
+@login_required
+def processing_register(request):
+    """The processor's register (Art. 30(2)), built now from the system's own data; CSV or PDF on request."""
+    _officer_only(request.user)
+    from django.http import HttpResponse
+
+    from verwerker.privacy import register
+
+    fmt = request.GET.get("format")
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = HttpResponse(register.export_csv(), content_type="text/csv")
+    elif fmt == "pdf":
+        response = HttpResponse(register.export_pdf(), content_type="application/pdf")
+    else:
+        return render(request, "privacy/register.html", {"header": register.header(), "rows": register.rows()})
+    response["Content-Disposition"] = f'attachment; filename="register-art30-{stamp}.{fmt}"'
+    return response
