@@ -51,6 +51,12 @@ class EventType(models.IntegerChoices):
     PENTEST_RECORDED = 830, "penetration test recorded"
     PENTEST_FINDING_CHANGED = 831, "penetration test finding changed"
     AUDIT_EXPORTED = 840, "audit trail exported"
+    SUBJECT_REQUEST_LOGGED = 850, "data-subject request logged"
+    SUBJECT_REQUEST_EXTENDED = 851, "data-subject request deadline extended"
+    SUBJECT_REQUEST_SEARCHED = 852, "data-subject request: files searched"
+    SUBJECT_REQUEST_EXECUTED = 853, "data-subject request executed"
+    SUBJECT_RECORDS_REWRITTEN = 854, "data file rewritten for a data-subject request"
+    SUBJECT_IDENTITY_CHECKED = 855, "identity checked for a transfer"
     # vault
     BLOB_STORED = 300, "blob stored"
     BLOB_ABORTED = 301, "blob write aborted"

@@ -58,3 +58,46 @@ class FindingForm(forms.ModelForm):
     class Meta:
         model = PentestFinding
         fields = ["pentest", "title", "severity"]
+
+
+class SubjectRequestForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Client"), queryset=None)
+    kind = forms.ChoiceField(label=_("Request"), choices=[])
+    from_contact = forms.ModelChoiceField(
+        label=_("Passed on by (designated contact)"), queryset=None, required=False,
+        help_text=_("Leave empty when the person wrote to us directly: they are then referred to the client."),
+    )
+    surname = forms.CharField(label=_("Surname"), required=False)
+    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10)
+    house_number = forms.CharField(label=_("House number"), required=False, max_length=10)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from verwerker.clients.models import Client, Contact
+        from verwerker.privacy.models import RequestKind
+
+        self.fields["client"].queryset = Client.objects.all()
+        self.fields["kind"].choices = RequestKind.choices
+        self.fields["from_contact"].queryset = Contact.objects.filter(is_designated=True).select_related("client")
+
+
+class ExecuteRequestForm(forms.Form):
+    identity_checked_by = forms.CharField(label=_("Identity checked by"), required=False)
+    identity_checked_with = forms.CharField(label=_("Checked with (document type; no copy is kept)"), required=False)
+    corrections = forms.CharField(
+        label=_("Corrections (one per line: column or kind = new value)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_corrections(self) -> dict[str, str]:
+        result = {}
+        for line in self.cleaned_data["corrections"].splitlines():
+            if "=" in line:
+                key, value = line.split("=", 1)
+                result[key.strip()] = value.strip()
+        return result
+
+
+class ExtendRequestForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the extension"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -183,3 +183,66 @@ class PentestFinding(models.Model):
 
     class Meta:
         ordering = ["status", "-severity"]
+
+
+class RequestKind(models.TextChoices):
+    ACCESS = "access", _("access (Art. 15)")
+    RECTIFICATION = "rectification", _("rectification (Art. 16)")
+    ERASURE = "erasure", _("erasure (Art. 17)")
+    RESTRICTION = "restriction", _("restriction (Art. 18)")
+    PORTABILITY = "portability", _("portability (Art. 20)")
+    OBJECTION = "objection", _("objection (Art. 21)")
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    EXECUTED = "executed", _("executed")
+    REFERRED = "referred", _("referred to the client")
+    REFUSED = "refused", _("refused on the client's instruction")
+
+
+class DataSubjectRequest(models.Model):
+    """A data-subject request (P07), taken on behalf of a client's designated contact.
+
+    The person's identifying details are not stored: only keyed hashes to find their records and a mask
+    for people to read (privacy/subjects.py).
+    """
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="subject_requests")
+    kind = models.CharField(_("request"), max_length=16, choices=RequestKind.choices)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    from_contact = models.ForeignKey(
+        "clients.Contact", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("on behalf of (designated contact)"),
+    )
+    from_person = models.BooleanField(_("made by the person directly"), default=False)
+    subject_mask = models.CharField(_("person (masked)"), max_length=200)
+    subject_keys = models.JSONField(default=dict)
+    deadline = models.DateField(_("deadline"))
+    extended_to = models.DateField(_("extended to"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    identity_checked_by = models.CharField(_("identity checked by"), max_length=150, blank=True)
+    identity_checked_with = models.CharField(_("identity checked with (no copy kept)"), max_length=100, blank=True)
+    receipt = models.TextField(_("receipt"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(extended_to__isnull=True) | ~Q(extension_reason=""), name="dsr_extension_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(from_person=True) | Q(from_contact__isnull=False), name="dsr_has_a_source"
+            ),
+        ]
+        permissions = [("handle_subject_request", "Search and execute data-subject requests")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def due(self):
+        return self.extended_to or self.deadline

@@ -18,5 +18,7 @@ urlpatterns = [
     path("klachten/<int:complaint_id>/", views.complaint_detail, name="complaint"),
     path("pentests/", views.pentest_list, name="pentests"),
     path("register/", views.processing_register, name="register"),
+    path("verzoeken/", views.request_list, name="requests"),
+    path("verzoeken/<int:request_id>/", views.request_detail, name="request"),
     path("pentests/bevinding/<int:finding_id>/", views.finding_status, name="finding_status"),
 ]

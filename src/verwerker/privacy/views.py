@@ -248,3 +248,55 @@ def processing_register(request):
         return render(request, "privacy/register.html", {"header": register.header(), "rows": register.rows()})
     response["Content-Disposition"] = f'attachment; filename="register-art30-{stamp}.{fmt}"'
     return response
+
+
+@login_required
+def request_list(request):
+    """Data-subject requests (P07): log one on a client's behalf; the list with deadlines."""
+    _officer_only(request.user)
+    from verwerker.privacy.forms import SubjectRequestForm
+    from verwerker.privacy.models import DataSubjectRequest
+    from verwerker.privacy.requests import do_log_subject_request
+    from verwerker.privacy.subjects import Criteria
+
+    form = SubjectRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        criteria = Criteria(email=data["email"], postcode=data["postcode"], house_number=data["house_number"], surname=data["surname"])
+        try:
+            dsr = do_log_subject_request(data["client"], data["kind"], criteria, from_contact=data["from_contact"], actor=Actor.from_request(request))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("privacy:request", dsr.pk)
+    requests = DataSubjectRequest.objects.select_related("client").order_by("status", "deadline")
+    return render(request, "privacy/request_list.html", {"requests": requests, "form": form, "today": timezone.localdate()})
+
+
+@login_required
+def request_detail(request, request_id: int):
+    """One request: the matching records (on screen only), extension, execution and receipt."""
+    _officer_only(request.user)
+    from verwerker.privacy.forms import ExecuteRequestForm, ExtendRequestForm
+    from verwerker.privacy.models import DataSubjectRequest, RequestStatus
+    from verwerker.privacy.requests import do_execute_subject_request, do_extend_subject_request, search_subject_request
+
+    dsr = get_object_or_404(DataSubjectRequest, pk=request_id)
+    actor = Actor.from_request(request)
+    execute = ExecuteRequestForm(request.POST if "execute" in request.POST else None)
+    extend = ExtendRequestForm(request.POST if "extend" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "execute" in request.POST and execute.is_valid():
+                do_execute_subject_request(dsr, actor=actor, corrections=execute.cleaned_data["corrections"],
+                                           identity_checked_by=execute.cleaned_data["identity_checked_by"],
+                                           identity_checked_with=execute.cleaned_data["identity_checked_with"])
+                messages.success(request, _("Request executed; the receipt is below."))
+                return redirect("privacy:request", dsr.pk)
+            if "extend" in request.POST and extend.is_valid():
+                do_extend_subject_request(dsr, reason=extend.cleaned_data["reason"], actor=actor)
+                return redirect("privacy:request", dsr.pk)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    matches = search_subject_request(dsr, actor=actor) if dsr.status == RequestStatus.OPEN else []
+    return render(request, "privacy/request_detail.html", {"dsr": dsr, "matches": matches, "execute": execute, "extend": extend})

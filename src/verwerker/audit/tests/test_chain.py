@@ -1,6 +1,5 @@
 """The audit log is a hash chain that names the first changed, deleted or inserted event."""
 
-import subprocess
 
 import pytest
 from django.db import connection, transaction

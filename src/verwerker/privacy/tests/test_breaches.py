@@ -72,7 +72,7 @@ def test_it_escalates_at_each_configured_point_once(window_activity, client_a, m
     officer.email = "po@house.example"
     officer.save()
     with time_machine.travel(at(10, 9, 5), tick=False):
-        breach = _report(system_actor)
+        _report(system_actor)
         assert do_escalate_breaches() == 0  # 17 h 55 left: no point reached
     with time_machine.travel(at(10, 15, 30), tick=False):  # 11.5 h left: the 12-hour point
         assert do_escalate_breaches() == 1
