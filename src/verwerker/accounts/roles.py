@@ -26,6 +26,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.view_agreement",
         "intake.view_upload",
         "vault.view_blob",
+        "datafiles.view_datafile",
+        "datafiles.change_datafile",
     ],
     Role.RELATION: [
         "privacy.add_breach",
@@ -45,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intake.change_sftpaccount",
         "intake.view_upload",
         "retention.view_deletioncertificate",
+        "datafiles.view_datafile",
     ],
     Role.PRINT: ["privacy.add_breach"],
     Role.PRIVACY: [
@@ -78,6 +81,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "retention.add_hold",
         "retention.change_hold",
         "retention.view_deletioncertificate",
+        "datafiles.view_datafile",
     ],
     Role.ADMIN: [
         "privacy.add_breach",
