@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "verwerker.clients",
     "verwerker.audit",
     "verwerker.runtime",
+    "verwerker.production",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
