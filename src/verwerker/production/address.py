@@ -295,8 +295,12 @@ def _split_street_and_number(value: str) -> tuple[str, str]:
     return match.group("street"), (match.group("number") + " " + (match.group("rest") or "")).strip()
 
 
-def build_address_block(record, *, line_length: int = DEFAULT_LINE_LENGTH) -> AddressBlock:
+def build_address_block(
+    record, *, line_length: int = DEFAULT_LINE_LENGTH, require_name: bool = True
+) -> AddressBlock:
     """The address block of one record (a mapping of kind → string).
+
+    ``require_name=False`` is for suppression lists, whose rows may name only a delivery point.
 
     Raises Unaddressable with a reason when the record cannot be addressed.
     """
@@ -314,9 +318,9 @@ def build_address_block(record, *, line_length: int = DEFAULT_LINE_LENGTH) -> Ad
     person, name_key, greeting = name_line(record)
     if person:
         lines.append(("t.a.v. " + person) if company else person)
-    if not lines:
+    if not lines and require_name:
         raise Unaddressable("no name or company")
-    if not name_key:
+    if not name_key and company:
         name_key = re.sub(r"[^a-z0-9]", "", company.lower())
         greeting = "Geachte heer/mevrouw,"
 
@@ -378,15 +382,15 @@ def build_address_block(record, *, line_length: int = DEFAULT_LINE_LENGTH) -> Ad
     except KixError as exc:
         raise Unaddressable(f"no KIX: {exc}") from None
     block_lines = [*lines, street_line, f"{postcode}  {city.upper()}"]
-    _check_length(block_lines)
+    _check_length(block_lines, minimum=MIN_LINES if require_name else 2)
     return AddressBlock(
         lines=tuple(block_lines), country_code="NL", postcode=postcode, number=n, letter=letter, addition=addition,
         kix=kix, name_key=name_key, greeting=greeting,
     )
 
 
-def _check_length(lines: list[str]) -> None:
+def _check_length(lines: list[str], minimum: int = MIN_LINES) -> None:
     if len(lines) > MAX_LINES:
         raise Unaddressable(f"more than {MAX_LINES} address lines")
-    if len(lines) < MIN_LINES:
-        raise Unaddressable(f"fewer than {MIN_LINES} address lines")
+    if len(lines) < minimum:
+        raise Unaddressable(f"fewer than {minimum} address lines")

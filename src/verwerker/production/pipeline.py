@@ -83,7 +83,9 @@ def prepare(
     records, rejects = normalise_records(records, line_length=options.line_length)
     lists = []
     for name, listed, list_mapping in suppression:
-        normalised, _unusable = normalise_records(apply_mapping(listed, list_mapping), line_length=10_000)
+        normalised, _unusable = normalise_records(
+            apply_mapping(listed, list_mapping), line_length=10_000, require_name=False
+        )
         lists.append((name, normalised))
     if lists:
         records, suppressed = dedupe_mod.suppress(records, lists)

@@ -62,7 +62,7 @@ def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
 
 
 def normalise_records(
-    frame: pl.DataFrame, *, line_length: int = DEFAULT_LINE_LENGTH
+    frame: pl.DataFrame, *, line_length: int = DEFAULT_LINE_LENGTH, require_name: bool = True
 ) -> tuple[pl.DataFrame, list[Reject]]:
     """Build each record's address block; return the addressable records and the unaddressable ones.
 
@@ -75,7 +75,7 @@ def normalise_records(
                                              "_addition", "_name_key", "_greeting", "_addr_key")}
     for record in frame.iter_rows(named=True):
         try:
-            block = build_address_block(record, line_length=line_length)
+            block = build_address_block(record, line_length=line_length, require_name=require_name)
         except Unaddressable as exc:
             rejects.append(Reject(row=record[ROW], reason=f"unaddressable: {exc.reason}"))
             continue
