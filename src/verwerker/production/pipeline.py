@@ -30,13 +30,6 @@ KINDS = (
     "house_number", "house_number_letter", "house_number_addition", "street_and_number", "address_line", "postcode",
     "city", "country", "gender", "reference", "birth_date", "email", "phone", "iban", "bsn", "free_text",
 )
-SAMPLE_RECORD = {
-    **{k: "" for k in KINDS}, "address": ["De heer J. van der Berg", "Borgesiusstraat 103 c", "1234 AB  AMSTERDAM"],
-    "kix": "1234AB103XC", "kix_bars": kix_bars("1234AB103XC"), "greeting": "Geachte heer Van der Berg,",
-    "seq": 1, "fields": {}, "initials": "J.", "infix": "van der", "last_name": "Berg",
-}
-
-
 @dataclass
 class MergeOptions:
     dedupe: str = "person"
@@ -131,7 +124,7 @@ def merge(
     Raises MappingError, TemplateError or BackgroundError (one-line messages without record data).
     """
     options = options or MergeOptions()
-    check_template(template, SAMPLE_RECORD)
+    check_template(template)
     bg = load_background(background)
     records, rejects = prepare(frame, mapping, options=options, suppression=suppression)
     result = MergeResult(records_in=frame.height, records_out=records.height, pages=0, parts=0, rejects=rejects)
