@@ -1,7 +1,9 @@
 """PDF/VT record structure and shared backgrounds added to Typst's output with pikepdf (DOMAIN.md §6).
 
-A part is assembled from chunk PDFs. Each record's first page carries a marker link ("vwrec:N")
-placed by the Typst library; it tells where a record starts and is removed here. The part then gets:
+A part is assembled from chunk PDFs. Each record's address block carries a marker link
+("vwrec:<seq>:<kix>") placed by the Typst library; it tells where a record starts and where its KIX
+goes, and is removed here. The part then gets:
+- the KIX bars drawn as vector rectangles to RM4SCC dimensions under the address block;
 - the background (the client's print file) as one form XObject per part, drawn under every page,
   first-page and follow-page backgrounds separately, tagged ``GTS_Scope /File``;
 - ``/DPartRoot`` with ``/RecordLevel 1`` and one leaf DPart per recipient record (``/Start``,
@@ -21,7 +23,14 @@ from functools import lru_cache
 import pikepdf
 from pikepdf import Array, Dictionary, Name
 
+from verwerker.production import kix
+from verwerker.production.kix import kix_bars
+
 MARKER = "vwrec:"
+_MM = 72 / 25.4
+PITCH, BAR = kix.BAR_PITCH_MM * _MM, kix.BAR_WIDTH_MM * _MM
+TRACKER, EXTENDER = kix.TRACKER_MM * _MM, kix.EXTENDER_MM * _MM
+HEIGHT = TRACKER + 2 * EXTENDER
 PDFVT_NS = "http://www.npes.org/pdfvt/ns/id/"
 PDFX_NS = "http://www.npes.org/pdfx/ns/id/"
 
@@ -76,17 +85,18 @@ def _form(part: pikepdf.Pdf, background: pikepdf.Pdf, index: int) -> pikepdf.Obj
     return form
 
 
-def _take_markers(page: pikepdf.Page) -> bool:
-    """Remove the record-start marker from a page; True when the page had one."""
+def _take_marker(page: pikepdf.Page) -> tuple[int, list[float], str] | None:
+    """Remove the address block's marker link from a page: (sequence, its rect, KIX), or None."""
     annots = page.obj.get("/Annots")
     if annots is None:
-        return False
-    kept, found = [], False
+        return None
+    kept, found = [], None
     for annot in annots:
         action = annot.get("/A")
-        uri = action.get("/URI") if action is not None else None
-        if uri is not None and str(uri).startswith(MARKER):
-            found = True
+        uri = str(action.get("/URI", "")) if action is not None else ""
+        if uri.startswith(MARKER) and found is None:
+            seq, _, content = uri[len(MARKER):].partition(":")
+            found = (int(seq), [float(v) for v in annot.Rect], content)
         else:
             kept.append(annot)
     if kept:
@@ -94,6 +104,17 @@ def _take_markers(page: pikepdf.Page) -> bool:
     else:
         del page.obj["/Annots"]
     return found
+
+
+def kix_operators(rect: Sequence[float], content: str) -> bytes:
+    """PDF path operators drawing the KIX bars at the bottom-left of ``rect``, to RM4SCC dimensions."""
+    x0, top = min(rect[0], rect[2]), min(rect[1], rect[3]) + HEIGHT
+    ops = []
+    for i, bar in enumerate(kix_bars(content)):
+        high = top if bar in "FA" else top - EXTENDER
+        low = top - HEIGHT if bar in "FD" else top - EXTENDER - TRACKER
+        ops.append(f"{x0 + i * PITCH:.2f} {low:.2f} {BAR:.2f} {high - low:.2f} re")
+    return ("q 0 g\n" + "\n".join(ops) + "\nf Q\n").encode()
 
 
 def assemble_part(
@@ -109,21 +130,29 @@ def assemble_part(
     """
     part = pikepdf.new()
     starts: list[int] = []
+    seqs: list[int] = []
+    kixes: dict[int, list] = {}
+    total = 0
     for data in chunks:
         src = pikepdf.open(io.BytesIO(data))
-        offset = len(part.pages)
         for i, page in enumerate(src.pages):
-            if _take_markers(page):
-                starts.append(offset + i)
+            found = _take_marker(page)
+            if found is not None:
+                starts.append(total + i)
+                seqs.append(found[0])
+                if found[2]:
+                    kixes[total + i] = [(found[1], found[2])]
+        total += len(src.pages)
         part.pages.extend(src.pages)
-    total = len(part.pages)
-    if len(starts) != len(records) or (starts and starts[0] != 0):
-        raise ValueError(f"the rendered part holds {len(starts)} records, expected {len(records)}")
+    if seqs != [r.seq for r in records] or (starts and starts[0] != 0):
+        raise ValueError(
+            f"the rendered part holds {len(starts)} address blocks for {len(records)} records: "
+            "a template must show address-block(r) once, on each record's first page"
+        )
     ends = [*starts[1:], total]
     pages_per_record = [e - s for s, e in zip(starts, ends)]
 
-    if background is not None:
-        _add_backgrounds(part, background, starts)
+    _finish_pages(part, background, starts, kixes)
     _add_dparts(part, records, starts, pages_per_record)
     _add_identification(part, title, total, len(records))
     out = io.BytesIO()
@@ -131,42 +160,53 @@ def assemble_part(
     return PartResult(pdf=out.getvalue(), pages=pages_per_record, first_pages=[s + 1 for s in starts])
 
 
-def _add_backgrounds(part: pikepdf.Pdf, background: pikepdf.Pdf, starts: list[int]) -> None:
-    first = _form(part, background, 0)
-    follow = _form(part, background, 1) if len(background.pages) > 1 else None
-    # One shared content stream per background draws it; every page only points at it.
+def _finish_pages(part: pikepdf.Pdf, background: pikepdf.Pdf | None, starts: list[int], kixes: dict) -> None:
+    """Backgrounds under the pages (one shared form XObject each) and KIX bars over them."""
+    first = follow = None
+    if background is not None:
+        first = _form(part, background, 0)
+        follow = _form(part, background, 1) if len(background.pages) > 1 else None
+    # Shared content streams draw the background; every page only points at them.
     draw_first = part.make_stream(b"q /VwBg1 Do Q\nq\n")
     draw_follow = part.make_stream(b"q /VwBg2 Do Q\nq\n")
+    save = part.make_stream(b"q\n")
     restore = part.make_stream(b"\nQ\n")
     start_set = set(starts)
     for index, page in enumerate(part.pages):
-        is_first = index in start_set
-        if not is_first and follow is None:
+        form = first if index in start_set else follow
+        marks = kixes.get(index)
+        if form is None and not marks:
             continue
-        resources = page.obj.get("/Resources")
-        if resources is None:
-            resources = page.obj.Resources = Dictionary()
-        xobjects = resources.get("/XObject")
-        if xobjects is None:
-            xobjects = resources.XObject = Dictionary()
-        if is_first:
-            xobjects.VwBg1 = first
-        else:
-            xobjects.VwBg2 = follow
         contents = page.obj.get("/Contents")
         existing = list(contents) if isinstance(contents, Array) else ([contents] if contents is not None else [])
-        page.obj.Contents = Array([draw_first if is_first else draw_follow, *existing, restore])
+        if form is not None:
+            resources = page.obj.get("/Resources")
+            if resources is None:
+                resources = page.obj.Resources = Dictionary()
+            xobjects = resources.get("/XObject")
+            if xobjects is None:
+                xobjects = resources.XObject = Dictionary()
+            if form is first:
+                xobjects.VwBg1 = first
+            else:
+                xobjects.VwBg2 = follow
+            head = draw_first if form is first else draw_follow
+        else:
+            head = save
+        tail = [part.make_stream(b"".join(kix_operators(rect, content) for rect, content in marks))] if marks else []
+        page.obj.Contents = Array([head, *existing, restore, *tail])
 
 
 def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[int], pages: list[int]) -> None:
     root_node = part.make_indirect(Dictionary(Type=Name.DPart))
     leaves = []
-    page_objs = part.pages
+    # One pass to plain objects: indexing part.pages builds a Page wrapper every time.
+    page_objs = [page.obj for page in part.pages]
     for info, start, count in zip(records, starts, pages):
         leaf = Dictionary(
             Type=Name.DPart,
             Parent=root_node,
-            Start=page_objs[start].obj,
+            Start=page_objs[start],
             DPM=Dictionary(
                 Verwerker_Record=Dictionary(
                     Sequence=info.seq, SourceRow=info.row, Pages=count, Bundle=info.bundle
@@ -174,11 +214,11 @@ def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[i
             ),
         )
         if count > 1:
-            leaf.End = page_objs[start + count - 1].obj
+            leaf.End = page_objs[start + count - 1]
         leaf = part.make_indirect(leaf)
         leaves.append(leaf)
         for i in range(start, start + count):
-            page_objs[i].obj.DPart = leaf
+            page_objs[i].DPart = leaf
     root_node.DParts = Array([Array(leaves)])
     root_node.DPM = Dictionary(Verwerker_Part=Dictionary(Records=len(records), Pages=len(page_objs)))
     part.Root.DPartRoot = part.make_indirect(

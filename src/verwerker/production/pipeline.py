@@ -19,7 +19,6 @@ import polars as pl
 from verwerker.production import dedupe as dedupe_mod
 from verwerker.production import sort
 from verwerker.production.address import DEFAULT_LINE_LENGTH
-from verwerker.production.kix import kix_bars
 from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
 from verwerker.production.records import ROW, Reject, apply_mapping, normalise_records
 from verwerker.production.render import DEFAULT_CHUNK, Template, check_template, render_chunks
@@ -103,7 +102,7 @@ def _letter_records(frame: pl.DataFrame) -> Iterator[dict]:
                 out[key] = value or ""
         kix = rec["_kix"] or ""
         out.update(
-            address=rec["_lines"], kix=kix, kix_bars=kix_bars(kix) if kix else "", greeting=rec["_greeting"],
+            address=rec["_lines"], kix=kix, greeting=rec["_greeting"],
             seq=rec["_seq"], fields={c[6:]: rec[c] or "" for c in extra},
         )
         yield out

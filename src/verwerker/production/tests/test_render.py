@@ -177,3 +177,46 @@ def test_worker_processes_render_the_same_letters_as_one_process(tmp_path):
                                options=MergeOptions(workers=2, chunk_size=8))
     assert [m.row for m in one.manifest] == [m.row for m in two.manifest]
     assert page_texts(parts_one[0]) == page_texts(parts_two[0])
+
+
+def _decode_kix(pdf: pikepdf.Pdf, page_index: int) -> str:
+    """Read the KIX back from the rectangles drawn on a page: classify each bar, invert the table."""
+    from verwerker.production.kix import KRSET, kix_bars
+
+    page = pdf.pages[page_index]
+    last = page.obj.Contents[-1]
+    rects = [[float(v) for v in op.operands] for op in pikepdf.parse_content_stream(pikepdf.Stream(pdf, last.read_bytes()))
+             if str(op.operator) == "re"]
+    top = max(y + h for _x, y, _w, h in rects)
+    bottom = min(y for _x, y, _w, _h in rects)
+    bars = ""
+    for _x, y, _w, h in sorted(rects):
+        up, down = abs(y + h - top) < 0.1, abs(y - bottom) < 0.1
+        bars += "F" if up and down else "A" if up else "D" if down else "T"
+    widths = {round(w, 2) for _x, _y, w, _h in rects}
+    assert widths == {round(0.5 * 72 / 25.4, 2)}  # 0.5 mm bars
+    assert abs((top - bottom) - (1.27 + 2 * 1.88) * 72 / 25.4) < 0.05
+    table = {kix_bars(ch): ch for ch in KRSET}
+    return "".join(table[bars[i:i + 4]] for i in range(0, len(bars), 4))
+
+
+def test_the_kix_is_drawn_as_rectangles_that_decode_back_to_the_address(tmp_path):
+    frame, mapping = table([
+        {"last_name": "Jansen", "street": "Kogge", "house_number": "11-1", "postcode": "1657 KA", "city": "Abbekerk"},
+        {"company": "Gemeente", "street": "Postbus", "house_number": "30250", "postcode": "2500 GG", "city": "Den Haag"},
+        {"last_name": "Visser", "street": "Kerkstraat", "house_number": "1", "postcode": "9999 ZZ", "city": "Winsum",
+         "kix": "9999ZZ1XPOSTNL"},
+    ])
+    result, parts = run_merge(frame, mapping, Template(EXAMPLES / "letter.typ"))
+    pdf = pikepdf.open(io.BytesIO(parts[0]))
+    decoded = [_decode_kix(pdf, m.first_page - 1) for m in result.manifest]
+    assert decoded == ["1657KA11X1", "2500GG30250", "9999ZZ1XPOSTNL"]
+    assert all("/Annots" not in p.obj for p in pdf.pages)
+
+
+def test_a_template_that_never_shows_the_address_block_is_refused(tmp_path):
+    template = write_template(tmp_path, "Alleen tekst", options="(auto-address: false)")
+    frame, mapping = table([{"last_name": "Jansen", "street": "Kerkstraat", "house_number": "1",
+                             "postcode": "1234 AB", "city": "Utrecht"}])
+    with pytest.raises(ValueError, match="address-block"):
+        run_merge(frame, mapping, template)
