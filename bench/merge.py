@@ -170,6 +170,9 @@ def child(args) -> None:
         out = run_verwerker(args.records, args.workers)
     else:
         out = time_sort(args.sort_rows)
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of this process and its (finished) workers: steadier than wall time on a shared machine.
+    out["cpu_seconds"] = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
     out["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(out))
@@ -207,6 +210,7 @@ def main() -> None:
     figures = {}
     for side, runs in results.items():
         figures[f"{side}_pages_per_s"] = statistics.median(r["pages"] / r["seconds"] for r in runs)
+        figures[f"{side}_pages_per_cpu_s"] = statistics.median(r["pages"] / r["cpu_seconds"] for r in runs)
         figures[f"{side}_peak_mib"] = statistics.median(r["peak_mib"] for r in runs)
         figures[f"{side}_bytes_per_page"] = statistics.median(r["bytes"] / r["pages"] for r in runs)
     if "verwerker" in results:
@@ -218,6 +222,7 @@ def main() -> None:
         figures["read"] = v[0]["read"]
     if len(sides) == 2:
         figures["ratio_to_reportlab"] = figures["verwerker_pages_per_s"] / figures["reportlab_pages_per_s"]
+        figures["cpu_ratio_to_reportlab"] = figures["verwerker_pages_per_cpu_s"] / figures["reportlab_pages_per_cpu_s"]
     report(f"merge ({args.records} one-page letters, workers={args.workers})", **figures, runs=args.runs)
     if args.sort_rows:
         runs = [_spawn("sort", args) for _ in range(args.runs)]

@@ -106,15 +106,26 @@ def _take_marker(page: pikepdf.Page) -> tuple[int, list[float], str] | None:
     return found
 
 
+@lru_cache(maxsize=64)
+def _kix_glyph(ch: str) -> bytes:
+    """The four bars of one character as path operators at x = 0, bottom of the symbol at y = 0."""
+    ops = []
+    for i, bar in enumerate(kix_bars(ch)):
+        high = HEIGHT if bar in "FA" else HEIGHT - EXTENDER
+        low = 0 if bar in "FD" else HEIGHT - EXTENDER - TRACKER
+        ops.append(f"{i * PITCH:.3f} {low:.3f} {BAR:.3f} {high - low:.3f} re")
+    # Painted per character: a transformation may not change inside a path object.
+    return ("\n".join(ops) + "\nf\n").encode()
+
+
+_STEP = f"1 0 0 1 {4 * PITCH:.4f} 0 cm\n".encode()
+
+
 def kix_operators(rect: Sequence[float], content: str) -> bytes:
     """PDF path operators drawing the KIX bars at the bottom-left of ``rect``, to RM4SCC dimensions."""
-    x0, top = min(rect[0], rect[2]), min(rect[1], rect[3]) + HEIGHT
-    ops = []
-    for i, bar in enumerate(kix_bars(content)):
-        high = top if bar in "FA" else top - EXTENDER
-        low = top - HEIGHT if bar in "FD" else top - EXTENDER - TRACKER
-        ops.append(f"{x0 + i * PITCH:.2f} {low:.2f} {BAR:.2f} {high - low:.2f} re")
-    return ("q 0 g\n" + "\n".join(ops) + "\nf Q\n").encode()
+    x0, y0 = min(rect[0], rect[2]), min(rect[1], rect[3])
+    # One translation per character and cached glyphs: a letter costs a few joins, not 44 formats.
+    return b"q 0 g\n1 0 0 1 %.3f %.3f cm\n" % (x0, y0) + _STEP.join(_kix_glyph(ch) for ch in content) + b"Q\n"
 
 
 def assemble_part(

@@ -185,8 +185,13 @@ def _decode_kix(pdf: pikepdf.Pdf, page_index: int) -> str:
 
     page = pdf.pages[page_index]
     last = page.obj.Contents[-1]
-    rects = [[float(v) for v in op.operands] for op in pikepdf.parse_content_stream(pikepdf.Stream(pdf, last.read_bytes()))
-             if str(op.operator) == "re"]
+    rects, dx, dy = [], 0.0, 0.0
+    for operands, operator in pikepdf.parse_content_stream(pikepdf.Stream(pdf, last.read_bytes())):
+        if str(operator) == "cm":  # the engine only translates
+            dx, dy = dx + float(operands[4]), dy + float(operands[5])
+        elif str(operator) == "re":
+            x, y, w, h = (float(v) for v in operands)
+            rects.append([x + dx, y + dy, w, h])
     top = max(y + h for _x, y, _w, h in rects)
     bottom = min(y for _x, y, _w, _h in rects)
     bars = ""
