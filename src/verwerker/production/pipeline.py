@@ -21,7 +21,7 @@ from verwerker.production import sort
 from verwerker.production.address import DEFAULT_LINE_LENGTH
 from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
 from verwerker.production.records import ROW, Reject, apply_mapping, normalise_records
-from verwerker.production.render import DEFAULT_CHUNK, Template, check_template, render_chunks
+from verwerker.production.render import CHUNKS_PER_WORKER, DEFAULT_CHUNK, Template, check_template, render_chunks
 
 DEFAULT_PART_SIZE = 5000
 KINDS = (
@@ -38,10 +38,11 @@ class MergeOptions:
     region_digits: int = sort.DEFAULT_REGION_DIGITS
     line_length: int = DEFAULT_LINE_LENGTH
     workers: int = 2
+    chunks_per_worker: int = CHUNKS_PER_WORKER
     fuzzy_threshold: float = dedupe_mod.FUZZY_THRESHOLD
 
 
-@dataclass
+@dataclass(slots=True)
 class ManifestRow:
     seq: int
     row: int
@@ -137,7 +138,7 @@ def merge(
                 return
             yield chunk
 
-    rendered = render_chunks(template, chunks(), workers=options.workers)
+    rendered = render_chunks(template, chunks(), workers=options.workers, chunks_per_worker=options.chunks_per_worker)
     chunks_per_part = max(1, options.part_size // options.chunk_size)
     part_records = chunks_per_part * options.chunk_size
     total_parts = -(-records.height // part_records)

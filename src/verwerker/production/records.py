@@ -19,7 +19,7 @@ MULTI_KINDS = {"address_line"}
 ROW = "_row"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reject:
     """One record left out of the production, for the reject report (reason names no personal data)."""
 

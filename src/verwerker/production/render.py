@@ -100,11 +100,12 @@ def render_chunks(
     *,
     workers: int = 2,
     proof: bool = False,
+    chunks_per_worker: int = CHUNKS_PER_WORKER,
 ) -> Iterator[bytes]:
     """Yield one PDF per chunk of record dicts, in order.
 
-    With ``workers`` > 1 the chunks compile in that many processes (spawned, replaced after a few
-    chunks); at most two chunks per worker are in flight, so memory stays bounded however many
+    With ``workers`` > 1 the chunks compile in that many processes (forked from a fork server,
+    replaced after a few chunks); at most two chunks per worker are in flight, so memory stays bounded however many
     records there are. Raises TemplateError on the first chunk that fails.
     """
     path = str(template.path.resolve())
@@ -112,8 +113,11 @@ def render_chunks(
         for chunk in chunks:
             yield compile_chunk(path, json.dumps(chunk, ensure_ascii=False), proof)
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=CHUNKS_PER_WORKER) as pool:
+    # A fork server forks each worker from a clean process that has imported this module already:
+    # cheap to replace, and no fork of a parent holding polars' threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=chunks_per_worker) as pool:
         pending = []
         for chunk in chunks:
             pending.append(pool.submit(compile_chunk, path, json.dumps(chunk, ensure_ascii=False), proof))
