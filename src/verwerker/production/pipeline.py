@@ -118,8 +118,12 @@ def merge(
     background: bytes | None = None,
     options: MergeOptions | None = None,
     suppression: Sequence[tuple[str, pl.DataFrame, dict[str, str]]] = (),
+    write_proof: Callable[[bytes], None] | None = None,
 ) -> MergeResult:
     """Run the engine on a table; hand each finished part to ``write_part(index, total_parts, pdf_bytes)``.
+
+    With ``write_proof`` it also renders a proof: the first records plus a random sample, each page
+    watermarked PROEF, with the same backgrounds and structure as the print parts.
 
     Raises MappingError, TemplateError or BackgroundError (one-line messages without record data).
     """
@@ -155,6 +159,11 @@ def merge(
         result.parts = part_index
     for _rest in rendered:  # the pool closes when the generator is exhausted
         pass
+    if write_proof is not None and records.height:
+        picked = records[proof_sample(records.height)]
+        infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b in picked.select("_seq", ROW, "_bundle").iter_rows()]
+        proof_pdfs = render_chunks(template, [list(_letter_records(picked))], workers=1, proof=True)
+        write_proof(assemble_part(proof_pdfs, infos, background=bg, title="Verwerker proof").pdf)
     return result
 
 

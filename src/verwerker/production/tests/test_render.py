@@ -225,3 +225,15 @@ def test_a_template_that_never_shows_the_address_block_is_refused(tmp_path):
                              "postcode": "1234 AB", "city": "Utrecht"}])
     with pytest.raises(ValueError, match="address-block"):
         run_merge(frame, mapping, template)
+
+
+def test_the_proof_holds_the_first_records_and_a_sample_all_watermarked(tmp_path):
+    frame = people(30, seed=4)
+    proofs = []
+    result, parts = run_merge(frame, MAPPING, Template(EXAMPLES / "letter.typ"), write_proof=proofs.append)
+    proof_texts = page_texts(proofs[0])
+    assert len(proof_texts) == 20
+    assert all("PROEF" in t for t in proof_texts)
+    first_refs = [frame.row(m.row - 1, named=True)["Kenmerk"] for m in result.manifest[:10]]
+    assert [ref in text for ref, text in zip(first_refs, proof_texts)] == [True] * 10
+    assert not any("PROEF" in t for part in parts for t in page_texts(part))

@@ -1,5 +1,5 @@
 """`verwerker merge DATA --template T.typ [--background B.pdf] -o OUT.pdf [--manifest M.csv]
-[--rejects R.csv] [--dedupe person|address|none] [--suppress LIST]...`: the engine without the workflow.
+[--rejects R.csv] [--proof P.pdf] [--dedupe person|address|none] [--suppress LIST]...`: the engine without the workflow.
 
 Reads the file into memory, normalises, suppresses, deduplicates, sorts and renders; writes only
 the outputs named on the command line. Bad input gives one line on stderr and exit status 2.
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", required=True, help="output PDF (OUT-001.pdf, ... when in parts)")
         parser.add_argument("--manifest", help="manifest CSV: sequence, source row, pages, KIX, bundle")
         parser.add_argument("--rejects", help="reject report CSV: removed and review records with the reason")
+        parser.add_argument("--proof", help="proof PDF: first records plus a random sample, watermarked")
         parser.add_argument("--dedupe", choices=["person", "address", "none"], default="person")
         parser.add_argument("--suppress", action="append", default=[], help="a suppression list file (repeatable)")
         parser.add_argument("--map", action="append", default=[], metavar="COLUMN=KIND",
@@ -88,7 +89,8 @@ class Command(BaseCommand):
                                workers=opts["workers"])
         try:
             result = merge(frame, mapping, template=Template(Path(opts["template"])), write_part=write_part,
-                           background=background, options=options, suppression=suppression)
+                           background=background, options=options, suppression=suppression,
+                           write_proof=(lambda pdf: Path(opts["proof"]).write_bytes(pdf)) if opts["proof"] else None)
         except ValueError as exc:  # TemplateError, MappingError, BackgroundError: one line, no record data
             self._fail(str(exc))
         if opts["manifest"]:
