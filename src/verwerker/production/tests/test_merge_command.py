@@ -43,6 +43,6 @@ def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(tmp_path, capsys
     pdf = pikepdf.open(io.BytesIO(out.read_bytes()))
     assert len(pdf.pages) == 25 and "/DPartRoot" in pdf.Root
     assert len(manifest.read_text(encoding="utf-8-sig").splitlines()) == 26
-    assert rejects.read_text(encoding="utf-8-sig").count("duplicate") == 2
+    assert rejects.read_text(encoding="utf-8-sig").count(";removed;duplicate person") == 2
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, check=True).stdout.decode()
     assert frame["Kenmerk"][0] in text

@@ -102,6 +102,8 @@ class Command(BaseCommand):
             "parts": written, "removed": sum(r.action == "removed" for r in result.rejects),
             "review": sum(r.action == "review" for r in result.rejects),
         }
+        if not result.records_out:
+            self._fail(f"{Path(opts['data']).name}: no record could be addressed (see the reject report)")
         if opts["json"]:
             self.stdout.write(json.dumps(summary))
         else:
