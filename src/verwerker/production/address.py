@@ -133,11 +133,24 @@ class AddressBlock:
         return self.country_code == "NL"
 
 
+_WS = re.compile(r"\s+")
+_NOT_KEY = re.compile(r"[^a-z0-9]")
+_NOT_LETTER = re.compile(r"[^a-z]")
+_POSTCODE_JUNK = re.compile(r"[\s-]+")
+_NAME_SPLIT = re.compile(r"([ -])")
+_INITIALS_SPLIT = re.compile(r"[.\s]+")
+_ONE_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _value(record, kind: str) -> str:
     value = record.get(kind)
-    if value is None:
+    if not value:
         return ""
-    return re.sub(r"\s+", " ", str(value)).strip()
+    value = str(value)
+    # Fast path: most values are clean; only collapse whitespace when there is some to collapse.
+    if "  " in value or value[0].isspace() or value[-1].isspace() or "\t" in value or "\n" in value:
+        return _WS.sub(" ", value).strip()
+    return value
 
 
 def _real(value: str) -> bool:
@@ -146,7 +159,7 @@ def _real(value: str) -> bool:
 
 def normalise_postcode(value: str) -> str | None:
     """``1234ab`` → ``1234 AB``; None when it is not a valid Dutch postcode (SA/SD/SS are never issued)."""
-    match = _POSTCODE.match(re.sub(r"[\s-]+", "", value.upper()) if value else "")
+    match = _POSTCODE.match(_POSTCODE_JUNK.sub("", value.upper()) if value else "")
     if not match or match.group(2) in {"SA", "SD", "SS"}:
         return None
     return f"{match.group(1)} {match.group(2)}"
@@ -154,7 +167,7 @@ def normalise_postcode(value: str) -> str | None:
 
 def country_of(value: str) -> tuple[str, str] | None:
     """(ISO code, English name in capitals); ("NL", "") for the Netherlands; None when not recognised."""
-    key = re.sub(r"\s+", " ", (value or "").strip().lower().strip("."))
+    key = _WS.sub(" ", (value or "").strip().lower().strip("."))
     if key in _DOMESTIC:
         return ("NL", "")
     return _COUNTRY_LOOKUP.get(key)
@@ -168,7 +181,7 @@ def _normalise_case(word_run: str) -> str:
     """Title-case a name typed all in capitals or all in lowercase; keep a mixed-case name as given."""
     if word_run != word_run.upper() and word_run != word_run.lower():
         return word_run
-    parts = re.split(r"([ -])", word_run.lower())
+    parts = _NAME_SPLIT.split(word_run.lower())
     out = []
     for part in parts:
         out.append(part if part in INFIXES or part in {" ", "-"} else _cap_first(part))
@@ -188,7 +201,7 @@ def split_infix(surname: str, infix: str = "") -> tuple[str, str]:
 def normalise_initials(initials: str, first_name: str = "") -> str:
     """``jp``, ``J P``, ``J.P`` → ``J.P.``; ``Th.`` and ``IJ.`` kept; falls back to the first name as written."""
     out = []
-    for token in (t for t in re.split(r"[.\s]+", initials) if t):
+    for token in (t for t in _INITIALS_SPLIT.split(initials) if t):
         if not token[0].isalpha():
             continue
         if token.lower() == "ij":
@@ -236,7 +249,7 @@ def name_line(record) -> tuple[str, str, str]:
     name = " ".join(p for p in (initials, infix_shown, surname) if p)
     line = " ".join(p for p in (salutation, name) if p)
     line = _cap_first(line)
-    key = re.sub(r"[^a-z0-9]", "", f"{surname}{infix}".lower()) + "|" + re.sub(r"[^a-z]", "", initials.lower())[:1]
+    key = _NOT_KEY.sub("", f"{surname}{infix}".lower()) + "|" + _NOT_LETTER.sub("", initials.lower())[:1]
     word = _GREETING_WORD.get(salutation)
     family = " ".join(p for p in (_cap_first(infix), surname) if p) if last else full
     greeting = f"Geachte {word} {family}," if word else f"Geachte {name},"
@@ -258,12 +271,12 @@ def parse_house_number(number: str, letter: str = "", addition: str = "") -> tup
     letter = letter.strip(" -/.")
     addition = addition.strip(" -/.")
     if rest:
-        if not letter and re.fullmatch(r"[A-Za-z]", rest):
+        if not letter and _ONE_LETTER.fullmatch(rest):
             letter = rest
         else:
             addition = f"{rest} {addition}".strip() if addition else rest
     # A single-letter addition belongs in the letter field (BAG); client files mix them.
-    if not letter and re.fullmatch(r"[A-Za-z]", addition):
+    if not letter and _ONE_LETTER.fullmatch(addition):
         letter, addition = addition, ""
     if len(letter) > 1:
         letter, addition = letter[0], letter[1:] + addition
@@ -321,7 +334,7 @@ def build_address_block(
     if not lines and require_name:
         raise Unaddressable("no name or company")
     if not name_key and company:
-        name_key = re.sub(r"[^a-z0-9]", "", company.lower())
+        name_key = _NOT_KEY.sub("", company.lower())
         greeting = "Geachte heer/mevrouw,"
 
     street = _value(record, "street")
@@ -350,7 +363,7 @@ def build_address_block(
         _check_length(block_lines)
         return AddressBlock(
             lines=tuple(block_lines), country_code=code, postcode=postcode, name_key=name_key, greeting=greeting,
-            extra={"street_key": re.sub(r"[^a-z0-9]", "", " ".join(street_lines).lower())},
+            extra={"street_key": _NOT_KEY.sub("", " ".join(street_lines).lower())},
         )
 
     postcode = normalise_postcode(_value(record, "postcode"))

@@ -30,18 +30,31 @@ def _key_expr(mode: DedupeMode) -> pl.Expr:
         return pl.col("_addr_key")
     if mode is DedupeMode.PERSON:
         return pl.col("_person_key")
-    return pl.col("_lines").list.join("\n").str.to_lowercase()
+    return pl.col("_lines").str.to_lowercase()
 
 
 def remove_duplicates(frame: pl.DataFrame, mode: DedupeMode | str = DedupeMode.PERSON) -> tuple[pl.DataFrame, list[Reject]]:
     """Keep the first record (lowest row) of each duplicate group; reject the others naming that row."""
     mode = DedupeMode(mode)
-    keyed = frame.with_columns(pl.col(ROW).min().over(_key_expr(mode)).alias("_first"))
-    dupes = keyed.filter(pl.col(ROW) != pl.col("_first")).select(ROW, "_first")
+    # Only the row and key columns take part: the records themselves are filtered once at the end.
+    # Grouping on a 64-bit hash of the key is far lighter than on a million strings; the few
+    # candidates are then checked on the key itself, so a hash collision never removes a record.
+    keyed = frame.select(ROW, _key_expr(mode).alias("_key"))
+    keyed = keyed.with_columns(pl.col(ROW).min().over(pl.col("_key").hash(seed=0)).alias("_first"))
+    candidates = keyed.filter(pl.col(ROW) != pl.col("_first"))
+    firsts = keyed.select(pl.col(ROW).alias("_first"), pl.col("_key").alias("_first_key"))
+    dupes = (
+        candidates.join(firsts, on="_first", how="left")
+        .filter(pl.col("_key") == pl.col("_first_key"))
+        .select(ROW, "_first")
+        .sort(ROW)
+    )
     reason = {DedupeMode.PERSON: "duplicate person at the same address", DedupeMode.ADDRESS:
               "another letter goes to the same address", DedupeMode.NONE: "identical address block"}[mode]
     rejects = [Reject(row=r, reason=reason, related_row=f) for r, f in dupes.iter_rows()]
-    return keyed.filter(pl.col(ROW) == pl.col("_first")).drop("_first"), rejects
+    if not rejects:
+        return frame, rejects
+    return frame.filter(~pl.col(ROW).is_in(dupes[ROW].implode())), rejects
 
 
 def find_near_duplicates(frame: pl.DataFrame, *, threshold: float = FUZZY_THRESHOLD) -> list[Reject]:

@@ -87,6 +87,8 @@ def prepare(
     rejects += duplicates
     if options.dedupe != "address":
         rejects += dedupe_mod.find_near_duplicates(records, threshold=options.fuzzy_threshold)
+    # The keys have done their work; a million of them is memory the render does not need.
+    records = records.drop("_addr_key", "_person_key", "_name_key")
     records = sort.postal_sort(records, bundle_size=options.bundle_size, region_digits=options.region_digits)
     rejects.sort(key=lambda r: (r.row, r.action))
     return records, rejects
@@ -103,7 +105,7 @@ def _letter_records(frame: pl.DataFrame) -> Iterator[dict]:
                 out[key] = value or ""
         kix = rec["_kix"] or ""
         out.update(
-            address=rec["_lines"], kix=kix, greeting=rec["_greeting"],
+            address=rec["_lines"].split("\n"), kix=kix, greeting=rec["_greeting"],
             seq=rec["_seq"], fields={c[6:]: rec[c] or "" for c in extra},
         )
         yield out

@@ -61,15 +61,29 @@ def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
     return frame.select(exprs)
 
 
+# Rows per batch when building address blocks: bounds the Python objects alive at once.
+BATCH_ROWS = 50_000
+
+
 def normalise_records(
     frame: pl.DataFrame, *, line_length: int = DEFAULT_LINE_LENGTH, require_name: bool = True
 ) -> tuple[pl.DataFrame, list[Reject]]:
     """Build each record's address block; return the addressable records and the unaddressable ones.
 
-    Adds ``_lines`` (list of lines), ``_kix``, ``_country``, ``_postcode``, ``_number``, ``_letter``,
-    ``_addition``, ``_name_key``, ``_greeting``, ``_addr_key`` and ``_person_key``.
+    Adds ``_lines`` (the block's lines joined by newlines), ``_kix``, ``_country``, ``_postcode``, ``_number``, ``_letter``,
+    ``_addition``, ``_name_key``, ``_greeting``, ``_addr_key`` and ``_person_key``. Works in batches
+    so a million rows never become a million live Python dicts.
     """
     rejects: list[Reject] = []
+    parts = []
+    for start in range(0, max(frame.height, 1), BATCH_ROWS):
+        batch = frame.slice(start, BATCH_ROWS)
+        parts.append(_normalise_batch(batch, line_length, require_name, rejects))
+    out = pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]
+    return out, rejects
+
+
+def _normalise_batch(frame: pl.DataFrame, line_length: int, require_name: bool, rejects: list[Reject]) -> pl.DataFrame:
     keep_rows: list[int] = []
     cols: dict[str, list] = {k: [] for k in ("_lines", "_kix", "_country", "_postcode", "_number", "_letter",
                                              "_addition", "_name_key", "_greeting", "_addr_key")}
@@ -80,7 +94,7 @@ def normalise_records(
             rejects.append(Reject(row=record[ROW], reason=f"unaddressable: {exc.reason}"))
             continue
         keep_rows.append(record[ROW])
-        cols["_lines"].append(list(block.lines))
+        cols["_lines"].append("\n".join(block.lines))
         cols["_kix"].append(block.kix)
         cols["_country"].append(block.country_code)
         cols["_postcode"].append(block.postcode)
@@ -96,10 +110,12 @@ def normalise_records(
         cols["_addr_key"].append(addr_key)
     computed = pl.DataFrame(
         {ROW: keep_rows, **cols},
-        schema={ROW: pl.Int64, "_lines": pl.List(pl.Utf8), "_kix": pl.Utf8, "_country": pl.Utf8,
+        schema={ROW: pl.Int64, "_lines": pl.Utf8, "_kix": pl.Utf8, "_country": pl.Utf8,
                 "_postcode": pl.Utf8, "_number": pl.Int64, "_letter": pl.Utf8, "_addition": pl.Utf8,
                 "_name_key": pl.Utf8, "_greeting": pl.Utf8, "_addr_key": pl.Utf8},
     )
-    out = frame.join(computed, on=ROW, how="inner", maintain_order="left")
-    out = out.with_columns((pl.col("_addr_key") + "|" + pl.col("_name_key")).alias("_person_key"))
-    return out, rejects
+    # Lines stay one string (a list column of a million rows costs more memory and time than it
+    # saves); kept rows are in the batch's order, so the columns are stacked, not joined.
+    kept = frame.filter(pl.col(ROW).is_in(keep_rows)) if len(keep_rows) != frame.height else frame
+    out = kept.hstack(computed.drop(ROW))
+    return out.with_columns((pl.col("_addr_key") + "|" + pl.col("_name_key")).alias("_person_key"))

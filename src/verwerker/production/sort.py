@@ -22,7 +22,7 @@ def postal_sort(
     if bundle_size < 1:
         raise ValueError("bundle size must be at least 1")
     foreign = pl.col("_country") != "NL"
-    country_name = pl.col("_lines").list.last()
+    country_name = pl.col("_lines").str.extract(r"([^\n]*)$")
     ordered = frame.sort(
         [foreign, pl.when(foreign).then(country_name).otherwise(pl.lit("")), pl.col("_postcode"),
          pl.col("_number"), pl.col("_letter"), pl.col("_addition"), pl.col(ROW)],

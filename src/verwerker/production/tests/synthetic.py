@@ -16,11 +16,11 @@ MAPPING = {
 }
 
 
-def people(n: int, *, seed: int = 7, foreign_every: int = 0) -> pl.DataFrame:
+def people(n: int, *, seed: int = 7, foreign_every: int = 0, start: int = 0) -> pl.DataFrame:
     """``n`` synthetic Dutch records with the column names a client file would have."""
     rnd = random.Random(seed)
     cols: dict[str, list[str]] = {k: [] for k in MAPPING}
-    for i in range(n):
+    for i in range(start, start + n):
         foreign = foreign_every and i % foreign_every == foreign_every - 1
         cols["Aanhef"].append(rnd.choice(["dhr", "mevr", ""]))
         cols["Voorletters"].append(rnd.choice(["J", "A.B.", "k", "P"]))
