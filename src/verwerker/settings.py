@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "verwerker.vault",
     "verwerker.retention",
     "verwerker.intake",
+    "verwerker.production",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -238,6 +239,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]
