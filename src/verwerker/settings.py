@@ -47,6 +47,8 @@ SFTP_BAN_MINUTES = env_int("VERWERKER_SFTP_BAN_MINUTES", 15, minimum=1)
 SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
 UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
 UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
+# Production: records per output part; each part is one task any worker can take.
+JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=100)
 UPLOAD_EXTENSIONS = [e.lower().lstrip(".") for e in env_list(
     "VERWERKER_UPLOAD_EXTENSIONS", ["csv", "txt", "tsv", "xlsx", "ods", "zip", "pdf"]
 )]
@@ -90,6 +92,7 @@ INSTALLED_APPS = [
     "verwerker.vault",
     "verwerker.retention",
     "verwerker.intake",
+    "verwerker.production",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -240,6 +243,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]

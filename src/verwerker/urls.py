@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("verwerker.accounts.urls")),
     path("klanten/", include("verwerker.clients.urls")),
     path("aanleveren/", include("verwerker.intake.urls")),
+    path("werk/", include("verwerker.production.urls")),
     path("audit/", include("verwerker.audit.urls")),
     path("privacy/", include("verwerker.privacy.urls")),
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),

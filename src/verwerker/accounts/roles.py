@@ -26,6 +26,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clients.view_agreement",
         "intake.view_upload",
         "vault.view_blob",
+        "datafiles.view_datafile",
+        "datafiles.change_datafile",
+        "production.view_job",
+        "production.add_job",
+        "production.change_job",
+        "production.release_job",
+        "production.view_template",
+        "production.add_template",
+        "production.change_template",
+        "production.view_printstation",
     ],
     Role.RELATION: [
         "privacy.add_breach",
@@ -45,8 +55,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "intake.change_sftpaccount",
         "intake.view_upload",
         "retention.view_deletioncertificate",
+        "datafiles.view_datafile",
+        "production.view_job",
+        "production.view_template",
     ],
-    Role.PRINT: ["privacy.add_breach"],
+    Role.PRINT: ["privacy.add_breach", "production.view_job", "production.confirm_printing", "production.view_printstation"],
     Role.PRIVACY: [
         "clients.view_client",
         "clients.view_contact",
@@ -81,6 +94,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "retention.add_hold",
         "retention.change_hold",
         "retention.view_deletioncertificate",
+        "datafiles.view_datafile",
+        "production.view_job",
     ],
     Role.ADMIN: [
         "privacy.add_breach",
@@ -90,6 +105,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.manage_staff",
         "accounts.manage_client_users",
         "clients.view_client",
+        "production.view_printstation",
+        "production.add_printstation",
+        "production.change_printstation",
     ],
 }
 

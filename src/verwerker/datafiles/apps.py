@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class DatafilesConfig(AppConfig):
     name = "verwerker.datafiles"
     verbose_name = "Data files"
+
+    def ready(self) -> None:
+        from verwerker.audit.actors import Actor
+        from verwerker.datafiles.actions import do_mark_data_files_purged, record_count_of_blob
+        from verwerker.retention import certificates, purge
+
+        if record_count_of_blob not in certificates.RECORD_COUNTERS:
+            certificates.RECORD_COUNTERS.append(record_count_of_blob)
+
+        def mark_purged(**kwargs) -> dict:
+            return {"data_files_purged": do_mark_data_files_purged(actor=Actor.system("retention"))}
+
+        if not any(getattr(h, "__name__", "") == "mark_purged" for h in purge.AFTER_RUN):
+            purge.AFTER_RUN.append(mark_purged)

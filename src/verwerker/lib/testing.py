@@ -82,3 +82,26 @@ def pdf_text(pdf: bytes) -> str:
     """The text of a PDF, extracted by poppler's pdftotext from stdin (the PDF never touches disk)."""
     tool = require_tool("pdftotext")
     return subprocess.run([tool, "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+def receive_file(client, name: str, data: bytes, *, profile: bool = True):
+    """Take a file in as intake does (upload -> vault -> received -> data file) and profile it.
+
+    Returns the DataFile. Runs the tasks' bodies in-process, as a worker would.
+    """
+    from verwerker.audit.actors import Actor
+    from verwerker.datafiles.models import DataFile
+    from verwerker.datafiles.tasks import profile_data_file
+    from verwerker.intake.actions import do_complete_upload, do_register_upload
+    from verwerker.intake.tasks import record_upload_received
+    from verwerker.vault.actions import open_blob_writer
+
+    actor = Actor.system("test")
+    upload = do_register_upload(client, channel="web", name=name, actor=actor)
+    writer = open_blob_writer(client=client, purpose="upload", name=name, actor=actor)
+    writer.write(data)
+    do_complete_upload(upload, writer, actor=actor)
+    record_upload_received.call(upload.pk)
+    data_file = DataFile.objects.get(upload=upload)
+    if profile:
+        profile_data_file.call(data_file.pk)
+        data_file.refresh_from_db()
+    return data_file

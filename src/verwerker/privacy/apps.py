@@ -7,4 +7,6 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy office"
 
     def ready(self) -> None:
-        from verwerker.privacy import sources  # noqa: F401  (registers the impact sources)
+        from verwerker.privacy import register, sources
+
+        register.CATEGORY_SOURCES.extend(sources.REGISTER_CATEGORY_SOURCES)

@@ -236,6 +236,15 @@ def _export(request, matches: list[FileMatch], *, actor: Actor) -> list[str]:
     return [f"De records staan in uw SFTP-outbox als {stem}.csv en {stem}.json."]
 
 
+def _reprofile(blob, *, actor: Actor) -> None:
+    """The data file now held as ``blob`` has other records: its profile and record count follow."""
+    from verwerker.datafiles.actions import do_profile_data_file
+    from verwerker.datafiles.models import DataFile
+
+    for data_file_id in DataFile.objects.filter(blob=blob).values_list("pk", flat=True):
+        do_profile_data_file(data_file_id, actor=actor, force=True)
+
+
 def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, actor: Actor) -> list[str]:
     from verwerker.retention.certificates import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
@@ -266,6 +275,7 @@ def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, 
             do_record_event(EventType.SUBJECT_RECORDS_REWRITTEN, actor=actor, client_id=request.client_id, obj=request,
                             details={"old_blob": str(old.pk), "new_blob": str(new.pk), "records": len(match.rows)})
         old_ids.append(old.pk)
+        _reprofile(new, actor=actor)
         lines.append(f"{match.name}: {done}; het oude bestand is cryptografisch gewist.")
     if old_ids:
         cert = do_issue_certificate(request.client_id, old_ids, reason="data_subject_request", actor=actor,

@@ -45,3 +45,38 @@ def vault_blobs(window: Window) -> Iterable[Exposure]:
             client_id=blob.client_id, source="vault", object_type="vault.blob", object_id=str(blob.id),
             name=blob.name or blob.purpose, state=blob.state,
         )
+
+
+@register
+def data_files(window: Window) -> Iterable[Exposure]:
+    """What the profiles say about the files held in the window: records, data categories, risk class.
+
+    Keyed like the vault's rows (the file's blob), so the two merge into one exposure per file.
+    """
+    from django.db.models import Q
+
+    from verwerker.datafiles.models import DataFile
+
+    files = DataFile.objects.filter(blob__created_at__lte=window.end).filter(
+        Q(blob__shredded_at__isnull=True) | Q(blob__shredded_at__gte=window.start)
+    ).select_related("upload")
+    for data_file in files.iterator():
+        yield Exposure(
+            client_id=data_file.client_id, source="data files", object_type="vault.blob",
+            object_id=str(data_file.blob_id), name=data_file.upload.name if data_file.upload_id else "",
+            records=data_file.record_count, kinds=tuple(sorted(set(data_file.column_kinds.values()))),
+            risk=data_file.risk,
+        )
+
+
+def _kinds_seen(client_id: int) -> set[str]:
+    """Data categories (column kinds) found in any file of this client, for the Art. 30(2) register."""
+    from verwerker.datafiles.models import DataFile
+
+    seen: set[str] = set()
+    for kinds in DataFile.objects.filter(client_id=client_id).values_list("column_kinds", flat=True):
+        seen.update(kinds.values())
+    return seen
+
+
+REGISTER_CATEGORY_SOURCES = [_kinds_seen]

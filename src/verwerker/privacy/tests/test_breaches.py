@@ -191,3 +191,16 @@ def test_files_held_in_the_window_are_found_even_after_shredding(client_a, clien
     names = [e["name"] for e in affected.impact["exposures"] if "vault" in e["source"]]
     assert names == ["leden.csv"]
     assert "leden.csv" in affected.notice_text
+
+
+def test_the_impact_counts_records_and_data_categories_of_the_files(client_a, system_actor):
+    from verwerker.lib.testing import receive_file
+
+    with time_machine.travel(at(10, 9), tick=False):
+        receive_file(client_a, "klanten.csv", b"Achternaam;Postcode;Huisnummer;IBAN\nJansen;1234 AB;1;NL91ABNA0417164300\nBakker;2345 CD;2;\n")
+    with time_machine.travel(at(10, 16), tick=False):
+        breach = do_report_breach(title="Laptop kwijt", description="…", discovered_at=at(10, 15),
+                                  window_start=at(10, 8), window_end=at(10, 12), actor=system_actor)
+    impact = breach.affected.get(client=client_a).impact
+    assert impact["records"] == 2 and "iban" in impact["kinds"] and impact["risks"] == ["high"]
+    assert "ongeveer 2" in breach.affected.get(client=client_a).notice_text

@@ -38,3 +38,11 @@ def test_the_pdf_holds_the_controllers_and_the_measures(client_a, login, make_st
 def test_only_the_privacy_officer_sees_the_register(login, make_staff, user_a):
     assert login(make_staff(Role.RELATION)).get(reverse("privacy:register")).status_code == 404
     assert login(user_a).get(reverse("privacy:register")).status_code == 404
+
+
+def test_the_register_lists_the_data_categories_seen_in_the_clients_files(client_a, system_actor):
+    from verwerker.lib.testing import receive_file
+
+    receive_file(client_a, "leden.csv", b"Achternaam;Postcode;Huisnummer;Geboortedatum\nJansen;1234 AB;1;01-02-1980\n")
+    row = {r["controller"]: r for r in register.rows()}[client_a.name]
+    assert "birth_date" in row["data_categories_seen"] and "postcode" in row["data_categories_seen"]

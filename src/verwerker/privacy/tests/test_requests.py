@@ -175,3 +175,16 @@ def test_the_request_screens_are_the_privacy_officers(client_a, login, make_staf
     assert page.count("data-match") == 1 and "Dorpsstraat" in page
     assert login(user_a).get(reverse("privacy:request", args=[request.pk])).status_code == 404
     assert login(make_staff(Role.DATABASE, "db")).get(reverse("privacy:requests")).status_code == 404
+
+
+def test_after_an_erasure_the_data_files_profile_counts_the_records_left(client_a, system_actor):
+    from verwerker.lib.testing import receive_file
+
+    body = (HEADER + "".join(";".join(r) + "\n" for r in ROWS)).encode()
+    data_file = receive_file(client_a, "leden.csv", body)
+    assert data_file.record_count == 4
+    request = do_log_subject_request(client_a, RequestKind.ERASURE, Criteria(email="k.jansen@example.test"),
+                                     from_contact=_contact(client_a), actor=system_actor)
+    do_execute_subject_request(request, actor=system_actor)
+    data_file.refresh_from_db()
+    assert data_file.record_count == 3 and data_file.blob.state == BlobState.STORED

@@ -26,8 +26,15 @@ STOP_GRACE_SECONDS = 20
 class Command(BaseCommand):
     help = "Start web, task worker, scheduler and SFTP server on the embedded default; Ctrl-C stops them all."
 
+    def add_arguments(self, parser):
+        parser.add_argument("--demo", action="store_true", help="also create a demo client, file, template and job")
+
     def handle(self, *args, **options):
         password = prepare(stdout=self.stdout)
+        if options.get("demo"):
+            from verwerker.production.demo import create_demo
+
+            create_demo(write=self.stdout.write)
         url = f"http://{settings.HTTP_HOST}:{settings.HTTP_PORT}/"
         self.stdout.write(f"Verwerker at {url} (data in {settings.DATA_DIR})")
         if password:

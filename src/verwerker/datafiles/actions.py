@@ -1,0 +1,201 @@
+"""Writes of the datafiles app: register a received file, profile it, override a column's kind.
+
+Threat model: a data file is personal data. Its content is read only through the vault's decrypting
+reader into memory (never to disk), and nothing from its cells reaches the database or the audit log:
+the stored profile holds counts, kinds, reasons and masked examples only. A hostile or broken file
+ends as ``unreadable`` with a one-line reason, never a traceback.
+
+Transactions: registration is one transaction with its event and enqueues profiling on commit.
+Profiling claims the file with a conditional update (received -> profiling), reads and profiles it
+outside any transaction, and stores the result in a second one; a worker killed in between leaves
+``profiling``, which the task takes up again (it is idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.db import transaction
+from django.utils import timezone
+
+from verwerker.audit.actions import do_record_event
+from verwerker.audit.actors import Actor
+from verwerker.audit.events import EventType, Outcome
+from verwerker.datafiles.kinds import Kind
+from verwerker.datafiles.models import DataFile, DataFileState, Risk
+
+
+class DataFileRefused(Exception):
+    """The file may not enter the pipeline; ``str(exc)`` says why in one line."""
+
+
+def do_register_data_file(upload, *, actor: Actor) -> DataFile:
+    """Register a completed upload as a data file and enqueue its profiling. Idempotent per upload.
+
+    Raises DataFileRefused when the upload holds no stored blob or the client has no agreement in
+    force (P09); the refusal is audited.
+    """
+    from verwerker.clients.queries import get_active_agreement
+    from verwerker.datafiles.tasks import profile_data_file
+
+    existing = DataFile.objects.filter(upload=upload).first()
+    if existing is not None:
+        return existing
+    agreement = get_active_agreement(upload.client_id)
+    reason = ""
+    if upload.blob_id is None or upload.state != "completed":
+        reason = "the upload was not completed"
+    elif agreement is None:
+        reason = "the client has no processing agreement in force (P09)"
+    if reason:
+        do_record_event(
+            EventType.DATAFILE_REFUSED, actor=actor, client_id=upload.client_id, obj=upload,
+            outcome=Outcome.REFUSED, details={"reason": reason},
+        )
+        raise DataFileRefused(f"upload {upload.pk}: {reason}")
+    with transaction.atomic():
+        data_file = DataFile.objects.create(
+            client_id=upload.client_id, agreement=agreement, upload=upload, blob_id=upload.blob_id,
+            name=upload.name, received_at=upload.finished_at or timezone.now(),
+        )
+        do_record_event(
+            EventType.DATAFILE_REGISTERED, actor=actor, client_id=data_file.client_id, obj=data_file,
+            details={"upload": upload.pk, "blob": str(upload.blob_id), "agreement": agreement.pk},
+        )
+        data_file_id = data_file.pk
+        transaction.on_commit(lambda: profile_data_file.enqueue(data_file_id))
+    return data_file
+
+
+def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict:
+    """Read the file from the vault into memory and profile it; returns the profile JSON.
+
+    Raises UnreadableFile (one line) for anything that is not a readable table.
+    """
+    from verwerker.datafiles.profile import profile_table
+    from verwerker.datafiles.read import UnreadableFile, read_table
+    from verwerker.vault.actions import open_blob_reader
+    from verwerker.vault.crypto import VaultError
+
+    try:
+        with open_blob_reader(data_file.blob_id, actor=Actor.system("datafiles")) as reader:
+            buffer = io.BytesIO()
+            for chunk in reader.iter_chunks():
+                buffer.write(chunk)
+    except VaultError as exc:
+        raise UnreadableFile(data_file.name, f"cannot be read from the vault ({type(exc).__name__})") from None
+    try:
+        table = read_table(buffer.getvalue(), name=data_file.name)
+        kinds = {k: Kind(v) for k, v in overrides.items()}
+        return profile_table(table, name=data_file.name, today=today, overrides=kinds).to_json()
+    except UnreadableFile:
+        raise
+    except MemoryError:
+        raise UnreadableFile(data_file.name, "too large to profile in the memory available") from None
+    except Exception as exc:  # a hostile file must never produce a traceback
+        raise UnreadableFile(data_file.name, f"cannot be profiled ({type(exc).__name__})") from None
+
+
+def do_profile_data_file(data_file_id: int, *, actor: Actor, today: dt.date | None = None, force: bool = False) -> DataFile:
+    """Profile a received file and store the result (state profiled, or unreadable with its reason).
+
+    Idempotent: a file already profiled is returned as it is unless ``force`` (after an override).
+    Side effects: reads the vault blob (audited as a read), records DATAFILE_PROFILED/UNREADABLE.
+    """
+    from verwerker.datafiles.read import UnreadableFile
+
+    claimable = [DataFileState.RECEIVED, DataFileState.PROFILING]
+    if force:
+        claimable += [DataFileState.PROFILED]
+    claimed = DataFile.objects.filter(pk=data_file_id, state__in=claimable).update(state=DataFileState.PROFILING)
+    data_file = DataFile.objects.get(pk=data_file_id)
+    if not claimed:
+        return data_file
+    today = today or timezone.localdate()
+    try:
+        profile = _profile_bytes(data_file, data_file.overrides, today)
+    except UnreadableFile as exc:
+        reason = " ".join(str(exc).split())[:300]
+        with transaction.atomic():
+            DataFile.objects.filter(pk=data_file_id).update(
+                state=DataFileState.UNREADABLE, reason=reason, profiled_at=timezone.now()
+            )
+            do_record_event(
+                EventType.DATAFILE_UNREADABLE, actor=actor, client_id=data_file.client_id, obj=data_file,
+                outcome=Outcome.FAILURE, details={"reason": exc.reason[:200] if hasattr(exc, "reason") else "unreadable"},
+            )
+        data_file.refresh_from_db()
+        return data_file
+    with transaction.atomic():
+        DataFile.objects.filter(pk=data_file_id).update(
+            state=DataFileState.PROFILED,
+            reason="",
+            profile=profile,
+            risk=Risk.HIGH if profile["risk"] == "high" else Risk.STANDARD,
+            record_count=profile["rows"],
+            minors=profile["minors"],
+            has_bsn="bsn" in profile["special"] or any(c["kind"] == "bsn" for c in profile["columns"]),
+            column_kinds={c["name"]: c["kind"] for c in profile["columns"]},
+            profiled_at=timezone.now(),
+        )
+        do_record_event(
+            EventType.DATAFILE_PROFILED, actor=actor, client_id=data_file.client_id, obj=data_file,
+            details={"rows": profile["rows"], "risk": profile["risk"], "minors": profile["minors"],
+                     "special": profile["special"], "columns": len(profile["columns"])},
+        )
+    data_file.refresh_from_db()
+    return data_file
+
+
+def do_override_column_kind(data_file: DataFile, column: str, kind: str, *, actor: Actor) -> DataFile:
+    """Set the kind of one column (the database department's judgement) and profile the file again.
+
+    The override is kept with the file. Raises ValueError for an unknown column or kind, or a file
+    that is not profiled.
+    """
+    if data_file.state != DataFileState.PROFILED:
+        raise ValueError(f"{data_file.name}: only a profiled file can have its column kinds changed")
+    if column not in data_file.column_kinds:
+        raise ValueError(f"{data_file.name}: no column named {column!r}")
+    try:
+        kind = Kind(kind).value
+    except ValueError:
+        raise ValueError(f"{kind!r} is not a column kind") from None
+    with transaction.atomic():
+        locked = DataFile.objects.select_for_update().get(pk=data_file.pk)
+        was = locked.column_kinds.get(column)
+        locked.overrides = {**locked.overrides, column: kind}
+        locked.save(update_fields=["overrides"])
+        do_record_event(
+            EventType.DATAFILE_KIND_OVERRIDDEN, actor=actor, client_id=locked.client_id, obj=locked,
+            details={"column_index": list(locked.column_kinds).index(column), "was": was, "now": kind},
+        )
+    return do_profile_data_file(data_file.pk, actor=actor, force=True)
+
+
+def do_mark_data_files_purged(*, actor: Actor) -> int:
+    """Mark every data file whose blob was shredded as purged (after a job or a retention purge)."""
+    from verwerker.vault.models import BlobState
+
+    now = timezone.now()
+    ids = list(
+        DataFile.objects.exclude(state=DataFileState.PURGED)
+        .filter(blob__state__in=[BlobState.SHREDDING, BlobState.SHREDDED])
+        .values_list("pk", "client_id")
+    )
+    for pk, client_id in ids:
+        with transaction.atomic():
+            if DataFile.objects.filter(pk=pk).exclude(state=DataFileState.PURGED).update(
+                state=DataFileState.PURGED, purged_at=now
+            ):
+                do_record_event(
+                    EventType.DATAFILE_PURGED, actor=actor, client_id=client_id, object_type="datafiles.datafile",
+                    object_id=pk,
+                )
+    return len(ids)
+
+
+def record_count_of_blob(blob_id) -> int | None:
+    """The number of records in the data file stored as this blob, when profiled (certificates)."""
+    return DataFile.objects.filter(blob_id=blob_id).values_list("record_count", flat=True).first()

@@ -1,0 +1,67 @@
+"""Data files: a client's received file, bound to its vault blob and its profile (P20, P23).
+
+A DataFile row holds no value from the file: its profile is counts, kinds, reasons and masked
+examples (``Profile.to_json``), and ``name`` is the display name the client chose. The content lives
+only in the vault, encrypted; the row survives the blob's shredding as metadata (state ``purged``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class DataFileState(models.TextChoices):
+    RECEIVED = "received", _("received")
+    PROFILING = "profiling", _("being profiled")
+    PROFILED = "profiled", _("profiled")
+    UNREADABLE = "unreadable", _("unreadable")
+    PURGED = "purged", _("deleted")
+
+
+class Risk(models.TextChoices):
+    STANDARD = "standard", _("standard (name and address only)")
+    HIGH = "high", _("high")
+
+
+class DataFile(models.Model):
+    """One received client file on its way through the pipeline."""
+
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="data_files")
+    # The agreement in force when the file arrived (P09): the terms it is processed under.
+    agreement = models.ForeignKey("clients.Agreement", on_delete=models.PROTECT, related_name="data_files")
+    upload = models.OneToOneField(
+        "intake.Upload", on_delete=models.PROTECT, null=True, blank=True, related_name="data_file"
+    )
+    blob = models.OneToOneField("vault.Blob", on_delete=models.PROTECT, related_name="data_file")
+    name = models.CharField(_("file name"), max_length=255)
+    state = models.CharField(_("state"), max_length=12, choices=DataFileState.choices, default=DataFileState.RECEIVED)
+    reason = models.CharField(_("why unreadable"), max_length=300, blank=True)
+    profile = models.JSONField(_("profile"), default=dict, blank=True)
+    risk = models.CharField(_("risk class"), max_length=10, choices=Risk.choices, blank=True)
+    record_count = models.PositiveIntegerField(_("records"), null=True, blank=True)
+    minors = models.PositiveIntegerField(_("minors (under 16)"), default=0)
+    has_bsn = models.BooleanField(_("holds a BSN column"), default=False)
+    # column -> kind as detected (after overrides); overrides: column -> kind set by the database department.
+    column_kinds = models.JSONField(_("column kinds"), default=dict, blank=True)
+    overrides = models.JSONField(_("column kind overrides"), default=dict, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    profiled_at = models.DateTimeField(_("profiled at"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["client", "state"], name="datafile_client_state_idx")]
+        verbose_name = _("data file")
+        verbose_name_plural = _("data files")
+
+    def __str__(self) -> str:
+        return f"{self.client_id}/{self.name}"
+
+    @property
+    def is_high_risk(self) -> bool:
+        return self.risk == Risk.HIGH
+
+    def columns_of_kind(self, kind: str) -> list[str]:
+        return [column for column, k in self.column_kinds.items() if k == kind]

@@ -1,0 +1,270 @@
+"""PDF/VT record structure and shared backgrounds added to Typst's output with pikepdf (DOMAIN.md §6).
+
+A part is assembled from chunk PDFs. Each record's address block carries a marker link
+("vwrec:<seq>:<kix>") placed by the Typst library; it tells where a record starts and where its KIX
+goes, and is removed here. The part then gets:
+- the KIX bars drawn as vector rectangles to RM4SCC dimensions under the address block;
+- the background (the client's print file) as one form XObject per part, drawn under every page,
+  first-page and follow-page backgrounds separately, tagged ``GTS_Scope /File``;
+- ``/DPartRoot`` with ``/RecordLevel 1`` and one leaf DPart per recipient record (``/Start``,
+  ``/End``, ``/DPM`` with sequence, source row, page count, bundle), and ``/DPart`` on every page;
+- ``GTS_PDFVTVersion`` (PDF/VT-1) and ``GTS_PDFXVersion`` (PDF/X-4) in the XMP, an sRGB output intent,
+  and a TrimBox on every page.
+Nothing is written to disk: parts are returned as bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name
+
+from verwerker.production import kix
+from verwerker.production.kix import kix_bars
+
+MARKER = "vwrec:"
+_MM = 72 / 25.4
+PITCH, BAR = kix.BAR_PITCH_MM * _MM, kix.BAR_WIDTH_MM * _MM
+TRACKER, EXTENDER = kix.TRACKER_MM * _MM, kix.EXTENDER_MM * _MM
+HEIGHT = TRACKER + 2 * EXTENDER
+PDFVT_NS = "http://www.npes.org/pdfvt/ns/id/"
+PDFX_NS = "http://www.npes.org/pdfx/ns/id/"
+
+
+class BackgroundError(ValueError):
+    """The background PDF cannot be used."""
+
+
+@dataclass(frozen=True)
+class RecordInfo:
+    """What the DPM of one record says; numbers only, no personal data."""
+
+    seq: int
+    row: int
+    bundle: int
+
+
+@dataclass(frozen=True)
+class PartResult:
+    pdf: bytes
+    pages: list[int]  # pages per record, in record order
+    first_pages: list[int]  # 1-based first page of each record within the part
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> bytes:
+    from PIL import ImageCms
+
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def load_background(data: bytes | None) -> pikepdf.Pdf | None:
+    """Open the print file; page 1 is the first-page background, page 2 (if any) the follow pages'.
+
+    Raises BackgroundError when it is not a readable PDF.
+    """
+    if not data:
+        return None
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PdfError:
+        raise BackgroundError("background is not a readable PDF") from None
+    if len(pdf.pages) == 0:
+        raise BackgroundError("background PDF has no pages")
+    return pdf
+
+
+def _form(part: pikepdf.Pdf, background: pikepdf.Pdf, index: int) -> pikepdf.Object:
+    form = part.copy_foreign(background.pages[index].as_form_xobject())
+    # Reused on every page of the file: a RIP may cache it once (PDF/VT XObject scope).
+    form.GTS_Scope = Name.File
+    return form
+
+
+def _take_marker(page: pikepdf.Page) -> tuple[int, list[float], str] | None:
+    """Remove the address block's marker link from a page: (sequence, its rect, KIX), or None."""
+    annots = page.obj.get("/Annots")
+    if annots is None:
+        return None
+    kept, found = [], None
+    for annot in annots:
+        action = annot.get("/A")
+        uri = str(action.get("/URI", "")) if action is not None else ""
+        if uri.startswith(MARKER) and found is None:
+            seq, _, content = uri[len(MARKER):].partition(":")
+            found = (int(seq), [float(v) for v in annot.Rect], content)
+        else:
+            kept.append(annot)
+    if kept:
+        page.obj.Annots = Array(kept)
+    else:
+        del page.obj["/Annots"]
+    return found
+
+
+@lru_cache(maxsize=64)
+def _kix_glyph(ch: str) -> bytes:
+    """The four bars of one character as path operators at x = 0, bottom of the symbol at y = 0."""
+    ops = []
+    for i, bar in enumerate(kix_bars(ch)):
+        high = HEIGHT if bar in "FA" else HEIGHT - EXTENDER
+        low = 0 if bar in "FD" else HEIGHT - EXTENDER - TRACKER
+        ops.append(f"{i * PITCH:.3f} {low:.3f} {BAR:.3f} {high - low:.3f} re")
+    # Painted per character: a transformation may not change inside a path object.
+    return ("\n".join(ops) + "\nf\n").encode()
+
+
+_STEP = f"1 0 0 1 {4 * PITCH:.4f} 0 cm\n".encode()
+
+
+def kix_operators(rect: Sequence[float], content: str) -> bytes:
+    """PDF path operators drawing the KIX bars at the bottom-left of ``rect``, to RM4SCC dimensions."""
+    x0, y0 = min(rect[0], rect[2]), min(rect[1], rect[3])
+    # One translation per character and cached glyphs: a letter costs a few joins, not 44 formats.
+    return b"q 0 g\n1 0 0 1 %.3f %.3f cm\n" % (x0, y0) + _STEP.join(_kix_glyph(ch) for ch in content) + b"Q\n"
+
+
+def assemble_part(
+    chunks: Iterable[bytes],
+    records: Sequence[RecordInfo],
+    *,
+    background: pikepdf.Pdf | None = None,
+    title: str = "Verwerker production",
+) -> PartResult:
+    """One print-ready PDF/VT part from chunk PDFs whose records, in order, are ``records``.
+
+    Raises ValueError when the chunks hold a different number of records than ``records``.
+    """
+    part = pikepdf.new()
+    starts: list[int] = []
+    seqs: list[int] = []
+    kixes: dict[int, list] = {}
+    total = 0
+    for data in chunks:
+        src = pikepdf.open(io.BytesIO(data))
+        for i, page in enumerate(src.pages):
+            found = _take_marker(page)
+            if found is not None:
+                starts.append(total + i)
+                seqs.append(found[0])
+                if found[2]:
+                    kixes[total + i] = [(found[1], found[2])]
+        total += len(src.pages)
+        part.pages.extend(src.pages)
+    if seqs != [r.seq for r in records] or (starts and starts[0] != 0):
+        raise ValueError(
+            f"the rendered part holds {len(starts)} address blocks for {len(records)} records: "
+            "a template must show address-block(r) once, on each record's first page"
+        )
+    ends = [*starts[1:], total]
+    pages_per_record = [e - s for s, e in zip(starts, ends)]
+
+    _finish_pages(part, background, starts, kixes)
+    _add_dparts(part, records, starts, pages_per_record)
+    _add_identification(part, title, total, len(records))
+    out = io.BytesIO()
+    part.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return PartResult(pdf=out.getvalue(), pages=pages_per_record, first_pages=[s + 1 for s in starts])
+
+
+def _finish_pages(part: pikepdf.Pdf, background: pikepdf.Pdf | None, starts: list[int], kixes: dict) -> None:
+    """Backgrounds under the pages (one shared form XObject each) and KIX bars over them."""
+    first = follow = None
+    if background is not None:
+        first = _form(part, background, 0)
+        follow = _form(part, background, 1) if len(background.pages) > 1 else None
+    # Shared content streams draw the background; every page only points at them.
+    draw_first = part.make_stream(b"q /VwBg1 Do Q\nq\n")
+    draw_follow = part.make_stream(b"q /VwBg2 Do Q\nq\n")
+    save = part.make_stream(b"q\n")
+    restore = part.make_stream(b"\nQ\n")
+    start_set = set(starts)
+    for index, page in enumerate(part.pages):
+        form = first if index in start_set else follow
+        marks = kixes.get(index)
+        if form is None and not marks:
+            continue
+        contents = page.obj.get("/Contents")
+        existing = list(contents) if isinstance(contents, Array) else ([contents] if contents is not None else [])
+        if form is not None:
+            resources = page.obj.get("/Resources")
+            if resources is None:
+                resources = page.obj.Resources = Dictionary()
+            xobjects = resources.get("/XObject")
+            if xobjects is None:
+                xobjects = resources.XObject = Dictionary()
+            if form is first:
+                xobjects.VwBg1 = first
+            else:
+                xobjects.VwBg2 = follow
+            head = draw_first if form is first else draw_follow
+        else:
+            head = save
+        tail = [part.make_stream(b"".join(kix_operators(rect, content) for rect, content in marks))] if marks else []
+        page.obj.Contents = Array([head, *existing, restore, *tail])
+
+
+def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[int], pages: list[int]) -> None:
+    root_node = part.make_indirect(Dictionary(Type=Name.DPart))
+    leaves = []
+    # One pass to plain objects: indexing part.pages builds a Page wrapper every time.
+    page_objs = [page.obj for page in part.pages]
+    for info, start, count in zip(records, starts, pages):
+        leaf = Dictionary(
+            Type=Name.DPart,
+            Parent=root_node,
+            Start=page_objs[start],
+            DPM=Dictionary(
+                Verwerker_Record=Dictionary(
+                    Sequence=info.seq, SourceRow=info.row, Pages=count, Bundle=info.bundle
+                )
+            ),
+        )
+        if count > 1:
+            leaf.End = page_objs[start + count - 1]
+        leaf = part.make_indirect(leaf)
+        leaves.append(leaf)
+        for i in range(start, start + count):
+            page_objs[i].DPart = leaf
+    root_node.DParts = Array([Array(leaves)])
+    root_node.DPM = Dictionary(Verwerker_Part=Dictionary(Records=len(records), Pages=len(page_objs)))
+    part.Root.DPartRoot = part.make_indirect(
+        Dictionary(
+            Type=Name.DPartRoot,
+            DPartRootNode=root_node,
+            RecordLevel=1,
+            NodeNameList=Array([Name.Root, Name.Record]),
+        )
+    )
+
+
+def _add_identification(part: pikepdf.Pdf, title: str, pages: int, records: int) -> None:
+    for page in part.pages:
+        if "/TrimBox" not in page.obj:
+            page.obj.TrimBox = page.obj.MediaBox
+    icc = part.make_stream(_srgb_profile())
+    icc.N = 3
+    part.Root.OutputIntents = Array([
+        Dictionary(
+            Type=Name.OutputIntent,
+            S=Name.GTS_PDFX,
+            OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
+            RegistryName=pikepdf.String("http://www.color.org"),
+            Info=pikepdf.String("sRGB IEC61966-2.1"),
+            DestOutputProfile=icc,
+        )
+    ])
+    part.docinfo.Title = pikepdf.String(title)
+    part.docinfo.Trapped = Name.False_ if hasattr(Name, "False_") else Name("/False")
+    with part.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta.register_xml_namespace(PDFVT_NS, "pdfvtid")
+        meta.register_xml_namespace(PDFX_NS, "pdfxid")
+        meta["dc:title"] = title
+        meta[f"{{{PDFVT_NS}}}GTS_PDFVTVersion"] = "PDF/VT-1"
+        meta[f"{{{PDFX_NS}}}GTS_PDFXVersion"] = "PDF/X-4"
+        meta["pdf:Producer"] = "Verwerker (Typst, pikepdf)"
+        meta["pdf:Trapped"] = "False"

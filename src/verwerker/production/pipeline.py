@@ -1,0 +1,220 @@
+"""The production engine in one visible order: map, normalise, suppress, deduplicate, sort, render.
+
+``merge`` takes a polars DataFrame (all strings) and a mapping ``{column: kind}`` and returns the
+parts as bytes through a callback, with the manifest and reject rows. It writes nothing itself:
+the caller decides where outputs go (the command's -o, or the vault inside a job).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from verwerker.production import dedupe as dedupe_mod
+from verwerker.production import sort
+from verwerker.production.address import DEFAULT_LINE_LENGTH
+from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
+from verwerker.production.records import ROW, Reject, apply_mapping, normalise_records
+from verwerker.production.render import CHUNKS_PER_WORKER, DEFAULT_CHUNK, Template, check_template, render_chunks
+
+DEFAULT_PART_SIZE = 5000
+KINDS = (
+    "salutation", "initials", "first_name", "infix", "last_name", "full_name", "company", "department", "street",
+    "house_number", "house_number_letter", "house_number_addition", "street_and_number", "address_line", "postcode",
+    "city", "country", "gender", "reference", "birth_date", "email", "phone", "iban", "bsn", "free_text",
+)
+@dataclass
+class MergeOptions:
+    dedupe: str = "person"
+    part_size: int = DEFAULT_PART_SIZE
+    chunk_size: int = DEFAULT_CHUNK
+    bundle_size: int = sort.DEFAULT_BUNDLE_SIZE
+    region_digits: int = sort.DEFAULT_REGION_DIGITS
+    line_length: int = DEFAULT_LINE_LENGTH
+    workers: int = 2
+    chunks_per_worker: int = CHUNKS_PER_WORKER
+    fuzzy_threshold: float = dedupe_mod.FUZZY_THRESHOLD
+
+
+@dataclass(slots=True)
+class ManifestRow:
+    seq: int
+    row: int
+    part: int
+    first_page: int
+    pages: int
+    kix: str
+    bundle: int
+    bundle_end: bool
+
+
+@dataclass
+class MergeResult:
+    records_in: int
+    records_out: int
+    pages: int
+    parts: int
+    manifest: list[ManifestRow] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def prepare(
+    frame: pl.DataFrame,
+    mapping: dict[str, str],
+    *,
+    options: MergeOptions,
+    suppression: Sequence[tuple[str, pl.DataFrame, dict[str, str]]] = (),
+) -> tuple[pl.DataFrame, list[Reject]]:
+    """Everything before rendering: the records in postal order with their rejects and review rows."""
+    records = apply_mapping(frame, mapping)
+    records, rejects = normalise_records(records, line_length=options.line_length)
+    lists = []
+    for name, listed, list_mapping in suppression:
+        normalised, _unusable = normalise_records(
+            apply_mapping(listed, list_mapping), line_length=10_000, require_name=False
+        )
+        lists.append((name, normalised))
+    if lists:
+        records, suppressed = dedupe_mod.suppress(records, lists)
+        rejects += suppressed
+    records, duplicates = dedupe_mod.remove_duplicates(records, options.dedupe)
+    rejects += duplicates
+    if options.dedupe != "address":
+        rejects += dedupe_mod.find_near_duplicates(records, threshold=options.fuzzy_threshold)
+    # The keys have done their work; a million of them is memory the render does not need.
+    records = records.drop("_addr_key", "_person_key", "_name_key")
+    records = sort.postal_sort(records, bundle_size=options.bundle_size, region_digits=options.region_digits)
+    rejects.sort(key=lambda r: (r.row, r.action))
+    return records, rejects
+
+
+def _letter_records(frame: pl.DataFrame) -> Iterator[dict]:
+    """The dicts the Typst library receives: every kind (empty when unmapped), block, KIX, greeting."""
+    extra = [c for c in frame.columns if c.startswith("field:")]
+    blank = {k: "" for k in KINDS}
+    for rec in frame.iter_rows(named=True):
+        out = dict(blank)
+        for key, value in rec.items():
+            if not key.startswith("_") and not key.startswith("field:"):
+                out[key] = value or ""
+        kix = rec["_kix"] or ""
+        out.update(
+            address=rec["_lines"].split("\n"), kix=kix, greeting=rec["_greeting"],
+            seq=rec["_seq"], fields={c[6:]: rec[c] or "" for c in extra},
+        )
+        yield out
+
+
+def merge(
+    frame: pl.DataFrame,
+    mapping: dict[str, str],
+    *,
+    template: Template,
+    write_part: Callable[[int, int, bytes], None],
+    background: bytes | None = None,
+    options: MergeOptions | None = None,
+    suppression: Sequence[tuple[str, pl.DataFrame, dict[str, str]]] = (),
+    write_proof: Callable[[bytes], None] | None = None,
+) -> MergeResult:
+    """Run the engine on a table; hand each finished part to ``write_part(index, total_parts, pdf_bytes)``.
+
+    With ``write_proof`` it also renders a proof: the first records plus a random sample, each page
+    watermarked PROEF, with the same backgrounds and structure as the print parts.
+
+    Raises MappingError, TemplateError or BackgroundError (one-line messages without record data).
+    """
+    options = options or MergeOptions()
+    check_template(template)
+    bg = load_background(background)
+    records, rejects = prepare(frame, mapping, options=options, suppression=suppression)
+    result = MergeResult(records_in=frame.height, records_out=records.height, pages=0, parts=0, rejects=rejects)
+    meta = records.select("_seq", ROW, "_bundle", "_bundle_end", "_kix")
+    letters = _letter_records(records)
+
+    def chunks() -> Iterator[list[dict]]:
+        while True:
+            chunk = [rec for _, rec in zip(range(options.chunk_size), letters)]
+            if not chunk:
+                return
+            yield chunk
+
+    rendered = render_chunks(template, chunks(), workers=options.workers, chunks_per_worker=options.chunks_per_worker)
+    chunks_per_part = max(1, options.part_size // options.chunk_size)
+    part_records = chunks_per_part * options.chunk_size
+    total_parts = -(-records.height // part_records)
+    for part_index, start in enumerate(range(0, records.height, part_records), start=1):
+        part_meta = meta.slice(start, part_records)
+        infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b, _e, _k in part_meta.iter_rows()]
+        count = -(-len(infos) // options.chunk_size)
+        part = assemble_part((next(rendered) for _ in range(count)), infos, background=bg)
+        write_part(part_index, total_parts, part.pdf)
+        for (s, r, b, e, k), first, pages in zip(part_meta.iter_rows(), part.first_pages, part.pages):
+            result.manifest.append(ManifestRow(seq=s, row=r, part=part_index, first_page=first, pages=pages,
+                                               kix=k or "", bundle=b, bundle_end=e))
+        result.pages += sum(part.pages)
+        result.parts = part_index
+    for _rest in rendered:  # the pool closes when the generator is exhausted
+        pass
+    if write_proof is not None and records.height:
+        picked = records[proof_sample(records.height)]
+        infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b in picked.select("_seq", ROW, "_bundle").iter_rows()]
+        proof_pdfs = render_chunks(template, [list(_letter_records(picked))], workers=1, proof=True)
+        write_proof(assemble_part(proof_pdfs, infos, background=bg, title="Verwerker proof").pdf)
+    return result
+
+
+def proof_sample(manifest_rows: int, *, first: int = 10, sample: int = 10, seed: int = 0) -> list[int]:
+    """0-based record positions for a proof: the first records plus a random sample of the rest."""
+    head = list(range(min(first, manifest_rows)))
+    rest = list(range(len(head), manifest_rows))
+    return head + sorted(random.Random(seed).sample(rest, min(sample, len(rest))))
+
+
+def _neutralise(value) -> str:
+    """CSV formula neutralisation (OWASP): a cell a spreadsheet would evaluate gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def manifest_csv(rows: Sequence[ManifestRow]) -> bytes:
+    """The manifest: sequence, source row, part, first page, pages, KIX, bundle, last of bundle."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["sequence", "source_row", "part", "first_page", "pages", "kix", "bundle", "bundle_end"])
+    for r in rows:
+        writer.writerow([r.seq, r.row, r.part, r.first_page, r.pages, _neutralise(r.kix), r.bundle,
+                         "*" if r.bundle_end else ""])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def rejects_csv(rejects: Sequence[Reject], source: pl.DataFrame | None = None) -> bytes:
+    """The reject report: row, action, reason, the row or list it matched, and the record's own columns.
+
+    Every cell is formula-neutralised: the client opens this file in a spreadsheet.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    columns = list(source.columns) if source is not None else []
+    writer.writerow(["source_row", "action", "reason", "duplicate_of_row", "suppression_list", *columns])
+    rows = {}
+    if source is not None and rejects:
+        wanted = sorted({r.row for r in rejects})
+        picked = source.with_row_index("__r", offset=1).filter(pl.col("__r").is_in(wanted))
+        rows = {rec[0]: rec[1:] for rec in picked.iter_rows()}
+    for r in rejects:
+        writer.writerow([r.row, r.action, r.reason, r.related_row or "", _neutralise(r.related),
+                         *(_neutralise(v) for v in rows.get(r.row, ()))])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def part_paths(output: Path, parts: int) -> list[Path]:
+    """OUT.pdf for one part; OUT-001.pdf, OUT-002.pdf, ... for more."""
+    if parts <= 1:
+        return [output]
+    return [output.with_name(f"{output.stem}-{i:03d}{output.suffix}") for i in range(1, parts + 1)]

@@ -1,0 +1,41 @@
+"""Reads of the production app; ``access_job_for`` is where tenant scoping happens."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from verwerker.production.models import Job, JobOutput, PrintStation
+from verwerker.production.workflow import JobState
+
+VISIBLE_AFTER = (JobState.PRODUCED, JobState.PROOF_APPROVED, JobState.DELIVERED, JobState.CONFIRMED)
+
+
+def jobs_visible_to(user) -> QuerySet[Job]:
+    """A client user sees their client's jobs; staff with the view permission see all; others none."""
+    jobs = Job.objects.select_related("client", "data_file", "template", "station")
+    if user.is_client_user:
+        return jobs.filter(client_id=user.client_id)
+    if user.has_perm("production.view_job"):
+        return jobs
+    return jobs.none()
+
+
+def access_job_for(user, job_id: int) -> Job:
+    """The job if ``user`` may see it; the same 404 for missing and not-yours."""
+    try:
+        return jobs_visible_to(user).get(pk=job_id)
+    except Job.DoesNotExist:
+        raise Http404("no such job") from None
+
+
+def visible_outputs(job: Job) -> QuerySet[JobOutput]:
+    """Outputs of the attempt that finished; nothing while production runs or after a failed attempt."""
+    if job.state not in VISIBLE_AFTER:
+        return JobOutput.objects.none()
+    return JobOutput.objects.filter(job=job, attempt=job.attempt, blob__state="stored")
+
+
+def print_queue(station: PrintStation) -> QuerySet[Job]:
+    """Jobs delivered to a station and waiting for the operator's confirmation."""
+    return Job.objects.filter(station=station, state=JobState.DELIVERED).order_by("delivered_at")

@@ -1,0 +1,106 @@
+"""The job life cycle as one table: states, the steps between them, and who may take each step.
+
+Pure (no ORM): ``production/actions.py`` asks ``check_step`` before every transition and writes the
+step's audit event. A data file goes received -> profiled (datafiles app); a job starts at
+``drafted`` on a profiled file:
+
+    drafted --release--> released --start--> producing --finish--> produced
+    producing --fail--> released                      (retryable: no output becomes visible)
+    produced --approve_proof--> proof_approved        (optional, by the client)
+    produced --reject_proof--> drafted                (outputs shredded; redraft)
+    produced | proof_approved --deliver--> delivered  (hot folder or EU/EEA subprocessor)
+    delivered --confirm--> confirmed --purge--> purged --certify--> certified
+    drafted | released | produced | proof_approved --cancel--> cancelled
+
+Every step is refused without an agreement in force for the job's client (P09), except the closing
+ones (purge, certify, cancel), which delete data and so must always be possible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobState(models.TextChoices):
+    DRAFTED = "drafted", _("drafted")
+    RELEASED = "released", _("released")
+    PRODUCING = "producing", _("in production")
+    PRODUCED = "produced", _("produced")
+    PROOF_APPROVED = "proof_approved", _("proof approved")
+    DELIVERED = "delivered", _("delivered")
+    CONFIRMED = "confirmed", _("printed / confirmed")
+    PURGED = "purged", _("data shredded")
+    CERTIFIED = "certified", _("certified")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    sources: tuple[str, ...]
+    target: str
+    event: str  # the EventType member's name
+    needs_agreement: bool = True
+
+
+S = JobState
+STEPS: dict[str, Step] = {
+    s.name: s
+    for s in (
+        Step("draft", (), S.DRAFTED, "JOB_DRAFTED"),
+        Step("change", (S.DRAFTED,), S.DRAFTED, "JOB_CHANGED"),
+        Step("approve", (S.DRAFTED,), S.DRAFTED, "JOB_APPROVED"),
+        Step("release", (S.DRAFTED,), S.RELEASED, "JOB_RELEASED"),
+        Step("start", (S.RELEASED, S.PRODUCING), S.PRODUCING, "JOB_PRODUCTION_STARTED"),
+        Step("finish", (S.PRODUCING,), S.PRODUCED, "JOB_PRODUCED"),
+        Step("fail", (S.PRODUCING,), S.RELEASED, "JOB_PRODUCTION_FAILED", needs_agreement=False),
+        Step("approve_proof", (S.PRODUCED,), S.PROOF_APPROVED, "JOB_PROOF_APPROVED"),
+        Step("reject_proof", (S.PRODUCED,), S.DRAFTED, "JOB_PROOF_REJECTED", needs_agreement=False),
+        Step("deliver", (S.PRODUCED, S.PROOF_APPROVED), S.DELIVERED, "JOB_DELIVERED"),
+        Step("confirm", (S.DELIVERED,), S.CONFIRMED, "JOB_CONFIRMED", needs_agreement=False),
+        Step("purge", (S.CONFIRMED, S.CANCELLED), S.PURGED, "JOB_PURGED", needs_agreement=False),
+        Step("certify", (S.PURGED,), S.CERTIFIED, "JOB_CERTIFIED", needs_agreement=False),
+        Step(
+            "cancel", (S.DRAFTED, S.RELEASED, S.PRODUCED, S.PROOF_APPROVED), S.CANCELLED, "JOB_CANCELLED",
+            needs_agreement=False,
+        ),
+    )
+}
+# States in which the job's data may still be in use (lists, screens, the retention dashboard).
+OPEN_STATES = (S.DRAFTED, S.RELEASED, S.PRODUCING, S.PRODUCED, S.PROOF_APPROVED, S.DELIVERED)
+
+
+class StepRefused(Exception):
+    """A step that the life cycle or a gate does not allow now; ``str(exc)`` says why in one line."""
+
+    def __init__(self, step: str, reason: str, code: str = "state"):
+        self.step = step
+        self.reason = reason
+        self.code = code
+        super().__init__(reason)
+
+
+def check_step(step: str, state: str | None, *, agreement_in_force: bool, proof_required: bool = False) -> Step:
+    """The step if it is allowed from ``state``; raises StepRefused naming what is wrong."""
+    spec = STEPS[step]
+    if spec.needs_agreement and not agreement_in_force:
+        raise StepRefused(step, "the client has no processing agreement in force; nothing may be done (P09)", "agreement")
+    if spec.sources and state not in spec.sources:
+        allowed = ", ".join(str(JobState(s).label) for s in spec.sources)
+        current = str(JobState(state).label) if state else "none"
+        raise StepRefused(step, f"a job that is {current} cannot be given the step {step!r} (only when {allowed})")
+    if step == "deliver" and proof_required and state != S.PROOF_APPROVED:
+        raise StepRefused(step, "the client must approve the proof before delivery", "proof")
+    return spec
+
+
+def transition_table() -> list[tuple[str, str, str, str]]:
+    """(step, from, to, audit event) for every allowed transition: the table docs and tests read."""
+    rows = []
+    for spec in STEPS.values():
+        for source in spec.sources or ("(profiled file)",):
+            rows.append((spec.name, str(source), str(spec.target), spec.event))
+    return rows
