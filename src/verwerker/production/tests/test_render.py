@@ -5,17 +5,20 @@ Text is checked by extracting it with poppler's pdftotext (Debian poppler-utils)
 
 import io
 import re
-import shutil
 import subprocess
 
 import pikepdf
 import pytest
 
+from verwerker.lib.testing import require_tool
 from verwerker.production.pipeline import MergeOptions, manifest_csv, merge, rejects_csv
 from verwerker.production.render import EXAMPLES, Template, TemplateError
 from verwerker.production.tests.synthetic import MAPPING, people, table
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+
+@pytest.fixture(autouse=True)
+def _pdftotext():
+    require_tool("pdftotext")  # skipped without it, failed in CI (which installs it)
 
 
 def page_texts(pdf: bytes) -> list[str]:

@@ -43,7 +43,7 @@ class Command(BaseCommand):
         sys.exit(2)
 
     def _read(self, path: str):
-        from verwerker.production.input import InputUnavailable, read_client_table
+        from verwerker.production.input import read_client_table
 
         file = Path(path)
         try:
@@ -52,8 +52,6 @@ class Command(BaseCommand):
             self._fail(f"{file.name}: cannot read ({exc.strerror})")
         try:
             return read_client_table(data, name=file.name)
-        except InputUnavailable as exc:
-            self._fail(str(exc))
         except ValueError as exc:  # the reader's own one-line errors
             self._fail(f"{file.name}: {exc}")
 
