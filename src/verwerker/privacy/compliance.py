@@ -249,3 +249,101 @@ def _retention() -> Finding:
         f"Oldest client data in the vault is {age.days} days old (its client's maximum: {limit} days); "
         "the purge runs hourly.",
     )
+
+
+@check("P10")
+def _profiled() -> Finding:
+    from verwerker.datafiles.models import DataFile, DataFileState
+
+    counts = dict(DataFile.objects.values_list("state").annotate(n=Count("pk")))
+    waiting = counts.get(DataFileState.RECEIVED, 0) + counts.get(DataFileState.PROFILING, 0)
+    stale = DataFile.objects.filter(
+        state__in=[DataFileState.RECEIVED, DataFileState.PROFILING], received_at__lt=timezone.now() - dt.timedelta(hours=1)
+    ).count()
+    text = (
+        f"{counts.get(DataFileState.PROFILED, 0)} files profiled, {counts.get(DataFileState.UNREADABLE, 0)} unreadable, "
+        f"{waiting} waiting; a job can only be drafted from a profiled file."
+    )
+    return Finding(State.ATTENTION if stale else State.OK, text + (f" {stale} have waited over an hour." if stale else ""))
+
+
+@check("P13")
+def _sftp_accounts() -> Finding:
+    from verwerker.clients.queries import agreements_in_force
+    from verwerker.intake.models import SftpAccount
+
+    in_force = set(agreements_in_force().values_list("client_id", flat=True))
+    accounts = SftpAccount.objects.all()
+    without = accounts.exclude(client_id__in=in_force).count()
+    return Finding(
+        State.OK,
+        f"{accounts.count()} SFTP accounts, one per client, each with a one-time password stored only as a hash or "
+        f"with keys; {without} belong to a client without an agreement in force (they cannot log in).",
+    )
+
+
+@check("P17")
+def _deleted_after_processing() -> Finding:
+    from verwerker.production.models import Job
+    from verwerker.production.workflow import JobState
+    from verwerker.vault.models import BlobState
+
+    closed = Job.objects.filter(state__in=[JobState.CONFIRMED, JobState.PURGED, JobState.CERTIFIED])
+    lingering = closed.filter(data_file__blob__state=BlobState.STORED).count()
+    return Finding(
+        State.OK if lingering == 0 else State.FAILING,
+        f"{closed.count()} jobs printed or confirmed; {lingering} of them still hold their data file "
+        "(shredding happens in the confirmation's transaction). The monthly workstation check is not recorded by the system.",
+    )
+
+
+@check("P20")
+def _minors() -> Finding:
+    from verwerker.production.models import Job
+    from verwerker.production.workflow import JobState
+
+    released = Job.objects.exclude(state__in=[JobState.DRAFTED, JobState.CANCELLED]).filter(data_file__minors__gt=0)
+    without = released.filter(consent_recorded_at__isnull=True).count()
+    return Finding(
+        State.OK if without == 0 else State.FAILING,
+        f"{released.count()} released jobs had minors in their file; {without} without recorded parental consent.",
+    )
+
+
+@check("P21")
+def _subprocessors_named() -> Finding:
+    from verwerker.production.models import Job
+
+    delivered = Job.objects.filter(subprocessor__isnull=False).select_related("agreement")
+    unnamed = sum(1 for job in delivered if not job.agreement.subprocessors.filter(pk=job.subprocessor_id).exists())
+    return Finding(
+        State.OK if unnamed == 0 else State.FAILING,
+        f"{delivered.count()} jobs went to subprocessors; {unnamed} to one the client's agreement does not name.",
+    )
+
+
+@check("P23")
+def _classification() -> Finding:
+    from verwerker.datafiles.models import DataFile
+    from verwerker.production.models import Job
+    from verwerker.production.workflow import JobState
+
+    high = Job.objects.exclude(state__in=[JobState.DRAFTED, JobState.CANCELLED]).filter(data_file__risk="high")
+    unapproved = high.filter(Q(approved_by__isnull=True) | Q(approved_by=F("drafted_by")) | Q(measures_confirmed=False)).count()
+    files = dict(DataFile.objects.exclude(risk="").values_list("risk").annotate(n=Count("pk")))
+    return Finding(
+        State.OK if unapproved == 0 else State.FAILING,
+        f"Files classified: {files.get('standard', 0)} standard, {files.get('high', 0)} high. {high.count()} high-risk "
+        f"jobs released; {unapproved} without a second approver and ticked-off measures.",
+    )
+
+
+@check("P19")
+def _schedules() -> Finding:
+    from verwerker.retention.models import RetentionSchedule
+    from verwerker.retention.rules import schedule_problems
+
+    schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
+    problems = schedule_problems(schedules)
+    rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
+    return Finding(State.FAILING if problems else State.OK, (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.")

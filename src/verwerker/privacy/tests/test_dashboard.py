@@ -37,3 +37,17 @@ def test_the_dashboard_is_for_the_privacy_officer(login, make_staff, user_a):
     page = login(make_staff(Role.PRIVACY)).get(reverse("privacy:dashboard"))
     assert page.status_code == 200 and page.content.decode().count("data-promise=") == 27
     assert login(user_a).get(reverse("privacy:dashboard")).status_code == 404
+
+
+def test_every_built_promise_check_runs_without_error_on_real_data(client_a, system_actor):
+    """GIVEN a received and profiled file WHEN the dashboard is evaluated THEN no check itself fails."""
+    from verwerker.lib.testing import receive_file
+
+    receive_file(client_a, "leden.csv", b"Achternaam;Postcode;Huisnummer;Geboortedatum\nJansen;1234 AB;1;01-02-2015\n")
+    rows = {r["promise"].id: r["finding"] for r in evaluate()}
+    broken = {k: f.evidence for k, f in rows.items() if "check itself failed" in f.evidence}
+    assert broken == {}
+    assert rows["P10"].state == State.OK and "1 files profiled" in rows["P10"].evidence
+    assert rows["P19"].state == State.OK and "crm_financial: 2557" in rows["P19"].evidence
+    built = {"P01", "P08", "P09", "P10", "P12", "P13", "P14", "P15", "P16", "P17", "P18", "P19", "P20", "P21", "P22", "P23", "P24", "P25", "P26"}
+    assert {k for k, f in rows.items() if f.state != State.NOT_ENFORCED} == built
