@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# A newcomer sees the whole flow at once: the demo client, file and job are created on the first start
+# (and left alone after that). Production runs `verwerker up` or the processes one by one.
 run: $(STAMP)
-	$(BIN)/verwerker up
+	$(BIN)/verwerker up --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
