@@ -116,10 +116,6 @@ def _screenshot(page, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
-def _error(page) -> str:
-    return page.locator(".messages li.error").inner_text()
-
-
 def _step_button(page, step: str):
     return page.locator(f"form[action$='/{step}/'] button")
 
@@ -159,6 +155,8 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     THEN release is refused until the measures are ticked off and a second person approved; the print
          files reach the hot folder and leave it on confirmation; every blob of the job is shredded; the
          client downloads the deletion certificate; and a user of another client sees none of it."""
+    from playwright.sync_api import expect
+
     from verwerker.datafiles.models import DataFile, DataFileState, Risk
     from verwerker.datafiles.synthetic import address_csv
     from verwerker.intake.models import OutboxFile, Upload
@@ -178,8 +176,8 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     client.locator("nav a[href='/aanleveren/']").click()
     client.set_input_files("input[name=file]", files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": data}])
     client.locator("form[enctype='multipart/form-data'] button[type=submit]").click()
-    assert FILE_NAME in client.locator(".messages li.success").inner_text()
-    assert client.locator("table tr", has_text=FILE_NAME).count() == 1
+    expect(client.locator(".messages li.success")).to_contain_text(FILE_NAME)
+    expect(client.locator("table tr", has_text=FILE_NAME)).to_have_count(1)
     _screenshot(client, "01-upload")
 
     ran = _run_queued_tasks()
@@ -191,7 +189,8 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     drafter = _staff_page(new_page, live_server, s.drafter)
     drafter.goto("/werk/bestanden/")
     drafter.locator("table a", has_text=FILE_NAME).click()
-    assert drafter.locator("[data-state]").inner_text() == str(DataFileState.PROFILED.label)
+    expect(drafter.locator("[data-state]")).to_have_text(str(DataFileState.PROFILED.label))
+    expect(drafter.locator("main")).to_contain_text(str(Risk.HIGH.label))
     drafter.fill("input[name=name]", JOB_NAME)
     drafter.select_option("select[name=template]", str(s.template.pk))
     drafter.select_option("select[name=station]", str(s.station.pk))
@@ -206,10 +205,11 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
 
     # ... and tries to release it: refused, first for the measures, then for the missing second person.
     _step_button(drafter, "release").click()
-    assert "measures" in _error(drafter)
+    expect(drafter.locator(".messages li.error")).to_contain_text("measures")
     _step_button(drafter, "measures").click()
+    expect(drafter.locator("[data-gate='measures']")).to_have_count(0)
     _step_button(drafter, "release").click()
-    assert "second person" in _error(drafter)
+    expect(drafter.locator(".messages li.error")).to_contain_text("second person")
     assert [g.get_attribute("data-gate") for g in drafter.locator("[data-gate]").all()] == ["approval"]
     _screenshot(drafter, "02-job-release-refused")
     job.refresh_from_db()
@@ -219,10 +219,11 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     second = _staff_page(new_page, live_server, s.second)
     second.goto(f"/werk/opdrachten/{job.pk}/")
     _step_button(second, "approve").click()
-    assert second.locator("[data-gate]").count() == 0
+    expect(second.locator(".messages li.success")).to_have_count(1)
+    expect(second.locator("[data-gate]")).to_have_count(0)
     drafter.reload()
     _step_button(drafter, "release").click()
-    assert drafter.locator("#job-state").inner_text() == str(JobState.RELEASED.label)
+    expect(drafter.locator("#job-state")).to_have_text(str(JobState.RELEASED.label))
     # Leave the page before the worker runs: it polls the progress while the job is released.
     drafter.goto("/werk/opdrachten/")
 
@@ -233,40 +234,43 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     assert job.state == JobState.DELIVERED and job.delivery_target == f"station:{s.station.name}"
     delivered = sorted(p.name for p in s.hot.iterdir())
     assert delivered and all(name.endswith(".pdf") and not name.startswith(".") for name in delivered)
+    assert all((s.hot / name).read_bytes().startswith(b"%PDF-") for name in delivered)
     drafter.goto(f"/werk/opdrachten/{job.pk}/")
-    assert drafter.locator("#job-state").inner_text() == str(JobState.DELIVERED.label)
+    expect(drafter.locator("#job-state")).to_have_text(str(JobState.DELIVERED.label))
 
     # 4. The print operator sees it in the station's queue and confirms printing.
     printer = _staff_page(new_page, live_server, s.printer)
     printer.goto("/")
     printer.locator("nav a[href='/werk/drukkerij/']").click()
     row = printer.locator("tr", has_text=JOB_NAME)
-    assert row.count() == 1 and s.client_a.name in row.inner_text()
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(s.client_a.name)
     _screenshot(printer, "03-print-queue")
     row.locator("form[action$='/gedrukt/'] button").click()
-    assert printer.locator(".messages li.success").count() == 1
-    assert printer.locator("tr", has_text=JOB_NAME).count() == 0
+    expect(printer.locator(".messages li.success")).to_have_count(1)
+    expect(printer.locator("tr", has_text=JOB_NAME)).to_have_count(0)
 
     job.refresh_from_db()
     assert job.state == JobState.CERTIFIED and job.certificate_id is not None
     assert list(s.hot.iterdir()) == []  # the plaintext print files left the hot folder
     blob_ids = job_blob_ids(job)
-    assert len(blob_ids) >= 3  # the file, the outputs, ...
+    assert data_file.blob_id in blob_ids and len(blob_ids) > 1  # the file and the production outputs
     assert set(Blob.objects.filter(pk__in=blob_ids).values_list("state", flat=True)) == {BlobState.SHREDDED}
     cert = DeletionCertificate.objects.get(pk=job.certificate_id)
     assert cert.client_id == s.client_a.pk
 
     # 5. The client downloads the deletion certificate from their page (PDF from the outbox, JSON beside it).
     client.locator("nav a[href='/werk/mijn/']").click()
-    cells = client.locator("tr", has_text=JOB_NAME).locator("td").all_inner_texts()
-    assert cells[1:] == [str(JobState.CERTIFIED.label), str(job.records_out), str(job.rejects)]
-    certificates = client.locator(".card", has=client.locator(f"a[href='/vernietigingsverklaringen/{cert.pk}/']"))
-    assert certificates.count() == 1
+    expect(client.locator("tr", has_text=JOB_NAME).locator("td")).to_have_text(
+        [JOB_NAME, str(JobState.CERTIFIED.label), str(job.records_out), str(job.rejects)]
+    )
+    expect(client.locator(f"a[href='/vernietigingsverklaringen/{cert.pk}/']")).to_have_count(1)
     client.locator(".card", has_text=JOB_NAME).evaluate("card => card.scrollIntoView()")  # jobs to certificates
     _screenshot(client, "04-client-certificates")
     outbox = OutboxFile.objects.get(client=s.client_a, name=f"vernietigingsverklaring-job-{job.pk}.pdf")
     with client.expect_download() as info:
         client.locator(f"a[href='/werk/mijn/uitvoer/{outbox.pk}/']").click()
+    assert info.value.suggested_filename == outbox.name
     pdf = Path(info.value.path()).read_bytes()
     assert pdf.startswith(b"%PDF-")
     assert str(cert.pk) in pdf_text(pdf)
@@ -280,13 +284,13 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     # 6. A user of another client sees none of it: empty lists, and 404 at every direct address.
     other = _log_in_on_the_form(new_page, live_server, "bob-b", s.bob_password)
     upload = Upload.objects.get(client=s.client_a, name=FILE_NAME)
-    for url in ("/werk/mijn/", "/aanleveren/", "/vernietigingsverklaringen/"):
-        other.goto(url)
+    # Each list shows its "nothing here" row: my files and jobs (2 tables), my uploads, my certificates.
+    for url, empty_tables in (("/werk/mijn/", 2), ("/aanleveren/", 1), ("/vernietigingsverklaringen/", 1)):
+        assert other.goto(url).status == 200, url
+        expect(other.locator("main table td[colspan]")).to_have_count(empty_tables)
         text = other.locator("main").inner_text()
         assert FILE_NAME not in text and JOB_NAME not in text and s.client_a.name not in text, url
-    other.goto("/werk/mijn/")
-    assert other.locator("main table tr td[colspan]").count() == 2  # "no files", "no jobs"
-    assert other.locator(f"a[href^='/vernietigingsverklaringen/']").count() == 0
+        expect(other.locator("main a[href^='/vernietigingsverklaringen/'], main a[href^='/werk/mijn/uitvoer/']")).to_have_count(0)
     for url in (
         f"/vernietigingsverklaringen/{cert.pk}/", f"/vernietigingsverklaringen/{cert.pk}/pdf/",
         f"/vernietigingsverklaringen/{cert.pk}/json/", f"/werk/mijn/uitvoer/{outbox.pk}/",
