@@ -94,10 +94,9 @@ def _run_queued_tasks() -> list[str]:
 
     Fails the test if any task failed, with the task's error.
     """
+    from django.utils import timezone
     from django_tasks_db.management.commands.db_worker import Worker
     from django_tasks_db.models import DBTaskResult
-
-    from django.utils import timezone
 
     started = timezone.now()
     Worker(
@@ -105,8 +104,8 @@ def _run_queued_tasks() -> list[str]:
         worker_id="e2e-in-process", excluded_queue_names=[],
     ).run()
     ran = DBTaskResult.objects.filter(finished_at__gte=started)
-    failed = [(r.task_path, r.exception_class_path, r.traceback[-400:]) for r in DBTaskResult.objects.filter(status="FAILED")]
-    assert failed == []
+    failed = DBTaskResult.objects.filter(status="FAILED")
+    assert [(r.task_path, r.exception_class_path, r.traceback[-400:]) for r in failed] == []
     assert not DBTaskResult.objects.ready().exists(), "tasks left in the queue"
     return sorted(r.task_path for r in ran)
 
@@ -290,7 +289,8 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
         expect(other.locator("main table td[colspan]")).to_have_count(empty_tables)
         text = other.locator("main").inner_text()
         assert FILE_NAME not in text and JOB_NAME not in text and s.client_a.name not in text, url
-        expect(other.locator("main a[href^='/vernietigingsverklaringen/'], main a[href^='/werk/mijn/uitvoer/']")).to_have_count(0)
+        links = other.locator("main a[href^='/vernietigingsverklaringen/'], main a[href^='/werk/mijn/uitvoer/']")
+        expect(links).to_have_count(0)
     for url in (
         f"/vernietigingsverklaringen/{cert.pk}/", f"/vernietigingsverklaringen/{cert.pk}/pdf/",
         f"/vernietigingsverklaringen/{cert.pk}/json/", f"/werk/mijn/uitvoer/{outbox.pk}/",
