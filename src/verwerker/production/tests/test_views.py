@@ -84,3 +84,11 @@ def test_the_relation_manager_sees_job_status_per_client(login, make_staff, job_
     assert page.status_code == 200 and b"Mailing" in page.content
     other = web.get(reverse("production:jobs"), {"client": client_b.pk})
     assert b"Mailing" not in other.content
+
+
+def test_the_drafter_is_not_offered_to_approve_their_own_high_risk_job_but_a_second_person_is(login, staff, client_a, draft):
+    client_a.agreements.update(high_risk_allowed=True)
+    job = draft(receive_file(client_a, "hoog.csv", address_csv(8, with_birth_date=True)))
+    approve = reverse("production:job_step", args=[job.pk, "approve"]).encode()
+    assert approve not in login(staff.drafter).get(reverse("production:job", args=[job.pk])).content
+    assert approve in login(staff.second).get(reverse("production:job", args=[job.pk])).content
