@@ -405,10 +405,21 @@ def do_confirm_printed(job: Job, *, user, actor: Actor) -> Job:
     return do_close_job(job, actor=actor)
 
 
+# Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv" (production/run.py).
+REJECTS_OUTBOX_PREFIX = "weigeringen-job-"
+
+
 def job_blob_ids(job: Job) -> list:
-    """Every vault blob the job holds personal data in: its file, suppression lists, outputs, consent."""
+    """Every vault blob the job holds personal data in: its file, suppression lists, outputs, consent,
+    and the copies of its reject reports in the client's outbox (they hold the rejected records)."""
+    from verwerker.intake.models import OutboxFile
+
     ids = [job.data_file.blob_id, *job.suppression_files.values_list("blob_id", flat=True)]
     ids += list(JobOutput.objects.filter(job=job).values_list("blob_id", flat=True))
+    ids += list(
+        OutboxFile.objects.filter(client_id=job.client_id, name__startswith=f"{REJECTS_OUTBOX_PREFIX}{job.pk}-")
+        .values_list("blob_id", flat=True)
+    )
     if job.consent_document_id:
         ids.append(job.consent_document_id)
     return ids

@@ -177,7 +177,7 @@ def render_part(job_id: int, attempt: int, index: int) -> bool:
 def finish_job(job_id: int, attempt: int) -> None:
     """Join the manifests, render the proof, mark the job produced and send the reject report out."""
     from verwerker.intake.actions import do_put_in_outbox
-    from verwerker.production.actions import do_finish_production
+    from verwerker.production.actions import REJECTS_OUTBOX_PREFIX, do_finish_production
     from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
     from verwerker.production.pipeline import _letter_records, proof_sample
     from verwerker.production.records import ROW
@@ -211,5 +211,5 @@ def finish_job(job_id: int, attempt: int) -> None:
     do_finish_production(job, actor=ACTOR, records_in=job.records_in or 0, records_out=records.height,
                          pages=pages, rejects=job.rejects or 0)
     rejects = JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.REJECTS)
-    do_put_in_outbox(job.client, f"weigeringen-job-{job.pk}-{attempt}.csv", read_blob_bytes(rejects.blob_id),
+    do_put_in_outbox(job.client, f"{REJECTS_OUTBOX_PREFIX}{job.pk}-{attempt}.csv", read_blob_bytes(rejects.blob_id),
                      actor=ACTOR, purpose="reject_report")

@@ -63,7 +63,7 @@ def test_a_standard_job_runs_from_draft_to_certificate(client_a, draft, staff, s
     assert job.records_out + job.rejects >= 1 and job.pages >= job.records_out
     kinds = set(visible_outputs(job).values_list("kind", flat=True))
     assert {"part", "manifest", "rejects", "proof"} <= kinds
-    assert OutboxFile.objects.filter(client=client_a, name__startswith="weigeringen-job").exists()
+    outbox_rejects = OutboxFile.objects.get(client=client_a, name__startswith="weigeringen-job")
 
     job = do_deliver_job(job, actor=Actor.system("test"))
     hot = [Path(p) for p in job.delivered_files]
@@ -71,7 +71,7 @@ def test_a_standard_job_runs_from_draft_to_certificate(client_a, draft, staff, s
     assert not list(hot[0].parent.glob(".*partial"))
     assert hot[0].read_bytes()[:5] == b"%PDF-"
 
-    blobs = [data_file.blob_id, *job.outputs.values_list("blob_id", flat=True)]
+    blobs = [data_file.blob_id, *job.outputs.values_list("blob_id", flat=True), outbox_rejects.blob_id]
     job = do_confirm_printed(job, user=staff.printer, actor=act(staff.printer))
     assert job.state == JobState.CERTIFIED
     assert not any(p.exists() for p in hot)
