@@ -33,6 +33,14 @@ MEASURES = "Bestand alleen op de afgeschermde werkplek; vier-ogen bij vrijgave; 
 # -- helpers -------------------------------------------------------------------------------------
 
 
+def shown(label) -> str:
+    """A choice label as the page shows it: in Dutch, the interface's default language."""
+    from django.utils import translation
+
+    with translation.override("nl"):
+        return str(label)
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """Open a page in a browser context of its own (one per person); all are closed after the test."""
@@ -188,8 +196,8 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     drafter = _staff_page(new_page, live_server, s.drafter)
     drafter.goto("/werk/bestanden/")
     drafter.locator("table a", has_text=FILE_NAME).click()
-    expect(drafter.locator("[data-state]")).to_have_text(str(DataFileState.PROFILED.label))
-    expect(drafter.locator("main")).to_contain_text(str(Risk.HIGH.label))
+    expect(drafter.locator("[data-state]")).to_have_attribute("data-state", DataFileState.PROFILED.value)
+    expect(drafter.locator("main")).to_contain_text(shown(Risk.HIGH.label))
     drafter.fill("input[name=name]", JOB_NAME)
     drafter.select_option("select[name=template]", str(s.template.pk))
     drafter.select_option("select[name=station]", str(s.station.pk))
@@ -222,7 +230,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     expect(second.locator("[data-gate]")).to_have_count(0)
     drafter.reload()
     _step_button(drafter, "release").click()
-    expect(drafter.locator("#job-state")).to_have_text(str(JobState.RELEASED.label))
+    expect(drafter.locator("#job-state")).to_have_text(shown(JobState.RELEASED.label))
     # Leave the page before the worker runs: it polls the progress while the job is released.
     drafter.goto("/werk/opdrachten/")
 
@@ -235,7 +243,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     assert delivered and all(name.endswith(".pdf") and not name.startswith(".") for name in delivered)
     assert all((s.hot / name).read_bytes().startswith(b"%PDF-") for name in delivered)
     drafter.goto(f"/werk/opdrachten/{job.pk}/")
-    expect(drafter.locator("#job-state")).to_have_text(str(JobState.DELIVERED.label))
+    expect(drafter.locator("#job-state")).to_have_text(shown(JobState.DELIVERED.label))
 
     # 4. The print operator sees it in the station's queue and confirms printing.
     printer = _staff_page(new_page, live_server, s.printer)
@@ -261,7 +269,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     # 5. The client downloads the deletion certificate from their page (PDF from the outbox, JSON beside it).
     client.locator("nav a[href='/werk/mijn/']").click()
     expect(client.locator("tr", has_text=JOB_NAME).locator("td")).to_have_text(
-        [JOB_NAME, str(JobState.CERTIFIED.label), str(job.records_out), str(job.rejects)]
+        [JOB_NAME, shown(JobState.CERTIFIED.label), str(job.records_out), str(job.rejects)]
     )
     expect(client.locator(f"a[href='/vernietigingsverklaringen/{cert.pk}/']")).to_have_count(1)
     client.locator(".card", has_text=JOB_NAME).evaluate("card => card.scrollIntoView()")  # jobs to certificates
