@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,16 +181,3 @@ def _reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split())[:120]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
-
-def push_files(target: Target, files: Iterable[tuple[str, Callable]]) -> list[tuple[str, int]]:
-    """Push each (name, open_reader) in one session; returns (name, bytes) per file. Raises PushError.
-
-    ``open_reader`` is called just before its file is written (between loop runs, so it may use
-    the ORM) and must return a context manager with ``iter_chunks()``: the vault's BlobReader.
-    """
-    done = []
-    with Pusher(target) as pusher:
-        for name, open_reader in files:
-            with open_reader() as reader:
-                done.append((name, pusher.put(name, reader.iter_chunks())))
-    return done
