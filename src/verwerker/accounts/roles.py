@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     PRINT = "print", _("print operator")
     PRIVACY = "privacy", _("privacy/security officer")
     ADMIN = "admin", _("administrator")
+    # An outside producer's login, bound to one Subprocessor (clients.SubprocessorUser).
+    SUBPROCESSOR = "subprocessor", _("subprocessor")
 
 
 # role -> permissions ("app_label.codename"). Later issues add their apps' permissions here.
@@ -97,6 +99,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datafiles.view_datafile",
         "production.view_job",
     ],
+    Role.SUBPROCESSOR: ["production.confirm_production"],
     Role.ADMIN: [
         "privacy.add_breach",
         "accounts.view_user",

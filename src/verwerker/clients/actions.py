@@ -19,7 +19,9 @@ from verwerker.clients.models import (
     Contact,
     Subprocessor,
     SubprocessingAgreement,
+    SubprocessorUser,
 )
+from verwerker.lib.hostkey import format_host_key_pin, parse_host_key_pin
 
 
 @transaction.atomic
@@ -162,3 +164,53 @@ def do_allow_subprocessor(agreement: Agreement, subprocessor: Subprocessor, *, a
         obj=agreement,
         details={"subprocessor_added": subprocessor.pk},
     )
+
+
+@transaction.atomic
+def do_set_subprocessor_sftp_target(
+    subprocessor: Subprocessor, *, host: str, username: str, host_key: str, port: int = 22, directory: str = "",
+    key_file: str = "", password_file: str = "", actor: Actor,
+) -> Subprocessor:
+    """Set where jobs for this subprocessor are pushed, with its host key pinned.
+
+    The credential is a file path (a private key, or a file holding the password), never the secret
+    itself, and the path is not audited. Raises ValidationError for a bad host key or no credential.
+    """
+    try:
+        key_type, fingerprint = parse_host_key_pin(host_key)
+    except ValueError as exc:
+        raise ValidationError(f"{subprocessor.name}: {exc}") from None
+    if not host.strip() or not username.strip():
+        raise ValidationError(f"{subprocessor.name}: the SFTP target needs a host and a username")
+    if bool(key_file) == bool(password_file):
+        raise ValidationError(f"{subprocessor.name}: give either a private key file or a password file")
+    if not 0 < int(port) < 65536:
+        raise ValidationError(f"{subprocessor.name}: {port} is not a port number")
+    sub = Subprocessor.objects.select_for_update().get(pk=subprocessor.pk)
+    sub.sftp_host, sub.sftp_port, sub.sftp_username = host.strip(), int(port), username.strip()
+    sub.sftp_directory = directory.strip()
+    sub.sftp_host_key = format_host_key_pin(key_type, fingerprint)
+    sub.sftp_key_file, sub.sftp_password_file = key_file, password_file
+    sub.save()
+    do_record_event(
+        EventType.SUBPROCESSOR_CHANGED, actor=actor, obj=sub,
+        details={"sftp_target": sub.sftp_target_label(), "host_key": sub.sftp_host_key,
+                 "auth": "key" if key_file else "password"},
+    )
+    return sub
+
+
+@transaction.atomic
+def do_create_subprocessor_user(subprocessor: Subprocessor, username: str, *, email: str = "", actor: Actor):
+    """A login for the subprocessor: a staff account with only the ``subprocessor`` role, bound to it.
+
+    It must change its one-time password and enrol a second factor like all staff. Returns (user,
+    one-time password). Raises ValidationError for a taken username.
+    """
+    from verwerker.accounts.actions import do_create_staff_user
+    from verwerker.accounts.roles import Role
+
+    user, password = do_create_staff_user(username, email=email, roles=[Role.SUBPROCESSOR], actor=actor)
+    SubprocessorUser.objects.create(user=user, subprocessor=subprocessor)
+    do_record_event(EventType.SUBPROCESSOR_CHANGED, actor=actor, obj=subprocessor, details={"user_added": user.pk})
+    return user, password

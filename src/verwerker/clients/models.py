@@ -63,6 +63,19 @@ class Subprocessor(models.Model):
     country = models.CharField(_("country (ISO 3166 code)"), max_length=2)
     receives_personal_data = models.BooleanField(_("receives personal data"), default=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # Where jobs are pushed (production/sftp_push.py). The host key is pinned: the push refuses any
+    # other key. Credentials are never stored here, only the path of a file that holds them, so
+    # neither the database nor the audit log ever carries a secret.
+    sftp_host = models.CharField(_("SFTP host"), max_length=255, blank=True)
+    sftp_port = models.PositiveIntegerField(_("SFTP port"), default=22)
+    sftp_username = models.CharField(_("SFTP username"), max_length=100, blank=True)
+    sftp_directory = models.CharField(_("SFTP directory (empty: the login directory)"), max_length=255, blank=True)
+    sftp_host_key = models.CharField(
+        _("pinned host key (type and SHA256 fingerprint)"), max_length=200, blank=True,
+        help_text=_("as ssh-keygen -lf prints it, e.g. ssh-ed25519 SHA256:abc..."),
+    )
+    sftp_key_file = models.CharField(_("path of the private key file for the push"), max_length=500, blank=True)
+    sftp_password_file = models.CharField(_("path of a file holding the SFTP password"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -92,6 +105,22 @@ class Subprocessor(models.Model):
                     % {"country": self.country}
                 }
             )
+        if self.sftp_host_key:
+            from verwerker.lib.hostkey import format_host_key_pin, parse_host_key_pin
+
+            try:
+                self.sftp_host_key = format_host_key_pin(*parse_host_key_pin(self.sftp_host_key))
+            except ValueError as exc:
+                raise ValidationError({"sftp_host_key": str(exc)}) from None
+
+    @property
+    def has_sftp_target(self) -> bool:
+        return bool(self.sftp_host and self.sftp_username and self.sftp_host_key
+                    and (self.sftp_key_file or self.sftp_password_file))
+
+    def sftp_target_label(self) -> str:
+        """The push target as a URL, for the audit log and screens (no credential in it)."""
+        return f"sftp://{self.sftp_username}@{self.sftp_host}:{self.sftp_port}/{self.sftp_directory.strip('/')}"
 
     def active_agreement(self, on: dt.date | None = None) -> SubprocessingAgreement | None:
         on = on or timezone.localdate()
@@ -173,3 +202,15 @@ class SubprocessingAgreement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subprocessor} / {self.reference}"
+
+
+class SubprocessorUser(models.Model):
+    """Binds a login (a staff account with the ``subprocessor`` role) to one subprocessor: that user
+    sees and confirms only the jobs delivered to it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subprocessor_binding")
+    subprocessor = models.ForeignKey(Subprocessor, on_delete=models.PROTECT, related_name="users")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.subprocessor}"

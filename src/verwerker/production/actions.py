@@ -320,6 +320,8 @@ def delivery_refusal(job: Job) -> str | None:
         return f"{sub.name} has no subprocessing agreement in force (P21)"
     if not is_eea(sub.country):
         return f"{sub.name} is established in {sub.country}, outside the EU/EEA (P22)"
+    if not sub.receives_personal_data:
+        return f"{sub.name} is registered as not receiving personal data (P21)"
     return None
 
 
@@ -359,23 +361,30 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
     """Deliver a produced job to its print station's hot folder, or push it to its subprocessor over SFTP.
 
     Refuses (audited) a subprocessor the agreement does not name, without its own agreement, or
-    outside the EU/EEA, saying which condition failed.
+    outside the EU/EEA, saying which condition failed; also one without an SFTP target, and a push
+    that fails (host key not the pinned one, login refused, unreachable): the job stays produced.
     """
     reason = None
     if job.station is None and job.subprocessor is None:
         reason = "the job has no print station or subprocessor to deliver to"
     elif job.subprocessor is not None:
         reason = delivery_refusal(job)
-        if reason is None:
-            reason = "pushing to a subprocessor over SFTP is not built yet; deliver to a print station"
+        if reason is None and not job.subprocessor.has_sftp_target:
+            reason = f"{job.subprocessor.name} has no SFTP target (host, user, pinned host key, credential) set"
     elif not job.station.active:
         reason = f"print station {job.station.name} is not active"
     if reason:
         exc = StepRefused("deliver", reason, "target")
         _refuse(job, "deliver", exc, actor)
         raise exc
-    check_step("deliver", job.state, agreement_in_force=get_active_agreement(job.client_id) is not None,
-               proof_required=job.proof_required)
+    try:
+        check_step("deliver", job.state, agreement_in_force=get_active_agreement(job.client_id) is not None,
+                   proof_required=job.proof_required)
+    except StepRefused as exc:
+        _refuse(job, "deliver", exc, actor)
+        raise
+    if job.subprocessor is not None:
+        return _push_to_subprocessor(job, actor=actor)
     written = _write_hot_folder(job, job.station)
     try:
         return _step(job, "deliver", actor=actor, update={"delivered_files": written, "delivery_target": f"station:{job.station.name}",
@@ -384,6 +393,42 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
     except StepRefused:
         _remove_files(written)
         raise
+
+
+def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
+    """Stream the print parts from the vault into the subprocessor's SFTP target (host key pinned),
+    then take the deliver step. A failed push is audited as a refusal and leaves the job produced."""
+    from verwerker.production.sftp_push import PushError, Pusher, Target
+    from verwerker.vault.actions import open_blob_reader
+
+    sub = job.subprocessor
+    target = Target.of(sub)
+    reader_actor = Actor.system("delivery")
+    sent: list[tuple[str, int]] = []
+    try:
+        with Pusher(target) as pusher:
+            for output in _print_parts(job):
+                name = f"job-{job.pk}-{output.index:03d}.pdf"
+                with open_blob_reader(output.blob_id, actor=reader_actor) as reader:
+                    sent.append((name, pusher.put(name, reader.iter_chunks())))
+            def recheck(locked: Job) -> None:  # the conditions may have changed while the files went out
+                reason = delivery_refusal(locked)
+                if reason:
+                    raise StepRefused("deliver", reason, "target")
+
+            try:
+                return _step(job, "deliver", actor=actor, gates=recheck, update={
+                    "delivered_files": [], "delivery_target": f"subprocessor:{sub.name}"[:200],
+                    "delivered_at": timezone.now()},
+                    details={"target": sub.sftp_target_label(), "subprocessor": sub.pk, "host_key": sub.sftp_host_key,
+                             "files": [n for n, _ in sent], "bytes": sum(b for _, b in sent)})
+            except StepRefused:
+                pusher.remove([n for n, _ in sent])
+                raise
+    except PushError as exc:
+        refused = StepRefused("deliver", f"push to {sub.name} failed: {exc}", "push")
+        _refuse(job, "deliver", refused, actor)
+        raise refused from None
 
 
 def _remove_files(paths) -> None:
@@ -400,6 +445,8 @@ def do_confirm_printed(job: Job, *, user, actor: Actor) -> Job:
     def gate(locked: Job) -> None:
         if not user.has_perm("production.confirm_printing"):
             raise StepRefused("confirm", "only a print operator can confirm printing", "rights")
+        if locked.subprocessor_id is not None:
+            raise StepRefused("confirm", "a job delivered to a subprocessor is confirmed by that subprocessor", "rights")
 
     job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()})
     return do_close_job(job, actor=actor)
@@ -407,6 +454,21 @@ def do_confirm_printed(job: Job, *, user, actor: Actor) -> Job:
 
 # Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv" (production/run.py).
 REJECTS_OUTBOX_PREFIX = "weigeringen-job-"
+def do_confirm_production(job: Job, *, user, actor: Actor) -> Job:
+    """The subprocessor the job was delivered to confirms production, through its own login: every
+    blob of the job is then shredded and certified at once (P17), as after printing in house.
+
+    Raises StepRefused unless ``user`` has the subprocessor role's permission and is bound to the
+    job's subprocessor (audited).
+    """
+    def gate(locked: Job) -> None:
+        binding = getattr(user, "subprocessor_binding", None) if user.has_perm("production.confirm_production") else None
+        if binding is None or locked.subprocessor_id is None or binding.subprocessor_id != locked.subprocessor_id:
+            raise StepRefused("confirm", "only the subprocessor the job was delivered to can confirm its production", "rights")
+
+    job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()},
+                details={"subprocessor": job.subprocessor_id})
+    return do_close_job(job, actor=actor)
 
 
 def job_blob_ids(job: Job) -> list:

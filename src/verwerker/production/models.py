@@ -120,6 +120,7 @@ class Job(models.Model):
         permissions = [
             ("release_job", "Approve and release jobs"),
             ("confirm_printing", "Confirm that a job was printed"),
+            ("confirm_production", "Confirm production of a job delivered to one's own subprocessor"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -39,3 +39,28 @@ def visible_outputs(job: Job) -> QuerySet[JobOutput]:
 def print_queue(station: PrintStation) -> QuerySet[Job]:
     """Jobs delivered to a station and waiting for the operator's confirmation."""
     return Job.objects.filter(station=station, state=JobState.DELIVERED).order_by("delivered_at")
+
+
+def subprocessor_of(user):
+    """The subprocessor a login is bound to (clients.SubprocessorUser), or None."""
+    if not user.is_authenticated or not user.is_staff or not user.has_perm("production.confirm_production"):
+        return None
+    binding = getattr(user, "subprocessor_binding", None)
+    return binding.subprocessor if binding is not None else None
+
+
+def jobs_for_subprocessor_user(user) -> QuerySet[Job]:
+    """Jobs delivered to the user's own subprocessor (waiting first); none for anyone else."""
+    sub = subprocessor_of(user)
+    if sub is None:
+        return Job.objects.none()
+    return (Job.objects.filter(subprocessor=sub, delivered_at__isnull=False).select_related("client")
+            .order_by("confirmed_at", "-delivered_at"))
+
+
+def access_subprocessor_job_for(user, job_id: int) -> Job:
+    """A job delivered to the user's own subprocessor; the same 404 for missing and another's."""
+    try:
+        return jobs_for_subprocessor_user(user).get(pk=job_id)
+    except Job.DoesNotExist:
+        raise Http404("no such job") from None

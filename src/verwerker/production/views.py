@@ -23,7 +23,15 @@ from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
-from verwerker.production.queries import access_job_for, jobs_visible_to, print_queue, visible_outputs
+from verwerker.production.queries import (
+    access_job_for,
+    access_subprocessor_job_for,
+    jobs_for_subprocessor_user,
+    jobs_visible_to,
+    print_queue,
+    subprocessor_of,
+    visible_outputs,
+)
 from verwerker.production.workflow import OPEN_STATES, JobState, StepRefused
 
 PAGE = 50
@@ -212,6 +220,34 @@ def confirm_printed(request, job_id: int):
     except StepRefused as exc:
         messages.error(request, str(exc))
     return redirect("production:print_queue")
+
+
+# -- subprocessor (its own login) --------------------------------------------------------------------
+
+
+@login_required
+def subprocessor_jobs(request):
+    """The jobs delivered to the user's own subprocessor, with a button to confirm production."""
+    sub = subprocessor_of(request.user)
+    if sub is None:
+        raise Http404("a subprocessor page")
+    page = _page(request, jobs_for_subprocessor_user(request.user))
+    # The names the push gave the files (actions._push_to_subprocessor), so the producer can match them.
+    jobs = [(job, [f"job-{job.pk}-{i:03d}.pdf" for i in range(1, job.parts_total + 1)]) for job in page]
+    return render(request, "production/subprocessor.html", {"sub": sub, "jobs": jobs, "page": page})
+
+
+@login_required
+@require_POST
+def subprocessor_confirm(request, job_id: int):
+    """The subprocessor confirms it produced a job delivered to it: the job is shredded and certified."""
+    job = access_subprocessor_job_for(request.user, job_id)
+    try:
+        actions.do_confirm_production(job, user=request.user, actor=Actor.from_request(request))
+        messages.success(request, _("Production confirmed; the job's data was shredded and the certificate issued."))
+    except StepRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("production:subprocessor")
 
 
 # -- privacy officer -----------------------------------------------------------------------------

@@ -211,18 +211,25 @@ def test_dropping_the_bsn_column_opens_the_bsn_gate_in_one_step(client_a, draft,
 # -- delivery to subprocessors (P21, P22) -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("condition", ["not_named", "no_own_agreement"])
+@pytest.mark.parametrize("condition", ["not_named", "no_own_agreement", "outside_eea"])
 def test_delivery_to_a_subprocessor_is_refused_saying_which_condition_failed(client_a, draft, staff, condition):
+    """GIVEN a subprocessor failing exactly one condition (the database refuses a non-EEA one that
+    receives personal data, so the outside-EEA case is one registered as receiving none)
+    THEN the check and the deliver step name that condition."""
     from verwerker.clients.models import AgreementStatus, Subprocessor, SubprocessingAgreement
     from verwerker.production.actions import delivery_refusal
 
-    sub = Subprocessor.objects.create(name="Drukkerij Gent", country="BE")
+    if condition == "outside_eea":
+        sub = Subprocessor.objects.create(name="Printing Boston", country="US", receives_personal_data=False)
+    else:
+        sub = Subprocessor.objects.create(name="Drukkerij Gent", country="BE")
     status = AgreementStatus.DRAFT if condition == "no_own_agreement" else AgreementStatus.ACTIVE
     SubprocessingAgreement.objects.create(subprocessor=sub, reference="SUB-1", status=status)
     if condition != "not_named":
         client_a.agreements.get().subprocessors.add(sub)
     job = draft(receive_file(client_a, "a.csv", address_csv(5)), station=None, subprocessor=sub)
-    expected = {"not_named": "does not name", "no_own_agreement": "no subprocessing agreement"}[condition]
+    expected = {"not_named": "does not name", "no_own_agreement": "no subprocessing agreement",
+                "outside_eea": "outside the EU/EEA"}[condition]
     assert expected in delivery_refusal(job)
     job.state = JobState.PRODUCED
     with pytest.raises(StepRefused, match=expected):
