@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from verwerker.datafiles.synthetic import bsn  # one eleven-test generator for samples and tests
+
 HERE = Path(__file__).resolve().parent
 TODAY = datetime.date(2025, 6, 1)  # the reference date the expected minors are counted on
 
@@ -61,16 +63,6 @@ def iban_nl(rng: random.Random) -> str:
     digits = "".join(str(int(c, 36)) for c in bank + account + "NL00")
     check = 98 - int(digits) % 97
     return f"NL{check:02d}{bank}{account}"
-
-
-def bsn(rng: random.Random) -> str:
-    while True:
-        first = [rng.randrange(10) for _ in range(8)]
-        if first[0] == 0 and first[1] == 0:
-            continue
-        last = sum((9 - i) * d for i, d in enumerate(first)) % 11
-        if last < 10:
-            return "".join(map(str, first)) + str(last)
 
 
 def phone(rng: random.Random) -> str:
