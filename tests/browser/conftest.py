@@ -35,3 +35,48 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a page in a browser context of its own (one per person); all are closed after the test."""
+    contexts = []
+
+    def new():
+        context = browser.new_context(locale="nl-NL", viewport=VIEWPORT, base_url=live_server.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def staff_page(new_page, live_server):
+    """A browser whose session belongs to a staff user, second factor verified (as after a TOTP login;
+    the login form and the second factor themselves are test_login.py's subject)."""
+
+    def open_as(user):
+        from django.conf import settings
+        from django.test import Client
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        web = Client()
+        web.force_login(user)
+        device = TOTPDevice.objects.create(user=user, name="browser", confirmed=True)
+        session = web.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+        page = new_page()
+        page.context.add_cookies([{
+            "name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url, "httpOnly": True,
+        }])
+        return page
+
+    return open_as

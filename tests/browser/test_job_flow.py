@@ -24,7 +24,6 @@ from verwerker.accounts.roles import Role
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-VIEWPORT = {"width": 1280, "height": 800}
 FILE_NAME = "huurders-voorjaar.csv"
 JOB_NAME = "Huurdersbrief voorjaar"
 MEASURES = "Bestand alleen op de afgeschermde werkplek; vier-ogen bij vrijgave; geboortedatum niet afdrukken."
@@ -39,23 +38,6 @@ def shown(label) -> str:
 
     with translation.override("nl"):
         return str(label)
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    """Open a page in a browser context of its own (one per person); all are closed after the test."""
-    contexts = []
-
-    def new():
-        context = browser.new_context(locale="nl-NL", viewport=VIEWPORT, base_url=live_server.url)
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield new
-    for context in contexts:
-        context.close()
 
 
 def _client_user(client, username: str, system_actor) -> tuple:
@@ -75,25 +57,6 @@ def _log_in_on_the_form(new_page, live_server, username: str, password: str):
     page.fill("#id_password", password)
     page.locator("form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
-    return page
-
-
-def _staff_page(new_page, live_server, user):
-    """A browser whose session belongs to ``user``, second factor verified (as after a TOTP login)."""
-    from django.conf import settings
-    from django.test import Client
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    web = Client()
-    web.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="e2e", confirmed=True)
-    session = web.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
-    page = new_page()
-    page.context.add_cookies([{
-        "name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url, "httpOnly": True,
-    }])
     return page
 
 
@@ -154,7 +117,7 @@ def setup(client_a, client_b, make_staff, system_actor, tmp_path):
 
 
 def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_sees_none_of_it(
-    live_server, new_page, setup
+    live_server, new_page, staff_page, setup
 ):
     """GIVEN a client whose agreement allows high-risk files, and a file with a birth-date column
     WHEN the client uploads it on the web page, the database department drafts a job and tries to
@@ -193,7 +156,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     assert (data_file.state, data_file.risk, data_file.record_count) == (DataFileState.PROFILED, Risk.HIGH, records)
 
     # 2. The database department sees the file with its profile and drafts a job on the screens.
-    drafter = _staff_page(new_page, live_server, s.drafter)
+    drafter = staff_page(s.drafter)
     drafter.goto("/werk/bestanden/")
     drafter.locator("table a", has_text=FILE_NAME).click()
     expect(drafter.locator("[data-state]")).to_have_attribute("data-state", DataFileState.PROFILED.value)
@@ -223,7 +186,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     assert job.state == JobState.DRAFTED and job.measures_confirmed
 
     # 3. A second staff member approves; the drafter releases; workers produce and deliver it.
-    second = _staff_page(new_page, live_server, s.second)
+    second = staff_page(s.second)
     second.goto(f"/werk/opdrachten/{job.pk}/")
     _step_button(second, "approve").click()
     expect(second.locator(".messages li.success")).to_have_count(1)
@@ -246,7 +209,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     expect(drafter.locator("#job-state")).to_have_text(shown(JobState.DELIVERED.label))
 
     # 4. The print operator sees it in the station's queue and confirms printing.
-    printer = _staff_page(new_page, live_server, s.printer)
+    printer = staff_page(s.printer)
     printer.goto("/")
     printer.locator("nav a[href='/werk/drukkerij/']").click()
     row = printer.locator("tr", has_text=JOB_NAME)

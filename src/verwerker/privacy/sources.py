@@ -7,15 +7,20 @@ from collections.abc import Iterable
 from verwerker.audit.models import AuditEvent
 from verwerker.privacy.impact import Exposure, Window, register
 
+# Objects that hold (or are made from) client data; administrative events (a client created, an agreement
+# changed) expose nobody's data and are left out.
+DATA_OBJECT_TYPES = ("vault.blob", "intake.upload", "intake.outboxfile", "datafiles.datafile", "production.job")
+
 # Systems a breach report may name, mapped to the audit actor types that act in them.
 SYSTEM_ACTORS = {"web": ("staff", "client_user"), "sftp": ("sftp",), "workers": ("system",)}
 
 
 @register
 def audit_trail(window: Window) -> Iterable[Exposure]:
-    """Objects of any client that were acted on in the window (optionally by the named accounts/systems)."""
+    """Client data acted on in the window (optionally by the named accounts/systems)."""
     events = AuditEvent.objects.filter(
-        created_at__gte=window.start, created_at__lte=window.end, client_id__isnull=False
+        created_at__gte=window.start, created_at__lte=window.end, client_id__isnull=False,
+        object_type__in=DATA_OBJECT_TYPES,
     )
     if window.accounts:
         events = events.filter(actor_label__in=window.accounts)

@@ -129,8 +129,8 @@ def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, 
 def test_accounts_named_in_the_breach_narrow_the_impact(client_a, client_b, system_actor):
     from verwerker.audit.actors import Actor
 
-    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "1", "sftp-aland"), client_id=client_a.pk, object_id="x")
-    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "2", "sftp-beeland"), client_id=client_b.pk, object_id="y")
+    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "1", "sftp-aland"), client_id=client_a.pk, object_type="intake.upload", object_id="x")
+    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "2", "sftp-beeland"), client_id=client_b.pk, object_type="intake.upload", object_id="y")
     breach = do_report_breach(
         title="Gelekt SFTP-wachtwoord", description="…", discovered_at=at(10, 9), window_start=at(10, 8),
         window_end=at(10, 10), accounts=["sftp-beeland"], actor=system_actor,
@@ -204,3 +204,21 @@ def test_the_impact_counts_records_and_data_categories_of_the_files(client_a, sy
     impact = breach.affected.get(client=client_a).impact
     assert impact["records"] == 2 and "iban" in impact["kinds"] and impact["risks"] == ["high"]
     assert "ongeveer 2" in breach.affected.get(client=client_a).notice_text
+
+
+
+def test_administrative_events_expose_nobody(client_a, system_actor):
+    """GIVEN only an administrative event of client A inside the window (its agreement changed)
+    WHEN the breach is analysed THEN nobody is affected; a blob event in the window would count."""
+    with time_machine.travel(at(10, 9), tick=False):
+        do_record_event(EventType.AGREEMENT_CHANGED, actor=system_actor, client_id=client_a.pk, obj=get_active_agreement(client_a))
+    with time_machine.travel(at(10, 9, 5), tick=False):
+        breach = do_report_breach(
+            title="t", description="d", discovered_at=at(10, 9), window_start=at(10, 8), window_end=at(10, 10),
+            actor=system_actor,
+        )
+    assert breach.affected.count() == 0
+    with time_machine.travel(at(10, 9, 30), tick=False):
+        do_record_event(EventType.BLOB_READ, actor=system_actor, client_id=client_a.pk, object_type="vault.blob", object_id="b")
+    do_analyse_breach_impact(breach, actor=system_actor)
+    assert [a.client for a in breach.affected.all()] == [client_a]
