@@ -162,6 +162,26 @@ def draft_notice(affected: BreachClient) -> str:
     )
 
 
+_NOTICE_TYPST = r"""
+#set document(title: "Melding datalek " + sys.inputs.reference)
+#set page(paper: "a4", margin: 2cm, footer: context [#set text(7pt); #sys.inputs.reference #h(1fr) #counter(page).display("1 / 1", both: true)])
+#set text(size: 9.5pt, lang: "nl")
+#set par(justify: false)
+#raw(sys.inputs.text, block: false, lang: none)
+"""
+
+
+def render_notice_pdf(affected: BreachClient) -> bytes:
+    """The notice to one client as a PDF (compiled in memory by Typst), the same text the e-mail carries."""
+    import typst
+
+    text = affected.notice_text or draft_notice(affected)
+    return typst.compile(
+        _NOTICE_TYPST.encode("utf-8"), format="pdf",
+        sys_inputs={"text": text, "reference": f"{affected.breach.reference} · {affected.client.name}"},
+    )
+
+
 @transaction.atomic
 def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", actor: Actor) -> None:
     """Move a breach along suspected → investigating → notified → closed (or not a breach, with reasons).

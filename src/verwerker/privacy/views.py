@@ -146,6 +146,12 @@ def breach_notice(request, breach_id: int, affected_id: int):
     """Review and send the notification to one affected client."""
     breach = access_breach_for(request.user, breach_id)
     affected = get_object_or_404(BreachClient, pk=affected_id, breach=breach)
+    if request.GET.get("format") == "pdf":
+        from django.http import HttpResponse
+
+        response = HttpResponse(actions.render_notice_pdf(affected), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="melding-{breach.reference}-{affected.client_id}.pdf"'
+        return response
     form = NoticeForm(request.POST or None, initial={"text": affected.notice_text})
     if request.method == "POST" and form.is_valid():
         try:

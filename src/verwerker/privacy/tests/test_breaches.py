@@ -222,3 +222,18 @@ def test_administrative_events_expose_nobody(client_a, system_actor):
         do_record_event(EventType.BLOB_READ, actor=system_actor, client_id=client_a.pk, object_type="vault.blob", object_id="b")
     do_analyse_breach_impact(breach, actor=system_actor)
     assert [a.client for a in breach.affected.all()] == [client_a]
+
+
+
+def test_the_notice_is_also_a_pdf_with_the_same_sections(window_activity, login, make_staff, system_actor):
+    from verwerker.lib.testing import pdf_text
+
+    with time_machine.travel(at(10, 9, 5), tick=False):
+        breach = _report(system_actor)
+    affected = breach.affected.get()
+    response = login(make_staff(Role.PRIVACY)).get(
+        reverse("privacy:breach_notice", args=[breach.pk, affected.pk]), {"format": "pdf"}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "4. Persoonsgegevens" in text and "9. Overig" in text and "Woningstichting Aland" in text
