@@ -58,16 +58,37 @@ def compact_postcode(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.str.starts_with("NL")).then(s.str.slice(2)).otherwise(s)
 
 
+# How postcodes are nearly always written: 1234AB, 1234 AB, 1234ab. Such a value is valid exactly when its
+# letters are not SA, SD or SS (compact() only drops the space and upper-cases it).
+_PLAIN_VALID_POSTCODE_RE = r"^[1-9][0-9]{3} ?(?:[A-RT-Za-rt-z][A-Za-z]|[Ss][B-CE-RT-Zb-ce-rt-z])$"
+
+
 def valid_postcodes(values: pl.Series) -> pl.Series:
     """Valid Dutch postcode (four digits 1000-9999, two letters, never SA/SD/SS; F I O Q U Y allowed)."""
-    u, c = pl.col("u"), pl.col("c")
-    return _staged(
-        values,
-        {"u": _delete(pl.col("v"), " -").str.to_uppercase().str.strip_chars()},
-        {"c": pl.when(u.str.starts_with("NL")).then(u.str.slice(2)).otherwise(u)},
-        {"ok": c.str.contains(_POSTCODE_RE) & ~c.str.slice(4, 2).is_in(["SA", "SD", "SS"])},
-        result="ok",
-    )
+    return valid_postcodes_with_plain(values)[0]
+
+
+def valid_postcodes_with_plain(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """valid_postcodes, and which values are valid as plainly written (1234AB, 1234 AB, 1234ab).
+
+    One regex settles the plainly written values; only the others go through stdnum's compaction.
+    """
+    v = values.cast(pl.String)
+    plain = v.str.contains(_PLAIN_VALID_POSTCODE_RE).fill_null(False)
+    ok = plain.clone()  # scatter() writes in place
+    rest = ~plain & v.is_not_null()
+    if rest.any():
+        index = rest.arg_true()
+        u, c = pl.col("u"), pl.col("c")
+        verdicts = _staged(
+            v.gather(index),
+            {"u": _delete(pl.col("v"), " -").str.to_uppercase().str.strip_chars()},
+            {"c": pl.when(u.str.starts_with("NL")).then(u.str.slice(2)).otherwise(u)},
+            {"ok": c.str.contains(_POSTCODE_RE) & ~c.str.slice(4, 2).is_in(["SA", "SD", "SS"])},
+            result="ok",
+        )
+        ok = ok.scatter(index, verdicts)
+    return ok.alias(values.name), plain.alias(values.name)
 
 
 # -------------------------------------------------------------------------------------------------- IBAN
@@ -125,7 +146,7 @@ def _valid_compact_ibans(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     arithmetic run only on its own rows (Dutch files are nearly all NL).
     """
     ok = pl.repeat(False, len(s), dtype=pl.Boolean, eager=True)
-    shaped_rows = ok
+    shaped_rows = ok.clone()  # scatter() writes in place
     countries = _iban_countries()
     cc = s.str.slice(0, 2)
     first = cc.drop_nulls().head(1).to_list()
@@ -270,6 +291,24 @@ def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
     Excel serial numbers (days since 1899-12-30; 1 to 73050, up to the year 2100) are accepted only when
     asked, since a column of plain numbers is only a date when its header says so.
     """
+    v = values.cast(pl.String)
+    if len(v) >= _DISTINCT_FROM:
+        # Birth dates repeat (a million people share some 30,000 birthdays): parse each distinct text
+        # once and join the dates back. A value's date depends on that value alone (the format regexes
+        # exclude each other, so the order they are tried in changes nothing).
+        distinct = v.unique()
+        if 2 * len(distinct) <= len(v):
+            dates = pl.DataFrame({"v": distinct, "d": _parse_each(distinct, excel_serials=excel_serials)})
+            joined = pl.DataFrame({"v": v}).join(dates, on="v", how="left", maintain_order="left")
+            return joined.get_column("d").alias(values.name)
+    return _parse_each(v, excel_serials=excel_serials).alias(values.name)
+
+
+# Below this many values a column is parsed as it is.
+_DISTINCT_FROM = 10_000
+
+
+def _parse_each(values: pl.Series, *, excel_serials: bool) -> pl.Series:
     s = pl.col("s")
     frame = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(
         s=pl.col("v").str.strip_chars().str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
