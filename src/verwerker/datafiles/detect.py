@@ -398,7 +398,8 @@ def detect(
                 kind, why = overrides[name], [f"set by hand (detected as {kind.value})"]
             kinds.append(kind)
             reasons.append(why)
-        order = sorted(range(len(names)), key=lambda i: _SLOW_CHECKS.index(kinds[i]) if kinds[i] in _SLOW_CHECKS else 99)
+        slowest = {kind: rank for rank, kind in enumerate(_SLOW_CHECKS)}
+        order = sorted(range(len(names)), key=lambda i: slowest.get(kinds[i], len(slowest)))
         futures = {i: pool.submit(_check, kinds[i], columns[i]) for i in order}
         listed = {i: pool.submit(_distinct, columns[i]) for i in range(len(names)) if kinds[i] in distinct_for}
         checked = [futures[i].result() for i in range(len(names))]

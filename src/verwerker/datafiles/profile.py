@@ -7,6 +7,7 @@ DESIGN.md: fields may be added, never renamed.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 from dataclasses import dataclass, field
 
@@ -108,6 +109,10 @@ def profile_table(
         row_filled = pl.DataFrame(filled).select(pl.any_horizontal(pl.all())).to_series()
     else:
         row_filled = pl.Series([], dtype=pl.Boolean)
+    # The duplicate count takes longest; the other counts are made meanwhile (polars releases the GIL).
+    background = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    duplicates = background.submit(_duplicates, frame, guesses, row_filled, detection)
+    background.shutdown(wait=False)
     foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
     if Kind.COUNTRY in first:
         country = frame.get_column(first[Kind.COUNTRY]).str.strip_chars().str.to_lowercase()
@@ -156,7 +161,7 @@ def profile_table(
         special=special,
         minors=int(counts["minors"]),
         invalid_postcodes=int(counts["invalid_postcodes"]),
-        duplicates=_duplicates(frame, guesses, row_filled, detection),
+        duplicates=duplicates.result(),
         foreign=int(counts["foreign"]),
         empty_rows=int(counts["empty_rows"]),
         missing_house_numbers=int(counts["missing_house_numbers"]),
@@ -201,33 +206,38 @@ def _normalise_key(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "")
 
 
-def _may_repeat(frame: pl.DataFrame, by_kind: dict[Kind, list[str]], fields: list[str], detection: Detection) -> pl.Series:
+def _may_repeat(
+    frame: pl.DataFrame, by_kind: dict[Kind, list[str]], fields: list[str], detection: Detection
+) -> pl.Series:
     """A superset of the records whose duplicate key equals another record's.
 
     Records are grouped by a coarse key that is a function of the normalised postcode and house number
-    fields, so two records with one duplicate key always share it. It is cheap because it mostly reuses
-    what detection computed: for a valid postcode the normalised field compacts to the postcode's compact
-    form (normalising only removes spaces and dashes from it and changes its case), and a house number of
-    digits only is its own normalised form; only the other values are normalised here.
+    fields, so two records with one duplicate key always share it. It is built cheaply from what
+    detection found: a plainly written postcode (1234AB, 1234 ab) is numbered as it is written, and a
+    house number already in normalised form is hashed as it is; only the other values are normalised.
     """
     coarse: list[pl.Series] = []
+    helper = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     for name in by_kind.get(Kind.POSTCODE, [])[:1]:
-        coarse.append(_postcode_numbers(frame.get_column(name), detection.plain_postcodes[name]))
+        coarse.append(helper.submit(_postcode_numbers, frame.get_column(name), detection.plain_postcodes[name]))
+    helper.shutdown(wait=False)
     for name in by_kind.get(Kind.HOUSE_NUMBER, [])[:1]:
         values = frame.get_column(name)
         if name in detection.distinct:
             # The few distinct values tell which rows are not already in normalised form.
             distinct = detection.distinct[name]
-            changed = distinct.filter(pl.DataFrame({"v": distinct}).select(_normalise_key(pl.col("v")) != pl.col("v")).to_series())
+            changes = pl.DataFrame({"v": distinct}).select(_normalise_key(pl.col("v")) != pl.col("v")).to_series()
+            changed = distinct.filter(changes)
             rest = values.is_in(changed.to_list()).fill_null(True) if len(changed) else values.is_null()
         else:
             rest = ~values.str.contains(r"^[0-9]+$").fill_null(False)
         coarse.append(_hash_normalised(values, values, rest, lambda e: _normalise_key(e.fill_null(""))))
+    coarse = [c.result() if isinstance(c, concurrent.futures.Future) else c for c in coarse]
     if not coarse:
         return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
     # Combining the hashes can only make more records share one (never fewer): still a superset.
     combined = coarse[0] if len(coarse) == 1 else coarse[0] ^ coarse[1]
-    repeats = combined.is_duplicated()
+    repeats = _repeated(combined)
     # Only columns that hold the separator at all are searched row by row.
     searched = [
         name for name in fields
@@ -265,6 +275,15 @@ def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
             pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(_postcode_number(n)).otherwise(n.hash(seed=7))
         ).to_series())
     return numbers
+
+
+def _repeated(values: pl.Series) -> pl.Series:
+    """is_duplicated() for integers, by sorting: about twice as fast as hashing every value."""
+    ordered = values.sort()
+    again = ordered.filter(ordered == ordered.shift(1))
+    if again.is_empty():
+        return pl.repeat(False, len(values), dtype=pl.Boolean, eager=True)
+    return values.is_in(again.unique().implode()).fill_null(False)
 
 
 def _hash_normalised(values: pl.Series, fast: pl.Series, slow: pl.Series, normalise) -> pl.Series:

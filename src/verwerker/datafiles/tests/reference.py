@@ -18,6 +18,11 @@ from verwerker.datafiles.checks import _delete, _staged, _staged_frame
 from verwerker.datafiles.kinds import Kind
 
 _POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
+_EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+
+
+def valid_emails(values: pl.Series) -> pl.Series:
+    return _staged(values, {"ok": pl.col("v").str.strip_chars().str.contains(_EMAIL_RE)}, result="ok")
 
 
 def valid_postcodes(values: pl.Series) -> pl.Series:
@@ -211,7 +216,7 @@ def _content_shares(sample: pl.DataFrame, header: Kind | None) -> dict[Kind, flo
     shares = dict.fromkeys(detect._WEAK, 0.0)
     shares |= {
         Kind.IBAN: _share(valid_ibans(v)),
-        Kind.EMAIL: _share(checks.valid_emails(v)),
+        Kind.EMAIL: _share(valid_emails(v)),
         Kind.BSN: _share(v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v)),
         Kind.POSTCODE: _share(valid_postcodes(v)),
         Kind.BIRTH_DATE: _share(dated),
@@ -244,7 +249,7 @@ def _check(kind: Kind, values: pl.Series) -> pl.Series | None:
         Kind.POSTCODE: valid_postcodes,
         Kind.IBAN: valid_ibans,
         Kind.BSN: checks.valid_bsns,
-        Kind.EMAIL: checks.valid_emails,
+        Kind.EMAIL: valid_emails,
         Kind.PHONE: checks.phone_shapes,
         Kind.HOUSE_NUMBER: lambda v: v.str.contains(r"^\s*\d{1,5}").fill_null(False),
     }.get(kind)

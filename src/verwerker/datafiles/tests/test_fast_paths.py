@@ -251,3 +251,26 @@ def test_blank_values_are_found_as_the_regex_finds_them():
     expected = column.is_not_null() & ~column.str.contains(r"^\s*$").fill_null(True)
     assert detect_module._filled(column).to_list() == expected.to_list()
     assert len(spaces) >= 25 and 100 < expected.sum() < len(values) - 100
+
+
+def test_repeated_numbers_are_found_as_is_duplicated_finds_them():
+    rng = random.Random(36)
+    for n, spread in ((0, 1), (1, 1), (5000, 3000), (5000, 2**64 - 1), (5000, 1)):
+        values = pl.Series([rng.randrange(0, spread) for _ in range(n)], dtype=pl.UInt64)
+        assert profile._repeated(values).to_list() == values.is_duplicated().to_list()
+
+
+def test_email_verdicts_match_the_previous_check_with_whitespace_around():
+    rng = random.Random(37)
+    spaces = [" ", "\t", "\u00a0", "\u2003", "\u3000", "\u200b", "\ufeff", "\n", "\x1f", ""]
+    values = []
+    for i in range(20000):
+        local = "".join(rng.choice(string.ascii_letters + string.digits + ".-_+'") for _ in range(rng.randrange(0, 12)))
+        domain = "".join(rng.choice(string.ascii_lowercase + "-.") for _ in range(rng.randrange(1, 12)))
+        address = f"{local}@{domain}.{rng.choice(['nl', 'com', 'x', 'info'])}"
+        values.append(rng.choice(spaces) + address + rng.choice(spaces))
+    values += [None, "", " ", "a@b.nl", " a@b.nl\u3000", "a@b.nl \u200b"]
+    series = pl.Series(values, dtype=pl.String)
+    ours = checks.valid_emails(series)
+    assert ours.to_list() == reference.valid_emails(series).to_list()
+    assert 1000 < ours.sum() < len(values) - 1000
