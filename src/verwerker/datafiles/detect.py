@@ -200,48 +200,62 @@ _STREET_AND_NUMBER_RE = (
 )
 
 
-def _share(flags: pl.Series) -> float:
-    return float(flags.fill_null(False).mean() or 0.0) if len(flags) else 0.0
+def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> list[dict[Kind, float]]:
+    """Per column, the share of its sample that passes each kind's content check.
 
-
-def _content_shares(sample: pl.DataFrame, header: Kind | None) -> dict[Kind, float]:
-    """Share of the sample that passes each kind's content check."""
-    v = sample.get_column("v")
+    All samples are checked together, each check once over all of them (a value's verdict depends on
+    that value alone), and the passes are counted per column: a few calls into polars for the whole
+    file rather than a few dozen per column.
+    """
+    lengths = [len(sample) for sample in samples]
+    v = pl.concat([sample.alias("v") for sample in samples]) if samples else pl.Series("v", [], dtype=pl.String)
     lowered = v.str.to_lowercase()
-    dated = checks.parse_dates(v, excel_serials=header == Kind.BIRTH_DATE).is_not_null()
-    if header != Kind.BIRTH_DATE:
-        # Without a date header, 8-digit numbers and serials are more likely codes than dates.
-        dated = dated & ~v.str.contains(r"^\d+$")
-    shares = dict.fromkeys(_WEAK, 0.0)
-    shares |= {
-        Kind.IBAN: _share(checks.valid_ibans(v)),
-        Kind.EMAIL: _share(checks.valid_emails(v)),
-        # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass.
-        Kind.BSN: _share(v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v)),
-        Kind.POSTCODE: _share(checks.valid_postcodes(v)),
-        Kind.BIRTH_DATE: _share(dated),
-    }
-    if header is not None:
-        return _with_phone(shares, v)
-    # Weak, shape-only kinds matter only when the header says nothing.
-    shares |= {
-        Kind.STREET_AND_NUMBER: _share(v.str.contains(r"\p{L}{2}") & v.str.contains(_STREET_AND_NUMBER_RE)),
-        Kind.INITIALS: _share(v.str.contains(r"^(?:\p{Lu}[a-z]?\.\s?){1,6}$")),
-        Kind.GENDER: _share(lowered.is_in(_GENDERS)),
-        Kind.SALUTATION: _share(lowered.is_in(_SALUTATIONS)),
-        Kind.INFIX: _share(lowered.is_in(_INFIXES)),
-        Kind.COUNTRY: _share(lowered.is_in(_COUNTRIES)),
-    }
-    return _with_phone(shares, v)
+    phone = checks.phone_shapes(v)
+    flags = pl.DataFrame(
+        {
+            Kind.IBAN.value: checks.valid_ibans(v),
+            Kind.EMAIL.value: checks.valid_emails(v),
+            # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass.
+            Kind.BSN.value: v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v),
+            Kind.POSTCODE.value: checks.valid_postcodes(v),
+            # Without a date header, 8-digit numbers and serials are more likely codes than dates; with
+            # one, Excel serials count too.
+            "dated": checks.parse_dates(v, excel_serials=False).is_not_null() & ~v.str.contains(r"^\d+$"),
+            "dated_with_serials": checks.parse_dates(v, excel_serials=True).is_not_null(),
+            # Weak, shape-only kinds; they count only where the header says nothing.
+            Kind.STREET_AND_NUMBER.value: v.str.contains(r"\p{L}{2}") & v.str.contains(_STREET_AND_NUMBER_RE),
+            Kind.INITIALS.value: v.str.contains(r"^(?:\p{Lu}[a-z]?\.\s?){1,6}$"),
+            Kind.GENDER.value: lowered.is_in(_GENDERS),
+            Kind.SALUTATION.value: lowered.is_in(_SALUTATIONS),
+            Kind.INFIX.value: lowered.is_in(_INFIXES),
+            Kind.COUNTRY.value: lowered.is_in(_COUNTRIES),
+            Kind.PHONE.value: phone,
+        }
+    ).select(pl.all().fill_null(False).cast(pl.UInt32))
+    column = pl.Series("column", [i for i, n in enumerate(lengths) for _ in range(n)], dtype=pl.UInt32)
+    counted = flags.with_columns(column).group_by("column").agg(pl.all().sum())
+    passes = {row.pop("column"): row for row in counted.to_dicts()}
+    result = []
+    offset = 0
+    for i, (sample, header) in enumerate(zip(samples, headers)):
+        n = lengths[i]
+        count = passes.get(i, {})
 
+        def share(key: str) -> float:
+            return count.get(key, 0) / n if n else 0.0  # noqa: B023 (used in this iteration only)
 
-def _with_phone(shares: dict[Kind, float], v: pl.Series) -> dict[Kind, float]:
-    """Phone share: the shape over the sample, times phonenumbers' verdict on up to 100 shaped values."""
-    shapes = checks.phone_shapes(v)
-    shaped = v.filter(shapes).head(PHONE_SAMPLE)
-    exact = sum(checks.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
-    shares[Kind.PHONE] = _share(shapes) * exact
-    return shares
+        shares = dict.fromkeys(_WEAK, 0.0)
+        shares |= {kind: share(kind.value) for kind in (Kind.IBAN, Kind.EMAIL, Kind.BSN, Kind.POSTCODE)}
+        shares[Kind.BIRTH_DATE] = share("dated_with_serials" if header == Kind.BIRTH_DATE else "dated")
+        if header is None:
+            shares |= {kind: share(kind.value) for kind in _WEAK}
+        # Phone: the shape over the sample, times phonenumbers' verdict on up to 100 shaped values.
+        shaped = sample.filter(phone.slice(offset, n)).head(PHONE_SAMPLE)
+        exact = sum(checks.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
+        shares[Kind.PHONE] = share(Kind.PHONE.value) * exact
+        result.append(shares)
+        offset += n
+    return result
 
 
 # Checked by content in this order; the first with a decisive share wins. IBAN before BSN and phone,
@@ -293,19 +307,21 @@ def mask(value: str) -> str:
 _BLANK = r"^\s*$"
 
 
-def _check(kind: Kind, values: pl.Series) -> pl.Series | None:
-    """The whole column's verdicts for the kind (birth dates: the parsed dates), or None if unchecked."""
+def _check(kind: Kind, values: pl.Series) -> tuple[pl.Series | None, pl.Series | None]:
+    """The whole column's verdicts for the kind (birth dates: the parsed dates), or None if unchecked;
+    for postcodes also which are valid as plainly written (1234AB, 1234 AB, 1234ab)."""
     if kind == Kind.BIRTH_DATE:
-        return checks.parse_dates(values)
+        return checks.parse_dates(values), None
+    if kind == Kind.POSTCODE:
+        return checks.valid_postcodes_with_plain(values)
     check = {
-        Kind.POSTCODE: checks.valid_postcodes,
         Kind.IBAN: checks.valid_ibans,
         Kind.BSN: checks.valid_bsns,
         Kind.EMAIL: checks.valid_emails,
         Kind.PHONE: checks.phone_shapes,
         Kind.HOUSE_NUMBER: lambda v: v.str.contains(r"^\s*\d{1,5}").fill_null(False),
     }.get(kind)
-    return None if check is None else check(values)
+    return (None if check is None else check(values)), None
 
 
 @dataclass
@@ -315,44 +331,102 @@ class Detection:
     guesses: list[ColumnGuess]
     filled: dict[str, pl.Series]  # column -> non-blank flags
     verdicts: dict[str, pl.Series]  # column -> valid flags (birth dates: the parsed dates)
+    plain_postcodes: dict[str, pl.Series] = field(default_factory=dict)  # postcode column -> valid as 1234AB/1234 ab
+    distinct: dict[str, pl.Series] = field(default_factory=dict)  # column -> its distinct values, where few
 
 
-def _detect_one(frame: pl.DataFrame, name: str, overrides: dict[str, Kind]):
-    column = frame.get_column(name).cast(pl.String)
-    filled = column.is_not_null() & ~column.str.contains(_BLANK).fill_null(True)
-    nonempty = column.filter(filled)
-    step = max(1, nonempty.len() // SAMPLE_SIZE)
-    sample = pl.DataFrame({"v": nonempty.gather_every(step).head(SAMPLE_SIZE).str.strip_chars()})
-    header = kind_from_header(name)
-    kind, reasons = _decide(name, header, _content_shares(sample, header), sample)
-    if name in overrides and overrides[name] != kind:
-        kind, reasons = overrides[name], [f"set by hand (detected as {kind.value})"]
-    examples = [mask(x) for x in sample["v"].unique(maintain_order=True).head(EXAMPLES).to_list()]
-    special = special_categories(name)
-    if kind == Kind.BSN:
-        special = sorted({*special, "bsn"})
-    invalid = 0
-    verdict = _check(kind, column)
-    if verdict is not None:
-        ok = verdict.is_not_null() if kind == Kind.BIRTH_DATE else verdict
-        invalid = int((filled & ~ok).sum())
-    guess = ColumnGuess(name=name, kind=kind, filled=nonempty.len(), invalid=invalid, reasons=reasons,
-                        examples=examples, special=special)
-    return guess, filled, verdict
+def _filled(column: pl.Series) -> pl.Series:
+    """Non-blank flags: not null and not only whitespace.
+
+    A blank value is empty or starts with a White_Space character, whose UTF-8 encodings all begin
+    below "!" or at U+0085 and above; comparing with those two strings is far cheaper than a regex on
+    every value, and only the few values it cannot clear get the regex.
+    """
+    filled = column.is_not_null()
+    suspect = ((column < "!") | (column >= "\u0085")).fill_null(False)
+    if suspect.any():
+        index = suspect.arg_true()
+        filled = filled.scatter(index, ~column.gather(index).str.contains(_BLANK))
+    return filled
 
 
-def detect(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> Detection:
-    """Guess every column's kind and count its filled and invalid values."""
+# A column whose spread-out pre-sample repeats this much also gets its distinct values listed.
+_FEW_DISTINCT = 0.25
+_PRESAMPLE = 2000
+
+
+def _distinct(column: pl.Series) -> pl.Series | None:
+    """The column's distinct non-null values when it has few (names, streets, house numbers), else None."""
+    step = max(1, len(column) // _PRESAMPLE)
+    presample = column.gather_every(step).drop_nulls()
+    if len(presample) and presample.n_unique() <= _FEW_DISTINCT * len(presample):
+        return column.drop_nulls().unique()
+    return None
+
+
+def _sample(column: pl.Series, filled: pl.Series, filled_count: int) -> pl.Series:
+    """Up to SAMPLE_SIZE filled values spread over the column (every step-th one), stripped."""
+    step = max(1, filled_count // SAMPLE_SIZE)
+    positions = filled.arg_true().gather_every(step).head(SAMPLE_SIZE)
+    return column.gather(positions).str.strip_chars().alias("v")
+
+
+# Whole-column checks that take longest go to the workers first.
+_SLOW_CHECKS = (Kind.IBAN, Kind.POSTCODE, Kind.BIRTH_DATE, Kind.EMAIL, Kind.PHONE, Kind.BSN)
+
+
+def detect(
+    frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None, distinct_for: frozenset[Kind] = frozenset()
+) -> Detection:
+    """Guess every column's kind and count its filled and invalid values; for columns of the kinds in
+    ``distinct_for`` that repeat a lot, also list their distinct values."""
     overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
+    names = frame.columns
+    columns = [frame.get_column(name).cast(pl.String) for name in names]
     # Columns are independent and polars releases the GIL while it works: use every core, as polars'
     # own CSV reader does.
-    workers = min(len(frame.columns), os.cpu_count() or 1) or 1
+    workers = max(1, min(len(names), os.cpu_count() or 1))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda name: _detect_one(frame, name, overrides), frame.columns))
-    guesses = [r[0] for r in results]
-    filled_flags = {g.name: r[1] for g, r in zip(guesses, results)}
-    verdicts = {g.name: r[2] for g, r in zip(guesses, results) if r[2] is not None}
-    return Detection(guesses=guesses, filled=filled_flags, verdicts=verdicts)
+        filled = list(pool.map(_filled, columns))
+        counts = [int(f.sum()) for f in filled]
+        samples = [_sample(c, f, n) for c, f, n in zip(columns, filled, counts)]
+        headers = [kind_from_header(name) for name in names]
+        kinds, reasons = [], []
+        for name, header, sample, shares in zip(names, headers, samples, _content_shares(samples, headers)):
+            kind, why = _decide(name, header, shares, sample.to_frame())
+            if name in overrides and overrides[name] != kind:
+                kind, why = overrides[name], [f"set by hand (detected as {kind.value})"]
+            kinds.append(kind)
+            reasons.append(why)
+        slowest = {kind: rank for rank, kind in enumerate(_SLOW_CHECKS)}
+        order = sorted(range(len(names)), key=lambda i: slowest.get(kinds[i], len(slowest)))
+        futures = {i: pool.submit(_check, kinds[i], columns[i]) for i in order}
+        listed = {i: pool.submit(_distinct, columns[i]) for i in range(len(names)) if kinds[i] in distinct_for}
+        checked = [futures[i].result() for i in range(len(names))]
+        distinct = {names[i]: d for i, future in listed.items() if (d := future.result()) is not None}
+    guesses, verdicts, plain = [], {}, {}
+    for i, name in enumerate(names):
+        special = special_categories(name)
+        if kinds[i] == Kind.BSN:
+            special = sorted({*special, "bsn"})
+        verdict, plain_form = checked[i]
+        invalid = 0
+        if verdict is not None:
+            ok = verdict.is_not_null() if kinds[i] == Kind.BIRTH_DATE else verdict
+            invalid = int((filled[i] & ~ok).sum())
+            verdicts[name] = verdict
+        if plain_form is not None:
+            plain[name] = plain_form
+        examples = []
+        for value in samples[i].to_list():
+            if value not in examples:
+                examples.append(value)
+                if len(examples) == EXAMPLES:
+                    break
+        guesses.append(ColumnGuess(name=name, kind=kinds[i], filled=counts[i], invalid=invalid, reasons=reasons[i],
+                                   examples=[mask(x) for x in examples], special=special))
+    return Detection(guesses=guesses, filled=dict(zip(names, filled)), verdicts=verdicts, plain_postcodes=plain,
+                     distinct=distinct)
 
 
 def detect_columns(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> list[ColumnGuess]:

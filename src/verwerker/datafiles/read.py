@@ -70,20 +70,40 @@ def _read_capped(data: bytes | typing.BinaryIO, name: str) -> bytes:
     if isinstance(data, (bytes, bytearray, memoryview)):
         raw = bytes(data)
     else:
-        # In chunks: read(n) with a huge n would allocate n bytes up front, whatever the file's size.
         chunks, total = [], 0
+        if (remaining := _remaining_size(data)) is not None:
+            # A file or an in-memory stream says how much is left: refuse a too large one unread, and
+            # read it in one call (one buffer of the right size, no second copy to join chunks).
+            if remaining > MAX_INPUT_BYTES:
+                raise UnreadableFile(name, f"larger than {MAX_INPUT_BYTES // MiB} MiB; split it into smaller files")
+            chunks.append(data.read(remaining))
+            total = len(chunks[0])
+        # In chunks: read(n) with a huge n would allocate n bytes up front, whatever the file's size.
         while total <= MAX_INPUT_BYTES and (chunk := data.read(8 * MiB)):
             chunks.append(chunk)
             total += len(chunk)
-        raw = b"".join(chunks)
+        raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         del chunks
     if len(raw) > MAX_INPUT_BYTES:
         raise UnreadableFile(name, f"larger than {MAX_INPUT_BYTES // MiB} MiB; split it into smaller files")
     return raw
 
 
+def _remaining_size(data: typing.BinaryIO) -> int | None:
+    """Bytes left in a seekable stream, or None when the stream cannot tell."""
+    try:
+        if not data.seekable():
+            return None
+        here = data.tell()
+        end = data.seek(0, io.SEEK_END)
+        data.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return max(end - here, 0)
+
+
 def _read_bytes(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool) -> Table:
-    if not raw.strip():
+    if not raw or raw.isspace():  # bytes.strip() would copy the whole file to find out
         raise UnreadableFile(name, "the file is empty")
     if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
         return _read_archive(raw, name=name, sheet=sheet, inside_zip=inside_zip)

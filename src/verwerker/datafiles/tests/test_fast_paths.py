@@ -1,0 +1,276 @@
+"""The faster ways of computing a profile give exactly what the straightforward ones gave.
+
+`reference.py` keeps the code as it was before it was made faster; these tests run both on generated
+records with hostile variations mixed in (Unicode spaces and dashes, letters that change under case
+mapping, the key's own separator inside a field, households at one address) and require equal results.
+"""
+
+import datetime
+import random
+import string
+
+import polars as pl
+import pytest
+
+from verwerker.datafiles import checks, profile
+from verwerker.datafiles import detect as detect_module
+from verwerker.datafiles.detect import detect
+from verwerker.datafiles.kinds import Kind
+from verwerker.datafiles.read import Table
+from verwerker.datafiles.tests import reference
+
+import generate  # tests/samples/generate.py
+
+# Characters that stress normalisation: Unicode spaces and dashes, letters whose case mapping is odd
+# (dotless i, long s, ligatures, Kelvin sign, capital sharp s, final sigma), the key's separator.
+_ODD = " \t\u00a0\u2007\u202f\u3000-\u2010\u2212.,'`/()\"\u0131\u017f\ufb00\ufb01\u212a\u1e9e\u03a3\x1f"
+
+
+def _odd_postcode(rng: random.Random) -> str:
+    digits = str(rng.randrange(0, 10000)).zfill(4)
+    letters = "".join(rng.choice(string.ascii_letters + "\u0131\u017f\ufb00\u212a") for _ in range(2))
+    parts = [rng.choice(["", "", "NL", "nl", "Nl-", "NL\u00a0"]), digits[:2], digits[2:], letters]
+    out = ""
+    for part in parts:
+        out += part + (rng.choice(_ODD) if rng.random() < 0.3 else "")
+    return rng.choice(["", " ", "\t"]) + out + rng.choice(["", " ", "-", "\u2010"])
+
+
+def _hostile_records(n: int, seed: int) -> pl.DataFrame:
+    """Generated NAW records, then copies of some written differently, households and odd fields."""
+    header, rows, _truth = generate.make_records(n, seed=seed, high=False)
+    rng = random.Random(seed)
+    extra = []
+    for row in rng.sample(rows, n // 5):
+        twin = list(row)
+        choice = rng.randrange(6)
+        if choice == 0:  # the postcode in another notation
+            pc = twin[8].replace(" ", "")
+            twin[8] = rng.choice([f"NL-{pc}", f"{pc[:4]}\u00a0{pc[4:]}".lower(), f" {pc[:4]}.{pc[4:]} ", f"{pc[:4]}-{pc[4:]}"])
+        elif choice == 1:  # the house number with spaces, a sign or leading zeros
+            twin[6] = rng.choice([f" {twin[6]}", f"0{twin[6]}", f"{twin[6]}.", f"-{twin[6]}", f"+{twin[6]}"])
+        elif choice == 2:  # someone else at the same address (a household)
+            twin[2], twin[4] = "X.", rng.choice(["Σίσυφος", "ΣΊΣΥΦΟΣ", "Öztürk", "İnce"])
+        elif choice == 3:  # the key's separator inside fields: two records whose joined keys are equal
+            other = list(row)
+            twin[5], twin[6], twin[7] = f"{row[5]}\x1f{row[6]}", row[7] or "x", ""
+            other[5], other[6], other[7] = row[5], f"{row[6]}\x1f{row[7] or 'x'}", ""
+            extra.append(other)
+        elif choice == 4:  # odd characters anywhere
+            i = rng.choice([2, 4, 5, 6, 7, 8, 9])
+            twin[i] = "".join(ch + (rng.choice(_ODD) if rng.random() < 0.2 else "") for ch in twin[i])
+        else:  # the same record again, upper case
+            twin = [x.upper() for x in twin]
+        extra.append(twin)
+    for _ in range(n // 10):
+        twin = list(rng.choice(rows))
+        twin[8] = _odd_postcode(rng)
+        extra.append(twin)
+    rows = rows + extra
+    rng.shuffle(rows)
+    frame = pl.DataFrame([pl.Series(h, [r[i] for r in rows], dtype=pl.String) for i, h in enumerate(header)])
+    return frame.with_columns(pl.all().replace("", None))
+
+
+def _row_filled(detection) -> pl.Series:
+    return pl.DataFrame(detection.filled).select(pl.any_horizontal(pl.all())).to_series()
+
+
+@pytest.fixture(params=["as detected", "never by distinct values", "always by distinct values"])
+def distinct_share(request, monkeypatch):
+    """Columns judged by their distinct values or row by row must give the same results."""
+    share = {"as detected": detect_module._FEW_DISTINCT, "never by distinct values": -1.0}.get(request.param, 1.0)
+    monkeypatch.setattr(detect_module, "_FEW_DISTINCT", share)
+    return share
+
+
+def test_duplicates_match_the_straightforward_count_on_hostile_records(distinct_share):
+    """GIVEN records with copies written differently, households, odd characters and the separator
+    inside fields
+    WHEN duplicates are counted only among records sharing postcode and house number
+    THEN the count is what building the key for every record gives."""
+    for seed in (1, 2, 3):
+        frame = _hostile_records(3000, seed)
+        detection = detect(frame, distinct_for=profile._DISTINCT_FOR)
+        row_filled = _row_filled(detection)
+        ours = profile._duplicates(frame, detection.guesses, row_filled, detection)
+        theirs = reference.duplicates(frame, detection.guesses, row_filled)
+        assert ours == theirs
+        assert theirs > 300  # the copies are found, so the comparison means something
+
+
+def test_duplicates_match_without_postcode_or_house_number_columns(distinct_share):
+    frame = _hostile_records(1000, 4)
+    for drop in (["Postcode"], ["Huisnr"], ["Postcode", "Huisnr"]):
+        part = frame.drop(drop)
+        detection = detect(part, distinct_for=profile._DISTINCT_FOR)
+        row_filled = _row_filled(detection)
+        assert profile._duplicates(part, detection.guesses, row_filled, detection) == reference.duplicates(
+            part, detection.guesses, row_filled
+        )
+
+
+def test_foreign_and_invalid_postcode_counts_match_the_straightforward_ones(distinct_share):
+    frame = _hostile_records(3000, 5)
+    table = Table(frame=frame, format="csv", encoding="utf-8", delimiter=";", sheet=None)
+    ours = profile.profile_table(table, name="x.csv", today=datetime.date(2025, 6, 1))
+    detection = detect(frame, distinct_for=profile._DISTINCT_FOR)
+    first = {}
+    for g in detection.guesses:
+        first.setdefault(g.kind, g.name)
+    assert Kind.POSTCODE in first and Kind.COUNTRY in first
+    foreign, invalid = reference.postcode_counts(frame, first, detection.filled, detection.verdicts, _row_filled(detection))
+    assert (ours.foreign, ours.invalid_postcodes) == (foreign, invalid)
+    assert foreign > 0 and invalid > 0
+
+
+def test_postcode_verdicts_match_the_previous_vectorised_check():
+    rng = random.Random(30)
+    plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
+    plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p[:5] + "S" + rng.choice("ADSB")]) for p in plainly]
+    values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + [None, "", "1234 SA", "1234sd", "0123 AB"])
+    valid, plain = checks.valid_postcodes_with_plain(values)
+    assert valid.to_list() == reference.valid_postcodes(values).to_list()
+    assert 1000 < plain.sum() < valid.sum()  # both the one-regex path and the full one are used
+
+
+def test_a_plainly_written_postcode_numbers_alike_before_and_after_key_normalisation():
+    """The coarse duplicate key numbers a plain postcode as written, for its normalised field's number."""
+    rng = random.Random(31)
+    plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
+    plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p.replace(" ", "").lower()]) for p in plainly]
+    values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + ["1234 AB", "1234ab", "9999 zz", "1000Aa"])
+    _valid, plain = checks.valid_postcodes_with_plain(values)
+    frame = pl.DataFrame({"v": values.filter(plain)}).with_columns(n=profile._normalise_key(pl.col("v")))
+    assert frame.height > 1000
+    assert frame.get_column("n").str.contains(profile._NORMALISED_POSTCODE).all()
+    as_written = frame.select(profile._postcode_number(pl.col("v"))).to_series()
+    normalised = frame.select(profile._postcode_number(pl.col("n"))).to_series()
+    assert as_written.null_count() == 0 and as_written.equals(normalised)
+    assert as_written.n_unique() > 1000
+
+
+def test_a_valid_postcode_never_has_a_foreign_shape():
+    rng = random.Random(32)
+    values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + ["1000", "B-2000", "D-47533", "SW1A 1AA"])
+    upper = values.str.strip_chars().str.to_uppercase()
+    shape = ~upper.str.contains(profile._DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(
+        profile._FOREIGN_POSTCODE
+    ).fill_null(False)
+    assert shape.sum() >= 4
+    assert not (checks.valid_postcodes(values) & shape).any()
+
+
+def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
+    rng = random.Random(33)
+    texts = []
+    for _ in range(5000):
+        day = datetime.date(1930, 1, 1) + datetime.timedelta(days=rng.randrange(0, 35000))
+        texts.append(day.strftime(rng.choice(["%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d"])))
+    texts += [str(rng.randrange(0, 80000)) for _ in range(500)]
+    texts += ["31-02-2010", "2010-05-03 00:00:00", " 3-5-2010 ", "morgen", "", "40301.0", None]
+    values = pl.Series([rng.choice(texts) for _ in range(40000)], dtype=pl.String)
+    for serials in (True, False):
+        ours = checks.parse_dates(values, excel_serials=serials)
+        theirs = reference.parse_dates(values, excel_serials=serials)
+        assert ours.to_list() == theirs.to_list()
+        assert ours.null_count() < len(values) // 2
+
+
+def test_iban_verdicts_match_the_previous_vectorised_check():
+    rng = random.Random(34)
+    values = [generate.iban_nl(rng) for _ in range(3000)]
+    values += ["".join(rng.choice(string.digits + string.ascii_uppercase + " -.") for _ in range(rng.randrange(2, 34)))
+               for _ in range(3000)]
+    values += [v.lower() for v in values[:500]] + [None, "", "NL"]
+    series = pl.Series(values, dtype=pl.String)
+    assert checks.valid_ibans(series).to_list() == reference.valid_ibans(series).to_list()
+
+
+def _mixed_columns(n: int, seed: int) -> pl.DataFrame:
+    """Generated records plus unnamed and misnamed columns whose content mixes kinds near the thresholds."""
+    header, rows, _truth = generate.make_records(n, seed=seed, high=True)
+    rng = random.Random(seed)
+    frame = pl.DataFrame([pl.Series(h, [r[i] for r in rows], dtype=pl.String) for i, h in enumerate(header)])
+    pools = {
+        "iban": [generate.iban_nl(rng) for _ in range(200)],
+        "bsn": [generate.bsn(rng) for _ in range(200)],
+        "phone": [generate.phone(rng) for _ in range(200)],
+        "postcode": [generate.postcode(rng, 1011) for _ in range(200)],
+        "serial": [str(rng.randrange(1, 60000)) for _ in range(200)],
+        "date": [f"{rng.randrange(1, 29)}.{rng.randrange(1, 13)}.{rng.randrange(1930, 2020)}" for _ in range(200)],
+        "street": [f"{rng.choice(generate.STREETS)} {rng.randrange(1, 300)}{rng.choice(['', 'a', '-2', ' bis'])}" for _ in range(200)],
+        "initials": ["J.", "A.B.", "K. L.", "P."],
+        "gender": ["M", "V", "man", "vrouw", "X"],
+        "salutation": ["Dhr.", "Mevr.", "de heer", "Fam."],
+        "infix": ["van", "de", "van der", "in 't"],
+        "country": ["NL", "België", "Duitsland", "Nederland"],
+        "text": ["Graag bellen na vijf uur, niet in het weekend want dan is er niemand thuis."],
+        "junk": ["x", "123", "", "   ", "?"],
+    }
+    extra = {}
+    for i, (a, b) in enumerate(rng.sample([(x, y) for x in pools for y in pools], 40)):
+        share = rng.choice([0.5, 0.79, 0.8, 0.81, 0.95, 1.0])
+        name = rng.choice([f"Veld{i}", f"Kolom {i}", "Geboortedatum", "Telefoon", "Rekening", "Postcode", "Opmerking"])
+        extra[f"{name} {i}" if name.startswith(("Veld", "Kolom")) else name + " " * i] = [
+            rng.choice(pools[a]) if rng.random() < share else rng.choice(pools[b]) for _ in range(frame.height)
+        ]
+    return frame.with_columns(**{k: pl.Series(v, dtype=pl.String) for k, v in extra.items()}).with_columns(
+        pl.all().replace("", None)
+    )
+
+
+def test_detection_matches_judging_one_column_at_a_time(distinct_share):
+    """GIVEN generated records and forty columns mixing two kinds of content near the decision shares
+    WHEN all columns' samples are judged together
+    THEN kinds, reasons (with their percentages), examples, counts, flags and verdicts are what judging
+    each column on its own gave."""
+    for seed, n in ((41, 3000), (42, 300), (43, 25000)):
+        frame = _mixed_columns(n, seed)
+        ours = detect(frame, overrides={"Aanhef": Kind.OTHER}, distinct_for=profile._DISTINCT_FOR)
+        guesses, filled, verdicts = reference.detection(frame, overrides={"Aanhef": Kind.OTHER})
+        assert [g.to_json() for g in ours.guesses] == [g.to_json() for g in guesses]
+        assert ours.filled.keys() == filled.keys() and all(ours.filled[k].equals(filled[k]) for k in filled)
+        assert ours.verdicts.keys() == verdicts.keys()
+        assert all(ours.verdicts[k].to_list() == verdicts[k].to_list() for k in verdicts)
+        assert len({g.kind for g in guesses}) >= 12
+
+
+def test_blank_values_are_found_as_the_regex_finds_them():
+    """Only values that are empty or start with a byte a White_Space character can start with go to the
+    regex; every other value is filled. Checked on every Unicode White_Space character and its neighbours."""
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace() or c in (0x1c, 0x1d, 0x1e, 0x1f)]
+    spaces = [c for c in spaces if pl.Series([c]).str.contains(r"^\s$").item()]  # the regex's own \s
+    neighbours = [chr(c) for c in (0x00, 0x01, 0x08, 0x0e, 0x1f, 0x21, 0x7f, 0x80, 0x84, 0x86, 0x9f, 0xa1, 0x167f,
+                                   0x1681, 0x1fff, 0x200b, 0x2027, 0x202a, 0x205e, 0x2060, 0x2fff, 0x3001, 0xfeff)]
+    rng = random.Random(35)
+    values = ["", None, "a", "Çelik", "é", "\u00a0", "  x", "x  "] + spaces + neighbours
+    for _ in range(20000):
+        values.append("".join(rng.choice(spaces + neighbours + ["a", "1", " "]) for _ in range(rng.randrange(0, 5))))
+    column = pl.Series(values, dtype=pl.String)
+    expected = column.is_not_null() & ~column.str.contains(r"^\s*$").fill_null(True)
+    assert detect_module._filled(column).to_list() == expected.to_list()
+    assert len(spaces) >= 25 and 100 < expected.sum() < len(values) - 100
+
+
+def test_repeated_numbers_are_found_as_is_duplicated_finds_them():
+    rng = random.Random(36)
+    for n, spread in ((0, 1), (1, 1), (5000, 3000), (5000, 2**64 - 1), (5000, 1)):
+        values = pl.Series([rng.randrange(0, spread) for _ in range(n)], dtype=pl.UInt64)
+        assert profile._repeated(values).to_list() == values.is_duplicated().to_list()
+
+
+def test_email_verdicts_match_the_previous_check_with_whitespace_around():
+    rng = random.Random(37)
+    spaces = [" ", "\t", "\u00a0", "\u2003", "\u3000", "\u200b", "\ufeff", "\n", "\x1f", ""]
+    values = []
+    for i in range(20000):
+        local = "".join(rng.choice(string.ascii_letters + string.digits + ".-_+'") for _ in range(rng.randrange(0, 12)))
+        domain = "".join(rng.choice(string.ascii_lowercase + "-.") for _ in range(rng.randrange(1, 12)))
+        address = f"{local}@{domain}.{rng.choice(['nl', 'com', 'x', 'info'])}"
+        values.append(rng.choice(spaces) + address + rng.choice(spaces))
+    values += [None, "", " ", "a@b.nl", " a@b.nl\u3000", "a@b.nl \u200b"]
+    series = pl.Series(values, dtype=pl.String)
+    ours = checks.valid_emails(series)
+    assert ours.to_list() == reference.valid_emails(series).to_list()
+    assert 1000 < ours.sum() < len(values) - 1000
