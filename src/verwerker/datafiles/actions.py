@@ -196,6 +196,8 @@ def do_mark_data_files_purged(*, actor: Actor) -> int:
     return len(ids)
 
 
-def record_count_of_blob(blob_id) -> int | None:
-    """The number of records in the data file stored as this blob, when profiled (certificates)."""
-    return DataFile.objects.filter(blob_id=blob_id).values_list("record_count", flat=True).first()
+def record_counts_of_blobs(blob_ids: list) -> dict:
+    """{blob id: records} for the profiled data files stored as these blobs (for deletion certificates)."""
+    return dict(
+        DataFile.objects.filter(blob_id__in=blob_ids, record_count__isnull=False).values_list("blob_id", "record_count")
+    )

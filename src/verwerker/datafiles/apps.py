@@ -7,11 +7,11 @@ class DatafilesConfig(AppConfig):
 
     def ready(self) -> None:
         from verwerker.audit.actors import Actor
-        from verwerker.datafiles.actions import do_mark_data_files_purged, record_count_of_blob
+        from verwerker.datafiles.actions import do_mark_data_files_purged, record_counts_of_blobs
         from verwerker.retention import certificates, purge
 
-        if record_count_of_blob not in certificates.RECORD_COUNTERS:
-            certificates.RECORD_COUNTERS.append(record_count_of_blob)
+        if record_counts_of_blobs not in certificates.RECORD_COUNTERS:
+            certificates.RECORD_COUNTERS.append(record_counts_of_blobs)
 
         def mark_purged(**kwargs) -> dict:
             return {"data_files_purged": do_mark_data_files_purged(actor=Actor.system("retention"))}

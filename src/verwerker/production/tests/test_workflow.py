@@ -77,6 +77,10 @@ def test_a_standard_job_runs_from_draft_to_certificate(client_a, draft, staff, s
     assert not any(p.exists() for p in hot)
     assert not Blob.objects.filter(pk__in=blobs, wrapped_key__isnull=False).exists()
     assert job.certificate is not None and job.certificate.objects_deleted == len(blobs)
+    import json
+
+    items = {i["blob_id"]: i for i in json.loads(job.certificate.body)["deleted"]}
+    assert items[str(data_file.blob_id)]["record_count"] == data_file.record_count == 900
     assert OutboxFile.objects.filter(client=client_a, name=f"vernietigingsverklaring-job-{job.pk}.pdf").exists()
     steps = [e for e in AuditEvent.objects.filter(object_type="production.job", object_id=str(job.pk)).order_by("seq")]
     actions = [e.action for e in steps]

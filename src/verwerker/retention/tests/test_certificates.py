@@ -97,7 +97,7 @@ def test_the_pdf_carries_the_certificate(purged, client_a):
 def test_record_counts_come_from_registered_counters(client_a, system_actor, django_capture_on_commit_callbacks):
     blob = do_store_blob(b"a;b\n1;2\n", client=client_a, purpose="upload", name="f.csv", actor=system_actor)
     do_shred_blobs([blob.pk], actor=system_actor, reason="job_completed")
-    RECORD_COUNTERS.append(lambda blob_id: 1 if blob_id == blob.pk else None)
+    RECORD_COUNTERS.append(lambda blob_ids: {b: 1 for b in blob_ids if b == blob.pk})
     try:
         cert = do_issue_certificate(client_a.pk, [blob.pk], reason="job_completed", actor=system_actor, subject="job 7")
     finally:
