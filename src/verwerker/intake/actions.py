@@ -294,18 +294,17 @@ def do_refuse_operation(actor: Actor, *, operation: str, reason: str) -> None:
     )
 
 
+def _new_upload(client: Client, agreement, *, channel, name, account, user, source_ip, **state) -> Upload:
+    return Upload.objects.create(
+        client=client, agreement=agreement, channel=channel, account=account, user=user,
+        source_ip=source_ip or None, name=name[:255], **state,
+    )
+
+
 def _refuse_upload(client: Client, agreement, *, channel, name, account, user, source_ip, actor, reason, ext) -> None:
-    upload = Upload.objects.create(
-        client=client,
-        agreement=agreement,
-        channel=channel,
-        account=account,
-        user=user,
-        source_ip=source_ip or None,
-        name=name[:255],
-        state=UploadState.REFUSED,
-        reason=reason[:40],
-        finished_at=timezone.now(),
+    upload = _new_upload(
+        client, agreement, channel=channel, name=name, account=account, user=user, source_ip=source_ip,
+        state=UploadState.REFUSED, reason=reason[:40], finished_at=timezone.now(),
     )
     do_record_event(
         EventType.UPLOAD_REFUSED,
@@ -360,14 +359,8 @@ def do_register_upload(
             )
         raise
     with transaction.atomic():
-        upload = Upload.objects.create(
-            client=client,
-            agreement=agreement,
-            channel=channel,
-            account=account,
-            user=user,
-            source_ip=source_ip or None,
-            name=name[:255],
+        upload = _new_upload(
+            client, agreement, channel=channel, name=name, account=account, user=user, source_ip=source_ip
         )
         do_record_event(
             EventType.UPLOAD_STARTED,
