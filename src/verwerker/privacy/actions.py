@@ -243,6 +243,27 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
         do_change_breach_status(breach, BreachStatus.NOTIFIED, actor=actor)
 
 
+BREACH_DETAIL_FIELDS = ("nature", "consequences", "measures_taken", "measures_proposed")
+
+
+@transaction.atomic
+def do_update_breach_details(breach: Breach, *, details: dict, author=None, actor: Actor) -> list[str]:
+    """Record the findings the notices quote (nature, consequences, measures) and redraft the notices
+    not yet sent. Returns the fields that changed; a follow-up note names them (not their text)."""
+    breach = Breach.objects.select_for_update().get(pk=breach.pk)
+    changed = [f for f in BREACH_DETAIL_FIELDS if f in details and getattr(breach, f) != details[f]]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(breach, field, details[field])
+    breach.save(update_fields=changed)
+    for affected in breach.affected.filter(notified_at__isnull=True):
+        affected.notice_text = draft_notice(affected)
+        affected.save(update_fields=["notice_text"])
+    do_record_breach_follow_up(breach, text="details updated: " + ", ".join(changed), author=author, actor=actor)
+    return changed
+
+
 @transaction.atomic
 def do_record_breach_follow_up(breach: Breach, *, text: str, client: Client | None = None, author=None, actor: Actor) -> BreachNote:
     """Record a written follow-up (measures, findings) on a breach."""

@@ -106,16 +106,8 @@ def breach_details(request, breach_id: int):
     if not form.is_valid():
         raise Http404
 
-    def save(breach, actor):
-        for field, value in form.cleaned_data.items():
-            setattr(breach, field, value)
-        breach.save()
-        for affected in breach.affected.filter(notified_at__isnull=True):
-            affected.notice_text = actions.draft_notice(affected)
-            affected.save(update_fields=["notice_text"])
-        actions.do_record_breach_follow_up(breach, text="details updated: " + ", ".join(form.changed_data or ["none"]), author=request.user, actor=actor)
-
-    return _act(request, breach_id, save)
+    return _act(request, breach_id, lambda b, a: actions.do_update_breach_details(
+        b, details=form.cleaned_data, author=request.user, actor=a))
 
 
 @login_required

@@ -237,3 +237,18 @@ def test_the_notice_is_also_a_pdf_with_the_same_sections(window_activity, login,
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "4. Persoonsgegevens" in text and "9. Overig" in text and "Woningstichting Aland" in text
+
+
+
+@time_machine.travel(at(10, 9, 5), tick=False)
+def test_new_findings_redraft_only_unsent_notices_and_name_what_changed(window_activity, system_actor):
+    from verwerker.privacy.actions import do_update_breach_details
+
+    breach = _report(system_actor)
+    changed = do_update_breach_details(
+        breach, details={"consequences": "Eén adres zichtbaar voor een andere huurder.", "nature": ""}, actor=system_actor
+    )
+    assert changed == ["consequences"]
+    assert "Eén adres zichtbaar" in breach.affected.get().notice_text
+    assert breach.notes.filter(text="details updated: consequences").exists()
+    assert do_update_breach_details(breach, details={"nature": ""}, actor=system_actor) == []
