@@ -312,10 +312,16 @@ def _minors() -> Finding:
 
 @check("P21")
 def _subprocessors_named() -> Finding:
+    from django.db.models import Exists, OuterRef
+
+    from verwerker.clients.models import Agreement
     from verwerker.production.models import Job
 
-    delivered = Job.objects.filter(subprocessor__isnull=False).select_related("agreement")
-    unnamed = sum(1 for job in delivered if not job.agreement.subprocessors.filter(pk=job.subprocessor_id).exists())
+    delivered = Job.objects.filter(subprocessor__isnull=False)
+    named = Agreement.subprocessors.through.objects.filter(
+        agreement_id=OuterRef("agreement_id"), subprocessor_id=OuterRef("subprocessor_id")
+    )
+    unnamed = delivered.exclude(Exists(named)).count()
     return Finding(
         State.OK if unnamed == 0 else State.FAILING,
         f"{delivered.count()} jobs went to subprocessors; {unnamed} to one the client's agreement does not name.",
