@@ -115,6 +115,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def is_privacy_officer(user) -> bool:
+    """The one test for the privacy/security officer's screens (audit log, registers, breaches)."""
+    return bool(user.is_authenticated and user.is_staff and user.has_role(Role.PRIVACY))
+
+
 def sync_role_groups(sender=None, **kwargs) -> None:
     """Create one group per role and set exactly the permissions of ROLE_PERMISSIONS."""
     from django.apps import apps

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from verwerker.accounts.roles import Role
+from verwerker.accounts.roles import is_privacy_officer
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
@@ -35,7 +35,7 @@ class EventFilterForm(forms.Form):
 
 def _require_privacy_officer(user) -> None:
     # Same 404 as a missing page: the log's existence is nobody else's business.
-    if not (user.is_staff and user.has_role(Role.PRIVACY) and user.has_perm("audit.view_auditevent")):
+    if not (is_privacy_officer(user) and user.has_perm("audit.view_auditevent")):
         raise Http404("no such page")
 
 
