@@ -14,7 +14,6 @@ outside any transaction, and stores the result in a second one; a worker killed 
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.db import transaction
 from django.utils import timezone
@@ -75,18 +74,15 @@ def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict
     """
     from verwerker.datafiles.profile import profile_table
     from verwerker.datafiles.read import UnreadableFile, read_table
-    from verwerker.vault.actions import open_blob_reader
+    from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.crypto import VaultError
 
     try:
-        with open_blob_reader(data_file.blob_id, actor=Actor.system("datafiles")) as reader:
-            buffer = io.BytesIO()
-            for chunk in reader.iter_chunks():
-                buffer.write(chunk)
+        data = read_blob_bytes(data_file.blob_id, actor=Actor.system("datafiles"))
     except VaultError as exc:
         raise UnreadableFile(data_file.name, f"cannot be read from the vault ({type(exc).__name__})") from None
     try:
-        table = read_table(buffer.getvalue(), name=data_file.name)
+        table = read_table(data, name=data_file.name)
         kinds = {k: Kind(v) for k, v in overrides.items()}
         return profile_table(table, name=data_file.name, today=today, overrides=kinds).to_json()
     except UnreadableFile:

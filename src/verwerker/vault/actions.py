@@ -279,7 +279,8 @@ def open_blob_reader(blob: Blob | uuid.UUID | str, *, actor: Actor | None = None
 
 
 def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor | None = None) -> bytes:
-    """The whole plaintext in memory: for small blobs only (reports, certificates, tests)."""
+    """The whole plaintext in memory (never on disk): for what must hold it whole anyway, such as the
+    profiler's table reader, reports and certificates. One copy: the chunks are joined once."""
     with open_blob_reader(blob, actor=actor) as reader:
         return b"".join(reader.iter_chunks())
 
