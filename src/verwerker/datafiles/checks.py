@@ -97,32 +97,27 @@ def valid_postcodes_with_plain(values: pl.Series) -> tuple[pl.Series, pl.Series]
 
 
 @functools.cache
-def _iban_countries() -> dict[str, tuple[str, tuple[tuple[int, str], ...]]]:
-    """Per country in stdnum's copy of the SWIFT IBAN registry: the structure regex for the whole
-    compact IBAN and the BBAN's segments as (length, class) with class n (digit), a (letter) or c (either)."""
+def _iban_countries() -> dict[str, str]:
+    """Per country in stdnum's copy of the SWIFT IBAN registry: the class of every character of its
+    compact IBAN after the country code: c (digit or capital, the check digits first), n (digit) or
+    a (capital letter). The registry's c is [A-Za-z0-9]; compact values are upper case, so on them it is
+    [0-9A-Z], and a value whose every character is in its class holds nothing compact() would change."""
     from stdnum import numdb
 
     db = numdb.get("iban")
-    # Class c is [A-Za-z0-9] in the registry; compact values are upper case, so [0-9A-Z] is the same
-    # on them, and a value that matches as written holds nothing compact() would change.
-    conv = {"n": "[0-9]", "a": "[A-Z]", "c": "[0-9A-Z]"}
     countries = {}
     for _length, low, high, props, _children in db.prefixes:
         if low != high or "bban" not in props:
             continue
-        segments = tuple((int(n), c) for n, c in re.findall(r"([1-9][0-9]*)!([nac])", props["bban"]))
+        segments = re.findall(r"([1-9][0-9]*)!([nac])", props["bban"])
         if "".join(f"{n}!{c}" for n, c in segments) != props["bban"]:
             continue  # a structure this reader does not know; stdnum would not match it either
-        bban = "".join(f"{conv[c]}{{{n}}}" for n, c in segments)
-        countries[low] = (f"^{low}[0-9A-Z]{{2}}{bban}$", segments)
+        countries[low] = "cc" + "".join(c * int(n) for n, c in segments)
     return countries
 
 
 # Countries for which stdnum runs an extra national check: rows from these go through stdnum itself.
 _IBAN_NATIONAL_CHECKS = ("BE", "ES", "ME", "NO")
-# Digit runs are cut into pieces that fit a 64-bit integer; letters are taken 8 at a time (16 digits).
-_DIGIT_RUN = 17
-_LETTER_RUN = 8
 
 
 def valid_ibans(values: pl.Series) -> pl.Series:
@@ -144,85 +139,127 @@ def valid_ibans(values: pl.Series) -> pl.Series:
 def _valid_compact_ibans(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     """valid_ibans on values in stdnum's compact form, and which of them have their country's structure.
 
-    Rows are grouped by their country code, so each country's structure regex and its check-digit
-    arithmetic run only on its own rows (Dutch files are nearly all NL).
+    Only values of their country's length are looked at, one country at a time; the country most
+    values start with (in a Dutch file: NL) is found without cutting out every value's country code.
     """
     ok = pl.repeat(False, len(s), dtype=pl.Boolean, eager=True)
     shaped_rows = ok.clone()  # scatter() writes in place
     countries = _iban_countries()
-    cc = s.str.slice(0, 2)
-    first = cc.drop_nulls().head(1).to_list()
-    if first and (cc == first[0]).all():
-        groups = [(first[0], None)]
-    else:
-        grouped = pl.DataFrame({"cc": cc}).with_row_index("i").group_by("cc").agg("i")
-        groups = list(zip(grouped.get_column("cc").to_list(), grouped.get_column("i")))
-    for code, index in groups:
-        if code not in countries:
-            continue
-        regex, segments = countries[code]
-        part = s if index is None else s.gather(index)
-        shaped = part.str.contains(regex).fill_null(False)
-        if not shaped.any():
-            continue
-        shaped_index = shaped.arg_true() if index is None else index.filter(shaped)
-        shaped_rows = shaped_rows.scatter(shaped_index, True)
-        if not shaped.all():
-            part = part.filter(shaped)
-        verdict = _mod97_is_one(part, code, segments)
-        if code in _IBAN_NATIONAL_CHECKS and verdict.any():
-            # National rules on top: rare in Dutch files, so stdnum itself checks these rows.
-            from stdnum import iban
-
-            verdict = pl.Series([bool(good) and iban.is_valid(x) for good, x in zip(verdict, part)], dtype=pl.Boolean)
-        ok = ok.scatter(shaped_index, verdict)
+    lengths = s.str.len_bytes()
+    todo = s.is_not_null()
+    first = s.drop_nulls().head(1).str.slice(0, 2).to_list()
+    if first and first[0] in countries:
+        code = first[0]
+        rows = s.str.starts_with(code).fill_null(False)
+        todo = todo & ~rows
+        ok, shaped_rows = _check_country(s, code, rows & (lengths == 2 + len(countries[code])), ok, shaped_rows)
+    if todo.any():
+        index = todo.arg_true()
+        cc = s.gather(index).str.slice(0, 2)
+        expected = cc.replace_strict({code: 2 + len(classes) for code, classes in countries.items()}, default=0,
+                                     return_dtype=pl.UInt32)
+        fits = lengths.gather(index) == expected
+        grouped = pl.DataFrame({"cc": cc.filter(fits), "i": index.filter(fits)}).group_by("cc").agg("i")
+        for code, rows in zip(grouped.get_column("cc").to_list(), grouped.get_column("i")):
+            if code not in countries:
+                continue  # shorter than a country code (the empty string)
+            mask = pl.repeat(False, len(s), dtype=pl.Boolean, eager=True).scatter(rows, True)
+            ok, shaped_rows = _check_country(s, code, mask, ok, shaped_rows)
     return ok, shaped_rows
 
 
-def _mod97_is_one(part: pl.Series, cc: str, segments: tuple[tuple[int, str], ...]) -> pl.Series:
-    """ISO 7064 mod 97-10 on structurally valid compact IBANs of one country (all the same length).
+def _check_country(
+    s: pl.Series, code: str, rows: pl.Series, ok: pl.Series, shaped_rows: pl.Series
+) -> tuple[pl.Series, pl.Series]:
+    """Settle the rows (all of the country's length, starting with its code) of one country."""
+    if not rows.any():
+        return ok, shaped_rows
+    from stdnum import iban
+
+    index = rows.arg_true()
+    part = s.filter(rows)  # far cheaper than gather(index) for many strings
+    classes = _iban_countries()[code]
+    if len(part) <= _FEW_IBANS:
+        # A handful (e-mail addresses that happen to compact to a country's length): stdnum itself is
+        # quicker than setting up the vectorised check.
+        allowed = {"n": _DIGITS, "a": _CAPITALS, "c": _DIGITS | _CAPITALS}
+        values = part.to_list()
+        shaped = pl.Series([all(ch in allowed[k] for ch, k in zip(x[2:], classes)) for x in values], dtype=pl.Boolean)
+        verdict = pl.Series([good and iban.is_valid(x) for good, x in zip(shaped, values)], dtype=pl.Boolean)
+        return ok.scatter(index, verdict), shaped_rows.scatter(index, shaped)
+    shaped, verdict = _structure_and_mod97(part, code, classes)
+    if code in _IBAN_NATIONAL_CHECKS and verdict.any():
+        # National rules on top: rare in Dutch files, so stdnum itself checks these rows.
+        verdict = pl.Series([bool(good) and iban.is_valid(x) for good, x in zip(verdict, part)], dtype=pl.Boolean)
+    return ok.scatter(index, verdict), shaped_rows.scatter(index, shaped)
+
+
+_FEW_IBANS = 64
+_DIGITS = frozenset("0123456789")
+_CAPITALS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _structure_and_mod97(part: pl.Series, cc: str, classes: str) -> tuple[pl.Series, pl.Series]:
+    """For compact values of one country's length that start with its code: which have its structure,
+    and which of those pass ISO 7064 mod 97-10. Both are read from the values' bytes."""
+    length = 2 + len(classes)
+    shape, rem = _iban_expressions(cc, classes)
+    as_bytes = pl.col("s").cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, length))
+    frame = pl.DataFrame({"s": part}).select(as_bytes.arr.to_struct(fields=[f"b{i}" for i in range(length)]).alias("b"))
+    frame = frame.unnest("b").select(shape=shape, mod=rem)
+    shaped = frame.get_column("shape")
+    return shaped, shaped & (frame.get_column("mod") == 1)
+
+
+@functools.cache
+def _iban_expressions(cc: str, classes: str) -> tuple[pl.Expr, pl.Expr]:
+    """A country's structure test and mod-97 remainder over its IBANs' bytes in columns b0, b1, ...
 
     The check runs on BBAN + country + check digits with every letter written as two digits (A=10 ...
-    Z=35). Rather than building that digit string, Horner's rule runs over the pieces the country's
-    structure fixes: digit runs as integers, letters from the raw bytes, and the positions that may
-    hold either (class c, and the check digits) decided byte by byte.
+    Z=35); rather than building that digit string, Horner's rule runs over it: a stretch of characters
+    whose classes fix their width (n: one digit, a: two) adds as one weighted sum, a character that may
+    be either (c) steps on its own. Built once per country (building expressions costs more than
+    running them on a sample).
     """
-    length = 4 + sum(n for n, _ in segments)
-    # (offset in the compact IBAN, length, class) in the order the check reads them.
-    pieces, offset = [], 4
-    for n, kind in segments:
-        pieces.append((offset, n, kind))
-        offset += n
-    pieces.append((2, 2, "c"))
-    numbers: dict[str, pl.Expr] = {}
-    bytes_at: dict[str, pl.Expr] = {}
+    length = 2 + len(classes)
+    b = [pl.col(f"b{i}") for i in range(length)]
+    digit = [(x >= 48) & (x <= 57) for x in b]
+    letter = [(x >= 65) & (x <= 90) for x in b]
+    shape = pl.all_horizontal(
+        [digit[i] if k == "n" else letter[i] if k == "a" else digit[i] | letter[i] for i, k in enumerate(classes, 2)]
+    )
+    value = [x.cast(pl.Int64) for x in b]
+    # The order the check reads: the BBAN, the country code (a constant), the check digits.
+    order = [*range(4, length), "cc", 2, 3]
     rem = pl.lit(0, dtype=pl.Int64)
-    for offset, n, kind in pieces:
-        if offset == 2:  # the country code comes before the check digits: two letters, a constant
+    run: list[tuple[pl.Expr, int]] = []  # (value, width) of the fixed-width stretch being read
+
+    def flush(rem: pl.Expr) -> pl.Expr:
+        if not run:
+            return rem
+        total, width = 0, sum(w for _, w in run)
+        after = width
+        for term, w in run:
+            after -= w
+            total = total + term * (10**after % 97)
+        run.clear()
+        return (rem * (10**width % 97) + total) % 97
+
+    for pos in order:
+        if pos == "cc":
             digits = "".join(str(int(ch, 36)) for ch in cc)
-            rem = (rem * (10 ** len(digits) % 97) + int(digits) % 97) % 97
-        if kind == "n":
-            for start in range(offset, offset + n, _DIGIT_RUN):
-                k = min(_DIGIT_RUN, offset + n - start)
-                name = f"n{start}"
-                numbers[name] = pl.col("s").str.slice(start, k).cast(pl.Int64, strict=False)
-                rem = (rem * (10**k % 97) + pl.col(name) % 97) % 97
+            run.append((pl.lit(int(digits) % 97, dtype=pl.Int64), len(digits)))
             continue
-        for pos in range(offset, offset + n):
-            bytes_at[f"b{pos}"] = pl.col("b").arr.get(pos).cast(pl.Int64)
-        if kind == "a":
-            for start in range(offset, offset + n, _LETTER_RUN):
-                k = min(_LETTER_RUN, offset + n - start)
-                value = sum((pl.col(f"b{start + j}") - 55) * 100 ** (k - 1 - j) for j in range(k))
-                rem = (rem * (100**k % 97) + value % 97) % 97
+        kind = classes[pos - 2]
+        if kind == "n":
+            run.append((value[pos] - 48, 1))
+        elif kind == "a":
+            run.append((value[pos] - 55, 2))
         else:
-            for pos in range(offset, offset + n):
-                b = pl.col(f"b{pos}")
-                letter = (b >= 65).cast(pl.Int64)
-                rem = (rem * (10 + 90 * letter) + b - 48 - 7 * letter) % 97
-    as_bytes = pl.col("s").cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, length))
-    frame = pl.DataFrame({"s": part}).with_columns(b=as_bytes, **numbers).with_columns(**bytes_at)
-    return frame.select((rem == 1).fill_null(False)).to_series()
+            rem = flush(rem)
+            is_letter = letter[pos].cast(pl.Int64)
+            rem = (rem * (10 + 90 * is_letter) + value[pos] - 48 - 7 * is_letter) % 97
+    return shape, flush(rem)
 
 
 # --------------------------------------------------------------------------------------------------- BSN
@@ -315,7 +352,7 @@ def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
 _DISTINCT_FROM = 10_000
 
 
-def _parse_each(values: pl.Series, *, excel_serials: bool) -> pl.Series:
+def _parse_each(values: pl.Series, *, excel_serials: bool, both: bool = False):
     s = pl.col("s")
     frame = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(
         s=pl.col("v").str.strip_chars().str.replace(r"[ T]00:00(:00(\.0+)?)?$", "")
@@ -337,8 +374,15 @@ def _parse_each(values: pl.Series, *, excel_serials: bool) -> pl.Series:
         index = todo.arg_true()
         serial = s.str.extract(r"^(\d{1,5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
         days = pl.when((serial >= 1) & (serial <= 73050)).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
-        parsed = parsed.scatter(index, frame[index].select(days.cast(pl.Date)).to_series())
-    return parsed
+        with_serials = parsed.clone().scatter(index, frame[index].select(days.cast(pl.Date)).to_series())
+        return (parsed, with_serials) if both else with_serials
+    return (parsed, parsed) if both else parsed
+
+
+def parse_dates_both_ways(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """parse_dates(values, excel_serials=False) and (..., excel_serials=True) in one pass: the serials
+    are tried only on what no date format parsed."""
+    return _parse_each(values, excel_serials=True, both=True)
 
 
 def plausible_birth_date(dates: pl.Expr, today: datetime.date) -> pl.Expr:

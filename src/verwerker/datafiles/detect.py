@@ -211,6 +211,7 @@ def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> lis
     v = pl.concat([sample.alias("v") for sample in samples]) if samples else pl.Series("v", [], dtype=pl.String)
     lowered = v.str.to_lowercase()
     phone = checks.phone_shapes(v)
+    dates, dates_or_serials = checks.parse_dates_both_ways(v)
     flags = pl.DataFrame(
         {
             Kind.IBAN.value: checks.valid_ibans(v),
@@ -220,8 +221,8 @@ def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> lis
             Kind.POSTCODE.value: checks.valid_postcodes(v),
             # Without a date header, 8-digit numbers and serials are more likely codes than dates; with
             # one, Excel serials count too.
-            "dated": checks.parse_dates(v, excel_serials=False).is_not_null() & ~v.str.contains(r"^\d+$"),
-            "dated_with_serials": checks.parse_dates(v, excel_serials=True).is_not_null(),
+            "dated": dates.is_not_null() & ~v.str.contains(r"^\d+$"),
+            "dated_with_serials": dates_or_serials.is_not_null(),
             # Weak, shape-only kinds; they count only where the header says nothing.
             Kind.STREET_AND_NUMBER.value: v.str.contains(r"\p{L}{2}") & v.str.contains(_STREET_AND_NUMBER_RE),
             Kind.INITIALS.value: v.str.contains(r"^(?:\p{Lu}[a-z]?\.\s?){1,6}$"),

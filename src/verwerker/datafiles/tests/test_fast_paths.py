@@ -175,6 +175,11 @@ def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
         theirs = reference.parse_dates(values, excel_serials=serials)
         assert ours.to_list() == theirs.to_list()
         assert ours.null_count() < len(values) // 2
+    # Detection's samples are parsed once for both answers.
+    without, with_serials = checks.parse_dates_both_ways(values)
+    assert without.to_list() == reference.parse_dates(values, excel_serials=False).to_list()
+    assert with_serials.to_list() == reference.parse_dates(values, excel_serials=True).to_list()
+    assert with_serials.null_count() < without.null_count()
 
 
 def test_iban_verdicts_match_the_previous_vectorised_check():
