@@ -67,30 +67,80 @@ _PLAIN_VALID_POSTCODE_RE = r"^[1-9][0-9]{3} ?(?:[A-RT-Za-rt-z][A-Za-z]|[Ss][B-CE
 
 def valid_postcodes(values: pl.Series) -> pl.Series:
     """Valid Dutch postcode (four digits 1000-9999, two letters, never SA/SD/SS; F I O Q U Y allowed)."""
-    return valid_postcodes_with_plain(values)[0]
+    return valid_postcodes_with_numbers(values)[0]
 
 
 def valid_postcodes_with_plain(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """valid_postcodes, and which values are valid as plainly written (1234AB, 1234 AB, 1234ab).
+    """valid_postcodes, and which values are valid as plainly written (1234AB, 1234 AB, 1234ab)."""
+    ok, numbers = valid_postcodes_with_numbers(values)
+    return ok, numbers.is_not_null().alias(values.name)
 
-    One regex settles the plainly written values; only the others go through stdnum's compaction.
+
+def valid_postcodes_with_numbers(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """valid_postcodes, and for the values valid as plainly written (1234AB, 1234 AB, 1234ab) the
+    postcode as a number (postcode_number), null for the others.
+
+    The plainly written values are settled from their bytes; only the others go through stdnum's
+    compaction.
     """
     v = values.cast(pl.String)
-    plain = v.str.contains(_PLAIN_VALID_POSTCODE_RE).fill_null(False)
+    numbers = _plain_postcode_numbers(v)
+    plain = numbers.is_not_null()
     ok = plain.clone()  # scatter() writes in place
     rest = ~plain & v.is_not_null()
     if rest.any():
         index = rest.arg_true()
         u, c = pl.col("u"), pl.col("c")
         verdicts = _staged(
-            v.gather(index),
+            v.filter(rest),
             {"u": _delete(pl.col("v"), " -").str.to_uppercase().str.strip_chars()},
             {"c": pl.when(u.str.starts_with("NL")).then(u.str.slice(2)).otherwise(u)},
             {"ok": c.str.contains(_POSTCODE_RE) & ~c.str.slice(4, 2).is_in(["SA", "SD", "SS"])},
             result="ok",
         )
         ok = ok.scatter(index, verdicts)
-    return ok.alias(values.name), plain.alias(values.name)
+    return ok.alias(values.name), numbers.alias(values.name)
+
+
+def postcode_number(expr: pl.Expr) -> pl.Expr:
+    """1234AB, 1234 ab, 1234ab -> one number (the letters' case ignored): the four digits times 65536
+    plus the last two characters' low five bits each."""
+    letters = expr.str.slice(-2).cast(pl.Binary).bin.reinterpret(dtype=pl.UInt16)
+    return expr.str.slice(0, 4).cast(pl.UInt64, strict=False) * 65536 + (letters & 0x1F1F).cast(pl.UInt64)
+
+
+def _plain_postcode_numbers(v: pl.Series) -> pl.Series:
+    """postcode_number of the values that match _PLAIN_VALID_POSTCODE_RE, null for the others; read
+    from the bytes of the six- and seven-byte values (a regex and two cut-outs per value cost more)."""
+    numbers = pl.repeat(None, len(v), dtype=pl.UInt64, eager=True)
+    lengths = v.str.len_bytes()
+    for length in (6, 7):
+        rows = (lengths == length).fill_null(False)
+        if not rows.any():
+            continue
+        as_bytes = pl.col("v").cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, length))
+        frame = pl.DataFrame({"v": v.filter(rows)}).select(
+            as_bytes.arr.to_struct(fields=[f"b{k}" for k in range(length)]).alias("b")
+        ).unnest("b")
+        numbers = numbers.scatter(rows.arg_true(), frame.select(_plain_postcode_expression(length)).to_series())
+    return numbers
+
+
+@functools.cache
+def _plain_postcode_expression(length: int) -> pl.Expr:
+    b = [pl.col(f"b{k}") for k in range(length)]
+    first, second = b[-2], b[-1]
+    digits = pl.all_horizontal((b[0] >= ord("1")) & (b[0] <= ord("9")), *((x >= ord("0")) & (x <= ord("9")) for x in b[1:4]))
+    fold = [x | 0x20 for x in (first, second)]  # ASCII letters to lower case
+    letters = pl.all_horizontal(*((x >= ord("a")) & (x <= ord("z")) for x in fold))
+    forbidden = (fold[0] == ord("s")) & fold[1].is_in([ord("a"), ord("d"), ord("s")])
+    valid = digits & letters & ~forbidden
+    if length == 7:
+        valid = valid & (b[4] == ord(" "))
+    value = sum((b[k].cast(pl.UInt64) - ord("0")) * 10 ** (3 - k) for k in range(4)) * 65536 + (
+        (first & 0x1F).cast(pl.UInt64) + (second & 0x1F).cast(pl.UInt64) * 256
+    )
+    return pl.when(valid).then(value)
 
 
 # -------------------------------------------------------------------------------------------------- IBAN
@@ -337,6 +387,18 @@ def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
     """
     v = values.cast(pl.String)
     if len(v) >= _DISTINCT_FROM:
+        # Nearly every date is written in ten characters (31-12-1970, 1970-12-31): those that are valid
+        # dates are read from their bytes; only the rest go through the formats.
+        dates, settled = _ten_character_dates(v)
+        rest = ~settled & v.is_not_null()
+        if not rest.any():
+            return dates.alias(values.name)
+        return dates.scatter(rest.arg_true(), _parse_repeating(v.filter(rest), excel_serials)).alias(values.name)
+    return _parse_each(v, excel_serials=excel_serials).alias(values.name)
+
+
+def _parse_repeating(v: pl.Series, excel_serials: bool) -> pl.Series:
+    if len(v) >= _DISTINCT_FROM:
         # Birth dates repeat (a million people share some 30,000 birthdays): parse each distinct text
         # once and join the dates back. A value's date depends on that value alone (the format regexes
         # exclude each other, so the order they are tried in changes nothing).
@@ -344,8 +406,51 @@ def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
         if 2 * len(distinct) <= len(v):
             dates = pl.DataFrame({"v": distinct, "d": _parse_each(distinct, excel_serials=excel_serials)})
             joined = pl.DataFrame({"v": v}).join(dates, on="v", how="left", maintain_order="left")
-            return joined.get_column("d").alias(values.name)
-    return _parse_each(v, excel_serials=excel_serials).alias(values.name)
+            return joined.get_column("d")
+    return _parse_each(v, excel_serials=excel_serials)
+
+
+def _ten_character_dates(v: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The dates of values written dd-mm-yyyy, dd/mm/yyyy, dd.mm.yyyy, yyyy-mm-dd or yyyy/mm/dd with
+    two-digit days and months (ASCII digits, both separators alike) that are valid calendar dates, read
+    from their bytes; and which values those are. Such a value has no spaces to strip and matches
+    exactly one of the formats, whose parse gives this date; every other value is left to them."""
+    frame = pl.DataFrame({"v": v}).with_row_index("i").filter(pl.col("v").str.len_bytes() == 10)
+    if frame.is_empty():
+        return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(False, len(v), dtype=pl.Boolean, eager=True)
+    as_bytes = pl.col("v").cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, 10))
+    frame = frame.select("i", as_bytes.arr.to_struct(fields=[f"b{k}" for k in range(10)]).alias("b")).unnest("b")
+    b = [pl.col(f"b{k}").cast(pl.Int32) for k in range(10)]
+    digit = [(x >= 48) & (x <= 57) for x in b]
+
+    def number(*positions: int) -> pl.Expr:
+        return sum((b[k] - 48) * 10 ** (len(positions) - 1 - j) for j, k in enumerate(positions))
+
+    day_first = pl.all_horizontal(digit[0], digit[1], digit[3], digit[4], *digit[6:]) & (b[2] == b[5]) & (
+        b[2].is_in([ord("-"), ord("/"), ord(".")])
+    )
+    year_first = pl.all_horizontal(*digit[:4], digit[5], digit[6], digit[8], digit[9]) & (b[4] == b[7]) & (
+        b[4].is_in([ord("-"), ord("/")])
+    )
+    frame = frame.with_columns(
+        y=pl.when(day_first).then(number(6, 7, 8, 9)).when(year_first).then(number(0, 1, 2, 3)),
+        m=pl.when(day_first).then(number(3, 4)).otherwise(number(5, 6)),
+        d=pl.when(day_first).then(number(0, 1)).otherwise(number(8, 9)),
+    )
+    y, m, d = pl.col("y"), pl.col("m"), pl.col("d")
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_days = pl.when(m == 2).then(28 + leap.cast(pl.Int32)).when(m.is_in([4, 6, 9, 11])).then(30).otherwise(31)
+    valid = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
+    # Days since 1970-01-01 (H. Hinnant's days_from_civil, for years from 1 on).
+    shifted = y - (m <= 2).cast(pl.Int32)
+    era = shifted // 400
+    yoe = shifted - era * 400
+    doy = (153 * pl.when(m > 2).then(m - 3).otherwise(m + 9) + 2) // 5 + d - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    frame = frame.filter(valid.fill_null(False)).select("i", days.cast(pl.Date).alias("d"))
+    index = frame.get_column("i")
+    dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(index, frame.get_column("d"))
+    return dates, pl.repeat(False, len(v), dtype=pl.Boolean, eager=True).scatter(index, True)
 
 
 # Below this many values a column is parsed as it is.

@@ -15,6 +15,7 @@ import concurrent.futures
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -308,13 +309,17 @@ def mask(value: str) -> str:
 _BLANK = r"^\s*$"
 
 
+# Kinds whose whole column is checked (_check returns verdicts for them).
+_CHECKED = frozenset({Kind.BIRTH_DATE, Kind.POSTCODE, Kind.IBAN, Kind.BSN, Kind.EMAIL, Kind.PHONE, Kind.HOUSE_NUMBER})
+
+
 def _check(kind: Kind, values: pl.Series) -> tuple[pl.Series | None, pl.Series | None]:
     """The whole column's verdicts for the kind (birth dates: the parsed dates), or None if unchecked;
-    for postcodes also which are valid as plainly written (1234AB, 1234 AB, 1234ab)."""
+    for postcodes also the numbers of those valid as plainly written (1234AB, 1234 AB, 1234ab)."""
     if kind == Kind.BIRTH_DATE:
         return checks.parse_dates(values), None
     if kind == Kind.POSTCODE:
-        return checks.valid_postcodes_with_plain(values)
+        return checks.valid_postcodes_with_numbers(values)
     check = {
         Kind.IBAN: checks.valid_ibans,
         Kind.BSN: checks.valid_bsns,
@@ -332,8 +337,19 @@ class Detection:
     guesses: list[ColumnGuess]
     filled: dict[str, pl.Series]  # column -> non-blank flags
     verdicts: dict[str, pl.Series]  # column -> valid flags (birth dates: the parsed dates)
-    plain_postcodes: dict[str, pl.Series] = field(default_factory=dict)  # postcode column -> valid as 1234AB/1234 ab
-    distinct: dict[str, pl.Series] = field(default_factory=dict)  # column -> its distinct values, where few
+    # Postcode column -> its values' postcode_number where valid as plainly written (1234AB, 1234 ab), else null.
+    postcode_numbers: dict[str, pl.Series] = field(default_factory=dict)
+    also: object = None  # what detect()'s ``also`` returned
+
+
+@dataclass
+class Found:
+    """What detection knows once the kinds are decided, while the whole-column checks still run."""
+
+    kinds: dict[str, Kind]  # column -> kind, in the frame's order
+    filled: dict[str, pl.Series]  # column -> non-blank flags
+    # Postcode column -> as Detection.postcode_numbers (waits for that column's check).
+    postcode_numbers: Callable[[str], pl.Series]
 
 
 def _filled(column: pl.Series) -> pl.Series:
@@ -351,18 +367,10 @@ def _filled(column: pl.Series) -> pl.Series:
     return filled
 
 
-# A column whose spread-out pre-sample repeats this much also gets its distinct values listed.
-_FEW_DISTINCT = 0.25
-_PRESAMPLE = 2000
-
-
-def _distinct(column: pl.Series) -> pl.Series | None:
-    """The column's distinct non-null values when it has few (names, streets, house numbers), else None."""
-    step = max(1, len(column) // _PRESAMPLE)
-    presample = column.gather_every(step).drop_nulls()
-    if len(presample) and presample.n_unique() <= _FEW_DISTINCT * len(presample):
-        return column.drop_nulls().unique()
-    return None
+def _filled_and_sample(column: pl.Series) -> tuple[pl.Series, int, pl.Series]:
+    filled = _filled(column)
+    count = int(filled.sum())
+    return filled, count, _sample(column, filled, count)
 
 
 def _sample(column: pl.Series, filled: pl.Series, filled_count: int) -> pl.Series:
@@ -373,25 +381,37 @@ def _sample(column: pl.Series, filled: pl.Series, filled_count: int) -> pl.Serie
 
 
 # Whole-column checks that take longest go to the workers first.
-_SLOW_CHECKS = (Kind.IBAN, Kind.POSTCODE, Kind.BIRTH_DATE, Kind.EMAIL, Kind.PHONE, Kind.BSN)
+_SLOW_CHECKS = (Kind.POSTCODE, Kind.IBAN, Kind.BIRTH_DATE, Kind.EMAIL, Kind.PHONE, Kind.BSN)
 
 
 def detect(
-    frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None, distinct_for: frozenset[Kind] = frozenset()
+    frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None, also: Callable[[Found], object] | None = None
 ) -> Detection:
-    """Guess every column's kind and count its filled and invalid values; for columns of the kinds in
-    ``distinct_for`` that repeat a lot, also list their distinct values."""
+    """Guess every column's kind and count its filled and invalid values.
+
+    ``also``, if given, runs beside the whole-column checks as soon as the kinds are decided, with what
+    is found so far; its result is the detection's ``also``. (A profile counts duplicates with it, so
+    both cores stay busy.)
+    """
     overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
     names = frame.columns
     columns = [frame.get_column(name).cast(pl.String) for name in names]
     # Columns are independent and polars releases the GIL while it works: use every core, as polars'
     # own CSV reader does.
     workers = max(1, min(len(names), os.cpu_count() or 1))
+    slowest = {kind: rank for rank, kind in enumerate(_SLOW_CHECKS)}
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        filled = list(pool.map(_filled, columns))
-        counts = [int(f.sum()) for f in filled]
-        samples = [_sample(c, f, n) for c, f, n in zip(columns, filled, counts)]
+        sampled = [pool.submit(_filled_and_sample, column) for column in columns]
         headers = [kind_from_header(name) for name in names]
+        # While the samples are judged (in this thread), the workers already check the columns whose
+        # kind the header or an override names; a check whose kind the content overrules is dropped.
+        expected = [overrides.get(name, header) for name, header in zip(names, headers)]
+        speculative = {
+            i: pool.submit(_check, expected[i], columns[i])
+            for i in sorted(range(len(names)), key=lambda i: slowest.get(expected[i], len(slowest)))
+            if expected[i] in _CHECKED
+        }
+        filled, counts, samples = zip(*(future.result() for future in sampled)) if columns else ((), (), ())
         kinds, reasons = [], []
         for name, header, sample, shares in zip(names, headers, samples, _content_shares(samples, headers)):
             kind, why = _decide(name, header, shares, sample.to_frame())
@@ -399,12 +419,27 @@ def detect(
                 kind, why = overrides[name], [f"set by hand (detected as {kind.value})"]
             kinds.append(kind)
             reasons.append(why)
-        slowest = {kind: rank for rank, kind in enumerate(_SLOW_CHECKS)}
-        order = sorted(range(len(names)), key=lambda i: slowest.get(kinds[i], len(slowest)))
-        futures = {i: pool.submit(_check, kinds[i], columns[i]) for i in order}
-        listed = {i: pool.submit(_distinct, columns[i]) for i in range(len(names)) if kinds[i] in distinct_for}
+        futures = {}
+        for i, future in speculative.items():
+            if kinds[i] == expected[i]:
+                futures[i] = future
+            else:
+                future.cancel()
+        order = sorted((i for i in range(len(names)) if i not in futures), key=lambda i: slowest.get(kinds[i], len(slowest)))
+        # ``also`` may wait for the postcode checks, so they are submitted before it (and start before
+        # it: no deadlock, whatever the number of workers); one other long check goes between, so no
+        # worker sits waiting while the postcodes are checked.
+        postcodes = [i for i in order if kinds[i] == Kind.POSTCODE]
+        others = [i for i in order if kinds[i] != Kind.POSTCODE]
+        futures |= {i: pool.submit(_check, kinds[i], columns[i]) for i in postcodes + others[:1]}
+        by_name = {names[i]: future for i, future in futures.items()}
+        extra = None if also is None else pool.submit(also, Found(
+            kinds=dict(zip(names, kinds)), filled=dict(zip(names, filled)),
+            postcode_numbers=lambda name: by_name[name].result()[1],
+        ))
+        futures |= {i: pool.submit(_check, kinds[i], columns[i]) for i in others[1:]}
         checked = [futures[i].result() for i in range(len(names))]
-        distinct = {names[i]: d for i, future in listed.items() if (d := future.result()) is not None}
+        extra = None if extra is None else extra.result()
     guesses, verdicts, plain = [], {}, {}
     for i, name in enumerate(names):
         special = special_categories(name)
@@ -426,8 +461,8 @@ def detect(
                     break
         guesses.append(ColumnGuess(name=name, kind=kinds[i], filled=counts[i], invalid=invalid, reasons=reasons[i],
                                    examples=[mask(x) for x in examples], special=special))
-    return Detection(guesses=guesses, filled=dict(zip(names, filled)), verdicts=verdicts, plain_postcodes=plain,
-                     distinct=distinct)
+    return Detection(guesses=guesses, filled=dict(zip(names, filled)), verdicts=verdicts, postcode_numbers=plain,
+                     also=extra)
 
 
 def detect_columns(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None) -> list[ColumnGuess]:

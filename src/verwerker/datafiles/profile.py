@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from verwerker.datafiles import checks
-from verwerker.datafiles.detect import ColumnGuess, Detection, detect, split_street_and_number
+from verwerker.datafiles.detect import ColumnGuess, Found, detect, split_street_and_number
 from verwerker.datafiles.kinds import NAW_KINDS, Kind
 from verwerker.datafiles.read import Table
 
@@ -32,10 +33,6 @@ _KEY_KINDS = (
     Kind.HOUSE_NUMBER_LETTER, Kind.HOUSE_NUMBER_ADDITION, Kind.STREET_AND_NUMBER, Kind.ADDRESS_LINE, Kind.POSTCODE,
     Kind.CITY,
 )
-# Columns whose distinct values the duplicate count can use (to skip work on values already normalised).
-_DISTINCT_FOR = frozenset(_KEY_KINDS) | {Kind.LAST_NAME}
-
-
 @dataclass
 class Profile:
     file: str
@@ -85,7 +82,8 @@ def profile_table(
 ) -> Profile:
     """Profile a table that read_table returned; pure (no database, no files)."""
     frame = table.frame
-    detection = detect(frame, overrides=overrides, distinct_for=_DISTINCT_FOR)
+    # The duplicate count takes longest; it runs beside detection's whole-column checks.
+    detection = detect(frame, overrides=overrides, also=lambda found: _duplicates(frame, found))
     guesses = detection.guesses
     first = {}
     for g in guesses:
@@ -105,18 +103,14 @@ def profile_table(
 
     # Row-level flags from the per-column flags detection already computed (no second pass over text).
     filled = detection.filled
-    if filled:
-        row_filled = pl.DataFrame(filled).select(pl.any_horizontal(pl.all())).to_series()
-    else:
-        row_filled = pl.Series([], dtype=pl.Boolean)
-    # The duplicate count takes longest; the other counts are made meanwhile (polars releases the GIL).
-    background = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    duplicates = background.submit(_duplicates, frame, guesses, row_filled, detection)
-    background.shutdown(wait=False)
+    row_filled = _row_filled(filled, frame.height)
     foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
     if Kind.COUNTRY in first:
-        country = frame.get_column(first[Kind.COUNTRY]).str.strip_chars().str.to_lowercase()
-        foreign = foreign | (filled[first[Kind.COUNTRY]] & ~country.is_in(_DUTCH).fill_null(False))
+        # Only the filled values are looked at (a country column is mostly empty in a Dutch file).
+        given = filled[first[Kind.COUNTRY]]
+        if given.any():
+            country = frame.get_column(first[Kind.COUNTRY]).filter(given).str.strip_chars().str.to_lowercase()
+            foreign = foreign.scatter(given.arg_true(), ~country.is_in(_DUTCH).fill_null(False))
     if Kind.POSTCODE in first:
         column = first[Kind.POSTCODE]
         # A valid Dutch postcode never has a foreign shape (it has four digits and ends in a letter or a
@@ -161,7 +155,7 @@ def profile_table(
         special=special,
         minors=int(counts["minors"]),
         invalid_postcodes=int(counts["invalid_postcodes"]),
-        duplicates=duplicates.result(),
+        duplicates=detection.also,
         foreign=int(counts["foreign"]),
         empty_rows=int(counts["empty_rows"]),
         missing_house_numbers=int(counts["missing_house_numbers"]),
@@ -170,111 +164,116 @@ def profile_table(
     )
 
 
-def _duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.Series, detection: Detection) -> int:
+def _duplicates(frame: pl.DataFrame, found: Found) -> int:
     """Records equal to an earlier one after normalising case, spaces, postcode format and tussenvoegsel."""
     by_kind: dict[Kind, list[str]] = {}
-    for g in guesses:
-        by_kind.setdefault(g.kind, []).append(g.name)
-    fields: list[str] = []
-    parts: list[pl.Expr] = []
+    for name, kind in found.kinds.items():
+        by_kind.setdefault(kind, []).append(name)
+    row_filled = _row_filled(found.filled, frame.height)
+    fields: list[tuple[str, Callable[[pl.Expr], pl.Expr]]] = []
     for kind in _KEY_KINDS:
         for name in by_kind.get(kind, []):
-            fields.append(name)
-            parts.append(pl.col(name).fill_null(""))
+            fields.append((name, _normalise_key))
     # `van den Berg`, `Berg, van den` and tussenvoegsel `van den` + `Berg` are one surname: the key takes
     # the surname without its tussenvoegsel (leading lower-case words, or what follows a comma) and
     # leaves the tussenvoegsel column out.
     for name in by_kind.get(Kind.LAST_NAME, [])[:1]:
-        fields.append(name)
-        parts.append(pl.col(name).str.extract(r"^\s*(?:[a-z'\u2019]+\.?\s+)*([^,]*)", 1).fill_null(""))
-    if not parts:
+        fields.append((name, lambda e: _normalise_key(e.str.extract(r"^\s*(?:[a-z'\u2019]+\.?\s+)*([^,]*)", 1))))
+    if not fields:
         return 0
-    # Join first, then normalise once: case, spaces and punctuation do not make a record different.
-    # The unit separator keeps fields apart and survives the normalisation. Keys are compared as 64-bit
-    # hashes (a collision among a few million keys is vanishingly unlikely and would only merge two).
-    key = _normalise_key(pl.concat_str(parts, separator="\x1f"))
-    # Building that key costs more than the rest of the profile, so it is built only for the records
-    # that can be duplicates at all: those sharing postcode and house number (normalised as in the key)
-    # with another record. Records whose fields hold the separator itself are kept too, since for them
-    # the key's fields cannot be told apart.
-    candidates = row_filled & _may_repeat(frame, by_kind, fields, detection)
-    hashes = frame.select(list(dict.fromkeys(fields))).filter(candidates).select(key.hash(seed=5)).to_series()
-    return len(hashes) - hashes.n_unique()
+    # Case, spaces and punctuation do not make a record different. Each field is normalised on its own
+    # and the record compared as a whole, so text in one field never passes for another's. Normalising
+    # costs more than the rest of the profile, so it is done only for the records that can be
+    # duplicates at all (those sharing postcode and house number, normalised as in the key, with
+    # another record), and once per distinct value of a field.
+    candidates = row_filled & _may_repeat(frame, by_kind, found)
+    rows = frame.select(list(dict.fromkeys(name for name, _ in fields))).filter(candidates)
+    # Fields and records are compared as 64-bit hashes (a collision among a few million is vanishingly
+    # unlikely and would only merge two).
+    keys = pl.DataFrame(
+        [_normalised_hashes(rows.get_column(name), normalise).alias(f"f{i}") for i, (name, normalise) in enumerate(fields)]
+    )
+    return keys.height - keys.select(pl.struct(pl.all()).hash(seed=5)).to_series().n_unique()
+
+
+def _normalised_hashes(values: pl.Series, normalise: Callable[[pl.Expr], pl.Expr]) -> pl.Series:
+    """The hash of every value's normalised form, normalising each distinct value once."""
+    values = values.fill_null("")
+    distinct = values.unique()
+    hashes = pl.DataFrame({"v": distinct}).select(normalise(pl.col("v")).fill_null("").hash(seed=5)).to_series()
+    return values.replace_strict(distinct, hashes, return_dtype=pl.UInt64)
 
 
 def _normalise_key(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "")
 
 
-def _may_repeat(
-    frame: pl.DataFrame, by_kind: dict[Kind, list[str]], fields: list[str], detection: Detection
-) -> pl.Series:
+def _row_filled(filled: dict[str, pl.Series], height: int) -> pl.Series:
+    """Which rows hold anything at all."""
+    if filled:
+        return pl.DataFrame(filled).select(pl.any_horizontal(pl.all())).to_series()
+    return pl.repeat(False, height, dtype=pl.Boolean, eager=True)
+
+
+def _may_repeat(frame: pl.DataFrame, by_kind: dict[Kind, list[str]], found: Found) -> pl.Series:
     """A superset of the records whose duplicate key equals another record's.
 
     Records are grouped by a coarse key that is a function of the normalised postcode and house number
     fields, so two records with one duplicate key always share it. It is built cheaply from what
     detection found: a plainly written postcode (1234AB, 1234 ab) is numbered as it is written, and a
-    house number already in normalised form is hashed as it is; only the other values are normalised.
+    house number that is a number is taken as one; only the other values are normalised.
     """
-    coarse: list[pl.Series] = []
+    coarse: list[pl.Series | concurrent.futures.Future] = []
     helper = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     for name in by_kind.get(Kind.POSTCODE, [])[:1]:
-        coarse.append(helper.submit(_postcode_numbers, frame.get_column(name), detection.plain_postcodes[name]))
+        coarse.append(helper.submit(lambda n: _postcode_numbers(frame.get_column(n), found.postcode_numbers(n)), name))
     helper.shutdown(wait=False)
     for name in by_kind.get(Kind.HOUSE_NUMBER, [])[:1]:
-        values = frame.get_column(name)
-        if name in detection.distinct:
-            # The few distinct values tell which rows are not already in normalised form.
-            distinct = detection.distinct[name]
-            changes = pl.DataFrame({"v": distinct}).select(_normalise_key(pl.col("v")) != pl.col("v")).to_series()
-            changed = distinct.filter(changes)
-            rest = values.is_in(changed.to_list()).fill_null(True) if len(changed) else values.is_null()
-        else:
-            rest = ~values.str.contains(r"^[0-9]+$").fill_null(False)
-        coarse.append(_hash_normalised(values, values, rest, lambda e: _normalise_key(e.fill_null(""))))
+        coarse.append(_house_numbers(frame.get_column(name)))
     coarse = [c.result() if isinstance(c, concurrent.futures.Future) else c for c in coarse]
     if not coarse:
         return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
-    # Combining the hashes can only make more records share one (never fewer): still a superset.
-    combined = coarse[0] if len(coarse) == 1 else coarse[0] ^ coarse[1]
-    repeats = _repeated(combined)
-    # Only columns that hold the separator at all are searched row by row.
-    searched = [
-        name for name in fields
-        if name not in detection.distinct or detection.distinct[name].str.contains("\x1f", literal=True).any()
-    ]
-    if not searched:
-        return repeats
-    separator = frame.select(pl.any_horizontal(pl.col(searched).str.contains("\x1f", literal=True).fill_null(False)))
-    return repeats | separator.to_series()
+    # Combining the numbers can only make more records share one (never fewer): still a superset. The
+    # house number is hashed first, or small numbers would cancel out the postcode's last bits.
+    combined = coarse[0] if len(coarse) == 1 else coarse[0] ^ coarse[1].hash(seed=11)
+    return _repeated(combined)
 
 
-_NORMALISED_POSTCODE = r"^[1-9][0-9]{3}[a-z]{2}$"
+def _house_numbers(values: pl.Series) -> pl.Series:
+    """A number per record that depends only on its normalised house number field.
 
-
-def _postcode_number(expr: pl.Expr) -> pl.Expr:
-    """1234AB, 1234 ab, 1234ab -> one number (the letters' case ignored), from the first four and the
-    last two characters."""
-    letters = expr.str.slice(-2).cast(pl.Binary).bin.reinterpret(dtype=pl.UInt16)
-    return expr.str.slice(0, 4).cast(pl.UInt64, strict=False) * 65536 + (letters & 0x1F1F).cast(pl.UInt64)
-
-
-def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
-    """A number per record that depends only on its normalised postcode field: the postcode's number
-    when that field is a plain postcode, else the field's hash. Plainly written valid postcodes give
-    the same number as they are written; only the other values are normalised first."""
-    numbers = pl.DataFrame({"v": values, "plain": plain}).select(
-        pl.when(pl.col("plain")).then(_postcode_number(pl.col("v")))
-    ).to_series()
-    rest = ~plain
+    Polars reads a value as an unsigned number only when it is digits with at most a leading `+`, which
+    the normalisation leaves as they are; so the value's number is its normalised form's number. The
+    other values are normalised first, and numbered the same way or else hashed.
+    """
+    numbers = values.cast(pl.UInt64, strict=False)
+    rest = numbers.is_null()
     if rest.any():
         index = rest.arg_true()
         n = pl.col("n")
         normalised = pl.DataFrame({"v": values.gather(index)}).select(n=_normalise_key(pl.col("v").fill_null("")))
         numbers = numbers.scatter(index, normalised.select(
-            pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(_postcode_number(n)).otherwise(n.hash(seed=7))
+            pl.coalesce(n.cast(pl.UInt64, strict=False), n.hash(seed=7))
         ).to_series())
     return numbers
+
+
+_NORMALISED_POSTCODE = r"^[1-9][0-9]{3}[a-z]{2}$"
+
+
+def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
+    """A number per record that depends only on its normalised postcode field: the postcode's number
+    when that field is a plain postcode, else the field's hash. ``plain`` holds the numbers of the
+    plainly written valid postcodes (detection read them); only the other values are normalised."""
+    rest = plain.is_null()
+    if not rest.any():
+        return plain
+    plain = plain.clone()  # scatter() writes in place
+    n = pl.col("n")
+    normalised = pl.DataFrame({"v": values.filter(rest)}).select(n=_normalise_key(pl.col("v").fill_null("")))
+    return plain.scatter(rest.arg_true(), normalised.select(
+        pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(checks.postcode_number(n)).otherwise(n.hash(seed=7))
+    ).to_series())
 
 
 def _repeated(values: pl.Series) -> pl.Series:
@@ -284,14 +283,3 @@ def _repeated(values: pl.Series) -> pl.Series:
     if again.is_empty():
         return pl.repeat(False, len(values), dtype=pl.Boolean, eager=True)
     return values.is_in(again.unique().implode()).fill_null(False)
-
-
-def _hash_normalised(values: pl.Series, fast: pl.Series, slow: pl.Series, normalise) -> pl.Series:
-    """Hashes of the normalised values: of ``fast`` where it already holds them, of ``normalise`` applied
-    to ``values`` where ``slow`` says it does not."""
-    hashes = fast.hash(seed=7)
-    if slow.any():
-        index = slow.arg_true()
-        rest = pl.DataFrame({"v": values.gather(index)}).select(normalise(pl.col("v")).hash(seed=7)).to_series()
-        hashes = hashes.scatter(index, rest)
-    return hashes

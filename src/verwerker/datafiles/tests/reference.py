@@ -191,12 +191,11 @@ def duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.S
         parts.append(pl.col(name).str.extract(r"^\s*(?:[a-z'\u2019]+\.?\s+)*([^,]*)", 1).fill_null(""))
     if not parts:
         return 0
-    # Join first, then normalise once: case, spaces and punctuation do not make a record different.
-    # The unit separator keeps fields apart and survives the normalisation. Keys are compared as 64-bit
-    # hashes (a collision among a few million keys is vanishingly unlikely and would only merge two).
-    key = pl.concat_str(parts, separator="\x1f").str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "")
-    hashes = frame.select(key.hash(seed=5)).to_series().filter(row_filled)
-    return len(hashes) - hashes.n_unique()
+    # Every field normalised (case, spaces and punctuation do not make a record different), the record
+    # compared as a whole, for every record.
+    normalised = [p.str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "").alias(f"f{i}") for i, p in enumerate(parts)]
+    keys = frame.select(normalised).filter(row_filled)
+    return keys.height - keys.unique().height
 
 
 # ------------------------------------------------------------------------------ detection, column by column

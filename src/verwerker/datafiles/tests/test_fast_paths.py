@@ -10,11 +10,10 @@ import random
 import string
 
 import polars as pl
-import pytest
 
 from verwerker.datafiles import checks, profile
 from verwerker.datafiles import detect as detect_module
-from verwerker.datafiles.detect import detect
+from verwerker.datafiles.detect import Found, detect
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.read import Table
 from verwerker.datafiles.tests import reference
@@ -51,7 +50,7 @@ def _hostile_records(n: int, seed: int) -> pl.DataFrame:
             twin[6] = rng.choice([f" {twin[6]}", f"0{twin[6]}", f"{twin[6]}.", f"-{twin[6]}", f"+{twin[6]}"])
         elif choice == 2:  # someone else at the same address (a household)
             twin[2], twin[4] = "X.", rng.choice(["Σίσυφος", "ΣΊΣΥΦΟΣ", "Öztürk", "İnce"])
-        elif choice == 3:  # the key's separator inside fields: two records whose joined keys are equal
+        elif choice == 3:  # a separator inside fields: two records whose fields joined with it are equal
             other = list(row)
             twin[5], twin[6], twin[7] = f"{row[5]}\x1f{row[6]}", row[7] or "x", ""
             other[5], other[6], other[7] = row[5], f"{row[6]}\x1f{row[7] or 'x'}", ""
@@ -72,49 +71,46 @@ def _hostile_records(n: int, seed: int) -> pl.DataFrame:
     return frame.with_columns(pl.all().replace("", None))
 
 
+def _found(detection) -> Found:
+    return Found(kinds={g.name: g.kind for g in detection.guesses}, filled=detection.filled,
+                 postcode_numbers=detection.postcode_numbers.__getitem__)
+
+
 def _row_filled(detection) -> pl.Series:
     return pl.DataFrame(detection.filled).select(pl.any_horizontal(pl.all())).to_series()
 
 
-@pytest.fixture(params=["as detected", "never by distinct values", "always by distinct values"])
-def distinct_share(request, monkeypatch):
-    """Columns judged by their distinct values or row by row must give the same results."""
-    share = {"as detected": detect_module._FEW_DISTINCT, "never by distinct values": -1.0}.get(request.param, 1.0)
-    monkeypatch.setattr(detect_module, "_FEW_DISTINCT", share)
-    return share
-
-
-def test_duplicates_match_the_straightforward_count_on_hostile_records(distinct_share):
+def test_duplicates_match_the_straightforward_count_on_hostile_records():
     """GIVEN records with copies written differently, households, odd characters and the separator
     inside fields
     WHEN duplicates are counted only among records sharing postcode and house number
     THEN the count is what building the key for every record gives."""
     for seed in (1, 2, 3):
         frame = _hostile_records(3000, seed)
-        detection = detect(frame, distinct_for=profile._DISTINCT_FOR)
+        detection = detect(frame)
         row_filled = _row_filled(detection)
-        ours = profile._duplicates(frame, detection.guesses, row_filled, detection)
+        ours = profile._duplicates(frame, _found(detection))
         theirs = reference.duplicates(frame, detection.guesses, row_filled)
         assert ours == theirs
         assert theirs > 300  # the copies are found, so the comparison means something
 
 
-def test_duplicates_match_without_postcode_or_house_number_columns(distinct_share):
+def test_duplicates_match_without_postcode_or_house_number_columns():
     frame = _hostile_records(1000, 4)
     for drop in (["Postcode"], ["Huisnr"], ["Postcode", "Huisnr"]):
         part = frame.drop(drop)
-        detection = detect(part, distinct_for=profile._DISTINCT_FOR)
+        detection = detect(part)
         row_filled = _row_filled(detection)
-        assert profile._duplicates(part, detection.guesses, row_filled, detection) == reference.duplicates(
+        assert profile._duplicates(part, _found(detection)) == reference.duplicates(
             part, detection.guesses, row_filled
         )
 
 
-def test_foreign_and_invalid_postcode_counts_match_the_straightforward_ones(distinct_share):
+def test_foreign_and_invalid_postcode_counts_match_the_straightforward_ones():
     frame = _hostile_records(3000, 5)
     table = Table(frame=frame, format="csv", encoding="utf-8", delimiter=";", sheet=None)
     ours = profile.profile_table(table, name="x.csv", today=datetime.date(2025, 6, 1))
-    detection = detect(frame, distinct_for=profile._DISTINCT_FOR)
+    detection = detect(frame)
     first = {}
     for g in detection.guesses:
         first.setdefault(g.kind, g.name)
@@ -135,18 +131,22 @@ def test_postcode_verdicts_match_the_previous_vectorised_check():
 
 
 def test_a_plainly_written_postcode_numbers_alike_before_and_after_key_normalisation():
-    """The coarse duplicate key numbers a plain postcode as written, for its normalised field's number."""
+    """The coarse duplicate key numbers a plain postcode as written (detection reads it from its bytes),
+    for its normalised field's number."""
     rng = random.Random(31)
     plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
     plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p.replace(" ", "").lower()]) for p in plainly]
     values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + ["1234 AB", "1234ab", "9999 zz", "1000Aa"])
-    _valid, plain = checks.valid_postcodes_with_plain(values)
+    _valid, numbers = checks.valid_postcodes_with_numbers(values)
+    plain = numbers.is_not_null()
+    assert plain.to_list() == values.str.contains(checks._PLAIN_VALID_POSTCODE_RE).fill_null(False).to_list()
     frame = pl.DataFrame({"v": values.filter(plain)}).with_columns(n=profile._normalise_key(pl.col("v")))
     assert frame.height > 1000
     assert frame.get_column("n").str.contains(profile._NORMALISED_POSTCODE).all()
-    as_written = frame.select(profile._postcode_number(pl.col("v"))).to_series()
-    normalised = frame.select(profile._postcode_number(pl.col("n"))).to_series()
+    as_written = frame.select(checks.postcode_number(pl.col("v"))).to_series()
+    normalised = frame.select(checks.postcode_number(pl.col("n"))).to_series()
     assert as_written.null_count() == 0 and as_written.equals(normalised)
+    assert numbers.filter(plain).equals(as_written, check_names=False)
     assert as_written.n_unique() > 1000
 
 
@@ -225,14 +225,14 @@ def _mixed_columns(n: int, seed: int) -> pl.DataFrame:
     )
 
 
-def test_detection_matches_judging_one_column_at_a_time(distinct_share):
+def test_detection_matches_judging_one_column_at_a_time():
     """GIVEN generated records and forty columns mixing two kinds of content near the decision shares
     WHEN all columns' samples are judged together
     THEN kinds, reasons (with their percentages), examples, counts, flags and verdicts are what judging
     each column on its own gave."""
     for seed, n in ((41, 3000), (42, 300), (43, 25000)):
         frame = _mixed_columns(n, seed)
-        ours = detect(frame, overrides={"Aanhef": Kind.OTHER}, distinct_for=profile._DISTINCT_FOR)
+        ours = detect(frame, overrides={"Aanhef": Kind.OTHER})
         guesses, filled, verdicts = reference.detection(frame, overrides={"Aanhef": Kind.OTHER})
         assert [g.to_json() for g in ours.guesses] == [g.to_json() for g in guesses]
         assert ours.filled.keys() == filled.keys() and all(ours.filled[k].equals(filled[k]) for k in filled)
@@ -279,3 +279,31 @@ def test_email_verdicts_match_the_previous_check_with_whitespace_around():
     ours = checks.valid_emails(series)
     assert ours.to_list() == reference.valid_emails(series).to_list()
     assert 1000 < ours.sum() < len(values) - 1000
+
+
+def test_a_house_number_numbers_alike_before_and_after_key_normalisation():
+    """The coarse duplicate key takes a house number polars reads as a number as that number, for its
+    normalised field's number; this holds only while polars reads nothing the normalisation changes."""
+    rng = random.Random(38)
+    values = [" 12", "12 ", "1_000", "+12", "1e3", "1.0", "\u0661\u0662", "0x10", "12\n", "012", "-0", "-12", "1 2",
+              "1,0", "\u00a012", "12a", "18446744073709551615", "18446744073709551616", "", None]
+    values += ["".join(rng.choice("0123456789+-. \t,/()'`\"aA\u00a0\u2010") for _ in range(rng.randrange(1, 6)))
+               for _ in range(20000)]
+    series = pl.Series(values, dtype=pl.String)
+    numbers = series.cast(pl.UInt64, strict=False)
+    normalised = pl.DataFrame({"v": series}).select(profile._normalise_key(pl.col("v").fill_null(""))).to_series()
+    read = numbers.is_not_null()
+    assert 1000 < read.sum() < len(values) - 1000
+    assert normalised.filter(read).equals(series.filter(read))  # what polars reads, normalising leaves alone
+    ours = profile._house_numbers(series)
+    assert ours.null_count() == 0
+    # Equal normalised fields, equal numbers.
+    pairs = pl.DataFrame({"n": normalised, "x": ours}).group_by("n").agg(pl.col("x").n_unique())
+    assert pairs.get_column("x").max() == 1
+
+
+def test_the_kinds_checked_ahead_are_the_kinds_with_a_whole_column_check():
+    """Detection checks columns ahead by the kind their header names, for the kinds in _CHECKED only."""
+    values = pl.Series(["NL91ABNA0417164300", "1234 AB", "3-5-2010", "a@b.nl", "0612345678", "12", None])
+    checked = {kind for kind in Kind if detect_module._check(kind, values)[0] is not None}
+    assert checked == detect_module._CHECKED
