@@ -412,45 +412,63 @@ def _parse_repeating(v: pl.Series, excel_serials: bool) -> pl.Series:
 
 def _ten_character_dates(v: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The dates of values written dd-mm-yyyy, dd/mm/yyyy, dd.mm.yyyy, yyyy-mm-dd or yyyy/mm/dd with
-    two-digit days and months (ASCII digits, both separators alike) that are valid calendar dates, read
-    from their bytes; and which values those are. Such a value has no spaces to strip and matches
-    exactly one of the formats, whose parse gives this date; every other value is left to them."""
+    two-digit days and months (ASCII digits, both separators alike) that are valid calendar dates in
+    the years _FIRST_YEAR to _FIRST_YEAR + _YEARS - 1, read from their bytes; and which values those
+    are. Such a value has no spaces to strip and matches exactly one of the formats, whose parse gives
+    this date; every other value is left to them."""
     frame = pl.DataFrame({"v": v}).with_row_index("i").filter(pl.col("v").str.len_bytes() == 10)
     if frame.is_empty():
         return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(False, len(v), dtype=pl.Boolean, eager=True)
     as_bytes = pl.col("v").cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, 10))
     frame = frame.select("i", as_bytes.arr.to_struct(fields=[f"b{k}" for k in range(10)]).alias("b")).unnest("b")
-    b = [pl.col(f"b{k}").cast(pl.Int32) for k in range(10)]
-    digit = [(x >= 48) & (x <= 57) for x in b]
-
-    def number(*positions: int) -> pl.Expr:
-        return sum((b[k] - 48) * 10 ** (len(positions) - 1 - j) for j, k in enumerate(positions))
-
-    day_first = pl.all_horizontal(digit[0], digit[1], digit[3], digit[4], *digit[6:]) & (b[2] == b[5]) & (
-        b[2].is_in([ord("-"), ord("/"), ord(".")])
-    )
-    year_first = pl.all_horizontal(*digit[:4], digit[5], digit[6], digit[8], digit[9]) & (b[4] == b[7]) & (
-        b[4].is_in([ord("-"), ord("/")])
-    )
-    frame = frame.with_columns(
-        y=pl.when(day_first).then(number(6, 7, 8, 9)).when(year_first).then(number(0, 1, 2, 3)),
-        m=pl.when(day_first).then(number(3, 4)).otherwise(number(5, 6)),
-        d=pl.when(day_first).then(number(0, 1)).otherwise(number(8, 9)),
-    )
-    y, m, d = pl.col("y"), pl.col("m"), pl.col("d")
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    month_days = pl.when(m == 2).then(28 + leap.cast(pl.Int32)).when(m.is_in([4, 6, 9, 11])).then(30).otherwise(31)
-    valid = (y >= 1) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= month_days)
-    # Days since 1970-01-01 (H. Hinnant's days_from_civil, for years from 1 on).
-    shifted = y - (m <= 2).cast(pl.Int32)
-    era = shifted // 400
-    yoe = shifted - era * 400
-    doy = (153 * pl.when(m > 2).then(m - 3).otherwise(m + 9) + 2) // 5 + d - 1
-    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
-    frame = frame.filter(valid.fill_null(False)).select("i", days.cast(pl.Date).alias("d"))
-    index = frame.get_column("i")
-    dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(index, frame.get_column("d"))
+    frame = frame.select("i", _calendar_slot()).filter(pl.col("slot").is_not_null())
+    found = frame.select("i", d=_calendar().gather(frame.get_column("slot"))).filter(pl.col("d").is_not_null())
+    index = found.get_column("i")
+    dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(index, found.get_column("d"))
     return dates, pl.repeat(False, len(v), dtype=pl.Boolean, eager=True).scatter(index, True)
+
+
+_FIRST_YEAR, _YEARS = 1800, 400
+
+
+@functools.cache
+def _calendar() -> pl.Series:
+    """Every date of the years covered at its slot (year * 372 + (month - 1) * 31 + day - 1, counting
+    years from _FIRST_YEAR); null at the slots of days that do not exist (30 February, 31 April)."""
+    days = pl.date_range(datetime.date(_FIRST_YEAR, 1, 1), datetime.date(_FIRST_YEAR + _YEARS - 1, 12, 31), eager=True)
+    slots = pl.DataFrame({"d": days}).select(
+        (pl.col("d").dt.year().cast(pl.Int64) - _FIRST_YEAR) * 372
+        + (pl.col("d").dt.month().cast(pl.Int64) - 1) * 31 + pl.col("d").dt.day().cast(pl.Int64) - 1
+    ).to_series()
+    return pl.repeat(None, _YEARS * 372, dtype=pl.Date, eager=True).scatter(slots, days)
+
+
+@functools.cache
+def _calendar_slot() -> pl.Expr:
+    """The calendar slot of ten bytes b0..b9 written day first or year first, null when they are neither
+    or the month or day is out of its range (a slot past the calendar's end is too)."""
+    b = [pl.col(f"b{k}") for k in range(10)]
+    n = [x.cast(pl.Int32) - ord("0") for x in b]
+    digit = [(x >= ord("0")) & (x <= ord("9")) for x in b]
+
+    def slot(year: tuple[int, ...], month: tuple[int, int], day: tuple[int, int]) -> pl.Expr:
+        y = sum(n[k] * 10 ** (3 - j) for j, k in enumerate(year))
+        m = n[month[0]] * 10 + n[month[1]]
+        d = n[day[0]] * 10 + n[day[1]]
+        in_range = (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= _FIRST_YEAR) & (y < _FIRST_YEAR + _YEARS)
+        return pl.when(in_range).then((y - _FIRST_YEAR) * 372 + (m - 1) * 31 + d - 1)
+
+    day_first = pl.all_horizontal(*(digit[k] for k in (0, 1, 3, 4, 6, 7, 8, 9))) & (b[2] == b[5]) & b[2].is_in(
+        [ord("-"), ord("/"), ord(".")]
+    )
+    year_first = pl.all_horizontal(*(digit[k] for k in (0, 1, 2, 3, 5, 6, 8, 9))) & (b[4] == b[7]) & b[4].is_in(
+        [ord("-"), ord("/")]
+    )
+    return (
+        pl.when(day_first).then(slot((6, 7, 8, 9), (3, 4), (0, 1)))
+        .when(year_first).then(slot((0, 1, 2, 3), (5, 6), (8, 9)))
+        .alias("slot")
+    )
 
 
 # Below this many values a column is parsed as it is.

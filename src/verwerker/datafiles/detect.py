@@ -360,7 +360,7 @@ def _filled(column: pl.Series) -> pl.Series:
     every value, and only the few values it cannot clear get the regex.
     """
     filled = column.is_not_null()
-    suspect = ((column < "!") | (column >= "\u0085")).fill_null(False)
+    suspect = (~column.is_between("!", "\u0085", closed="left")).fill_null(False)
     if suspect.any():
         index = suspect.arg_true()
         filled = filled.scatter(index, ~column.gather(index).str.contains(_BLANK))

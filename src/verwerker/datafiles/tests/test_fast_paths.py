@@ -169,6 +169,11 @@ def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
         texts.append(day.strftime(rng.choice(["%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d"])))
     texts += [str(rng.randrange(0, 80000)) for _ in range(500)]
     texts += ["31-02-2010", "2010-05-03 00:00:00", " 3-5-2010 ", "morgen", "", "40301.0", None]
+    # Ten characters that are not (or not plainly) a date, or lie outside the calendar read from bytes.
+    texts += ["29-02-1900", "29-02-2000", "29/02/2024", "31.04.1999", "00-01-1990", "32-01-1990", "01-00-1990",
+              "01-13-1990", "01-01-0001", "31-12-1799", "01-01-1800", "31-12-2199", "01-01-2200", "31-12-9999",
+              "0001-01-01", "2199/12/31", "12-11/1969", "1969.11.12", "1969-11/12", "+1-11-1969", "12-11-1969\n",
+              "\u0661\u0662-11-1969", "12\u200911-1969", "ab-cd-efgh", "2010-5-03 ", "1-2-2010"]
     values = pl.Series([rng.choice(texts) for _ in range(40000)], dtype=pl.String)
     for serials in (True, False):
         ours = checks.parse_dates(values, excel_serials=serials)
