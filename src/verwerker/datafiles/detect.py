@@ -395,19 +395,24 @@ def detect(
     """
     overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
     names = frame.columns
-    columns = [frame.get_column(name).cast(pl.String) for name in names]
+    # One chunk per column (see profile_table): a no-op when the frame already is.
+    columns = [frame.get_column(name).cast(pl.String).rechunk() for name in names]
     # Columns are independent and polars releases the GIL while it works: use every core, as polars'
     # own CSV reader does.
     workers = max(1, min(len(names), os.cpu_count() or 1))
     slowest = {kind: rank for rank, kind in enumerate(_SLOW_CHECKS)}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+    with (
+        concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool,
+        concurrent.futures.ThreadPoolExecutor(max_workers=1) as ahead,
+    ):
         sampled = [pool.submit(_filled_and_sample, column) for column in columns]
         headers = [kind_from_header(name) for name in names]
-        # While the samples are judged (in this thread), the workers already check the columns whose
-        # kind the header or an override names; a check whose kind the content overrules is dropped.
+        # While the samples are judged (in this thread), one more thread already checks the columns
+        # whose kind the header or an override names; a check whose kind the content overrules is
+        # dropped.
         expected = [overrides.get(name, header) for name, header in zip(names, headers)]
         speculative = {
-            i: pool.submit(_check, expected[i], columns[i])
+            i: ahead.submit(_check, expected[i], columns[i])
             for i in sorted(range(len(names)), key=lambda i: slowest.get(expected[i], len(slowest)))
             if expected[i] in _CHECKED
         }
@@ -421,10 +426,11 @@ def detect(
             reasons.append(why)
         futures = {}
         for i, future in speculative.items():
-            if kinds[i] == expected[i]:
-                futures[i] = future
-            else:
-                future.cancel()
+            # A check not started yet is dropped too, and submitted again below where every core can
+            # take it.
+            if future.cancel() or kinds[i] != expected[i]:
+                continue
+            futures[i] = future
         order = sorted((i for i in range(len(names)) if i not in futures), key=lambda i: slowest.get(kinds[i], len(slowest)))
         # ``also`` may wait for the postcode checks, so they are submitted before it (and start before
         # it: no deadlock, whatever the number of workers); one other long check goes between, so no
