@@ -395,8 +395,7 @@ def detect(
     """
     overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
     names = frame.columns
-    # One chunk per column (see profile_table): a no-op when the frame already is.
-    columns = [frame.get_column(name).cast(pl.String).rechunk() for name in names]
+    columns = [frame.get_column(name).cast(pl.String) for name in names]
     # Columns are independent and polars releases the GIL while it works: use every core, as polars'
     # own CSV reader does.
     workers = max(1, min(len(names), os.cpu_count() or 1))

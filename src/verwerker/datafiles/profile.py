@@ -81,10 +81,7 @@ def profile_table(
     table: Table, *, name: str, today: datetime.date, overrides: dict[str, Kind] | None = None
 ) -> Profile:
     """Profile a table that read_table returned; pure (no database, no files)."""
-    # One chunk per column: polars then runs an operation on a column in the calling thread instead of
-    # spreading its chunks over its own thread pool, where the many small operations of the other
-    # threads would queue behind it. The work is spread over columns by detection's threads instead.
-    frame = table.frame.rechunk()
+    frame = table.frame
     # The duplicate count takes longest; it runs beside detection's whole-column checks.
     detection = detect(frame, overrides=overrides, also=lambda found: _duplicates(frame, found))
     guesses = detection.guesses
