@@ -23,6 +23,12 @@ _POSTCODE = re.compile(r"^(?:NL-?)?([1-9][0-9]{3})\s*([A-Z]{2})$")
 _NUMBER_SPLIT = re.compile(r"^0*([1-9][0-9]{0,4})\s*[-/ ]?\s*([A-Za-z0-9 ./-]*)$")
 _STREET_AND_NUMBER = re.compile(r"^(?P<street>.*?[^\s\d]|\d+e? [^\d].*?)\s+(?P<number>\d{1,5})(?:\s*[-/ ]?\s*(?P<rest>[A-Za-z0-9][A-Za-z0-9 ./-]*))?$")
 _PLACEHOLDERS = {"", ".", "-", "0", "?", "onbekend", "n.v.t.", "nvt", "x"}
+# "Aanduiding bij huisnummer" (NEN 5825 as RvIG fills it): a delivery point by (`bij`) or opposite (`t/o`)
+# a numbered address, as `Graan voor Visch bij 15201`, `1e Exloërmond t/o 3-2`. Client files write it in
+# front of the number (BRP's codes `by`/`to` too) or at the end of the street name.
+_INDICATION_BEFORE_NUMBER = re.compile(r"^(?P<ind>bij|by|t/o|t\.o\.|to|tegenover)\s+(?P<number>\d.*)$", re.IGNORECASE)
+_INDICATION_AFTER_STREET = re.compile(r"^(?P<street>.*\S)\s+(?P<ind>bij|t/o|t\.o\.|tegenover)$", re.IGNORECASE)
+_INDICATIONS = {"bij": "bij", "by": "bij", "t/o": "t/o", "t.o.": "t/o", "to": "t/o", "tegenover": "t/o"}
 
 # Tussenvoegsels: lowercase inside a name, capitalised at the start of a line or after a bare title.
 INFIXES = {
@@ -124,6 +130,7 @@ class AddressBlock:
     letter: str = ""
     addition: str = ""
     kix: str = ""  # empty for foreign addresses
+    indication: str = ""  # "bij" or "t/o": the delivery point is by or opposite the numbered address
     name_key: str = ""  # normalised surname + initials, for deduplication
     greeting: str = ""  # "Geachte heer Van der Berg,"
     extra: dict = field(default_factory=dict)
@@ -376,14 +383,17 @@ def build_address_block(
             street, number = _split_street_and_number(free_lines[0])
         else:
             raise Unaddressable("no street")
+    street, number, indication = _indication(street, number)
     n, letter, addition = parse_house_number(
         number, _value(record, "house_number_letter"), _value(record, "house_number_addition")
     )
     box = street.lower().rstrip(".") in {"postbus", "antwoordnummer", "pb"}
     if box:
         street = "Antwoordnummer" if street.lower().startswith("antw") else "Postbus"
-        letter = addition = ""  # a box number never has a suffix
+        letter = addition = indication = ""  # a box number never has a suffix
     digits = number_text(n, letter, addition)
+    if indication:
+        digits = f"{indication} {digits}"
     room = line_length - len(digits) - 1
     street_shown = street if len(street) <= room else abbreviate_street(street, room)
     street_line = f"{street_shown} {digits}"
@@ -398,8 +408,20 @@ def build_address_block(
     _check_length(block_lines, minimum=MIN_LINES if require_name else 2)
     return AddressBlock(
         lines=tuple(block_lines), country_code="NL", postcode=postcode, number=n, letter=letter, addition=addition,
-        kix=kix, name_key=name_key, greeting=greeting,
+        kix=kix, indication=indication, name_key=name_key, greeting=greeting,
     )
+
+
+def _indication(street: str, number: str) -> tuple[str, str, str]:
+    """(street, number, indication) with a `bij`/`t/o` taken from in front of the number or from the end
+    of the street name."""
+    match = _INDICATION_BEFORE_NUMBER.match(number.strip())
+    if match:
+        return street, match.group("number"), _INDICATIONS[match.group("ind").lower()]
+    match = _INDICATION_AFTER_STREET.match(street)
+    if match:
+        return match.group("street"), number, _INDICATIONS[match.group("ind").lower()]
+    return street, number, ""
 
 
 def _check_length(lines: list[str], minimum: int = MIN_LINES) -> None:

@@ -54,13 +54,49 @@ class ManifestRow:
     bundle_end: bool
 
 
+_MANIFEST_SCHEMA = {"seq": pl.Int64, "row": pl.Int64, "part": pl.Int64, "first_page": pl.Int64, "pages": pl.Int64,
+                    "kix": pl.String, "bundle": pl.Int64, "bundle_end": pl.Boolean}
+
+
+class Manifest(Sequence[ManifestRow]):
+    """The manifest's rows, kept as columns (a million ManifestRow objects would take a quarter of a
+    gigabyte); indexing and iterating give ManifestRow objects one at a time."""
+
+    def __init__(self) -> None:
+        self._parts: list[pl.DataFrame] = []
+        self._frame: pl.DataFrame | None = pl.DataFrame(schema=_MANIFEST_SCHEMA)
+
+    def extend(self, columns: dict[str, list]) -> None:
+        self._parts.append(pl.DataFrame(columns, schema=_MANIFEST_SCHEMA))
+        self._frame = None
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if self._frame is None:
+            self._frame = pl.concat(self._parts) if self._parts else pl.DataFrame(schema=_MANIFEST_SCHEMA)
+            self._parts = [self._frame]
+        return self._frame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [ManifestRow(*row) for row in self.frame[index].iter_rows()]
+        return ManifestRow(*self.frame.row(index))
+
+    def __iter__(self) -> Iterator[ManifestRow]:
+        for row in self.frame.iter_rows():
+            yield ManifestRow(*row)
+
+
 @dataclass
 class MergeResult:
     records_in: int
     records_out: int
     pages: int
     parts: int
-    manifest: list[ManifestRow] = field(default_factory=list)
+    manifest: Manifest = field(default_factory=Manifest)
     rejects: list[Reject] = field(default_factory=list)
 
 
@@ -154,9 +190,12 @@ def merge(
         count = -(-len(infos) // options.chunk_size)
         part = assemble_part((next(rendered) for _ in range(count)), infos, background=bg)
         write_part(part_index, total_parts, part.pdf)
-        for (s, r, b, e, k), first, pages in zip(part_meta.iter_rows(), part.first_pages, part.pages):
-            result.manifest.append(ManifestRow(seq=s, row=r, part=part_index, first_page=first, pages=pages,
-                                               kix=k or "", bundle=b, bundle_end=e))
+        result.manifest.extend({
+            "seq": part_meta.get_column("_seq"), "row": part_meta.get_column(ROW),
+            "part": [part_index] * part_meta.height, "first_page": part.first_pages, "pages": part.pages,
+            "kix": part_meta.get_column("_kix").fill_null(""), "bundle": part_meta.get_column("_bundle"),
+            "bundle_end": part_meta.get_column("_bundle_end"),
+        })
         result.pages += sum(part.pages)
         result.parts = part_index
     for _rest in rendered:  # the pool closes when the generator is exhausted

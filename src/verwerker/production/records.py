@@ -104,7 +104,8 @@ def _normalise_batch(frame: pl.DataFrame, line_length: int, require_name: bool, 
         cols["_name_key"].append(block.name_key)
         cols["_greeting"].append(block.greeting)
         if block.domestic:
-            addr_key = f"NL|{block.postcode}|{block.number}|{block.letter.upper()}|{block.addition.upper()}"
+            addr_key = (f"NL|{block.postcode}|{block.number}|{block.letter.upper()}|{block.addition.upper()}"
+                        f"|{block.indication}")
         else:
             addr_key = f"{block.country_code}|{block.postcode.upper()}|{block.extra.get('street_key', '')}"
         cols["_addr_key"].append(addr_key)

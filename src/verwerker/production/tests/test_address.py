@@ -8,6 +8,17 @@ NL = {"postcode": "1234 AB", "city": "Amsterdam"}
 
 # (record, expected lines, expected KIX). DOMAIN.md §1.2 examples first, then edge cases.
 CASES = [
+    # Aanduiding bij huisnummer (DOMAIN.md §1.2): by or opposite a numbered address.
+    ({"last_name": "Jansen", "street": "Graan voor Visch", "house_number": "bij 15201", **NL},
+     ["Jansen", "Graan voor Visch bij 15201", "1234 AB  AMSTERDAM"], "1234AB15201"),
+    ({"last_name": "Jansen", "street_and_number": "1e Exloërmond t/o 3-2", **NL},
+     ["Jansen", "1e Exloërmond t/o 3-2", "1234 AB  AMSTERDAM"], "1234AB3X2"),
+    ({"last_name": "Jansen", "street": "Kerkstraat t/o", "house_number": "5", **NL},
+     ["Jansen", "Kerkstraat t/o 5", "1234 AB  AMSTERDAM"], "1234AB5"),
+    ({"last_name": "Jansen", "street": "Kerkstraat", "house_number": "to 7a", **NL},
+     ["Jansen", "Kerkstraat t/o 7 a", "1234 AB  AMSTERDAM"], "1234AB7XA"),
+    ({"last_name": "Jansen", "street": "Dijkweg", "house_number": "BY 12", **NL},
+     ["Jansen", "Dijkweg bij 12", "1234 AB  AMSTERDAM"], "1234AB12"),
     ({"last_name": "Jansen", "street": "Borgesiusstraat", "house_number": "103", "house_number_letter": "c", **NL},
      ["Jansen", "Borgesiusstraat 103 c", "1234 AB  AMSTERDAM"], "1234AB103XC"),
     ({"last_name": "Jansen", "street": "Atatürkstraat", "house_number": "9", "house_number_addition": "2", **NL},

@@ -36,6 +36,15 @@ def test_per_address_keeps_one_letter_per_household():
     assert rejects[0].row == 2 and rejects[0].related_row == 1
 
 
+def test_a_delivery_point_by_or_opposite_a_number_is_not_that_number_s_address():
+    """`bij 12` and `t/o 12` are other delivery points than number 12: one letter per address keeps all three."""
+    records, _ = _normalised([rec("Jansen", number="12"), rec("Bakker", number="bij 12"), rec("Smit", number="t/o 12"),
+                              rec("de Vries", number="bij 12")])
+    kept, rejects = remove_duplicates(records, "address")
+    assert kept["_row"].to_list() == [1, 2, 3]
+    assert [(r.row, r.related_row) for r in rejects] == [(4, 2)]
+
+
 def test_per_person_keeps_different_people_at_one_address():
     records, _ = _normalised([rec("Jansen"), rec("de Vries")])
     kept, rejects = remove_duplicates(records, "person")
