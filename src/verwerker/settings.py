@@ -49,6 +49,9 @@ UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
 UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
 # Production: records per output part; each part is one task any worker can take.
 JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=100)
+# The press's ICC output profile (PDF/X-4 output intent of every print part); empty: sRGB.
+OUTPUT_INTENT_ICC = env_str("VERWERKER_OUTPUT_INTENT_ICC", "")
+OUTPUT_CONDITION = env_str("VERWERKER_OUTPUT_CONDITION", "")
 UPLOAD_EXTENSIONS = [e.lower().lstrip(".") for e in env_list(
     "VERWERKER_UPLOAD_EXTENSIONS", ["csv", "txt", "tsv", "xlsx", "ods", "zip", "pdf"]
 )]

@@ -8,17 +8,21 @@ goes, and is removed here. The part then gets:
   first-page and follow-page backgrounds separately, tagged ``GTS_Scope /File``;
 - ``/DPartRoot`` with ``/RecordLevel 1`` and one leaf DPart per recipient record (``/Start``,
   ``/End``, ``/DPM`` with sequence, source row, page count, bundle), and ``/DPart`` on every page;
-- ``GTS_PDFVTVersion`` (PDF/VT-1) and ``GTS_PDFXVersion`` (PDF/X-4) in the XMP, an sRGB output intent,
-  and a TrimBox on every page.
+- ``GTS_PDFVTVersion`` (PDF/VT-1) and ``GTS_PDFXVersion`` (PDF/X-4) in the XMP with the dates and
+  media-management identifiers PDF/X-4 asks for, the press's output intent (sRGB unless configured;
+  see output_intent), and a TrimBox on every page. production.pdfx checks the result.
 Nothing is written to disk: parts are returned as bytes.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -60,6 +64,39 @@ def _srgb_profile() -> bytes:
     from PIL import ImageCms
 
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+class OutputIntentError(ValueError):
+    """VERWERKER_OUTPUT_INTENT_ICC does not name a usable ICC profile."""
+
+
+def output_intent() -> tuple[bytes, int, str]:
+    """(ICC profile, colour components, output condition) of the parts' PDF/X output intent.
+
+    PDF/X-4 wants the output device profile of the printing condition (the press's, e.g. a FOGRA or PSO
+    characterisation, which the house has and may not be redistributed here): VERWERKER_OUTPUT_INTENT_ICC
+    names it, VERWERKER_OUTPUT_CONDITION its identifier (default: the file's name). Without it the parts
+    carry sRGB, which a preflight reports as a display profile (production.pdfx).
+    """
+    from django.conf import settings
+
+    path = getattr(settings, "OUTPUT_INTENT_ICC", "") if settings.configured else ""
+    condition = getattr(settings, "OUTPUT_CONDITION", "") if settings.configured else ""
+    if not path:
+        return _srgb_profile(), 3, condition or "sRGB IEC61966-2.1"
+    return (*_icc_file(path), condition or Path(path).stem)
+
+
+@lru_cache(maxsize=4)
+def _icc_file(path: str) -> tuple[bytes, int]:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise OutputIntentError(f"{path}: {exc.strerror or exc}") from None
+    components = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}.get(data[16:20]) if len(data) >= 128 else None
+    if len(data) < 128 or data[36:40] != b"acsp" or components is None:
+        raise OutputIntentError(f"{path}: not an ICC profile of a grey, RGB or CMYK device")
+    return data, components
 
 
 def load_background(data: bytes | None) -> pikepdf.Pdf | None:
@@ -246,24 +283,33 @@ def _add_identification(part: pikepdf.Pdf, title: str, pages: int, records: int)
     for page in part.pages:
         if "/TrimBox" not in page.obj:
             page.obj.TrimBox = page.obj.MediaBox
-    icc = part.make_stream(_srgb_profile())
-    icc.N = 3
+    profile, components, condition = output_intent()
+    icc = part.make_stream(profile)
+    icc.N = components
     part.Root.OutputIntents = Array([
         Dictionary(
             Type=Name.OutputIntent,
             S=Name.GTS_PDFX,
-            OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
+            OutputConditionIdentifier=pikepdf.String(condition),
             RegistryName=pikepdf.String("http://www.color.org"),
-            Info=pikepdf.String("sRGB IEC61966-2.1"),
+            Info=pikepdf.String(condition),
             DestOutputProfile=icc,
         )
     ])
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     part.docinfo.Title = pikepdf.String(title)
-    part.docinfo.Trapped = Name.False_ if hasattr(Name, "False_") else Name("/False")
-    with part.open_metadata(set_pikepdf_as_editor=False) as meta:
+    part.docinfo.CreationDate = part.docinfo.ModDate = pikepdf.String(now.strftime("D:%Y%m%d%H%M%SZ"))
+    part.docinfo.Trapped = Name("/False")
+    part.docinfo.Producer = pikepdf.String("Verwerker (Typst, pikepdf)")
+    with part.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
         meta.register_xml_namespace(PDFVT_NS, "pdfvtid")
         meta.register_xml_namespace(PDFX_NS, "pdfxid")
         meta["dc:title"] = title
+        meta["xmp:CreateDate"] = meta["xmp:ModifyDate"] = meta["xmp:MetadataDate"] = now.isoformat()
+        # PDF/X-4 identifies the file and its version in the XMP media management schema.
+        meta["xmpMM:DocumentID"] = f"uuid:{uuid.uuid4()}"
+        meta["xmpMM:VersionID"] = "1"
+        meta["xmpMM:RenditionClass"] = "default"
         meta[f"{{{PDFVT_NS}}}GTS_PDFVTVersion"] = "PDF/VT-1"
         meta[f"{{{PDFX_NS}}}GTS_PDFXVersion"] = "PDF/X-4"
         meta["pdf:Producer"] = "Verwerker (Typst, pikepdf)"
