@@ -1,6 +1,7 @@
 """`verwerker merge` end to end on a file."""
 
 import io
+import json
 import subprocess
 
 import pikepdf
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from verwerker.lib.testing import require_tool
 from verwerker.production.render import EXAMPLES
 from verwerker.production.tests.synthetic import people
+from verwerker.production.tests.test_pdfx import DISPLAY
 
 def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(tmp_path, capsys):
     require_tool("pdftotext")
@@ -19,8 +21,10 @@ def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(tmp_path, capsys
     out, manifest, rejects = tmp_path / "out.pdf", tmp_path / "m.csv", tmp_path / "r.csv"
     call_command("merge", str(data), "--template", str(EXAMPLES / "letter.typ"), "-o", str(out),
                  "--manifest", str(manifest), "--rejects", str(rejects), "--workers", "1", "--json")
-    summary = capsys.readouterr().out
-    assert '"records_out": 25' in summary
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["records_out"] == 25
+    # The preflight of the first part: without a press profile only the sRGB intent is reported.
+    assert summary["pdfx_problems"] == [DISPLAY]
     pdf = pikepdf.open(io.BytesIO(out.read_bytes()))
     assert len(pdf.pages) == 25 and "/DPartRoot" in pdf.Root
     assert len(manifest.read_text(encoding="utf-8-sig").splitlines()) == 26

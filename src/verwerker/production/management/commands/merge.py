@@ -78,10 +78,16 @@ class Command(BaseCommand):
         output = Path(opts["output"])
         written: list[str] = []
 
+        preflight: list[str] = []
+
         def write_part(index: int, total: int, pdf: bytes) -> None:
             path = part_paths(output, total)[index - 1]
             path.write_bytes(pdf)
             written.append(str(path))
+            if index == 1:  # every part is made alike: the first one stands for all
+                from verwerker.production.pdfx import problems
+
+                preflight.extend(problems(pdf))
 
         options = MergeOptions(dedupe=opts["dedupe"], part_size=opts["part_size"], bundle_size=opts["bundle_size"],
                                workers=opts["workers"])
@@ -98,7 +104,7 @@ class Command(BaseCommand):
         summary = {
             "records_in": result.records_in, "records_out": result.records_out, "pages": result.pages,
             "parts": written, "removed": sum(r.action == "removed" for r in result.rejects),
-            "review": sum(r.action == "review" for r in result.rejects),
+            "review": sum(r.action == "review" for r in result.rejects), "pdfx_problems": preflight,
         }
         if not result.records_out:
             self._fail(f"{Path(opts['data']).name}: no record could be addressed (see the reject report)")
@@ -109,3 +115,5 @@ class Command(BaseCommand):
                 f"{summary['records_out']} of {summary['records_in']} records, {summary['pages']} pages in "
                 f"{len(written)} part(s); {summary['removed']} removed, {summary['review']} to review"
             )
+            for problem in preflight:
+                self.stderr.write(f"PDF/X-4: {problem}")
