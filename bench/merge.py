@@ -198,6 +198,8 @@ class TreeSampler:
 
 
 def run_verwerker(n: int, workers: int) -> dict:
+    import verwerker  # noqa: F401  (first, as the `verwerker` command does: it configures polars' allocator)
+
     import polars as pl
 
     from verwerker.production.pipeline import MergeOptions, merge
@@ -216,6 +218,7 @@ def run_verwerker(n: int, workers: int) -> dict:
     except ImportError:
         table = pl.read_csv(io.BytesIO(csv_bytes), separator=";", infer_schema=False)
         read = "polars (datafiles not installed)"
+    csv_bytes = None  # as `verwerker merge` does: the frame is kept, the file's bytes are not
     with TreeSampler() as sampler:
         result = merge(table, MAPPING, template=Template(HERE / "merge_letter.typ"), background=bg,
                        write_part=lambda i, total, pdf: sizes.append(len(pdf)),

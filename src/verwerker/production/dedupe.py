@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import polars as pl
 from rapidfuzz import fuzz
 
-from verwerker.production.records import ROW, Reject
+from verwerker.production.records import ROW, Reject, columns
 
 FUZZY_THRESHOLD = 85.0
 
@@ -25,36 +25,44 @@ class DedupeMode(str, enum.Enum):
     NONE = "none"
 
 
-def _key_expr(mode: DedupeMode) -> pl.Expr:
+def _key(frame: pl.DataFrame, mode: DedupeMode) -> pl.Series:
     if mode is DedupeMode.ADDRESS:
-        return pl.col("_addr_key")
+        return frame.get_column("_addr_key")
     if mode is DedupeMode.PERSON:
-        return pl.col("_person_key")
-    return pl.col("_lines").str.to_lowercase()
+        return frame.get_column("_person_key")
+    return frame.get_column("_lines").str.to_lowercase()
 
 
 def remove_duplicates(frame: pl.DataFrame, mode: DedupeMode | str = DedupeMode.PERSON) -> tuple[pl.DataFrame, list[Reject]]:
     """Keep the first record (lowest row) of each duplicate group; reject the others naming that row."""
+    rejects = duplicates(frame, mode)
+    if not rejects:
+        return frame, rejects
+    return frame.filter(~pl.col(ROW).is_in([r.row for r in rejects])), rejects
+
+
+def duplicates(frame: pl.DataFrame, mode: DedupeMode | str = DedupeMode.PERSON) -> list[Reject]:
+    """remove_duplicates' rejects alone, without copying the records that stay (a million records
+    copied is memory a merge does not need: it copies them once, in postal order)."""
     mode = DedupeMode(mode)
-    # Only the row and key columns take part: the records themselves are filtered once at the end.
-    # Grouping on a 64-bit hash of the key is far lighter than on a million strings; the few
-    # candidates are then checked on the key itself, so a hash collision never removes a record.
-    keyed = frame.select(ROW, _key_expr(mode).alias("_key"))
-    keyed = keyed.with_columns(pl.col(ROW).min().over(pl.col("_key").hash(seed=0)).alias("_first"))
-    candidates = keyed.filter(pl.col(ROW) != pl.col("_first"))
-    firsts = keyed.select(pl.col(ROW).alias("_first"), pl.col("_key").alias("_first_key"))
+    # Only records whose key's 64-bit hash repeats can be duplicates: a hash per record is far lighter
+    # than grouping a million strings. Those few are then grouped on the key itself (sorted by key and
+    # row), so a hash collision never removes a record; each names the first row of its group.
+    keys = _key(frame, mode)
+    repeats = keys.hash(seed=0).is_duplicated()
+    key, first = pl.col("_key"), pl.col("_first")
     dupes = (
-        candidates.join(firsts, on="_first", how="left")
-        .filter(pl.col("_key") == pl.col("_first_key"))
+        pl.DataFrame([frame.get_column(ROW), keys.alias("_key")])
+        .filter(repeats)
+        .sort("_key", ROW)
+        .with_columns(pl.when((key != key.shift(1)).fill_null(True)).then(pl.col(ROW)).forward_fill().alias("_first"))
+        .filter(pl.col(ROW) != first)
         .select(ROW, "_first")
         .sort(ROW)
     )
     reason = {DedupeMode.PERSON: "duplicate person at the same address", DedupeMode.ADDRESS:
               "another letter goes to the same address", DedupeMode.NONE: "identical address block"}[mode]
-    rejects = [Reject(row=r, reason=reason, related_row=f) for r, f in dupes.iter_rows()]
-    if not rejects:
-        return frame, rejects
-    return frame.filter(~pl.col(ROW).is_in(dupes[ROW].implode())), rejects
+    return [Reject(row=r, reason=reason, related_row=f) for r, f in dupes.iter_rows()]
 
 
 def find_near_duplicates(frame: pl.DataFrame, *, threshold: float = FUZZY_THRESHOLD) -> list[Reject]:
@@ -63,7 +71,7 @@ def find_near_duplicates(frame: pl.DataFrame, *, threshold: float = FUZZY_THRESH
     Blocks by delivery point, so the pairwise comparison stays within a handful of records.
     """
     multi = (
-        frame.select(ROW, "_addr_key", "_name_key")
+        columns(frame, ROW, "_addr_key", "_name_key")
         .filter(pl.len().over("_addr_key") > 1)
         .group_by("_addr_key", maintain_order=True)
         .agg(pl.col(ROW), pl.col("_name_key"))

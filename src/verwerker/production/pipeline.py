@@ -20,7 +20,7 @@ from verwerker.production import dedupe as dedupe_mod
 from verwerker.production import sort
 from verwerker.production.address import DEFAULT_LINE_LENGTH
 from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
-from verwerker.production.records import ROW, Reject, apply_mapping, normalise_records
+from verwerker.production.records import ROW, Reject, apply_mapping, columns, normalise_records
 from verwerker.production.render import CHUNKS_PER_WORKER, DEFAULT_CHUNK, Template, check_template, render_chunks
 
 DEFAULT_PART_SIZE = 5000
@@ -119,13 +119,23 @@ def prepare(
     if lists:
         records, suppressed = dedupe_mod.suppress(records, lists)
         rejects += suppressed
-    records, duplicates = dedupe_mod.remove_duplicates(records, options.dedupe)
+    duplicates = dedupe_mod.duplicates(records, options.dedupe)
     rejects += duplicates
+    removed = {r.row for r in duplicates}
     if options.dedupe != "address":
-        rejects += dedupe_mod.find_near_duplicates(records, threshold=options.fuzzy_threshold)
-    # The keys have done their work; a million of them is memory the render does not need.
-    records = records.drop("_addr_key", "_person_key", "_name_key")
-    records = sort.postal_sort(records, bundle_size=options.bundle_size, region_digits=options.region_digits)
+        keys = columns(records, ROW, "_addr_key", "_name_key")
+        kept = keys.filter(~pl.col(ROW).is_in(list(removed))) if removed else keys
+        rejects += dedupe_mod.find_near_duplicates(kept, threshold=options.fuzzy_threshold)
+    # The keys have done their work; a million of them is memory the render does not need. The records
+    # are copied once, in postal order, without the duplicates.
+    records = columns(records, *(c for c in records.columns if c not in ("_addr_key", "_person_key", "_name_key")))
+    bundle_size, region_digits = options.bundle_size, options.region_digits
+    if bundle_size < 1:
+        raise ValueError("bundle size must be at least 1")
+    records = sort.move_in_order(records, sort.postal_order(records, drop=removed))
+    records = sort.number_and_bundle(records, bundle_size=bundle_size, region_digits=region_digits)
+    # What only sorting needed goes too.
+    records = records.drop("_country", "_postcode", "_number", "_letter", "_addition", "_region")
     rejects.sort(key=lambda r: (r.row, r.action))
     return records, rejects
 

@@ -65,6 +65,12 @@ def apply_mapping(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
 BATCH_ROWS = 50_000
 
 
+def columns(frame: pl.DataFrame, *names: str) -> pl.DataFrame:
+    """A frame of some of ``frame``'s columns, taken as they are (a select on a frame whose columns are
+    chunked differently first copies all of them into one chunking)."""
+    return pl.DataFrame([frame.get_column(name) for name in names])
+
+
 def normalise_records(
     frame: pl.DataFrame, *, line_length: int = DEFAULT_LINE_LENGTH, require_name: bool = True
 ) -> tuple[pl.DataFrame, list[Reject]]:
@@ -79,6 +85,9 @@ def normalise_records(
     for start in range(0, max(frame.height, 1), BATCH_ROWS):
         batch = frame.slice(start, BATCH_ROWS)
         parts.append(_normalise_batch(batch, line_length, require_name, rejects))
+    # The file's columns stay views of the file's frame (no copy), so they are chunked as read and the
+    # computed ones per batch. Polars copies every column of such a frame to align the chunks for any
+    # select on it: take what you need with columns() instead.
     out = pl.concat(parts, rechunk=False) if len(parts) > 1 else parts[0]
     return out, rejects
 
