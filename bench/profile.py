@@ -188,7 +188,7 @@ def main() -> None:
         bsn_stdnum_loop_per_s=len(bsns) / loop_bsn,
         bsn_speedup=loop_bsn / vec_bsn,
     )
-    del rows, csv_bytes, frame
+    rows = csv_bytes = frame = None  # let go of the CSV part before the XLSX one
 
     if args.xlsx_rows:
         import fastexcel
