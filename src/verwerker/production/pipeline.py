@@ -106,10 +106,15 @@ def prepare(
     *,
     options: MergeOptions,
     suppression: Sequence[tuple[str, pl.DataFrame, dict[str, str]]] = (),
+    with_source: bool = True,
 ) -> tuple[pl.DataFrame, list[Reject]]:
-    """Everything before rendering: the records in postal order with their rejects and review rows."""
-    records = apply_mapping(frame, mapping)
-    records, rejects = normalise_records(records, line_length=options.line_length)
+    """Everything before rendering: the records in postal order with their rejects and review rows.
+
+    ``with_source=False`` leaves out the file's own (mapped) columns, which ``source_columns`` fetches
+    part by part: a merge then never holds a second copy of the file.
+    """
+    mapped = apply_mapping(frame, mapping)
+    records, rejects = normalise_records(mapped, line_length=options.line_length)
     lists = []
     for name, listed, list_mapping in suppression:
         normalised, _unusable = normalise_records(
@@ -128,7 +133,10 @@ def prepare(
         rejects += dedupe_mod.find_near_duplicates(kept, threshold=options.fuzzy_threshold)
     # The keys have done their work; a million of them is memory the render does not need. The records
     # are copied once, in postal order, without the duplicates.
-    records = columns(records, *(c for c in records.columns if c not in ("_addr_key", "_person_key", "_name_key")))
+    keep = [c for c in records.columns if c not in ("_addr_key", "_person_key", "_name_key")]
+    if not with_source:
+        keep = [c for c in keep if c.startswith("_")]
+    records = columns(records, *keep)
     bundle_size, region_digits = options.bundle_size, options.region_digits
     if bundle_size < 1:
         raise ValueError("bundle size must be at least 1")
@@ -138,6 +146,14 @@ def prepare(
     records = records.drop("_country", "_postcode", "_number", "_letter", "_addition", "_region")
     rejects.sort(key=lambda r: (r.row, r.action))
     return records, rejects
+
+
+def source_columns(records: pl.DataFrame, mapped: pl.DataFrame) -> pl.DataFrame:
+    """``records`` (prepared without their source columns) with their rows' columns of ``mapped`` (the
+    file after apply_mapping), fetched by source row."""
+    rows = records.get_column(ROW) - 1
+    picked = [mapped.get_column(c).gather(rows) for c in mapped.columns if c != ROW]
+    return pl.DataFrame([*picked, *records.get_columns()])
 
 
 def _letter_records(frame: pl.DataFrame) -> Iterator[dict]:
@@ -178,10 +194,19 @@ def merge(
     options = options or MergeOptions()
     check_template(template)
     bg = load_background(background)
-    records, rejects = prepare(frame, mapping, options=options, suppression=suppression)
+    records, rejects = prepare(frame, mapping, options=options, suppression=suppression, with_source=False)
+    mapped = apply_mapping(frame, mapping)  # views of the file's frame, no copy
     result = MergeResult(records_in=frame.height, records_out=records.height, pages=0, parts=0, rejects=rejects)
     meta = records.select("_seq", ROW, "_bundle", "_bundle_end", "_kix")
-    letters = _letter_records(records)
+    chunks_per_part = max(1, options.part_size // options.chunk_size)
+    part_records = chunks_per_part * options.chunk_size
+
+    def all_letters() -> Iterator[dict]:
+        # The file's own columns are fetched a part at a time.
+        for start in range(0, records.height, part_records):
+            yield from _letter_records(source_columns(records.slice(start, part_records), mapped))
+
+    letters = all_letters()
 
     def chunks() -> Iterator[list[dict]]:
         while True:
@@ -191,8 +216,6 @@ def merge(
             yield chunk
 
     rendered = render_chunks(template, chunks(), workers=options.workers, chunks_per_worker=options.chunks_per_worker)
-    chunks_per_part = max(1, options.part_size // options.chunk_size)
-    part_records = chunks_per_part * options.chunk_size
     total_parts = -(-records.height // part_records)
     for part_index, start in enumerate(range(0, records.height, part_records), start=1):
         part_meta = meta.slice(start, part_records)
@@ -211,7 +234,7 @@ def merge(
     for _rest in rendered:  # the pool closes when the generator is exhausted
         pass
     if write_proof is not None and records.height:
-        picked = records[proof_sample(records.height)]
+        picked = source_columns(records[proof_sample(records.height)], mapped)
         infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b in picked.select("_seq", ROW, "_bundle").iter_rows()]
         proof_pdfs = render_chunks(template, [list(_letter_records(picked))], workers=1, proof=True)
         write_proof(assemble_part(proof_pdfs, infos, background=bg, title="Verwerker proof").pdf)
