@@ -198,8 +198,6 @@ class TreeSampler:
 
 
 def run_verwerker(n: int, workers: int) -> dict:
-    import verwerker  # noqa: F401  (first, as the `verwerker` command does: it configures polars' allocator)
-
     import polars as pl
 
     from verwerker.production.pipeline import MergeOptions, merge
