@@ -137,11 +137,8 @@ def prepare(
     if not with_source:
         keep = [c for c in keep if c.startswith("_")]
     records = columns(records, *keep)
-    bundle_size, region_digits = options.bundle_size, options.region_digits
-    if bundle_size < 1:
-        raise ValueError("bundle size must be at least 1")
     records = sort.move_in_order(records, sort.postal_order(records, drop=removed))
-    records = sort.number_and_bundle(records, bundle_size=bundle_size, region_digits=region_digits)
+    records = sort.number_and_bundle(records, bundle_size=options.bundle_size, region_digits=options.region_digits)
     # What only sorting needed goes too.
     records = records.drop("_country", "_postcode", "_number", "_letter", "_addition", "_region")
     rejects.sort(key=lambda r: (r.row, r.action))
