@@ -70,12 +70,6 @@ def valid_postcodes(values: pl.Series) -> pl.Series:
     return valid_postcodes_with_numbers(values)[0]
 
 
-def valid_postcodes_with_plain(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """valid_postcodes, and which values are valid as plainly written (1234AB, 1234 AB, 1234ab)."""
-    ok, numbers = valid_postcodes_with_numbers(values)
-    return ok, numbers.is_not_null().alias(values.name)
-
-
 def valid_postcodes_with_numbers(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """valid_postcodes, and for the values valid as plainly written (1234AB, 1234 AB, 1234ab) the
     postcode as a number (postcode_number), null for the others.
@@ -127,9 +121,9 @@ def _plain_postcode_numbers(v: pl.Series) -> pl.Series:
 def _plain_postcode_expression(length: int) -> pl.Expr:
     b = [pl.col(f"b{k}") for k in range(length)]
     first, second = b[-2], b[-1]
-    digits = pl.all_horizontal((b[0] >= ord("1")) & (b[0] <= ord("9")), *((x >= ord("0")) & (x <= ord("9")) for x in b[1:4]))
+    digits = pl.all_horizontal(_within(b[0], "1", "9"), *(_within(x, "0", "9") for x in b[1:4]))
     fold = [x | 0x20 for x in (first, second)]  # ASCII letters to lower case
-    letters = pl.all_horizontal(*((x >= ord("a")) & (x <= ord("z")) for x in fold))
+    letters = pl.all_horizontal(*(_within(x, "a", "z") for x in fold))
     forbidden = (fold[0] == ord("s")) & fold[1].is_in([ord("a"), ord("d"), ord("s")])
     valid = digits & letters & ~forbidden
     if length == 7:
@@ -138,6 +132,11 @@ def _plain_postcode_expression(length: int) -> pl.Expr:
         (first & 0x1F).cast(pl.UInt64) + (second & 0x1F).cast(pl.UInt64) * 256
     )
     return pl.when(valid).then(value)
+
+
+def _within(byte: pl.Expr, low: str, high: str) -> pl.Expr:
+    """The byte lies in the ASCII range low..high (`0`..`9`, `A`..`Z`)."""
+    return (byte >= ord(low)) & (byte <= ord(high))
 
 
 def byte_columns(values: pl.Series, length: int) -> pl.DataFrame:
@@ -275,8 +274,8 @@ def _iban_expressions(cc: str, classes: str) -> tuple[pl.Expr, pl.Expr]:
     """
     length = 2 + len(classes)
     b = [pl.col(f"b{i}") for i in range(length)]
-    digit = [(x >= 48) & (x <= 57) for x in b]
-    letter = [(x >= 65) & (x <= 90) for x in b]
+    digit = [_within(x, "0", "9") for x in b]
+    letter = [_within(x, "A", "Z") for x in b]
     shape = pl.all_horizontal(
         [digit[i] if k == "n" else letter[i] if k == "a" else digit[i] | letter[i] for i, k in enumerate(classes, 2)]
     )
@@ -450,7 +449,7 @@ def _calendar_slot() -> pl.Expr:
     or the month or day is out of its range (a slot past the calendar's end is too)."""
     b = [pl.col(f"b{k}") for k in range(10)]
     n = [x.cast(pl.Int32) - ord("0") for x in b]
-    digit = [(x >= ord("0")) & (x <= ord("9")) for x in b]
+    digit = [_within(x, "0", "9") for x in b]
 
     def slot(year: tuple[int, ...], month: tuple[int, int], day: tuple[int, int]) -> pl.Expr:
         y = sum(n[k] * 10 ** (3 - j) for j, k in enumerate(year))

@@ -309,25 +309,23 @@ def mask(value: str) -> str:
 _BLANK = r"^\s*$"
 
 
-# Kinds whose whole column is checked (_check returns verdicts for them).
-_CHECKED = frozenset({Kind.BIRTH_DATE, Kind.POSTCODE, Kind.IBAN, Kind.BSN, Kind.EMAIL, Kind.PHONE, Kind.HOUSE_NUMBER})
+# The whole-column checks: a kind's verdicts (birth dates: the parsed dates) and, for postcodes, the
+# numbers of those valid as plainly written (1234AB, 1234 AB, 1234ab). Other kinds are not checked.
+_CHECKS = {
+    Kind.BIRTH_DATE: lambda v: (checks.parse_dates(v), None),
+    Kind.POSTCODE: checks.valid_postcodes_with_numbers,
+    Kind.IBAN: lambda v: (checks.valid_ibans(v), None),
+    Kind.BSN: lambda v: (checks.valid_bsns(v), None),
+    Kind.EMAIL: lambda v: (checks.valid_emails(v), None),
+    Kind.PHONE: lambda v: (checks.phone_shapes(v), None),
+    Kind.HOUSE_NUMBER: lambda v: (v.str.contains(r"^\s*\d{1,5}").fill_null(False), None),
+}
+_CHECKED = frozenset(_CHECKS)
 
 
 def _check(kind: Kind, values: pl.Series) -> tuple[pl.Series | None, pl.Series | None]:
-    """The whole column's verdicts for the kind (birth dates: the parsed dates), or None if unchecked;
-    for postcodes also the numbers of those valid as plainly written (1234AB, 1234 AB, 1234ab)."""
-    if kind == Kind.BIRTH_DATE:
-        return checks.parse_dates(values), None
-    if kind == Kind.POSTCODE:
-        return checks.valid_postcodes_with_numbers(values)
-    check = {
-        Kind.IBAN: checks.valid_ibans,
-        Kind.BSN: checks.valid_bsns,
-        Kind.EMAIL: checks.valid_emails,
-        Kind.PHONE: checks.phone_shapes,
-        Kind.HOUSE_NUMBER: lambda v: v.str.contains(r"^\s*\d{1,5}").fill_null(False),
-    }.get(kind)
-    return (None if check is None else check(values)), None
+    check = _CHECKS.get(kind)
+    return (None, None) if check is None else check(values)
 
 
 @dataclass
@@ -445,19 +443,19 @@ def detect(
         futures |= {i: pool.submit(_check, kinds[i], columns[i]) for i in others[1:]}
         checked = [futures[i].result() for i in range(len(names))]
         extra = None if extra is None else extra.result()
-    guesses, verdicts, plain = [], {}, {}
+    guesses, verdicts, numbers = [], {}, {}
     for i, name in enumerate(names):
         special = special_categories(name)
         if kinds[i] == Kind.BSN:
             special = sorted({*special, "bsn"})
-        verdict, plain_form = checked[i]
+        verdict, postcode_numbers = checked[i]
         invalid = 0
         if verdict is not None:
             ok = verdict.is_not_null() if kinds[i] == Kind.BIRTH_DATE else verdict
             invalid = int((filled[i] & ~ok).sum())
             verdicts[name] = verdict
-        if plain_form is not None:
-            plain[name] = plain_form
+        if postcode_numbers is not None:
+            numbers[name] = postcode_numbers
         examples = []
         for value in samples[i].to_list():
             if value not in examples:
@@ -466,7 +464,7 @@ def detect(
                     break
         guesses.append(ColumnGuess(name=name, kind=kinds[i], filled=counts[i], invalid=invalid, reasons=reasons[i],
                                    examples=[mask(x) for x in examples], special=special))
-    return Detection(guesses=guesses, filled=dict(zip(names, filled)), verdicts=verdicts, postcode_numbers=plain,
+    return Detection(guesses=guesses, filled=dict(zip(names, filled)), verdicts=verdicts, postcode_numbers=numbers,
                      also=extra)
 
 
