@@ -344,7 +344,7 @@ def _write_hot_folder(job: Job, station: PrintStation) -> list[str]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for output in _print_parts(job):
-        final = folder / f"job-{job.pk}-{output.index:03d}.pdf"
+        final = folder / job.part_name(output.index)
         partial = folder / f".{final.name}.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
         with os.fdopen(fd, "wb") as out, open_blob_reader(output.blob_id, actor=Actor.system("delivery")) as reader:
@@ -408,7 +408,7 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
     try:
         with Pusher(target) as pusher:
             for output in _print_parts(job):
-                name = f"job-{job.pk}-{output.index:03d}.pdf"
+                name = job.part_name(output.index)
                 with open_blob_reader(output.blob_id, actor=reader_actor) as reader:
                     sent.append((name, pusher.put(name, reader.iter_chunks())))
             def recheck(locked: Job) -> None:  # the conditions may have changed while the files went out

@@ -131,6 +131,11 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.client_id}/{self.name}"
 
+    def part_name(self, index: int) -> str:
+        """The file name of print part ``index``: in the vault, the hot folder, a subprocessor's SFTP
+        folder and on the subprocessor's page alike."""
+        return f"job-{self.pk}-{index:03d}.pdf"
+
 
 class OutputKind(models.TextChoices):
     RECORDS = "records", _("prepared records (intermediate)")

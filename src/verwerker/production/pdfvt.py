@@ -93,10 +93,18 @@ def _icc_file(path: str) -> tuple[bytes, int]:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise OutputIntentError(f"{path}: {exc.strerror or exc}") from None
-    components = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}.get(data[16:20]) if len(data) >= 128 else None
-    if len(data) < 128 or data[36:40] != b"acsp" or components is None:
+    components = icc_components(data)
+    if components is None:
         raise OutputIntentError(f"{path}: not an ICC profile of a grey, RGB or CMYK device")
     return data, components
+
+
+def icc_components(data: bytes) -> int | None:
+    """The colour components of an ICC profile of a grey, RGB or CMYK device (from its header), or
+    None when ``data`` is no such profile."""
+    if len(data) < 128 or data[36:40] != b"acsp":
+        return None
+    return {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}.get(data[16:20])
 
 
 def load_background(data: bytes | None) -> pikepdf.Pdf | None:

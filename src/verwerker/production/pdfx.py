@@ -19,8 +19,8 @@ import io
 import pikepdf
 from pikepdf import Name
 
-PDFX_NS = "http://www.npes.org/pdfx/ns/id/"
-PDFVT_NS = "http://www.npes.org/pdfvt/ns/id/"
+from verwerker.production.pdfvt import PDFVT_NS, PDFX_NS, icc_components
+
 _ICC_CLASSES = {b"prtr": "output device", b"mntr": "display", b"scnr": "input device", b"spac": "colour space",
                 b"link": "device link", b"abst": "abstract", b"nmcl": "named colour"}
 _PRINTING_ANNOTATIONS = {"/PrinterMark", "/TrapNet"}
@@ -64,14 +64,14 @@ def _output_intent(pdf: pikepdf.Pdf) -> list[str]:
     if profile is None:
         return found + ["output intent without an embedded ICC profile (DestOutputProfile)"]
     data = profile.read_bytes()
-    if len(data) < 128 or data[36:40] != b"acsp":
-        return found + ["output intent profile is not an ICC profile"]
+    components = icc_components(data)
+    if components is None:
+        return found + ["output intent profile is not an ICC profile of a grey, RGB or CMYK device"]
     device = data[12:16]
     if device != b"prtr":
         found.append(f"output intent profile is a {_ICC_CLASSES.get(device, repr(device))} profile; "
                      "PDF/X-4 wants the output device profile of the printing condition")
-    components = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4}.get(data[16:20])
-    if components is not None and int(profile.get("/N", 0)) != components:
+    if int(profile.get("/N", 0)) != components:
         found.append(f"output intent profile /N is {profile.get('/N')}, its colour space has {components}")
     return found
 

@@ -64,7 +64,7 @@ class Manifest(Sequence[ManifestRow]):
 
     def __init__(self) -> None:
         self._parts: list[pl.DataFrame] = []
-        self._frame: pl.DataFrame | None = pl.DataFrame(schema=_MANIFEST_SCHEMA)
+        self._frame: pl.DataFrame | None = None  # the parts joined, once asked for
 
     def extend(self, columns: dict[str, list]) -> None:
         self._parts.append(pl.DataFrame(columns, schema=_MANIFEST_SCHEMA))

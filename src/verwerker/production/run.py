@@ -150,7 +150,7 @@ def render_part(job_id: int, attempt: int, index: int) -> bool:
     result = assemble_part(render_chunks(template, chunks(), workers=1), infos, background=background)
     manifest = [ManifestRow(seq=s, row=r, part=index, first_page=f, pages=p, kix=k or "", bundle=b, bundle_end=e)
                 for (s, r, b, e, k), f, p in zip(meta, result.first_pages, result.pages)]
-    outputs = [_store(job, OutputKind.PART, index, result.pdf, pages=sum(result.pages), name=f"job-{job.pk}-{index:03d}.pdf"),
+    outputs = [_store(job, OutputKind.PART, index, result.pdf, pages=sum(result.pages), name=job.part_name(index)),
                _store(job, OutputKind.MANIFEST_PART, index, manifest_csv(manifest))]
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job_id)

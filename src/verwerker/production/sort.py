@@ -23,8 +23,7 @@ def postal_sort(
 ) -> pl.DataFrame:
     """The records in postal order with sequence and bundle columns (see module docstring), without the
     records whose source row is in ``drop``."""
-    at = postal_order(frame, drop=drop)
-    ordered = pl.DataFrame([frame.get_column(name).gather(at) for name in frame.columns])
+    ordered = move_in_order(frame.clone(), postal_order(frame, drop=drop))  # the clone shares the columns
     return number_and_bundle(ordered, bundle_size=bundle_size, region_digits=region_digits)
 
 

@@ -232,8 +232,8 @@ def subprocessor_jobs(request):
     if sub is None:
         raise Http404("a subprocessor page")
     page = _page(request, jobs_for_subprocessor_user(request.user))
-    # The names the push gave the files (actions._push_to_subprocessor), so the producer can match them.
-    jobs = [(job, [f"job-{job.pk}-{i:03d}.pdf" for i in range(1, job.parts_total + 1)]) for job in page]
+    # The names the push gave the files, so the producer can match them.
+    jobs = [(job, [job.part_name(i) for i in range(1, job.parts_total + 1)]) for job in page]
     return render(request, "production/subprocessor.html", {"sub": sub, "jobs": jobs, "page": page})
 
 
