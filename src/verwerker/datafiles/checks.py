@@ -330,6 +330,23 @@ def valid_bsns(values: pl.Series) -> pl.Series:
     )
 
 
+# ------------------------------------------------------------------------------------------ house number
+
+_HOUSE_NUMBER_RE = r"^\s*\d{1,5}"
+
+
+def house_numbers(values: pl.Series) -> pl.Series:
+    """Starts with a number (`12`, `12a`, ` 7-2`), spaces before it allowed. A value that starts with an
+    ASCII digit passes without the regex (a string comparison is a sixth of its cost); only the others
+    go to it."""
+    v = values.cast(pl.String)
+    ok = v.is_between("0", ":", closed="left").fill_null(False)
+    rest = ~ok & v.is_not_null()
+    if rest.any():
+        ok = ok.scatter(rest.arg_true(), v.filter(rest).str.contains(_HOUSE_NUMBER_RE))
+    return ok.alias(values.name)
+
+
 # ------------------------------------------------------------------------------------- e-mail and phone
 
 # A pragmatic RFC 5322 subset: what e-mail-validator accepts for ordinary addresses, without DNS.

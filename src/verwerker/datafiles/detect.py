@@ -318,7 +318,7 @@ _CHECKS = {
     Kind.BSN: lambda v: (checks.valid_bsns(v), None),
     Kind.EMAIL: lambda v: (checks.valid_emails(v), None),
     Kind.PHONE: lambda v: (checks.phone_shapes(v), None),
-    Kind.HOUSE_NUMBER: lambda v: (v.str.contains(r"^\s*\d{1,5}").fill_null(False), None),
+    Kind.HOUSE_NUMBER: lambda v: (checks.house_numbers(v), None),
 }
 _CHECKED = frozenset(_CHECKS)
 
@@ -374,8 +374,8 @@ def _filled_and_sample(column: pl.Series) -> tuple[pl.Series, int, pl.Series]:
 def _sample(column: pl.Series, filled: pl.Series, filled_count: int) -> pl.Series:
     """Up to SAMPLE_SIZE filled values spread over the column (every step-th one), stripped."""
     step = max(1, filled_count // SAMPLE_SIZE)
-    positions = filled.arg_true().gather_every(step).head(SAMPLE_SIZE)
-    return column.gather(positions).str.strip_chars().alias("v")
+    # Filtering first costs a quarter of finding the filled positions (arg_true) in a sparse column.
+    return column.filter(filled).gather_every(step).head(SAMPLE_SIZE).str.strip_chars().alias("v")
 
 
 # Whole-column checks that take longest go to the workers first.

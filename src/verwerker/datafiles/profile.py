@@ -186,13 +186,17 @@ def _duplicates(frame: pl.DataFrame, found: Found) -> int:
     # costs more than the rest of the profile, so it is done only for the records that can be
     # duplicates at all (those sharing postcode and house number, normalised as in the key, with
     # another record), and once per distinct value of a field.
-    candidates = row_filled & _may_repeat(frame, by_kind, found)
+    repeats, postcode = _may_repeat(frame, by_kind, found)
+    candidates = row_filled & repeats
     rows = frame.select(list(dict.fromkeys(name for name, _ in fields))).filter(candidates)
     # Fields and records are compared as 64-bit hashes (a collision among a few million is vanishingly
-    # unlikely and would only merge two).
-    keys = pl.DataFrame(
-        [_normalised_hashes(rows.get_column(name), normalise).alias(f"f{i}") for i, (name, normalise) in enumerate(fields)]
-    )
+    # unlikely and would only merge two). The first postcode column's numbers from the coarse key serve
+    # as its field: they too are a one-to-one function of the normalised field.
+    keys = pl.DataFrame([
+        postcode[1].filter(candidates).alias(f"f{i}") if postcode and name == postcode[0]
+        else _normalised_hashes(rows.get_column(name), normalise).alias(f"f{i}")
+        for i, (name, normalise) in enumerate(fields)
+    ])
     return keys.height - keys.select(pl.struct(pl.all()).hash(seed=5)).to_series().n_unique()
 
 
@@ -215,8 +219,11 @@ def _row_filled(filled: dict[str, pl.Series], height: int) -> pl.Series:
     return pl.repeat(False, height, dtype=pl.Boolean, eager=True)
 
 
-def _may_repeat(frame: pl.DataFrame, by_kind: dict[Kind, list[str]], found: Found) -> pl.Series:
-    """A superset of the records whose duplicate key equals another record's.
+def _may_repeat(
+    frame: pl.DataFrame, by_kind: dict[Kind, list[str]], found: Found
+) -> tuple[pl.Series, tuple[str, pl.Series] | None]:
+    """A superset of the records whose duplicate key equals another record's; and the first postcode
+    column's name with its numbers (_postcode_numbers), if there is one.
 
     Records are grouped by a coarse key that is a function of the normalised postcode and house number
     fields, so two records with one duplicate key always share it. It is built cheaply from what
@@ -231,12 +238,13 @@ def _may_repeat(frame: pl.DataFrame, by_kind: dict[Kind, list[str]], found: Foun
     for name in by_kind.get(Kind.HOUSE_NUMBER, [])[:1]:
         coarse.append(_house_numbers(frame.get_column(name)))
     coarse = [c.result() if isinstance(c, concurrent.futures.Future) else c for c in coarse]
+    postcode = (by_kind[Kind.POSTCODE][0], coarse[0]) if Kind.POSTCODE in by_kind else None
     if not coarse:
-        return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
+        return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True), postcode
     # Combining the numbers can only make more records share one (never fewer): still a superset. The
     # house number is hashed first, or small numbers would cancel out the postcode's last bits.
     combined = coarse[0] if len(coarse) == 1 else coarse[0] ^ coarse[1].hash(seed=11)
-    return _repeated(combined)
+    return _repeated(combined), postcode
 
 
 def _house_numbers(values: pl.Series) -> pl.Series:
@@ -277,8 +285,9 @@ def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
 
 
 def _repeated(values: pl.Series) -> pl.Series:
-    """is_duplicated() for integers, by sorting: about twice as fast as hashing every value."""
-    ordered = values.sort()
+    """is_duplicated() for integers, by sorting: about twice as fast as hashing every value. The sort
+    runs on one thread: on two it takes as long and twice the CPU, which the checks beside it need."""
+    ordered = values.sort(multithreaded=False)
     again = ordered.filter(ordered == ordered.shift(1))
     if again.is_empty():
         return pl.repeat(False, len(values), dtype=pl.Boolean, eager=True)

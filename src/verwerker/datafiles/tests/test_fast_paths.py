@@ -287,6 +287,21 @@ def test_email_verdicts_match_the_previous_check_with_whitespace_around():
     assert 1000 < ours.sum() < len(values) - 1000
 
 
+def test_house_number_verdicts_match_the_regex():
+    """Values starting with an ASCII digit pass at once; every other value still goes to the regex, so
+    spaces before the number and digits of other scripts (which its \\d takes) keep their verdict."""
+    rng = random.Random(39)
+    odd = ["0", "9", "/", ":", " ", "\t", "\u00a0", "\u3000", "\u0661", "\u0969", "\uff11", "a", "-", "+", "\u0085"]
+    values = ["", None, "12", " 12", "\u00a012", "\u0661\u0662", "a12", ":1", "/1", "123456", "12a"]
+    values += ["".join(rng.choice(odd) for _ in range(rng.randrange(0, 7))) for _ in range(20000)]
+    series = pl.Series(values, dtype=pl.String)
+    expected = series.str.contains(r"^\s*\d{1,5}").fill_null(False)
+    assert checks.house_numbers(series).to_list() == expected.to_list()
+    # Both ways are taken: values starting with an ASCII digit, and others that pass only by the regex.
+    starts = series.str.contains(r"^[0-9]").fill_null(False)
+    assert (expected & starts).sum() > 1000 and (expected & ~starts).sum() > 1000
+
+
 def test_a_house_number_numbers_alike_before_and_after_key_normalisation():
     """The coarse duplicate key takes a house number polars reads as a number as that number, for its
     normalised field's number; this holds only while polars reads nothing the normalisation changes."""
