@@ -437,8 +437,9 @@ def _ten_character_dates(v: pl.Series) -> tuple[pl.Series, pl.Series]:
     rows = (v.str.len_bytes() == 10).fill_null(False)
     if not rows.any():
         return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(False, len(v), dtype=pl.Boolean, eager=True)
-    frame = byte_columns(v.filter(rows), 10).with_columns(i=rows.arg_true())
-    frame = frame.select("i", _calendar_slot()).filter(pl.col("slot").is_not_null())
+    flat = v.filter(rows).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt16, 5)).arr.explode()
+    frame = pl.DataFrame([flat.gather_every(5, offset=k).alias(f"p{k}") for k in range(5)])
+    frame = frame.select(_calendar_slot()).with_columns(i=rows.arg_true()).filter(pl.col("slot") >= 0)
     found = frame.select("i", d=_calendar().gather(frame.get_column("slot"))).filter(pl.col("d").is_not_null())
     index = found.get_column("i")
     dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(index, found.get_column("d"))
@@ -460,32 +461,56 @@ def _calendar() -> pl.Series:
     return pl.repeat(None, _YEARS * 372, dtype=pl.Date, eager=True).scatter(slots, days)
 
 
+# A part of a slot that is not there (a byte that is no digit, a month 13, a year outside the calendar):
+# so negative that no sum with the other parts comes back to zero.
+_NO_SLOT = -(1 << 20)
+
+
+@functools.cache
+def _pair_tables() -> dict[str, pl.Series]:
+    """Lookup tables indexed by two bytes read as one little-endian 16-bit number (first byte low):
+    what they add to a calendar slot as day, month, the year's last two digits or its first two; and
+    whether they are the two separators of a day-first (- / .) or a year-first (- /) date."""
+    pair = pl.int_range(0, 1 << 16, dtype=pl.Int32, eager=True)
+    low, high = pair % 256, pair // 256
+    digits = (low >= ord("0")) & (low <= ord("9")) & (high >= ord("0")) & (high <= ord("9"))
+    n = (low - ord("0")) * 10 + high - ord("0")
+
+    def table(valid: pl.Series, value: pl.Series) -> pl.Series:
+        return pl.select(pl.when(pl.lit(valid)).then(pl.lit(value)).otherwise(_NO_SLOT)).to_series()
+
+    first_century = _FIRST_YEAR // 100
+    return {
+        "day": table(digits & (n >= 1) & (n <= 31), n - 1),
+        "month": table(digits & (n >= 1) & (n <= 12), (n - 1) * 31),
+        "years": table(digits, n * 372),
+        "centuries": table(digits & (n >= first_century) & (n < first_century + _YEARS // 100),
+                           (n - first_century) * 100 * 372),
+        "day_first": table((low == high) & (low >= ord("-")) & (low <= ord("/")), pair * 0),
+        "year_first": table((low == high) & ((low == ord("-")) | (low == ord("/"))), pair * 0),
+    }
+
+
 @functools.cache
 def _calendar_slot() -> pl.Expr:
-    """The calendar slot of ten bytes b0..b9 written day first or year first, null when they are neither
-    or the month or day is out of its range (a slot past the calendar's end is too)."""
-    b = [pl.col(f"b{k}") for k in range(10)]
-    n = [x.cast(pl.Int32) - ord("0") for x in b]
-    digit = [_within(x, "0", "9") for x in b]
+    """The calendar slot of ten bytes, read as five byte pairs p0..p4, written day first or year first;
+    negative when they are neither or the month or day is out of its range (a slot past the
+    calendar's end is too). Each part of the slot is looked up by a byte pair (a digit test, a
+    subtraction and a multiplication per byte cost several times more), so a date takes a few sums."""
+    tables = {name: pl.lit(series) for name, series in _pair_tables().items()}
+    p = [pl.col(f"p{k}") for k in range(5)]
 
-    def slot(year: tuple[int, ...], month: tuple[int, int], day: tuple[int, int]) -> pl.Expr:
-        y = sum(n[k] * 10 ** (3 - j) for j, k in enumerate(year))
-        m = n[month[0]] * 10 + n[month[1]]
-        d = n[day[0]] * 10 + n[day[1]]
-        in_range = (m >= 1) & (m <= 12) & (d >= 1) & (d <= 31) & (y >= _FIRST_YEAR) & (y < _FIRST_YEAR + _YEARS)
-        return pl.when(in_range).then((y - _FIRST_YEAR) * 372 + (m - 1) * 31 + d - 1)
+    def slot(century, years, month, day, separators, order):
+        # month and separators: two bytes taken from two pairs (the second pair's low byte goes high).
+        return (tables["centuries"].gather(century) + tables["years"].gather(years)
+                + tables["month"].gather(month[0] // 256 + month[1] % 256 * 256) + tables["day"].gather(day)
+                + tables[order].gather(separators[0] % 256 + separators[1] // 256 * 256))
 
-    day_first = pl.all_horizontal(*(digit[k] for k in (0, 1, 3, 4, 6, 7, 8, 9))) & (b[2] == b[5]) & b[2].is_in(
-        [ord("-"), ord("/"), ord(".")]
-    )
-    year_first = pl.all_horizontal(*(digit[k] for k in (0, 1, 2, 3, 5, 6, 8, 9))) & (b[4] == b[7]) & b[4].is_in(
-        [ord("-"), ord("/")]
-    )
-    return (
-        pl.when(day_first).then(slot((6, 7, 8, 9), (3, 4), (0, 1)))
-        .when(year_first).then(slot((0, 1, 2, 3), (5, 6), (8, 9)))
-        .alias("slot")
-    )
+    # dd-mm-yyyy: pairs (d d) (- m) (m -) (y y) (y y); yyyy-mm-dd: (y y) (y y) (- m) (m -) (d d).
+    day_first = slot(p[3], p[4], (p[1], p[2]), p[0], (p[1], p[2]), "day_first")
+    year_first = slot(p[0], p[1], (p[2], p[3]), p[4], (p[2], p[3]), "year_first")
+    # At most one of the two is a slot: the other has a separator where a digit must be.
+    return pl.max_horizontal(day_first, year_first).alias("slot")
 
 
 # Below this many values a column is parsed as it is.

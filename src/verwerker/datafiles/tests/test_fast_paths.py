@@ -175,12 +175,20 @@ def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
               "01-13-1990", "01-01-0001", "31-12-1799", "01-01-1800", "31-12-2199", "01-01-2200", "31-12-9999",
               "0001-01-01", "2199/12/31", "12-11/1969", "1969.11.12", "1969-11/12", "+1-11-1969", "12-11-1969\n",
               "\u0661\u0662-11-1969", "12\u200911-1969", "ab-cd-efgh", "2010-5-03 ", "1-2-2010"]
+    # Near-dates: every day and month number from 00 to 33, years either side of the calendar, mixed
+    # and odd separators, and ten characters of date-like noise.
+    for _ in range(3000):
+        year, month, day = rng.randrange(1750, 2250), rng.randrange(0, 34), rng.randrange(0, 34)
+        first, second = rng.choice("-/.-/. x:,0"), rng.choice("-/.")
+        texts.append(rng.choice([f"{day:02d}{first}{month:02d}{first}{year}", f"{year}{first}{month:02d}{first}{day:02d}",
+                                 f"{day:02d}{first}{month:02d}{second}{year}", f"{year}{first}{month:02d}{second}{day:02d}"]))
+        texts.append("".join(rng.choice("0123456789-/. :\u00e9") for _ in range(10)))
     values = pl.Series([rng.choice(texts) for _ in range(40000)], dtype=pl.String)
     for serials in (True, False):
         ours = checks.parse_dates(values, excel_serials=serials)
         theirs = reference.parse_dates(values, excel_serials=serials)
         assert ours.to_list() == theirs.to_list()
-        assert ours.null_count() < len(values) // 2
+        assert ours.null_count() < len(values) * 3 // 4
     # Detection's samples are parsed once for both answers.
     without, with_serials = checks.parse_dates_both_ways(values)
     assert without.to_list() == reference.parse_dates(values, excel_serials=False).to_list()
