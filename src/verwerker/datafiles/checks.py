@@ -35,6 +35,12 @@ def _delete(expr: pl.Expr, chars: str) -> pl.Expr:
     return expr.str.replace_all(pattern, "")
 
 
+def positions(mask: pl.Series) -> pl.Series:
+    """The positions where ``mask`` is true (null counts as false): Series.arg_true, which costs up to
+    twenty times more on a mask that mixes true and false (4-6 ms per million)."""
+    return pl.int_range(0, len(mask), dtype=pl.get_index_type(), eager=True).filter(mask)
+
+
 def _staged_frame(values: pl.Series, *stages: dict[str, pl.Expr]) -> pl.DataFrame:
     """Run ``stages`` (each a dict of new columns) one after the other on a frame holding ``values``
     as column ``v``."""
@@ -83,7 +89,7 @@ def valid_postcodes_with_numbers(values: pl.Series) -> tuple[pl.Series, pl.Serie
     ok = plain.clone()  # scatter() writes in place
     rest = ~plain & v.is_not_null()
     if rest.any():
-        index = rest.arg_true()
+        index = positions(rest)
         u, c = pl.col("u"), pl.col("c")
         verdicts = _staged(
             v.filter(rest),
@@ -113,7 +119,7 @@ def _plain_postcode_numbers(v: pl.Series) -> pl.Series:
         if not rows.any():
             continue
         frame = byte_columns(v.filter(rows), length)
-        numbers = numbers.scatter(rows.arg_true(), frame.select(_plain_postcode_expression(length)).to_series())
+        numbers = numbers.scatter(positions(rows), frame.select(_plain_postcode_expression(length)).to_series())
     return numbers
 
 
@@ -181,7 +187,7 @@ def valid_ibans(values: pl.Series) -> pl.Series:
     ok, shaped = _valid_compact_ibans(v)
     rest = ~shaped & v.is_not_null()
     if rest.any():
-        index = rest.arg_true()
+        index = positions(rest)
         compact = pl.DataFrame({"v": v.gather(index)}).select(
             _delete(pl.col("v"), " -.").str.strip_chars().str.to_uppercase()
         ).to_series()
@@ -207,7 +213,7 @@ def _valid_compact_ibans(s: pl.Series) -> tuple[pl.Series, pl.Series]:
         todo = todo & ~rows
         ok, shaped_rows = _check_country(s, code, rows & (lengths == 2 + len(countries[code])), ok, shaped_rows)
     if todo.any():
-        index = todo.arg_true()
+        index = positions(todo)
         cc = s.gather(index).str.slice(0, 2)
         expected = cc.replace_strict({code: 2 + len(classes) for code, classes in countries.items()}, default=0,
                                      return_dtype=pl.UInt32)
@@ -229,7 +235,7 @@ def _check_country(
         return ok, shaped_rows
     from stdnum import iban
 
-    index = rows.arg_true()
+    index = positions(rows)
     part = s.filter(rows)  # far cheaper than gather(index) for many strings
     classes = _iban_countries()[code]
     if len(part) <= _FEW_IBANS:
@@ -343,7 +349,7 @@ def house_numbers(values: pl.Series) -> pl.Series:
     ok = v.is_between("0", ":", closed="left").fill_null(False)
     rest = ~ok & v.is_not_null()
     if rest.any():
-        ok = ok.scatter(rest.arg_true(), v.filter(rest).str.contains(_HOUSE_NUMBER_RE))
+        ok = ok.scatter(positions(rest), v.filter(rest).str.contains(_HOUSE_NUMBER_RE))
     return ok.alias(values.name)
 
 
@@ -411,7 +417,7 @@ def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
         rest = ~settled & v.is_not_null()
         if not rest.any():
             return dates.alias(values.name)
-        return dates.scatter(rest.arg_true(), _parse_repeating(v.filter(rest), excel_serials)).alias(values.name)
+        return dates.scatter(positions(rest), _parse_repeating(v.filter(rest), excel_serials)).alias(values.name)
     return _parse_each(v, excel_serials=excel_serials).alias(values.name)
 
 
@@ -439,7 +445,7 @@ def _ten_character_dates(v: pl.Series) -> tuple[pl.Series, pl.Series]:
         return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(False, len(v), dtype=pl.Boolean, eager=True)
     flat = v.filter(rows).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt16, 5)).arr.explode()
     frame = pl.DataFrame([flat.gather_every(5, offset=k).alias(f"p{k}") for k in range(5)])
-    frame = frame.select(_calendar_slot()).with_columns(i=rows.arg_true()).filter(pl.col("slot") >= 0)
+    frame = frame.select(_calendar_slot()).with_columns(i=positions(rows)).filter(pl.col("slot") >= 0)
     found = frame.select("i", d=_calendar().gather(frame.get_column("slot"))).filter(pl.col("d").is_not_null())
     index = found.get_column("i")
     dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(index, found.get_column("d"))
@@ -531,12 +537,12 @@ def _parse_each(values: pl.Series, *, excel_serials: bool, both: bool = False):
     for rx, fmt in order:
         if not todo.any():
             break
-        index = todo.arg_true()
+        index = positions(todo)
         part = frame[index].select(pl.when(s.str.contains(rx)).then(s.str.to_date(fmt, strict=False))).to_series()
         parsed = parsed.scatter(index, part)
         todo = todo & parsed.is_null()
     if excel_serials and todo.any():
-        index = todo.arg_true()
+        index = positions(todo)
         serial = s.str.extract(r"^(\d{1,5})(?:\.0+)?$", 1).cast(pl.Int64, strict=False)
         days = pl.when((serial >= 1) & (serial <= 73050)).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
         with_serials = parsed.clone().scatter(index, frame[index].select(days.cast(pl.Date)).to_series())

@@ -110,14 +110,14 @@ def profile_table(
         given = filled[first[Kind.COUNTRY]]
         if given.any():
             country = frame.get_column(first[Kind.COUNTRY]).filter(given).str.strip_chars().str.to_lowercase()
-            foreign = foreign.scatter(given.arg_true(), ~country.is_in(_DUTCH).fill_null(False))
+            foreign = foreign.scatter(checks.positions(given), ~country.is_in(_DUTCH).fill_null(False))
     if Kind.POSTCODE in first:
         column = first[Kind.POSTCODE]
         # A valid Dutch postcode never has a foreign shape (it has four digits and ends in a letter or a
         # separator), so only the other filled values are looked at.
         rest = filled[column] & ~detection.verdicts[column]
         if rest.any():
-            index = rest.arg_true()
+            index = checks.positions(rest)
             upper = frame.get_column(column).gather(index).str.strip_chars().str.to_uppercase()
             shape = ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(
                 _FOREIGN_POSTCODE
@@ -257,7 +257,7 @@ def _house_numbers(values: pl.Series) -> pl.Series:
     numbers = values.cast(pl.UInt64, strict=False)
     rest = numbers.is_null()
     if rest.any():
-        index = rest.arg_true()
+        index = checks.positions(rest)
         n = pl.col("n")
         normalised = pl.DataFrame({"v": values.gather(index)}).select(n=_normalise_key(pl.col("v").fill_null("")))
         numbers = numbers.scatter(index, normalised.select(
@@ -279,7 +279,7 @@ def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
     plain = plain.clone()  # scatter() writes in place
     n = pl.col("n")
     normalised = pl.DataFrame({"v": values.filter(rest)}).select(n=_normalise_key(pl.col("v").fill_null("")))
-    return plain.scatter(rest.arg_true(), normalised.select(
+    return plain.scatter(checks.positions(rest), normalised.select(
         pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(checks.postcode_number(n)).otherwise(n.hash(seed=7))
     ).to_series())
 

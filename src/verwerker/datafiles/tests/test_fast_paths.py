@@ -330,3 +330,11 @@ def test_a_house_number_numbers_alike_before_and_after_key_normalisation():
     pairs = pl.DataFrame({"n": normalised, "x": ours}).group_by("n").agg(pl.col("x").n_unique())
     assert pairs.get_column("x").max() == 1
 
+
+
+def test_positions_are_where_arg_true_finds_them():
+    rng = random.Random(40)
+    for n, share in ((0, 0.5), (1, 1.0), (5000, 0.5), (5000, 0.01), (5000, 0.99)):
+        mask = pl.Series([None if rng.random() < 0.1 else rng.random() < share for _ in range(n)], dtype=pl.Boolean)
+        assert checks.positions(mask).to_list() == mask.arg_true().to_list()
+        assert checks.positions(mask).dtype == mask.arg_true().dtype
