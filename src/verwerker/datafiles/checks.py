@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from collections.abc import Callable
 
 import polars as pl
 
@@ -39,6 +40,15 @@ def positions(mask: pl.Series) -> pl.Series:
     """The positions where ``mask`` is true (null counts as false): Series.arg_true, which costs up to
     twenty times more on a mask that mixes true and false (4-6 ms per million)."""
     return pl.int_range(0, len(mask), dtype=pl.get_index_type(), eager=True).filter(mask)
+
+
+def only_where(mask: pl.Series, check: Callable[[pl.Series], pl.Series], values: pl.Series) -> pl.Series:
+    """``check(values)`` where ``mask`` is true, null elsewhere, checking only those values: for a cheap
+    test that rules values out before an expensive one (whose cost is mostly per call on a sample)."""
+    if mask.all():
+        return check(values)
+    result = check(values.filter(mask))
+    return pl.repeat(None, len(values), dtype=result.dtype, eager=True).scatter(positions(mask), result).alias(values.name)
 
 
 def _staged_frame(values: pl.Series, *stages: dict[str, pl.Expr]) -> pl.DataFrame:
@@ -175,6 +185,11 @@ def _iban_countries() -> dict[str, str]:
     return countries
 
 
+@functools.cache
+def _shortest_iban() -> int:
+    return min(2 + len(classes) for classes in _iban_countries().values())
+
+
 # Countries for which stdnum runs an extra national check: rows from these go through stdnum itself.
 _IBAN_NATIONAL_CHECKS = ("BE", "ES", "ME", "NO")
 
@@ -182,6 +197,12 @@ _IBAN_NATIONAL_CHECKS = ("BE", "ES", "ME", "NO")
 def valid_ibans(values: pl.Series) -> pl.Series:
     """Valid IBAN: ISO 7064 mod 97-10 and the registry's per-country structure (stdnum.iban.is_valid)."""
     v = values.cast(pl.String)
+    # A value of fewer bytes than the shortest IBAN has characters is never one: compacting deletes
+    # characters, and no character upper-cases to more ASCII letters than it has UTF-8 bytes (ß -> SS,
+    # ﬃ -> FFI; the tests check every code point). Samples mix all columns, so this rules out most.
+    long_enough = (v.str.len_bytes() >= _shortest_iban()).fill_null(False)
+    if not long_enough.all():
+        return only_where(long_enough, valid_ibans, v).fill_null(False).alias(values.name)
     # Most values are written compactly already. One that has its country's structure as written holds
     # only [0-9A-Z], which stdnum's compact() leaves as it is; only the others pay for compacting.
     ok, shaped = _valid_compact_ibans(v)
@@ -552,8 +573,16 @@ def _parse_each(values: pl.Series, *, excel_serials: bool, both: bool = False):
 
 def parse_dates_both_ways(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     """parse_dates(values, excel_serials=False) and (..., excel_serials=True) in one pass: the serials
-    are tried only on what no date format parsed."""
-    return _parse_each(values, excel_serials=True, both=True)
+    are tried only on what no date format parsed. Only values that start with a digit (after spaces)
+    are looked at: every format and the serials start with one, and samples mostly do not."""
+    v = values.cast(pl.String)
+    digit = v.str.contains(r"^\s*\d").fill_null(False)
+    if digit.all():
+        return _parse_each(v, excel_serials=True, both=True)
+    without, with_serials = _parse_each(v.filter(digit), excel_serials=True, both=True)
+    index = positions(digit)
+    empty = pl.repeat(None, len(v), dtype=pl.Date, eager=True).alias(values.name)
+    return empty.scatter(index, without), empty.clone().scatter(index, with_serials)
 
 
 def plausible_birth_date(dates: pl.Expr, today: datetime.date) -> pl.Expr:

@@ -213,12 +213,14 @@ def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> lis
     lowered = v.str.to_lowercase()
     phone = checks.phone_shapes(v)
     dates, dates_or_serials = checks.parse_dates_both_ways(v)
+    # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass
+    # (the test runs on those only).
+    bsn_shaped = v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$").fill_null(False)
     flags = pl.DataFrame(
         {
             Kind.IBAN.value: checks.valid_ibans(v),
             Kind.EMAIL.value: checks.valid_emails(v),
-            # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass.
-            Kind.BSN.value: v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v),
+            Kind.BSN.value: checks.only_where(bsn_shaped, checks.valid_bsns, v),
             Kind.POSTCODE.value: checks.valid_postcodes(v),
             # Without a date header, 8-digit numbers and serials are more likely codes than dates; with
             # one, Excel serials count too.

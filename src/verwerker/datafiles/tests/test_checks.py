@@ -63,6 +63,35 @@ def test_iban_verdicts_match_stdnum_on_random_values():
     assert sum(theirs) > 1000 and sum(not t for t in theirs) > 1000  # both verdicts well represented
 
 
+def test_no_character_upper_cases_to_more_ascii_letters_than_its_bytes():
+    """valid_ibans passes over values shorter (in bytes) than the shortest IBAN; that is sound only while
+    upper-casing never turns a character into more ASCII characters than its UTF-8 bytes (polars' and
+    Python's case mapping both: the one checks, the other is stdnum's)."""
+    code_points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    upper = pl.Series(code_points).str.to_uppercase().to_list()
+    for mapped in (upper, [c.upper() for c in code_points]):
+        grown = [c for c, u in zip(code_points, mapped) if u.isascii() and len(u) > len(c.encode())]
+        assert not grown
+    assert "\u00df".upper() == "SS" and "\ufb03".upper() == "FFI"  # the expansions exist; none grows
+
+
+def test_iban_verdicts_match_stdnum_around_the_shortest_length():
+    """Norwegian IBANs are 15 characters: with separators, expanding letters and lower case around them."""
+    rng = random.Random(14)
+    values = []
+    while len(values) < 300:  # valid ones: the Norwegian account number has its own mod-11 check
+        body = "".join(rng.choice(string.digits) for _ in range(11))
+        value = "NO" + std_iban.calc_check_digits("NO00" + body) + body
+        if std_iban.is_valid(value) or rng.random() < 0.1:
+            values.append(value)
+    values += [f"{v[:4]} {v[4:8]}.{v[8:]}" for v in values[:100]] + [v.lower().replace("n", "\u0144") for v in values[:50]]
+    values += [v[:-1] for v in values[:100]] + [v[:13] + "\u00df" for v in values[:50]] + [v + "-" for v in values[:50]]
+    ours = checks.valid_ibans(pl.Series(values)).to_list()
+    theirs = [std_iban.is_valid(v) for v in values]
+    assert ours == theirs
+    assert 100 < sum(theirs) < len(values) - 100
+
+
 def test_bsn_verdicts_match_stdnum_on_random_values():
     rng = random.Random(12)
     values = [generate.bsn(rng) for _ in range(2000)]
