@@ -424,11 +424,10 @@ def detect(
             reasons.append(why)
         futures = {}
         for i, future in speculative.items():
-            # A check not started yet is dropped too, and submitted again below where every core can
-            # take it.
-            if future.cancel() or kinds[i] != expected[i]:
+            if kinds[i] != expected[i]:
+                future.cancel()  # if it has started, it runs on and its result is not used
                 continue
-            futures[i] = future
+            futures[i] = future  # started or queued on that thread, which stays busy with them
         order = sorted((i for i in range(len(names)) if i not in futures), key=lambda i: slowest.get(kinds[i], len(slowest)))
         # ``also`` may wait for the postcode checks, so they are submitted before it (and start before
         # it: no deadlock, whatever the number of workers); one other long check goes between, so no
