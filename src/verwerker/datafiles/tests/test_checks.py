@@ -63,6 +63,27 @@ def test_iban_verdicts_match_stdnum_on_random_values():
     assert sum(theirs) > 1000 and sum(not t for t in theirs) > 1000  # both verdicts well represented
 
 
+def test_iban_verdicts_match_stdnum_with_any_byte_at_any_position_of_a_pair_table_country():
+    """Countries with 16, 24 or 32 characters after the code are read two characters at a time: every
+    position, with each byte that borders a class (and a few others), keeps stdnum's verdict."""
+    rng = random.Random(15)
+    odd = "/0:9@AZ[`az{!\x00\x7f "
+    values = []
+    for cc in ("NL", "DK", "IS", "TR"):
+        classes = checks._iban_countries()[cc]
+        pools = {"n": string.digits, "a": string.ascii_uppercase, "c": string.digits + string.ascii_uppercase}
+        for _ in range(20):
+            bban = "".join(rng.choice(pools[k]) for k in classes[2:])
+            number = cc + std_iban.calc_check_digits(cc + "00" + bban) + bban
+            values.append(number)
+            for i in range(2, len(number)):
+                values.append(number[:i] + rng.choice(odd) + number[i + 1:])
+    ours = checks.valid_ibans(pl.Series(values)).to_list()
+    theirs = [std_iban.is_valid(v) for v in values]
+    assert ours == theirs
+    assert sum(theirs) >= 80 and sum(not t for t in theirs) > 1000  # the 80 unchanged ones at least
+
+
 def test_no_character_upper_cases_to_more_ascii_letters_than_its_bytes():
     """valid_ibans passes over values shorter (in bytes) than the shortest IBAN; that is sound only while
     upper-casing never turns a character into more ASCII characters than its UTF-8 bytes (polars' and
