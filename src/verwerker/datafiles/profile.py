@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -255,15 +256,21 @@ def _house_numbers(values: pl.Series) -> pl.Series:
     other values are normalised first, and numbered the same way or else hashed.
     """
     numbers = values.cast(pl.UInt64, strict=False)
-    rest = numbers.is_null()
+    rest = numbers.is_null() & values.is_not_null()
     if rest.any():
         index = checks.positions(rest)
         n = pl.col("n")
-        normalised = pl.DataFrame({"v": values.gather(index)}).select(n=_normalise_key(pl.col("v").fill_null("")))
+        normalised = pl.DataFrame({"v": values.gather(index)}).select(n=_normalise_key(pl.col("v")))
         numbers = numbers.scatter(index, normalised.select(
             pl.coalesce(n.cast(pl.UInt64, strict=False), n.hash(seed=7))
         ).to_series())
-    return numbers
+    return numbers.fill_null(_empty_number())
+
+
+@functools.cache
+def _empty_number() -> int:
+    """The number of a missing field, which normalises to the empty string (as a blank one does)."""
+    return pl.Series([""]).hash(seed=7).item()
 
 
 _NORMALISED_POSTCODE = r"^[1-9][0-9]{3}[a-z]{2}$"
@@ -273,15 +280,15 @@ def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
     """A number per record that depends only on its normalised postcode field: the postcode's number
     when that field is a plain postcode, else the field's hash. ``plain`` holds the numbers of the
     plainly written valid postcodes (detection read them); only the other values are normalised."""
-    rest = plain.is_null()
+    rest = plain.is_null() & values.is_not_null()
     if not rest.any():
-        return plain
+        return plain.fill_null(_empty_number())
     plain = plain.clone()  # scatter() writes in place
     n = pl.col("n")
-    normalised = pl.DataFrame({"v": values.filter(rest)}).select(n=_normalise_key(pl.col("v").fill_null("")))
+    normalised = pl.DataFrame({"v": values.filter(rest)}).select(n=_normalise_key(pl.col("v")))
     return plain.scatter(checks.positions(rest), normalised.select(
         pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(checks.postcode_number(n)).otherwise(n.hash(seed=7))
-    ).to_series())
+    ).to_series()).fill_null(_empty_number())
 
 
 def _repeated(values: pl.Series) -> pl.Series:
