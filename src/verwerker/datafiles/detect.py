@@ -357,13 +357,19 @@ def _filled(column: pl.Series) -> pl.Series:
 
     A blank value is empty or starts with a White_Space character, whose UTF-8 encodings all begin
     below "!" or at U+0085 and above; comparing with those two strings is far cheaper than a regex on
-    every value, and only the few values it cannot clear get the regex.
+    every value, and only the few values it cannot clear get the regex. Of those, values that start
+    with a letter from U+00A1 to U+167F (Ö, Ç, É, Ş: surnames start with them) cannot be blank either:
+    the next White_Space character is U+1680.
     """
     filled = column.is_not_null()
     suspect = (~column.is_between("!", "\u0085", closed="left")).fill_null(False)
     if suspect.any():
         index = checks.positions(suspect)
-        filled = filled.scatter(index, ~column.gather(index).str.contains(_BLANK))
+        values = column.gather(index)
+        still = ~values.is_between("\u00a1", "\u1680", closed="left")
+        if still.any():
+            index, values = index.filter(still), values.filter(still)
+            filled = filled.scatter(index, ~values.str.contains(_BLANK))
     return filled
 
 
