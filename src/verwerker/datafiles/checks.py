@@ -668,7 +668,7 @@ def parse_dates_both_ways(values: pl.Series) -> tuple[pl.Series, pl.Series]:
     without, with_serials = _parse_each(v.filter(digit), excel_serials=True, both=True)
     index = positions(digit)
     empty = pl.repeat(None, len(v), dtype=pl.Date, eager=True).alias(values.name)
-    return empty.scatter(index, without), empty.clone().scatter(index, with_serials)
+    return empty.clone().scatter(index, without), empty.scatter(index, with_serials)  # scatter writes in place
 
 
 def plausible_birth_date(dates: pl.Expr, today: datetime.date) -> pl.Expr:
