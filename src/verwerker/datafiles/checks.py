@@ -283,96 +283,10 @@ def _structure_and_mod97(part: pl.Series, cc: str, classes: str) -> tuple[pl.Ser
     """For compact values of one country's length that start with its code: which have its structure,
     and which of those pass ISO 7064 mod 97-10. Both are read from the values' bytes."""
     length = 2 + len(classes)
-    if len(classes) % 8 == 0:  # the Netherlands (and every other country of 18, 26 or 34 characters)
-        words = len(classes) // 8
-        flat = part.str.slice(2).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt64, words)).arr.explode()
-        frame = pl.DataFrame([flat.gather_every(words, offset=k).alias(f"w{k}") for k in range(words)])
-        lookups, shape, rem = _iban_pair_expressions(cc, classes)
-        frame = frame.select(**lookups).select(shape=shape, mod=rem)
-        shaped = frame.get_column("shape")
-        return shaped, shaped & (frame.get_column("mod") == 1)
     shape, rem = _iban_expressions(cc, classes)
     frame = byte_columns(part, length).select(shape=shape, mod=rem)
     shaped = frame.get_column("shape")
     return shaped, shaped & (frame.get_column("mod") == 1)
-
-
-# A pair of bytes that does not have its classes: larger than any sum of valid lookups (each under 97).
-_NOT_IN_CLASS = 1 << 16
-
-
-@functools.cache
-def _iban_pair_table(classes: str, weight: int, multiplier: bool) -> pl.Series:
-    """Indexed by two bytes read as a little-endian 16-bit number: the value mod 97 of the digits the
-    check reads for them (a digit stands for itself, a letter for two digits, A=10 ... Z=35), times
-    ``weight``; or (``multiplier``) 10 ** (that number of digits) mod 97. _NOT_IN_CLASS where either byte
-    is not of its class (n: digit, a: capital, c: either)."""
-    pair = pl.int_range(0, 1 << 16, dtype=pl.Int32, eager=True)
-    value, width, fits = pl.lit(0), pl.lit(0), pl.lit(True)
-    for byte, kind in zip((pair % 256, pair // 256), classes):
-        digit = (byte >= ord("0")) & (byte <= ord("9"))
-        letter = (byte >= ord("A")) & (byte <= ord("Z"))
-        fits = fits & (digit if kind == "n" else letter if kind == "a" else digit | letter)
-        own = pl.when(pl.lit(letter)).then(2).otherwise(1)
-        value = value * pl.when(pl.lit(letter)).then(100).otherwise(10) + pl.when(pl.lit(letter)).then(
-            pl.lit(byte) - 55).otherwise(pl.lit(byte) - 48)
-        width = width + own
-    result = (pl.lit(10).pow(width) % 97) if multiplier else value % 97 * weight % 97
-    return pl.select(pl.when(fits).then(result).otherwise(_NOT_IN_CLASS).cast(pl.Int32)).to_series()
-
-
-@functools.cache
-def _iban_pair_expressions(cc: str, classes: str) -> tuple[dict[str, pl.Expr], pl.Expr, pl.Expr]:
-    """The structure test and mod-97 remainder of a country whose IBANs have a multiple of eight
-    characters after the country code, read as 64-bit words w0, w1, ... (little-endian).
-
-    Each pair of characters is looked up in a table (_iban_pair_table) instead of being tested and
-    weighed byte by byte: a run of pairs whose width is fixed (no c) adds its pre-weighed lookups in one
-    sum, a pair with a c steps Horner's rule with its own multiplier. Returns the lookups (a first
-    stage, materialised once) and the two expressions over them.
-    """
-    pairs = [classes[k:k + 2] for k in range(0, len(classes), 2)]
-
-    def pair(j: int) -> pl.Expr:
-        return pl.col(f"w{j // 4}") // (1 << (16 * (j % 4))) % (1 << 16)
-
-    lookups: dict[str, pl.Expr] = {}
-    digits = "".join(str(int(ch, 36)) for ch in cc)
-    # The order the check reads: the BBAN pairs, the country code (a constant), the check digits.
-    order: list[int | str] = [*range(1, len(pairs)), "cc", 0]
-    rem: pl.Expr = pl.lit(0, dtype=pl.Int32)
-    run: list[tuple[int | str, int]] = []  # (pair or "cc", width) of the fixed-width stretch being read
-
-    def flush(rem: pl.Expr) -> pl.Expr:
-        if not run:
-            return rem
-        total, after = pl.lit(0, dtype=pl.Int32), sum(w for _, w in run)
-        width = after
-        for item, w in run:
-            after -= w
-            weight = 10**after % 97
-            if item == "cc":
-                total = total + int(digits) % 97 * weight % 97
-            else:
-                name = f"g{item}"
-                lookups[name] = pl.lit(_iban_pair_table(pairs[item], weight, False)).gather(pair(item))
-                total = total + pl.col(name)
-        run.clear()
-        return (rem * (10**width % 97) + total) % 97
-
-    for item in order:
-        if item == "cc":
-            run.append((item, len(digits)))
-        elif "c" not in pairs[item]:
-            run.append((item, sum(1 if k == "n" else 2 for k in pairs[item])))
-        else:
-            rem = flush(rem)
-            lookups[f"g{item}"] = pl.lit(_iban_pair_table(pairs[item], 1, False)).gather(pair(item))
-            lookups[f"m{item}"] = pl.lit(_iban_pair_table(pairs[item], 1, True)).gather(pair(item))
-            rem = (rem * pl.col(f"m{item}") + pl.col(f"g{item}")) % 97
-    rem = flush(rem)
-    shape = pl.max_horizontal(*(pl.col(name) for name in lookups)) < _NOT_IN_CLASS
-    return lookups, shape, rem
 
 
 @functools.cache
