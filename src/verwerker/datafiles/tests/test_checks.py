@@ -84,6 +84,28 @@ def test_iban_verdicts_match_stdnum_with_any_byte_at_any_position():
     assert sum(theirs) >= 80 and sum(not t for t in theirs) > 1000  # the 80 unchanged ones at least
 
 
+def test_iban_remainders_of_a_structure_long_enough_to_overflow_16_bits():
+    """The weighted sums are 16-bit and reduced mod 97 before they could overflow. No registry country
+    comes near that today (Seychelles reaches 23,317 of 23,551), so a made-up structure of 30 letters,
+    whose sums would reach some 100,000, is checked against the remainder Python computes."""
+    rng = random.Random(16)
+    classes = "cc" + "a" * 30
+    values = ["XX" + "".join(rng.choice(string.digits) for _ in range(2)) + "".join(
+        rng.choice(string.ascii_uppercase) for _ in range(30)) for _ in range(500)]
+    values += ["XX00" + "Z" * 30, "XX99" + "Z" * 30]  # the largest sums
+    shaped, verdict = checks._structure_and_mod97(pl.Series(values), "XX", classes)
+
+    def remainder(value: str) -> int:
+        return int("".join(str(int(ch, 36)) for ch in value[4:] + value[:4])) % 97
+
+    assert shaped.all()
+    assert verdict.to_list() == [remainder(v) == 1 for v in values]
+    # About one in 97 passes; check digits are made to pass for some so both verdicts occur.
+    fixed = [v[:2] + f"{98 - int(''.join(str(int(ch, 36)) for ch in v[4:] + v[:2] + '00')) % 97:02d}" + v[4:]
+             for v in values[:50]]
+    assert checks._structure_and_mod97(pl.Series(fixed), "XX", classes)[1].all()
+
+
 def test_no_character_upper_cases_to_more_ascii_letters_than_its_bytes():
     """valid_ibans passes over values shorter (in bytes) than the shortest IBAN; that is sound only while
     upper-casing never turns a character into more ASCII characters than its UTF-8 bytes (polars' and
