@@ -479,11 +479,10 @@ def _ten_character_dates(v: pl.Series) -> tuple[pl.Series, pl.Series]:
         return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(False, len(v), dtype=pl.Boolean, eager=True)
     flat = v.filter(rows).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt16, 5)).arr.explode()
     frame = pl.DataFrame([flat.gather_every(5, offset=k).alias(f"p{k}") for k in range(5)])
-    frame = frame.select(_calendar_slot()).with_columns(i=positions(rows)).filter(pl.col("slot") >= 0)
-    found = frame.select("i", d=_calendar().gather(frame.get_column("slot"))).filter(pl.col("d").is_not_null())
-    index = found.get_column("i")
-    dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(index, found.get_column("d"))
-    return dates, pl.repeat(False, len(v), dtype=pl.Boolean, eager=True).scatter(index, True)
+    slot = pl.col("slot")
+    found = frame.select(_calendar_slot()).select(pl.lit(_calendar()).gather(pl.when(slot >= 0).then(slot))).to_series()
+    dates = pl.repeat(None, len(v), dtype=pl.Date, eager=True).scatter(positions(rows), found)
+    return dates, dates.is_not_null()
 
 
 _FIRST_YEAR, _YEARS = 1800, 400
