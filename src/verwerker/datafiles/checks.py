@@ -512,7 +512,7 @@ def _pair_tables() -> dict[str, pl.Series]:
     whether they are the two separators of a day-first (- / .) or a year-first (- /) date."""
     pair = pl.int_range(0, 1 << 16, dtype=pl.Int32, eager=True)
     low, high = pair % 256, pair // 256
-    digits = (low >= ord("0")) & (low <= ord("9")) & (high >= ord("0")) & (high <= ord("9"))
+    digits = _within(low, "0", "9") & _within(high, "0", "9")
     n = (low - ord("0")) * 10 + high - ord("0")
 
     def table(valid: pl.Series, value: pl.Series) -> pl.Series:

@@ -331,7 +331,6 @@ def test_a_house_number_numbers_alike_before_and_after_key_normalisation():
     assert pairs.get_column("x").max() == 1
 
 
-
 def test_positions_are_where_arg_true_finds_them():
     rng = random.Random(40)
     for n, share in ((0, 0.5), (1, 1.0), (5000, 0.5), (5000, 0.01), (5000, 0.99)):
