@@ -1,4 +1,4 @@
-"""Push a job's print parts to a subprocessor over SFTP (P21, P22: the checks are in actions.py).
+"""Push a job's print parts to a subprocessor over SFTP (P21, P22: the checks are in actions/delivering.py).
 
 Threat model. The job leaves the house here, so: a man in the middle or a re-pointed DNS name must
 not receive it (the host key is pinned by type and SHA256 fingerprint; an unknown or different key

@@ -1,6 +1,6 @@
 """The job life cycle as one table: states, the steps between them, and who may take each step.
 
-Pure (no ORM): ``production/actions.py`` asks ``check_step`` before every transition and writes the
+Pure (no ORM): ``production/actions/`` asks ``check_step`` before every transition and writes the
 step's audit event. A data file goes received -> profiled (datafiles app); a job starts at
 ``drafted`` on a profiled file:
 

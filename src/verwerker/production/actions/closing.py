@@ -1,0 +1,94 @@
+"""Closing actions: confirmation of printing or of production by the subprocessor, then purge and
+certify (P17): every blob of the job shredded in one transaction with the certificate that lists them."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from verwerker.audit.actors import Actor
+from verwerker.production.actions.common import _step
+from verwerker.production.actions.delivering import _remove_files
+from verwerker.production.models import Job, JobOutput
+from verwerker.production.workflow import JobState, StepRefused
+
+# Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv" (production/run.py).
+REJECTS_OUTBOX_PREFIX = "weigeringen-job-"
+
+
+def do_confirm_printed(job: Job, *, user, actor: Actor) -> Job:
+    """The print operator confirms printing: the hot-folder files go, then every blob of the job is
+    shredded and certified at once (P17)."""
+    def gate(locked: Job) -> None:
+        if not user.has_perm("production.confirm_printing"):
+            raise StepRefused("confirm", "only a print operator can confirm printing", "rights")
+        if locked.subprocessor_id is not None:
+            raise StepRefused("confirm", "a job delivered to a subprocessor is confirmed by that subprocessor", "rights")
+
+    job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()})
+    return do_close_job(job, actor=actor)
+
+
+def do_confirm_production(job: Job, *, user, actor: Actor) -> Job:
+    """The subprocessor the job was delivered to confirms production, through its own login: every
+    blob of the job is then shredded and certified at once (P17), as after printing in house.
+
+    Raises StepRefused unless ``user`` has the subprocessor role's permission and is bound to the
+    job's subprocessor (audited).
+    """
+    def gate(locked: Job) -> None:
+        binding = getattr(user, "subprocessor_binding", None) if user.has_perm("production.confirm_production") else None
+        if binding is None or locked.subprocessor_id is None or binding.subprocessor_id != locked.subprocessor_id:
+            raise StepRefused("confirm", "only the subprocessor the job was delivered to can confirm its production", "rights")
+
+    job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()},
+                details={"subprocessor": job.subprocessor_id})
+    return do_close_job(job, actor=actor)
+
+
+def job_blob_ids(job: Job) -> list:
+    """Every vault blob the job holds personal data in: its file, suppression lists, outputs, consent,
+    and the copies of its reject reports in the client's outbox (they hold the rejected records)."""
+    from verwerker.intake.models import OutboxFile
+
+    ids = [job.data_file.blob_id, *job.suppression_files.values_list("blob_id", flat=True)]
+    ids += list(JobOutput.objects.filter(job=job).values_list("blob_id", flat=True))
+    ids += list(
+        OutboxFile.objects.filter(client_id=job.client_id, name__startswith=f"{REJECTS_OUTBOX_PREFIX}{job.pk}-")
+        .values_list("blob_id", flat=True)
+    )
+    if job.consent_document_id:
+        ids.append(job.consent_document_id)
+    return ids
+
+
+def do_close_job(job: Job, *, actor: Actor) -> Job:
+    """Purge and certify: shred all the job's blobs and issue the certificate in one transaction, then
+    put the certificate in the client's outbox. Idempotent for a job already certified."""
+    from verwerker.datafiles.actions import do_mark_data_files_purged
+    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.vault.actions import do_shred_blobs
+    from verwerker.vault.models import Blob
+
+    if job.state == JobState.CERTIFIED:
+        return job
+    _remove_files(job.delivered_files)
+    with transaction.atomic():
+        ids = job_blob_ids(job)
+        do_shred_blobs(ids, actor=actor, reason="job_completed")
+        job = _step(job, "purge", actor=actor, update={"delivered_files": []}, details={"blobs": len(ids)})
+        uncertified = list(Blob.objects.filter(pk__in=ids, certificate_item__isnull=True).values_list("pk", flat=True))
+        cert = None
+        if uncertified:
+            cert = do_issue_certificate(job.client_id, uncertified, reason="job_completed", actor=actor,
+                                        subject=f"job {job.pk}")
+        job = _step(job, "certify", actor=actor, update={"certificate": cert, "closed_at": timezone.now()},
+                    details={"certificate": str(cert.pk) if cert else None})
+    do_mark_data_files_purged(actor=actor)
+    if cert is not None:
+        from verwerker.intake.actions import do_put_in_outbox
+        from verwerker.retention.certificates import render_certificate_pdf
+
+        do_put_in_outbox(job.client, f"vernietigingsverklaring-job-{job.pk}.pdf", render_certificate_pdf(cert),
+                         actor=actor, purpose="certificate")
+    return job
