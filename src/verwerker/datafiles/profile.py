@@ -54,6 +54,8 @@ class Profile:
     missing_house_numbers: int
     today: datetime.date
     overrides: dict[str, str] = field(default_factory=dict)
+    # What in the file's first line was data (read.Table.header_holds): the columns are then numbered.
+    header_holds: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -75,6 +77,7 @@ class Profile:
             "missing_house_numbers": self.missing_house_numbers,
             "today": self.today.isoformat(),
             "overrides": dict(self.overrides),
+            "header": {"positional": self.header_holds is not None, "holds": self.header_holds},
         }
 
 
@@ -162,6 +165,7 @@ def profile_table(
         missing_house_numbers=int(counts["missing_house_numbers"]),
         today=today,
         overrides={k: Kind(v).value for k, v in (overrides or {}).items()},
+        header_holds=table.header_holds,
     )
 
 
