@@ -19,13 +19,10 @@ from verwerker.datafiles import checks
 from verwerker.datafiles.detect import ColumnGuess, Found, detect, split_street_and_number
 from verwerker.datafiles.kinds import NAW_KINDS, Kind
 from verwerker.datafiles.read import Table
+from verwerker.lib.countries import is_domestic
 
 CONSENT_AGE = 16  # UAVG art. 5 / GDPR art. 8: below this a parent or guardian consents (P20)
 
-_DUTCH = ["nl", "nld", "nederland", "the netherlands", "netherlands", "holland", "nederland (nl)", "528"]
-# Postcode shapes of neighbouring countries (BE/DE/FR/LU with or without a country prefix, UK).
-_FOREIGN_POSTCODE = r"^(?:[A-Z]{1,2}-?\s?)?\d{4,5}$|^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$"
-_DUTCH_POSTCODE_SHAPE = r"^\d{4}\s*[A-Za-z]{2}$"
 
 # Parts of a record that identify the addressee and the address, in the order they form the
 # deduplication key.
@@ -108,25 +105,16 @@ def profile_table(
     # Row-level flags from the per-column flags detection already computed (no second pass over text).
     filled = detection.filled
     row_filled = _row_filled(filled, frame.height)
+    # An address is foreign only when its country says so (lib/countries.py, as production decides): a
+    # file comes to a Dutch house, so an address without a country is Dutch, whatever its postcode's shape.
     foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
     if Kind.COUNTRY in first:
         # Only the filled values are looked at (a country column is mostly empty in a Dutch file).
         given = filled[first[Kind.COUNTRY]]
         if given.any():
-            country = frame.get_column(first[Kind.COUNTRY]).filter(given).str.strip_chars().str.to_lowercase()
-            foreign = foreign.scatter(checks.positions(given), ~country.is_in(_DUTCH).fill_null(False))
-    if Kind.POSTCODE in first:
-        column = first[Kind.POSTCODE]
-        # A valid Dutch postcode never has a foreign shape (it has four digits and ends in a letter or a
-        # separator), so only the other filled values are looked at.
-        rest = filled[column] & ~detection.verdicts[column]
-        if rest.any():
-            index = checks.positions(rest)
-            upper = frame.get_column(column).gather(index).str.strip_chars().str.to_uppercase()
-            shape = ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(
-                _FOREIGN_POSTCODE
-            ).fill_null(False)
-            foreign = foreign.scatter(index, foreign.gather(index) | shape)
+            country = frame.get_column(first[Kind.COUNTRY]).filter(given)
+            abroad = pl.DataFrame({"c": country}).select(~is_domestic(pl.col("c"))).to_series()
+            foreign = foreign.scatter(checks.positions(given), abroad)
     foreign = foreign & row_filled
 
     counts = {"invalid_postcodes": 0, "minors": 0, "missing_house_numbers": 0}
@@ -134,6 +122,10 @@ def profile_table(
         column = first[Kind.POSTCODE]
         bad = filled[column] & ~detection.verdicts[column]
         counts["invalid_postcodes"] = int((bad & ~foreign).sum())
+        # The column's count is of invalid Dutch postcodes too, so the two figures agree.
+        for g in guesses:
+            if g.name == column:
+                g.invalid = counts["invalid_postcodes"]
     if Kind.BIRTH_DATE in first:
         dates = detection.verdicts[first[Kind.BIRTH_DATE]]
         counts["minors"] = int(checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
