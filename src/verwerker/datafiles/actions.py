@@ -179,7 +179,8 @@ def do_override_column_kind(data_file: DataFile, column: str, kind: str, *, acto
 
 
 def do_mark_data_files_purged(*, actor: Actor) -> int:
-    """Mark every data file whose blob was shredded as purged (after a job or a retention purge)."""
+    """Mark every data file whose blob was shredded as purged (after a job or a retention purge), and
+    reduce each purged file's profile, column kinds and its jobs' mappings to what holds no values."""
     from verwerker.vault.models import BlobState
 
     now = timezone.now()
@@ -197,7 +198,42 @@ def do_mark_data_files_purged(*, actor: Actor) -> int:
                     EventType.DATAFILE_PURGED, actor=actor, client_id=client_id, object_type="datafiles.datafile",
                     object_id=pk,
                 )
+    # Files purged before reduction existed are reduced on the next run too.
+    for pk in DataFile.objects.filter(state=DataFileState.PURGED).exclude(profile__has_key="reduced").values_list("pk", flat=True):
+        do_reduce_data_file(pk, actor=actor)
     return len(ids)
+
+
+def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
+    """Reduce a purged data file to what holds no values: columns named by position, counts and kinds
+    kept, masked examples and reasons dropped; its jobs' mappings and dropped columns follow the names.
+
+    A column name may have been a value (a header that was data after all), so none is kept. Records
+    DATAFILE_REDUCED. Idempotent.
+    """
+    from verwerker.datafiles.profile import reduced_profile
+    from verwerker.production.models import Job
+
+    with transaction.atomic():
+        data_file = DataFile.objects.select_for_update().get(pk=data_file_id)
+        if data_file.state != DataFileState.PURGED or data_file.profile.get("reduced"):
+            return
+        names = list(data_file.column_kinds) or [c.get("name", "") for c in data_file.profile.get("columns", [])]
+        position = {name: f"kolom {i}" for i, name in enumerate(names, start=1)}
+        data_file.profile = reduced_profile(data_file.profile, position)
+        data_file.column_kinds = {position[c]: k for c, k in data_file.column_kinds.items()}
+        data_file.overrides = {position[c]: k for c, k in data_file.overrides.items() if c in position}
+        data_file.save(update_fields=["profile", "column_kinds", "overrides"])
+        jobs = 0
+        for job in Job.objects.select_for_update().filter(data_file=data_file):
+            job.mapping = {position.get(c, "kolom ?"): k for c, k in job.mapping.items()}
+            job.dropped_columns = [position.get(c, "kolom ?") for c in job.dropped_columns]
+            job.save(update_fields=["mapping", "dropped_columns"])
+            jobs += 1
+        do_record_event(
+            EventType.DATAFILE_REDUCED, actor=actor, client_id=data_file.client_id, obj=data_file,
+            details={"columns": len(position), "jobs": jobs},
+        )
 
 
 def record_counts_of_blobs(blob_ids: list) -> dict:

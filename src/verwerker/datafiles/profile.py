@@ -161,6 +161,31 @@ def profile_table(
     )
 
 
+# What a purged file's profile keeps: counts, classes and how the file was read; nothing that came from
+# a cell or a header.
+_REDUCED_KEEP = ("format", "encoding", "delimiter", "rows", "risk", "special", "minors", "invalid_postcodes",
+                 "duplicates", "foreign", "empty_rows", "missing_house_numbers", "today", "header")
+
+
+def reduced_profile(profile: dict, position: dict[str, str]) -> dict:
+    """A stored profile (to_json) reduced to what holds no values, columns renamed by ``position``
+    (name -> "kolom N"): no masked examples, no reasons naming a column, no overrides by name."""
+    reduced = {key: profile[key] for key in _REDUCED_KEEP if key in profile}
+    reduced["columns"] = [
+        {"name": position.get(c.get("name"), f"kolom {i}"), "kind": c.get("kind"), "filled": c.get("filled"),
+         "invalid": c.get("invalid"), "special": list(c.get("special", [])), "reasons": [], "examples": []}
+        for i, c in enumerate(profile.get("columns", []), start=1)
+    ]
+    reduced["risk_reasons"] = [
+        f"{c['name']}: {c['kind']} is not name/address data"
+        for c in reduced["columns"] if c["filled"] and c["kind"] not in {k.value for k in NAW_KINDS}
+    ] + [f"{c['name']}: column name points at special-category data ({s})"
+         for c in reduced["columns"] for s in c["special"] if s != "bsn"]
+    reduced["overrides"] = {}
+    reduced["reduced"] = True
+    return reduced
+
+
 def _duplicates(frame: pl.DataFrame, found: Found) -> int:
     """Records equal to an earlier one after normalising case, spaces, postcode format and tussenvoegsel."""
     by_kind: dict[Kind, list[str]] = {}
