@@ -196,3 +196,27 @@ def test_after_an_erasure_the_data_files_profile_counts_the_records_left(client_
     do_execute_subject_request(request, actor=system_actor)
     data_file.refresh_from_db()
     assert data_file.record_count == 3 and data_file.blob.state == BlobState.STORED
+
+
+def test_the_search_uses_the_column_kinds_the_database_department_set(client_a, system_actor):
+    """GIVEN a file whose surname column has a name that says nothing (so it is not found as a surname)
+    WHEN the database department sets its kind, and a request names the person's surname
+    THEN the search tells the person from their housemate, as the stored kinds say."""
+    from verwerker.datafiles.actions import do_override_column_kind
+    from verwerker.lib.testing import receive_file
+
+    rows = [ROWS[0], ("Mevr.", "A.", "", "Bakker", *ROWS[1][4:]), *ROWS[2:]]  # a housemate of another name
+    body = (HEADER.replace("Achternaam", "Veld4") + "".join(";".join(r) + "\n" for r in rows)).encode()
+    data_file = receive_file(client_a, "leden.csv", body)
+    assert data_file.column_kinds["Veld4"] != "last_name"
+    request = do_log_subject_request(
+        client_a, RequestKind.ACCESS, Criteria(postcode="1234ab", house_number="12", surname="Velde"),
+        from_contact=_contact(client_a), actor=system_actor,
+    )
+    assert [m.rows for m in search_subject_request(request, actor=system_actor)] == [[0, 1]]
+    do_override_column_kind(data_file, "Veld4", "last_name", actor=system_actor)
+    request2 = do_log_subject_request(
+        client_a, RequestKind.ACCESS, Criteria(postcode="1234ab", house_number="12", surname="Velde"),
+        from_contact=_contact(client_a), actor=system_actor,
+    )
+    assert [m.rows for m in search_subject_request(request2, actor=system_actor)] == [[0]]
