@@ -4,7 +4,9 @@ Targets (issue 5): `verwerker profile` on a 1,000,000-row messy CSV (Dutch names
 additions like 12a/12-3/bis, mixed postcode formats, e-mail, birth date and IBAN columns) at most 3x
 polars' bare read_csv of the same bytes, peak memory at most 2 GiB; a 200,000-row XLSX read with the
 Rust-backed reader (calamine via fastexcel), compared with calamine's bare read of the same workbook.
-Also: the vectorised IBAN/BSN checks against python-stdnum in a loop over the same values.
+Also: the vectorised IBAN/BSN checks against python-stdnum in a loop over the same values; and two
+hostile files (issue 15), a 200 MB CSV without a line break and a CSV of 100,000 columns, which the
+command must refuse (exit 2, one line) in under 10 s and 1 GiB.
 
     python -m bench profile [--rows 1000000] [--xlsx-rows 200000] [--runs 3]
 
@@ -100,6 +102,29 @@ def _peak_mib(stderr: bytes) -> float:
     return int(line.split()[1]) / 1024
 
 
+def _hostile(tmp: Path, env: dict) -> dict:
+    """Exit status, wall time, peak memory and stderr lines of the command on two hostile files."""
+    files = {
+        "200MB_single_line": b"Naam;" + b"x" * (200 * 10**6) + b"\n",
+        "100000_columns": ";".join(f"k{i}" for i in range(100_000)).encode() + b"\n"
+        + ";".join("x" for _ in range(100_000)).encode() + b"\n",
+    }
+    out = {}
+    for name, data in files.items():
+        path = tmp / f"{name}.csv"
+        path.write_bytes(data)
+        del data
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", _WITH_PEAK, "profile", str(path)], env=env, capture_output=True)
+        wall = time.perf_counter() - start
+        lines = [line for line in done.stderr.decode().splitlines() if not line.startswith("VmHWM:")]
+        out[name] = {"file_mib": path.stat().st_size / 2**20, "exit": done.returncode, "wall_s": wall,
+                     "peak_mib": _peak_mib(done.stderr), "stderr_lines": len(lines)}
+        path.unlink()
+    files.clear()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -155,6 +180,7 @@ def main() -> None:
             runs=args.runs,
         )
         peak = max(peaks)
+        hostile = _hostile(Path(tmp), env)
 
     # Validation: staged polars expressions vs python-stdnum in a loop, same values.
     from stdnum import iban as std_iban
@@ -179,6 +205,8 @@ def main() -> None:
         command_peak_mib=peak,
         runs=args.runs,
     )
+    for name, figures in hostile.items():
+        report(f"profile hostile {name}", **figures)
     report(
         "validate",
         iban_per_s=len(ibans) / vec_iban,

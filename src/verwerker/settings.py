@@ -47,6 +47,10 @@ SFTP_BAN_MINUTES = env_int("VERWERKER_SFTP_BAN_MINUTES", 15, minimum=1)
 SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
 UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
 UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
+# The shape a client file may have (datafiles/read.py): refused over these, before a column is allocated.
+MAX_COLUMNS = env_int("VERWERKER_MAX_COLUMNS", 500, minimum=1)
+MAX_HEADER_KIB = env_int("VERWERKER_MAX_HEADER_KIB", 64, minimum=1)
+MAX_FIELD_KIB = env_int("VERWERKER_MAX_FIELD_KIB", 1024, minimum=1)
 # Production: records per output part; each part is one task any worker can take.
 JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=100)
 # The press's ICC output profile (PDF/X-4 output intent of every print part); empty: sRGB.

@@ -89,6 +89,8 @@ class EventType(models.IntegerChoices):
     DATAFILE_KIND_OVERRIDDEN = 503, "data file column kind overridden"
     DATAFILE_REFUSED = 504, "data file refused"
     DATAFILE_PURGED = 505, "data file content deleted"
+    DATAFILE_REWRITTEN = 510, "data file rewritten (records removed or corrected)"
+    DATAFILE_REDUCED = 511, "data file's profile and mappings reduced to what holds no values"
     # production (job life cycle: production/workflow.py)
     JOB_DRAFTED = 600, "job drafted"
     JOB_CHANGED = 601, "job draft changed"
@@ -110,6 +112,8 @@ class EventType(models.IntegerChoices):
     JOB_LEGAL_BASIS_RECORDED = 621, "BSN legal basis recorded"
     JOB_COLUMN_DROPPED = 622, "column dropped from job"
     JOB_MEASURES_CONFIRMED = 623, "high-risk measures ticked off"
+    JOB_SENT_BACK_TO_PRODUCTION = 680, "job's outputs shredded and sent back to production: its file was rewritten"
+    JOB_FLAGGED_DELIVERED_BEFORE_REWRITE = 681, "job's file rewritten after delivery: printed pieces outside the system"
     PRINT_STATION_CHANGED = 630, "print station changed"
     TEMPLATE_CHANGED = 631, "template changed"
     # retention

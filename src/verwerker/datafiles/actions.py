@@ -1,4 +1,4 @@
-"""Writes of the datafiles app: register a received file, profile it, override a column's kind.
+"""Writes of the datafiles app: register a received file, profile it, override a column's kind, rewrite it.
 
 Threat model: a data file is personal data. Its content is read only through the vault's decrypting
 reader into memory (never to disk), and nothing from its cells reaches the database or the audit log:
@@ -9,11 +9,19 @@ Transactions: registration is one transaction with its event and enqueues profil
 Profiling claims the file with a conditional update (received -> profiling), reads and profiles it
 outside any transaction, and stores the result in a second one; a worker killed in between leaves
 ``profiling``, which the task takes up again (it is idempotent).
+
+Rewriting (records erased or corrected, P07) writes the new blob first (its own transaction in the
+vault), then in one transaction repoints the data file, shreds the old blob and every job's copies of
+the old records (production/rewrite.py) and certifies them together; a failure before that commit
+leaves the old file in place and at most an unreferenced new blob, which the purge removes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
@@ -171,7 +179,8 @@ def do_override_column_kind(data_file: DataFile, column: str, kind: str, *, acto
 
 
 def do_mark_data_files_purged(*, actor: Actor) -> int:
-    """Mark every data file whose blob was shredded as purged (after a job or a retention purge)."""
+    """Mark every data file whose blob was shredded as purged (after a job or a retention purge), and
+    reduce each purged file's profile, column kinds and its jobs' mappings to what holds no values."""
     from verwerker.vault.models import BlobState
 
     now = timezone.now()
@@ -189,11 +198,145 @@ def do_mark_data_files_purged(*, actor: Actor) -> int:
                     EventType.DATAFILE_PURGED, actor=actor, client_id=client_id, object_type="datafiles.datafile",
                     object_id=pk,
                 )
+    # Files purged before reduction existed are reduced on the next run too.
+    for pk in DataFile.objects.filter(state=DataFileState.PURGED).exclude(profile__has_key="reduced").values_list("pk", flat=True):
+        do_reduce_data_file(pk, actor=actor)
     return len(ids)
+
+
+def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
+    """Reduce a purged data file to what holds no values: columns named by position, counts and kinds
+    kept, masked examples and reasons dropped; its jobs' mappings and dropped columns follow the names.
+
+    A column name may have been a value (a header that was data after all), so none is kept. Records
+    DATAFILE_REDUCED. Idempotent.
+    """
+    from verwerker.datafiles.profile import reduced_profile
+    from verwerker.production.models import Job
+
+    with transaction.atomic():
+        data_file = DataFile.objects.select_for_update().get(pk=data_file_id)
+        if data_file.state != DataFileState.PURGED or data_file.profile.get("reduced"):
+            return
+        names = list(data_file.column_kinds) or [c.get("name", "") for c in data_file.profile.get("columns", [])]
+        position = {name: f"kolom {i}" for i, name in enumerate(names, start=1)}
+        data_file.profile = reduced_profile(data_file.profile, position)
+        data_file.column_kinds = {position[c]: k for c, k in data_file.column_kinds.items()}
+        data_file.overrides = {position[c]: k for c, k in data_file.overrides.items() if c in position}
+        data_file.save(update_fields=["profile", "column_kinds", "overrides"])
+        jobs = 0
+        for job in Job.objects.select_for_update().filter(data_file=data_file):
+            job.mapping = {position.get(c, "kolom ?"): k for c, k in job.mapping.items()}
+            job.dropped_columns = [position.get(c, "kolom ?") for c in job.dropped_columns]
+            job.save(update_fields=["mapping", "dropped_columns"])
+            jobs += 1
+        do_record_event(
+            EventType.DATAFILE_REDUCED, actor=actor, client_id=data_file.client_id, obj=data_file,
+            details={"columns": len(position), "jobs": jobs},
+        )
 
 
 def record_counts_of_blobs(blob_ids: list) -> dict:
     """{blob id: records} for the profiled data files stored as these blobs (for deletion certificates)."""
     return dict(
         DataFile.objects.filter(blob_id__in=blob_ids, record_count__isnull=False).values_list("blob_id", "record_count")
+    )
+
+
+@dataclass
+class Rewritten:
+    """What do_rewrite_data_file did, for the caller's receipt."""
+
+    data_file: DataFile
+    old_blob_id: object
+    new_blob_id: object
+    dropped: int
+    changed: int
+    certificate: object
+    reproduced: list = field(default_factory=list)  # (job id, job name): produced again from the new file
+    delivered: list = field(default_factory=list)  # production.rewrite.DeliveredJob: out of the house already
+
+
+def _held_table(data_file: DataFile, *, actor: Actor):
+    from verwerker.datafiles.read import read_table
+    from verwerker.vault.actions import read_blob_bytes
+
+    return read_table(read_blob_bytes(data_file.blob_id, actor=actor), name=data_file.name)
+
+
+def do_rewrite_data_file(
+    data_file: DataFile, *, drop_rows: Iterable[int] = (), set_values: dict[int, dict[str, str]] | None = None,
+    reason: str, actor: Actor, subject: str = "",
+) -> Rewritten:
+    """Rewrite a held data file without some records (``drop_rows``) or with some fields changed
+    (``set_values``: row -> {column: value}), and remove every copy of the old records.
+
+    The new file is stored as a new blob (a CSV with the columns as read) that keeps the old one's
+    retention clock; the data file is repointed to it; the old blob and every job's copies are shredded
+    and certified together (``reason`` is the shred code, ``subject`` the certificate's subject); jobs
+    not yet delivered go back to production, delivered ones are flagged (production/rewrite.py); the
+    file is profiled again. Raises ValueError for a file the vault no longer holds, an unknown column,
+    or a row that is not in the file. Records DATAFILE_REWRITTEN.
+    """
+    import polars as pl
+
+    from verwerker.production.rewrite import withdraw_job_copies
+    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.vault.actions import do_shred_blobs, do_store_blob
+    from verwerker.vault.models import Blob, BlobState
+
+    set_values = set_values or {}
+    old = Blob.objects.get(pk=data_file.blob_id)
+    if old.state != BlobState.STORED or data_file.state == DataFileState.PURGED:
+        raise ValueError(f"{data_file.name}: the file is no longer held; nothing to rewrite")
+    frame = _held_table(data_file, actor=actor).frame
+    drop = sorted(set(drop_rows))
+    touched = sorted({*drop, *set_values})
+    if touched and not 0 <= touched[0] <= touched[-1] < frame.height:
+        raise ValueError(f"{data_file.name}: a row to rewrite is not in the file")
+    for fields in set_values.values():
+        for column in fields:
+            if column not in frame.columns:
+                raise ValueError(f"{data_file.name}: no column named {column!r}")
+    if set_values:
+        rows = pl.int_range(0, pl.len(), dtype=pl.Int64)
+        for column in sorted({c for fields in set_values.values() for c in fields}):
+            changes = {r: fields[column] for r, fields in set_values.items() if column in fields}
+            frame = frame.with_columns(
+                pl.when(rows.is_in(list(changes)))
+                .then(rows.replace_strict(list(changes), list(changes.values()), default=None, return_dtype=pl.String))
+                .otherwise(pl.col(column)).alias(column)
+            )
+    if drop:
+        frame = frame.with_row_index("__row").filter(~pl.col("__row").is_in(drop)).drop("__row")
+    out = io.BytesIO()
+    frame.write_csv(out, separator=";")
+    del frame
+    new = do_store_blob(out.getvalue(), client=data_file.client_id, purpose=old.purpose, name=old.name, actor=actor)
+    with transaction.atomic():
+        locked = DataFile.objects.select_for_update().get(pk=data_file.pk)
+        if locked.blob_id != old.pk:
+            raise ValueError(f"{data_file.name}: the file was rewritten meanwhile; search again")
+        # The rewritten file is the same file: it keeps the retention clock of the one it replaces.
+        Blob.objects.filter(pk=new.pk).update(created_at=old.created_at)
+        locked.blob = new
+        locked.save(update_fields=["blob"])
+        shredded = do_shred_blobs([old.pk], actor=actor, reason=reason)
+        jobs = withdraw_job_copies(locked, reason=reason, subject=subject, actor=actor)
+        certificate = do_issue_certificate(
+            locked.client_id, [*shredded, *jobs.shredded], reason=reason, actor=actor,
+            subject=subject or f"data file {locked.pk} rewritten",
+        )
+        do_record_event(
+            EventType.DATAFILE_REWRITTEN, actor=actor, client_id=locked.client_id, obj=locked,
+            details={"old_blob": str(old.pk), "new_blob": str(new.pk), "dropped": len(drop),
+                     "changed": len(set_values), "reason": reason, "certificate": str(certificate.pk),
+                     "jobs_reproduced": [j for j, _ in jobs.reproduced],
+                     "jobs_delivered": [d.job_id for d in jobs.delivered]},
+        )
+    if locked.state == DataFileState.PROFILED:
+        locked = do_profile_data_file(locked.pk, actor=actor, force=True)
+    return Rewritten(
+        data_file=locked, old_blob_id=old.pk, new_blob_id=new.pk, dropped=len(drop), changed=len(set_values),
+        certificate=certificate, reproduced=jobs.reproduced, delivered=jobs.delivered,
     )

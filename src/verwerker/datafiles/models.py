@@ -10,6 +10,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# What read.header_holds_data can find in a first line, for the data file's page to translate.
+HEADER_EVIDENCE = (
+    gettext_noop("postcode"), gettext_noop("house number"), gettext_noop("initials"), gettext_noop("salutation"),
+    gettext_noop("e-mail address"), gettext_noop("IBAN"), gettext_noop("phone number"), gettext_noop("date"),
+)
 
 
 class DataFileState(models.TextChoices):

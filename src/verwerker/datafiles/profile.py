@@ -19,13 +19,10 @@ from verwerker.datafiles import checks
 from verwerker.datafiles.detect import ColumnGuess, Found, detect, split_street_and_number
 from verwerker.datafiles.kinds import NAW_KINDS, Kind
 from verwerker.datafiles.read import Table
+from verwerker.lib.countries import is_domestic
 
 CONSENT_AGE = 16  # UAVG art. 5 / GDPR art. 8: below this a parent or guardian consents (P20)
 
-_DUTCH = ["nl", "nld", "nederland", "the netherlands", "netherlands", "holland", "nederland (nl)", "528"]
-# Postcode shapes of neighbouring countries (BE/DE/FR/LU with or without a country prefix, UK).
-_FOREIGN_POSTCODE = r"^(?:[A-Z]{1,2}-?\s?)?\d{4,5}$|^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$"
-_DUTCH_POSTCODE_SHAPE = r"^\d{4}\s*[A-Za-z]{2}$"
 
 # Parts of a record that identify the addressee and the address, in the order they form the
 # deduplication key.
@@ -54,6 +51,8 @@ class Profile:
     missing_house_numbers: int
     today: datetime.date
     overrides: dict[str, str] = field(default_factory=dict)
+    # What in the file's first line was data (read.Table.header_holds): the columns are then numbered.
+    header_holds: str | None = None
 
     def to_json(self) -> dict:
         return {
@@ -75,6 +74,7 @@ class Profile:
             "missing_house_numbers": self.missing_house_numbers,
             "today": self.today.isoformat(),
             "overrides": dict(self.overrides),
+            "header": {"positional": self.header_holds is not None, "holds": self.header_holds},
         }
 
 
@@ -105,25 +105,16 @@ def profile_table(
     # Row-level flags from the per-column flags detection already computed (no second pass over text).
     filled = detection.filled
     row_filled = _row_filled(filled, frame.height)
+    # An address is foreign only when its country says so (lib/countries.py, as production decides): a
+    # file comes to a Dutch house, so an address without a country is Dutch, whatever its postcode's shape.
     foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
     if Kind.COUNTRY in first:
         # Only the filled values are looked at (a country column is mostly empty in a Dutch file).
         given = filled[first[Kind.COUNTRY]]
         if given.any():
-            country = frame.get_column(first[Kind.COUNTRY]).filter(given).str.strip_chars().str.to_lowercase()
-            foreign = foreign.scatter(checks.positions(given), ~country.is_in(_DUTCH).fill_null(False))
-    if Kind.POSTCODE in first:
-        column = first[Kind.POSTCODE]
-        # A valid Dutch postcode never has a foreign shape (it has four digits and ends in a letter or a
-        # separator), so only the other filled values are looked at.
-        rest = filled[column] & ~detection.verdicts[column]
-        if rest.any():
-            index = checks.positions(rest)
-            upper = frame.get_column(column).gather(index).str.strip_chars().str.to_uppercase()
-            shape = ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(
-                _FOREIGN_POSTCODE
-            ).fill_null(False)
-            foreign = foreign.scatter(index, foreign.gather(index) | shape)
+            country = frame.get_column(first[Kind.COUNTRY]).filter(given)
+            abroad = pl.DataFrame({"c": country}).select(~is_domestic(pl.col("c"))).to_series()
+            foreign = foreign.scatter(checks.positions(given), abroad)
     foreign = foreign & row_filled
 
     counts = {"invalid_postcodes": 0, "minors": 0, "missing_house_numbers": 0}
@@ -131,6 +122,10 @@ def profile_table(
         column = first[Kind.POSTCODE]
         bad = filled[column] & ~detection.verdicts[column]
         counts["invalid_postcodes"] = int((bad & ~foreign).sum())
+        # The column's count is of invalid Dutch postcodes too, so the two figures agree.
+        for g in guesses:
+            if g.name == column:
+                g.invalid = counts["invalid_postcodes"]
     if Kind.BIRTH_DATE in first:
         dates = detection.verdicts[first[Kind.BIRTH_DATE]]
         counts["minors"] = int(checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
@@ -162,7 +157,33 @@ def profile_table(
         missing_house_numbers=int(counts["missing_house_numbers"]),
         today=today,
         overrides={k: Kind(v).value for k, v in (overrides or {}).items()},
+        header_holds=table.header_holds,
     )
+
+
+# What a purged file's profile keeps: counts, classes and how the file was read; nothing that came from
+# a cell or a header.
+_REDUCED_KEEP = ("format", "encoding", "delimiter", "rows", "risk", "special", "minors", "invalid_postcodes",
+                 "duplicates", "foreign", "empty_rows", "missing_house_numbers", "today", "header")
+
+
+def reduced_profile(profile: dict, position: dict[str, str]) -> dict:
+    """A stored profile (to_json) reduced to what holds no values, columns renamed by ``position``
+    (name -> "kolom N"): no masked examples, no reasons naming a column, no overrides by name."""
+    reduced = {key: profile[key] for key in _REDUCED_KEEP if key in profile}
+    reduced["columns"] = [
+        {"name": position.get(c.get("name"), f"kolom {i}"), "kind": c.get("kind"), "filled": c.get("filled"),
+         "invalid": c.get("invalid"), "special": list(c.get("special", [])), "reasons": [], "examples": []}
+        for i, c in enumerate(profile.get("columns", []), start=1)
+    ]
+    reduced["risk_reasons"] = [
+        f"{c['name']}: {c['kind']} is not name/address data"
+        for c in reduced["columns"] if c["filled"] and c["kind"] not in {k.value for k in NAW_KINDS}
+    ] + [f"{c['name']}: column name points at special-category data ({s})"
+         for c in reduced["columns"] for s in c["special"] if s != "bsn"]
+    reduced["overrides"] = {}
+    reduced["reduced"] = True
+    return reduced
 
 
 def _duplicates(frame: pl.DataFrame, found: Found) -> int:

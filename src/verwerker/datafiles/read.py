@@ -12,13 +12,19 @@ Invariants:
   archive that lies about its sizes is caught too.
 - Every failure is an UnreadableFile whose message is one line naming the file and the reason, and
   never quotes the file's content.
-- Columns keep the names the client wrote; every value is a string, null where the cell is empty.
+- The shape is capped before anything is allocated per column (Limits): the header line, the number of
+  columns and the length of a field. A 200 MB line is refused, not read as one 200 MB column name.
+- No value is ever a name: a first line that holds data (a postcode, a house number, an e-mail address,
+  a date, initials...) is read as a record, and the columns are named by position (`kolom 1`, ...).
+  Otherwise columns keep the names the client wrote, cut at MAX_NAME_CHARS; every value is a string,
+  null where the cell is empty.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import typing
 import zipfile
 from dataclasses import dataclass
@@ -34,6 +40,13 @@ MAX_ARCHIVE_MEMBERS = 10_000
 # The header row of a spreadsheet is looked for among its first rows (titles above it are skipped).
 HEADER_SEARCH_ROWS = 30
 SNIFF_BYTES = 64 * 1024
+KiB = 1024
+# Shape limits (settings VERWERKER_MAX_COLUMNS, VERWERKER_MAX_HEADER_KIB, VERWERKER_MAX_FIELD_KIB).
+DEFAULT_MAX_COLUMNS = 500
+DEFAULT_MAX_HEADER_BYTES = 64 * KiB
+DEFAULT_MAX_FIELD_BYTES = MiB
+MAX_NAME_CHARS = 100
+POSITIONAL = "kolom {}"
 
 DELIMITERS = (";", ",", "\t", "|")
 _FORMATS_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ods": "ods"}
@@ -48,6 +61,31 @@ class UnreadableFile(ValueError):
         super().__init__(f"{_one_line(name)}: {_one_line(reason)}")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How large a table's shape may be; a file over a limit is refused with the limit named."""
+
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES
+    max_field_bytes: int = DEFAULT_MAX_FIELD_BYTES
+
+    @classmethod
+    def current(cls) -> Limits:
+        """The configured limits: Django's settings when they are loaded, else the defaults."""
+        try:
+            from django.conf import settings
+
+            if settings.configured:
+                return cls(
+                    max_columns=getattr(settings, "MAX_COLUMNS", DEFAULT_MAX_COLUMNS),
+                    max_header_bytes=getattr(settings, "MAX_HEADER_KIB", DEFAULT_MAX_HEADER_BYTES // KiB) * KiB,
+                    max_field_bytes=getattr(settings, "MAX_FIELD_KIB", DEFAULT_MAX_FIELD_BYTES // KiB) * KiB,
+                )
+        except ImportError:
+            pass
+        return cls()
+
+
 @dataclass
 class Table:
     frame: pl.DataFrame
@@ -55,12 +93,19 @@ class Table:
     encoding: str | None
     delimiter: str | None
     sheet: str | None
+    # Why the columns are named by position (the first line holds data: "postcode", "initials", ...);
+    # None when the file's own header row names them.
+    header_holds: str | None = None
 
 
-def read_table(data: bytes | typing.BinaryIO, *, name: str, sheet: str | int | None = None) -> Table:
-    """Read one table from ``data``; raises UnreadableFile for anything that is not a readable table."""
+def read_table(
+    data: bytes | typing.BinaryIO, *, name: str, sheet: str | int | None = None, limits: Limits | None = None
+) -> Table:
+    """Read one table from ``data``; raises UnreadableFile for anything that is not a readable table,
+    or whose shape is over ``limits`` (default: the configured ones)."""
     raw = _read_capped(data, name)
-    return _read_bytes(raw, name=name, sheet=sheet, inside_zip=False)
+    table = _read_bytes(raw, name=name, sheet=sheet, inside_zip=False, limits=limits or Limits.current())
+    return table
 
 
 # -------------------------------------------------------------------------------------------- dispatch
@@ -102,18 +147,18 @@ def _remaining_size(data: typing.BinaryIO) -> int | None:
     return max(end - here, 0)
 
 
-def _read_bytes(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool) -> Table:
+def _read_bytes(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool, limits: Limits) -> Table:
     if not raw or raw.isspace():  # bytes.strip() would copy the whole file to find out
         raise UnreadableFile(name, "the file is empty")
     if raw[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
-        return _read_archive(raw, name=name, sheet=sheet, inside_zip=inside_zip)
+        return _read_archive(raw, name=name, sheet=sheet, inside_zip=inside_zip, limits=limits)
     if raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise UnreadableFile(
             name, "an old Excel (.xls) or password-protected workbook; save it as .xlsx or CSV without a password"
         )
     if raw[:5] == b"%PDF-":
         raise UnreadableFile(name, "a PDF document, not a table")
-    return _read_text(raw, name)
+    return _read_text(raw, name, limits)
 
 
 def _suffix(name: str) -> str:
@@ -124,7 +169,7 @@ def _suffix(name: str) -> str:
 # ---------------------------------------------------------------------------------------------- archives
 
 
-def _read_archive(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool) -> Table:
+def _read_archive(raw: bytes, *, name: str, sheet: str | int | None, inside_zip: bool, limits: Limits) -> Table:
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
         infos = archive.infolist()
@@ -146,10 +191,10 @@ def _read_archive(raw: bytes, *, name: str, sheet: str | int | None, inside_zip:
 
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         _inflate_all(archive, infos, name)
-        return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="xlsx")
+        return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="xlsx", limits=limits)
     if "mimetype" in names and _member(archive, "mimetype", name).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
         _inflate_all(archive, infos, name)
-        return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="ods")
+        return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="ods", limits=limits)
     if inside_zip:
         raise UnreadableFile(name, "a ZIP inside a ZIP; refused (send the inner file itself)")
 
@@ -158,7 +203,7 @@ def _read_archive(raw: bytes, *, name: str, sheet: str | int | None, inside_zip:
         raise UnreadableFile(name, f"a ZIP must hold exactly one table file, this one holds {len(members)}")
     inner_name = members[0].filename
     inner = _member(archive, inner_name, name)
-    table = _read_bytes(inner, name=f"{name}/{inner_name}", sheet=sheet, inside_zip=True)
+    table = _read_bytes(inner, name=f"{name}/{inner_name}", sheet=sheet, inside_zip=True, limits=limits)
     table.format = f"zip:{table.format}"
     return table
 
@@ -203,7 +248,7 @@ def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: s
 # ------------------------------------------------------------------------------------------ spreadsheets
 
 
-def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: str) -> Table:
+def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: str, limits: Limits) -> Table:
     import fastexcel
 
     try:
@@ -224,18 +269,30 @@ def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: st
         chosen = sheet
     else:
         raise UnreadableFile(name, f"has no sheet named {sheet!r} (sheets: {', '.join(names)})")
+    holds = None
     try:
         top = reader.load_sheet(chosen, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+        _check_width(top.width, name, limits)
         header = _header_row(top)
         if header is None:
             raise UnreadableFile(name, f"sheet {chosen!r} is empty")
-        frame = reader.load_sheet(chosen, header_row=header, dtypes="string", whitespace_as_null=True).to_polars()
+        cells = ["" if v is None else str(v) for v in top.row(header)]
+        if sum(len(c.encode("utf-8")) + 1 for c in cells) > limits.max_header_bytes:
+            raise UnreadableFile(name, f"its header row is longer than {_size(limits.max_header_bytes)}; refused")
+        holds = header_holds_data(cells)
+        if holds:
+            frame = reader.load_sheet(
+                chosen, header_row=None, skip_rows=header, dtypes="string", whitespace_as_null=True
+            ).to_polars()
+        else:
+            frame = reader.load_sheet(chosen, header_row=header, dtypes="string", whitespace_as_null=True).to_polars()
     except UnreadableFile:
         raise
     except Exception as exc:
         raise UnreadableFile(name, f"sheet {chosen!r} cannot be read ({type(exc).__name__})") from None
     frame = frame.select(pl.all().cast(pl.String))
-    return Table(frame=frame, format=fmt, encoding=None, delimiter=None, sheet=chosen)
+    frame = _bounded(frame, name, limits, positional=bool(holds))
+    return Table(frame=frame, format=fmt, encoding=None, delimiter=None, sheet=chosen, header_holds=holds)
 
 
 def _header_row(top: pl.DataFrame) -> int | None:
@@ -253,20 +310,123 @@ def _header_row(top: pl.DataFrame) -> int | None:
 # ------------------------------------------------------------------------------------------------- text
 
 
-def _read_text(raw: bytes, name: str) -> Table:
+def _read_text(raw: bytes, name: str, limits: Limits) -> Table:
     encoding, body = _decode(raw, name)
+    header = _header_line(body, name, limits)
     fmt = "tsv" if _FORMATS_BY_SUFFIX.get(_suffix(name)) == "tsv" else "csv"
     delimiter = _sniff_delimiter(body[:SNIFF_BYTES].decode("utf-8", errors="replace"), default="\t" if fmt == "tsv" else ",")
     if delimiter == "\t":
         fmt = "tsv"
-    frame = _parse_csv(body, delimiter, name)
+    cells = _header_cells(header, delimiter)
+    _check_width(len(cells), name, limits)
+    holds = header_holds_data(cells)
+    frame = _parse_csv(body, delimiter, name, has_header=not holds)
     if frame is None and encoding == "utf-8":
         # Not UTF-8 after all (polars validates as it parses): Dutch offices' other encoding is Windows-1252.
         encoding, body = _decode_legacy(raw)
-        frame = _parse_csv(body, delimiter, name)
+        frame = _parse_csv(body, delimiter, name, has_header=not holds)
     if frame is None:
         raise UnreadableFile(name, "starts with a UTF-8 byte-order mark but is not valid UTF-8")
-    return Table(frame=frame, format=fmt, encoding=encoding, delimiter=delimiter, sheet=None)
+    frame = _bounded(frame, name, limits, positional=bool(holds))
+    return Table(frame=frame, format=fmt, encoding=encoding, delimiter=delimiter, sheet=None, header_holds=holds)
+
+
+# ------------------------------------------------------------------------------------------ shape limits
+
+
+def _size(n: int) -> str:
+    return f"{n // MiB} MiB" if n % MiB == 0 else f"{n // KiB} KiB"
+
+
+def _header_line(body: bytes, name: str, limits: Limits) -> bytes:
+    """The first line, found without looking further than the limit (a file of one 200 MB line is
+    refused after reading 64 KiB of it, before a parser allocates anything)."""
+    end = body.find(b"\n", 0, limits.max_header_bytes + 1)
+    if end < 0:
+        if len(body) > limits.max_header_bytes:
+            raise UnreadableFile(name, f"its header line is longer than {_size(limits.max_header_bytes)}; refused")
+        end = len(body)
+    return body[:end]
+
+
+def _header_cells(line: bytes, delimiter: str) -> list[str]:
+    text = line.decode("utf-8", errors="replace").rstrip("\r")
+    try:
+        return next(csv.reader([text], delimiter=delimiter, quotechar='"'), [])
+    except csv.Error:
+        return text.split(delimiter)
+
+
+def _check_width(columns: int, name: str, limits: Limits) -> None:
+    if columns > limits.max_columns:
+        raise UnreadableFile(
+            name, f"has {columns} columns, more than {limits.max_columns} (VERWERKER_MAX_COLUMNS); refused"
+        )
+
+
+def _bounded(frame: pl.DataFrame, name: str, limits: Limits, *, positional: bool) -> pl.DataFrame:
+    """The frame with its names settled (by position, or as written cut at MAX_NAME_CHARS, unique),
+    refused when it is wider than allowed or a field is longer than allowed."""
+    _check_width(frame.width, name, limits)
+    if frame.width and frame.height:
+        # A string's length is kept beside it: this reads no text.
+        longest = frame.select(pl.all().str.len_bytes().max()).row(0)
+        if max((n or 0) for n in longest) > limits.max_field_bytes:
+            raise UnreadableFile(name, f"a field is longer than {_size(limits.max_field_bytes)}; refused")
+    if positional:
+        names = [POSITIONAL.format(i) for i in range(1, frame.width + 1)]
+    else:
+        names = _cap_names(frame.columns)
+    if names != frame.columns:
+        frame = frame.rename(dict(zip(frame.columns, names)))
+    return frame
+
+
+def _cap_names(columns: list[str]) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for i, column in enumerate(columns, start=1):
+        column = " ".join(column.split())[:MAX_NAME_CHARS] or POSITIONAL.format(i)
+        candidate, n = column, 2
+        while candidate in seen:
+            candidate, n = f"{column[:MAX_NAME_CHARS - 6]} ({n})", n + 1
+        seen.add(candidate)
+        names.append(candidate)
+    return names
+
+
+# A header cell never looks like these; a record's cell often does. Names are told by their shape:
+# initials (`J.P.`) and salutations (`Dhr.`); a plain surname cannot be told from a column name.
+_HOUSE_NUMBER_CELL = re.compile(r"^\d{1,5}\s*[-/]?\s*[A-Za-z]{0,2}\d{0,3}$")
+_INITIALS_CELL = re.compile(r"^(?:[A-Z]\.\s?){1,6}$|^(?:[A-Z]\.)*(?:Th|Chr|Ph|IJ)\.(?:[A-Z]\.)*$")
+_SALUTATION_CELLS = {"dhr", "dhr.", "mevr", "mevr.", "mw", "mw.", "hr.", "de heer", "mevrouw", "fam.", "familie",
+                     "de heer/mevrouw", "heer", "mr.", "mrs.", "ms."}
+
+
+def header_holds_data(cells: list[str]) -> str | None:
+    """What in the first line is data rather than a column name ("postcode", "house number", ...), or None
+    when it reads as a header. Pure; no cell is ever quoted."""
+    from verwerker.datafiles import checks
+
+    cells = [c.strip() for c in cells if c and c.strip()]
+    if not cells:
+        return None
+    values = pl.Series(cells, dtype=pl.String)
+    if checks.valid_postcodes(values).fill_null(False).any():
+        return "postcode"
+    if any(_HOUSE_NUMBER_CELL.match(c) for c in cells):
+        return "house number"
+    if any(_INITIALS_CELL.match(c) for c in cells):
+        return "initials"
+    if any(c.lower() in _SALUTATION_CELLS for c in cells):
+        return "salutation"
+    for what, check in (("e-mail address", checks.valid_emails),
+                        ("IBAN", checks.valid_ibans), ("phone number", checks.phone_shapes)):
+        if check(values).fill_null(False).any():
+            return what
+    if checks.parse_dates(values).is_not_null().any():
+        return "date"
+    return None
 
 
 def _decode(raw: bytes, name: str) -> tuple[str, bytes]:
@@ -328,11 +488,11 @@ def _sniff_delimiter(sample: str, *, default: str) -> str:
     return best
 
 
-def _parse_csv(body: bytes, delimiter: str, name: str) -> pl.DataFrame | None:
+def _parse_csv(body: bytes, delimiter: str, name: str, *, has_header: bool = True) -> pl.DataFrame | None:
     """The parsed frame, or None when the body is not valid UTF-8."""
     try:
         return pl.read_csv(
-            body, separator=delimiter, infer_schema=False, has_header=True, quote_char='"',
+            body, separator=delimiter, infer_schema=False, has_header=has_header, quote_char='"',
             truncate_ragged_lines=True, raise_if_empty=True,
         )
     except pl.exceptions.NoDataError:

@@ -227,6 +227,10 @@ class DataSubjectRequest(models.Model):
     identity_checked_with = models.CharField(_("identity checked with (no copy kept)"), max_length=100, blank=True)
     receipt = models.TextField(_("receipt"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The last search's counts (the records themselves are shown once, in the search's response).
+    searched_at = models.DateTimeField(_("searched at"), null=True, blank=True)
+    found_files = models.PositiveIntegerField(_("files with records of the person"), null=True, blank=True)
+    found_records = models.PositiveIntegerField(_("records of the person"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -254,7 +254,7 @@ def request_list(request):
     _officer_only(request.user)
     from verwerker.privacy.forms import SubjectRequestForm
     from verwerker.privacy.models import DataSubjectRequest
-    from verwerker.privacy.requests import do_log_subject_request
+    from verwerker.privacy.subject_requests import do_log_subject_request
     from verwerker.privacy.subjects import Criteria
 
     form = SubjectRequestForm(request.POST or None)
@@ -273,18 +273,22 @@ def request_list(request):
 
 @login_required
 def request_detail(request, request_id: int):
-    """One request: the matching records (on screen only), extension, execution and receipt."""
+    """One request: its last search's counts, a search ("zoeken", whose response alone shows the records
+    found), extension, execution and receipt. A page view decrypts nothing."""
     _officer_only(request.user)
     from verwerker.privacy.forms import ExecuteRequestForm, ExtendRequestForm
     from verwerker.privacy.models import DataSubjectRequest, RequestStatus
-    from verwerker.privacy.requests import do_execute_subject_request, do_extend_subject_request, search_subject_request
+    from verwerker.privacy.subject_requests import do_execute_subject_request, do_extend_subject_request, search_subject_request
 
     dsr = get_object_or_404(DataSubjectRequest, pk=request_id)
     actor = Actor.from_request(request)
     execute = ExecuteRequestForm(request.POST if "execute" in request.POST else None)
     extend = ExtendRequestForm(request.POST if "extend" in request.POST else None)
+    matches = None
     if request.method == "POST":
         try:
+            if "search" in request.POST and dsr.status == RequestStatus.OPEN:
+                matches = search_subject_request(dsr, actor=actor)
             if "execute" in request.POST and execute.is_valid():
                 do_execute_subject_request(dsr, actor=actor, corrections=execute.cleaned_data["corrections"],
                                            identity_checked_by=execute.cleaned_data["identity_checked_by"],
@@ -296,5 +300,4 @@ def request_detail(request, request_id: int):
                 return redirect("privacy:request", dsr.pk)
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
-    matches = search_subject_request(dsr, actor=actor) if dsr.status == RequestStatus.OPEN else []
     return render(request, "privacy/request_detail.html", {"dsr": dsr, "matches": matches, "execute": execute, "extend": extend})

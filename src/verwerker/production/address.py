@@ -12,7 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from verwerker.lib.countries import country_of
 from verwerker.production.kix import KixError, clean_supplied_kix, kix_content
+
+__all__ = ["country_of"]  # the one notion of an address's country, shared with the profile (lib/countries.py)
 
 MAX_LINES = 6
 MIN_LINES = 3
@@ -46,60 +49,6 @@ _SALUTATIONS = {
 }
 # What the greeting says after "Geachte": lowercase, the surname follows.
 _GREETING_WORD = {"De heer": "heer", "Mevrouw": "mevrouw", "Familie": "familie", "De heer/mevrouw": "heer/mevrouw"}
-
-_DOMESTIC = {"", "nl", "nld", "nederland", "netherlands", "the netherlands", "holland", "nl-nl", "528"}
-# Country names in English capitals (PostNL: "in het Engels"), keyed by ISO code and common Dutch/English names.
-_COUNTRIES = {
-    "BE": ("BELGIUM", "belgië", "belgie", "belgium", "belgique", "bel"),
-    "DE": ("GERMANY", "duitsland", "germany", "deutschland", "deu", "bundesrepublik deutschland"),
-    "FR": ("FRANCE", "frankrijk", "france", "fra"),
-    "LU": ("LUXEMBOURG", "luxemburg", "luxembourg", "lux"),
-    "GB": ("UNITED KINGDOM", "verenigd koninkrijk", "united kingdom", "uk", "engeland", "england", "great britain", "gbr"),
-    "IE": ("IRELAND", "ierland", "ireland", "irl"),
-    "ES": ("SPAIN", "spanje", "spain", "españa", "espana", "esp"),
-    "PT": ("PORTUGAL", "portugal", "prt"),
-    "IT": ("ITALY", "italië", "italie", "italy", "italia", "ita"),
-    "AT": ("AUSTRIA", "oostenrijk", "austria", "österreich", "aut"),
-    "CH": ("SWITZERLAND", "zwitserland", "switzerland", "schweiz", "suisse", "che"),
-    "DK": ("DENMARK", "denemarken", "denmark", "danmark", "dnk"),
-    "SE": ("SWEDEN", "zweden", "sweden", "sverige", "swe"),
-    "NO": ("NORWAY", "noorwegen", "norway", "norge", "nor"),
-    "FI": ("FINLAND", "finland", "suomi", "fin"),
-    "PL": ("POLAND", "polen", "poland", "polska", "pol"),
-    "CZ": ("CZECHIA", "tsjechië", "tsjechie", "czech republic", "czechia", "cze"),
-    "GR": ("GREECE", "griekenland", "greece", "grc"),
-    "TR": ("TURKEY", "turkije", "turkey", "türkiye", "turkiye", "tur"),
-    "MA": ("MOROCCO", "marokko", "morocco", "mar"),
-    "US": ("UNITED STATES OF AMERICA", "verenigde staten", "united states", "usa", "united states of america"),
-    "CA": ("CANADA", "canada", "can"),
-    "AU": ("AUSTRALIA", "australië", "australie", "australia", "aus"),
-    "SR": ("SURINAME", "suriname", "sur"),
-    "CW": ("CURAÇAO", "curaçao", "curacao", "cuw"),
-    "AW": ("ARUBA", "aruba", "abw"),
-    "SX": ("SINT MAARTEN", "sint maarten", "sxm"),
-    "HU": ("HUNGARY", "hongarije", "hungary", "hun"),
-    "RO": ("ROMANIA", "roemenië", "roemenie", "romania", "rou"),
-    "BG": ("BULGARIA", "bulgarije", "bulgaria", "bgr"),
-    "HR": ("CROATIA", "kroatië", "kroatie", "croatia", "hrv"),
-    "SK": ("SLOVAKIA", "slowakije", "slovakia", "svk"),
-    "SI": ("SLOVENIA", "slovenië", "slovenie", "slovenia", "svn"),
-    "EE": ("ESTONIA", "estland", "estonia", "est"),
-    "LV": ("LATVIA", "letland", "latvia", "lva"),
-    "LT": ("LITHUANIA", "litouwen", "lithuania", "ltu"),
-    "IS": ("ICELAND", "ijsland", "iceland", "isl"),
-    "MT": ("MALTA", "malta", "mlt"),
-    "CY": ("CYPRUS", "cyprus", "cyp"),
-    "ZA": ("SOUTH AFRICA", "zuid-afrika", "south africa", "zaf"),
-    "ID": ("INDONESIA", "indonesië", "indonesie", "indonesia", "idn"),
-    "CN": ("CHINA", "china", "chn"),
-    "JP": ("JAPAN", "japan", "jpn"),
-    "NZ": ("NEW ZEALAND", "nieuw-zeeland", "new zealand", "nzl"),
-    "BR": ("BRAZIL", "brazilië", "brazilie", "brazil", "bra"),
-}
-_COUNTRY_LOOKUP: dict[str, tuple[str, str]] = {}
-for _code, (_english, *_names) in _COUNTRIES.items():
-    for _name in (_code.lower(), *_names):
-        _COUNTRY_LOOKUP[_name] = (_code, _english)
 
 # NEN-style abbreviations, tried one at a time and only when the street line does not fit.
 _ABBREVIATIONS = (
@@ -170,14 +119,6 @@ def normalise_postcode(value: str) -> str | None:
     if not match or match.group(2) in {"SA", "SD", "SS"}:
         return None
     return f"{match.group(1)} {match.group(2)}"
-
-
-def country_of(value: str) -> tuple[str, str] | None:
-    """(ISO code, English name in capitals); ("NL", "") for the Netherlands; None when not recognised."""
-    key = _WS.sub(" ", (value or "").strip().lower().strip("."))
-    if key in _DOMESTIC:
-        return ("NL", "")
-    return _COUNTRY_LOOKUP.get(key)
 
 
 def _cap_first(text: str) -> str:

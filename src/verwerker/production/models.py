@@ -103,6 +103,9 @@ class Job(models.Model):
     error = models.CharField(_("last error"), max_length=300, blank=True)
     delivered_files = models.JSONField(default=list, blank=True)
     delivery_target = models.CharField(max_length=200, blank=True)
+    # Its file was rewritten (records erased or corrected) after it was delivered: what was printed or
+    # sent is outside the system. One entry per rewrite: {"at": ISO time, "reason": code, "subject": text}.
+    rewritten_after_delivery = models.JSONField(default=list, blank=True)
     certificate = models.ForeignKey(
         "retention.DeletionCertificate", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

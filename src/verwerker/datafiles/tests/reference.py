@@ -142,11 +142,6 @@ def parse_dates(values: pl.Series, *, excel_serials: bool = True) -> pl.Series:
     return parsed
 
 
-_DUTCH = ["nl", "nld", "nederland", "the netherlands", "netherlands", "holland", "nederland (nl)", "528"]
-# Postcode shapes of neighbouring countries (BE/DE/FR/LU with or without a country prefix, UK).
-_FOREIGN_POSTCODE = r"^(?:[A-Z]{1,2}-?\s?)?\d{4,5}$|^[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}$"
-_DUTCH_POSTCODE_SHAPE = r"^\d{4}\s*[A-Za-z]{2}$"
-
 _KEY_KINDS = (
     Kind.INITIALS, Kind.FIRST_NAME, Kind.FULL_NAME, Kind.COMPANY, Kind.DEPARTMENT, Kind.STREET, Kind.HOUSE_NUMBER,
     Kind.HOUSE_NUMBER_LETTER, Kind.HOUSE_NUMBER_ADDITION, Kind.STREET_AND_NUMBER, Kind.ADDRESS_LINE, Kind.POSTCODE,
@@ -156,16 +151,15 @@ _KEY_KINDS = (
 
 def postcode_counts(frame: pl.DataFrame, first: dict[Kind, str], filled: dict[str, pl.Series],
                     verdicts: dict[str, pl.Series], row_filled: pl.Series) -> tuple[int, int]:
-    """(foreign, invalid_postcodes) as profile_table counted them."""
+    """(foreign, invalid_postcodes) as profile_table counted them: foreign where the country, looked up
+    value by value as production looks it up, is not the Netherlands."""
+    from verwerker.lib.countries import country_of
+
     foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
     if Kind.COUNTRY in first:
-        country = frame.get_column(first[Kind.COUNTRY]).str.strip_chars().str.to_lowercase()
-        foreign = foreign | (filled[first[Kind.COUNTRY]] & ~country.is_in(_DUTCH).fill_null(False))
-    if Kind.POSTCODE in first:
-        upper = frame.get_column(first[Kind.POSTCODE]).str.strip_chars().str.to_uppercase()
-        foreign = foreign | (
-            ~upper.str.contains(_DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(_FOREIGN_POSTCODE).fill_null(False)
-        )
+        values = frame.get_column(first[Kind.COUNTRY]).to_list()
+        abroad = pl.Series([v is not None and (country_of(v) or ("?", ""))[0] != "NL" for v in values])
+        foreign = foreign | (filled[first[Kind.COUNTRY]] & abroad)
     foreign = foreign & row_filled
     invalid = 0
     if Kind.POSTCODE in first:

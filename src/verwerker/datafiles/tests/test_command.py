@@ -78,10 +78,29 @@ def test_hostile_files_exit_2_with_one_line_naming_the_file(name, env, samples_d
     assert "Traceback" not in result.stderr
 
 
-def test_a_10_mib_single_line_and_a_missing_file(env, tmp_path):
+def test_a_10_mib_single_line_and_a_missing_file_exit_2_with_one_line(env, tmp_path):
     path = tmp_path / "lang.csv"
-    path.write_bytes(b"Naam;Opmerking\nJan;" + b"z" * (10 * 1024 * 1024) + b"\n")
-    ok = verwerker(env, "profile", str(path), "--json")
-    assert json.loads(ok.stdout)["rows"] == 1 and "zzzz" not in ok.stdout
+    path.write_bytes(b"Naam;Opmerking" + b"z" * (10 * 1024 * 1024) + b"\n")
+    refused = verwerker(env, "profile", str(path), "--json", check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.strip() == f"{path}: its header line is longer than 64 KiB; refused"
     missing = verwerker(env, "profile", str(tmp_path / "nope.csv"), check=False)
     assert missing.returncode == 2 and "nope.csv" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_file_with_too_many_columns_exits_2_naming_the_limit_which_the_environment_sets(env, tmp_path):
+    path = tmp_path / "breed.csv"
+    path.write_bytes(",".join(f"k{i}" for i in range(600)).encode() + b"\n")
+    refused = verwerker(env, "profile", str(path), check=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == f"{path}: has 600 columns, more than 500 (VERWERKER_MAX_COLUMNS); refused"
+    assert verwerker({**env, "VERWERKER_MAX_COLUMNS": "600"}, "profile", str(path), check=False).returncode == 0
+
+
+def test_a_file_without_a_header_row_is_profiled_with_numbered_columns_saying_why(env, tmp_path):
+    path = tmp_path / "zonder-kop.csv"
+    path.write_text("Qwertyjansen;Dorpsstraat;12;1234 AB;Utrecht\nBakker;Kerkweg;3;2345 CD;Zwolle\n")
+    data = json.loads(verwerker(env, "profile", str(path), "--json").stdout)
+    assert [c["name"] for c in data["columns"]] == [f"kolom {i}" for i in range(1, 6)]
+    assert data["rows"] == 2 and data["header"] == {"positional": True, "holds": "postcode"}
+    assert "Qwertyjansen" not in json.dumps(data)

@@ -151,17 +151,6 @@ def test_a_plainly_written_postcode_numbers_alike_before_and_after_key_normalisa
     assert as_written.n_unique() > 1000
 
 
-def test_a_valid_postcode_never_has_a_foreign_shape():
-    rng = random.Random(32)
-    values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + ["1000", "B-2000", "D-47533", "SW1A 1AA"])
-    upper = values.str.strip_chars().str.to_uppercase()
-    shape = ~upper.str.contains(profile._DUTCH_POSTCODE_SHAPE).fill_null(False) & upper.str.contains(
-        profile._FOREIGN_POSTCODE
-    ).fill_null(False)
-    assert shape.sum() >= 4
-    assert not (checks.valid_postcodes(values) & shape).any()
-
-
 def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
     rng = random.Random(33)
     texts = []

@@ -6,7 +6,7 @@ import zipfile
 import polars as pl
 import pytest
 
-from verwerker.datafiles.read import MAX_ARCHIVE_MEMBERS, UnreadableFile, read_table
+from verwerker.datafiles.read import MAX_ARCHIVE_MEMBERS, Limits, UnreadableFile, read_table
 
 import generate
 
@@ -132,13 +132,68 @@ def test_an_archive_with_too_many_members_is_refused():
         read_table(out.getvalue(), name="veel.zip")
 
 
-def test_a_10_mib_single_line_and_a_header_only_file_give_tables():
+def test_a_line_longer_than_the_header_limit_is_refused_naming_the_limit():
     long_line = b"Naam;" + b"x" * (10 * 1024 * 1024) + b"\n"
-    table = read_table(long_line, name="lang.csv")
-    assert table.frame.height == 0 and table.frame.width == 2
-    field = b"Naam;Opmerking\nJan;" + b"y" * (10 * 1024 * 1024) + b"\n"
-    assert read_table(field, name="veld.csv").frame.get_column("Opmerking").str.len_bytes()[0] == 10 * 1024 * 1024
+    with pytest.raises(UnreadableFile) as info:
+        read_table(long_line, name="lang.csv")
+    assert str(info.value) == "lang.csv: its header line is longer than 64 KiB; refused"
+    with pytest.raises(UnreadableFile, match="64 KiB"):
+        read_table(b"x" * (70 * 1024), name="zonder-regeleinde.csv")  # no line break at all
+
+
+def test_a_field_longer_than_the_field_limit_is_refused_and_one_just_under_it_is_read():
+    field = b"Naam;Opmerking\nJan;" + b"y" * (1024 * 1024 + 1) + b"\n"
+    with pytest.raises(UnreadableFile, match=r"^veld.csv: a field is longer than 1 MiB; refused$"):
+        read_table(field, name="veld.csv")
+    fits = b"Naam;Opmerking\nJan;" + b"y" * (1024 * 1024) + b"\n"
+    assert read_table(fits, name="veld.csv").frame.get_column("Opmerking").str.len_bytes()[0] == 1024 * 1024
     assert read_table(b"Naam;Postcode\r\n", name="kop.csv").frame.height == 0
+
+
+def test_more_columns_than_allowed_are_refused_before_parsing_and_the_limit_is_configurable():
+    header = ";".join(f"k{i}" for i in range(501)).encode() + b"\n"
+    with pytest.raises(UnreadableFile, match=r"has 501 columns, more than 500 \(VERWERKER_MAX_COLUMNS\)"):
+        read_table(header + b"x\n", name="breed.csv")
+    assert read_table(header, name="breed.csv", limits=Limits(max_columns=501)).frame.width == 501
+    with pytest.raises(UnreadableFile, match="more than 3"):
+        read_table(b"a;b;c;d\n1;2;3;4\n", name="smal.csv", limits=Limits(max_columns=3))
+
+
+def test_a_spreadsheet_over_the_column_limit_is_refused():
+    data = generate.to_xlsx({"Blad": [[f"k{i}" for i in range(12)], ["x"] * 12]})
+    with pytest.raises(UnreadableFile, match="has 12 columns, more than 10"):
+        read_table(data, name="breed.xlsx", limits=Limits(max_columns=10))
+
+
+@pytest.mark.parametrize(("first_line", "evidence"), [
+    ("Jansen;Dorpsstraat;12;1234 AB;Utrecht", "postcode"),
+    ("Jansen;Dorpsstraat;12a;Utrecht", "house number"),
+    ("J.P.;Jansen;j.jansen@example.test", "initials"),
+    ("Dhr.;Jansen;Utrecht", "salutation"),
+    ("Jansen;j.jansen@example.test;Utrecht", "e-mail address"),
+    ("Jansen;01-02-1980;Utrecht", "date"),
+])
+def test_a_first_line_that_holds_data_is_read_as_a_record_with_numbered_columns(first_line, evidence):
+    data = (first_line + "\n" + first_line.replace("Jansen", "Bakker") + "\n").encode()
+    table = read_table(data, name="zonder-kop.csv")
+    assert table.header_holds == evidence
+    assert table.frame.columns == [f"kolom {i}" for i in range(1, first_line.count(";") + 2)]
+    assert table.frame.height == 2 and table.frame.get_column("kolom 1").to_list()[0] in ("Jansen", "J.P.", "Dhr.")
+
+
+def test_an_ordinary_header_keeps_its_names_and_a_long_one_is_cut_to_100_characters():
+    table = read_table(b"Voorletters;Achternaam;Postcode;Huisnr;Geb.datum\nJ.;Jansen;1234 AB;12;01-02-1980\n", name="a.csv")
+    assert table.header_holds is None and table.frame.columns[:2] == ["Voorletters", "Achternaam"]
+    long_names = ("N" * 300 + ";" + "N" * 300 + ";Plaats\nJan;Piet;Utrecht\n").encode()
+    columns = read_table(long_names, name="b.csv").frame.columns
+    assert all(len(c) <= 100 for c in columns) and len(set(columns)) == 3 and columns[2] == "Plaats"
+
+
+def test_a_spreadsheet_without_a_header_row_gets_numbered_columns():
+    data = generate.to_xlsx({"Blad": [["Jansen", "1234 AB"], ["Bakker", "2345 CD"]]})
+    table = read_table(data, name="zonder-kop.xlsx")
+    assert table.header_holds == "postcode"
+    assert table.frame.columns == ["kolom 1", "kolom 2"] and table.frame.get_column("kolom 1").to_list() == ["Jansen", "Bakker"]
 
 
 def test_formula_cells_are_read_as_plain_text():

@@ -12,9 +12,8 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.read import read_table
 from verwerker.intake.models import OutboxFile
-from verwerker.intake.streaming import UploadStream
 from verwerker.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
-from verwerker.privacy.requests import (
+from verwerker.privacy.subject_requests import (
     add_months,
     do_execute_subject_request,
     do_extend_subject_request,
@@ -38,10 +37,11 @@ HEADER = "Aanhef;Voorletters;Tussenvoegsel;Achternaam;Straat;Huisnummer;Postcode
 
 
 def _upload(client, actor, name="leden.csv"):
+    """The file as received and profiled: a data file whose content the vault holds."""
+    from verwerker.lib.testing import receive_file
+
     body = HEADER + "".join(";".join(r) + "\n" for r in ROWS)
-    stream = UploadStream.start(client, channel="web", name=name, actor=actor)
-    stream.write(body.encode("utf-8"))
-    return stream.finish()
+    return receive_file(client, name, body.encode("utf-8"))
 
 
 def _contact(client):
@@ -78,37 +78,38 @@ def test_an_erasure_removes_exactly_the_persons_records_and_shreds_the_old_file(
     """GIVEN a held file with four records WHEN an erasure request for one e-mail address is executed
     THEN the new file holds the other three unchanged, the old blob is shredded and certified,
     and the receipt says what was done."""
-    upload = _upload(client_a, system_actor)
-    old_blob = upload.blob
+    data_file = _upload(client_a, system_actor)
+    old_blob = data_file.blob
     request = do_log_subject_request(
         client_a, RequestKind.ERASURE, Criteria(email="p.vandervelde@example.test"),
         from_contact=_contact(client_a), actor=system_actor,
     )
     receipt = do_execute_subject_request(request, actor=system_actor)
 
-    upload.refresh_from_db()
+    data_file.refresh_from_db()
     old_blob.refresh_from_db()
     assert old_blob.state in (BlobState.SHREDDED, BlobState.SHREDDING) and old_blob.wrapped_key is None
-    assert upload.blob_id != old_blob.pk
-    frame = read_table(read_blob_bytes(upload.blob), name="leden.csv").frame
+    assert data_file.blob_id != old_blob.pk and old_blob.certificate_item is not None
+    assert data_file.blob.created_at == old_blob.created_at  # the retention clock runs on
+    frame = read_table(read_blob_bytes(data_file.blob), name="leden.csv").frame
     assert frame.height == 3
     assert frame.get_column("E-mailadres").to_list() == [r[8] for r in ROWS[1:]]
     assert frame.row(0) == ROWS[1]  # the rest unchanged
     assert "1 record(s) verwijderd" in receipt and "Vernietigingsverklaring" in receipt
     request.refresh_from_db()
     assert request.status == RequestStatus.EXECUTED and request.receipt == receipt
-    assert AuditEvent.objects.filter(action=EventType.SUBJECT_RECORDS_REWRITTEN).count() == 1
+    assert AuditEvent.objects.filter(action=EventType.DATAFILE_REWRITTEN).count() == 1
 
 
 def test_a_rectification_changes_only_the_given_field_of_the_persons_records(client_a, system_actor):
-    upload = _upload(client_a, system_actor)
+    data_file = _upload(client_a, system_actor)
     request = do_log_subject_request(
         client_a, RequestKind.RECTIFICATION, Criteria(email="k.jansen@example.test"),
         from_contact=_contact(client_a), actor=system_actor,
     )
     do_execute_subject_request(request, actor=system_actor, corrections={"street": "Nieuwe Dorpsstraat"})
-    upload.refresh_from_db()
-    frame = read_table(read_blob_bytes(upload.blob), name="leden.csv").frame
+    data_file.refresh_from_db()
+    frame = read_table(read_blob_bytes(data_file.blob), name="leden.csv").frame
     assert frame.get_column("Straat").to_list() == ["Lindelaan", "Lindelaan", "Nieuwe Dorpsstraat", "Kerkweg"]
 
 
@@ -171,8 +172,15 @@ def test_the_request_screens_are_the_privacy_officers(client_a, login, make_staf
     })
     assert response.status_code == 302
     request = DataSubjectRequest.objects.get()
+    searches = AuditEvent.objects.filter(action=EventType.SUBJECT_REQUEST_SEARCHED)
     page = officer.get(reverse("privacy:request", args=[request.pk])).content.decode()
-    assert page.count("data-match") == 1 and "Dorpsstraat" in page
+    assert "data-match" not in page and "Dorpsstraat" not in page and not searches.exists()  # a view decrypts nothing
+    found = officer.post(reverse("privacy:request", args=[request.pk]), {"search": ""}).content.decode()
+    assert found.count("data-match") == 1 and "Dorpsstraat" in found and searches.count() == 1
+    request.refresh_from_db()
+    assert (request.found_files, request.found_records) == (1, 1) and request.searched_at is not None
+    again = officer.get(reverse("privacy:request", args=[request.pk])).content.decode()
+    assert "data-search-counts" in again and "Dorpsstraat" not in again and searches.count() == 1
     assert login(user_a).get(reverse("privacy:request", args=[request.pk])).status_code == 404
     assert login(make_staff(Role.DATABASE, "db")).get(reverse("privacy:requests")).status_code == 404
 
@@ -188,3 +196,27 @@ def test_after_an_erasure_the_data_files_profile_counts_the_records_left(client_
     do_execute_subject_request(request, actor=system_actor)
     data_file.refresh_from_db()
     assert data_file.record_count == 3 and data_file.blob.state == BlobState.STORED
+
+
+def test_the_search_uses_the_column_kinds_the_database_department_set(client_a, system_actor):
+    """GIVEN a file whose surname column has a name that says nothing (so it is not found as a surname)
+    WHEN the database department sets its kind, and a request names the person's surname
+    THEN the search tells the person from their housemate, as the stored kinds say."""
+    from verwerker.datafiles.actions import do_override_column_kind
+    from verwerker.lib.testing import receive_file
+
+    rows = [ROWS[0], ("Mevr.", "A.", "", "Bakker", *ROWS[1][4:]), *ROWS[2:]]  # a housemate of another name
+    body = (HEADER.replace("Achternaam", "Veld4") + "".join(";".join(r) + "\n" for r in rows)).encode()
+    data_file = receive_file(client_a, "leden.csv", body)
+    assert data_file.column_kinds["Veld4"] != "last_name"
+    request = do_log_subject_request(
+        client_a, RequestKind.ACCESS, Criteria(postcode="1234ab", house_number="12", surname="Velde"),
+        from_contact=_contact(client_a), actor=system_actor,
+    )
+    assert [m.rows for m in search_subject_request(request, actor=system_actor)] == [[0, 1]]
+    do_override_column_kind(data_file, "Veld4", "last_name", actor=system_actor)
+    request2 = do_log_subject_request(
+        client_a, RequestKind.ACCESS, Criteria(postcode="1234ab", house_number="12", surname="Velde"),
+        from_contact=_contact(client_a), actor=system_actor,
+    )
+    assert [m.rows for m in search_subject_request(request2, actor=system_actor)] == [[0]]

@@ -92,3 +92,19 @@ def test_the_drafter_is_not_offered_to_approve_their_own_high_risk_job_but_a_sec
     approve = reverse("production:job_step", args=[job.pk, "approve"]).encode()
     assert approve not in login(staff.drafter).get(reverse("production:job", args=[job.pk])).content
     assert approve in login(staff.second).get(reverse("production:job", args=[job.pk])).content
+
+
+def test_a_file_over_a_shape_limit_is_a_refused_data_file_whose_page_names_the_limit(login, staff, client_a):
+    data_file = receive_file(client_a, "een-regel.csv", b"Naam;" + b"x" * (300 * 1024) + b"\n")
+    assert data_file.state == "unreadable"
+    assert data_file.reason == "een-regel.csv: its header line is longer than 64 KiB; refused"
+    page = login(staff.drafter).get(reverse("production:data_file", args=[data_file.pk]))
+    assert b"longer than 64 KiB" in page.content and len(page.content) < 50_000
+
+
+def test_a_file_without_a_header_row_shows_numbered_columns_and_why(login, staff, client_a):
+    data_file = receive_file(client_a, "zonder-kop.csv", b"Qwertyjansen;Dorpsstraat;12;1234 AB;Utrecht\nBakker;Kerkweg;3;2345 CD;Zwolle\n")
+    assert list(data_file.column_kinds) == [f"kolom {i}" for i in range(1, 6)]
+    page = login(staff.drafter).get(reverse("production:data_file", args=[data_file.pk])).content.decode()
+    assert "kolom 5" in page and "Qwertyjansen" not in page
+    assert "De eerste regel bevat gegevens" in page or "The first line holds data" in page

@@ -26,7 +26,7 @@ _TEXT = {
         "high": "HIGH", "why": "Why", "special": "Special data", "minors": "Minors (under 16)",
         "invalid_postcodes": "Invalid postcodes", "missing_house_numbers": "Missing house numbers",
         "foreign": "Foreign addresses", "duplicates": "Duplicates", "empty_rows": "Empty rows", "invalid": "invalid",
-        "none": "none",
+        "none": "none", "positional": "The first line holds data ({}), not column names: the columns are numbered",
     },
     "nl": {
         "file": "Bestand", "rows": "regels", "columns": "Kolommen", "risk": "Risicoklasse", "standard": "standaard (alleen NAW)",
@@ -34,6 +34,7 @@ _TEXT = {
         "invalid_postcodes": "Ongeldige postcodes", "missing_house_numbers": "Ontbrekende huisnummers",
         "foreign": "Buitenlandse adressen", "duplicates": "Dubbele records", "empty_rows": "Lege regels",
         "invalid": "ongeldig", "none": "geen",
+        "positional": "De eerste regel bevat gegevens ({}), geen kolomnamen: de kolommen zijn genummerd",
     },
 }
 
@@ -104,7 +105,10 @@ def render_report(profile: Profile, lang: str) -> str:
     where = profile.format + (f", {profile.encoding}" if profile.encoding else "")
     where += f", '{profile.delimiter}'" if profile.delimiter and profile.delimiter != "\t" else (", tab" if profile.delimiter else "")
     where += f", sheet {profile.sheet!r}" if profile.sheet else ""
-    lines = [f"{t['file']}: {profile.file} ({where}), {profile.rows} {t['rows']}", f"{t['columns']}:"]
+    lines = [f"{t['file']}: {profile.file} ({where}), {profile.rows} {t['rows']}"]
+    if profile.header_holds:
+        lines.append(t["positional"].format(profile.header_holds))
+    lines.append(f"{t['columns']}:")
     for c in profile.columns:
         invalid = f", {c.invalid} {t['invalid']}" if c.invalid else ""
         lines.append(f"  {c.name:<24} {c.kind.value:<22} {c.filled}{invalid}  {' '.join(c.examples)}")

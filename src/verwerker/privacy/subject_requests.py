@@ -2,13 +2,15 @@
 
 The house is the processor: it acts on a request only through the client's designated contact; a person
 who writes in directly is referred to the client. Requests are searched over the client's data files that
-the vault still holds; records are found by keyed hashes (subjects.py), shown to the privacy officer on
-screen only, and executed inside the encrypted files: an erasure or rectification writes a new blob and
-crypto-shreds the old one (with a deletion certificate), so no copy of the old records survives.
+the vault still holds, with the column kinds stored on each (the database department's overrides
+included); records are found by keyed hashes (subjects.py), shown to the privacy officer once, in the
+response to the search, which stores only its counts. An erasure or rectification is carried out by
+``datafiles.actions.do_rewrite_data_file``: a new blob, the old one and every job's copies of the old
+records crypto-shredded and certified, jobs not yet delivered produced again, delivered ones named on
+the receipt.
 
-Transactions: each execution writes its new blobs first (each its own transaction in the vault), then
-repoints the references and shreds the old blobs in one transaction, so a failure halfway leaves the old
-file in place and at most an unreferenced new blob, which the purge removes.
+Transactions: each file is rewritten on its own (see do_rewrite_data_file), so a failure halfway leaves
+every file either as it was or rewritten, and the request open.
 """
 
 from __future__ import annotations
@@ -112,7 +114,7 @@ def do_extend_subject_request(request: DataSubjectRequest, *, reason: str, actor
 
 @dataclass
 class FileMatch:
-    blob_id: str
+    data_file_id: int
     name: str
     rows: list[int]
     columns: list[str] = field(default_factory=list)
@@ -120,41 +122,58 @@ class FileMatch:
 
 
 def _held_files(client_id: int):
-    """The client's data files the vault still holds (uploads whose blob is stored)."""
-    from verwerker.intake.models import Upload, UploadState
+    """The client's profiled data files whose content the vault still holds."""
+    from verwerker.datafiles.models import DataFile, DataFileState
     from verwerker.vault.models import BlobState
 
-    return Upload.objects.filter(client_id=client_id, state=UploadState.COMPLETED, blob__state=BlobState.STORED).select_related("blob")
+    return DataFile.objects.filter(
+        client_id=client_id, state=DataFileState.PROFILED, blob__state=BlobState.STORED
+    ).order_by("received_at", "pk")
 
 
-def _load(blob, name: str):
-    from verwerker.datafiles.detect import detect_columns
+def _load(data_file, *, actor: Actor):
+    """The file's table and its stored column kinds (as profiled, overrides included)."""
+    from verwerker.datafiles.kinds import Kind
     from verwerker.datafiles.read import read_table
     from verwerker.vault.actions import read_blob_bytes
 
-    table = read_table(read_blob_bytes(blob), name=name)
-    kinds = {g.name: g.kind for g in detect_columns(table.frame)}
+    table = read_table(read_blob_bytes(data_file.blob_id, actor=actor), name=data_file.name)
+    kinds = {column: Kind(kind) for column, kind in data_file.column_kinds.items() if column in table.frame.columns}
     return table, kinds
 
 
-def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list[FileMatch]:
-    """Every record of the person in the files still held for the client. Audited (counts only)."""
+def _find(request: DataSubjectRequest, *, actor: Actor) -> list[FileMatch]:
     from verwerker.datafiles.read import UnreadableFile
+    from verwerker.vault.crypto import VaultError
 
     matches = []
-    for upload in _held_files(request.client_id):
+    for data_file in _held_files(request.client_id):
         try:
-            table, kinds = _load(upload.blob, upload.name)
-        except UnreadableFile:
+            table, kinds = _load(data_file, actor=actor)
+        except (UnreadableFile, VaultError):
             continue
         rows = matching_rows(table.frame, kinds, request.subject_keys, _secret())
         if rows:
             frame = table.frame[rows]
-            matches.append(FileMatch(str(upload.blob.pk), upload.name, rows, frame.columns, frame.to_dicts()))
-    do_record_event(
-        EventType.SUBJECT_REQUEST_SEARCHED, actor=actor, client_id=request.client_id, obj=request,
-        details={"files": len(matches), "records": sum(len(m.rows) for m in matches)},
-    )
+            matches.append(FileMatch(data_file.pk, data_file.name, rows, frame.columns, frame.to_dicts()))
+    return matches
+
+
+def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list[FileMatch]:
+    """Every record of the person in the files still held for the client (for the screen, once).
+
+    Stores the counts on the request and audits them; the records themselves are returned, never stored.
+    """
+    matches = _find(request, actor=actor)
+    with transaction.atomic():
+        DataSubjectRequest.objects.filter(pk=request.pk).update(
+            searched_at=timezone.now(), found_files=len(matches), found_records=sum(len(m.rows) for m in matches)
+        )
+        do_record_event(
+            EventType.SUBJECT_REQUEST_SEARCHED, actor=actor, client_id=request.client_id, obj=request,
+            details={"files": len(matches), "records": sum(len(m.rows) for m in matches)},
+        )
+    request.refresh_from_db(fields=["searched_at", "found_files", "found_records"])
     return matches
 
 
@@ -164,15 +183,6 @@ def _csv_bytes(frame: pl.DataFrame) -> bytes:
     writer.writerow(frame.columns)
     writer.writerows(frame.rows())
     return out.getvalue().encode("utf-8")
-
-
-def _replace_blob(old, new) -> None:
-    """Point every reference to ``old`` (upload, data file, ...) at ``new``: found through the model graph,
-    so apps added later are covered without this module knowing them."""
-    for relation in type(old)._meta.related_objects:
-        if relation.many_to_many:
-            continue
-        relation.related_model.objects.filter(**{relation.field.name: old}).update(**{relation.field.name: new})
 
 
 def do_execute_subject_request(
@@ -236,51 +246,53 @@ def _export(request, matches: list[FileMatch], *, actor: Actor) -> list[str]:
     return [f"De records staan in uw SFTP-outbox als {stem}.csv en {stem}.json."]
 
 
-def _reprofile(blob, *, actor: Actor) -> None:
-    """The data file now held as ``blob`` has other records: its profile and record count follow."""
-    from verwerker.datafiles.actions import do_profile_data_file
-    from verwerker.datafiles.models import DataFile
-
-    for data_file_id in DataFile.objects.filter(blob=blob).values_list("pk", flat=True):
-        do_profile_data_file(data_file_id, actor=actor, force=True)
-
-
 def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, actor: Actor) -> list[str]:
-    from verwerker.retention.certificates import do_issue_certificate
-    from verwerker.vault.actions import do_shred_blobs, do_store_blob
-    from verwerker.vault.models import Blob
+    """Erase or correct the person's records in each file (do_rewrite_data_file); the receipt's lines."""
+    from verwerker.datafiles.actions import do_rewrite_data_file
+    from verwerker.datafiles.models import DataFile
+    from verwerker.retention.purge import Reason
 
-    lines, old_ids = [], []
+    lines: list[str] = []
+    certificates, reproduced, delivered = [], [], []
     for match in matches:
-        old = Blob.objects.get(pk=match.blob_id)
-        table, kinds = _load(old, match.name)
-        frame = table.frame.with_row_index("__row")
-        chosen = pl.col("__row").is_in(match.rows)
+        data_file = DataFile.objects.get(pk=match.data_file_id)
         if request.kind == RequestKind.ERASURE:
-            frame = frame.filter(~chosen)
+            result = do_rewrite_data_file(data_file, drop_rows=match.rows, reason=Reason.DATA_SUBJECT_REQUEST,
+                                          subject=f"data-subject request {request.reference}", actor=actor)
             done = f"{len(match.rows)} record(s) verwijderd"
         else:
-            by_kind = {k.value: c for c, k in kinds.items()}
-            columns = {by_kind.get(key, key): value for key, value in corrections.items() if by_kind.get(key, key) in frame.columns}
+            by_kind = {k.value: c for c, k in _stored_kinds(data_file).items()}
+            columns = {by_kind.get(key, key): value for key, value in corrections.items()
+                       if by_kind.get(key, key) in match.columns}
             if not columns:
                 raise ValidationError(f"{match.name}: none of the corrected fields is a column of this file")
-            frame = frame.with_columns(
-                **{c: pl.when(chosen).then(pl.lit(v)).otherwise(pl.col(c)) for c, v in columns.items()}
-            )
+            result = do_rewrite_data_file(data_file, set_values={row: columns for row in match.rows},
+                                          reason=Reason.DATA_SUBJECT_REQUEST,
+                                          subject=f"data-subject request {request.reference}", actor=actor)
             done = f"{len(match.rows)} record(s) gecorrigeerd ({', '.join(sorted(columns))})"
-        new = do_store_blob(_csv_bytes(frame.drop("__row")), client=request.client, purpose=old.purpose, name=old.name, actor=actor)
-        with transaction.atomic():
-            _replace_blob(old, new)
-            do_shred_blobs([old.pk], actor=actor, reason="data_subject_request")
-            do_record_event(EventType.SUBJECT_RECORDS_REWRITTEN, actor=actor, client_id=request.client_id, obj=request,
-                            details={"old_blob": str(old.pk), "new_blob": str(new.pk), "records": len(match.rows)})
-        old_ids.append(old.pk)
-        _reprofile(new, actor=actor)
+        certificates.append(str(result.certificate.pk))
+        reproduced += result.reproduced
+        delivered += result.delivered
         lines.append(f"{match.name}: {done}; het oude bestand is cryptografisch gewist.")
-    if old_ids:
-        cert = do_issue_certificate(request.client_id, old_ids, reason="data_subject_request", actor=actor,
-                                    subject=f"data-subject request {request.reference}")
-        lines.append(f"Vernietigingsverklaring: {cert.pk}.")
-    else:
+    if not matches:
         lines.append("Er zijn geen records van deze persoon in bestanden die wij nog bewaren.")
+        return lines
+    for _job_id, name in reproduced:
+        lines.append(f"Opdracht «{name}» was nog niet geleverd: de uitvoer is gewist en de opdracht wordt "
+                     "opnieuw geproduceerd uit het herschreven bestand.")
+    for job in delivered:
+        when = timezone.localtime(job.delivered_at).strftime("%d-%m-%Y %H:%M")
+        lines.append(f"Let op: opdracht «{job.name}» is op {when} geleverd aan {_target_nl(job.target)}; "
+                     "de gedrukte stukken vallen buiten het systeem. De kopieën die wij nog bewaarden zijn gewist.")
+    lines.append(f"Vernietigingsverklaring: {', '.join(certificates)}.")
     return lines
+
+
+def _target_nl(target: str) -> str:
+    return target.replace("print station", "drukpers").replace("subprocessor", "onderaannemer")
+
+
+def _stored_kinds(data_file) -> dict:
+    from verwerker.datafiles.kinds import Kind
+
+    return {column: Kind(kind) for column, kind in data_file.column_kinds.items()}
