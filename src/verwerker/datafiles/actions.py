@@ -76,9 +76,10 @@ def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict
     from verwerker.datafiles.read import UnreadableFile, read_table
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.crypto import VaultError
+    from verwerker.vault.models import ReadPurpose
 
     try:
-        data = read_blob_bytes(data_file.blob_id, actor=Actor.system("datafiles"))
+        data = read_blob_bytes(data_file.blob_id, actor=Actor.system("datafiles"), purpose=ReadPurpose.PROFILING)
     except VaultError as exc:
         raise UnreadableFile(data_file.name, f"cannot be read from the vault ({type(exc).__name__})") from None
     try:

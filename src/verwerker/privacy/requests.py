@@ -132,7 +132,7 @@ def _load(blob, name: str):
     from verwerker.datafiles.read import read_table
     from verwerker.vault.actions import read_blob_bytes
 
-    table = read_table(read_blob_bytes(blob), name=name)
+    table = read_table(read_blob_bytes(blob, actor=Actor.system("privacy"), purpose="subject_request"), name=name)
     kinds = {g.name: g.kind for g in detect_columns(table.frame)}
     return table, kinds
 

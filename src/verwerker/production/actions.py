@@ -19,8 +19,11 @@ import datetime as dt
 import os
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -29,6 +32,7 @@ from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.production.models import Dedupe, Job, JobOutput, PrintStation, Template
 from verwerker.production.workflow import JobState, StepRefused, check_step
+from verwerker.vault.models import DeletionReason
 
 __all__ = ["StepRefused"]
 
@@ -257,7 +261,7 @@ def do_start_production(job: Job, *, actor: Actor) -> Job:
     if stale:
         from verwerker.vault.actions import do_shred_blobs
 
-        do_shred_blobs(stale, actor=actor, reason="job_completed")
+        do_shred_blobs(stale, actor=actor, reason=DeletionReason.ATTEMPT_SUPERSEDED)
     return job
 
 
@@ -302,7 +306,7 @@ def do_reject_proof(job: Job, *, actor: Actor, reason: str = "") -> Job:
     job = _step(job, "reject_proof", actor=actor, update={"approved_by": None, "approved_at": None},
                 details={"reason": reason[:200]})
     do_shred_blobs(list(JobOutput.objects.filter(job=job).values_list("blob_id", flat=True)), actor=actor,
-                   reason="job_completed")
+                   reason=DeletionReason.PROOF_REJECTED)
     return job
 
 
@@ -339,6 +343,7 @@ def _write_hot_folder(job: Job, station: PrintStation) -> list[str]:
     here, only until the operator confirms printing (then do_close_job removes them).
     """
     from verwerker.vault.actions import open_blob_reader
+    from verwerker.vault.models import ReadPurpose
 
     folder = Path(station.hot_folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -347,7 +352,8 @@ def _write_hot_folder(job: Job, station: PrintStation) -> list[str]:
         final = folder / job.part_name(output.index)
         partial = folder / f".{final.name}.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "wb") as out, open_blob_reader(output.blob_id, actor=Actor.system("delivery")) as reader:
+        with os.fdopen(fd, "wb") as out, open_blob_reader(output.blob_id, actor=Actor.system("delivery"),
+                                                                  purpose=ReadPurpose.DELIVERY) as reader:
             for chunk in reader.iter_chunks():
                 out.write(chunk)
             out.flush()
@@ -400,6 +406,7 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
     then take the deliver step. A failed push is audited as a refusal and leaves the job produced."""
     from verwerker.production.sftp_push import PushError, Pusher, Target
     from verwerker.vault.actions import open_blob_reader
+    from verwerker.vault.models import ReadPurpose
 
     sub = job.subprocessor
     target = Target.of(sub)
@@ -409,7 +416,7 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
         with Pusher(target) as pusher:
             for output in _print_parts(job):
                 name = job.part_name(output.index)
-                with open_blob_reader(output.blob_id, actor=reader_actor) as reader:
+                with open_blob_reader(output.blob_id, actor=reader_actor, purpose=ReadPurpose.DELIVERY) as reader:
                     sent.append((name, pusher.put(name, reader.iter_chunks())))
             def recheck(locked: Job) -> None:  # the conditions may have changed while the files went out
                 reason = delivery_refusal(locked)
@@ -487,6 +494,15 @@ def job_blob_ids(job: Job) -> list:
     return ids
 
 
+def _job_outcome(job: Job, *, cancelled: bool) -> str:
+    """What became of the job, in the words of its certificate (frozen in the house's language there)."""
+    if cancelled:
+        return _("cancelled; nothing was printed")
+    when = timezone.localtime(job.confirmed_at).strftime("%Y-%m-%d %H:%M") if job.confirmed_at else ""
+    where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")
+    return _("printed (confirmed %(when)s, %(where)s)") % {"when": when, "where": where}
+
+
 def do_close_job(job: Job, *, actor: Actor) -> Job:
     """Purge and certify: shred all the job's blobs and issue the certificate in one transaction, then
     put the certificate in the client's outbox. Idempotent for a job already certified."""
@@ -500,13 +516,17 @@ def do_close_job(job: Job, *, actor: Actor) -> Job:
     _remove_files(job.delivered_files)
     with transaction.atomic():
         ids = job_blob_ids(job)
-        do_shred_blobs(ids, actor=actor, reason="job_completed")
+        cancelled = job.state == JobState.CANCELLED
+        reason = DeletionReason.JOB_CANCELLED if cancelled else DeletionReason.JOB_COMPLETED
+        do_shred_blobs(ids, actor=actor, reason=reason)
         job = _step(job, "purge", actor=actor, update={"delivered_files": []}, details={"blobs": len(ids)})
         uncertified = list(Blob.objects.filter(pk__in=ids, certificate_item__isnull=True).values_list("pk", flat=True))
         cert = None
         if uncertified:
-            cert = do_issue_certificate(job.client_id, uncertified, reason="job_completed", actor=actor,
-                                        subject=f"job {job.pk}")
+            with translation.override(settings.LANGUAGE_CODE):  # the certificate is frozen in the house's language
+                subject, outcome = _("job «%(name)s»") % {"name": job.name}, _job_outcome(job, cancelled=cancelled)
+            cert = do_issue_certificate(job.client_id, uncertified, reason=reason, actor=actor, subject=subject,
+                                        outcome=outcome)
         job = _step(job, "certify", actor=actor, update={"certificate": cert, "closed_at": timezone.now()},
                     details={"certificate": str(cert.pk) if cert else None})
     do_mark_data_files_purged(actor=actor)
