@@ -106,7 +106,7 @@ def main() -> None:
             blobs.append(do_store_blob(_stream(size), client=client, purpose="other", name="bench", actor=actor))
 
         def vault_read():
-            with open_blob_reader(blobs[-1]) as reader:
+            with open_blob_reader(blobs[-1], actor=actor, purpose="verification") as reader:
                 while reader.readinto(buf):
                     pass
 

@@ -30,6 +30,11 @@ SECRET_KEY = env_secret("VERWERKER_SECRET_KEY") or ensure_key_file(
 MASTER_KEY = env_secret("VERWERKER_MASTER_KEY")
 MASTER_KEY_FILE = DATA_DIR / "master-key"
 
+# The house's key that signs deletion certificates (PAdES). Embedded default: generated on first use in
+# the data directory (mode 0600) with a self-signed certificate beside it; a house may name its own.
+SIGNING_KEY_FILE = env_path("VERWERKER_SIGNING_KEY_FILE", str(DATA_DIR / "signing-key.pem"))
+SIGNING_CERT_FILE = env_path("VERWERKER_SIGNING_CERT_FILE", str(DATA_DIR / "signing-cert.pem"))
+
 # The vault: ciphertext of every client data blob. Keep it out of backups (P16; docs/backups.md);
 # `verwerker check` warns when it lies inside a path listed in VERWERKER_BACKUP_INCLUDES.
 VAULT_DIR = env_path("VERWERKER_VAULT_DIR", str(DATA_DIR / "vault"))

@@ -84,9 +84,10 @@ def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict
     from verwerker.datafiles.read import UnreadableFile, read_table
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.crypto import VaultError
+    from verwerker.vault.models import ReadPurpose
 
     try:
-        data = read_blob_bytes(data_file.blob_id, actor=Actor.system("datafiles"))
+        data = read_blob_bytes(data_file.blob_id, actor=Actor.system("datafiles"), purpose=ReadPurpose.PROFILING)
     except VaultError as exc:
         raise UnreadableFile(data_file.name, f"cannot be read from the vault ({type(exc).__name__})") from None
     try:
@@ -260,8 +261,11 @@ class Rewritten:
 def _held_table(data_file: DataFile, *, actor: Actor):
     from verwerker.datafiles.read import read_table
     from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
 
-    return read_table(read_blob_bytes(data_file.blob_id, actor=actor), name=data_file.name)
+    # A file is rewritten only on a data-subject request (erasure or rectification) passed on by the client.
+    return read_table(read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.SUBJECT_REQUEST),
+                      name=data_file.name)
 
 
 def do_rewrite_data_file(

@@ -28,3 +28,8 @@ def access_data_file_for(user, data_file_id: int) -> DataFile:
 
 def list_data_files_for_client(client_id: int) -> QuerySet[DataFile]:
     return DataFile.objects.filter(client_id=client_id).order_by("-received_at")
+
+
+def client_names_of_blobs(blob_ids: list) -> dict:
+    """{blob id: the file name the client sent} for the data files stored as these blobs (certificates)."""
+    return dict(DataFile.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"))

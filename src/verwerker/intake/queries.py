@@ -99,3 +99,14 @@ def list_bans(*, include_past: bool = False) -> QuerySet[Ban]:
     if not include_past:
         bans = bans.filter(lifted_at__isnull=True, until__gt=timezone.now())
     return bans.order_by("-banned_at")
+
+
+def client_names_of_blobs(blob_ids: list) -> dict:
+    """{blob id: the name the client knows} for uploads (the file name sent) and outbox files among these
+    blobs, for deletion certificates."""
+    from django.utils.translation import gettext as _
+
+    names = dict(Upload.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"))
+    for blob_id, name in OutboxFile.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"):
+        names.setdefault(blob_id, _("%(name)s in your outbox") % {"name": name})
+    return names

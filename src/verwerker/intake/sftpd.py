@@ -310,6 +310,7 @@ class ClientHome(asyncssh.SFTPServer):
 
     async def _open_outbox(self, name: str) -> OutboxHandle:
         from verwerker.vault.actions import read_blob_bytes
+        from verwerker.vault.models import ReadPurpose
 
         def load():
             item = queries.get_outbox_file(self.client_id, name)
@@ -317,7 +318,7 @@ class ClientHome(asyncssh.SFTPServer):
                 return None, b""
             if (item.blob.size or 0) > OUTBOX_MAX_BYTES:
                 raise asyncssh.SFTPFailure("file too large to serve")
-            return item, read_blob_bytes(item.blob)
+            return item, read_blob_bytes(item.blob, actor=self.actor, purpose=ReadPurpose.OUTBOX_DOWNLOAD)
 
         item, data = await db(load)
         if item is None:

@@ -1,15 +1,18 @@
 """The compliance dashboard: one row per promise P01–P27, the control that enforces it, and live evidence.
 
 Each promise has a check: a function returning a Finding computed from the system's own records at the
-moment of asking. A promise the system does not (yet) enforce says so plainly instead of showing green.
-Apps that enforce a promise register its check here (``@check("P18")``).
+moment of asking, and names the code that enforces it (``where``). A promise the system does not (yet)
+enforce says so plainly instead of showing green. Every check can fail: tests put the system in a state
+where each must not show "enforced", and in one where it must.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Count, F, Q
@@ -34,37 +37,72 @@ class Promise:
     id: str
     promise: str
     control: str
+    # The functions and classes that enforce the promise, as dotted import paths (shown on the dashboard;
+    # a test imports each, so a rename cannot leave the dashboard pointing at nothing).
+    where: tuple[str, ...] = ()
 
 
 PROMISES = [
-    Promise("P01", "Roles: each role sees and does only its part", "Staff roles as groups with only their permissions; client users bound to one client"),
+    Promise("P01", "Roles: each role sees and does only its part", "Staff roles as groups with only their permissions; client users bound to one client",
+            ("verwerker.accounts.roles.ROLE_PERMISSIONS", "verwerker.production.queries.access_job_for",
+             "verwerker.datafiles.queries.access_data_file_for")),
     Promise("P02", "CRM with validated contact and company data", "CRM app"),
     Promise("P03", "Information mailings only with consent", "Consent records per purpose"),
     Promise("P04", "Extra relation data used only for fitting promotions", "Purpose-bound CRM fields"),
     Promise("P05", "Client web-to-print portals with per-user accounts", "Portal app"),
     Promise("P06", "Orderer data isolated per client; no analytics without permission", "Tenant isolation; no stored payment data"),
-    Promise("P07", "Data-subject requests via the client, executed on held files", "Request register with deadlines"),
-    Promise("P08", "Cookies only with consent", "Only the session and CSRF cookies; no tracking"),
-    Promise("P09", "Files processed only under an active processing agreement", "One query decides; intake and production ask it"),
-    Promise("P10", "Every file profiled on arrival; risk class decides the path", "Profiler on intake"),
+    Promise("P07", "Data-subject requests via the client, executed on held files", "Request register with deadlines and receipts",
+            ("verwerker.privacy.requests.do_log_subject_request", "verwerker.privacy.requests.search_subject_request",
+             "verwerker.privacy.requests.do_execute_subject_request")),
+    Promise("P08", "Cookies only with consent", "Only the session and CSRF cookies; no tracking",
+            ("verwerker.privacy.compliance.external_resources",)),
+    Promise("P09", "Files processed only under an active processing agreement", "One query decides; intake and production ask it",
+            ("verwerker.clients.queries.get_active_agreement", "verwerker.intake.actions.do_register_upload",
+             "verwerker.production.workflow.check_step")),
+    Promise("P10", "Every file profiled on arrival; risk class decides the path", "Profiler on intake",
+            ("verwerker.datafiles.actions.do_profile_data_file", "verwerker.datafiles.profile.profile_table")),
     Promise("P11", "Encryption at rest, least privilege, staff NDAs and awareness", "Vault; roles; NDA register"),
-    Promise("P12", "Password policy, second factor for staff, lockout", "Argon2, length ≥ 12, TOTP for staff, lockout after failures"),
-    Promise("P13", "One SFTP login per client, issued once", "SFTP accounts with one-time credentials"),
-    Promise("P14", "Files flow to print without copies; plaintext never on disk", "Vault streaming encryption"),
-    Promise("P15", "Every action logged, tamper-evident", "Hash-chained append-only audit log, verified daily"),
-    Promise("P16", "No backups of data files; unreadable after purge", "Crypto-shredding; vault excluded from backups"),
-    Promise("P17", "Deletion right after processing; monthly workstation check", "Purge on job completion; workstation check register"),
-    Promise("P18", "SFTP folder emptied monthly; data kept at most one month", "Hourly purge against the agreement's maximum retention"),
-    Promise("P19", "CRM and financial data kept 7 years", "Retention schedules per record class"),
-    Promise("P20", "Minors only with parental consent", "Birth dates checked; jobs blocked until consent"),
-    Promise("P21", "Subprocessors only when the agreement names them", "Delivery checks the agreement"),
-    Promise("P22", "No personal data outside the EU/EEA", "Subprocessor country check in the database"),
-    Promise("P23", "Standard/High classification with extra measures", "Automatic classification; second approver"),
-    Promise("P24", "Breach notice to the client within the agreed hours", "Breach register with clock and escalation"),
-    Promise("P25", "Complaints handled", "Complaint register"),
-    Promise("P26", "Yearly penetration test, findings fixed and retested", "Pentest register"),
+    Promise("P12", "Password policy, second factor for staff, lockout", "Argon2, length ≥ 12, TOTP for staff, lockout after failures",
+            ("verwerker.accounts.middleware.AccountGateMiddleware", "verwerker.accounts.actions.do_change_password")),
+    Promise("P13", "One SFTP login per client, issued once", "SFTP accounts with one-time credentials",
+            ("verwerker.intake.actions.do_issue_sftp_account", "verwerker.intake.queries.login_refusal")),
+    Promise("P14", "Files flow to print without copies; plaintext never on disk", "Vault streaming encryption; hot-folder files removed at confirmation",
+            ("verwerker.vault.actions.open_blob_writer", "verwerker.vault.actions.open_blob_reader",
+             "verwerker.intake.streaming.UploadStream", "verwerker.production.actions.do_close_job")),
+    Promise("P15", "Every action logged, tamper-evident", "Hash-chained append-only audit log, verified daily; every read of client data audited",
+            ("verwerker.audit.actions.do_record_event", "verwerker.audit.queries.verify_chain",
+             "verwerker.vault.actions.open_blob_reader")),
+    Promise("P16", "No backups of data files; unreadable after purge", "Crypto-shredding; vault excluded from backups",
+            ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up")),
+    Promise("P17", "Deletion right after processing; monthly workstation check", "Purge on job completion; workstation check register",
+            ("verwerker.production.actions.do_close_job", "verwerker.retention.certificates.do_issue_certificate")),
+    Promise("P18", "SFTP folder emptied monthly; data kept at most one month", "Hourly purge against the agreement's maximum retention and the folders' monthly schedule",
+            ("verwerker.retention.purge.run_purge", "verwerker.retention.purge.VaultPurger",
+             "verwerker.retention.purge.SftpFolderPurger")),
+    Promise("P19", "CRM and financial data kept 7 years", "Retention schedules per record class",
+            ("verwerker.retention.rules.schedule_problems", "verwerker.retention.actions.do_change_retention_schedule")),
+    Promise("P20", "Minors only with parental consent", "Birth dates checked; jobs blocked until consent",
+            ("verwerker.production.actions.gates_waiting", "verwerker.production.actions.do_record_parental_consent")),
+    Promise("P21", "Subprocessors only when the agreement names them", "Delivery checks the agreement",
+            ("verwerker.production.actions.delivery_refusal",)),
+    Promise("P22", "No personal data outside the EU/EEA", "Subprocessor country check in the database",
+            ("verwerker.clients.eea.is_eea", "verwerker.production.actions.delivery_refusal")),
+    Promise("P23", "Standard/High classification with extra measures", "Automatic classification; second approver",
+            ("verwerker.datafiles.profile.profile_table", "verwerker.production.actions.gates_waiting",
+             "verwerker.production.actions.do_approve_job")),
+    Promise("P24", "Breach notice to the client within the agreed hours", "Breach register with clock and escalation",
+            ("verwerker.privacy.actions.do_report_breach", "verwerker.privacy.actions.do_escalate_breaches")),
+    Promise("P25", "Complaints handled", "Complaint register",
+            ("verwerker.privacy.actions.do_register_complaint", "verwerker.privacy.actions.do_update_complaint")),
+    Promise("P26", "Yearly penetration test, findings fixed and retested", "Pentest register",
+            ("verwerker.privacy.actions.do_record_pentest", "verwerker.privacy.actions.do_update_finding")),
     Promise("P27", "Camera footage kept at most 4 weeks", "Footage retention register"),
 ]
+
+# Staff time-outs the checks use: the audit chain is verified daily (a day and a bit of slack), and a
+# complaint is answered within six weeks (the Dutch General Administrative Law Act's term, art. 9:11).
+AUDIT_VERIFY_MAX_AGE = dt.timedelta(hours=26)
+COMPLAINT_TERM = dt.timedelta(weeks=6)
 
 CHECKS: dict[str, Callable[[], Finding]] = {}
 
@@ -103,9 +141,46 @@ def _roles() -> Finding:
     return Finding(State.OK if superusers == 0 else State.ATTENTION, text)
 
 
+_EXTERNAL = re.compile(
+    r"<(?:script|iframe|img|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.IGNORECASE
+)
+
+
+def external_resources() -> list[str]:
+    """Templates that load a script, frame, image or style sheet from another site (a tracker could set
+    cookies from there); the application's own cookies are its session, CSRF and language cookies."""
+    from django.template import engines
+
+    found = []
+    for folder in engines["django"].template_dirs:
+        for path in sorted(Path(folder).rglob("*.html")):
+            if _EXTERNAL.search(path.read_text(encoding="utf-8", errors="replace")):
+                found.append(f"{Path(folder).name}/{path.relative_to(folder)}")
+    return found
+
+
+@check("P07")
+def _subject_requests() -> Finding:
+    from verwerker.privacy.models import DataSubjectRequest, RequestStatus
+
+    today = timezone.localdate()
+    open_requests = DataSubjectRequest.objects.filter(status=RequestStatus.OPEN)
+    overdue = open_requests.filter(Q(extended_to__lt=today) | Q(extended_to__isnull=True, deadline__lt=today)).count()
+    executed = DataSubjectRequest.objects.filter(status=RequestStatus.EXECUTED)
+    without_receipt = executed.filter(receipt="").count()
+    text = (f"{open_requests.count()} requests open, {overdue} past their deadline; "
+            f"{executed.count()} executed, {without_receipt} of them without a receipt for the client.")
+    return Finding(State.FAILING if overdue or without_receipt else State.OK, text)
+
+
 @check("P08")
 def _cookies() -> Finding:
-    return Finding(State.OK, "The application sets only its session, CSRF and language cookies; it loads no third-party scripts.")
+    external = external_resources()
+    if external:
+        return Finding(State.FAILING, f"{len(external)} templates load content from another site (it could set cookies "
+                                      f"without consent): {', '.join(external[:5])}.")
+    return Finding(State.OK, "The application sets only its session, CSRF and language cookies; no template loads "
+                             "scripts, frames, images or styles from another site.")
 
 
 @check("P09")
@@ -113,9 +188,18 @@ def _agreements() -> Finding:
     from verwerker.clients.models import Client
     from verwerker.clients.queries import agreements_in_force
 
+    from verwerker.production.models import Job
+    from verwerker.production.workflow import JobState
+
     active = set(agreements_in_force().values_list("client_id", flat=True))
     total = Client.objects.count()
-    return Finding(State.OK, f"{len(active)} of {total} clients have an agreement in force; only they can send files.")
+    in_process = (JobState.RELEASED, JobState.PRODUCING, JobState.PRODUCED, JobState.PROOF_APPROVED, JobState.DELIVERED)
+    stranded = Job.objects.filter(state__in=in_process).exclude(client_id__in=active).count()
+    text = f"{len(active)} of {total} clients have an agreement in force; only they can send files."
+    if stranded:
+        return Finding(State.ATTENTION, text + f" {stranded} jobs are in process for clients without one "
+                                               "(every further step is refused; cancel them to delete their data).")
+    return Finding(State.OK, text)
 
 
 @check("P12")
@@ -139,14 +223,31 @@ def _authentication() -> Finding:
 def _audit() -> Finding:
     from verwerker.audit.models import ChainCheckpoint
 
+    from verwerker.audit.models import AuditEvent
+
     last = ChainCheckpoint.objects.order_by("-checked_at").first()
     if last is None:
         return Finding(State.ATTENTION, "The audit chain has not been verified yet (daily task).")
-    age = timezone.now() - last.checked_at
+    when = f"{timezone.localtime(last.checked_at):%Y-%m-%d %H:%M}"
     if not last.ok:
-        return Finding(State.FAILING, f"Audit chain BROKEN at event {last.first_bad_seq} (checked {last.checked_at:%Y-%m-%d %H:%M}).")
-    state = State.OK if age < dt.timedelta(days=2) else State.ATTENTION
-    return Finding(state, f"Audit chain verified intact at {timezone.localtime(last.checked_at):%Y-%m-%d %H:%M}: {last.events} events.")
+        return Finding(State.FAILING, f"Audit chain BROKEN at event {last.first_bad_seq} (checked {when}).")
+    age = timezone.now() - last.checked_at
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    since = max(0, head - last.head_seq)
+    text = (f"Audit chain verified intact {_age(age)} ago ({when}): {last.events} events; "
+            f"{since} events written since are not covered by that verification.")
+    if age > AUDIT_VERIFY_MAX_AGE:
+        return Finding(State.ATTENTION, text + " The verification is stale: run `verwerker audit verify`.")
+    return Finding(State.OK, text)
+
+
+def _age(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // (24 * 60)} days"
 
 
 @check("P22")
@@ -183,10 +284,11 @@ def _breaches() -> Finding:
 def _complaints() -> Finding:
     from verwerker.privacy.models import Complaint
 
-    counts = Complaint.objects.aggregate(
-        open=Count("pk", filter=Q(status__in=["received", "investigating"])), total=Count("pk")
-    )
-    return Finding(State.OK, f"{counts['total']} complaints registered, {counts['open']} open.")
+    open_states = ["received", "investigating"]
+    counts = Complaint.objects.aggregate(open=Count("pk", filter=Q(status__in=open_states)), total=Count("pk"))
+    late = Complaint.objects.filter(status__in=open_states, received_at__lt=timezone.now() - COMPLAINT_TERM).count()
+    text = f"{counts['total']} complaints registered, {counts['open']} open, {late} open for more than six weeks."
+    return Finding(State.ATTENTION if late else State.OK, text)
 
 
 @check("P26")
@@ -207,12 +309,22 @@ def _pentests() -> Finding:
 def _vault_only() -> Finding:
     from verwerker.vault.models import Blob, BlobState
 
+    from verwerker.production.models import Job
+    from verwerker.production.workflow import JobState
+
     live = Blob.objects.filter(state=BlobState.STORED).count()
-    return Finding(
-        State.OK,
-        f"{live} client blobs held, each encrypted on write with its own AES-256 data key (STREAM/AES-GCM); "
-        "uploads and outputs stream through the vault, no plaintext files.",
-    )
+    # Print files in a hot folder are the one plaintext copy allowed, and only while the job is at the printer.
+    lingering = [
+        path
+        for files in Job.objects.exclude(state=JobState.DELIVERED).exclude(delivered_files=[]).values_list("delivered_files", flat=True)
+        for path in files
+        if Path(path).exists()
+    ]
+    text = (f"{live} client blobs held, each encrypted on write with its own AES-256 data key (STREAM/AES-GCM); "
+            "uploads and outputs stream through the vault.")
+    if lingering:
+        return Finding(State.FAILING, text + f" {len(lingering)} plaintext print files remain in hot folders of jobs no longer at the printer.")
+    return Finding(State.OK, text + " No plaintext print file outlives its job's printing.")
 
 
 @check("P16")
@@ -235,6 +347,9 @@ def _no_backups() -> Finding:
 @check("P18")
 def _retention() -> Finding:
     from verwerker.clients.queries import agreements_in_force
+    from verwerker.intake.models import OutboxFile, Upload
+    from verwerker.retention.queries import get_keep_days
+    from verwerker.retention.rules import RecordClass
     from verwerker.vault.models import Blob, BlobState
 
     oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING]).order_by("created_at").first()
@@ -243,11 +358,16 @@ def _retention() -> Finding:
     agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()
     limit = agreement.max_retention_days if agreement else settings.DEFAULT_MAX_RETENTION_DAYS
     age = timezone.now() - oldest.created_at
-    state = State.OK if age <= dt.timedelta(days=limit) else State.FAILING
+    folder_days = get_keep_days(RecordClass.SFTP_FOLDERS) or settings.DEFAULT_MAX_RETENTION_DAYS
+    cutoff = timezone.now() - dt.timedelta(days=folder_days)
+    live = [BlobState.STORED, BlobState.WRITING]
+    in_folders = (Upload.objects.filter(blob__state__in=live, blob__created_at__lt=cutoff).count()
+                  + OutboxFile.objects.filter(blob__state__in=live, blob__created_at__lt=cutoff).count())
+    state = State.OK if age <= dt.timedelta(days=limit) and not in_folders else State.FAILING
     return Finding(
         state,
         f"Oldest client data in the vault is {age.days} days old (its client's maximum: {limit} days); "
-        "the purge runs hourly.",
+        f"{in_folders} files in SFTP folders are older than the folders' {folder_days} days; the purge runs hourly.",
     )
 
 
@@ -276,7 +396,7 @@ def _sftp_accounts() -> Finding:
     accounts = SftpAccount.objects.all()
     without = accounts.exclude(client_id__in=in_force).count()
     return Finding(
-        State.OK,
+        State.ATTENTION if without else State.OK,
         f"{accounts.count()} SFTP accounts, one per client, each with a one-time password stored only as a hash or "
         f"with keys; {without} belong to a client without an agreement in force (they cannot log in).",
     )
@@ -300,9 +420,8 @@ def _deleted_after_processing() -> Finding:
 @check("P20")
 def _minors() -> Finding:
     from verwerker.production.models import Job
-    from verwerker.production.workflow import JobState
 
-    released = Job.objects.exclude(state__in=[JobState.DRAFTED, JobState.CANCELLED]).filter(data_file__minors__gt=0)
+    released = Job.objects.filter(released_at__isnull=False, data_file__minors__gt=0)
     without = released.filter(consent_recorded_at__isnull=True).count()
     return Finding(
         State.OK if without == 0 else State.FAILING,
@@ -332,9 +451,8 @@ def _subprocessors_named() -> Finding:
 def _classification() -> Finding:
     from verwerker.datafiles.models import DataFile
     from verwerker.production.models import Job
-    from verwerker.production.workflow import JobState
 
-    high = Job.objects.exclude(state__in=[JobState.DRAFTED, JobState.CANCELLED]).filter(data_file__risk="high")
+    high = Job.objects.filter(released_at__isnull=False, data_file__risk="high")
     unapproved = high.filter(Q(approved_by__isnull=True) | Q(approved_by=F("drafted_by")) | Q(measures_confirmed=False)).count()
     files = dict(DataFile.objects.exclude(risk="").values_list("risk").annotate(n=Count("pk")))
     return Finding(

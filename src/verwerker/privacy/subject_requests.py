@@ -136,8 +136,9 @@ def _load(data_file, *, actor: Actor):
     from verwerker.datafiles.kinds import Kind
     from verwerker.datafiles.read import read_table
     from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
 
-    table = read_table(read_blob_bytes(data_file.blob_id, actor=actor), name=data_file.name)
+    table = read_table(read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.SUBJECT_REQUEST), name=data_file.name)
     kinds = {column: Kind(kind) for column, kind in data_file.column_kinds.items() if column in table.frame.columns}
     return table, kinds
 
@@ -250,14 +251,14 @@ def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, 
     """Erase or correct the person's records in each file (do_rewrite_data_file); the receipt's lines."""
     from verwerker.datafiles.actions import do_rewrite_data_file
     from verwerker.datafiles.models import DataFile
-    from verwerker.retention.purge import Reason
+    from verwerker.vault.models import DeletionReason
 
     lines: list[str] = []
     certificates, reproduced, delivered = [], [], []
     for match in matches:
         data_file = DataFile.objects.get(pk=match.data_file_id)
         if request.kind == RequestKind.ERASURE:
-            result = do_rewrite_data_file(data_file, drop_rows=match.rows, reason=Reason.DATA_SUBJECT_REQUEST,
+            result = do_rewrite_data_file(data_file, drop_rows=match.rows, reason=DeletionReason.DATA_SUBJECT_REQUEST,
                                           subject=f"data-subject request {request.reference}", actor=actor)
             done = f"{len(match.rows)} record(s) verwijderd"
         else:
@@ -267,7 +268,7 @@ def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, 
             if not columns:
                 raise ValidationError(f"{match.name}: none of the corrected fields is a column of this file")
             result = do_rewrite_data_file(data_file, set_values={row: columns for row in match.rows},
-                                          reason=Reason.DATA_SUBJECT_REQUEST,
+                                          reason=DeletionReason.DATA_SUBJECT_REQUEST,
                                           subject=f"data-subject request {request.reference}", actor=actor)
             done = f"{len(match.rows)} record(s) gecorrigeerd ({', '.join(sorted(columns))})"
         certificates.append(str(result.certificate.pk))

@@ -64,3 +64,32 @@ def access_subprocessor_job_for(user, job_id: int) -> Job:
         return jobs_for_subprocessor_user(user).get(pk=job_id)
     except Job.DoesNotExist:
         raise Http404("no such job") from None
+
+
+def client_names_of_blobs(blob_ids: list) -> dict:
+    """{blob id: what the client calls it} for the job outputs and consent documents among these blobs,
+    in the active language ("drukbestand deel 2 van opdracht «Voorjaarsmailing»"): a deletion
+    certificate names what was deleted in words the client can file, not by vault ids."""
+    from django.utils.translation import gettext as _
+
+    from verwerker.production.models import OutputKind
+
+    names = {}
+    outputs = JobOutput.objects.filter(blob_id__in=blob_ids).select_related("job").only(
+        "blob_id", "kind", "index", "attempt", "job__name", "job__attempt")
+    for output in outputs:
+        job = output.job.name
+        name = {
+            OutputKind.PART: _("print file part %(index)s of job «%(job)s»"),
+            OutputKind.MANIFEST_PART: _("mailing list part %(index)s of job «%(job)s»"),
+            OutputKind.MANIFEST: _("mailing list of job «%(job)s»"),
+            OutputKind.REJECTS: _("reject report of job «%(job)s»"),
+            OutputKind.PROOF: _("proof of job «%(job)s»"),
+            OutputKind.RECORDS: _("prepared address records of job «%(job)s»"),
+        }.get(output.kind, _("output of job «%(job)s»")) % {"index": output.index, "job": job}
+        if output.job.attempt > 1:
+            name += " " + _("(production run %(attempt)s)") % {"attempt": output.attempt}
+        names[output.blob_id] = name
+    for blob_id, job in Job.objects.filter(consent_document_id__in=blob_ids).values_list("consent_document_id", "name"):
+        names[blob_id] = _("parental consent for job «%(job)s»") % {"job": job}
+    return names

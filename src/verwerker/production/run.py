@@ -48,7 +48,7 @@ def _read_frame(blob_id, name: str, dropped: list[str]) -> pl.DataFrame:
     from verwerker.datafiles.read import read_table
     from verwerker.vault.actions import read_blob_bytes
 
-    frame = read_table(read_blob_bytes(blob_id, actor=ACTOR), name=name).frame
+    frame = read_table(read_blob_bytes(blob_id, actor=ACTOR, purpose="production"), name=name).frame
     keep = [c for c in frame.columns if c not in dropped]
     return frame.select(keep)
 
@@ -116,7 +116,7 @@ def _records(job: Job) -> pl.DataFrame:
     from verwerker.vault.actions import read_blob_bytes
 
     output = JobOutput.objects.get(job=job, attempt=job.attempt, kind=OutputKind.RECORDS)
-    return pl.read_ipc(io.BytesIO(read_blob_bytes(output.blob_id)))
+    return pl.read_ipc(io.BytesIO(read_blob_bytes(output.blob_id, actor=ACTOR, purpose="production")))
 
 
 def render_part(job_id: int, attempt: int, index: int) -> bool:
@@ -167,7 +167,7 @@ def render_part(job_id: int, attempt: int, index: int) -> bool:
     if stale:
         from verwerker.vault.actions import do_shred_blobs
 
-        do_shred_blobs(stale, actor=ACTOR, reason="job_completed")
+        do_shred_blobs(stale, actor=ACTOR, reason="attempt_superseded")
         return False
     if done:
         finish_job(job_id, attempt)
@@ -193,7 +193,7 @@ def finish_job(job_id: int, attempt: int) -> None:
     parts = JobOutput.objects.filter(job=job, attempt=attempt, kind=OutputKind.MANIFEST_PART).order_by("index")
     manifest = b""
     for i, output in enumerate(parts):
-        text = read_blob_bytes(output.blob_id)
+        text = read_blob_bytes(output.blob_id, actor=ACTOR, purpose="production")
         if i:  # drop the header (and BOM) of every part but the first
             text = text.split(b"\r\n", 1)[1]
         manifest += text
@@ -211,5 +211,5 @@ def finish_job(job_id: int, attempt: int) -> None:
     do_finish_production(job, actor=ACTOR, records_in=job.records_in or 0, records_out=records.height,
                          pages=pages, rejects=job.rejects or 0)
     rejects = JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.REJECTS)
-    do_put_in_outbox(job.client, f"{REJECTS_OUTBOX_PREFIX}{job.pk}-{attempt}.csv", read_blob_bytes(rejects.blob_id),
+    do_put_in_outbox(job.client, f"{REJECTS_OUTBOX_PREFIX}{job.pk}-{attempt}.csv", read_blob_bytes(rejects.blob_id, actor=ACTOR, purpose="production"),
                      actor=ACTOR, purpose="reject_report")

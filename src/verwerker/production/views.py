@@ -300,8 +300,9 @@ def client_proof(request, job_id: int):
     if output is None:
         raise Http404("no proof")
     from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
 
-    response = HttpResponse(read_blob_bytes(output.blob_id, actor=Actor.from_request(request)), content_type="application/pdf")
+    response = HttpResponse(read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PROOF_DOWNLOAD), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="proef-{job.pk}.pdf"'
     return response
 
@@ -332,13 +333,14 @@ def client_outbox_file(request, item_id: int):
     from verwerker.intake.actions import do_record_outbox_download
     from verwerker.intake.models import OutboxFile
     from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
 
     if not request.user.is_client_user:
         raise Http404("a client page")
     item = OutboxFile.objects.filter(pk=item_id, client_id=request.user.client_id).first()
     if item is None:
         raise Http404("no such file")
-    data = read_blob_bytes(item.blob_id)
+    data = read_blob_bytes(item.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTBOX_DOWNLOAD)
     do_record_outbox_download(item, actor=Actor.from_request(request), size=len(data))
     response = HttpResponse(data, content_type="application/pdf" if item.name.endswith(".pdf") else "text/csv")
     response["Content-Disposition"] = f'attachment; filename="{item.name}"'

@@ -9,7 +9,9 @@ hash-chained: a certificate is verified by finding that hash in an intact audit 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import io
 import json
 import uuid
 from collections import defaultdict
@@ -18,7 +20,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit import chain
 from verwerker.audit.actions import do_record_event
@@ -28,17 +31,22 @@ from verwerker.audit.models import AuditEvent
 from verwerker.retention.models import DeletionCertificate, DeletionCertificateItem, DeletionReason
 from verwerker.retention.purge import AFTER_RUN
 
-FORMAT = 1
+FORMAT = 2
 COMPONENT = "verwerker.retention (purge) / verwerker.vault (crypto-shred)"
 # Blob ids -> {blob id: record count} for those an app knows (datafiles registers one: rows of a profiled
 # file). One call per certificate, not per blob: a purge certifies thousands of blobs at once.
 RECORD_COUNTERS: list[Callable[[list[uuid.UUID]], dict[uuid.UUID, int]]] = []
 
-_REASON_TEXT = {
-    DeletionReason.JOB_COMPLETED: "the job was completed (Art. 28(3)(g) GDPR: deletion at the end of the service)",
-    DeletionReason.RETENTION_EXPIRED: "the maximum retention period of the processing agreement expired",
-    DeletionReason.DATA_SUBJECT_REQUEST: "a data-subject request passed on by the controller",
-    DeletionReason.OTHER: "an incomplete upload or a manual deletion",
+# What a certificate says happened to the data when the caller does not say it (a job's close does).
+_DEFAULT_OUTCOME = {
+    DeletionReason.DATA_SUBJECT_REQUEST: _lazy("erased at the request of a data subject"),
+}
+# The fallback name of a blob no app knows a client's name for, by the vault's purpose.
+_PURPOSE_NAME = {
+    "upload": _lazy("uploaded file"),
+    "reject_report": _lazy("reject report"),
+    "certificate": _lazy("earlier certificate of deletion"),
+    "consent_document": _lazy("consent document"),
 }
 
 
@@ -63,6 +71,11 @@ def _reason_for(shred_reason: str) -> str:
     return shred_reason if shred_reason in DeletionReason.values else DeletionReason.OTHER
 
 
+def local_minute(value: dt.datetime | None) -> str | None:
+    """A moment as the client reads it: local time of the house, to the minute ("2026-03-02 14:05")."""
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
+
+
 def _record_counts(blob_ids: list) -> dict:
     counts: dict = {}
     for counter in RECORD_COUNTERS:
@@ -72,19 +85,41 @@ def _record_counts(blob_ids: list) -> dict:
     return counts
 
 
+def client_names(blob_ids: list) -> dict:
+    """{blob id: the name the client gave or knows it by}: the job's outputs in words, else the data
+    file's or upload's file name, else the outbox file's name. The certificate's issuer asks the apps
+    that hold the names (a caller calls what it needs); blobs none of them knows keep their vault name."""
+    from verwerker.datafiles.queries import client_names_of_blobs as data_file_names
+    from verwerker.intake.queries import client_names_of_blobs as intake_names
+    from verwerker.production.queries import client_names_of_blobs as job_names
+
+    names: dict = {}
+    for namer in (job_names, data_file_names, intake_names):
+        for blob_id, name in namer(blob_ids).items():
+            names.setdefault(blob_id, name)
+    return names
+
+
 @transaction.atomic
 def do_issue_certificate(
-    client_id: int, blob_ids: Iterable, *, reason: str, actor: Actor, subject: str = ""
+    client_id: int, blob_ids: Iterable, *, reason: str, actor: Actor, subject: str = "", outcome: str = ""
 ) -> DeletionCertificate:
     """Certify the deletion of these (already shredded, not yet certified) blobs of one client.
 
-    Raises ValueError if a blob is still live, belongs to another client, or is certified already.
-    Records CERTIFICATE_ISSUED with the SHA-256 of the canonical JSON.
+    ``reason`` is the occasion (a DeletionReason); each item also carries the reason its blob was
+    shredded for. ``outcome`` says what became of the job (printed, cancelled, erased on request) in
+    the client's language. Texts are frozen in the house's language (settings.LANGUAGE_CODE).
+    Raises ValueError if a blob is still live, belongs to another client, or is certified already,
+    or for an unknown reason. Records CERTIFICATE_ISSUED with the SHA-256 of the canonical JSON.
     """
     from verwerker.clients.models import Agreement, Client
     from verwerker.clients.queries import get_active_agreement
     from verwerker.vault.models import Blob, BlobState
 
+    if reason not in DeletionReason.values:
+        raise ValueError(f"unknown deletion reason {reason!r}")
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, outcome = str(subject), str(outcome)
     client = Client.objects.get(pk=client_id)
     blobs = list(Blob.objects.select_for_update().filter(pk__in=list(blob_ids)).order_by("created_at", "pk"))
     if not blobs:
@@ -105,34 +140,58 @@ def do_issue_certificate(
         issued_at=timezone.now(),
         objects_deleted=len(blobs),
     )
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _body(cert, client, blobs, actor=actor, outcome=outcome)
+    cert.body = canonical_json(body).decode("utf-8")
+    cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()
+    cert.save(force_insert=True)
+    DeletionCertificateItem.objects.bulk_create([DeletionCertificateItem(certificate=cert, blob=b) for b in blobs])
+    do_record_event(
+        EventType.CERTIFICATE_ISSUED,
+        actor=actor,
+        client_id=client.pk,
+        obj=cert,
+        details={"sha256": cert.sha256, "objects": len(blobs), "reason": cert.reason},
+    )
+    return cert
+
+
+def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str) -> dict:
+    ids = [blob.pk for blob in blobs]
+    record_counts = _record_counts(ids)
+    names = client_names(ids)
     items = []
-    record_counts = _record_counts([blob.pk for blob in blobs])
     for blob in blobs:
+        item_reason = _reason_for(blob.shred_reason)
         items.append(
             {
                 "blob_id": str(blob.pk),
-                "name": blob.name,
+                "name": names.get(blob.pk) or blob.name or str(_PURPOSE_NAME.get(blob.purpose, blob.purpose)),
                 "purpose": blob.purpose,
+                "reason": item_reason,
+                "reason_text": str(DeletionReason(item_reason).label),
                 "sha256": blob.sha256 or None,
                 "size": blob.size,
                 "record_count": record_counts.get(blob.pk),
-                "received_at": blob.created_at.isoformat(),
-                "deleted_at": blob.shredded_at.isoformat() if blob.shredded_at else None,
+                "received_at": local_minute(blob.created_at),
+                "deleted_at": local_minute(blob.shredded_at),
                 "master_key_id": blob.master_key_id,
             }
         )
     counts = [i["record_count"] for i in items]
-    body = {
+    return {
         "document": "vernietigingsverklaring / certificate of deletion",
         "format": FORMAT,
         "certificate_id": str(cert.id),
-        "issued_at": cert.issued_at.isoformat(),
+        "issued_at": local_minute(cert.issued_at),
+        "time_zone": settings.TIME_ZONE,
         "processor": {"name": settings.HOUSE_NAME},
         "controller": {"client_id": client.pk, "name": client.name},
         "agreement_reference": cert.agreement_reference,
         "subject": cert.subject,
         "reason": cert.reason,
-        "reason_text": _REASON_TEXT[DeletionReason(cert.reason)],
+        "reason_text": str(DeletionReason(cert.reason).label),
+        "outcome": outcome or str(_DEFAULT_OUTCOME.get(cert.reason, "")),
         "deleted": items,
         "totals": {
             "objects": len(items),
@@ -161,18 +220,6 @@ def do_issue_certificate(
             "(names, sizes, SHA-256 hashes) and the audit trail"
         ),
     }
-    cert.body = canonical_json(body).decode("utf-8")
-    cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()
-    cert.save(force_insert=True)
-    DeletionCertificateItem.objects.bulk_create([DeletionCertificateItem(certificate=cert, blob=b) for b in blobs])
-    do_record_event(
-        EventType.CERTIFICATE_ISSUED,
-        actor=actor,
-        client_id=client.pk,
-        obj=cert,
-        details={"sha256": cert.sha256, "objects": len(blobs), "reason": cert.reason},
-    )
-    return cert
 
 
 def issue_pending_certificates(*, actor: Actor) -> dict:
@@ -193,10 +240,12 @@ def issue_pending_certificates(*, actor: Actor) -> dict:
         groups[(client_id, _reason_for(shred_reason))].append(pk)
     issued = []
     for (client_id, reason), ids in groups.items():
-        cert = do_issue_certificate(client_id, ids, reason=reason, actor=actor, subject="retention purge")
+        cert = do_issue_certificate(client_id, ids, reason=reason, actor=actor, subject=_SUBJECT_PURGE)
         issued.append(str(cert.id))
     return {"certificates": issued}
 
+
+_SUBJECT_PURGE = _lazy("automatic deletion by the retention purge")
 
 AFTER_RUN.append(issue_pending_certificates)
 
@@ -209,7 +258,13 @@ class CertificateInvalid(Exception):
 
 
 def verify_certificate_bytes(raw: bytes, *, source: str = "the certificate") -> dict:
-    """Check a certificate's JSON against the audit log; return what was found. Raises CertificateInvalid."""
+    """Check a certificate against the audit log; return what was found. Raises CertificateInvalid.
+
+    ``raw`` is the certificate's JSON, or its PDF: then the PDF's signature must be the house's and
+    cover the whole file, and the JSON embedded in it is checked as the JSON would be.
+    """
+    if raw.lstrip()[:5] == b"%PDF-":
+        return verify_certificate_pdf(raw, source=source)
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
@@ -242,10 +297,37 @@ def verify_certificate_bytes(raw: bytes, *, source: str = "the certificate") -> 
             "objects": len(ids)}
 
 
+def verify_certificate_pdf(raw: bytes, *, source: str = "the certificate") -> dict:
+    """Check a certificate PDF: the house's signature over the whole file, then its embedded JSON
+    against the audit log. Raises CertificateInvalid naming what is wrong."""
+    import pikepdf
+
+    from verwerker.retention.signing import SignatureInvalid, check_pdf_signature
+
+    try:
+        signature = check_pdf_signature(raw, source=source)
+    except SignatureInvalid as exc:
+        raise CertificateInvalid(str(exc)) from None
+    try:
+        with pikepdf.open(io.BytesIO(raw)) as pdf:
+            attached = pdf.attachments.get(ATTACHMENT)
+            body = attached.get_file().read_bytes() if attached is not None else None
+    except pikepdf.PdfError:
+        raise CertificateInvalid(f"{source}: not a readable PDF") from None
+    if body is None:
+        raise CertificateInvalid(f"{source}: the PDF does not carry the certificate's JSON ({ATTACHMENT})")
+    found = verify_certificate_bytes(body, source=source)
+    return {**found, "signed_by": signature.signer, "signing_certificate_sha256": signature.certificate_sha256}
+
+
 # -- PDF ------------------------------------------------------------------------------------------
+
+ATTACHMENT = "vernietigingsverklaring.json"
 
 _TYPST = r"""
 #let c = json(bytes(sys.inputs.cert))
+#pdf.attach("vernietigingsverklaring.json", bytes(sys.inputs.cert), mime-type: "application/json",
+  description: "De verklaring als JSON; controleer met: verwerker certificate verify")
 #set document(title: "Vernietigingsverklaring " + c.certificate_id)
 #set page(paper: "a4", margin: 2cm, footer: context [
   #set text(7pt)
@@ -257,9 +339,11 @@ _TYPST = r"""
 
 #table(columns: (auto, 1fr), stroke: none, inset: 3pt,
   [*Verwerker (processor)*], [#c.processor.name],
-  [*Verwerkingsverantwoordelijke (controller)*], [#c.controller.name (client #c.controller.client_id)],
+  [*Verwerkingsverantwoordelijke (controller)*], [#c.controller.name (klant #c.controller.client_id)],
   [*Verwerkersovereenkomst (agreement)*], [#c.agreement_reference],
-  [*Datum van afgifte (issued)*], [#c.issued_at],
+  [*Betreft (subject)*], [#c.subject],
+  [*Uitkomst (outcome)*], [#if c.at("outcome", default: "") == "" [—] else [#c.outcome]],
+  [*Datum van afgifte (issued)*], [#c.issued_at #if "time_zone" in c [(#c.time_zone)]],
   [*Grond (reason)*], [#c.reason_text],
   [*Wijze (method)*], [#c.method.technique; #c.method.standard],
   [*Toelichting (details)*], [#c.method.details],
@@ -269,25 +353,30 @@ _TYPST = r"""
   [*Uitgevoerd door (component)*], [#c.component; #c.performed_by],
   [*Bewaard op grond van een wettelijke plicht*], [#if c.data_kept_by_legal_obligation [ja] else [nee] — #c.kept],
   [*Totaal (totals)*], [#c.totals.objects bestand(en), #c.totals.bytes bytes#if c.totals.records != none [, #c.totals.records records]],
+  [*Ondertekening (signature)*], [Digitaal ondertekend door #c.processor.name (PAdES); de ingesloten JSON is de verklaring zelf.],
 )
 
 == Vernietigde bestanden (deleted files)
 #set text(size: 7.5pt)
-#table(columns: (auto, 1fr, auto, auto, auto), inset: 3pt,
-  table.header([*Bestand / blob*], [*SHA-256 (plaintext)*], [*Bytes*], [*Records*], [*Vernietigd (deleted)*]),
+#table(columns: (1.3fr, 1fr, auto, auto, auto), inset: 3pt,
+  table.header([*Bestand (file)*], [*Reden (reason)*], [*Bytes*], [*Records*], [*Vernietigd (deleted)*]),
   ..c.deleted.map(d => (
-    [#d.name \ #text(6pt)[#d.blob_id]],
-    text(6pt, if d.sha256 == none [—] else [#d.sha256]),
+    [#d.name \ #text(5.5pt)[#d.blob_id \ SHA-256 #if d.sha256 == none [—] else [#d.sha256]]],
+    [#d.at("reason_text", default: c.reason_text)],
     [#if d.size == none [—] else [#d.size]],
     [#if d.record_count == none [—] else [#d.record_count]],
-    [#if d.deleted_at == none [—] else [#d.deleted_at.slice(0, 19)]],
+    [#if d.deleted_at == none [—] else [#d.deleted_at]],
   )).flatten()
 )
 """
 
 
 def render_certificate_pdf(cert: DeletionCertificate) -> bytes:
-    """The certificate as a PDF, compiled in memory by Typst from its frozen JSON (no file is written)."""
+    """The certificate as a PDF signed by the house (PAdES), compiled in memory by Typst from its frozen
+    JSON, which it also carries as an attachment (no file is written)."""
     import typst
 
-    return typst.compile(_TYPST.encode("utf-8"), format="pdf", sys_inputs={"cert": cert.body, "sha256": cert.sha256})
+    from verwerker.retention.signing import sign_pdf
+
+    pdf = typst.compile(_TYPST.encode("utf-8"), format="pdf", sys_inputs={"cert": cert.body, "sha256": cert.sha256})
+    return sign_pdf(pdf, reason=f"Vernietigingsverklaring {cert.id}")

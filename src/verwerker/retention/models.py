@@ -10,6 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from verwerker.retention.rules import RecordClass
+from verwerker.vault.models import DeletionReason  # the one list of reasons; re-exported here
+
+__all__ = ["DeletionCertificate", "DeletionCertificateItem", "DeletionReason", "Hold", "RetentionSchedule"]
 
 
 class RetentionSchedule(models.Model):
@@ -65,13 +68,6 @@ class Hold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.released_at is None
-
-
-class DeletionReason(models.TextChoices):
-    JOB_COMPLETED = "job_completed", _("job completed")
-    RETENTION_EXPIRED = "retention_expired", _("retention period expired")
-    DATA_SUBJECT_REQUEST = "data_subject_request", _("data-subject request")
-    OTHER = "other", _("other (aborted or abandoned upload, manual deletion)")
 
 
 class DeletionCertificate(models.Model):

@@ -20,7 +20,9 @@ that transaction commits. Certificates for the groups purged are issued at the e
 later run issues any that an interrupted run did not.
 
 Purgers register per record class. This module registers the vault purger (client data files, which
-includes everything intake stores); other apps register theirs for the classes they own.
+includes everything intake stores) and the SFTP-folder purger (the folders' files after their own,
+monthly schedule); other apps register theirs for the classes they own. A class without a purger is
+reported as such by every run, so the report never claims a deletion that no code performs.
 """
 
 from __future__ import annotations
@@ -40,20 +42,12 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.retention.queries import get_keep_days, held_ids
 from verwerker.retention.rules import RecordClass
+from verwerker.vault.models import DeletionReason
 
 # A blob still "writing" this long after it was opened was abandoned (a crashed upload).
 STALE_WRITE = dt.timedelta(hours=24)
 # A vault file without a row may belong to a transaction that has not committed yet; leave it this long.
 STRAY_GRACE = dt.timedelta(hours=1)
-
-
-class Reason:
-    """Why something was deleted: stored on blobs and certificates. Short codes, no personal data."""
-
-    JOB_COMPLETED = "job_completed"
-    RETENTION_EXPIRED = "retention_expired"
-    DATA_SUBJECT_REQUEST = "data_subject_request"
-    ABANDONED_WRITE = "abandoned_write"
 
 
 @dataclass
@@ -141,7 +135,7 @@ class VaultPurger(Purger):
     def purge_chunk(self, ids, *, actor):
         from verwerker.vault.actions import do_shred_blobs
 
-        return len(do_shred_blobs(ids, actor=actor, reason=Reason.RETENTION_EXPIRED))
+        return len(do_shred_blobs(ids, actor=actor, reason=DeletionReason.RETENTION_EXPIRED))
 
     def recover(self, now, *, actor):
         from verwerker.vault import storage
@@ -160,7 +154,7 @@ class VaultPurger(Purger):
             .values_list("pk", "client_id")
             if str(pk) not in held_blobs and client_id not in held_clients
         ]
-        abandoned = len(do_shred_blobs(stale, actor=actor, reason=Reason.ABANDONED_WRITE)) if stale else 0
+        abandoned = len(do_shred_blobs(stale, actor=actor, reason=DeletionReason.ABANDONED_WRITE)) if stale else 0
         # 3. files no live row owns: keyless leftovers, stray .partial files, files of rolled-back rows
         stray = 0
         grace = time.time() - STRAY_GRACE.total_seconds()
@@ -185,6 +179,42 @@ class VaultPurger(Purger):
                         details={"state": state or "no row", "partial": partial},
                     )
         return {"keyless_finished": finished, "abandoned_writes": abandoned, "stray_files": stray}
+
+
+class SftpFolderPurger(Purger):
+    """The clients' SFTP folders: uploads (by SFTP or the web, which the folder lists alike) and outbox
+    files, all vault blobs, emptied after the ``sftp_folders`` schedule (a month) whatever a client's
+    agreement allows for data files (P18: "the SFTP folder is cleaned automatically once a month")."""
+
+    record_class = RecordClass.SFTP_FOLDERS
+
+    def expired(self, now):
+        from verwerker.intake.models import OutboxFile, Upload
+        from verwerker.vault.actions import LIVE_STATES
+
+        days = get_keep_days(RecordClass.SFTP_FOLDERS) or settings.DEFAULT_MAX_RETENTION_DAYS
+        cutoff = now - dt.timedelta(days=days)
+        held_blobs = held_ids("vault.blob")
+        held_clients = {int(i) for i in held_ids("clients.client") if i.isdigit()}
+        rows = set()
+        for model in (Upload, OutboxFile):
+            rows |= set(
+                model.objects.filter(blob__state__in=LIVE_STATES, blob__created_at__lt=cutoff).values_list(
+                    "blob_id", "client_id"
+                )
+            )
+        ids, held = [], 0
+        for blob_id, client_id in sorted(rows, key=lambda r: str(r[0])):
+            if client_id in held_clients or str(blob_id) in held_blobs:
+                held += 1
+            else:
+                ids.append(blob_id)
+        return ids, held
+
+    def purge_chunk(self, ids, *, actor):
+        from verwerker.vault.actions import do_shred_blobs
+
+        return len(do_shred_blobs(ids, actor=actor, reason=DeletionReason.RETENTION_EXPIRED))
 
 
 def _is_uuid(text: str) -> bool:
@@ -222,6 +252,7 @@ def register_purger(purger: Purger) -> None:
 
 
 register_purger(VaultPurger())
+register_purger(SftpFolderPurger())
 register_purger(KeepPurger())
 
 # Called after a (non-dry) run with the actor; certificates.py registers the issuing of certificates.

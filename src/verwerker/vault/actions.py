@@ -28,7 +28,7 @@ from verwerker.audit.events import EventType, Outcome
 from verwerker.clients.models import Client
 from verwerker.vault import crypto, storage
 from verwerker.vault.crypto import ShreddedError, VaultError, WrongKeyError
-from verwerker.vault.models import Blob, BlobPurpose, BlobState
+from verwerker.vault.models import Blob, BlobPurpose, BlobState, DeletionReason, ReadPurpose
 
 LIVE_STATES = (BlobState.WRITING, BlobState.STORED)
 _READ_CHUNK = crypto.SEGMENT_SIZE
@@ -112,7 +112,8 @@ class BlobWriter:
             return
         self._done = True
         self._file.close()
-        _shred([self.blob.pk], actor=self._actor, reason=reason, event=EventType.BLOB_ABORTED)
+        _shred([self.blob.pk], actor=self._actor, reason=DeletionReason.ABANDONED_WRITE, event=EventType.BLOB_ABORTED,
+               detail=reason)
 
     def __enter__(self) -> BlobWriter:
         return self
@@ -253,12 +254,15 @@ class BlobReader(io.RawIOBase):
         super().close()
 
 
-def open_blob_reader(blob: Blob | uuid.UUID | str, *, actor: Actor | None = None) -> BlobReader:
+def open_blob_reader(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str) -> BlobReader:
     """A streaming reader of a stored blob (re-read from the database, so a shred is always seen).
 
-    With ``actor``, the read is audited. Raises ShreddedError, WrongKeyError, BlobMissingError,
-    VaultError (still being written), Blob.DoesNotExist.
+    Every read is a decision (P15): who (``actor``) and why (``purpose``, a ReadPurpose) are required,
+    and BLOB_READ is recorded with them before a byte is returned. Raises ValueError for an unknown
+    purpose, ShreddedError, WrongKeyError, BlobMissingError, VaultError (still being written),
+    Blob.DoesNotExist.
     """
+    purpose = _read_purpose(purpose)
     blob_id = blob.pk if isinstance(blob, Blob) else uuid.UUID(str(blob))
     row = Blob.objects.get(pk=blob_id)
     if row.state in (BlobState.SHREDDING, BlobState.SHREDDED) or row.wrapped_key is None:
@@ -273,15 +277,26 @@ def open_blob_reader(blob: Blob | uuid.UUID | str, *, actor: Actor | None = None
         )
     data_key = crypto.unwrap_key(master, row.wrapped_key, row.pk.bytes)
     reader = BlobReader(row, data_key, storage.blob_path(row.pk))
-    if actor is not None:
-        do_record_event(EventType.BLOB_READ, actor=actor, client_id=row.client_id, obj=row)
+    try:
+        do_record_event(EventType.BLOB_READ, actor=actor, client_id=row.client_id, obj=row,
+                        details={"purpose": purpose, "blob_purpose": row.purpose, "name": row.name, "size": row.size})
+    except BaseException:
+        reader.close()
+        raise
     return reader
 
 
-def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor | None = None) -> bytes:
+def _read_purpose(purpose: str) -> str:
+    if purpose not in ReadPurpose.values:
+        raise ValueError(f"unknown read purpose {purpose!r} (one of: {', '.join(ReadPurpose.values)})")
+    return str(purpose)
+
+
+def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str) -> bytes:
     """The whole plaintext in memory (never on disk): for what must hold it whole anyway, such as the
-    profiler's table reader, reports and certificates. One copy: the chunks are joined once."""
-    with open_blob_reader(blob, actor=actor) as reader:
+    profiler's table reader, reports and certificates. One copy: the chunks are joined once.
+    Audited like open_blob_reader, whose arguments and errors it shares."""
+    with open_blob_reader(blob, actor=actor, purpose=purpose) as reader:
         return b"".join(reader.iter_chunks())
 
 
@@ -297,7 +312,11 @@ def finish_shred(blob_ids: Iterable[uuid.UUID]) -> int:
         return Blob.objects.filter(pk__in=ids, state=BlobState.SHREDDING).update(state=BlobState.SHREDDED)
 
 
-def _shred(blob_ids: list, *, actor: Actor, reason: str, event: EventType = EventType.BLOB_SHREDDED) -> list[uuid.UUID]:
+def _shred(blob_ids: list, *, actor: Actor, reason: str, event: EventType = EventType.BLOB_SHREDDED,
+           detail: str = "") -> list[uuid.UUID]:
+    if reason not in DeletionReason.values:
+        raise ValueError(f"unknown deletion reason {reason!r} (one of: {', '.join(DeletionReason.values)})")
+    reason = str(reason)
     now = timezone.now()
     with transaction.atomic():
         rows = list(
@@ -318,6 +337,7 @@ def _shred(blob_ids: list, *, actor: Actor, reason: str, event: EventType = Even
                     object_id=str(pk),
                     details={
                         "reason": reason,
+                        **({"detail": detail[:200]} if detail else {}),
                         "purpose": purpose,
                         "size": size,
                         "sha256": sha,
@@ -339,7 +359,7 @@ def do_shred_blobs(blob_ids: Iterable, *, actor: Actor, reason: str) -> list[uui
 
     Destroys each wrapped data key and records one event per blob in the same transaction; removes
     the ciphertext files after commit. Idempotent: already-shredded blobs are skipped (and a file
-    left behind by an interrupted shred is removed). ``reason`` is a short code, never personal data.
+    left behind by an interrupted shred is removed). ``reason`` is a DeletionReason (ValueError if not).
     """
     return _shred(list(blob_ids), actor=actor, reason=reason)
 

@@ -21,6 +21,35 @@ class BlobPurpose(models.TextChoices):
     OTHER = "other", _("other")
 
 
+class ReadPurpose(models.TextChoices):
+    """Why client data is decrypted. Every read names one; it is recorded with the read (P15)."""
+
+    PROFILING = "profiling", _("profiling")
+    PRODUCTION = "production", _("production")
+    DELIVERY = "delivery", _("delivery to the printer or subprocessor")
+    PROOF_DOWNLOAD = "proof_download", _("proof download")
+    OUTBOX_DOWNLOAD = "outbox_download", _("outbox download")
+    SUBJECT_REQUEST = "subject_request", _("data-subject request")
+    VERIFICATION = "verification", _("verification of the stored content")
+
+
+class DeletionReason(models.TextChoices):
+    """Why a blob was shredded: the one list, stored on the blob and shown on deletion certificates.
+
+    It lives in the vault, the lowest layer that shreds, so every caller of ``do_shred_blobs`` and the
+    certificates (retention) use the same codes; the labels are the words a client reads.
+    """
+
+    JOB_COMPLETED = "job_completed", _("the job was printed and its printing confirmed")
+    JOB_CANCELLED = "job_cancelled", _("the job was cancelled")
+    ATTEMPT_SUPERSEDED = "attempt_superseded", _("output of an earlier production run, replaced by a new run")
+    PROOF_REJECTED = "proof_rejected", _("the client rejected the proof")
+    DATA_SUBJECT_REQUEST = "data_subject_request", _("a data-subject request passed on by the client")
+    RETENTION_EXPIRED = "retention_expired", _("the maximum retention period of the processing agreement expired")
+    ABANDONED_WRITE = "abandoned_write", _("an incomplete file: an upload broken off, refused or abandoned")
+    OTHER = "other", _("a manual deletion")
+
+
 class BlobState(models.TextChoices):
     WRITING = "writing", _("being written")
     STORED = "stored", _("stored")
@@ -48,7 +77,7 @@ class Blob(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     stored_at = models.DateTimeField(null=True, blank=True)
     shredded_at = models.DateTimeField(null=True, blank=True)
-    shred_reason = models.CharField(max_length=40, blank=True)
+    shred_reason = models.CharField(max_length=40, blank=True, choices=DeletionReason.choices)
     wrapped_key = models.BinaryField(null=True, editable=False)
     master_key_id = models.CharField(max_length=16)
 

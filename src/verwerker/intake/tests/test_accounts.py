@@ -14,6 +14,9 @@ from verwerker.intake import actions, policy, queries
 from verwerker.intake.models import Ban, UploadState
 from verwerker.intake.streaming import UploadStream
 from verwerker.lib.testing import verwerker
+from verwerker.vault.models import ReadPurpose
+
+READER = Actor.system("test reader")
 
 ACTOR = Actor.system("test")
 
@@ -90,7 +93,7 @@ def test_an_aborted_stream_is_shredded_and_a_finished_one_is_readable(client_a):
     done = UploadStream.start(client_a, channel="web", name="b.csv", actor=ACTOR)
     done.write(b"a;b\n")
     upload = done.finish()
-    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob) == b"a;b\n"
+    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"a;b\n"
     assert queries.quota_used(client_a) == 4
 
 

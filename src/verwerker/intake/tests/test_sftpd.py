@@ -20,6 +20,9 @@ from verwerker.intake.actions import do_disable_password_login, do_put_in_outbox
 from verwerker.intake.models import Ban, Upload, UploadState
 from verwerker.intake.tests.conftest import connect
 from verwerker.vault.models import BlobState
+from verwerker.vault.models import ReadPurpose
+
+READER = Actor.system("test reader")
 
 pytestmark = pytest.mark.slow
 
@@ -60,7 +63,7 @@ def test_it_takes_an_upload_with_the_one_time_password_and_lists_it(sftp_server,
     upload = Upload.objects.get(client=client_a)
     assert upload.state == UploadState.COMPLETED and upload.size == len(data)
     assert upload.agreement.client_id == client_a.pk and upload.account_id == account.pk
-    assert read_blob_bytes(upload.blob) == data
+    assert read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
     assert "adressen.csv" in uploads and {"upload", "outbox"} <= set(root)
     record_upload_received.call(upload.pk)
     upload.refresh_from_db()
@@ -220,7 +223,7 @@ def test_out_of_order_writes_are_put_back_in_order(sftp_server, client_a, issue)
     _run(go())
     upload = Upload.objects.get(client=client_a)
     assert upload.state == UploadState.COMPLETED
-    assert read_blob_bytes(upload.blob) == b"".join(parts)
+    assert read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"".join(parts)
 
 
 def test_a_file_with_a_hole_is_discarded_at_close(sftp_server, client_a, issue):
@@ -344,7 +347,7 @@ def test_openssh_sftp_uploads_with_a_key_and_cannot_leave_the_home(sftp_server, 
     assert result.returncode == 0, result.stderr
     assert "leden.csv" in result.stdout
     upload = Upload.objects.get(client=client_a)
-    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob) == data
+    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
 
     result = _openssh(sftp_server.port, account.username, "cd /etc\n", tmp_path, key_path=key_path)
     assert result.returncode != 0

@@ -9,6 +9,10 @@ from django.urls import reverse
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.intake.models import Ban, Upload, UploadState
+from verwerker.audit.actors import Actor
+from verwerker.vault.models import ReadPurpose
+
+READER = Actor.system("test reader")
 
 
 def _post(client, name, data):
@@ -23,7 +27,7 @@ def test_a_client_user_uploads_a_file_into_the_vault(login, user_a, client_a):
     page = _post(web, "leden.csv", data).content.decode()
     upload = Upload.objects.get(client=client_a)
     assert upload.state == UploadState.COMPLETED and upload.channel == "web" and upload.user == user_a
-    assert read_blob_bytes(upload.blob) == data
+    assert read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
     assert "leden.csv" in page
     assert AuditEvent.objects.filter(action=EventType.UPLOAD_COMPLETED, client_id=client_a.pk).exists()
     for path in Path(settings.DATA_DIR).rglob("*"):

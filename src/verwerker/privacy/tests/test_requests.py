@@ -23,6 +23,10 @@ from verwerker.privacy.subject_requests import (
 from verwerker.privacy.subjects import Criteria
 from verwerker.vault.actions import read_blob_bytes
 from verwerker.vault.models import BlobState
+from verwerker.audit.actors import Actor
+from verwerker.vault.models import ReadPurpose
+
+READER = Actor.system("test reader")
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +95,7 @@ def test_an_erasure_removes_exactly_the_persons_records_and_shreds_the_old_file(
     assert old_blob.state in (BlobState.SHREDDED, BlobState.SHREDDING) and old_blob.wrapped_key is None
     assert data_file.blob_id != old_blob.pk and old_blob.certificate_item is not None
     assert data_file.blob.created_at == old_blob.created_at  # the retention clock runs on
-    frame = read_table(read_blob_bytes(data_file.blob), name="leden.csv").frame
+    frame = read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv").frame
     assert frame.height == 3
     assert frame.get_column("E-mailadres").to_list() == [r[8] for r in ROWS[1:]]
     assert frame.row(0) == ROWS[1]  # the rest unchanged
@@ -109,7 +113,7 @@ def test_a_rectification_changes_only_the_given_field_of_the_persons_records(cli
     )
     do_execute_subject_request(request, actor=system_actor, corrections={"street": "Nieuwe Dorpsstraat"})
     data_file.refresh_from_db()
-    frame = read_table(read_blob_bytes(data_file.blob), name="leden.csv").frame
+    frame = read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv").frame
     assert frame.get_column("Straat").to_list() == ["Lindelaan", "Lindelaan", "Nieuwe Dorpsstraat", "Kerkweg"]
 
 
@@ -122,7 +126,7 @@ def test_access_puts_the_records_in_the_clients_outbox(client_a, system_actor):
     do_execute_subject_request(request, actor=system_actor)
     files = {f.name: f for f in OutboxFile.objects.filter(client=client_a)}
     assert set(files) == {f"{request.reference}-access.csv", f"{request.reference}-access.json"}
-    exported = read_blob_bytes(files[f"{request.reference}-access.csv"].blob).decode()
+    exported = read_blob_bytes(files[f"{request.reference}-access.csv"].blob, actor=READER, purpose=ReadPurpose.VERIFICATION).decode()
     assert "l.devries@example.test" in exported and "k.jansen" not in exported
 
 

@@ -3,14 +3,17 @@ certify (P17): every blob of the job shredded in one transaction with the certif
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from verwerker.audit.actors import Actor
 from verwerker.production.actions.common import _step
 from verwerker.production.actions.delivering import _remove_files
 from verwerker.production.models import Job, JobOutput
 from verwerker.production.workflow import JobState, StepRefused
+from verwerker.vault.models import DeletionReason
 
 # Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv" (production/run.py).
 REJECTS_OUTBOX_PREFIX = "weigeringen-job-"
@@ -62,6 +65,15 @@ def job_blob_ids(job: Job) -> list:
     return ids
 
 
+def _job_outcome(job: Job, *, cancelled: bool) -> str:
+    """What became of the job, in the words of its certificate (frozen in the house's language there)."""
+    if cancelled:
+        return _("cancelled; nothing was printed")
+    when = timezone.localtime(job.confirmed_at).strftime("%Y-%m-%d %H:%M") if job.confirmed_at else ""
+    where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")
+    return _("printed (confirmed %(when)s, %(where)s)") % {"when": when, "where": where}
+
+
 def do_close_job(job: Job, *, actor: Actor) -> Job:
     """Purge and certify: shred all the job's blobs and issue the certificate in one transaction, then
     put the certificate in the client's outbox. Idempotent for a job already certified."""
@@ -75,13 +87,17 @@ def do_close_job(job: Job, *, actor: Actor) -> Job:
     _remove_files(job.delivered_files)
     with transaction.atomic():
         ids = job_blob_ids(job)
-        do_shred_blobs(ids, actor=actor, reason="job_completed")
+        cancelled = job.state == JobState.CANCELLED
+        reason = DeletionReason.JOB_CANCELLED if cancelled else DeletionReason.JOB_COMPLETED
+        do_shred_blobs(ids, actor=actor, reason=reason)
         job = _step(job, "purge", actor=actor, update={"delivered_files": []}, details={"blobs": len(ids)})
         uncertified = list(Blob.objects.filter(pk__in=ids, certificate_item__isnull=True).values_list("pk", flat=True))
         cert = None
         if uncertified:
-            cert = do_issue_certificate(job.client_id, uncertified, reason="job_completed", actor=actor,
-                                        subject=f"job {job.pk}")
+            with translation.override(settings.LANGUAGE_CODE):  # the certificate is frozen in the house's language
+                subject, outcome = _("job «%(name)s»") % {"name": job.name}, _job_outcome(job, cancelled=cancelled)
+            cert = do_issue_certificate(job.client_id, uncertified, reason=reason, actor=actor, subject=subject,
+                                        outcome=outcome)
         job = _step(job, "certify", actor=actor, update={"certificate": cert, "closed_at": timezone.now()},
                     details={"certificate": str(cert.pk) if cert else None})
     do_mark_data_files_purged(actor=actor)

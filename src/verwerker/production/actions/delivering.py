@@ -14,6 +14,7 @@ from verwerker.production.actions.common import _refuse, _step
 from verwerker.production.actions.producing import _deliver_later
 from verwerker.production.models import Job, JobOutput, PrintStation
 from verwerker.production.workflow import StepRefused, check_step
+from verwerker.vault.models import DeletionReason, ReadPurpose
 
 
 def do_approve_proof(job: Job, *, actor: Actor) -> Job:
@@ -30,7 +31,7 @@ def do_reject_proof(job: Job, *, actor: Actor, reason: str = "") -> Job:
     job = _step(job, "reject_proof", actor=actor, update={"approved_by": None, "approved_at": None},
                 details={"reason": reason[:200]})
     do_shred_blobs(list(JobOutput.objects.filter(job=job).values_list("blob_id", flat=True)), actor=actor,
-                   reason="job_completed")
+                   reason=DeletionReason.PROOF_REJECTED)
     return job
 
 
@@ -75,7 +76,8 @@ def _write_hot_folder(job: Job, station: PrintStation) -> list[str]:
         final = folder / job.part_name(output.index)
         partial = folder / f".{final.name}.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "wb") as out, open_blob_reader(output.blob_id, actor=Actor.system("delivery")) as reader:
+        with os.fdopen(fd, "wb") as out, open_blob_reader(output.blob_id, actor=Actor.system("delivery"),
+                                                                  purpose=ReadPurpose.DELIVERY) as reader:
             for chunk in reader.iter_chunks():
                 out.write(chunk)
             out.flush()
@@ -137,7 +139,7 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
         with Pusher(target) as pusher:
             for output in _print_parts(job):
                 name = job.part_name(output.index)
-                with open_blob_reader(output.blob_id, actor=reader_actor) as reader:
+                with open_blob_reader(output.blob_id, actor=reader_actor, purpose=ReadPurpose.DELIVERY) as reader:
                     sent.append((name, pusher.put(name, reader.iter_chunks())))
             def recheck(locked: Job) -> None:  # the conditions may have changed while the files went out
                 reason = delivery_refusal(locked)

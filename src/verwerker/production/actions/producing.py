@@ -9,6 +9,7 @@ from verwerker.audit.actors import Actor
 from verwerker.production.actions.common import _step
 from verwerker.production.models import Job, JobOutput
 from verwerker.production.workflow import JobState
+from verwerker.vault.models import DeletionReason
 
 
 def do_start_production(job: Job, *, actor: Actor) -> Job:
@@ -21,7 +22,7 @@ def do_start_production(job: Job, *, actor: Actor) -> Job:
     if stale:
         from verwerker.vault.actions import do_shred_blobs
 
-        do_shred_blobs(stale, actor=actor, reason="job_completed")
+        do_shred_blobs(stale, actor=actor, reason=DeletionReason.ATTEMPT_SUPERSEDED)
     return job
 
 

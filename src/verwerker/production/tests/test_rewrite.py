@@ -24,7 +24,9 @@ from verwerker.production.models import Job, JobOutput
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState
 from verwerker.vault.actions import read_blob_bytes
-from verwerker.vault.models import Blob, BlobState
+from verwerker.vault.models import Blob, BlobState, ReadPurpose
+
+READER = Actor.system("test reader")
 
 pytestmark = pytest.mark.django_db
 
@@ -53,9 +55,9 @@ def _outputs(job) -> dict[str, str]:
 
     texts = {}
     for output in JobOutput.objects.filter(job=job, blob__state=BlobState.STORED):
-        texts[f"{output.kind} {output.index}"] = _text(output.kind, read_blob_bytes(output.blob_id))
+        texts[f"{output.kind} {output.index}"] = _text(output.kind, read_blob_bytes(output.blob_id, actor=READER, purpose=ReadPurpose.VERIFICATION))
     for outbox in OutboxFile.objects.filter(name__startswith=f"weigeringen-job-{job.pk}-", blob__state=BlobState.STORED):
-        texts[outbox.name] = _text("rejects", read_blob_bytes(outbox.blob_id))
+        texts[outbox.name] = _text("rejects", read_blob_bytes(outbox.blob_id, actor=READER, purpose=ReadPurpose.VERIFICATION))
     return texts
 
 

@@ -22,6 +22,9 @@ from verwerker.production.actions import (
 )
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import STEPS, JobState, StepRefused, check_step, transition_table
+from verwerker.vault.models import ReadPurpose
+
+READER = Actor.system("test reader")
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +179,7 @@ def test_minors_block_release_until_parental_consent_is_recorded(client_a, draft
     job = do_record_parental_consent(job, given_by="J. Jansen, secretaris", given_on=dt.date(2026, 3, 1),
                                      document=b"%PDF-1.4 signed consent", document_name="toestemming.pdf",
                                      actor=act(staff.drafter))
-    assert read_blob_bytes(job.consent_document_id) == b"%PDF-1.4 signed consent"
+    assert read_blob_bytes(job.consent_document_id, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"%PDF-1.4 signed consent"
     job = do_release_job(job, user=staff.drafter, actor=act(staff.drafter))
     assert job.state == JobState.RELEASED
     assert _high_risk_minors.minors == 4

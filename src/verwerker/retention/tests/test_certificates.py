@@ -71,6 +71,8 @@ def test_an_issued_certificate_verifies_and_an_altered_one_does_not(purged, clie
     with pytest.raises(CertificateInvalid, match="unknown"):
         verify_certificate_bytes(json.dumps(unknown).encode())
     with pytest.raises(CertificateInvalid, match="not JSON"):
+        verify_certificate_bytes(b"{certificate")
+    with pytest.raises(CertificateInvalid, match="not a readable PDF"):
         verify_certificate_bytes(b"%PDF-1.7")
 
 

@@ -131,7 +131,7 @@ def test_the_purge_finishes_what_an_interrupted_shred_or_write_left(client_a, sy
     THEN the file is removed and the blob marked shredded, the abandoned upload is shredded, the stray file removed."""
     now = timezone.now()
     keyless = do_store_blob(b"x" * 100, client=client_a, purpose="upload", actor=system_actor)
-    do_shred_blobs([keyless.pk], actor=system_actor, reason="test")  # after-commit removal never ran
+    do_shred_blobs([keyless.pk], actor=system_actor, reason="other")  # after-commit removal never ran
     keyless.refresh_from_db()
     assert keyless.state == BlobState.SHREDDING and storage.blob_path(keyless.pk).exists()
 

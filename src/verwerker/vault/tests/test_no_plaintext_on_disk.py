@@ -24,8 +24,8 @@ actor = Actor.system("no-plaintext test")
 client = do_create_client("Marker Client", contact_email="m@example.test", actor=actor)
 data = (marker + b";Kerkstraat 1;1234 AB;Amsterdam\n") * 60_000   # a few segments
 blob = do_store_blob(data, client=client, purpose="upload", name="upload.csv", actor=actor)
-assert read_blob_bytes(blob) == data
-with open_blob_reader(blob) as reader:
+assert read_blob_bytes(blob, actor=actor, purpose="verification") == data
+with open_blob_reader(blob, actor=actor, purpose="verification") as reader:
     assert sum(len(c) for c in reader) == len(data)
 kept = do_store_blob(iter([data[:500_000], data[500_000:]]), client=client, purpose="intermediate", name="kept", actor=actor)
 try:
@@ -34,7 +34,7 @@ try:
         raise RuntimeError("upload interrupted")
 except RuntimeError:
     pass
-do_shred_blob(blob, actor=actor, reason="test")
+do_shred_blob(blob, actor=actor, reason="other")
 print("cycle done", blob.pk, kept.pk)
 """
 

@@ -23,6 +23,10 @@ from verwerker.vault.actions import (
 )
 from verwerker.vault.crypto import ShreddedError, TamperedError, TruncatedError, WrongKeyError
 from verwerker.vault.models import Blob, BlobPurpose, BlobState
+from verwerker.audit.actors import Actor
+from verwerker.vault.models import ReadPurpose
+
+READER = Actor.system("test reader")
 
 MIB = 1 << 20
 
@@ -44,7 +48,7 @@ def test_a_blob_reads_back_exactly_as_it_was_stored(client_a, system_actor, size
     blob.refresh_from_db()
     assert blob.state == BlobState.STORED
     assert blob.size == size and blob.sha256 == hashlib.sha256(data).hexdigest()
-    assert read_blob_bytes(blob) == data
+    assert read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
     event = AuditEvent.objects.get(action=EventType.BLOB_STORED, object_id=str(blob.pk))
     assert event.client_id == client_a.pk and str(size) in event.details
 
@@ -53,7 +57,7 @@ def test_file_like_and_iterable_sources_are_streamed(client_a, system_actor):
     data = os.urandom(2 * MIB + 11)
     from_file = _store(client_a, io.BytesIO(data), system_actor)
     from_chunks = _store(client_a, (data[i : i + 1000] for i in range(0, len(data), 1000)), system_actor)
-    assert read_blob_bytes(from_file) == data == read_blob_bytes(from_chunks)
+    assert read_blob_bytes(from_file, actor=READER, purpose=ReadPurpose.VERIFICATION) == data == read_blob_bytes(from_chunks, actor=READER, purpose=ReadPurpose.VERIFICATION)
 
 
 def test_the_writer_streams_chunk_by_chunk_and_commits(client_a, system_actor):
@@ -64,7 +68,7 @@ def test_the_writer_streams_chunk_by_chunk_and_commits(client_a, system_actor):
         writer.write(b"x" * 700_000)
     blob = writer.commit()
     assert not partial.exists() and storage.blob_path(blob.pk).exists()
-    assert blob.size == 2_100_000 and read_blob_bytes(blob) == b"x" * 2_100_000
+    assert blob.size == 2_100_000 and read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"x" * 2_100_000
 
 
 def test_an_exception_inside_the_writer_aborts_and_removes_the_partial_file(client_a, system_actor, committed):
@@ -82,15 +86,15 @@ def test_an_exception_inside_the_writer_aborts_and_removes_the_partial_file(clie
 def test_reading_is_streamed_in_constant_size_chunks(client_a, system_actor):
     data = os.urandom(4 * MIB + 5)
     blob = _store(client_a, data, system_actor)
-    with open_blob_reader(blob) as reader:
+    with open_blob_reader(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) as reader:
         chunks = [len(c) for c in reader]
     assert chunks == [MIB] * 4 + [5]
-    with open_blob_reader(blob) as reader:
+    with open_blob_reader(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) as reader:
         first = reader.read(10)
         buf = bytearray(64 * 1024)
         n = reader.readinto(buf)
         assert first + bytes(buf[:n]) == data[: 10 + n]
-    with open_blob_reader(blob) as reader:  # a buffer of a segment or more: decrypted straight into it
+    with open_blob_reader(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) as reader:  # a buffer of a segment or more: decrypted straight into it
         big = bytearray(MIB + 100)
         parts, head = [], reader.read(7)
         while n := reader.readinto(big):
@@ -106,7 +110,7 @@ def test_a_tampered_ciphertext_file_is_refused_with_a_clear_error(client_a, syst
     raw[crypto.HEADER_SIZE + MIB + 100] ^= 0xFF
     path.write_bytes(raw)
     with pytest.raises(TamperedError, match="segment 1"):
-        read_blob_bytes(blob)
+        read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION)
 
 
 def test_a_truncated_ciphertext_file_is_refused(client_a, system_actor):
@@ -115,7 +119,7 @@ def test_a_truncated_ciphertext_file_is_refused(client_a, system_actor):
     raw = path.read_bytes()
     path.write_bytes(raw[: crypto.HEADER_SIZE + 2 * (MIB + crypto.TAG_SIZE)])
     with pytest.raises(TruncatedError):
-        read_blob_bytes(blob)
+        read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION)
 
 
 def test_swapped_ciphertext_files_are_refused(client_a, system_actor):
@@ -123,33 +127,33 @@ def test_swapped_ciphertext_files_are_refused(client_a, system_actor):
     two = _store(client_a, os.urandom(1000), system_actor)
     shutil.copyfile(storage.blob_path(two.pk), storage.blob_path(one.pk))
     with pytest.raises(TamperedError):
-        read_blob_bytes(one)
+        read_blob_bytes(one, actor=READER, purpose=ReadPurpose.VERIFICATION)
 
 
 def test_the_wrong_master_key_is_named_as_such(client_a, system_actor, settings):
     blob = _store(client_a, b"some data", system_actor)
     settings.MASTER_KEY = base64.b64encode(os.urandom(32)).decode()
     with pytest.raises(WrongKeyError, match="wrapped with master key"):
-        read_blob_bytes(blob)
+        read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION)
 
 
 def test_a_missing_file_is_named_as_such(client_a, system_actor):
     blob = _store(client_a, b"some data", system_actor)
     storage.blob_path(blob.pk).unlink()
     with pytest.raises(BlobMissingError, match="missing"):
-        read_blob_bytes(blob)
+        read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION)
 
 
 def test_shredding_destroys_the_key_removes_the_file_and_is_audited(client_a, system_actor, committed):
     blob = _store(client_a, b"to be deleted", system_actor)
     with committed():
-        assert do_shred_blob(blob, actor=system_actor, reason="test") is True
+        assert do_shred_blob(blob, actor=system_actor, reason="other") is True
     blob.refresh_from_db()
     assert blob.state == BlobState.SHREDDED and blob.wrapped_key is None and blob.shredded_at
     assert not storage.blob_path(blob.pk).exists()
     with pytest.raises(ShreddedError, match="crypto-shredded"):
-        read_blob_bytes(blob)
-    assert do_shred_blob(blob, actor=system_actor, reason="again") is False  # idempotent
+        read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION)
+    assert do_shred_blob(blob, actor=system_actor, reason="other") is False  # idempotent
     assert AuditEvent.objects.filter(action=EventType.BLOB_SHREDDED, object_id=str(blob.pk)).count() == 1
 
 
@@ -159,7 +163,7 @@ def test_a_bulk_shred_records_one_chained_event_per_blob(client_a, system_actor,
 
     blobs = [_store(client_a, os.urandom(10), system_actor) for _ in range(5)]
     with committed():
-        shredded = do_shred_blobs([b.pk for b in blobs], actor=system_actor, reason="test")
+        shredded = do_shred_blobs([b.pk for b in blobs], actor=system_actor, reason="other")
     assert set(shredded) == {b.pk for b in blobs}
     events = AuditEvent.objects.filter(action=EventType.BLOB_SHREDDED)
     assert sorted(events.values_list("object_id", flat=True)) == sorted(str(b.pk) for b in blobs)
@@ -177,7 +181,7 @@ def test_a_copy_of_the_ciphertext_cannot_be_read_after_the_shred(client_a, clien
     copy = tmp_path / "stray-copy"
     shutil.copyfile(storage.blob_path(blob.pk), copy)
     with committed():
-        do_shred_blob(blob, actor=system_actor, reason="test")
+        do_shred_blob(blob, actor=system_actor, reason="other")
     assert not storage.blob_path(blob.pk).exists()
 
     master = storage.master_key()
@@ -199,7 +203,7 @@ def test_a_copy_of_the_ciphertext_cannot_be_read_after_the_shred(client_a, clien
 def test_rotation_rewraps_data_keys_without_touching_the_files(client_a, system_actor, settings):
     blobs = [_store(client_a, os.urandom(3000), system_actor) for _ in range(3)]
     old_master = storage.master_key()
-    contents = {b.pk: read_blob_bytes(b) for b in blobs}
+    contents = {b.pk: read_blob_bytes(b, actor=READER, purpose=ReadPurpose.VERIFICATION) for b in blobs}
     files = {b.pk: storage.blob_path(b.pk).read_bytes() for b in blobs}
     new_master = os.urandom(32)
 
@@ -209,9 +213,9 @@ def test_rotation_rewraps_data_keys_without_touching_the_files(client_a, system_
     assert all(storage.blob_path(pk).read_bytes() == raw for pk, raw in files.items())
 
     with pytest.raises(WrongKeyError):
-        read_blob_bytes(blobs[0])  # the old key no longer opens anything
+        read_blob_bytes(blobs[0], actor=READER, purpose=ReadPurpose.VERIFICATION)  # the old key no longer opens anything
     settings.MASTER_KEY = base64.b64encode(new_master).decode()
-    assert {b.pk: read_blob_bytes(b) for b in blobs} == contents
+    assert {b.pk: read_blob_bytes(b, actor=READER, purpose=ReadPurpose.VERIFICATION) for b in blobs} == contents
     assert do_rotate_master_key(new_master, actor=system_actor, old_key=old_master)["rewrapped"] == 0
     assert AuditEvent.objects.filter(action=EventType.MASTER_KEY_ROTATED).count() == 2
 
@@ -244,7 +248,7 @@ def test_the_rotate_key_command_installs_the_new_key_file(client_a, system_actor
     call_command("vault", "rotate-key", "--new-key-file", str(new), stdout=out)
     assert "re-wrapped" in out.getvalue()
     assert crypto.parse_master_key(key_file.read_text()) == new_key
-    assert read_blob_bytes(blob) == b"rotate me"
+    assert read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"rotate me"
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
 
 

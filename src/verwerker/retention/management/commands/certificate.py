@@ -18,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        verify = sub.add_parser("verify", help="check a certificate's JSON against the audit log; exit 1 if not genuine")
+        verify = sub.add_parser(
+            "verify", help="check a certificate (its JSON, or its signed PDF) against the audit log; exit 1 if not genuine"
+        )
         verify.add_argument("file")
         verify.add_argument("--json", action="store_true")
         listing = sub.add_parser("list", help="list certificates")
@@ -65,7 +67,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps({"ok": True, **found}))
         else:
+            signed = f"; PDF signed by {found['signed_by']}" if "signed_by" in found else ""
             self.stdout.write(
                 f"certificate {found['certificate_id']} verified: issued {found['issued_at']}, "
-                f"{found['objects']} files, recorded in audit event #{found['audit_seq']}"
+                f"{found['objects']} files, recorded in audit event #{found['audit_seq']}{signed}"
             )

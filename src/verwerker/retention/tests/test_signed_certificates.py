@@ -1,0 +1,67 @@
+"""Signed certificates (P17): a PDF signed by the house (PAdES) that any PDF reader and
+`verwerker certificate verify` check; an altered one fails."""
+
+import io
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from verwerker.retention.certificates import CertificateInvalid, render_certificate_pdf, verify_certificate_bytes
+from verwerker.vault.models import DeletionReason
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def certificate(client_a, system_actor):
+    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.vault.actions import do_shred_blobs, do_store_blob
+
+    blob = do_store_blob(b"a;b\n", client=client_a, purpose="upload", name="bestand.csv", actor=system_actor)
+    do_shred_blobs([blob.pk], actor=system_actor, reason=DeletionReason.RETENTION_EXPIRED)
+    return do_issue_certificate(client_a.pk, [blob.pk], reason=DeletionReason.RETENTION_EXPIRED, actor=system_actor)
+
+
+def test_the_pdf_is_signed_by_the_house_so_any_reader_can_check_it(certificate, settings):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    pdf = render_certificate_pdf(certificate)
+    signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert len(signatures) == 1 and signatures[0].sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
+    found = verify_certificate_bytes(pdf)
+    assert found["certificate_id"] == str(certificate.pk) and settings.HOUSE_NAME in found["signed_by"]
+    key = Path(settings.SIGNING_KEY_FILE)
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and Path(settings.SIGNING_CERT_FILE).exists()
+
+
+def test_a_tampered_signed_pdf_fails_verify_with_exit_1(certificate, tmp_path):
+    pdf = render_certificate_pdf(certificate)
+    good = tmp_path / "good.pdf"
+    good.write_bytes(pdf)
+    call_command("certificate", "verify", str(good))
+
+    at = pdf.index(b"Vernietigingsverklaring")  # in the document's metadata, inside the signed range
+    altered = pdf[:at] + b"Vernietigingsverklarinh" + pdf[at + len(b"Vernietigingsverklaring"):]
+    appended = pdf + b"\n% a line added after signing\n"
+    for name, data in (("altered.pdf", altered), ("appended.pdf", appended)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(SystemExit) as exit_info:
+            call_command("certificate", "verify", str(path))
+        assert exit_info.value.code == 1, name
+    with pytest.raises(CertificateInvalid, match="altered|changed"):
+        verify_certificate_bytes(altered)
+
+
+def test_a_pdf_signed_by_another_key_is_not_the_houses(certificate, settings, tmp_path):
+    from verwerker.retention import signing
+
+    pdf = render_certificate_pdf(certificate)
+    settings.SIGNING_KEY_FILE, settings.SIGNING_CERT_FILE = tmp_path / "other.pem", tmp_path / "other-cert.pem"
+    with pytest.raises(CertificateInvalid, match="not by this house's key"):
+        verify_certificate_bytes(pdf)
+    signing.ensure_signing_key()
+    assert os.stat(tmp_path / "other.pem").st_mode & 0o077 == 0
