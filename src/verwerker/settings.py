@@ -45,6 +45,9 @@ SFTP_HOST_KEY = env_path("VERWERKER_SFTP_HOST_KEY", str(DATA_DIR / "sftp-host-ke
 SFTP_FAILURE_LIMIT = env_int("VERWERKER_SFTP_FAILURE_LIMIT", 5, minimum=1)
 SFTP_BAN_MINUTES = env_int("VERWERKER_SFTP_BAN_MINUTES", 15, minimum=1)
 SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
+# Failures for one account from every address lock only its password logins, at a much higher count.
+SFTP_PASSWORD_LOCK_LIMIT = env_int("VERWERKER_SFTP_PASSWORD_LOCK_LIMIT", 50, minimum=1)
+SFTP_PASSWORD_LOCK_HOURS = env_int("VERWERKER_SFTP_PASSWORD_LOCK_HOURS", 24, minimum=1)
 UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
 UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
 # Production: records per output part; each part is one task any worker can take.

@@ -21,11 +21,20 @@ def get_account_by_username(username: str) -> SftpAccount | None:
 
 
 def active_ban(*, address: str, account: SftpAccount | None = None) -> Ban | None:
-    """The ban in force on this address or account, if any."""
+    """The ban in force that refuses every login from ``address`` (to ``account``), if any."""
     q = Q(scope=BanScope.ADDRESS, address=address)
     if account is not None:
-        q |= Q(scope=BanScope.ACCOUNT, account=account)
+        q |= Q(scope=BanScope.PAIR, address=address, account=account)
     return Ban.objects.filter(q, lifted_at__isnull=True, until__gt=timezone.now()).order_by("-until").first()
+
+
+def password_locked(account: SftpAccount | None) -> bool:
+    """True while the account's password logins are locked (key logins are not affected)."""
+    if account is None:
+        return False
+    return Ban.objects.filter(
+        scope=BanScope.ACCOUNT, account=account, lifted_at__isnull=True, until__gt=timezone.now()
+    ).exists()
 
 
 def login_refusal(account: SftpAccount | None, address: str) -> str | None:

@@ -259,6 +259,42 @@ def test_repeated_wrong_passwords_ban_the_address_and_an_officer_can_lift_it(sft
     assert Upload.objects.filter(state=UploadState.COMPLETED).count() == 1
 
 
+def test_seven_wrong_passwords_from_seven_addresses_leave_key_and_password_logins_working(
+    sftp_server, client_a, issue, client_key
+):
+    """GIVEN a stranger trying one wrong password for a client's account from each of seven loopback
+    addresses WHEN the client then logs in from an eighth THEN both its key and its password work: the
+    failures were spread over addresses, and none of them reached the account-wide password lock."""
+    key_path, public = client_key
+    account, password = issue(client_a)
+    issue(client_a, public_key=public)
+    for i in range(2, 9):
+        with pytest.raises(asyncssh.PermissionDenied):
+            _run(_put(sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)))
+    assert AuditEvent.objects.filter(action=EventType.SFTP_LOGIN_FAILED).count() == 7
+    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/key.csv", key_path=key_path, local_addr=("127.0.0.9", 0)))
+    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/pw.csv", password=password, local_addr=("127.0.0.9", 0)))
+    assert Upload.objects.filter(client=client_a, state=UploadState.COMPLETED).count() == 2
+    assert not Ban.objects.exists()
+
+
+def test_a_password_lock_refuses_passwords_from_everywhere_but_the_key_still_gets_in(
+    sftp_server, client_a, issue, client_key, settings
+):
+    key_path, public = client_key
+    settings.SFTP_PASSWORD_LOCK_LIMIT = 3
+    account, password = issue(client_a)
+    issue(client_a, public_key=public)
+    for i in range(2, 5):
+        with pytest.raises(asyncssh.PermissionDenied):
+            _run(_put(sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)))
+    assert Ban.objects.get().scope == "account"
+    with pytest.raises(asyncssh.PermissionDenied):
+        _run(_put(sftp_server.port, account.username, b"a;b\n", password=password, local_addr=("127.0.0.9", 0)))
+    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/key.csv", key_path=key_path, local_addr=("127.0.0.9", 0)))
+    assert Upload.objects.get(client=client_a).state == UploadState.COMPLETED
+
+
 def test_no_shell_no_exec_no_port_forwarding(sftp_server, client_a, issue):
     account, password = issue(client_a)
 
