@@ -445,6 +445,23 @@ def do_register_upload(
     return upload
 
 
+@transaction.atomic
+def do_reserve_upload_bytes(upload: Upload, size: int) -> None:
+    """Reserve quota for an upload still receiving: it will hold ``size`` bytes before it writes them.
+
+    Under a lock on the client's row (SQLite: the write lock its IMMEDIATE transactions take), so
+    parallel uploads of one client are counted one after the other and together never pass the quota.
+    The reservation is the receiving upload's ``size``; it is not audited (the refusal is). Raises
+    policy.Refusal("quota") and reserves nothing when the client's quota would be exceeded.
+    """
+    from verwerker.intake.queries import quota_used
+
+    Client.objects.select_for_update().filter(pk=upload.client_id).first()
+    quota = settings.UPLOAD_QUOTA_MB * 1024 * 1024
+    policy.check_size(size, max_bytes=size, used_bytes=quota_used(upload.client_id, exclude=upload), quota_bytes=quota)
+    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(size=size)
+
+
 def do_complete_upload(upload: Upload, writer, *, actor: Actor) -> Upload:
     """Commit the upload's blob and mark it completed; enqueue its reception task after commit.
 
@@ -569,6 +586,7 @@ __all__ = [
     "do_refuse_login",
     "do_refuse_operation",
     "do_register_upload",
+    "do_reserve_upload_bytes",
     "do_set_allowed_networks",
     "do_set_public_key",
 ]

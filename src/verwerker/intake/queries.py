@@ -61,13 +61,15 @@ def password_matches(account: SftpAccount | None, password: str) -> bool:
     return check_password(password, account.password_hash)
 
 
-def quota_used(client: Client | int) -> int:
-    """Bytes of the client's completed uploads whose blobs are still stored (what counts against the quota)."""
+def quota_used(client: Client | int, *, exclude: Upload | None = None) -> int:
+    """What counts against the client's quota: its completed uploads whose blobs are still stored, plus
+    the bytes its uploads still receiving have reserved so far (``exclude``: leave that upload out)."""
     client_id = client.pk if isinstance(client, Client) else client
-    total = Upload.objects.filter(
-        client_id=client_id, state=UploadState.COMPLETED, blob__state="stored"
-    ).aggregate(total=Sum("size"))["total"]
-    return total or 0
+    counted = Q(state=UploadState.COMPLETED, blob__state="stored") | Q(state=UploadState.RECEIVING)
+    uploads = Upload.objects.filter(counted, client_id=client_id)
+    if exclude is not None:
+        uploads = uploads.exclude(pk=exclude.pk)
+    return uploads.aggregate(total=Sum("size"))["total"] or 0
 
 
 def list_uploads_for_client(client: Client | int) -> QuerySet[Upload]:

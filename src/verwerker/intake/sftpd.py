@@ -374,7 +374,13 @@ class ClientHome(asyncssh.SFTPServer):
     async def _flush(self, file_obj: UploadFile) -> None:
         if file_obj.batch:
             batch, file_obj.batch = file_obj.batch, bytearray()
-            await asyncio.to_thread(file_obj.stream.write, batch)
+            try:
+                # Quota first, in the database thread; then the encryption, which needs no database.
+                await db(file_obj.stream.reserve, len(batch))
+                await asyncio.to_thread(file_obj.stream.write, batch)
+            except policy.Refusal as refusal:  # the stream refused (and shredded) the upload already
+                file_obj.failed = refusal
+                raise asyncssh.SFTPFailure(str(refusal)) from None
 
     async def close_requested(self, file_obj) -> None:
         """The client's CLOSE request (SessionHandler): the only way an upload completes."""
@@ -400,6 +406,8 @@ class ClientHome(asyncssh.SFTPServer):
         try:
             await self._flush(file_obj)
             await db(file_obj.stream.finish)
+        except asyncssh.SFTPError:
+            raise
         except Exception as exc:
             log.exception("sftp upload %s could not be completed", file_obj.stream.upload.pk)
             await db(file_obj.stream.abort, "error")

@@ -179,6 +179,33 @@ def test_it_refuses_a_file_over_the_maximum_and_shreds_what_arrived(sftp_server,
     assert upload.blob.state in (BlobState.SHREDDING, BlobState.SHREDDED) and upload.blob.wrapped_key is None
 
 
+def test_four_parallel_uploads_never_store_more_than_the_quota_together(sftp_server, client_a, issue, settings):
+    """GIVEN a 2 MiB quota WHEN four uploads of 1.2 MB start at once (each alone fits; three would have
+    been accepted against a quota read once at their start) THEN the bytes are reserved in the database
+    as they stream, one upload passes, the others are refused for the quota, and what is stored stays
+    within the quota."""
+    settings.UPLOAD_QUOTA_MB = 2
+    account, password = issue(client_a)
+    data = _rows(30000)[:1_200_000]
+
+    async def one(i):
+        try:
+            await _put(sftp_server.port, account.username, data, name=f"upload/deel-{i}.csv", password=password)
+            return "stored"
+        except asyncssh.SFTPFailure as exc:
+            return "quota" if "quota" in str(exc) else str(exc)
+
+    async def four():
+        return await asyncio.gather(*(one(i) for i in range(4)))
+
+    outcomes = _run(four())
+    stored = Upload.objects.filter(client=client_a, state=UploadState.COMPLETED)
+    assert sum(u.size for u in stored) <= 2 * 1024 * 1024
+    assert sorted(outcomes) == ["quota", "quota", "quota", "stored"], outcomes
+    assert stored.count() == 1
+    assert Upload.objects.filter(client=client_a, state=UploadState.REFUSED, reason="quota").count() == 3
+
+
 def test_a_connection_cut_mid_upload_never_becomes_a_data_file(sftp_server, client_a, issue):
     """GIVEN a client that sends half a file WHEN its connection drops before CLOSE THEN the upload is
     aborted, its blob shredded, and nothing is queued for the pipeline."""
