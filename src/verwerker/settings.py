@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from verwerker.lib.env import env_bool, env_int, env_list, env_path, env_secret, env_str
-from verwerker.lib.keys import ensure_key_file
+from verwerker.lib.keys import ensure_key_file, ensure_private_file
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("VERWERKER_DATA_DIR", "./var")
@@ -168,6 +168,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000",
     }
+    # It holds password hashes and TOTP seeds: made 0600 before SQLite would create it 0644 (its WAL follows).
+    if str(DATABASES["default"]["NAME"]) not in ("", ":memory:") and not str(DATABASES["default"]["NAME"]).startswith("file:"):
+        ensure_private_file(Path(DATABASES["default"]["NAME"]))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -247,8 +250,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_on_one_line": {"()": "verwerker.lib.logfilters.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
+    "loggers": {"django.request": {"filters": ["client_errors_on_one_line"]}, "axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]
