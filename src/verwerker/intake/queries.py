@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
@@ -61,11 +63,17 @@ def password_matches(account: SftpAccount | None, password: str) -> bool:
     return check_password(password, account.password_hash)
 
 
+# An upload still receiving after this long was left behind by a killed process: its reservation lapses.
+RESERVATION_LAPSES = dt.timedelta(hours=24)
+
+
 def quota_used(client: Client | int, *, exclude: Upload | None = None) -> int:
     """What counts against the client's quota: its completed uploads whose blobs are still stored, plus
     the bytes its uploads still receiving have reserved so far (``exclude``: leave that upload out)."""
     client_id = client.pk if isinstance(client, Client) else client
-    counted = Q(state=UploadState.COMPLETED, blob__state="stored") | Q(state=UploadState.RECEIVING)
+    counted = Q(state=UploadState.COMPLETED, blob__state="stored") | Q(
+        state=UploadState.RECEIVING, started_at__gt=timezone.now() - RESERVATION_LAPSES
+    )
     uploads = Upload.objects.filter(counted, client_id=client_id)
     if exclude is not None:
         uploads = uploads.exclude(pk=exclude.pk)

@@ -143,6 +143,27 @@ def test_the_quota_refuses_the_next_upload(client_a, settings):
     assert stream.upload.state == UploadState.REFUSED
 
 
+def test_bytes_an_upload_still_receiving_has_reserved_count_against_the_quota_until_they_lapse(client_a, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from verwerker.intake.models import Upload
+
+    settings.UPLOAD_QUOTA_MB = 1
+    first = UploadStream.start(client_a, channel="web", name="a.csv", actor=ACTOR)
+    first.write(b"x" * 600_000)
+    assert queries.quota_used(client_a) == 600_000
+    second = UploadStream.start(client_a, channel="web", name="b.csv", actor=ACTOR)
+    with pytest.raises(policy.Refusal, match="quota"):
+        second.write(b"y" * 600_000)
+    # A process killed mid-upload leaves the first one receiving; its reservation lapses after a day.
+    Upload.objects.filter(pk=first.upload.pk).update(started_at=timezone.now() - dt.timedelta(hours=25))
+    third = UploadStream.start(client_a, channel="web", name="c.csv", actor=ACTOR)
+    third.write(b"z" * 600_000)
+    assert third.finish().state == UploadState.COMPLETED
+
+
 @pytest.mark.slow
 def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_path):
     import asyncssh
