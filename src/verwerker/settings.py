@@ -184,8 +184,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000",
     }
     # It holds password hashes and TOTP seeds: made 0600 before SQLite would create it 0644 (its WAL follows).
-    if str(DATABASES["default"]["NAME"]) not in ("", ":memory:") and not str(DATABASES["default"]["NAME"]).startswith("file:"):
-        ensure_private_file(Path(DATABASES["default"]["NAME"]))
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if _sqlite_file not in ("", ":memory:") and not _sqlite_file.startswith("file:"):
+        ensure_private_file(Path(_sqlite_file))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -483,7 +483,10 @@ class _LenientPacket(SSHPacket):
 class SessionHandler(SFTPServerHandler):
     """asyncssh's SFTP server handler with two changes: trailing bytes in a request are tolerated (logged
     once per session), and a CLOSE request reaches ``ClientHome.close_requested`` while ``close`` stays
-    what asyncssh calls for every handle left open at the end of a session."""
+    what asyncssh calls for every handle left open at the end of a session.
+
+    It reads asyncssh's handle tables (``_file_handles``, ``_dir_handles``): asyncssh is pinned, and an
+    incompatible change fails loudly in the tests (no upload would complete), never silently."""
 
     def __init__(self, server: ClientHome, reader, writer, sftp_version: int):
         super().__init__(server, reader, writer, sftp_version)
