@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from verwerker.lib.env import env_bool, env_int, env_list, env_path, env_secret, env_str
-from verwerker.lib.keys import ensure_key_file
+from verwerker.lib.keys import ensure_key_file, ensure_private_file
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("VERWERKER_DATA_DIR", "./var")
@@ -50,6 +50,9 @@ SFTP_HOST_KEY = env_path("VERWERKER_SFTP_HOST_KEY", str(DATA_DIR / "sftp-host-ke
 SFTP_FAILURE_LIMIT = env_int("VERWERKER_SFTP_FAILURE_LIMIT", 5, minimum=1)
 SFTP_BAN_MINUTES = env_int("VERWERKER_SFTP_BAN_MINUTES", 15, minimum=1)
 SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
+# Failures for one account from every address lock only its password logins, at a much higher count.
+SFTP_PASSWORD_LOCK_LIMIT = env_int("VERWERKER_SFTP_PASSWORD_LOCK_LIMIT", 50, minimum=1)
+SFTP_PASSWORD_LOCK_HOURS = env_int("VERWERKER_SFTP_PASSWORD_LOCK_HOURS", 24, minimum=1)
 UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
 UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
 # The shape a client file may have (datafiles/read.py): refused over these, before a column is allocated.
@@ -83,6 +86,20 @@ if HTTPS:
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# A strict Content-Security-Policy (django-csp): scripts and styles only from the site itself, no inline
+# code or style attributes, no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "verwerker_session"
@@ -131,6 +148,7 @@ MIDDLEWARE = [
     "verwerker.accounts.middleware.AccountGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -174,6 +192,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000",
     }
+    # It holds password hashes and TOTP seeds: made 0600 before SQLite would create it 0644 (its WAL follows).
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if _sqlite_file not in ("", ":memory:") and not _sqlite_file.startswith("file:"):
+        ensure_private_file(Path(_sqlite_file))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -253,8 +275,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_on_one_line": {"()": "verwerker.lib.logfilters.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
+    "loggers": {"django.request": {"filters": ["client_errors_on_one_line"]}, "axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]

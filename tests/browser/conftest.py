@@ -28,13 +28,21 @@ def browser():
         browser.close()
 
 
+def _watch_policy(page, violations: list) -> None:
+    """Collect what the Content-Security-Policy blocked on this page (Chromium reports it on the console)."""
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="nl-NL")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = []
+    _watch_policy(page, violations)
     yield page
     context.close()
+    assert violations == [], "the Content-Security-Policy blocked something a page needs"
 
 
 VIEWPORT = {"width": 1280, "height": 800}
@@ -44,17 +52,20 @@ VIEWPORT = {"width": 1280, "height": 800}
 def new_page(browser, live_server):
     """Open a page in a browser context of its own (one per person); all are closed after the test."""
     contexts = []
+    violations = []
 
     def new():
         context = browser.new_context(locale="nl-NL", viewport=VIEWPORT, base_url=live_server.url)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        _watch_policy(page, violations)
         return page
 
     yield new
     for context in contexts:
         context.close()
+    assert violations == [], "the Content-Security-Policy blocked something a page needs"
 
 
 @pytest.fixture

@@ -82,6 +82,7 @@ class EventType(models.IntegerChoices):
     UPLOAD_RECEIVED = 424, "upload recorded as received"
     OUTBOX_FILE_ADDED = 430, "file put in outbox"
     OUTBOX_DOWNLOADED = 431, "file downloaded from outbox"
+    SFTP_PASSWORD_LOCK_ALERTED = 440, "privacy officers alerted: SFTP password logins locked"
     # datafiles
     DATAFILE_REGISTERED = 500, "data file registered"
     DATAFILE_PROFILED = 501, "data file profiled"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from verwerker.audit import chain
 from verwerker.audit.models import AuditEvent
+from verwerker.lib.spreadsheet import csv_writer
 
 FORMAT = "verwerker-audit-export/1"
 
@@ -36,8 +36,10 @@ def export_json(events: QuerySet[AuditEvent], *, selection: dict) -> str:
 
 
 def export_csv(events: QuerySet[AuditEvent]) -> str:
+    """The selected events as CSV, for reading in a spreadsheet (formula-neutralised cells, so a
+    username typed at a failed login cannot run there). The JSON export is the one to verify."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow([*chain.FIELDS, "action_name", "prev_hash", "hash"])
     for e in events.order_by("seq").iterator(chunk_size=5000):
         writer.writerow([*e.chain_values(), e.get_action_display(), e.prev_hash, e.hash])

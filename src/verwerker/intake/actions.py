@@ -8,15 +8,19 @@ names an existing account (people type passwords into the username field).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import secrets
 
 import asyncssh
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -36,7 +40,12 @@ from verwerker.intake.models import (
 )
 from verwerker.lib.passwords import generate_password
 
+log = logging.getLogger("verwerker.intake")
+
 PASSWORD_LENGTH = 24
+# New usernames end in a random suffix so they cannot be guessed from the client's name (no 0/o, 1/l).
+USERNAME_SUFFIX_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+USERNAME_SUFFIX_LENGTH = 4
 
 
 def sftp_actor(account: SftpAccount, address: str = "") -> Actor:
@@ -45,10 +54,13 @@ def sftp_actor(account: SftpAccount, address: str = "") -> Actor:
 
 
 def _username_for(client: Client) -> str:
+    """``<slug of the name>-<4 random characters>`` (``woningstichting-aland-7k3q``), unused so far."""
     base = slugify(client.name)[:40].strip("-") or "client"
-    if SftpAccount.objects.filter(username=base).exclude(client=client).exists():
-        base = f"{base[:32]}-{client.pk}"
-    return base
+    while True:
+        suffix = "".join(secrets.choice(USERNAME_SUFFIX_ALPHABET) for _i in range(USERNAME_SUFFIX_LENGTH))
+        username = f"{base}-{suffix}"
+        if not SftpAccount.objects.filter(username=username).exists():
+            return username
 
 
 def parse_public_keys(text: str) -> list[asyncssh.SSHKey]:
@@ -193,32 +205,42 @@ def do_refuse_login(account: SftpAccount | None, *, address: str, reason: str) -
 
 def _ban(scope: str, *, address: str | None, account: SftpAccount | None, failures: int, now) -> Ban:
     same = Ban.objects.filter(scope=scope, banned_at__gte=now - dt.timedelta(days=30))
-    same = same.filter(address=address) if scope == BanScope.ADDRESS else same.filter(account=account)
+    if scope in (BanScope.ADDRESS, BanScope.PAIR):
+        same = same.filter(address=address)
+    if scope in (BanScope.PAIR, BanScope.ACCOUNT):
+        same = same.filter(account=account)
     level = same.count()
-    period = policy.ban_period(
-        level,
-        base=dt.timedelta(minutes=settings.SFTP_BAN_MINUTES),
-        maximum=dt.timedelta(hours=settings.SFTP_BAN_MAX_HOURS),
-    )
+    if scope == BanScope.ACCOUNT:
+        # The officer is alerted and decides; the lock does not grow, it holds for the counting window.
+        period = dt.timedelta(hours=settings.SFTP_PASSWORD_LOCK_HOURS)
+    else:
+        period = policy.ban_period(
+            level,
+            base=dt.timedelta(minutes=settings.SFTP_BAN_MINUTES),
+            maximum=dt.timedelta(hours=settings.SFTP_BAN_MAX_HOURS),
+        )
     return Ban.objects.create(
         scope=scope, address=address, account=account, level=level, banned_at=now, until=now + period, failures=failures
     )
 
 
-def _failures_since(filter_q: Q, scope_q: Q, now) -> int:
-    window_start = now - dt.timedelta(minutes=settings.SFTP_BAN_MINUTES)
+def _failures_since(filter_q: Q, scope_q: Q, now, *, window: dt.timedelta) -> int:
     # Failures before the end of the last ban (its expiry, or its lifting) were punished already.
     last = Ban.objects.filter(scope_q).order_by("-banned_at").values_list("until", "lifted_at").first()
-    since = max(window_start, min(t for t in last if t is not None)) if last else window_start
+    since = max(now - window, min(t for t in last if t is not None)) if last else now - window
     return LoginFailure.objects.filter(filter_q, at__gte=since).count()
 
 
 @transaction.atomic
 def do_record_login_failure(*, address: str, account: SftpAccount | None, method: str) -> list[Ban]:
-    """Count a failed login; past the threshold ban the address and/or the account (audited).
+    """Count a failed login; past a threshold ban the attacker, audited. Returns the bans it created.
 
-    Returns the bans it created. A ban's period doubles with every earlier ban of the same address or
-    account in the last 30 days, up to VERWERKER_SFTP_BAN_MAX_HOURS.
+    VERWERKER_SFTP_FAILURE_LIMIT failures from an address ban the address (every account, every
+    method); as many for one account from one address ban that pair. Failures for one account from
+    anywhere lock its password logins only, at the much higher VERWERKER_SFTP_PASSWORD_LOCK_LIMIT,
+    and the privacy officers are e-mailed (after commit): key logins keep working, so nobody can
+    lock a client out by guessing its name. Address and pair bans double with every earlier one of
+    the same subject in the last 30 days, up to VERWERKER_SFTP_BAN_MAX_HOURS.
     """
     now = timezone.now()
     LoginFailure.objects.create(at=now, address=address, account=account)
@@ -233,13 +255,25 @@ def do_record_login_failure(*, address: str, account: SftpAccount | None, method
     )
     bans = []
     limit = settings.SFTP_FAILURE_LIMIT
-    by_address = _failures_since(Q(address=address), Q(scope=BanScope.ADDRESS, address=address), now)
+    window = dt.timedelta(minutes=settings.SFTP_BAN_MINUTES)
+    by_address = _failures_since(Q(address=address), Q(scope=BanScope.ADDRESS, address=address), now, window=window)
     if by_address >= limit:
         bans.append(_ban(BanScope.ADDRESS, address=address, account=None, failures=by_address, now=now))
     if account is not None:
-        by_account = _failures_since(Q(account=account), Q(scope=BanScope.ACCOUNT, account=account), now)
-        if by_account >= limit:
-            bans.append(_ban(BanScope.ACCOUNT, address=None, account=account, failures=by_account, now=now))
+        by_pair = _failures_since(
+            Q(address=address, account=account), Q(scope=BanScope.PAIR, address=address, account=account), now,
+            window=window,
+        )
+        if by_pair >= limit:
+            bans.append(_ban(BanScope.PAIR, address=address, account=account, failures=by_pair, now=now))
+        by_account = _failures_since(
+            Q(account=account), Q(scope=BanScope.ACCOUNT, account=account), now,
+            window=dt.timedelta(hours=settings.SFTP_PASSWORD_LOCK_HOURS),
+        )
+        if by_account >= settings.SFTP_PASSWORD_LOCK_LIMIT:
+            lock = _ban(BanScope.ACCOUNT, address=None, account=account, failures=by_account, now=now)
+            bans.append(lock)
+            transaction.on_commit(lambda: _alert_password_lock(lock))
     for ban in bans:
         do_record_event(
             EventType.SFTP_BANNED,
@@ -258,6 +292,44 @@ def do_record_login_failure(*, address: str, account: SftpAccount | None, method
     return bans
 
 
+def _alert_password_lock(lock: Ban) -> None:
+    """E-mail the privacy officers that an account's password logins are locked; audited either way.
+
+    A mail server that is down must not undo the lock: the failure is logged and recorded.
+    """
+    from verwerker.privacy.actions import privacy_officer_emails
+
+    account = lock.account
+    recipients = privacy_officer_emails() or [settings.PRIVACY_CONTACT]
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[%(house)s] SFTP password logins of %(account)s locked") % {
+            "house": settings.HOUSE_NAME, "account": account.username,
+        }
+        body = _(
+            "%(failures)d failed password logins for the SFTP account %(account)s of %(client)s, from "
+            "several addresses, locked its password logins until %(until)s. Key logins keep working. "
+            "Check the page SFTP bans and lift the lock once the client has been contacted."
+        ) % {
+            "failures": lock.failures, "account": account.username, "client": account.client.name,
+            "until": timezone.localtime(lock.until).strftime("%d-%m-%Y %H:%M"),
+        }
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        sent = True
+    except Exception:
+        log.exception("the alert for SFTP password lock %s could not be sent", lock.pk)
+        sent = False
+    with transaction.atomic():
+        do_record_event(
+            EventType.SFTP_PASSWORD_LOCK_ALERTED,
+            actor=Actor.system("sftpd"),
+            client_id=account.client_id,
+            obj=lock,
+            outcome=Outcome.SUCCESS if sent else Outcome.FAILURE,
+            details={"recipients": len(recipients), "sent": sent},
+        )
+
+
 @transaction.atomic
 def do_lift_ban(ban: Ban, *, actor: Actor) -> None:
     """End a ban now (a privacy officer's decision). Raises ValidationError if it was lifted already."""
@@ -269,10 +341,11 @@ def do_lift_ban(ban: Ban, *, actor: Actor) -> None:
     ban.save(update_fields=["lifted_at", "lifted_by"])
     # Failures before the lift must not re-ban at the next mistake.
     failures = LoginFailure.objects.filter(at__lte=ban.lifted_at)
-    if ban.scope == BanScope.ADDRESS:
-        failures.filter(address=ban.address).delete()
-    else:
-        failures.filter(account=ban.account).delete()
+    if ban.scope in (BanScope.ADDRESS, BanScope.PAIR):
+        failures = failures.filter(address=ban.address)
+    if ban.scope in (BanScope.PAIR, BanScope.ACCOUNT):
+        failures = failures.filter(account=ban.account)
+    failures.delete()
     do_record_event(
         EventType.SFTP_BAN_LIFTED,
         actor=actor,
@@ -370,6 +443,23 @@ def do_register_upload(
             details={"channel": channel, "extension": ext, "agreement": agreement.pk},
         )
     return upload
+
+
+@transaction.atomic
+def do_reserve_upload_bytes(upload: Upload, size: int) -> None:
+    """Reserve quota for an upload still receiving: it will hold ``size`` bytes before it writes them.
+
+    Under a lock on the client's row (SQLite: the write lock its IMMEDIATE transactions take), so
+    parallel uploads of one client are counted one after the other and together never pass the quota.
+    The reservation is the receiving upload's ``size``; it is not audited (the refusal is). Raises
+    policy.Refusal("quota") and reserves nothing when the client's quota would be exceeded.
+    """
+    from verwerker.intake.queries import quota_used
+
+    Client.objects.select_for_update().filter(pk=upload.client_id).first()
+    quota = settings.UPLOAD_QUOTA_MB * 1024 * 1024
+    policy.check_size(size, max_bytes=size, used_bytes=quota_used(upload.client_id, exclude=upload), quota_bytes=quota)
+    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(size=size)
 
 
 def do_complete_upload(upload: Upload, writer, *, actor: Actor) -> Upload:
@@ -496,6 +586,7 @@ __all__ = [
     "do_refuse_login",
     "do_refuse_operation",
     "do_register_upload",
+    "do_reserve_upload_bytes",
     "do_set_allowed_networks",
     "do_set_public_key",
 ]

@@ -57,12 +57,17 @@ class LoginFailure(models.Model):
 
 
 class BanScope(models.TextChoices):
+    # A ban targets the attacker: an address, or one account from one address, refuses every login
+    # method. The account-wide scope only locks password logins, so strangers guessing from many
+    # addresses cannot lock a client's key-based transfers out.
     ADDRESS = "address", _("source address")
-    ACCOUNT = "account", _("account")
+    PAIR = "pair", _("account from this address")
+    ACCOUNT = "account", _("password logins of the account")
 
 
 class Ban(models.Model):
-    """A source address or an account refused SFTP logins until ``until`` (or until lifted)."""
+    """SFTP logins refused until ``until`` (or until lifted): all of them from an address, all of them
+    to an account from an address, or the password logins of an account from everywhere."""
 
     scope = models.CharField(_("scope"), max_length=10, choices=BanScope.choices)
     address = models.GenericIPAddressField(_("address"), unpack_ipv4=True, null=True, blank=True)
@@ -80,7 +85,11 @@ class Ban(models.Model):
         ordering = ["-banned_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(scope="address", address__isnull=False) | Q(scope="account", account__isnull=False)),
+                condition=(
+                    Q(scope="address", address__isnull=False)
+                    | Q(scope="pair", address__isnull=False, account__isnull=False)
+                    | Q(scope="account", account__isnull=False)
+                ),
                 name="ban_has_subject",
             )
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
@@ -21,11 +23,20 @@ def get_account_by_username(username: str) -> SftpAccount | None:
 
 
 def active_ban(*, address: str, account: SftpAccount | None = None) -> Ban | None:
-    """The ban in force on this address or account, if any."""
+    """The ban in force that refuses every login from ``address`` (to ``account``), if any."""
     q = Q(scope=BanScope.ADDRESS, address=address)
     if account is not None:
-        q |= Q(scope=BanScope.ACCOUNT, account=account)
+        q |= Q(scope=BanScope.PAIR, address=address, account=account)
     return Ban.objects.filter(q, lifted_at__isnull=True, until__gt=timezone.now()).order_by("-until").first()
+
+
+def password_locked(account: SftpAccount | None) -> bool:
+    """True while the account's password logins are locked (key logins are not affected)."""
+    if account is None:
+        return False
+    return Ban.objects.filter(
+        scope=BanScope.ACCOUNT, account=account, lifted_at__isnull=True, until__gt=timezone.now()
+    ).exists()
 
 
 def login_refusal(account: SftpAccount | None, address: str) -> str | None:
@@ -52,13 +63,21 @@ def password_matches(account: SftpAccount | None, password: str) -> bool:
     return check_password(password, account.password_hash)
 
 
-def quota_used(client: Client | int) -> int:
-    """Bytes of the client's completed uploads whose blobs are still stored (what counts against the quota)."""
+# An upload still receiving after this long was left behind by a killed process: its reservation lapses.
+RESERVATION_LAPSES = dt.timedelta(hours=24)
+
+
+def quota_used(client: Client | int, *, exclude: Upload | None = None) -> int:
+    """What counts against the client's quota: its completed uploads whose blobs are still stored, plus
+    the bytes its uploads still receiving have reserved so far (``exclude``: leave that upload out)."""
     client_id = client.pk if isinstance(client, Client) else client
-    total = Upload.objects.filter(
-        client_id=client_id, state=UploadState.COMPLETED, blob__state="stored"
-    ).aggregate(total=Sum("size"))["total"]
-    return total or 0
+    counted = Q(state=UploadState.COMPLETED, blob__state="stored") | Q(
+        state=UploadState.RECEIVING, started_at__gt=timezone.now() - RESERVATION_LAPSES
+    )
+    uploads = Upload.objects.filter(counted, client_id=client_id)
+    if exclude is not None:
+        uploads = uploads.exclude(pk=exclude.pk)
+    return uploads.aggregate(total=Sum("size"))["total"] or 0
 
 
 def list_uploads_for_client(client: Client | int) -> QuerySet[Upload]:

@@ -15,12 +15,19 @@ Invariants.
   fixed at login.
 - Plaintext bytes go from the SSH channel into the vault writer, which encrypts before writing.
   Nothing else writes them anywhere. Out-of-order writes wait in a bounded window in memory.
-- An upload becomes a data file only on the client's CLOSE request with no holes; an upload still
-  open when the session ends (cut connection, client crash, server stop) is shredded.
+- An upload becomes a data file only on the client's CLOSE request with no holes
+  (``ClientHome.close_requested``); an upload still open when the session ends (cut connection,
+  client crash, server stop; ``ClientHome.close``) is shredded.
 - Only SFTP: no shell, no exec (no scp), no port or agent or X11 forwarding. AES-GCM ciphers are
   offered first (measured 1.7x faster than asyncssh's default ChaCha20-Poly1305 here).
-- Logins: failures are counted per address and per account; bans grow (actions.do_record_login_failure).
-  Accounts work only while the client's agreement is in force (P09) and from allowed networks.
+- Logins: bans target the attacker. Failures ban the address, and the pair (account, address); bans
+  grow (actions.do_record_login_failure). Failures for one account from many addresses lock only its
+  password logins, at a much higher count: key logins keep working, so a stranger cannot lock a
+  client out. Accounts work only while the client's agreement is in force (P09) and from allowed
+  networks.
+- Protocol: asyncssh's SFTP handler with two changes (SessionHandler): trailing bytes in a request
+  are skipped as OpenSSH's sftp-server does, and a CLOSE request is told from the end of a session
+  by the handler that received it, not by guessing.
 
 Transactions. The event loop never touches the database: ORM work runs in one worker thread
 (``sync_to_async``), vault encryption of buffered data in the default executor. Each action is its
@@ -35,16 +42,18 @@ import asyncio
 import logging
 import os
 import stat as stat_mod
-import sys
 import time
 from pathlib import Path
 
 import asyncssh
 from asgiref.sync import sync_to_async
+from asyncssh.packet import SSHPacket
+from asyncssh.sftp import FXP_CLOSE, SFTPServerHandler
+from asyncssh.stream import SSHReader, SSHServerStreamSession, SSHWriter
 from django.db import close_old_connections
 
 from verwerker.intake import actions, policy, queries
-from verwerker.intake.models import UploadChannel
+from verwerker.intake.models import BanScope, UploadChannel
 from verwerker.lib.keys import ensure_private_dir
 
 log = logging.getLogger("verwerker.sftpd")
@@ -55,6 +64,9 @@ REORDER_WINDOW = 16 * 1024 * 1024
 FLUSH_BYTES = 1024 * 1024
 # Outbox files (reports, certificates) are served from memory; larger ones are refused.
 OUTBOX_MAX_BYTES = 64 * 1024 * 1024
+
+# SFTP protocol version 3, the one OpenSSH speaks and every client we meet expects.
+SFTP_VERSION = 3
 
 _GCM = [b"aes128-gcm@openssh.com", b"aes256-gcm@openssh.com"]
 ENCRYPTION_ALGS = [a.decode() for a in _GCM] + [
@@ -103,6 +115,7 @@ class SshConnection(asyncssh.SSHServer):
         self.account = None
         self.keys: list[bytes] = []
         self.refused = False
+        self.password_locked = False
         self.method = ""
         self._tasks: set[asyncio.Task] = set()
 
@@ -122,6 +135,7 @@ class SshConnection(asyncssh.SSHServer):
             self.refused = True
             await db(actions.do_refuse_login, self.account, address=self.address, reason=reason)
         elif self.account is not None:
+            self.password_locked = await db(queries.password_locked, self.account)
             self.keys = []
             for line in self.account.key_lines:
                 try:
@@ -131,20 +145,23 @@ class SshConnection(asyncssh.SSHServer):
         return True
 
     def password_auth_supported(self) -> bool:
-        return not self.refused
+        return not self.refused and not self.password_locked
 
     def public_key_auth_supported(self) -> bool:
         return not self.refused
 
     async def validate_password(self, username: str, password: str) -> bool:
-        if self.refused:
+        if self.refused or self.password_locked:
             return False
         if await asyncio.to_thread(queries.password_matches, self.account, password):
             self.method = "password"
             return True
         bans = await db(actions.do_record_login_failure, address=self.address, account=self.account, method="password")
-        if bans:
-            self.refused = True
+        for ban in bans:
+            if ban.scope == BanScope.ACCOUNT:
+                self.password_locked = True
+            else:
+                self.refused = True
         return False
 
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
@@ -156,6 +173,10 @@ class SshConnection(asyncssh.SSHServer):
             self.method = "publickey"
             return True
         return False
+
+    def session_requested(self):
+        # Sessions run only SFTP, through SessionHandler (see there); no shell, exec or scp.
+        return SftpSession()
 
     def auth_completed(self) -> None:
         task = asyncio.get_running_loop().create_task(
@@ -354,13 +375,22 @@ class ClientHome(asyncssh.SFTPServer):
     async def _flush(self, file_obj: UploadFile) -> None:
         if file_obj.batch:
             batch, file_obj.batch = file_obj.batch, bytearray()
-            await asyncio.to_thread(file_obj.stream.write, batch)
+            try:
+                # Quota first, in the database thread; then the encryption, which needs no database.
+                await db(file_obj.stream.reserve, len(batch))
+                await asyncio.to_thread(file_obj.stream.write, batch)
+            except policy.Refusal as refusal:  # the stream refused (and shredded) the upload already
+                file_obj.failed = refusal
+                raise asyncssh.SFTPFailure(str(refusal)) from None
 
-    def close(self, file_obj):
-        # asyncssh calls close() for the client's CLOSE request, and also, when a session ends, for
-        # every handle still open. Only the first completes an upload; the caller tells them apart.
-        complete = sys._getframe(1).f_code.co_name == "_process_close"
-        return self._close(file_obj, complete=complete)
+    async def close_requested(self, file_obj) -> None:
+        """The client's CLOSE request (SessionHandler): the only way an upload completes."""
+        await self._close(file_obj, complete=True)
+
+    async def close(self, file_obj) -> None:
+        # asyncssh calls close() for every handle still open when a session ends (cut connection,
+        # client crash, server stop): an upload left open then is shredded, never completed.
+        await self._close(file_obj, complete=False)
 
     async def _close(self, file_obj, *, complete: bool) -> None:
         if isinstance(file_obj, OutboxHandle):
@@ -377,6 +407,8 @@ class ClientHome(asyncssh.SFTPServer):
         try:
             await self._flush(file_obj)
             await db(file_obj.stream.finish)
+        except asyncssh.SFTPError:
+            raise
         except Exception as exc:
             log.exception("sftp upload %s could not be completed", file_obj.stream.upload.pk)
             await db(file_obj.stream.abort, "error")
@@ -433,6 +465,78 @@ class ClientHome(asyncssh.SFTPServer):
         raise asyncssh.SFTPOpUnsupported("not supported")
 
 
+# --- the SFTP protocol handler ------------------------------------------------------------------------
+
+
+class _LenientPacket(SSHPacket):
+    """A request whose unread tail is skipped, not refused: OpenSSH's sftp-server ignores trailing bytes
+    of a request, and clients written against it (rclone's SFTP backend, for one) send some."""
+
+    def __init__(self, payload: bytes, on_trailing):
+        super().__init__(payload)
+        self._on_trailing = on_trailing
+
+    def check_end(self) -> None:
+        if self:
+            self._on_trailing(len(self.get_remaining_payload()))
+
+
+class SessionHandler(SFTPServerHandler):
+    """asyncssh's SFTP server handler with two changes: trailing bytes in a request are tolerated (logged
+    once per session), and a CLOSE request reaches ``ClientHome.close_requested`` while ``close`` stays
+    what asyncssh calls for every handle left open at the end of a session.
+
+    It reads asyncssh's handle tables (``_file_handles``, ``_dir_handles``): asyncssh is pinned, and an
+    incompatible change fails loudly in the tests (no upload would complete), never silently."""
+
+    def __init__(self, server: ClientHome, reader, writer, sftp_version: int):
+        super().__init__(server, reader, writer, sftp_version)
+        self._trailing_logged = False
+
+    def _trailing(self, count: int) -> None:
+        if not self._trailing_logged:
+            self._trailing_logged = True
+            log.info(
+                "sftp client at %s sends %d trailing byte(s) in a request; skipped, as OpenSSH does (logged once per session)",
+                self._server.address, count,
+            )
+
+    async def recv_packet(self) -> SSHPacket:
+        packet = await super().recv_packet()
+        return _LenientPacket(packet.get_remaining_payload(), self._trailing)
+
+    async def _process_close_request(self, packet: SSHPacket) -> None:
+        handle = packet.get_string()
+        packet.check_end()
+        file_obj = self._file_handles.pop(handle, None)
+        if file_obj is not None:
+            await self._server.close_requested(file_obj)
+            return
+        if self._dir_handles.pop(handle, None) is not None:
+            return
+        raise asyncssh.SFTPInvalidHandle("invalid file handle")
+
+    _packet_handlers = {**SFTPServerHandler._packet_handlers, FXP_CLOSE: _process_close_request}
+
+
+class SftpSession(SSHServerStreamSession):
+    """A session channel that runs only the SFTP subsystem, through ``SessionHandler``."""
+
+    def __init__(self):
+        super().__init__(None, ClientHome, SFTP_VERSION, False)
+
+    def session_started(self) -> None:
+        if self._chan.get_subsystem() != "sftp":  # subsystem_requested allows nothing else
+            self._chan.close()
+            return
+        self._chan.set_encoding(None)
+        self._encoding = None
+        reader = SSHReader(self, self._chan)
+        writer = SSHWriter(self, self._chan)
+        handler = SessionHandler(ClientHome(self._chan), reader, writer, self._sftp_version)
+        self._conn.create_task(handler.run(), reader.logger)
+
+
 # --- the server ---------------------------------------------------------------------------------------
 
 
@@ -444,7 +548,6 @@ async def start_server(host: str, port: int, *, host_key_path: Path) -> asyncssh
         port,
         server_factory=SshConnection,
         server_host_keys=[key],
-        sftp_factory=ClientHome,
         allow_scp=False,
         agent_forwarding=False,
         x11_forwarding=False,

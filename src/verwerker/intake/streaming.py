@@ -9,7 +9,9 @@ arrive, so a file over the maximum is refused at the first byte too many, not af
 
 Transaction boundaries: registering, completing and aborting are each their own transaction (see
 actions.py); the bytes in between are written outside any transaction. Synchronous and blocking:
-the SFTP server calls it from worker threads.
+the SFTP server calls it from worker threads. Quota: every piece is reserved in the database (the
+receiving upload's size, under a lock) before it is written, so parallel uploads cannot together pass
+the client's quota.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from django.conf import settings
 from verwerker.audit.actors import Actor
 from verwerker.clients.models import Client
 from verwerker.intake import policy
-from verwerker.intake.actions import do_abort_upload, do_complete_upload, do_register_upload
+from verwerker.intake.actions import (
+    do_abort_upload,
+    do_complete_upload,
+    do_register_upload,
+    do_reserve_upload_bytes,
+)
 from verwerker.intake.models import Upload
 from verwerker.intake.queries import quota_used
 
@@ -32,6 +39,7 @@ class UploadStream:
         self.writer = writer
         self.actor = actor
         self.size = 0
+        self.reserved = 0
         self.max_bytes = settings.UPLOAD_MAX_MB * 1024 * 1024
         self.quota_bytes = settings.UPLOAD_QUOTA_MB * 1024 * 1024
         self.used_bytes = used_bytes
@@ -65,19 +73,30 @@ class UploadStream:
             do_abort_upload(upload, None, actor=actor, reason="vault_unavailable")
             raise
         Upload.objects.filter(pk=upload.pk).update(blob=writer.blob)
-        return cls(upload, writer, actor=actor, used_bytes=quota_used(client))
+        return cls(upload, writer, actor=actor, used_bytes=quota_used(client, exclude=upload))
 
     def check(self, size: int) -> None:
-        """Raise policy.Refusal if the upload would reach ``size`` bytes against the limits."""
+        """Raise policy.Refusal if the upload would reach ``size`` bytes against the limits as they stood
+        at its start (a cheap early check; ``write`` reserves the bytes in the database)."""
         policy.check_size(size, max_bytes=self.max_bytes, used_bytes=self.used_bytes, quota_bytes=self.quota_bytes)
 
-    def write(self, data) -> None:
-        """Encrypt ``data`` into the vault. Over a limit: refuse (the upload is shredded) and raise Refusal."""
+    def reserve(self, more: int) -> None:
+        """Reserve quota for the next ``more`` bytes in the database (a no-op when they are reserved
+        already). Over a limit: refuse (the upload is shredded) and raise Refusal."""
+        size = self.size + more
+        if size <= self.reserved:
+            return
         try:
-            self.check(self.size + len(data))
+            self.check(size)
+            do_reserve_upload_bytes(self.upload, size)
         except policy.Refusal as refusal:
             self.refuse(refusal.reason)
             raise
+        self.reserved = size
+
+    def write(self, data) -> None:
+        """Encrypt ``data`` into the vault, its quota reserved first (see ``reserve``). Raises Refusal."""
+        self.reserve(len(data))
         self.writer.write(data)
         self.size += len(data)
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.csrf import csrf_failure
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
@@ -18,20 +24,50 @@ from verwerker.intake.queries import access_upload_for, list_bans, list_uploads_
 from verwerker.intake.uploadhandler import VaultUploadHandler
 
 
-@csrf_exempt  # the handlers must be set before the CSRF check reads the body; checked just below
+@csrf_exempt  # Django's check reads the body, which runs the vault handler: checked by _cross_site first
 @login_required
 def uploads(request):
     """A client user's uploads, and the form to upload one more (streamed into the vault)."""
     if not request.user.is_client_user:
         raise Http404("uploads belong to a client")
     if request.method == "POST":
+        refused = _cross_site(request)
+        if refused is not None:
+            return refused
         handler = VaultUploadHandler(request)
         request.upload_handlers = [handler]
         return _receive(request, handler)
     return _page(request)
 
 
-@csrf_protect
+def _cross_site(request) -> HttpResponse | None:
+    """Refuse a forged upload before a byte of its body is read (the 403 response), else None.
+
+    The request must say where it comes from (Origin, or failing that Referer, of this site or a
+    trusted origin) and carry the CSRF token in the X-CSRFToken header or the ``csrfmiddlewaretoken``
+    query parameter: the body may not be read for it, as reading it stores the file.
+    """
+    if getattr(request, "_dont_enforce_csrf_checks", False):  # Django's test client, as for the middleware
+        return None
+    origin = request.META.get("HTTP_ORIGIN") or _origin_of(request.META.get("HTTP_REFERER", ""))
+    if origin not in {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}:
+        return csrf_failure(request, reason="the upload does not come from this site (Origin/Referer)")
+    header = settings.CSRF_HEADER_NAME
+    if not request.META.get(header) and request.GET.get("csrfmiddlewaretoken"):
+        request.META[header] = request.GET["csrfmiddlewaretoken"]
+    # An empty POST stands in for the body while Django's middleware checks the token from the header.
+    request._post, request._files = QueryDict(), MultiValueDict()
+    try:
+        return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+    finally:
+        del request._post, request._files
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
 def _receive(request, handler):
     received = request.FILES.get("file")
     if handler.refusal is not None:
@@ -44,8 +80,6 @@ def _receive(request, handler):
 
 
 def _page(request):
-    from django.conf import settings
-
     return render(
         request,
         "intake/uploads.html",

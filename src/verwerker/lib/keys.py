@@ -14,6 +14,23 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
+def ensure_private_file(path: Path) -> Path:
+    """Create ``path`` empty with mode 0600 if it is missing, and take group and other access away from
+    an existing one (an install made before this rule). SQLite creates its ``-wal`` and ``-shm`` files
+    with the mode of the database file, so a database made here keeps those private too."""
+    ensure_private_dir(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        for existing in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            try:
+                if existing.stat().st_mode & 0o077:
+                    existing.chmod(0o600)
+            except (FileNotFoundError, PermissionError):
+                pass  # not there, or not ours to change
+    return path
+
+
 def ensure_key_file(path: Path, *, nbytes: int = 32, text: bool = False) -> str:
     """Return the key in ``path``, creating it with ``nbytes`` random bytes on first use.
 

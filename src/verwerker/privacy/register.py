@@ -7,13 +7,14 @@ the system itself enforces. Exported as CSV and PDF.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
+
+from verwerker.lib.spreadsheet import csv_writer
 
 # The general description of technical and organisational measures (Art. 30(2)(d), Art. 32(1)) that this
 # system enforces by construction. Organisational measures outside the system belong in the house's ISMS.
@@ -81,9 +82,9 @@ def export_csv() -> str:
     out = io.StringIO()
     data = rows()
     fields = list(data[0]) if data else ["controller"]
-    writer = csv.DictWriter(out, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(data)
+    writer = csv_writer(out)
+    writer.writerow(fields)
+    writer.writerows([row.get(f, "") for f in fields] for row in data)
     return out.getvalue()
 
 

@@ -32,6 +32,7 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.models import Client, Contact
+from verwerker.lib.spreadsheet import csv_writer
 from verwerker.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
 from verwerker.privacy.subjects import Criteria, criteria_keys, matching_rows
 
@@ -178,9 +179,11 @@ def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list
     return matches
 
 
-def _csv_bytes(frame: pl.DataFrame) -> bytes:
+def _csv_bytes(frame: pl.DataFrame, *, for_people: bool) -> bytes:
+    """The frame as CSV; ``for_people``: formula-neutralised for a spreadsheet (the records sent to the
+    client), else exactly the values (a rectified data file, which is processed again)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_writer(out, delimiter=";") if for_people else csv.writer(out, delimiter=";")
     writer.writerow(frame.columns)
     writer.writerows(frame.rows())
     return out.getvalue().encode("utf-8")
@@ -242,7 +245,7 @@ def _export(request, matches: list[FileMatch], *, actor: Actor) -> list[str]:
     records = [{"bestand": m.name, **r} for m in matches for r in m.records]
     frame = pl.DataFrame(records, infer_schema_length=None).cast(pl.String)
     stem = f"{request.reference}-{request.kind}"
-    do_put_in_outbox(request.client, f"{stem}.csv", _csv_bytes(frame), actor=actor)
+    do_put_in_outbox(request.client, f"{stem}.csv", _csv_bytes(frame, for_people=True), actor=actor)
     do_put_in_outbox(request.client, f"{stem}.json", json.dumps(records, ensure_ascii=False, indent=1).encode(), actor=actor)
     return [f"De records staan in uw SFTP-outbox als {stem}.csv en {stem}.json."]
 

@@ -7,7 +7,6 @@ the caller decides where outputs go (the command's -o, or the vault inside a job
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from verwerker.lib.spreadsheet import csv_writer
 from verwerker.production import dedupe as dedupe_mod
 from verwerker.production import sort
 from verwerker.production.address import DEFAULT_LINE_LENGTH
@@ -245,20 +245,13 @@ def proof_sample(manifest_rows: int, *, first: int = 10, sample: int = 10, seed:
     return head + sorted(random.Random(seed).sample(rest, min(sample, len(rest))))
 
 
-def _neutralise(value) -> str:
-    """CSV formula neutralisation (OWASP): a cell a spreadsheet would evaluate gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def manifest_csv(rows: Sequence[ManifestRow]) -> bytes:
     """The manifest: sequence, source row, part, first page, pages, KIX, bundle, last of bundle."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(["sequence", "source_row", "part", "first_page", "pages", "kix", "bundle", "bundle_end"])
     for r in rows:
-        writer.writerow([r.seq, r.row, r.part, r.first_page, r.pages, _neutralise(r.kix), r.bundle,
-                         "*" if r.bundle_end else ""])
+        writer.writerow([r.seq, r.row, r.part, r.first_page, r.pages, r.kix, r.bundle, "*" if r.bundle_end else ""])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -268,7 +261,7 @@ def rejects_csv(rejects: Sequence[Reject], source: pl.DataFrame | None = None) -
     Every cell is formula-neutralised: the client opens this file in a spreadsheet.
     """
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     columns = list(source.columns) if source is not None else []
     writer.writerow(["source_row", "action", "reason", "duplicate_of_row", "suppression_list", *columns])
     rows = {}
@@ -277,8 +270,7 @@ def rejects_csv(rejects: Sequence[Reject], source: pl.DataFrame | None = None) -
         picked = source.with_row_index("__r", offset=1).filter(pl.col("__r").is_in(wanted))
         rows = {rec[0]: rec[1:] for rec in picked.iter_rows()}
     for r in rejects:
-        writer.writerow([r.row, r.action, r.reason, r.related_row or "", _neutralise(r.related),
-                         *(_neutralise(v) for v in rows.get(r.row, ()))])
+        writer.writerow([r.row, r.action, r.reason, r.related_row or "", r.related, *rows.get(r.row, ())])
     return out.getvalue().encode("utf-8-sig")
 
 

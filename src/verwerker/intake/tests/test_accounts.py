@@ -1,6 +1,7 @@
 """Issuing SFTP accounts (P09, P13), bans, and the upload stream into the vault."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.hashers import check_password
@@ -72,13 +73,52 @@ def test_bans_grow_with_every_new_ban(client_a, settings):
     assert AuditEvent.objects.filter(action=EventType.SFTP_BAN_LIFTED).count() == 3
 
 
-def test_failures_against_one_account_ban_the_account(client_a, settings):
+def test_failures_from_one_address_ban_that_address_and_that_pair_not_the_account(client_a, settings):
     settings.SFTP_FAILURE_LIMIT = 3
     account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
-    for i in range(3):
-        actions.do_record_login_failure(address=f"203.0.113.{i}", account=account, method="password")
-    assert Ban.objects.get(scope="account").account == account
-    assert queries.login_refusal(account, "203.0.113.99") == "banned"
+    for _ in range(3):
+        bans = actions.do_record_login_failure(address="203.0.113.7", account=account, method="password")
+    assert sorted(b.scope for b in bans) == ["address", "pair"]
+    pair = Ban.objects.get(scope="pair")
+    assert pair.account == account and pair.address == "203.0.113.7"
+    assert queries.login_refusal(account, "203.0.113.7") == "banned"
+    assert queries.login_refusal(account, "203.0.113.8") is None
+    assert not queries.password_locked(account)
+
+
+def test_failures_for_one_account_from_many_addresses_lock_only_its_passwords_and_alert_the_officers(
+    client_a, settings, make_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    """GIVEN a stranger guessing one account's password from many addresses WHEN the failures reach
+    the (much higher) lock limit THEN only password logins of that account are locked, no address is
+    banned for it, and the privacy officers get an e-mail naming the account."""
+    settings.SFTP_FAILURE_LIMIT = 3
+    settings.SFTP_PASSWORD_LOCK_LIMIT = 6
+    officer = make_staff("privacy")
+    officer.email = "fg@example.test"
+    officer.save()
+    account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    for i in range(5):
+        assert actions.do_record_login_failure(address=f"203.0.113.{i}", account=account, method="password") == []
+    assert not queries.password_locked(account)
+    with django_capture_on_commit_callbacks(execute=True):
+        bans = actions.do_record_login_failure(address="203.0.113.5", account=account, method="password")
+    assert [b.scope for b in bans] == ["account"]
+    assert queries.password_locked(account)
+    assert queries.login_refusal(account, "203.0.113.9") is None  # key logins still get in
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["fg@example.test"]
+    assert account.username in mailoutbox[0].subject and "6" in mailoutbox[0].body
+    assert AuditEvent.objects.filter(action=EventType.SFTP_PASSWORD_LOCK_ALERTED).count() == 1
+
+
+def test_new_usernames_get_a_random_suffix_and_existing_ones_stay(client_a, client_b):
+    account, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    slug = re.escape(client_a.name.lower().replace(" ", "-"))
+    assert re.fullmatch(slug + r"-[a-z2-9]{4}", account.username)
+    again, _pw = actions.do_issue_sftp_account(client_a, actor=ACTOR)
+    assert again.username == account.username
+    other, _pw = actions.do_issue_sftp_account(client_b, actor=ACTOR)
+    assert other.username != account.username
 
 
 def test_an_aborted_stream_is_shredded_and_a_finished_one_is_readable(client_a):
@@ -106,6 +146,27 @@ def test_the_quota_refuses_the_next_upload(client_a, settings):
     assert stream.upload.state == UploadState.REFUSED
 
 
+def test_bytes_an_upload_still_receiving_has_reserved_count_against_the_quota_until_they_lapse(client_a, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from verwerker.intake.models import Upload
+
+    settings.UPLOAD_QUOTA_MB = 1
+    first = UploadStream.start(client_a, channel="web", name="a.csv", actor=ACTOR)
+    first.write(b"x" * 600_000)
+    assert queries.quota_used(client_a) == 600_000
+    second = UploadStream.start(client_a, channel="web", name="b.csv", actor=ACTOR)
+    with pytest.raises(policy.Refusal, match="quota"):
+        second.write(b"y" * 600_000)
+    # A process killed mid-upload leaves the first one receiving; its reservation lapses after a day.
+    Upload.objects.filter(pk=first.upload.pk).update(started_at=timezone.now() - dt.timedelta(hours=25))
+    third = UploadStream.start(client_a, channel="web", name="c.csv", actor=ACTOR)
+    third.write(b"z" * 600_000)
+    assert third.finish().state == UploadState.COMPLETED
+
+
 @pytest.mark.slow
 def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_path):
     import asyncssh
@@ -119,7 +180,7 @@ def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_
         verwerker(env, "migrate", "-v", "0")
         client_id = verwerker(env, "client", "add", "Klant Een", "--contact", "k@example.test", "--with-agreement").stdout.strip()
         issued = json.loads(verwerker(env, "sftp", "issue", client_id, "--json").stdout)
-        assert issued["username"] == "klant-een" and len(issued["password"]) == 24
+        assert re.fullmatch(r"klant-een-[a-z2-9]{4}", issued["username"]) and len(issued["password"]) == 24
         keyed = verwerker(env, "sftp", "issue", "Klant Een", "--public-key", str(tmp_path / "klant.pub"))
         assert "public key added" in keyed.stdout and issued["password"] not in keyed.stdout
         bad = verwerker(env, "sftp", "issue", client_id, "--public-key", str(tmp_path / "bad.pub"), check=False)

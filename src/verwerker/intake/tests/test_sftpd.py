@@ -182,6 +182,33 @@ def test_it_refuses_a_file_over_the_maximum_and_shreds_what_arrived(sftp_server,
     assert upload.blob.state in (BlobState.SHREDDING, BlobState.SHREDDED) and upload.blob.wrapped_key is None
 
 
+def test_four_parallel_uploads_never_store_more_than_the_quota_together(sftp_server, client_a, issue, settings):
+    """GIVEN a 2 MiB quota WHEN four uploads of 1.2 MB start at once (each alone fits; three would have
+    been accepted against a quota read once at their start) THEN the bytes are reserved in the database
+    as they stream, one upload passes, the others are refused for the quota, and what is stored stays
+    within the quota."""
+    settings.UPLOAD_QUOTA_MB = 2
+    account, password = issue(client_a)
+    data = _rows(30000)[:1_200_000]
+
+    async def one(i):
+        try:
+            await _put(sftp_server.port, account.username, data, name=f"upload/deel-{i}.csv", password=password)
+            return "stored"
+        except asyncssh.SFTPFailure as exc:
+            return "quota" if "quota" in str(exc) else str(exc)
+
+    async def four():
+        return await asyncio.gather(*(one(i) for i in range(4)))
+
+    outcomes = _run(four())
+    stored = Upload.objects.filter(client=client_a, state=UploadState.COMPLETED)
+    assert sum(u.size for u in stored) <= 2 * 1024 * 1024
+    assert sorted(outcomes) == ["quota", "quota", "quota", "stored"], outcomes
+    assert stored.count() == 1
+    assert Upload.objects.filter(client=client_a, state=UploadState.REFUSED, reason="quota").count() == 3
+
+
 def test_a_connection_cut_mid_upload_never_becomes_a_data_file(sftp_server, client_a, issue):
     """GIVEN a client that sends half a file WHEN its connection drops before CLOSE THEN the upload is
     aborted, its blob shredded, and nothing is queued for the pipeline."""
@@ -260,6 +287,42 @@ def test_repeated_wrong_passwords_ban_the_address_and_an_officer_can_lift_it(sft
         do_lift_ban(b, actor=Actor.system("officer"))
     _run(_put(sftp_server.port, account.username, b"a;b\n", password=password))
     assert Upload.objects.filter(state=UploadState.COMPLETED).count() == 1
+
+
+def test_seven_wrong_passwords_from_seven_addresses_leave_key_and_password_logins_working(
+    sftp_server, client_a, issue, client_key
+):
+    """GIVEN a stranger trying one wrong password for a client's account from each of seven loopback
+    addresses WHEN the client then logs in from an eighth THEN both its key and its password work: the
+    failures were spread over addresses, and none of them reached the account-wide password lock."""
+    key_path, public = client_key
+    account, password = issue(client_a)
+    issue(client_a, public_key=public)
+    for i in range(2, 9):
+        with pytest.raises(asyncssh.PermissionDenied):
+            _run(_put(sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)))
+    assert AuditEvent.objects.filter(action=EventType.SFTP_LOGIN_FAILED).count() == 7
+    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/key.csv", key_path=key_path, local_addr=("127.0.0.9", 0)))
+    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/pw.csv", password=password, local_addr=("127.0.0.9", 0)))
+    assert Upload.objects.filter(client=client_a, state=UploadState.COMPLETED).count() == 2
+    assert not Ban.objects.exists()
+
+
+def test_a_password_lock_refuses_passwords_from_everywhere_but_the_key_still_gets_in(
+    sftp_server, client_a, issue, client_key, settings
+):
+    key_path, public = client_key
+    settings.SFTP_PASSWORD_LOCK_LIMIT = 3
+    account, password = issue(client_a)
+    issue(client_a, public_key=public)
+    for i in range(2, 5):
+        with pytest.raises(asyncssh.PermissionDenied):
+            _run(_put(sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)))
+    assert Ban.objects.get().scope == "account"
+    with pytest.raises(asyncssh.PermissionDenied):
+        _run(_put(sftp_server.port, account.username, b"a;b\n", password=password, local_addr=("127.0.0.9", 0)))
+    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/key.csv", key_path=key_path, local_addr=("127.0.0.9", 0)))
+    assert Upload.objects.get(client=client_a).state == UploadState.COMPLETED
 
 
 def test_no_shell_no_exec_no_port_forwarding(sftp_server, client_a, issue):

@@ -51,13 +51,55 @@ def test_web_upload_refuses_a_file_over_the_maximum(login, user_a, client_a, set
     assert upload.blob.wrapped_key is None
 
 
-def test_the_upload_page_needs_a_csrf_token(user_a, client_a):
+def _csrf_client(user):
+    """A test client that enforces CSRF like a browser's server would, with the page's token in hand."""
+    import re
+
     from django.test import Client
 
     web = Client(enforce_csrf_checks=True)
-    web.force_login(user_a)
-    response = web.post(reverse("intake:uploads"), {"file": SimpleUploadedFile("a.csv", b"a;b\n")})
-    assert response.status_code == 403
+    web.force_login(user)
+    page = web.get(reverse("intake:uploads")).content.decode()
+    action = re.search(r'<form method="post" enctype="multipart/form-data" action="([^"]+)"', page).group(1)
+    return web, action.replace("&amp;", "&")
+
+
+def _nothing_stored():
+    from verwerker.vault.models import Blob
+
+    return not Upload.objects.exists() and not Blob.objects.exists()
+
+
+def test_a_forged_upload_is_refused_before_a_byte_is_stored(user_a, client_a):
+    """GIVEN a logged-in client user WHEN a POST arrives without the token outside the body, or from
+    another site THEN it is refused with 403 and leaves no upload row and no blob (the vault handler
+    never ran)."""
+    web, action = _csrf_client(user_a)
+    url = reverse("intake:uploads")
+    token = web.cookies[settings.CSRF_COOKIE_NAME].value
+    here = {"HTTP_ORIGIN": "http://testserver"}
+    attempts = [
+        web.post(url, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, **here),  # no token at all
+        web.post(url, {"file": SimpleUploadedFile("a.csv", b"a;b\n"), "csrfmiddlewaretoken": token}, **here),  # body only
+        web.post(url + action, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, HTTP_ORIGIN="https://evil.example"),
+        web.post(url + action, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}),  # neither Origin nor Referer
+        web.post(url + "?csrfmiddlewaretoken=" + "x" * 64, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, **here),
+    ]
+    assert [r.status_code for r in attempts] == [403] * 5
+    assert _nothing_stored()
+
+
+def test_the_upload_form_passes_the_early_check_with_its_token_in_the_query_string(user_a, client_a):
+    web, action = _csrf_client(user_a)
+    url = reverse("intake:uploads")
+    for headers in ({"HTTP_ORIGIN": "http://testserver"}, {"HTTP_REFERER": "http://testserver" + url}):
+        response = web.post(url + action, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, **headers)
+        assert response.status_code == 302
+    token = web.cookies[settings.CSRF_COOKIE_NAME].value
+    header = web.post(url, {"file": SimpleUploadedFile("b.csv", b"a;b\n")}, HTTP_X_CSRFTOKEN=token,
+                      HTTP_ORIGIN="http://testserver")
+    assert header.status_code == 302
+    assert Upload.objects.filter(client=client_a, state=UploadState.COMPLETED).count() == 3
 
 
 def test_client_a_cannot_see_client_bs_uploads(login, user_a, user_b, client_b):
