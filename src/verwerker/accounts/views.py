@@ -37,9 +37,12 @@ def _next_url(request, default: str = "home") -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp(request):
-    """Second step for staff: enrol a TOTP device on first login, else check a code from it."""
+    """Second step: enrol a TOTP device on first login, else check a code from it.
+
+    Staff must; a client user may enrol here on their own, and must when their client requires it.
+    """
     user = request.user
-    if not user.is_staff or user.is_verified():
+    if user.is_verified():
         return redirect(_next_url(request))
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     form = TokenForm(request.POST or None)

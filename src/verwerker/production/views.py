@@ -144,6 +144,7 @@ def job_detail(request, job_id: int):
     job = access_job_for(request.user, job_id)
     return render(request, "production/job.html", {
         "job": job, "gates": actions.gates_waiting(job) if job.state == JobState.DRAFTED else [],
+        "agreement": actions.agreement_for(job),
         "outputs": visible_outputs(job), "can_release": request.user.has_perm("production.release_job"),
     })
 

@@ -11,6 +11,7 @@ step's audit event. A data file goes received -> profiled (datafiles app); a job
     produced | proof_approved --deliver--> delivered  (hot folder or EU/EEA subprocessor)
     delivered --confirm--> confirmed --purge--> purged --certify--> certified
     drafted | released | produced | proof_approved --cancel--> cancelled
+    released | producing | produced | proof_approved --stop--> drafted   (its agreement ended; outputs shredded)
 
 Every step is refused without an agreement in force for the job's client (P09), except the closing
 ones (purge, certify, cancel), which delete data and so must always be possible.
@@ -63,6 +64,10 @@ STEPS: dict[str, Step] = {
         Step("confirm", (S.DELIVERED,), S.CONFIRMED, "JOB_CONFIRMED", needs_agreement=False),
         Step("purge", (S.CONFIRMED, S.CANCELLED), S.PURGED, "JOB_PURGED", needs_agreement=False),
         Step("certify", (S.PURGED,), S.CERTIFIED, "JOB_CERTIFIED", needs_agreement=False),
+        Step(
+            "stop", (S.RELEASED, S.PRODUCING, S.PRODUCED, S.PROOF_APPROVED), S.DRAFTED, "JOB_STOPPED",
+            needs_agreement=False,
+        ),
         Step(
             "cancel", (S.DRAFTED, S.RELEASED, S.PRODUCED, S.PROOF_APPROVED), S.CANCELLED, "JOB_CANCELLED",
             needs_agreement=False,
