@@ -115,7 +115,7 @@ def sftp_overview(client: Client) -> dict:
     for line in account.key_lines:
         try:
             key = asyncssh.import_public_key(line)
-            keys.append({"fingerprint": key.get_fingerprint("sha256"), "type": key.get_algorithm().decode(),
+            keys.append({"fingerprint": key.get_fingerprint("sha256"), "type": str(key.get_algorithm()),
                          "comment": (key.get_comment() or "")})
         except (asyncssh.KeyImportError, ValueError):
             keys.append({"fingerprint": "", "type": "?", "comment": ""})
