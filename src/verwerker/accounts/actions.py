@@ -13,9 +13,32 @@ from verwerker.accounts.models import User
 from verwerker.accounts.roles import Role
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
-from verwerker.audit.events import EventType
+from verwerker.audit.events import ActorType, EventType
 from verwerker.clients.models import Client
 from verwerker.lib.passwords import generate_password
+
+
+def _check_new_user(username: str, email: str) -> None:
+    """Refuse a username Django would not accept, a taken one, or a malformed e-mail (one-line reasons)."""
+    from django.core.validators import validate_email
+
+    if not username or len(username) > 150:
+        raise ValidationError("a username has 1 to 150 characters")
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise ValidationError(f"username {username!r} may hold only letters, digits and @ . + - _") from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(f"username {username!r} is taken")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(f"{email!r} is not an e-mail address") from None
+
+
+def _active_admins():
+    return User.objects.filter(is_active=True, is_staff=True, groups__name=Role.ADMIN)
 
 
 def _set_roles(user: User, roles: Iterable[str]) -> list[str]:
@@ -36,8 +59,9 @@ def do_create_staff_user(
     The user must change the password at first login and enrol a second factor. Raises ValidationError
     for an unknown role or a taken username.
     """
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError(f"username {username!r} is taken")
+    _check_new_user(username, email)
+    if not set(roles):
+        raise ValidationError("a staff user needs at least one role")
     password = generate_password()
     user = User(username=username, email=email, is_staff=True, is_superuser=superuser, must_change_password=True)
     user.set_password(password)
@@ -48,16 +72,29 @@ def do_create_staff_user(
 
 
 @transaction.atomic
-def do_create_client_user(client: Client, username: str, *, email: str, actor: Actor) -> tuple[User, str]:
-    """Create a user of ``client`` (on the client's request, P05/P13) with a one-time password."""
-    if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError(f"username {username!r} is taken")
+def do_create_client_user(
+    client: Client, username: str, *, email: str, actor: Actor, request_reference: str = "", requested_by=None
+) -> tuple[User, str]:
+    """Create a user of ``client`` on the client's request (P05) with a one-time password.
+
+    ``request_reference`` names the request (a ticket, a letter) and ``requested_by`` the designated
+    contact who made it (P07); both are kept on the user and in the audit event. Raises
+    ValidationError for a bad or taken username, or a contact who is not the client's designated one.
+    """
+    _check_new_user(username, email)
+    if requested_by is not None and (requested_by.client_id != client.pk or not requested_by.is_designated):
+        raise ValidationError("the request must come from a designated contact of this client (P07)")
     password = generate_password()
-    user = User(username=username, email=email, client=client, must_change_password=True)
+    user = User(
+        username=username, email=email, client=client, must_change_password=True,
+        request_reference=request_reference.strip()[:100], requested_by=requested_by,
+    )
     user.set_password(password)
     user.save()
     do_record_event(
-        EventType.USER_CREATED, actor=actor, client_id=client.pk, obj=user, details={"kind": "client_user"}
+        EventType.USER_CREATED, actor=actor, client_id=client.pk, obj=user,
+        details={"kind": "client_user", "request": user.request_reference,
+                 "requested_by_contact": requested_by.pk if requested_by else None},
     )
     return user, password
 
@@ -67,6 +104,11 @@ def do_set_roles(user: User, roles: Iterable[str], *, actor: Actor) -> None:
     """Replace a staff user's roles. Raises ValidationError for client users and unknown roles."""
     if not user.is_staff:
         raise ValidationError("only staff have roles")
+    roles = set(roles)
+    if not roles:
+        raise ValidationError("a staff user needs at least one role")
+    if Role.ADMIN not in roles and user.is_active and not _active_admins().exclude(pk=user.pk).exists():
+        raise ValidationError("this is the last active administrator: give another person the role first")
     granted = _set_roles(user, roles)
     do_record_event(EventType.USER_ROLES_CHANGED, actor=actor, obj=user, details={"roles": granted})
 
@@ -99,3 +141,44 @@ def do_confirm_otp_device(device: TOTPDevice, *, actor: Actor) -> None:
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).exclude(pk=device.pk).delete()
     do_record_event(EventType.OTP_DEVICE_CONFIRMED, actor=actor, obj=device.user)
+
+
+@transaction.atomic
+def do_reset_second_factor(user: User, *, actor: Actor) -> int:
+    """Remove the user's second-factor devices: at the next login they enrol a new one (P12).
+
+    A session verified with a removed device is no longer verified. Returns the number removed.
+    """
+    removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+    do_record_event(
+        EventType.USER_SECOND_FACTOR_RESET, actor=actor, client_id=user.client_id, obj=user,
+        details={"devices_removed": removed},
+    )
+    return removed
+
+
+@transaction.atomic
+def do_deactivate_user(user: User, *, actor: Actor) -> None:
+    """Stop a user from logging in (the account and its history stay). Raises ValidationError for the
+    last active administrator, or an account deactivating itself."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not user.is_active:
+        raise ValidationError(f"{user.username} is already deactivated")
+    if actor.type == ActorType.STAFF and actor.id == str(user.pk):
+        raise ValidationError("you cannot deactivate your own account")
+    if user.has_role(Role.ADMIN) and not _active_admins().exclude(pk=user.pk).exists():
+        raise ValidationError("this is the last active administrator")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    do_record_event(EventType.USER_DEACTIVATED, actor=actor, client_id=user.client_id, obj=user)
+
+
+@transaction.atomic
+def do_reactivate_user(user: User, *, actor: Actor) -> None:
+    """Let a deactivated user log in again. Raises ValidationError if the account is active."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        raise ValidationError(f"{user.username} is active")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    do_record_event(EventType.USER_REACTIVATED, actor=actor, client_id=user.client_id, obj=user)

@@ -28,7 +28,7 @@ class IdleTimeoutMiddleware:
 
 
 class AccountGateMiddleware:
-    """Staff must pass the second factor (P12), and anyone flagged must change their password, first."""
+    """Staff, and client users who enrolled or whose client requires it, must pass the second factor (P12), and anyone flagged must change their password, first."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -43,7 +43,9 @@ class AccountGateMiddleware:
 
     @staticmethod
     def _gate(request, user) -> str | None:
-        if user.is_staff and not user.is_verified():
+        from verwerker.accounts.queries import second_factor_required
+
+        if not user.is_verified() and second_factor_required(user):
             return reverse("accounts:otp")
         if user.must_change_password:
             return reverse("accounts:password_change")

@@ -24,6 +24,12 @@ class User(AbstractUser):
         verbose_name=_("client"),
     )
     must_change_password = models.BooleanField(_("must change password at next login"), default=False)
+    # P05: a client user exists only at the client's request, through a designated contact (P07).
+    request_reference = models.CharField(_("reference of the client's request"), max_length=100, blank=True)
+    requested_by = models.ForeignKey(
+        "clients.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("requested by (contact)"),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -7,7 +7,10 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,8 +18,16 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from verwerker.accounts.actions import do_change_password, do_confirm_otp_device
-from verwerker.accounts.forms import TokenForm
+from verwerker.accounts.actions import (
+    do_change_password,
+    do_confirm_otp_device,
+    do_create_staff_user,
+    do_deactivate_user,
+    do_reactivate_user,
+    do_reset_second_factor,
+    do_set_roles,
+)
+from verwerker.accounts.forms import RolesForm, StaffUserForm, TokenForm
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
@@ -37,9 +48,12 @@ def _next_url(request, default: str = "home") -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp(request):
-    """Second step for staff: enrol a TOTP device on first login, else check a code from it."""
+    """Second step: enrol a TOTP device on first login, else check a code from it.
+
+    Staff must; a client user may enrol here on their own, and must when their client requires it.
+    """
     user = request.user
-    if not user.is_staff or user.is_verified():
+    if user.is_verified():
         return redirect(_next_url(request))
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
     form = TokenForm(request.POST or None)
@@ -96,3 +110,130 @@ def home(request):
             {"client": request.user.client, "agreements": list_agreements_for_client(request.user.client)},
         )
     return render(request, "accounts/staff_home.html")
+
+
+# -- people (the administrator) ----------------------------------------------------------------------
+
+
+def _secret_page(request, *, title: str, username: str, password: str, back: str):
+    """Show a one-time password once: rendered in the answer to the POST, never stored, never cached."""
+    response = render(request, "accounts/secret.html", {
+        "title": title, "username": username, "password": password, "back": back,
+    })
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _manage_staff(request) -> None:
+    if not (request.user.is_staff and request.user.has_perm("accounts.manage_staff")):
+        raise PermissionDenied
+
+
+@login_required
+def people(request):
+    """Every account, with search and filters by role, state and client; the form for a new staff member."""
+    _manage_staff(request)
+    from verwerker.accounts.queries import list_users
+    from verwerker.accounts.roles import Role
+    from verwerker.clients.queries import list_clients
+
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "state", "client")}
+    users = list_users(search=filters["q"], role=filters["role"], state=filters["state"],
+                       client_id=filters["client"] if filters["client"].isdigit() else None)
+    return render(request, "accounts/people.html", {
+        "users": users[:500], "filters": filters, "roles": Role.choices, "clients": list_clients(),
+        "form": StaffUserForm(),
+    })
+
+
+@login_required
+@require_http_methods(["POST"])
+def person_create(request):
+    """Create a staff member with roles; the one-time password is shown on the answer, once."""
+    _manage_staff(request)
+    form = StaffUserForm(request.POST)
+    if form.is_valid():
+        try:
+            user, password = do_create_staff_user(
+                form.cleaned_data["username"], email=form.cleaned_data["email"], roles=form.cleaned_data["roles"],
+                actor=Actor.from_request(request),
+            )
+        except ValidationError as exc:
+            form.add_error(None, "; ".join(exc.messages))
+        else:
+            return _secret_page(request, title=_("New staff member"), username=user.username, password=password,
+                                back=reverse("accounts:person", args=[user.pk]))
+    messages.error(request, "; ".join(f"{k}: {', '.join(v)}" if k != "__all__" else ", ".join(v)
+                                      for k, v in form.errors.items()))
+    return redirect("accounts:people")
+
+
+@login_required
+def person_detail(request, user_id: int):
+    """One account: roles, second factor, state, last login and failed attempts."""
+    _manage_staff(request)
+    from verwerker.accounts.queries import access_user_for, failed_logins, has_second_factor
+
+    person = access_user_for(request.user, user_id)
+    roles = list(person.groups.values_list("name", flat=True))
+    return render(request, "accounts/person.html", {
+        "person": person, "roles_form": RolesForm(initial={"roles": roles}),
+        "has_second_factor": has_second_factor(person), "failed_logins": failed_logins(person.username),
+    })
+
+
+def _person_action(request, user_id: int, act) -> HttpResponse:
+    _manage_staff(request)
+    from verwerker.accounts.queries import access_user_for
+
+    person = access_user_for(request.user, user_id)
+    try:
+        message = act(person, Actor.from_request(request))
+        messages.success(request, message)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return redirect("accounts:person", user_id=person.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
+def person_roles(request, user_id: int):
+    form = RolesForm(request.POST)
+
+    def act(person, actor):
+        if not form.is_valid():
+            raise ValidationError(_("Choose at least one role."))
+        do_set_roles(person, form.cleaned_data["roles"], actor=actor)
+        return _("The roles were changed.")
+
+    return _person_action(request, user_id, act)
+
+
+@login_required
+@require_http_methods(["POST"])
+def person_reset_second_factor(request, user_id: int):
+    def act(person, actor):
+        do_reset_second_factor(person, actor=actor)
+        return _("The second factor was reset: %(name)s enrols a new one at the next login.") % {"name": person.username}
+
+    return _person_action(request, user_id, act)
+
+
+@login_required
+@require_http_methods(["POST"])
+def person_deactivate(request, user_id: int):
+    def act(person, actor):
+        do_deactivate_user(person, actor=actor)
+        return _("%(name)s can no longer log in.") % {"name": person.username}
+
+    return _person_action(request, user_id, act)
+
+
+@login_required
+@require_http_methods(["POST"])
+def person_reactivate(request, user_id: int):
+    def act(person, actor):
+        do_reactivate_user(person, actor=actor)
+        return _("%(name)s can log in again.") % {"name": person.username}
+
+    return _person_action(request, user_id, act)

@@ -27,6 +27,8 @@ class EventType(models.IntegerChoices):
     USER_ROLES_CHANGED = 111, "user roles changed"
     USER_DEACTIVATED = 112, "user deactivated"
     ADMIN_BOOTSTRAPPED = 113, "first administrator created"
+    USER_SECOND_FACTOR_RESET = 130, "user's second factor reset"
+    USER_REACTIVATED = 131, "user reactivated"
     # clients
     CLIENT_CREATED = 200, "client created"
     CLIENT_CHANGED = 201, "client changed"
@@ -38,6 +40,10 @@ class EventType(models.IntegerChoices):
     SUBPROCESSOR_CREATED = 220, "subprocessor created"
     SUBPROCESSOR_REFUSED = 221, "subprocessor refused"
     SUBPROCESSOR_CHANGED = 222, "subprocessor changed"
+    CONTACT_CHANGED = 230, "contact changed"
+    CONTACT_REMOVED = 231, "contact removed"
+    AGREEMENT_APPROVED = 232, "agreement's high-risk terms approved by the privacy officer"
+    AGREEMENT_SUPERSEDED = 233, "agreement superseded by a new version"
     # privacy
     BREACH_REPORTED = 800, "breach reported"
     BREACH_STATUS_CHANGED = 801, "breach status changed"
@@ -83,6 +89,7 @@ class EventType(models.IntegerChoices):
     OUTBOX_FILE_ADDED = 430, "file put in outbox"
     OUTBOX_DOWNLOADED = 431, "file downloaded from outbox"
     SFTP_PASSWORD_LOCK_ALERTED = 440, "privacy officers alerted: SFTP password logins locked"
+    SFTP_PUBLIC_KEY_REMOVED = 460, "SFTP public key removed"
     # datafiles
     DATAFILE_REGISTERED = 500, "data file registered"
     DATAFILE_PROFILED = 501, "data file profiled"
@@ -117,6 +124,8 @@ class EventType(models.IntegerChoices):
     JOB_FLAGGED_DELIVERED_BEFORE_REWRITE = 681, "job's file rewritten after delivery: printed pieces outside the system"
     PRINT_STATION_CHANGED = 630, "print station changed"
     TEMPLATE_CHANGED = 631, "template changed"
+    PRINT_STATION_CREATED = 690, "print station created"
+    JOB_STOPPED = 691, "job stopped: its agreement ended"
     # retention
     PURGE_RUN = 700, "retention purge run"
     HOLD_PLACED = 701, "hold placed"

@@ -41,6 +41,99 @@ def do_create_client(name: str, *, contact_email: str, contact_name: str = "", a
     return client
 
 
+# The terms of an agreement that a draft or an amendment sets (Art. 28(3), DOMAIN.md §4.1).
+AGREEMENT_TERMS = (
+    "subject", "nature_and_purpose", "data_types", "data_subject_categories", "instructions", "security_measures",
+    "end_of_service", "breach_contact", "max_retention_days", "breach_notice_hours", "high_risk_allowed",
+    "high_risk_measures", "starts_on", "ends_on",
+)
+
+
+def _set_subprocessors(agreement: Agreement, subprocessors) -> list[int]:
+    subprocessors = list(subprocessors)
+    for sub in subprocessors:
+        if sub.receives_personal_data and not is_eea(sub.country):
+            raise ValidationError(f"{sub.name} is outside the EU/EEA (P22)")
+    agreement.subprocessors.set(subprocessors)
+    return sorted(s.pk for s in subprocessors)
+
+
+@transaction.atomic
+def do_change_client(client: Client, *, actor: Actor, name: str | None = None,
+                     second_factor_for_high_risk: bool | None = None) -> Client:
+    """Rename a client or change its second-factor setting. Raises ValidationError for a taken name."""
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    changed = []
+    if name is not None and name.strip() != client.name:
+        name = name.strip()
+        if not name:
+            raise ValidationError("a client needs a name")
+        if Client.objects.filter(name__iexact=name).exclude(pk=client.pk).exists():
+            raise ValidationError(f"a client named {name!r} exists already")
+        client.name = name
+        changed.append("name")
+    if second_factor_for_high_risk is not None and second_factor_for_high_risk != client.second_factor_for_high_risk:
+        client.second_factor_for_high_risk = second_factor_for_high_risk
+        changed.append("second_factor_for_high_risk")
+    client.save()
+    do_record_event(EventType.CLIENT_CHANGED, actor=actor, client_id=client.pk, obj=client, details={"fields": changed})
+    return client
+
+
+@transaction.atomic
+def do_add_contact(client: Client, *, email: str, actor: Actor, name: str = "", phone: str = "",
+                   is_designated: bool = True) -> Contact:
+    """Add a contact person at the client; a designated one may make requests on its behalf (P07).
+
+    Raises ValidationError for a bad or already known e-mail address.
+    """
+    if Contact.objects.filter(client=client, email__iexact=email.strip()).exists():
+        raise ValidationError(f"{client.name} has a contact with that e-mail address already")
+    contact = Contact(client=client, email=email.strip(), name=name.strip(), phone=phone.strip(),
+                      is_designated=is_designated)
+    contact.full_clean()
+    contact.save()
+    do_record_event(EventType.CONTACT_ADDED, actor=actor, client_id=client.pk, obj=contact,
+                    details={"designated": is_designated})
+    return contact
+
+
+def _designated_left(contact: Contact) -> bool:
+    return Contact.objects.filter(client_id=contact.client_id, is_designated=True).exclude(pk=contact.pk).exists()
+
+
+@transaction.atomic
+def do_change_contact(contact: Contact, *, actor: Actor, email: str, name: str = "", phone: str = "",
+                      is_designated: bool = True) -> Contact:
+    """Change a contact. Raises ValidationError if the client would be left without a designated contact."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if not is_designated and contact.is_designated and not _designated_left(contact):
+        raise ValidationError("a client keeps at least one designated contact (P07)")
+    if Contact.objects.filter(client_id=contact.client_id, email__iexact=email.strip()).exclude(pk=contact.pk).exists():
+        raise ValidationError("the client has a contact with that e-mail address already")
+    values = {"email": email.strip(), "name": name.strip(), "phone": phone.strip(), "is_designated": is_designated}
+    changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
+    for key, value in values.items():
+        setattr(contact, key, value)
+    contact.full_clean()
+    contact.save()
+    do_record_event(EventType.CONTACT_CHANGED, actor=actor, client_id=contact.client_id, obj=contact,
+                    details={"fields": changed})
+    return contact
+
+
+@transaction.atomic
+def do_remove_contact(contact: Contact, *, actor: Actor) -> None:
+    """Remove a contact. Raises ValidationError for the client's last designated contact."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.is_designated and not _designated_left(contact):
+        raise ValidationError("a client keeps at least one designated contact (P07)")
+    contact_id, client_id = contact.pk, contact.client_id
+    contact.delete()
+    do_record_event(EventType.CONTACT_REMOVED, actor=actor, client_id=client_id, object_type="clients.contact",
+                    object_id=contact_id)
+
+
 @transaction.atomic
 def do_create_agreement(
     client: Client,
@@ -56,9 +149,23 @@ def do_create_agreement(
     breach_notice_hours: int | None = None,
     high_risk_allowed: bool = False,
     high_risk_measures: str = "",
+    instructions: str = "",
+    security_measures: str = "",
+    end_of_service: str = "",
+    breach_contact: str = "",
+    subprocessors=None,
+    supersedes: Agreement | None = None,
     actor: Actor,
 ) -> Agreement:
-    """Record a processing agreement as a draft; it takes effect with do_activate_agreement."""
+    """Record a processing agreement as a draft; it takes effect with do_activate_agreement.
+
+    Raises ValidationError for a taken reference, missing terms or a subprocessor outside the EU/EEA.
+    """
+    reference = reference.strip()
+    if Agreement.objects.filter(client=client, reference__iexact=reference).exists():
+        raise ValidationError(f"{client.name} has an agreement {reference!r} already")
+    if high_risk_allowed and not high_risk_measures.strip():
+        raise ValidationError("an agreement that allows high-risk files must state the extra measures (P23)")
     agreement = Agreement(
         client=client,
         reference=reference,
@@ -70,28 +177,130 @@ def do_create_agreement(
         ends_on=ends_on,
         high_risk_allowed=high_risk_allowed,
         high_risk_measures=high_risk_measures,
+        instructions=instructions,
+        security_measures=security_measures,
+        breach_contact=breach_contact,
+        supersedes=supersedes,
+        version=(supersedes.version + 1) if supersedes else 1,
     )
+    if end_of_service:
+        agreement.end_of_service = end_of_service
     if max_retention_days is not None:
         agreement.max_retention_days = max_retention_days
     if breach_notice_hours is not None:
         agreement.breach_notice_hours = breach_notice_hours
     agreement.full_clean()
     agreement.save()
-    do_record_event(EventType.AGREEMENT_CREATED, actor=actor, client_id=client.pk, obj=agreement)
+    subs = _set_subprocessors(agreement, subprocessors or [])
+    do_record_event(
+        EventType.AGREEMENT_CREATED, actor=actor, client_id=client.pk, obj=agreement,
+        details={"version": agreement.version, "supersedes": supersedes.pk if supersedes else None,
+                 "high_risk_allowed": agreement.high_risk_allowed, "subprocessors": subs},
+    )
     return agreement
 
 
 @transaction.atomic
+def do_amend_agreement(agreement: Agreement, *, reference: str, starts_on: dt.date, actor: Actor, subprocessors=None,
+                       **terms) -> Agreement:
+    """Draft the next version of an agreement in force: it supersedes the old one from ``starts_on``
+    once activated. Terms not given are copied from the old version. Raises ValidationError when the
+    old one is not active or the new start is not after the old one's."""
+    if agreement.status != AgreementStatus.ACTIVE:
+        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}: only an active one is amended")
+    if starts_on <= agreement.starts_on:
+        raise ValidationError(f"the new version must start after {agreement.starts_on}, the start of {agreement.reference}")
+    unknown = set(terms) - set(AGREEMENT_TERMS)
+    if unknown:
+        raise ValidationError(f"unknown term(s): {', '.join(sorted(unknown))}")
+    values = {name: getattr(agreement, name) for name in AGREEMENT_TERMS if name not in ("starts_on", "ends_on")}
+    values.update(terms)
+    values["starts_on"] = starts_on
+    values.setdefault("ends_on", agreement.ends_on)
+    return do_create_agreement(
+        agreement.client, reference=reference, supersedes=agreement, actor=actor,
+        subprocessors=agreement.subprocessors.all() if subprocessors is None else subprocessors, **values,
+    )
+
+
+@transaction.atomic
+def do_change_draft_agreement(agreement: Agreement, *, actor: Actor, subprocessors=None, **terms) -> Agreement:
+    """Change the terms of a draft; a change withdraws an earlier approval of its high-risk terms."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.status != AgreementStatus.DRAFT:
+        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}: only a draft is changed")
+    unknown = set(terms) - set(AGREEMENT_TERMS)
+    if unknown:
+        raise ValidationError(f"unknown term(s): {', '.join(sorted(unknown))}")
+    changed = sorted(name for name, value in terms.items() if getattr(agreement, name) != value)
+    for name, value in terms.items():
+        setattr(agreement, name, value)
+    if agreement.high_risk_allowed and not agreement.high_risk_measures.strip():
+        raise ValidationError("an agreement that allows high-risk files must state the extra measures (P23)")
+    if changed:
+        agreement.approved_by, agreement.approved_at = None, None
+    agreement.full_clean()
+    agreement.save()
+    if subprocessors is not None:
+        before = set(agreement.subprocessors.values_list("pk", flat=True))
+        if set(_set_subprocessors(agreement, subprocessors)) != before:
+            changed.append("subprocessors")
+    do_record_event(EventType.AGREEMENT_CHANGED, actor=actor, client_id=agreement.client_id, obj=agreement,
+                    details={"fields": changed})
+    return agreement
+
+
+@transaction.atomic
+def do_approve_agreement(agreement: Agreement, *, user, actor: Actor) -> None:
+    """The privacy officer approves a draft's high-risk terms (P23); only then may it be activated.
+
+    Raises ValidationError for someone without the privacy role, or an agreement that is not a draft.
+    """
+    from verwerker.accounts.roles import is_privacy_officer
+
+    if not is_privacy_officer(user):
+        raise ValidationError("only the privacy officer approves an agreement's high-risk terms")
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if agreement.status != AgreementStatus.DRAFT:
+        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}, not a draft")
+    agreement.approved_by, agreement.approved_at = user, timezone.now()
+    agreement.save(update_fields=["approved_by", "approved_at"])
+    do_record_event(EventType.AGREEMENT_APPROVED, actor=actor, client_id=agreement.client_id, obj=agreement,
+                    details={"high_risk_allowed": agreement.high_risk_allowed})
+
+
+@transaction.atomic
 def do_activate_agreement(agreement: Agreement, *, actor: Actor) -> None:
-    """Put a draft agreement in force. Raises ValidationError if it is not a draft or has expired."""
+    """Put a draft agreement in force; an amendment supersedes its old version from its start date.
+
+    Raises ValidationError if it is not a draft, has expired, or allows high-risk files without the
+    privacy officer's approval.
+    """
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(f"agreement {agreement.reference} is {agreement.status}, not a draft")
     if agreement.ends_on and agreement.ends_on < timezone.localdate():
         raise ValidationError(f"agreement {agreement.reference} ended on {agreement.ends_on}")
+    if agreement.needs_approval:
+        raise ValidationError(
+            f"agreement {agreement.reference} allows high-risk files: the privacy officer must approve it first"
+        )
+    old = Agreement.objects.select_for_update().filter(pk=agreement.supersedes_id).first()
+    if old is not None and old.status != AgreementStatus.ACTIVE:
+        raise ValidationError(f"{old.reference}, which this version amends, is {old.status}, not active")
     agreement.status = AgreementStatus.ACTIVE
     agreement.save(update_fields=["status"])
-    do_record_event(EventType.AGREEMENT_ACTIVATED, actor=actor, client_id=agreement.client_id, obj=agreement)
+    do_record_event(EventType.AGREEMENT_ACTIVATED, actor=actor, client_id=agreement.client_id, obj=agreement,
+                    details={"version": agreement.version, "starts_on": agreement.starts_on.isoformat()})
+    if old is not None:
+        last_day = agreement.starts_on - dt.timedelta(days=1)
+        old.ends_on = min(last_day, old.ends_on or dt.date.max)
+        # From its last day on, the old version is over; before that it stays in force until then.
+        if old.ends_on < timezone.localdate():
+            old.status = AgreementStatus.ENDED
+        old.save(update_fields=["ends_on", "status"])
+        do_record_event(EventType.AGREEMENT_SUPERSEDED, actor=actor, client_id=old.client_id, obj=old,
+                        details={"by": agreement.pk, "ends_on": old.ends_on.isoformat()})
 
 
 @transaction.atomic

@@ -1,59 +1,37 @@
-"""Admin for clients, agreements and subprocessors; every save is audited like an action."""
+"""Admin for clients, agreements and subprocessors, for looking only: changes go through the client
+screens and clients/actions.py, so each is checked (an agreement's activation above all) and audited."""
 
 from django.contrib import admin
 
-from verwerker.audit.actions import do_record_event
-from verwerker.audit.actors import Actor
-from verwerker.audit.events import EventType
+from verwerker.accounts.admin import ReadOnlyAdmin
 from verwerker.clients.models import Agreement, Client, Contact, Subprocessor, SubprocessingAgreement
 
 
-class AuditedAdmin(admin.ModelAdmin):
-    created_event: EventType
-    changed_event: EventType
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        do_record_event(
-            self.changed_event if change else self.created_event,
-            actor=Actor.from_request(request),
-            client_id=getattr(obj, "client_id", None) or (obj.pk if isinstance(obj, Client) else None),
-            obj=obj,
-            details={"fields": sorted(form.changed_data), "via": "admin"},
-        )
-
-
-class ContactInline(admin.TabularInline):
+class ContactInline(ReadOnlyAdmin, admin.TabularInline):
     model = Contact
     extra = 0
 
 
 @admin.register(Client)
-class ClientAdmin(AuditedAdmin):
-    created_event = EventType.CLIENT_CREATED
-    changed_event = EventType.CLIENT_CHANGED
+class ClientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
     inlines = [ContactInline]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(AuditedAdmin):
-    created_event = EventType.AGREEMENT_CREATED
-    changed_event = EventType.AGREEMENT_CHANGED
-    list_display = ("client", "reference", "status", "starts_on", "ends_on", "max_retention_days", "breach_notice_hours")
+class AgreementAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    list_display = ("client", "reference", "version", "status", "starts_on", "ends_on", "max_retention_days",
+                    "breach_notice_hours")
     list_filter = ("status",)
-    filter_horizontal = ("subprocessors",)
 
 
-class SubprocessingAgreementInline(admin.TabularInline):
+class SubprocessingAgreementInline(ReadOnlyAdmin, admin.TabularInline):
     model = SubprocessingAgreement
     extra = 0
 
 
 @admin.register(Subprocessor)
-class SubprocessorAdmin(AuditedAdmin):
-    created_event = EventType.SUBPROCESSOR_CREATED
-    changed_event = EventType.SUBPROCESSOR_CHANGED
+class SubprocessorAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("name", "country", "receives_personal_data")
     inlines = [SubprocessingAgreementInline]

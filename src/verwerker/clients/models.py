@@ -26,6 +26,10 @@ class Client(models.Model):
     """A controller (klant) whose data files the house processes."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    # P12: the client's users must pass a second factor while its agreement allows high-risk files.
+    second_factor_for_high_risk = models.BooleanField(
+        _("client users need a second factor while high-risk files are allowed"), default=True
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -137,6 +141,13 @@ class AgreementStatus(models.TextChoices):
     ENDED = "ended", _("ended")
 
 
+class EndOfService(models.TextChoices):
+    """Art. 28(3)(g): at the end of the services, the controller chooses deletion or return."""
+
+    DELETE = "delete", _("delete all personal data")
+    RETURN = "return", _("return all personal data, then delete it")
+
+
 class Agreement(models.Model):
     """A processing agreement (verwerkersovereenkomst) with the Art. 28(3) terms (DOMAIN.md §4.1)."""
 
@@ -162,6 +173,24 @@ class Agreement(models.Model):
     subprocessors = models.ManyToManyField(
         Subprocessor, blank=True, related_name="client_agreements", verbose_name=_("allowed subprocessors")
     )
+    # The rest of Art. 28(3) (DOMAIN.md §4.1): instructions, security, end of service, breach contact.
+    instructions = models.TextField(_("documented instructions (incl. transfers)"), blank=True)
+    security_measures = models.TextField(_("security measures (Art. 32) or annex reference"), blank=True)
+    end_of_service = models.CharField(
+        _("at the end of the service"), max_length=10, choices=EndOfService.choices, default=EndOfService.DELETE
+    )
+    breach_contact = models.EmailField(_("breach notices go to"), blank=True)
+    # Versions: an amendment is a new agreement that supersedes this one from its start date.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="amendments",
+        verbose_name=_("supersedes"),
+    )
+    # High-risk terms take effect only after the privacy officer approved them.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -178,12 +207,18 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"{self.client} / {self.reference}"
 
-    def is_in_force(self, on: dt.date) -> bool:
+    def is_in_force(self, on: dt.date | None = None) -> bool:
+        on = on or timezone.localdate()
         return (
             self.status == AgreementStatus.ACTIVE
             and self.starts_on <= on
             and (self.ends_on is None or self.ends_on >= on)
         )
+
+    @property
+    def needs_approval(self) -> bool:
+        """High-risk terms wait for the privacy officer before the agreement may be activated."""
+        return self.high_risk_allowed and self.approved_at is None
 
 
 class SubprocessingAgreement(models.Model):

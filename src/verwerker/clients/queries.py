@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from verwerker.clients.models import Agreement, AgreementStatus, Client
 
@@ -28,8 +29,13 @@ def get_active_agreement(client: Client | int, on: dt.date | None = None) -> Agr
     return agreements_in_force(on).filter(client_id=client_id).order_by("-starts_on", "-pk").first()
 
 
-def list_agreements_for_client(client: Client) -> QuerySet[Agreement]:
-    return Agreement.objects.filter(client=client).order_by("-starts_on")
+def list_agreements_for_client(client: Client) -> list[Agreement]:
+    """Every version of the client's agreements, newest start first, each with where it stands now."""
+    agreements = list(Agreement.objects.filter(client=client).order_by("-starts_on", "-version", "-pk"))
+    for agreement in agreements:
+        agreement.standing = agreement_standing(agreement)
+        agreement.standing_label = STANDING_LABELS[agreement.standing]
+    return agreements
 
 
 def list_clients() -> QuerySet[Client]:
@@ -60,3 +66,39 @@ def access_agreement_for(user, agreement_id: int) -> Agreement:
         return agreements.get(pk=agreement_id)
     except Agreement.DoesNotExist:
         raise Http404("no such agreement") from None
+
+
+def access_contact_for(user, contact_id: int):
+    """A contact of a client ``user`` may see (staff with view rights); the same 404 for missing and not-yours."""
+    from verwerker.clients.models import Contact
+
+    if user.is_client_user or not user.has_perm("clients.view_contact"):
+        raise Http404("no such contact")
+    try:
+        return Contact.objects.select_related("client").get(pk=contact_id)
+    except Contact.DoesNotExist:
+        raise Http404("no such contact") from None
+
+
+STANDING_LABELS = {
+    "draft": _("draft"),
+    "awaiting_approval": _("awaiting the privacy officer's approval"),
+    "in_force": _("in force"),
+    "scheduled": _("active from its start date"),
+    "superseded": _("superseded"),
+    "ended": _("ended"),
+}
+
+
+def agreement_standing(agreement: Agreement, on: dt.date | None = None) -> str:
+    """Where a version stands: draft, awaiting approval, in force, scheduled, superseded or ended."""
+    on = on or timezone.localdate()
+    if agreement.status == AgreementStatus.DRAFT:
+        return "awaiting_approval" if agreement.needs_approval else "draft"
+    if agreement.is_in_force(on):
+        return "in_force"
+    if agreement.status == AgreementStatus.ACTIVE and agreement.starts_on > on:
+        return "scheduled"
+    if agreement.amendments.filter(status__in=[AgreementStatus.ACTIVE, AgreementStatus.ENDED]).exists():
+        return "superseded"
+    return "ended"

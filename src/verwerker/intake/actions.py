@@ -161,6 +161,34 @@ def do_set_public_key(account: SftpAccount, key_text: str, *, actor: Actor, repl
 
 
 @transaction.atomic
+def do_remove_public_key(account: SftpAccount, fingerprint: str, *, actor: Actor) -> None:
+    """Remove the public key with this SHA-256 fingerprint from the account.
+
+    Raises ValidationError when no key of the account has it, or when it is the last way in (the
+    last key while password login is off).
+    """
+    account = SftpAccount.objects.select_for_update().get(pk=account.pk)
+    kept, removed = [], False
+    for line in account.key_lines:
+        try:
+            matches = asyncssh.import_public_key(line).get_fingerprint("sha256") == fingerprint
+        except (asyncssh.KeyImportError, ValueError):
+            matches = False
+        if matches:
+            removed = True
+        else:
+            kept.append(line)
+    if not removed:
+        raise ValidationError(f"{account.username} has no key {fingerprint}")
+    if not kept and not (account.password_login_enabled and account.password_hash):
+        raise ValidationError("this is the account's last way in: re-issue a password or add another key first")
+    account.public_keys = "\n".join(kept)
+    account.save(update_fields=["public_keys"])
+    do_record_event(EventType.SFTP_PUBLIC_KEY_REMOVED, actor=actor, client_id=account.client_id, obj=account,
+                    details={"key": fingerprint})
+
+
+@transaction.atomic
 def do_disable_password_login(account: SftpAccount, *, actor: Actor) -> None:
     """Switch password login off for the account and forget its password hash."""
     SftpAccount.objects.filter(pk=account.pk).update(password_login_enabled=False, password_hash=None)
@@ -587,6 +615,7 @@ __all__ = [
     "do_refuse_operation",
     "do_register_upload",
     "do_reserve_upload_bytes",
+    "do_remove_public_key",
     "do_set_allowed_networks",
     "do_set_public_key",
 ]

@@ -129,3 +129,38 @@ def client_names_of_blobs(blob_ids: list) -> dict:
     for blob_id, name in OutboxFile.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"):
         names.setdefault(blob_id, _("%(name)s in your outbox") % {"name": name})
     return names
+def sftp_overview(client: Client) -> dict:
+    """What the client's page shows of its SFTP account: keys (fingerprints), recent logins and bans."""
+    import asyncssh
+
+    from verwerker.audit.events import EventType
+    from verwerker.audit.models import AuditEvent
+
+    account = SftpAccount.objects.filter(client=client).first()
+    if account is None:
+        return {"account": None, "keys": [], "logins": [], "bans": []}
+    keys = []
+    for line in account.key_lines:
+        try:
+            key = asyncssh.import_public_key(line)
+            keys.append({"fingerprint": key.get_fingerprint("sha256"), "type": str(key.get_algorithm()),
+                         "comment": (key.get_comment() or "")})
+        except (asyncssh.KeyImportError, ValueError):
+            keys.append({"fingerprint": "", "type": "?", "comment": ""})
+    logins = AuditEvent.objects.filter(
+        object_type="intake.sftpaccount", object_id=str(account.pk),
+        action__in=[EventType.SFTP_LOGIN_SUCCEEDED, EventType.SFTP_LOGIN_FAILED, EventType.SFTP_LOGIN_REFUSED],
+    ).order_by("-seq")[:10]
+    bans = Ban.objects.filter(account=account).order_by("-banned_at")[:10]
+    return {"account": account, "keys": keys, "logins": list(logins), "bans": list(bans),
+            "banned_now": any(b.is_active() for b in bans)}
+
+
+def access_sftp_account_for(user, client_id: int) -> SftpAccount:
+    """The SFTP account of a client, for staff who may see accounts; the same 404 for missing and not allowed."""
+    if user.is_client_user or not user.has_perm("intake.view_sftpaccount"):
+        raise Http404("no such account")
+    try:
+        return SftpAccount.objects.select_related("client").get(client_id=client_id)
+    except SftpAccount.DoesNotExist:
+        raise Http404("no such account") from None

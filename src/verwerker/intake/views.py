@@ -1,4 +1,5 @@
-"""Web intake: a client user's upload page, and the privacy officer's view of SFTP bans."""
+"""Web intake: a client user's upload page, the privacy officer's view of SFTP bans, and the relation
+manager's management of a client's SFTP account (its section on the client's page)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,17 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
-from verwerker.intake.actions import do_lift_ban
+from verwerker.intake.actions import (
+    do_disable_password_login,
+    do_issue_sftp_account,
+    do_lift_ban,
+    do_remove_public_key,
+    do_set_allowed_networks,
+    do_set_public_key,
+)
+from verwerker.intake.forms import NetworksForm, PublicKeyForm
 from verwerker.intake.models import Ban
-from verwerker.intake.queries import access_upload_for, list_bans, list_uploads_for_client
+from verwerker.intake.queries import access_sftp_account_for, access_upload_for, list_bans, list_uploads_for_client
 from verwerker.intake.uploadhandler import VaultUploadHandler
 
 
@@ -115,3 +124,90 @@ def lift_ban(request, ban_id: int):
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("intake:bans")
+
+
+# -- a client's SFTP account (relation manager; shown on the client's page) ------------------------
+
+
+def _back(client_id: int):
+    return redirect(f"/klanten/{client_id}/#sftp")
+
+
+@login_required
+@require_POST
+def sftp_issue(request, client_id: int):
+    """Issue or re-issue the account: the one-time password is shown on the answer, once (P13)."""
+    from verwerker.clients.queries import access_client_for
+
+    if request.user.is_client_user or not request.user.has_perm("intake.add_sftpaccount"):
+        raise PermissionDenied
+    client = access_client_for(request.user, client_id)
+    try:
+        account, password = do_issue_sftp_account(client, actor=Actor.from_request(request))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return _back(client.pk)
+    from verwerker.accounts.views import _secret_page
+
+    return _secret_page(request, title=_("SFTP account of %(client)s") % {"client": client.name},
+                        username=account.username, password=password, back=f"/klanten/{client.pk}/#sftp")
+
+
+def _account_action(request, client_id: int, act):
+    if request.user.is_client_user or not request.user.has_perm("intake.change_sftpaccount"):
+        raise PermissionDenied
+    account = access_sftp_account_for(request.user, client_id)
+    try:
+        messages.success(request, act(account, Actor.from_request(request)))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    return _back(account.client_id)
+
+
+@login_required
+@require_POST
+def sftp_add_key(request, client_id: int):
+    form = PublicKeyForm(request.POST)
+
+    def act(account, actor):
+        if not form.is_valid():
+            raise ValidationError(_("Paste a public key."))
+        do_set_public_key(account, form.cleaned_data["public_key"], actor=actor)
+        return _("The key was added.")
+
+    return _account_action(request, client_id, act)
+
+
+@login_required
+@require_POST
+def sftp_remove_key(request, client_id: int):
+    def act(account, actor):
+        do_remove_public_key(account, request.POST.get("fingerprint", ""), actor=actor)
+        return _("The key was removed.")
+
+    return _account_action(request, client_id, act)
+
+
+@login_required
+@require_POST
+def sftp_disable_password(request, client_id: int):
+    def act(account, actor):
+        if not account.key_lines:
+            raise ValidationError(_("Add a public key first: without a password or a key nobody can log in."))
+        do_disable_password_login(account, actor=actor)
+        return _("Password login is off; only keys work.")
+
+    return _account_action(request, client_id, act)
+
+
+@login_required
+@require_POST
+def sftp_networks(request, client_id: int):
+    form = NetworksForm(request.POST)
+
+    def act(account, actor):
+        form.is_valid()
+        do_set_allowed_networks(account, form.cleaned_data.get("networks", ""), actor=actor)
+        return _("The allowed networks were saved.")
+
+    return _account_action(request, client_id, act)

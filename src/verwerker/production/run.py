@@ -25,7 +25,7 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.production.models import Job, JobOutput, OutputKind, Template
-from verwerker.production.workflow import JobState
+from verwerker.production.workflow import JobState, StepRefused
 
 ACTOR = Actor.system("production")
 CHUNK = 400
@@ -80,7 +80,10 @@ def prepare_job(job_id: int) -> int:
     job = Job.objects.get(pk=job_id)
     if job.state not in (JobState.RELEASED, JobState.PRODUCING):
         return 0
-    job = do_start_production(job, actor=ACTOR)
+    try:
+        job = do_start_production(job, actor=ACTOR)
+    except StepRefused:  # audited by the action (a job whose agreement ended is stopped there)
+        return 0
     try:
         check_template(TypstTemplate(template_path(job.template)))
         frame = _read_frame(job.data_file.blob_id, job.data_file.name, job.dropped_columns)
@@ -208,8 +211,11 @@ def finish_job(job_id: int, attempt: int) -> None:
         outputs.append(_store(job, OutputKind.PROOF, 0, assemble_part(pdfs, infos, background=background, title="Verwerker proof").pdf,
                               name=f"proef-job-{job.pk}.pdf"))
     JobOutput.objects.bulk_create(outputs)
-    do_finish_production(job, actor=ACTOR, records_in=job.records_in or 0, records_out=records.height,
-                         pages=pages, rejects=job.rejects or 0)
+    try:
+        do_finish_production(job, actor=ACTOR, records_in=job.records_in or 0, records_out=records.height,
+                             pages=pages, rejects=job.rejects or 0)
+    except StepRefused:  # audited by the action; the job's outputs are shredded when it is stopped
+        return
     rejects = JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.REJECTS)
     do_put_in_outbox(job.client, f"{REJECTS_OUTBOX_PREFIX}{job.pk}-{attempt}.csv", read_blob_bytes(rejects.blob_id, actor=ACTOR, purpose="production"),
                      actor=ACTOR, purpose="reject_report")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("opdrachten/<int:job_id>/voortgang/", views.job_progress, name="job_progress"),
     path("opdrachten/<int:job_id>/<slug:step>/", views.job_step, name="job_step"),
     path("drukkerij/", views.print_queues, name="print_queue"),
+    path("drukstations/", views.print_stations, name="stations"),
     path("drukkerij/<int:job_id>/gedrukt/", views.confirm_printed, name="confirm_printed"),
     path("onderaannemer/", views.subprocessor_jobs, name="subprocessor"),
     path("onderaannemer/<int:job_id>/geproduceerd/", views.subprocessor_confirm, name="subprocessor_confirm"),

@@ -9,7 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -144,6 +144,7 @@ def job_detail(request, job_id: int):
     job = access_job_for(request.user, job_id)
     return render(request, "production/job.html", {
         "job": job, "gates": actions.gates_waiting(job) if job.state == JobState.DRAFTED else [],
+        "agreement": actions.agreement_for(job),
         "outputs": visible_outputs(job), "can_release": request.user.has_perm("production.release_job"),
     })
 
@@ -345,3 +346,36 @@ def client_outbox_file(request, item_id: int):
     response = HttpResponse(data, content_type="application/pdf" if item.name.endswith(".pdf") else "text/csv")
     response["Content-Disposition"] = f'attachment; filename="{item.name}"'
     return response
+
+
+# -- print stations (administrator) -----------------------------------------------------------------
+
+
+@login_required
+@permission_required("production.view_printstation", raise_exception=True)
+def print_stations(request):
+    """The printers and their hot folders; the administrator adds and changes them."""
+    from verwerker.production.forms import PrintStationForm
+    from verwerker.production.stations import do_create_print_station, do_change_print_station
+
+    _staff_only(request)
+    can_change = request.user.has_perm("production.change_printstation")
+    if request.method == "POST":
+        if not can_change or not request.user.has_perm("production.add_printstation"):
+            raise PermissionDenied
+        form = PrintStationForm(request.POST)
+        station = get_object_or_404(PrintStation, pk=request.POST["station"]) if request.POST.get("station") else None
+        if form.is_valid():
+            try:
+                if station is None:
+                    do_create_print_station(actor=Actor.from_request(request), **form.cleaned_data)
+                else:
+                    do_change_print_station(station, actor=Actor.from_request(request), **form.cleaned_data)
+                messages.success(request, _("The print station was saved."))
+            except ValidationError as exc:
+                messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.error(request, _("A print station needs a name and a hot folder."))
+        return redirect("production:stations")
+    return render(request, "production/stations.html", {
+        "stations": PrintStation.objects.order_by("name"), "can_change": can_change, "form": PrintStationForm()})

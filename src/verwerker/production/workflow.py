@@ -13,6 +13,7 @@ step's audit event. A data file goes received -> profiled (datafiles app); a job
     drafted | released | produced | proof_approved --cancel--> cancelled
     released | producing | produced | proof_approved --reproduce--> released
                                       (its file was rewritten: outputs shredded, gates kept, produced again)
+    released | producing | produced | proof_approved --stop--> drafted   (its agreement ended; outputs shredded)
 
 Every step is refused without an agreement in force for the job's client (P09), except the closing
 ones (purge, certify, cancel), which delete data and so must always be possible.
@@ -68,6 +69,10 @@ STEPS: dict[str, Step] = {
         Step(
             "reproduce", (S.RELEASED, S.PRODUCING, S.PRODUCED, S.PROOF_APPROVED), S.RELEASED,
             "JOB_SENT_BACK_TO_PRODUCTION", needs_agreement=False,
+        ),
+        Step(
+            "stop", (S.RELEASED, S.PRODUCING, S.PRODUCED, S.PROOF_APPROVED), S.DRAFTED, "JOB_STOPPED",
+            needs_agreement=False,
         ),
         Step(
             "cancel", (S.DRAFTED, S.RELEASED, S.PRODUCED, S.PROOF_APPROVED), S.CANCELLED, "JOB_CANCELLED",

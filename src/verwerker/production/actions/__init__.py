@@ -23,6 +23,7 @@ from verwerker.production.actions.closing import (
     do_confirm_production,
     job_blob_ids,
 )
+from verwerker.production.actions.common import agreement_for, do_stop_job
 from verwerker.production.actions.delivering import (
     delivery_refusal,
     do_approve_proof,
@@ -46,9 +47,9 @@ from verwerker.production.actions.producing import do_fail_production, do_finish
 from verwerker.production.workflow import StepRefused
 
 __all__ = [
-    "REJECTS_OUTBOX_PREFIX", "StepRefused", "bsn_columns_kept", "delivery_refusal", "do_approve_job",
+    "REJECTS_OUTBOX_PREFIX", "StepRefused", "agreement_for", "bsn_columns_kept", "delivery_refusal", "do_approve_job",
     "do_approve_proof", "do_cancel_job", "do_change_job", "do_close_job", "do_confirm_measures",
     "do_confirm_printed", "do_confirm_production", "do_deliver_job", "do_draft_job", "do_drop_bsn_columns",
     "do_fail_production", "do_finish_production", "do_record_legal_basis", "do_record_parental_consent",
-    "do_reject_proof", "do_release_job", "do_start_production", "gates_waiting", "job_blob_ids",
+    "do_reject_proof", "do_release_job", "do_start_production", "do_stop_job", "gates_waiting", "job_blob_ids",
 ]

@@ -12,7 +12,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.clients.queries import get_active_agreement
 from verwerker.production.models import Job
-from verwerker.production.workflow import StepRefused, check_step
+from verwerker.production.workflow import JobState, StepRefused, check_step
 
 
 def _refuse(job: Job | None, step: str, exc: StepRefused, actor: Actor, client_id: int | None = None) -> None:
@@ -23,18 +23,44 @@ def _refuse(job: Job | None, step: str, exc: StepRefused, actor: Actor, client_i
     )
 
 
+def agreement_for(job: Job):
+    """The agreement a job answers to: for a job not yet released, the client's agreement in force now
+    (an amendment takes effect on a drafted job); once released, the one it was released under."""
+    if job.state == JobState.DRAFTED:
+        return get_active_agreement(job.client_id) or job.agreement
+    return job.agreement
+
+
+def _agreement_ended(job: Job) -> StepRefused:
+    agreement = job.agreement
+    return StepRefused(
+        "stop", f"the agreement {agreement.reference} under which this job was released is no longer in force "
+        f"(ended {agreement.ends_on or 'now'}): the job was stopped and is back in drafting, to be released again "
+        "under the agreement in force (P09)", "agreement_ended",
+    )
+
+
 def _step(job: Job, step: str, *, actor: Actor, gates=None, update: dict | None = None, details: dict | None = None) -> Job:
-    """Take one life-cycle step: lock, check (state, agreement, gates), change, audit. Raises StepRefused."""
+    """Take one life-cycle step: lock, check (state, agreement, gates), change, audit. Raises StepRefused.
+
+    A drafted job follows the agreement in force; a released one whose agreement has ended is stopped
+    (do_stop_job) instead of taking a step that needs the agreement.
+    """
     try:
         with transaction.atomic():
-            locked = Job.objects.select_for_update().get(pk=job.pk)
+            locked = Job.objects.select_for_update().select_related("agreement").get(pk=job.pk)
+            current = get_active_agreement(locked.client_id)
             spec = check_step(
-                step, locked.state, agreement_in_force=get_active_agreement(locked.client_id) is not None,
-                proof_required=locked.proof_required,
+                step, locked.state, agreement_in_force=current is not None, proof_required=locked.proof_required,
             )
+            if spec.needs_agreement and locked.state != JobState.DRAFTED and not locked.agreement.is_in_force():
+                raise _agreement_ended(locked)
+            fields = {"state": spec.target, "updated_at": timezone.now(), **(update or {})}
+            if locked.state == JobState.DRAFTED and current is not None and locked.agreement_id != current.pk:
+                locked.agreement = fields["agreement"] = current  # the gates judge it by the agreement in force
+                details = {**(details or {}), "agreement": current.pk}
             if gates is not None:
                 gates(locked)
-            fields = {"state": spec.target, "updated_at": timezone.now(), **(update or {})}
             for name, value in fields.items():
                 setattr(locked, name, value)
             locked.save(update_fields=[f for f in fields if f != "suppression_files"])
@@ -44,6 +70,23 @@ def _step(job: Job, step: str, *, actor: Actor, gates=None, update: dict | None 
             )
     except StepRefused as exc:
         _refuse(job, step, exc, actor)
+        if exc.code == "agreement_ended":
+            do_stop_job(job, reason=exc.reason, actor=Actor.system("agreement check"))
         raise
     return locked
 
+
+def do_stop_job(job: Job, *, reason: str, actor: Actor) -> Job:
+    """Send a released job whose agreement ended back to drafting, with the reason shown on it: its
+    outputs are shredded and its approvals withdrawn, the client's file stays for a new release."""
+    from verwerker.production.models import JobOutput
+    from verwerker.vault.actions import do_shred_blobs
+    from verwerker.vault.models import DeletionReason
+
+    stopped = _step(job, "stop", actor=actor, update={
+        "released_at": None, "approved_by": None, "approved_at": None, "measures_confirmed": False,
+        "error": reason[:300]}, details={"reason": reason[:200], "agreement": job.agreement_id})
+    outputs = list(JobOutput.objects.filter(job=stopped).values_list("blob_id", flat=True))
+    if outputs:
+        do_shred_blobs(outputs, actor=actor, reason=DeletionReason.ATTEMPT_SUPERSEDED)
+    return stopped

@@ -14,7 +14,7 @@ from verwerker.audit.events import EventType
 from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.production.actions.closing import do_close_job
-from verwerker.production.actions.common import _refuse, _step
+from verwerker.production.actions.common import _refuse, _step, agreement_for
 from verwerker.production.models import Dedupe, Job, PrintStation, Template
 from verwerker.production.workflow import JobState, StepRefused, check_step
 
@@ -108,7 +108,7 @@ def gates_waiting(job: Job) -> list[tuple[str, str]]:
     waiting = []
     data_file = job.data_file
     if data_file.is_high_risk:
-        if not job.agreement.high_risk_allowed:
+        if not agreement_for(job).high_risk_allowed:
             waiting.append(("high_risk", "the client's agreement does not allow high-risk files (P23)"))
         if not job.measures_confirmed:
             waiting.append(("measures", "the agreement's extra measures for high-risk files are not ticked off (P23)"))
@@ -181,7 +181,8 @@ def do_release_job(job: Job, *, user, actor: Actor) -> Job:
         if waiting:
             raise StepRefused("release", waiting[0][1], waiting[0][0])
 
-    job = _step(job, "release", actor=actor, gates=gate, update={"released_at": timezone.now(), "error": ""})
+    job = _step(job, "release", actor=actor, gates=gate, update={"released_at": timezone.now(), "error": ""},
+                details={"agreement": job.agreement_id})
     job_id = job.pk
     transaction.on_commit(lambda: produce_job.enqueue(job_id))
     return job

@@ -1,0 +1,70 @@
+"""Reads of the accounts app: the people list, one person, and who must pass a second factor (P12)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from verwerker.accounts.models import User
+from verwerker.accounts.roles import Role
+
+
+def list_users(*, search: str = "", role: str = "", state: str = "", client_id: int | str | None = None) -> QuerySet[User]:
+    """Users for the administrator's list, filtered by a search term, a role, active/inactive and client.
+
+    ``role`` is a staff role, or ``client`` for client users.
+    """
+    users = User.objects.select_related("client").prefetch_related("groups").order_by("username")
+    if search:
+        users = users.filter(Q(username__icontains=search) | Q(email__icontains=search))
+    if role == "client":
+        users = users.filter(client__isnull=False)
+    elif role in Role.values:
+        users = users.filter(is_staff=True, groups__name=role)
+    if state == "active":
+        users = users.filter(is_active=True)
+    elif state == "inactive":
+        users = users.filter(is_active=False)
+    if client_id:
+        users = users.filter(client_id=client_id)
+    return users.distinct()
+
+
+def access_user_for(user, user_id: int) -> User:
+    """A user account the administrator may manage; the same 404 for missing and not allowed."""
+    if not (user.is_authenticated and user.is_staff and user.has_perm("accounts.manage_staff")):
+        raise Http404("no such user")
+    try:
+        return User.objects.select_related("client").get(pk=user_id)
+    except User.DoesNotExist:
+        raise Http404("no such user") from None
+
+
+def failed_logins(username: str) -> int:
+    """Failed login attempts still counted towards a lockout for ``username`` (django-axes)."""
+    from axes.models import AccessAttempt
+    from django.db.models import Sum
+
+    return AccessAttempt.objects.filter(username=username).aggregate(n=Sum("failures_since_start"))["n"] or 0
+
+
+def has_second_factor(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def second_factor_required(user) -> bool:
+    """Staff always; a client user once enrolled, or while the client asks it for high-risk files (P12)."""
+    if user.is_staff:
+        return True
+    if not user.is_client_user:
+        return False
+    if has_second_factor(user):
+        return True
+    if not user.client.second_factor_for_high_risk:
+        return False
+    from verwerker.clients.queries import get_active_agreement
+
+    agreement = get_active_agreement(user.client_id)
+    return bool(agreement and agreement.high_risk_allowed)
