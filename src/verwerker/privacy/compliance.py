@@ -353,3 +353,24 @@ def _schedules() -> Finding:
     problems = schedule_problems(schedules)
     rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
     return Finding(State.FAILING if problems else State.OK, (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.")
+
+
+# The house's own relations: checks live in crm/compliance.py (P02-P04), and P19 adds its CRM classes.
+def _crm_check(name: str, base: Callable[[], Finding] | None = None) -> Callable[[], Finding]:
+    def run() -> Finding:
+        from verwerker.crm import compliance as crm
+        from verwerker.retention.models import RetentionSchedule
+
+        args = (dict(RetentionSchedule.objects.values_list("record_class", "keep_days")),) if base else ()
+        state, evidence = getattr(crm, name)(*args)
+        if base is None:
+            return Finding(state, evidence)
+        first = base()
+        order = [State.OK, State.ATTENTION, State.FAILING]
+        return Finding(max(first.state, state, key=order.index), f"{first.evidence} {evidence}")
+
+    return run
+
+
+CHECKS.update({"P02": _crm_check("check_p02"), "P03": _crm_check("check_p03"), "P04": _crm_check("check_p04"),
+               "P19": _crm_check("check_p19", CHECKS["P19"])})
