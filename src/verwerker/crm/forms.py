@@ -23,7 +23,25 @@ ADDRESS = ["street", "house_number", "house_number_addition", "postcode", "city"
            "email"]
 
 
-class OrganisationForm(forms.ModelForm):
+class _NormalisedFields:
+    """Run the statement's field rules (actions.clean_fields) in the form, so the model's own checks see
+    normalised values ("1234 5678" is a valid KvK number) and problems are named per field."""
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from verwerker.crm.actions import clean_fields
+
+        data = super().clean()
+        try:
+            data.update(clean_fields(data))
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, [_(m) for m in messages])
+        return data
+
+
+class OrganisationForm(_NormalisedFields, forms.ModelForm):
     website = forms.CharField(label=_("website"), required=False)
 
     class Meta:
@@ -39,7 +57,7 @@ class OrganisationForm(forms.ModelForm):
         self.fields["iban"] = forms.CharField(label=_("bank account (IBAN)"), required=False, max_length=50)
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(_NormalisedFields, forms.ModelForm):
     website = forms.CharField(label=_("website"), required=False)
 
     class Meta:
