@@ -461,8 +461,9 @@ def do_ensure_house_client(*, actor: Actor):
 def do_import_suppression_list(data: bytes, *, file_name: str, name: str, kind: str, mapping: dict,
                                actor: Actor) -> SuppressionList:
     """Store a suppression list (Postfilter, deceased register) encrypted in the vault, in the production
-    engine's format (columns mapped to address kinds). Raises ValidationError for an unreadable file or
-    a mapping that names a missing column."""
+    engine's format (columns mapped to address kinds). Like every file of the house client it is purged
+    after the agreement's maximum retention, so a current list is imported each month. Raises
+    ValidationError for an unreadable file or a mapping that names a missing column."""
     from verwerker.datafiles.read import UnreadableFile, read_table
     from verwerker.production.records import MappingError, apply_mapping
     from verwerker.vault.actions import do_store_blob
@@ -473,7 +474,7 @@ def do_import_suppression_list(data: bytes, *, file_name: str, name: str, kind: 
     except (UnreadableFile, MappingError) as exc:
         raise ValidationError(f"{file_name}: {exc}") from None
     client = do_ensure_house_client(actor=actor)
-    blob = do_store_blob(io.BytesIO(data), client=client, purpose="crm-suppression", name=file_name, actor=actor)
+    blob = do_store_blob(io.BytesIO(data), client=client, purpose="other", name=file_name, actor=actor)
     with transaction.atomic():
         listed = SuppressionList.objects.create(name=name, kind=kind, blob=blob, file_name=file_name, mapping=mapping,
                                                 rows=frame.height, imported_by=actor.label or actor.type)
