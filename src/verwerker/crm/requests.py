@@ -75,7 +75,9 @@ def access_export(request: RelationRequest, *, actor: Actor) -> dict:
         "request": request.reference,
         "person": {**{f: getattr(person, f) for f in fields},
                    "relationship_ended_on": _iso(person.relationship_ended_on), "created_at": _iso(person.created_at)},
-        "organisation": ({"name": org.name, "kvk": org.kvk, "vat": org.vat, "iban": org.iban} if org else None),
+        "organisation": ({f: getattr(org, f) for f in ("name", "kvk", "vat", "iban", "street", "house_number",
+                                                       "house_number_addition", "postcode", "city", "country", "phone",
+                                                       "email", "website")} if org else None),
         "purpose_bound_data": extra.as_dict() if extra else None,
         "consents": [
             {"purpose": c.purpose.name, "text_shown": c.text_shown, "method": c.method, "given_at": _iso(c.given_at),
