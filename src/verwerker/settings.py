@@ -72,6 +72,8 @@ HTTP_HOST = env_str("VERWERKER_HTTP_HOST", "127.0.0.1")
 HTTP_PORT = env_int("VERWERKER_HTTP_PORT", 8000, minimum=0)
 ALLOWED_HOSTS = env_list("VERWERKER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("VERWERKER_CSRF_TRUSTED_ORIGINS", [])
+# Base address of the web interface in links that leave the system (consent confirmation e-mails).
+PUBLIC_URL = env_str("VERWERKER_PUBLIC_URL", f"http://{HTTP_HOST}:{HTTP_PORT}")
 
 # Behind a TLS-terminating proxy in production: secure cookies, HSTS, redirect to https.
 HTTPS = env_bool("VERWERKER_HTTPS", False)
@@ -122,6 +124,7 @@ INSTALLED_APPS = [
     "verwerker.retention",
     "verwerker.intake",
     "verwerker.production",
+    "verwerker.crm",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("verwerker.audit.urls")),
     path("privacy/", include("verwerker.privacy.urls")),
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
+    path("relaties/", include("verwerker.crm.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

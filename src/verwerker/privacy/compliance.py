@@ -46,14 +46,17 @@ PROMISES = [
     Promise("P01", "Roles: each role sees and does only its part", "Staff roles as groups with only their permissions; client users bound to one client",
             ("verwerker.accounts.roles.ROLE_PERMISSIONS", "verwerker.production.queries.access_job_for",
              "verwerker.datafiles.queries.access_data_file_for")),
-    Promise("P02", "CRM with validated contact and company data", "CRM app"),
-    Promise("P03", "Information mailings only with consent", "Consent records per purpose"),
-    Promise("P04", "Extra relation data used only for fitting promotions", "Purpose-bound CRM fields"),
+    Promise("P02", "CRM with validated contact and company data", "CRM app",
+            ("verwerker.crm.compliance.check_p02",)),
+    Promise("P03", "Information mailings only with consent", "Consent records per purpose",
+            ("verwerker.crm.compliance.check_p03",)),
+    Promise("P04", "Extra relation data used only for fitting promotions", "Purpose-bound CRM fields",
+            ("verwerker.crm.compliance.check_p04",)),
     Promise("P05", "Client web-to-print portals with per-user accounts", "Portal app"),
     Promise("P06", "Orderer data isolated per client; no analytics without permission", "Tenant isolation; no stored payment data"),
     Promise("P07", "Data-subject requests via the client, executed on held files", "Request register with deadlines and receipts",
-            ("verwerker.privacy.requests.do_log_subject_request", "verwerker.privacy.requests.search_subject_request",
-             "verwerker.privacy.requests.do_execute_subject_request")),
+            ("verwerker.privacy.subject_requests.do_log_subject_request", "verwerker.privacy.subject_requests.search_subject_request",
+             "verwerker.privacy.subject_requests.do_execute_subject_request")),
     Promise("P08", "Cookies only with consent", "Only the session and CSRF cookies; no tracking",
             ("verwerker.privacy.compliance.external_resources",)),
     Promise("P09", "Files processed only under an active processing agreement", "One query decides; intake and production ask it",
@@ -471,3 +474,24 @@ def _schedules() -> Finding:
     problems = schedule_problems(schedules)
     rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
     return Finding(State.FAILING if problems else State.OK, (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.")
+
+
+# The house's own relations: checks live in crm/compliance.py (P02-P04), and P19 adds its CRM classes.
+def _crm_check(name: str, base: Callable[[], Finding] | None = None) -> Callable[[], Finding]:
+    def run() -> Finding:
+        from verwerker.crm import compliance as crm
+        from verwerker.retention.models import RetentionSchedule
+
+        args = (dict(RetentionSchedule.objects.values_list("record_class", "keep_days")),) if base else ()
+        state, evidence = getattr(crm, name)(*args)
+        if base is None:
+            return Finding(state, evidence)
+        first = base()
+        order = [State.OK, State.ATTENTION, State.FAILING]
+        return Finding(max(first.state, state, key=order.index), f"{first.evidence} {evidence}")
+
+    return run
+
+
+CHECKS.update({"P02": _crm_check("check_p02"), "P03": _crm_check("check_p03"), "P04": _crm_check("check_p04"),
+               "P19": _crm_check("check_p19", CHECKS["P19"])})

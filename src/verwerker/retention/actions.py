@@ -17,9 +17,14 @@ from verwerker.retention.rules import RecordClass, schedule_problems
 
 # What a hold may name, and how to find the client it belongs to.
 HOLDABLE = {"vault.blob", "clients.client"}
+# The house's own relations (crm.purge honours these); they belong to no client.
+CRM_HOLDABLE = {"crm.person", "crm.organisation", "crm.financialrecord", "crm.contractterm"}
+HOLDABLE |= CRM_HOLDABLE
 
 
-def _client_of(object_type: str, object_id: str) -> int:
+def _client_of(object_type: str, object_id: str) -> int | None:
+    if object_type in CRM_HOLDABLE:
+        return None
     if object_type == "clients.client":
         from verwerker.clients.models import Client
 

@@ -255,6 +255,28 @@ register_purger(VaultPurger())
 register_purger(SftpFolderPurger())
 register_purger(KeepPurger())
 
+
+class CrmPurger(Purger):
+    """The house's own relations (P19): crm.purge finds and erases; the schedule and holds come from here."""
+
+    def __init__(self, record_class: str, kind: str):
+        self.record_class = record_class
+        self.kind = kind
+
+    def expired(self, now):
+        from verwerker.crm import purge as crm_purge
+
+        return crm_purge.expired(self.kind, now, keep_days=get_keep_days(self.record_class), held=held_ids)
+
+    def purge_chunk(self, ids, *, actor):
+        from verwerker.crm import purge as crm_purge
+
+        return crm_purge.purge_chunk(self.kind, ids, actor=actor, record_class=self.record_class)
+
+
+register_purger(CrmPurger(RecordClass.CRM, "people"))
+register_purger(CrmPurger(RecordClass.FINANCIAL, "financial"))
+
 # Called after a (non-dry) run with the actor; certificates.py registers the issuing of certificates.
 AFTER_RUN: list[Callable[..., dict]] = []
 

@@ -12,6 +12,9 @@ class RecordClass(models.TextChoices):
     CRM_FINANCIAL = "crm_financial", _("CRM and financial records")
     CAMERA_FOOTAGE = "camera_footage", _("camera footage")
     AUDIT_EVENTS = "audit_events", _("audit events")
+    # The house's own relations (crm): people without a relationship or consent, and financial records.
+    CRM = "crm", _("CRM: own relations without a relationship or consent")
+    FINANCIAL = "financieel", _("financial records of own relations")
 
 
 # The privacy statement's figures (PROMISES.md P17-P19, P27), seeded by a data migration. ``None`` keeps
@@ -37,6 +40,16 @@ DEFAULTS: dict[str, dict] = {
         "keep_days": 28,
         "starts_from": "recording; longer only under an incident hold until the incident is closed",
         "basis": "privacy statement (at most 4 weeks)",
+    },
+    RecordClass.CRM: {
+        "keep_days": 2 * 365,
+        "starts_from": "the last relationship, consent or contact with the person",
+        "basis": "privacy statement (CRM data for administration and daily contact); Art. 5(1)(e) GDPR",
+    },
+    RecordClass.FINANCIAL: {
+        "keep_days": 7 * 365 + 2,
+        "starts_from": "end of the relationship",
+        "basis": "fiscal retention duty, art. 52 AWR (7 years)",
     },
     RecordClass.AUDIT_EVENTS: {
         "keep_days": None,

@@ -19,6 +19,8 @@ def test_schedules_are_seeded_with_the_statements_figures():
         RecordClass.SFTP_FOLDERS: 31,
         RecordClass.CRM_FINANCIAL: 7 * 365 + 2,
         RecordClass.CAMERA_FOOTAGE: 28,
+        RecordClass.CRM: 2 * 365,
+        RecordClass.FINANCIAL: 7 * 365 + 2,
         RecordClass.AUDIT_EVENTS: None,
     }
 

@@ -1,0 +1,526 @@
+"""CRM screens: the relation manager's (search, organisations, people, import, mailings) and the privacy
+officer's (purposes, consents, mailings with their selections, requests, certificates).
+
+Every view asks queries.py who may see it; client users and other roles get the same 404 as for a
+missing page. Only ``person_extra`` declares the purpose "passende acties" and shows the purpose-bound
+fields; only ``request_export`` (an access request) exports them. Uploads stay in memory (MemoryOnly).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadedfile import InMemoryUploadedFile
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from verwerker.audit.actors import Actor
+from verwerker.crm import actions, forms, importer, queries
+from verwerker.crm.extra import ExtraData
+from verwerker.crm.models import (
+    Consent,
+    CrmCertificate,
+    Mailing,
+    MailingChannel,
+    Organisation,
+    Purpose,
+    RelationRequest,
+    SuppressionList,
+)
+from verwerker.crm.queries import EXTRA_PURPOSE, Declaration, PurposeNotDeclared, require
+from verwerker.crm.requests import (
+    access_export,
+    do_execute_relation_request,
+    do_log_relation_request,
+    export_as_csv,
+    export_as_json,
+)
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+class MemoryOnly(FileUploadHandler):
+    """Keep an upload in memory (CRM exports and suppression lists are small); refuse beyond MAX_UPLOAD,
+    so Django never spools personal data to a temporary file."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.buffer = bytearray()
+
+    def receive_data_chunk(self, raw_data, start):
+        self.buffer += raw_data
+        if len(self.buffer) > MAX_UPLOAD:
+            raise StopUpload(connection_reset=True)
+        return None
+
+    def file_complete(self, file_size):
+        import io
+
+        return InMemoryUploadedFile(io.BytesIO(bytes(self.buffer)), self.field_name, self.file_name,
+                                    self.content_type, len(self.buffer), self.charset)
+
+
+def _actor(request) -> Actor:
+    return Actor.from_request(request)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, [_(m) for m in errors])
+    else:
+        form.add_error(None, [_(m) for m in exc.messages])
+
+
+def _manager_only(request) -> None:
+    require(queries.is_relation_manager(request.user))
+
+
+# -- relation manager: search, organisations, people -----------------------------------------------------------
+
+
+@login_required
+def search(request):
+    require(queries.can_see_relations(request.user))
+    text = request.GET.get("q", "")
+    organisations, people = queries.search_relations(text)
+    return render(request, "crm/search.html", {"q": text, "organisations": organisations, "people": people,
+                                               "manager": queries.is_relation_manager(request.user)})
+
+
+@login_required
+def organisation_new(request):
+    _manager_only(request)
+    form = forms.OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = actions.do_create_organisation(form.cleaned_data, actor=_actor(request))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("crm:organisation", org.pk)
+    return render(request, "crm/edit.html", {"form": form, "title": _("New organisation")})
+
+
+@login_required
+def organisation_edit(request, organisation_id: int):
+    org = queries.access_organisation_for(request.user, organisation_id)
+    _manager_only(request)
+    form = forms.OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_organisation(Organisation.objects.get(pk=org.pk), form.cleaned_data, actor=_actor(request))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("crm:organisation", org.pk)
+    return render(request, "crm/edit.html", {"form": form, "title": org.name})
+
+
+@login_required
+def organisation_detail(request, organisation_id: int):
+    org = queries.access_organisation_for(request.user, organisation_id)
+    manager = queries.is_relation_manager(request.user)
+    note_form, financial_form, contract_form = forms.NoteForm(), forms.FinancialForm(), forms.ContractForm()
+    if request.method == "POST":
+        _manager_only(request)
+        action = request.POST.get("action")
+        try:
+            if action == "note":
+                note_form = forms.NoteForm(request.POST)
+                if note_form.is_valid():
+                    actions.do_add_note(organisation=org, actor=_actor(request), **note_form.cleaned_data)
+                    return redirect("crm:organisation", org.pk)
+            elif action == "financial":
+                financial_form = forms.FinancialForm(request.POST)
+                if financial_form.is_valid():
+                    actions.do_add_financial_record(organisation=org, actor=_actor(request), **financial_form.cleaned_data)
+                    return redirect("crm:organisation", org.pk)
+            elif action == "contract":
+                contract_form = forms.ContractForm(request.POST)
+                if contract_form.is_valid():
+                    actions.do_add_contract_term(organisation=org, actor=_actor(request), **contract_form.cleaned_data)
+                    return redirect("crm:organisation", org.pk)
+            elif action == "end":
+                actions.do_end_relationship(org, actor=_actor(request))
+                messages.success(request, _("The relationship is recorded as ended."))
+                return redirect("crm:organisation", org.pk)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+    people = list(org.people.all())
+    return render(request, "crm/organisation.html", {
+        "org": org, "people": people, "manager": manager,
+        "financial": org.financial_records.all(), "contracts": org.contracts.all(),
+        "consents": Consent.objects.filter(person__in=people).select_related("purpose", "person"),
+        "timeline": queries.timeline(organisation=org)[:100],
+        "note_form": note_form, "financial_form": financial_form, "contract_form": contract_form,
+    })
+
+
+@login_required
+def person_new(request):
+    _manager_only(request)
+    initial = {"organisation": request.GET.get("organisatie")}
+    form = forms.PersonForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = actions.do_create_person(form.cleaned_data, actor=_actor(request))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("crm:person", person.pk)
+    return render(request, "crm/edit.html", {"form": form, "title": _("New person")})
+
+
+@login_required
+def person_edit(request, person_id: int):
+    person = queries.access_person_for(request.user, person_id)
+    _manager_only(request)
+    form = forms.PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.do_update_person(queries.access_person_for(request.user, person_id), form.cleaned_data,
+                                     actor=_actor(request))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("crm:person", person.pk)
+    return render(request, "crm/edit.html", {"form": form, "title": person.display_name})
+
+
+@login_required
+def person_detail(request, person_id: int):
+    person = queries.access_person_for(request.user, person_id)
+    manager = queries.is_relation_manager(request.user)
+    officer = queries.is_privacy_officer(request.user)
+    consent_form, note_form = forms.ConsentForm(), forms.NoteForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        require(officer if action == "request" else manager)
+        try:
+            if action == "consent":
+                consent_form = forms.ConsentForm(request.POST)
+                if consent_form.is_valid():
+                    consent = actions.do_record_consent(person, actor=_actor(request), **consent_form.cleaned_data)
+                    messages.success(request, _("Consent recorded.") if not consent.needs_confirmation else
+                                     _("Consent recorded; it holds once the person confirms it by the link we e-mailed."))
+                    return redirect("crm:person", person.pk)
+            elif action == "withdraw":
+                form = forms.WithdrawForm(request.POST)
+                if form.is_valid():
+                    consent = get_object_or_404(Consent, pk=form.cleaned_data["consent"], person=person)
+                    actions.do_withdraw_consent(consent, method=form.cleaned_data["method"], actor=_actor(request))
+                    messages.success(request, _("Consent withdrawn."))
+                    return redirect("crm:person", person.pk)
+            elif action == "note":
+                note_form = forms.NoteForm(request.POST)
+                if note_form.is_valid():
+                    actions.do_add_note(person=person, actor=_actor(request), **note_form.cleaned_data)
+                    return redirect("crm:person", person.pk)
+            elif action == "request":
+                form = forms.RequestForm(request.POST)
+                if form.is_valid():
+                    req = do_log_relation_request(person, form.cleaned_data["kind"], actor=_actor(request))
+                    return redirect("crm:request", req.pk)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(_(m) for m in exc.messages))
+    return render(request, "crm/person.html", {
+        "person": person, "manager": manager, "officer": officer,
+        "consents": person.consents.select_related("purpose"), "consent_form": consent_form, "note_form": note_form,
+        "withdraw_methods": forms.WithdrawForm().fields["method"].choices, "request_form": forms.RequestForm(),
+        "timeline": queries.timeline(person=person)[:100],
+    })
+
+
+@login_required
+def person_extra(request, person_id: int):
+    """The one page that declares the purpose "passende acties": it shows and changes the purpose-bound
+    fields, and only for a person whose consent for it holds (every read audited)."""
+    person = queries.access_person_for(request.user, person_id)
+    _manager_only(request)
+    declaration = Declaration(EXTRA_PURPOSE, f"screen person {person.pk}")
+    purpose = Purpose.objects.filter(code=EXTRA_PURPOSE).first()
+    consent = queries.holds_for(person, purpose) if purpose else None
+    form = forms.ExtraForm(request.POST or None)
+    if consent is not None and request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        extra = ExtraData(data["birth_date"], tuple(i.strip() for i in data["interests"].split(",") if i.strip()),
+                          tuple(s.strip() for s in data["social_profiles"].splitlines() if s.strip()))
+        try:
+            actions.do_set_extra_data(person, extra, declaration, actor=_actor(request))
+        except PurposeNotDeclared:
+            raise Http404("no such page") from None
+        messages.success(request, _("Saved."))
+        return redirect("crm:person_extra", person.pk)
+    extra = None
+    if consent is not None:
+        extra = queries.read_extra_data([person], declaration, actor=_actor(request)).get(person.pk)
+        if request.method != "POST" and extra is not None:
+            form = forms.ExtraForm(initial={"birth_date": extra.birth_date, "interests": ", ".join(extra.interests),
+                                            "social_profiles": "\n".join(extra.social_profiles)})
+    return render(request, "crm/person_extra.html", {"person": person, "consent": consent, "extra": extra, "form": form})
+
+
+# -- import and export -------------------------------------------------------------------------------------------
+
+
+@csrf_exempt  # the upload handler must be set before the CSRF check reads the body; checked just below
+@login_required
+def import_relations(request):
+    _manager_only(request)
+    if request.method == "POST":
+        request.upload_handlers = [MemoryOnly(request)]
+        return _import(request)
+    return render(request, "crm/import.html", {"form": forms.ImportForm(), "targets": importer.TARGETS})
+
+
+@csrf_protect
+def _import(request):
+    form = forms.ImportForm(request.POST, request.FILES)
+    context = {"form": form, "targets": importer.TARGETS}
+    if not form.is_valid():
+        return render(request, "crm/import.html", context)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    try:
+        frame = importer.read_export(data, name=upload.name)
+        columns = list(frame.columns)
+        if any(k.startswith("map:") for k in request.POST):
+            mapping = {c: request.POST.get(f"map:{c}", "") for c in columns}
+            mapping = {c: t for c, t in mapping.items() if t}
+        else:
+            mapping = importer.guess_mapping(columns)
+        dry = request.POST.get("go") != "import"
+        report = importer.import_relations(frame, mapping, dry_run=dry, actor=_actor(request), file_name=upload.name,
+                                           skip_problem_rows=form.cleaned_data["skip_problem_rows"])
+    except importer.ImportProblem as exc:
+        form.add_error("file", str(exc))
+        return render(request, "crm/import.html", context)
+    if report.written:
+        messages.success(request, _("Imported: %(orgs)s organisations and %(people)s people.") % {
+            "orgs": report.organisations_new, "people": report.people_new})
+        return redirect("crm:search")
+    context.update({"report": report, "columns": [(c, mapping.get(c, "")) for c in columns], "file_name": upload.name})
+    return render(request, "crm/import.html", context)
+
+
+@login_required
+def export_relations(request):
+    _manager_only(request)
+    response = HttpResponse(importer.export_relations(actor=_actor(request)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="relaties.csv"'
+    return response
+
+
+@csrf_exempt  # as import_relations
+@login_required
+def suppression_lists(request):
+    _manager_only(request)
+    if request.method == "POST":
+        request.upload_handlers = [MemoryOnly(request)]
+        return _suppression_upload(request)
+    return render(request, "crm/suppression.html", {"form": forms.SuppressionForm(),
+                                                    "lists": SuppressionList.objects.all()})
+
+
+@csrf_protect
+def _suppression_upload(request):
+    form = forms.SuppressionForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read()
+        try:
+            from verwerker.production.input import read_client_table
+
+            _frame, kinds = read_client_table(data, name=upload.name)
+            mapping = {c: k for c, k in kinds.items() if k in set(queries.ADDRESS_MAPPING.values()) | {"street_and_number"}}
+            actions.do_import_suppression_list(data, file_name=upload.name, name=form.cleaned_data["name"],
+                                               kind=form.cleaned_data["kind"], mapping=mapping, actor=_actor(request))
+        except (ValidationError, ValueError) as exc:
+            form.add_error("file", "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Suppression list imported."))
+            return redirect("crm:suppression")
+    return render(request, "crm/suppression.html", {"form": form, "lists": SuppressionList.objects.all()})
+
+
+# -- mailings ---------------------------------------------------------------------------------------------------
+
+
+@login_required
+def mailings(request):
+    require(queries.can_see_relations(request.user))
+    manager = queries.is_relation_manager(request.user)
+    form = forms.MailingForm(request.POST or None)
+    if request.method == "POST":
+        _manager_only(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            criteria = {k: data[k] for k in ("city", "kind", "occupation", "interest")}
+            if criteria["interest"] and not data["purpose"].uses_extra_data:
+                form.add_error("interest", _("Interests may be used only for fitting promotions."))
+            else:
+                try:
+                    mailing = actions.do_create_mailing(name=data["name"], purpose=data["purpose"], channel=data["channel"],
+                                                        criteria=criteria, subject=data["subject"], body=data["body"],
+                                                        actor=_actor(request))
+                except ValidationError as exc:
+                    _form_errors(form, exc)
+                else:
+                    return redirect("crm:mailing", mailing.pk)
+    return render(request, "crm/mailings.html", {"form": form, "mailings": Mailing.objects.select_related("purpose"),
+                                                 "manager": manager})
+
+
+@login_required
+def mailing_detail(request, mailing_id: int):
+    from verwerker.production.models import Template
+
+    mailing = queries.access_mailing_for(request.user, mailing_id)
+    manager = queries.is_relation_manager(request.user)
+    if request.method == "POST":
+        _manager_only(request)
+        action = request.POST.get("action")
+        try:
+            if action == "select":
+                actions.do_select_mailing(mailing, actor=_actor(request))
+                messages.success(request, _("Selection computed."))
+            elif action == "letters":
+                template = get_object_or_404(Template, pk=request.POST.get("template"))
+                job = actions.do_produce_mailing_letters(mailing, template=template, user=request.user, actor=_actor(request))
+                messages.success(request, _("Handed to production as job %(job)s.") % {"job": job.pk})
+            elif action == "email":
+                sent = actions.do_send_mailing_email(mailing, actor=_actor(request))
+                messages.success(request, _("%(n)s e-mails sent.") % {"n": sent})
+        except ValidationError as exc:
+            messages.error(request, "; ".join(_(m) for m in exc.messages))
+        except Exception as exc:  # production refused the job (StepRefused) or intake refused the file
+            from verwerker.production.workflow import StepRefused
+
+            if not isinstance(exc, StepRefused):
+                raise
+            messages.error(request, exc.reason)
+        return redirect("crm:mailing", mailing.pk)
+    recipients = mailing.recipients.select_related("person", "person__organisation")
+    from django.db.models import Q
+
+    templates = Template.objects.filter(Q(client__isnull=True) | Q(client__in=[h.client_id for h in _house_links()]))
+    return render(request, "crm/mailing.html", {
+        "mailing": mailing, "manager": manager, "recipients": recipients, "templates": templates,
+        "letters": mailing.channel == MailingChannel.LETTER,
+    })
+
+
+def _house_links():
+    from verwerker.crm.models import HouseClient
+
+    return HouseClient.objects.all()
+
+
+# -- the public consent links (double opt-in, re-permission, withdrawal) -----------------------------------------------
+
+
+def consent_link(request, token: str):
+    """GET shows what the link will do (mail scanners follow links); POST does it."""
+    try:
+        consent, action = actions.read_consent_token(token)
+    except ValidationError as exc:
+        return render(request, "crm/consent_link.html", {"error": _(exc.messages[0])}, status=400)
+    done = None
+    if request.method == "POST":
+        actor = Actor.for_user(None, request.META.get("REMOTE_ADDR", ""))
+        try:
+            if action == "withdraw":
+                actions.do_withdraw_by_link(token, actor=actor)
+            else:
+                actions.do_confirm_consent(token, actor=actor)
+        except ValidationError as exc:
+            return render(request, "crm/consent_link.html", {"error": _(exc.messages[0])}, status=400)
+        done = action
+    return render(request, "crm/consent_link.html", {"consent": consent, "action": action, "done": done})
+
+
+# -- privacy officer ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def privacy_overview(request):
+    require(queries.is_privacy_officer(request.user))
+    purpose_filter = request.GET.get("doel", "")
+    consents = Consent.objects.select_related("purpose", "person").order_by("-given_at")
+    if purpose_filter:
+        consents = consents.filter(purpose__code=purpose_filter)
+    holding = set(queries.consents_holding().values_list("pk", flat=True))
+    return render(request, "crm/privacy.html", {
+        "purposes": Purpose.objects.all(), "consents": consents[:200], "holding": holding,
+        "purpose_filter": purpose_filter, "mailings": Mailing.objects.select_related("purpose", "job"),
+        "requests": RelationRequest.objects.all()[:100], "certificates": CrmCertificate.objects.all()[:50],
+    })
+
+
+@login_required
+def purpose_edit(request, purpose_id: int):
+    require(queries.is_privacy_officer(request.user))
+    purpose = get_object_or_404(Purpose, pk=purpose_id)
+    form = forms.PurposeForm(request.POST or None, instance=purpose)
+    if request.method == "POST" and form.is_valid():
+        actions.do_change_purpose(Purpose.objects.get(pk=purpose.pk), actor=_actor(request), **form.cleaned_data)
+        return redirect("crm:privacy")
+    return render(request, "crm/edit.html", {"form": form, "title": purpose.name})
+
+
+@login_required
+def request_detail(request, request_id: int):
+    req = queries.access_request_for(request.user, request_id)
+    form = forms.PersonForm(request.POST or None, instance=req.person) if req.kind == "rectification" and req.person else None
+    if request.method == "POST" and req.is_open:
+        try:
+            corrections = None
+            if form is not None:
+                if not form.is_valid():
+                    raise ValidationError(_("Correct the fields first."))
+                corrections = {k: v for k, v in form.cleaned_data.items() if k in form.changed_data}
+            do_execute_relation_request(req, corrections=corrections, actor=_actor(request))
+        except ValidationError as exc:
+            messages.error(request, "; ".join(_(m) for m in exc.messages))
+        return redirect("crm:request", req.pk)
+    return render(request, "crm/request.html", {"req": req, "form": form})
+
+
+@login_required
+def request_export(request, request_id: int, fmt: str):
+    """The access export of one person (CSV or JSON), built in memory; purpose-bound fields included,
+    read under the request's declaration."""
+    req = queries.access_request_for(request.user, request_id)
+    try:
+        export = access_export(req, actor=_actor(request))
+    except ValidationError:
+        raise Http404("no such page") from None
+    body, kind = (export_as_json(export), "application/json") if fmt == "json" else (export_as_csv(export), "text/csv; charset=utf-8")
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{req.reference}-inzage.{fmt}"'
+    return response
+
+
+@login_required
+def certificate_download(request, certificate_id):
+    require(queries.is_privacy_officer(request.user))
+    cert = get_object_or_404(CrmCertificate, pk=certificate_id)
+    response = HttpResponse(cert.body, content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="vernietigingsverklaring-{cert.pk}.json"'
+    return response
+
+
+@require_POST
+@login_required
+def renewals(request):
+    """Send the re-permission requests that are due now (the scheduler can call the same action)."""
+    require(queries.is_privacy_officer(request.user))
+    sent = actions.do_request_renewals(actor=_actor(request))
+    messages.success(request, _("%(n)s re-permission requests sent.") % {"n": sent})
+    return redirect("crm:privacy")
