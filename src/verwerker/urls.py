@@ -14,6 +14,8 @@ urlpatterns = [
     path("audit/", include("verwerker.audit.urls")),
     path("privacy/", include("verwerker.privacy.urls")),
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
+    path("huis/", include("verwerker.facilities.urls")),
+    path("site/", include("verwerker.facilities.site_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

@@ -237,7 +237,7 @@ def _retention() -> Finding:
     from verwerker.clients.queries import agreements_in_force
     from verwerker.vault.models import Blob, BlobState
 
-    oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING]).order_by("created_at").first()
+    oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING], client__isnull=False).order_by("created_at").first()
     if oldest is None:
         return Finding(State.OK, "No client data is held at all.")
     agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()
@@ -293,7 +293,7 @@ def _deleted_after_processing() -> Finding:
     return Finding(
         State.OK if lingering == 0 else State.FAILING,
         f"{closed.count()} jobs printed or confirmed; {lingering} of them still hold their data file "
-        "(shredding happens in the confirmation's transaction). The monthly workstation check is not recorded by the system.",
+        "(shredding happens in the confirmation's transaction).",
     )
 
 
@@ -353,3 +353,28 @@ def _schedules() -> Finding:
     problems = schedule_problems(schedules)
     rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
     return Finding(State.FAILING if problems else State.OK, (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.")
+
+
+# The house's own registers check P08, P11, P17's workstation half, P26 and P27 (facilities/compliance.py).
+def _facilities(name: str) -> Callable[[], Finding]:
+    def run() -> Finding:
+        from verwerker.facilities import compliance
+
+        return getattr(compliance, name)()
+
+    return run
+
+
+def _p17_with_workstations() -> Finding:
+    from verwerker.facilities.compliance import combine, workstations
+
+    return combine(_deleted_after_processing, workstations)()
+
+
+CHECKS.update({
+    "P08": _facilities("cookies"),
+    "P11": _facilities("confidentiality"),
+    "P17": _p17_with_workstations,
+    "P26": _facilities("pentests"),
+    "P27": _facilities("cameras"),
+})

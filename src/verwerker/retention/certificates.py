@@ -78,6 +78,8 @@ def do_issue_certificate(
 ) -> DeletionCertificate:
     """Certify the deletion of these (already shredded, not yet certified) blobs of one client.
 
+    ``client_id`` None certifies the house's own records (camera clips): the house is then the controller.
+
     Raises ValueError if a blob is still live, belongs to another client, or is certified already.
     Records CERTIFICATE_ISSUED with the SHA-256 of the canonical JSON.
     """
@@ -85,18 +87,20 @@ def do_issue_certificate(
     from verwerker.clients.queries import get_active_agreement
     from verwerker.vault.models import Blob, BlobState
 
-    client = Client.objects.get(pk=client_id)
+    client = Client.objects.get(pk=client_id) if client_id is not None else None
     blobs = list(Blob.objects.select_for_update().filter(pk__in=list(blob_ids)).order_by("created_at", "pk"))
     if not blobs:
         raise ValueError("a certificate needs at least one deleted blob")
     for blob in blobs:
-        if blob.client_id != client.pk:
+        if blob.client_id != client_id:
             raise ValueError(f"blob {blob.pk} belongs to another client")
         if blob.state not in (BlobState.SHREDDING, BlobState.SHREDDED) or blob.wrapped_key is not None:
             raise ValueError(f"blob {blob.pk} is not deleted")
     if DeletionCertificateItem.objects.filter(blob__in=blobs).exists():
         raise ValueError("some of these blobs are on a certificate already")
-    agreement = get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
+    agreement = None
+    if client is not None:
+        agreement = get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
     cert = DeletionCertificate(
         client=client,
         agreement_reference=agreement.reference if agreement else "",
@@ -128,7 +132,7 @@ def do_issue_certificate(
         "certificate_id": str(cert.id),
         "issued_at": cert.issued_at.isoformat(),
         "processor": {"name": settings.HOUSE_NAME},
-        "controller": {"client_id": client.pk, "name": client.name},
+        "controller": {"client_id": client.pk, "name": client.name} if client else {"client_id": None, "name": settings.HOUSE_NAME},
         "agreement_reference": cert.agreement_reference,
         "subject": cert.subject,
         "reason": cert.reason,
@@ -168,7 +172,7 @@ def do_issue_certificate(
     do_record_event(
         EventType.CERTIFICATE_ISSUED,
         actor=actor,
-        client_id=client.pk,
+        client_id=client_id,
         obj=cert,
         details={"sha256": cert.sha256, "objects": len(blobs), "reason": cert.reason},
     )

@@ -20,6 +20,8 @@ def test_schedules_are_seeded_with_the_statements_figures():
         RecordClass.CRM_FINANCIAL: 7 * 365 + 2,
         RecordClass.CAMERA_FOOTAGE: 28,
         RecordClass.AUDIT_EVENTS: None,
+        RecordClass.CONSENT_LOG: 2 * 365,
+        RecordClass.CAMERA_CLIPS: 28,
     }
 
 
