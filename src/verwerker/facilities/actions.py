@@ -31,7 +31,6 @@ from verwerker.facilities.models import (
     ConsentCategory,
     ConsentRecord,
     ConsentService,
-    LocationKind,
     PentestReport,
     PentestReportRequest,
     Workstation,
@@ -335,7 +334,7 @@ def do_register_camera(
     days = max_footage_days() if recorder_retention_days is None else recorder_retention_days
     problem = None
     if location_kind in FORBIDDEN_LOCATIONS:
-        problem = f"no camera in a {LocationKind(location_kind).label} (P27)"
+        problem = f"no camera in a {location_kind.replace('_', ' ')} (P27)"
     elif audio:
         problem = "cameras record no sound (P27): switch the audio off"
     elif days > max_footage_days():
