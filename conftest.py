@@ -81,9 +81,17 @@ def make_staff(db, system_actor):
     from verwerker.accounts.actions import do_create_staff_user
 
     def make(role: str, username: str | None = None):
+        from verwerker.facilities.models import ConfidentialityAgreement
+
         user, _password = do_create_staff_user(username or f"staff-{role}", roles=[role], actor=system_actor)
         user.must_change_password = False
         user.save(update_fields=["must_change_password"])
+        # Staff open client data only with a current confidentiality agreement (P11). The personas have
+        # one, signed before the agreements start; a row only (no signed copy in the vault, no event), so
+        # tests that count blobs or audit events see only their own. facilities' tests exercise the action.
+        ConfidentialityAgreement.objects.create(
+            user=user, version="test", signed_on=AGREEMENTS_START - dt.timedelta(days=1), recorded_by="conftest"
+        )
         return user
 
     return make

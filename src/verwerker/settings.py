@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "verwerker.intake",
     "verwerker.production",
     "verwerker.crm",
+    "verwerker.facilities",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -149,6 +150,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "verwerker.accounts.middleware.IdleTimeoutMiddleware",
     "verwerker.accounts.middleware.AccountGateMiddleware",
+    "verwerker.facilities.middleware.ConfidentialityGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -273,6 +275,11 @@ BREACH_ESCALATION_HOURS = sorted(
 PRIVACY_CONTACT = env_str("VERWERKER_PRIVACY_CONTACT", "privacy@localhost")
 # Postal address of the house, for the processor's register (Art. 30(2)(a)) and notices.
 HOUSE_ADDRESS = env_str("VERWERKER_HOUSE_ADDRESS", "")
+# The house's own registers (facilities): awareness sessions due, workstation checks due (P11, P17), and
+# the origins of the house's website that may post to the cookie-consent log (P08; empty: any origin).
+AWARENESS_INTERVAL_MONTHS = env_int("VERWERKER_AWARENESS_INTERVAL_MONTHS", 12, minimum=1)
+WORKSTATION_CHECK_DAYS = env_int("VERWERKER_WORKSTATION_CHECK_DAYS", 31, minimum=1)
+CONSENT_SITE_ORIGINS = env_list("VERWERKER_CONSENT_SITE_ORIGINS", [])
 
 LOGGING = {
     "version": 1,

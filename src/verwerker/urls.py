@@ -15,6 +15,8 @@ urlpatterns = [
     path("privacy/", include("verwerker.privacy.urls")),
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
     path("relaties/", include("verwerker.crm.urls")),
+    path("huis/", include("verwerker.facilities.urls")),
+    path("site/", include("verwerker.facilities.site_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

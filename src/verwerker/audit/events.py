@@ -2,7 +2,7 @@
 
 Numbers are stored and hashed: never renumber one, only add. Ranges:
 1-99 system, 100-199 accounts, 200-299 clients, 300-399 vault, 400-499 intake, 500-599 datafiles,
-600-699 production, 700-799 retention, 800-899 privacy, 900-999 portal and CRM.
+600-699 production, 700-799 retention, 800-899 privacy, 900-999 portal and CRM, 1000-1099 facilities.
 """
 
 from django.db import models
@@ -164,6 +164,29 @@ class EventType(models.IntegerChoices):
     CRM_RECORDS_PURGED = 940, "CRM records purged"
     CRM_CERTIFICATE_ISSUED = 941, "CRM deletion certificate issued"
     CRM_HOUSE_CLIENT_SET_UP = 942, "house client set up for own mailings"
+    # facilities
+    CONSENT_SERVICE_REGISTERED = 1000, "website cookie service registered"
+    CONSENT_SERVICE_REFUSED = 1001, "website cookie service refused"
+    CONSENT_LOG_PURGED = 1002, "website consent log entries deleted"
+    CONFIDENTIALITY_SIGNED = 1010, "confidentiality agreement recorded"
+    CONFIDENTIALITY_BLOCKED = 1011, "client data refused: no current confidentiality agreement"
+    AWARENESS_SESSION_RECORDED = 1012, "awareness session recorded"
+    WORKSTATION_REGISTERED = 1020, "workstation registered"
+    WORKSTATION_CHECKED = 1021, "workstation check recorded"
+    WORKSTATION_REMINDER_SENT = 1022, "workstation check reminder sent"
+    PENTEST_REPORT_STORED = 1030, "penetration test report stored"
+    PENTEST_REPORT_REQUESTED = 1031, "penetration test report requested"
+    PENTEST_REPORT_SENT = 1032, "penetration test report downloaded for a client"
+    PENTEST_FINDING_DUE_SET = 1033, "penetration test finding due date set"
+    CAMERA_REGISTERED = 1040, "camera registered"
+    CAMERA_REFUSED = 1041, "camera refused"
+    CAMERA_RETENTION_SET = 1042, "camera recorder retention set"
+    CAMERA_INCIDENT_RECORDED = 1043, "camera incident recorded"
+    CAMERA_INCIDENT_CLOSED = 1044, "camera incident closed"
+    CAMERA_CLIP_STORED = 1045, "camera clip stored"
+    CAMERA_CLIP_VIEWED = 1046, "camera clip viewed"
+    CAMERA_REQUEST_LOGGED = 1047, "camera footage request logged"
+    CAMERA_REQUEST_CLOSED = 1048, "camera footage request answered"
 
 
 class ActorType(models.TextChoices):

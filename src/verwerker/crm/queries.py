@@ -367,16 +367,17 @@ def _suppressed(people: list[Person]) -> dict[int, str]:
 def active_suppression_tables() -> list[tuple[str, pl.DataFrame, dict]]:
     """The active suppression lists as (name, table, mapping), read from the vault."""
     from verwerker.datafiles.read import read_table
-    from verwerker.vault.actions import read_blob_bytes
-
     from django.core.exceptions import ValidationError
 
-    from verwerker.vault.models import BlobState
+    from verwerker.audit.actors import Actor
+    from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import BlobState, ReadPurpose
 
     out = []
     for s in SuppressionList.objects.filter(active=True).select_related("blob"):
         if s.blob.state != BlobState.STORED:  # never select without a list that is switched on
             raise ValidationError(f"the suppression list {s.name} has been deleted (retention); import a current one")
-        frame = read_table(read_blob_bytes(s.blob), name=s.file_name).frame
+        frame = read_table(read_blob_bytes(s.blob, actor=Actor.system("mailing selection"), purpose=ReadPurpose.MAILING),
+                           name=s.file_name).frame
         out.append((s.name, frame, s.mapping))
     return out

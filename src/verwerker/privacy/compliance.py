@@ -58,13 +58,15 @@ PROMISES = [
             ("verwerker.privacy.subject_requests.do_log_subject_request", "verwerker.privacy.subject_requests.search_subject_request",
              "verwerker.privacy.subject_requests.do_execute_subject_request")),
     Promise("P08", "Cookies only with consent", "Only the session and CSRF cookies; no tracking",
-            ("verwerker.privacy.compliance.external_resources",)),
+            ("verwerker.privacy.compliance.external_resources", "verwerker.facilities.compliance.cookies",
+             "verwerker.facilities.actions.do_record_consent")),
     Promise("P09", "Files processed only under an active processing agreement", "One query decides; intake and production ask it",
             ("verwerker.clients.queries.get_active_agreement", "verwerker.intake.actions.do_register_upload",
              "verwerker.production.workflow.check_step")),
     Promise("P10", "Every file profiled on arrival; risk class decides the path", "Profiler on intake",
             ("verwerker.datafiles.actions.do_profile_data_file", "verwerker.datafiles.profile.profile_table")),
-    Promise("P11", "Encryption at rest, least privilege, staff NDAs and awareness", "Vault; roles; NDA register"),
+    Promise("P11", "Encryption at rest, least privilege, staff NDAs and awareness", "Vault; roles; NDA register",
+            ("verwerker.facilities.middleware.ConfidentialityGateMiddleware", "verwerker.facilities.compliance.confidentiality")),
     Promise("P12", "Password policy, second factor for staff, lockout", "Argon2, length ≥ 12, TOTP for staff, lockout after failures",
             ("verwerker.accounts.middleware.AccountGateMiddleware", "verwerker.accounts.actions.do_change_password")),
     Promise("P13", "One SFTP login per client, issued once", "SFTP accounts with one-time credentials",
@@ -78,7 +80,8 @@ PROMISES = [
     Promise("P16", "No backups of data files; unreadable after purge", "Crypto-shredding; vault excluded from backups",
             ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up")),
     Promise("P17", "Deletion right after processing; monthly workstation check", "Purge on job completion; workstation check register",
-            ("verwerker.production.actions.do_close_job", "verwerker.retention.certificates.do_issue_certificate")),
+            ("verwerker.production.actions.do_close_job", "verwerker.retention.certificates.do_issue_certificate",
+             "verwerker.facilities.compliance.workstations", "verwerker.facilities.actions.do_record_workstation_check")),
     Promise("P18", "SFTP folder emptied monthly; data kept at most one month", "Hourly purge against the agreement's maximum retention and the folders' monthly schedule",
             ("verwerker.retention.purge.run_purge", "verwerker.retention.purge.VaultPurger",
              "verwerker.retention.purge.SftpFolderPurger")),
@@ -98,8 +101,11 @@ PROMISES = [
     Promise("P25", "Complaints handled", "Complaint register",
             ("verwerker.privacy.actions.do_register_complaint", "verwerker.privacy.actions.do_update_complaint")),
     Promise("P26", "Yearly penetration test, findings fixed and retested", "Pentest register",
-            ("verwerker.privacy.actions.do_record_pentest", "verwerker.privacy.actions.do_update_finding")),
-    Promise("P27", "Camera footage kept at most 4 weeks", "Footage retention register"),
+            ("verwerker.privacy.actions.do_record_pentest", "verwerker.privacy.actions.do_update_finding",
+             "verwerker.facilities.compliance.pentests")),
+    Promise("P27", "Camera footage kept at most 4 weeks", "Footage retention register",
+            ("verwerker.facilities.actions.do_set_camera_retention", "verwerker.facilities.actions.do_view_clip",
+             "verwerker.facilities.compliance.cameras")),
 ]
 
 # Staff time-outs the checks use: the audit chain is verified daily (a day and a bit of slack), and a
@@ -355,7 +361,7 @@ def _retention() -> Finding:
     from verwerker.retention.rules import RecordClass
     from verwerker.vault.models import Blob, BlobState
 
-    oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING]).order_by("created_at").first()
+    oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING], client__isnull=False).order_by("created_at").first()
     if oldest is None:
         return Finding(State.OK, "No client data is held at all.")
     agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()
@@ -416,7 +422,7 @@ def _deleted_after_processing() -> Finding:
     return Finding(
         State.OK if lingering == 0 else State.FAILING,
         f"{closed.count()} jobs printed or confirmed; {lingering} of them still hold their data file "
-        "(shredding happens in the confirmation's transaction). The monthly workstation check is not recorded by the system.",
+        "(shredding happens in the confirmation's transaction).",
     )
 
 
@@ -493,5 +499,30 @@ def _crm_check(name: str, base: Callable[[], Finding] | None = None) -> Callable
     return run
 
 
+# The house's own registers check P08, P11, P17's workstation half, P26 and P27 (facilities/compliance.py).
+def _facilities(name: str) -> Callable[[], Finding]:
+    def run() -> Finding:
+        from verwerker.facilities import compliance
+
+        return getattr(compliance, name)()
+
+    return run
+
+
 CHECKS.update({"P02": _crm_check("check_p02"), "P03": _crm_check("check_p03"), "P04": _crm_check("check_p04"),
                "P19": _crm_check("check_p19", CHECKS["P19"])})
+
+
+def _p17_with_workstations() -> Finding:
+    from verwerker.facilities.compliance import combine, workstations
+
+    return combine(_deleted_after_processing, workstations)()
+
+
+CHECKS.update({
+    "P08": _facilities("cookies"),
+    "P11": _facilities("confidentiality"),
+    "P17": _p17_with_workstations,
+    "P26": _facilities("pentests"),
+    "P27": _facilities("cameras"),
+})

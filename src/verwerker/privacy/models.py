@@ -179,6 +179,8 @@ class PentestFinding(models.Model):
     )
     status = models.CharField(_("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     fixed_on = models.DateField(_("fixed on"), null=True, blank=True)
+    # Set by the privacy officer (facilities.actions.do_set_finding_due): open past it fails P26.
+    due_on = models.DateField(_("fix due by"), null=True, blank=True)
     retested_on = models.DateField(_("retested on"), null=True, blank=True)
 
     class Meta:

@@ -42,7 +42,8 @@ def vault_blobs(window: Window) -> Iterable[Exposure]:
 
     from verwerker.vault.models import Blob
 
-    blobs = Blob.objects.filter(created_at__lte=window.end).filter(
+    # The house's own records (no client) are not a client's exposure.
+    blobs = Blob.objects.filter(created_at__lte=window.end, client__isnull=False).filter(
         Q(shredded_at__isnull=True) | Q(shredded_at__gte=window.start)
     )
     for blob in blobs.only("id", "client_id", "name", "purpose", "state").iterator():

@@ -111,6 +111,8 @@ def do_issue_certificate(
     the client's language. Texts are frozen in the house's language (settings.LANGUAGE_CODE).
     Raises ValueError if a blob is still live, belongs to another client, or is certified already,
     or for an unknown reason. Records CERTIFICATE_ISSUED with the SHA-256 of the canonical JSON.
+
+    ``client_id`` None certifies the house's own records (camera clips): the house is then the controller.
     """
     from verwerker.clients.models import Agreement, Client
     from verwerker.clients.queries import get_active_agreement
@@ -120,18 +122,20 @@ def do_issue_certificate(
         raise ValueError(f"unknown deletion reason {reason!r}")
     with translation.override(settings.LANGUAGE_CODE):
         subject, outcome = str(subject), str(outcome)
-    client = Client.objects.get(pk=client_id)
+    client = Client.objects.get(pk=client_id) if client_id is not None else None
     blobs = list(Blob.objects.select_for_update().filter(pk__in=list(blob_ids)).order_by("created_at", "pk"))
     if not blobs:
         raise ValueError("a certificate needs at least one deleted blob")
     for blob in blobs:
-        if blob.client_id != client.pk:
+        if blob.client_id != client_id:
             raise ValueError(f"blob {blob.pk} belongs to another client")
         if blob.state not in (BlobState.SHREDDING, BlobState.SHREDDED) or blob.wrapped_key is not None:
             raise ValueError(f"blob {blob.pk} is not deleted")
     if DeletionCertificateItem.objects.filter(blob__in=blobs).exists():
         raise ValueError("some of these blobs are on a certificate already")
-    agreement = get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
+    agreement = None
+    if client is not None:
+        agreement = get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
     cert = DeletionCertificate(
         client=client,
         agreement_reference=agreement.reference if agreement else "",
@@ -149,7 +153,7 @@ def do_issue_certificate(
     do_record_event(
         EventType.CERTIFICATE_ISSUED,
         actor=actor,
-        client_id=client.pk,
+        client_id=client_id,
         obj=cert,
         details={"sha256": cert.sha256, "objects": len(blobs), "reason": cert.reason},
     )
@@ -186,7 +190,7 @@ def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outco
         "issued_at": local_minute(cert.issued_at),
         "time_zone": settings.TIME_ZONE,
         "processor": {"name": settings.HOUSE_NAME},
-        "controller": {"client_id": client.pk, "name": client.name},
+        "controller": {"client_id": client.pk, "name": client.name} if client else {"client_id": None, "name": settings.HOUSE_NAME},
         "agreement_reference": cert.agreement_reference,
         "subject": cert.subject,
         "reason": cert.reason,

@@ -78,7 +78,10 @@ class DeletionCertificate(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="deletion_certificates")
+    # No client: the house's own records (camera clips), deleted under its own retention schedule.
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="deletion_certificates"
+    )
     agreement_reference = models.CharField(max_length=100, blank=True)
     reason = models.CharField(max_length=24, choices=DeletionReason.choices)
     subject = models.CharField(_("subject"), max_length=200, blank=True)

@@ -119,7 +119,8 @@ class VaultPurger(Purger):
 
         held_blobs = {uuid.UUID(i) for i in held_ids("vault.blob") if _is_uuid(i)}
         held_clients = {int(i) for i in held_ids("clients.client") if i.isdigit()}
-        live = Blob.objects.filter(state__in=LIVE_STATES)
+        # The house's own records (no client) follow their own record class's purger (facilities).
+        live = Blob.objects.filter(state__in=LIVE_STATES, client__isnull=False)
         ids, held = [], 0
         for client_id in sorted(set(live.values_list("client_id", flat=True))):
             cutoff = now - dt.timedelta(days=self._max_days(client_id))

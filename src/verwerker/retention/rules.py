@@ -15,6 +15,8 @@ class RecordClass(models.TextChoices):
     # The house's own relations (crm): people without a relationship or consent, and financial records.
     CRM = "crm", _("CRM: own relations without a relationship or consent")
     FINANCIAL = "financieel", _("financial records of own relations")
+    CONSENT_LOG = "consent_log", _("website cookie consent log")
+    CAMERA_CLIPS = "camera_clips", _("camera clips exported for an incident")
 
 
 # The privacy statement's figures (PROMISES.md P17-P19, P27), seeded by a data migration. ``None`` keeps
@@ -55,6 +57,16 @@ DEFAULTS: dict[str, dict] = {
         "keep_days": None,
         "starts_from": "the event",
         "basis": "accountability, Art. 5(2) GDPR; never shorter than the longest other class",
+    },
+    RecordClass.CONSENT_LOG: {
+        "keep_days": 2 * 365,
+        "starts_from": "the visitor's choice; the banner asks again after a year",
+        "basis": "proof of consent, Art. 7(1) GDPR: as long as the consent is relied on, and a year to answer for it",
+    },
+    RecordClass.CAMERA_CLIPS: {
+        "keep_days": 28,
+        "starts_from": "recording; longer only under an incident hold until the incident is closed",
+        "basis": "privacy statement (camera footage at most 4 weeks)",
     },
 }
 

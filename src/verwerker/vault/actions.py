@@ -125,11 +125,13 @@ class BlobWriter:
             self.commit()
 
 
-def _client_id(client: Client | int) -> int:
+def _client_id(client: Client | int | None) -> int | None:
+    if client is None:  # one of the house's own records (facilities)
+        return None
     return client.pk if isinstance(client, Client) else int(client)
 
 
-def open_blob_writer(*, client: Client | int, purpose: str, name: str = "", actor: Actor) -> BlobWriter:
+def open_blob_writer(*, client: Client | int | None, purpose: str, name: str = "", actor: Actor) -> BlobWriter:
     """Start a new blob for ``client``: inserts its row (state writing) and opens ``<id>.partial``.
 
     ``name`` is a display name and must not hold personal data. Raises KeyConfigError if the master
@@ -154,7 +156,7 @@ def open_blob_writer(*, client: Client | int, purpose: str, name: str = "", acto
     return BlobWriter(blob, data_key, actor)
 
 
-def do_store_blob(source, *, client: Client | int, purpose: str, name: str = "", actor: Actor) -> Blob:
+def do_store_blob(source, *, client: Client | int | None, purpose: str, name: str = "", actor: Actor) -> Blob:
     """Store ``source`` (bytes, a binary file-like object, or an iterable of bytes) as one blob.
 
     Streams: a file-like source is read in 1 MiB pieces. Any error aborts the blob and is re-raised.

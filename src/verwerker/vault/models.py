@@ -18,6 +18,7 @@ class BlobPurpose(models.TextChoices):
     MANIFEST = "manifest", _("manifest")
     CERTIFICATE = "certificate", _("certificate")
     CONSENT_DOCUMENT = "consent_document", _("consent document")
+    HOUSE_RECORD = "house_record", _("record of the house itself")
     OTHER = "other", _("other")
 
 
@@ -31,6 +32,9 @@ class ReadPurpose(models.TextChoices):
     OUTBOX_DOWNLOAD = "outbox_download", _("outbox download")
     SUBJECT_REQUEST = "subject_request", _("data-subject request")
     VERIFICATION = "verification", _("verification of the stored content")
+    MAILING = "mailing", _("suppression lists for a mailing of the house's own relations")
+    PENTEST_REPORT = "pentest_report", _("penetration-test report sent on request")
+    CAMERA_INCIDENT = "camera_incident", _("camera footage viewed after an incident")
 
 
 class DeletionReason(models.TextChoices):
@@ -68,7 +72,9 @@ class Blob(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="blobs")
+    # No client: one of the house's own records (facilities: signed confidentiality agreements, pentest
+    # reports, camera clips). Those are purged by their own record class, never as client data.
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="blobs")
     purpose = models.CharField(_("purpose"), max_length=20, choices=BlobPurpose.choices)
     state = models.CharField(_("state"), max_length=10, choices=BlobState.choices, default=BlobState.WRITING)
     name = models.CharField(_("name"), max_length=255, blank=True)

@@ -22,6 +22,8 @@ def test_schedules_are_seeded_with_the_statements_figures():
         RecordClass.CRM: 2 * 365,
         RecordClass.FINANCIAL: 7 * 365 + 2,
         RecordClass.AUDIT_EVENTS: None,
+        RecordClass.CONSENT_LOG: 2 * 365,
+        RecordClass.CAMERA_CLIPS: 28,
     }
 
 

@@ -1,0 +1,11 @@
+"""Periodic work of the house's registers (scheduled in runtime/schedule.py)."""
+
+from django_tasks import task
+
+
+@task()
+def remind_workstation_checks() -> int:
+    """E-mail the responsible person of each workstation whose monthly check is due (once per due date)."""
+    from verwerker.facilities.actions import do_remind_workstation_checks
+
+    return do_remind_workstation_checks()
