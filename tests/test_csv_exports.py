@@ -104,7 +104,7 @@ def test_the_manifest_neutralises_its_text_cells():
 
 
 def test_a_data_subjects_records_for_the_client_are_neutralised_but_a_rectified_file_is_not():
-    from verwerker.privacy.requests import _csv_bytes
+    from verwerker.privacy.subject_requests import _csv_bytes
 
     frame = pl.DataFrame({"naam": HOSTILE})
     _assert_neutralised(_csv_bytes(frame, for_people=True).decode(), ";")

@@ -479,7 +479,7 @@ def do_log_camera_request(
     moment_until: dt.datetime | None = None, actor: Actor,
 ) -> CameraRequest:
     """Log a visitor's or employee's request about footage; answered within a month."""
-    from verwerker.privacy.requests import add_months
+    from verwerker.privacy.subject_requests import add_months
 
     if not requester.strip():
         raise ValidationError("record how to reach the person")

@@ -83,7 +83,7 @@ def blocked_staff(on: dt.date | None = None) -> QuerySet:
 
 def awareness_overdue(on: dt.date | None = None) -> list:
     """Active staff whose last attended awareness session is older than the configured interval (or none)."""
-    from verwerker.privacy.requests import add_months
+    from verwerker.privacy.subject_requests import add_months
 
     on = on or timezone.localdate()
     cutoff = add_months(on, -settings.AWARENESS_INTERVAL_MONTHS)

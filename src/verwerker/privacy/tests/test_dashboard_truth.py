@@ -49,7 +49,7 @@ def test_every_name_a_promise_gives_as_its_enforcement_can_be_imported():
 def test_the_dashboard_shows_where_each_promise_is_enforced(login, make_staff):
     page = login(make_staff("privacy")).get(reverse("privacy:dashboard")).content.decode()
     assert "verwerker.retention.purge.SftpFolderPurger" in page
-    assert "verwerker.privacy.requests.do_execute_subject_request" in page
+    assert "verwerker.privacy.subject_requests.do_execute_subject_request" in page
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_a_released_job_with_minors_without_consent_or_approval_fails_p20_and_p2
 
 def test_p07_fails_for_a_request_past_its_deadline_and_an_execution_without_receipt(client_a):
     from verwerker.privacy.models import DataSubjectRequest, RequestKind
-    from verwerker.privacy.requests import do_log_subject_request
+    from verwerker.privacy.subject_requests import do_log_subject_request
     from verwerker.privacy.subjects import Criteria
 
     contact = client_a.contacts.get(is_designated=True)
