@@ -48,7 +48,9 @@ SFTP_BAN_MAX_HOURS = env_int("VERWERKER_SFTP_BAN_MAX_HOURS", 168, minimum=1)
 UPLOAD_MAX_MB = env_int("VERWERKER_UPLOAD_MAX_MB", 2048, minimum=1)
 UPLOAD_QUOTA_MB = env_int("VERWERKER_UPLOAD_QUOTA_MB", 10240, minimum=1)
 # Production: records per output part; each part is one task any worker can take.
-JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=100)
+JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=10)
+# A job released or producing whose parts have not advanced for this long is resumed by the sweep.
+PRODUCTION_STALL_MINUTES = env_int("VERWERKER_PRODUCTION_STALL_MINUTES", 10, minimum=1)
 # The press's ICC output profile (PDF/X-4 output intent of every print part); empty: sRGB.
 OUTPUT_INTENT_ICC = env_str("VERWERKER_OUTPUT_INTENT_ICC", "")
 OUTPUT_CONDITION = env_str("VERWERKER_OUTPUT_CONDITION", "")

@@ -23,8 +23,13 @@ def _refuse(job: Job | None, step: str, exc: StepRefused, actor: Actor, client_i
     )
 
 
-def _step(job: Job, step: str, *, actor: Actor, gates=None, update: dict | None = None, details: dict | None = None) -> Job:
-    """Take one life-cycle step: lock, check (state, agreement, gates), change, audit. Raises StepRefused."""
+def _step(job: Job, step: str, *, actor: Actor, gates=None, update=None, details: dict | None = None, within=None) -> Job:
+    """Take one life-cycle step: lock, check (state, agreement, gates), change, audit. Raises StepRefused.
+
+    ``update`` is a dict of fields, or a callable given the locked job that returns one (for values
+    that depend on the row as locked, such as the next attempt number). ``within``, given the changed
+    job, writes the step's own rows in the same transaction and may return more audit details.
+    """
     try:
         with transaction.atomic():
             locked = Job.objects.select_for_update().get(pk=job.pk)
@@ -34,13 +39,15 @@ def _step(job: Job, step: str, *, actor: Actor, gates=None, update: dict | None 
             )
             if gates is not None:
                 gates(locked)
-            fields = {"state": spec.target, "updated_at": timezone.now(), **(update or {})}
+            changes = update(locked) if callable(update) else update
+            fields = {"state": spec.target, "updated_at": timezone.now(), **(changes or {})}
             for name, value in fields.items():
                 setattr(locked, name, value)
             locked.save(update_fields=[f for f in fields if f != "suppression_files"])
+            more = within(locked) if within is not None else None
             do_record_event(
                 EventType[spec.event], actor=actor, client_id=locked.client_id, obj=locked,
-                details={"step": step, "to": spec.target, **(details or {})},
+                details={"step": step, "to": spec.target, **(details or {}), **(more or {})},
             )
     except StepRefused as exc:
         _refuse(job, step, exc, actor)
