@@ -60,7 +60,9 @@ MAX_COLUMNS = env_int("VERWERKER_MAX_COLUMNS", 500, minimum=1)
 MAX_HEADER_KIB = env_int("VERWERKER_MAX_HEADER_KIB", 64, minimum=1)
 MAX_FIELD_KIB = env_int("VERWERKER_MAX_FIELD_KIB", 1024, minimum=1)
 # Production: records per output part; each part is one task any worker can take.
-JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=100)
+JOB_PART_SIZE = env_int("VERWERKER_JOB_PART_SIZE", 5000, minimum=10)
+# A job released or producing whose parts have not advanced for this long is resumed by the sweep.
+PRODUCTION_STALL_MINUTES = env_int("VERWERKER_PRODUCTION_STALL_MINUTES", 10, minimum=1)
 # The press's ICC output profile (PDF/X-4 output intent of every print part); empty: sRGB.
 OUTPUT_INTENT_ICC = env_str("VERWERKER_OUTPUT_INTENT_ICC", "")
 OUTPUT_CONDITION = env_str("VERWERKER_OUTPUT_CONDITION", "")

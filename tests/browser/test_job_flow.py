@@ -216,7 +216,10 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     expect(row).to_have_count(1)
     expect(row).to_contain_text(s.client_a.name)
     _screenshot(printer, "03-print-queue")
-    row.locator("form[action$='/gedrukt/'] button").click()
+    row.locator(f"a[href$='/drukkerij/{job.pk}/']").click()
+    printer.fill("input[name=pieces]", str(job.records_out))
+    printer.check("input[name=confirm]")
+    printer.locator("#confirm-form button").click()
     expect(printer.locator(".messages li.success")).to_have_count(1)
     expect(printer.locator("tr", has_text=JOB_NAME)).to_have_count(0)
 

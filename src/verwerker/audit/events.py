@@ -14,6 +14,8 @@ class EventType(models.IntegerChoices):
     AUDIT_VERIFIED = 2, "audit chain verified"
     TASK_FAILED = 3, "task failed"
     TASK_HEARTBEAT = 4, "worker heartbeat"
+    PROCESS_RESTARTED = 10, "process restarted by its supervisor"
+    TASK_RECLAIMED = 11, "task of a dead worker reclaimed"
     # accounts
     LOGIN_SUCCEEDED = 100, "login succeeded"
     LOGIN_FAILED = 101, "login failed"
@@ -86,6 +88,7 @@ class EventType(models.IntegerChoices):
     UPLOAD_ABORTED = 422, "upload aborted"
     UPLOAD_REFUSED = 423, "upload refused"
     UPLOAD_RECEIVED = 424, "upload recorded as received"
+    UPLOAD_ABANDONED = 480, "abandoned upload aborted by the recovery sweep"
     OUTBOX_FILE_ADDED = 430, "file put in outbox"
     OUTBOX_DOWNLOADED = 431, "file downloaded from outbox"
     SFTP_PASSWORD_LOCK_ALERTED = 440, "privacy officers alerted: SFTP password logins locked"
@@ -126,6 +129,10 @@ class EventType(models.IntegerChoices):
     TEMPLATE_CHANGED = 631, "template changed"
     PRINT_STATION_CREATED = 690, "print station created"
     JOB_STOPPED = 691, "job stopped: its agreement ended"
+    JOB_PRODUCTION_RETRIED = 640, "job production retried"
+    JOB_PRODUCTION_RESUMED = 641, "stalled job production resumed"
+    JOB_SPOILAGE_RECORDED = 642, "spoiled pieces recorded for reprint"
+    JOB_REPRINT_DELIVERED = 643, "reprint part delivered"
     # retention
     PURGE_RUN = 700, "retention purge run"
     HOLD_PLACED = 701, "hold placed"

@@ -599,8 +599,41 @@ def do_record_outbox_download(item: OutboxFile, *, actor: Actor, size: int) -> N
         )
 
 
+def do_abort_abandoned_uploads(*, idle: dt.timedelta, actor: Actor, now=None) -> int:
+    """Uploads left "receiving" by a process that died (SFTP server, web): aborted, and their partial
+    ciphertext shredded at once rather than by the 24-hour purge. An upload counts as abandoned when
+    its partial file has not grown for ``idle`` (a live upload writes to it all the time). Each is
+    claimed with a conditional update, so two sweeps abort it once. Returns how many were aborted."""
+    from verwerker.vault import storage
+    from verwerker.vault.actions import do_shred_blobs
+
+    now = now or timezone.now()
+    aborted = 0
+    for upload in Upload.objects.filter(state=UploadState.RECEIVING, started_at__lt=now - idle):
+        if upload.blob_id is not None:
+            partial = storage.blob_path(upload.blob_id, partial=True)
+            try:
+                if partial.stat().st_mtime > (now - idle).timestamp():
+                    continue  # still being written
+            except FileNotFoundError:
+                pass
+        with transaction.atomic():
+            if not Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(
+                    state=UploadState.ABORTED, reason="abandoned", finished_at=now):
+                continue
+            if upload.blob_id is not None:
+                do_shred_blobs([upload.blob_id], actor=actor, reason="abandoned_write")
+            do_record_event(
+                EventType.UPLOAD_ABANDONED, actor=actor, client_id=upload.client_id, obj=upload,
+                outcome=Outcome.FAILURE, details={"channel": upload.channel, "reason": "abandoned"},
+            )
+        aborted += 1
+    return aborted
+
+
 __all__ = [
     "UploadChannel",
+    "do_abort_abandoned_uploads",
     "do_abort_upload",
     "do_complete_upload",
     "do_disable_password_login",

@@ -101,6 +101,15 @@ class Job(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     rejects = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
+    # When production last advanced (an attempt started, a part landed): the recovery sweep finds a job
+    # whose progress stopped (a dead worker, a lost task) by this, and claims it by updating it.
+    progress_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Reprint before shredding: per reprint, the spoiled pieces as [first, last] sequence ranges
+    # ({"reprint": n, "ranges": [[12, 15]]}), and the pieces the operator counted at confirmation.
+    # Numbers only.
+    spoiled = models.JSONField(default=list, blank=True)
+    reprints = models.PositiveIntegerField(default=0)
+    pieces_printed = models.PositiveIntegerField(null=True, blank=True)
     delivered_files = models.JSONField(default=list, blank=True)
     delivery_target = models.CharField(max_length=200, blank=True)
     # Its file was rewritten (records erased or corrected) after it was delivered: what was printed or
@@ -139,6 +148,10 @@ class Job(models.Model):
         folder and on the subprocessor's page alike."""
         return f"job-{self.pk}-{index:03d}.pdf"
 
+    def reprint_name(self, number: int) -> str:
+        """The file name of reprint ``number``: marked "herdruk" so the operator and the RIP tell it apart."""
+        return f"job-{self.pk}-herdruk-{number:02d}.pdf"
+
 
 class OutputKind(models.TextChoices):
     RECORDS = "records", _("prepared records (intermediate)")
@@ -147,6 +160,7 @@ class OutputKind(models.TextChoices):
     MANIFEST = "manifest", _("manifest")
     REJECTS = "rejects", _("reject report")
     PROOF = "proof", _("proof")
+    REPRINT = "reprint", _("reprint part")
 
 
 class JobOutput(models.Model):

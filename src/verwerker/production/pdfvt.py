@@ -179,9 +179,11 @@ def assemble_part(
     *,
     background: pikepdf.Pdf | None = None,
     title: str = "Verwerker production",
+    reprint: bool = False,
 ) -> PartResult:
     """One print-ready PDF/VT part from chunk PDFs whose records, in order, are ``records``.
 
+    ``reprint`` marks the part as a reprint of spoiled pieces ("herdruk") in its DPart metadata.
     Raises ValueError when the chunks hold a different number of records than ``records``.
     """
     part = pikepdf.new()
@@ -209,7 +211,7 @@ def assemble_part(
     pages_per_record = [e - s for s, e in zip(starts, ends)]
 
     _finish_pages(part, background, starts, kixes)
-    _add_dparts(part, records, starts, pages_per_record)
+    _add_dparts(part, records, starts, pages_per_record, reprint=reprint)
     _add_identification(part, title, total, len(records))
     out = io.BytesIO()
     part.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
@@ -253,7 +255,7 @@ def _finish_pages(part: pikepdf.Pdf, background: pikepdf.Pdf | None, starts: lis
         page.obj.Contents = Array([head, *existing, restore, *tail])
 
 
-def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[int], pages: list[int]) -> None:
+def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[int], pages: list[int], *, reprint: bool = False) -> None:
     root_node = part.make_indirect(Dictionary(Type=Name.DPart))
     leaves = []
     # One pass to plain objects: indexing part.pages builds a Page wrapper every time.
@@ -277,6 +279,8 @@ def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[i
             page_objs[i].DPart = leaf
     root_node.DParts = Array([Array(leaves)])
     root_node.DPM = Dictionary(Verwerker_Part=Dictionary(Records=len(records), Pages=len(page_objs)))
+    if reprint:
+        root_node.DPM.Verwerker_Part.Herdruk = True
     part.Root.DPartRoot = part.make_indirect(
         Dictionary(
             Type=Name.DPartRoot,

@@ -59,6 +59,8 @@ class Template:
 def _describe(exc: typst.TypstError, template: Template) -> str:
     """One line naming the template file and line, with quoted values blanked: they may be record data."""
     message = re.sub(r'"[^"]*"', '"…"', exc.message.splitlines()[0] if exc.message else "error")
+    # A panic's message is whatever the template built, record values included, and comes unquoted.
+    message = re.sub(r"^(panicked with)\b.*", r"\1: …", message)
     message = message.replace('key "…"', "key")
     found = re.search(r"┌─ (?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+)", exc.diagnostic or "")
     if found and not found.group("file").endswith("__typst_py_bytes__.typ"):

@@ -29,6 +29,7 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.queries import get_active_agreement
+from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job, JobOutput
 from verwerker.production.workflow import JobState, check_step
 
@@ -80,7 +81,6 @@ def withdraw_job_copies(data_file, *, reason: str, subject: str, actor: Actor) -
     Must run inside the caller's transaction. Records JOB_SENT_BACK_TO_PRODUCTION or
     JOB_FLAGGED_DELIVERED_BEFORE_REWRITE per job; the vault records each shred.
     """
-    from verwerker.production.tasks import produce_job
     from verwerker.vault.actions import do_shred_blobs
 
     done = JobsWithdrawn()
@@ -100,15 +100,14 @@ def withdraw_job_copies(data_file, *, reason: str, subject: str, actor: Actor) -
             job.state = spec.target
             job.parts_done = job.parts_total = 0
             job.error = ""
-            job.updated_at = now
-            job.save(update_fields=["state", "parts_done", "parts_total", "error", "updated_at"])
+            job.updated_at = job.progress_at = now
+            job.save(update_fields=["state", "parts_done", "parts_total", "error", "updated_at", "progress_at"])
             do_record_event(
                 EventType[spec.event], actor=actor, client_id=job.client_id, obj=job,
                 details={"step": "reproduce", "from": was, "to": spec.target, "reason": reason,
                          "data_file": data_file.pk, "shredded": len(copies)},
             )
-            job_id = job.pk
-            transaction.on_commit(lambda job_id=job_id: produce_job.enqueue(job_id))
+            enqueue_after_commit("verwerker.production.tasks.produce_job", job.pk)
             done.reproduced.append((job.pk, job.name))
         elif job.delivered_at is not None:
             job.rewritten_after_delivery = [

@@ -164,8 +164,13 @@ _JOB_STEPS = {
     "drop_bsn": lambda job, request, actor: actions.do_drop_bsn_columns(job, actor=actor),
     "legal_basis": lambda job, request, actor: actions.do_record_legal_basis(job, basis=request.POST.get("basis", ""), actor=actor),
     "cancel": lambda job, request, actor: actions.do_cancel_job(job, actor=actor),
+    "retry": lambda job, request, actor: actions.do_retry_production(job, actor=actor),
     "deliver": lambda job, request, actor: actions.do_deliver_job(job, actor=actor),
 }
+
+
+# Destructive steps: the form carries an "ik bevestig" box (a server-side check; no script needed).
+_CONFIRMED_STEPS = {"cancel"}
 
 
 @login_required
@@ -190,6 +195,8 @@ def job_step(request, job_id: int, step: str):
                 document=document.read(), document_name=document.name, actor=actor,
             )
         else:
+            if step in _CONFIRMED_STEPS and request.POST.get("confirm") != "yes":
+                raise StepRefused(step, _("Tick the box to confirm: this step cannot be undone."), "confirm")
             _JOB_STEPS[step](job, request, actor)
         messages.success(request, _("Done."))
     except (StepRefused, ValueError) as exc:
@@ -210,16 +217,56 @@ def print_queues(request):
 
 
 @login_required
+@permission_required("production.confirm_printing", raise_exception=True)
+def print_job(request, job_id: int):
+    """One delivered job at the press: its files in the hot folder, spoiled pieces to reprint, and the
+    final confirmation (count of pieces, a box to tick) after which everything is shredded."""
+    _staff_only(request)
+    job = access_job_for(request.user, job_id)
+    if job.station_id is None:
+        raise Http404("not a job for a print station")
+    reprints = visible_outputs(job).filter(kind=OutputKind.REPRINT).order_by("index")
+    return render(request, "production/print_job.html", {
+        "job": job, "parts": [job.part_name(i) for i in range(1, job.parts_total + 1)],
+        "reprints": [(job.reprint_name(r.index), r) for r in reprints],
+        "pending": job.reprints > reprints.count(), "spoiled": job.spoiled,
+    })
+
+
+@login_required
+@require_POST
+@permission_required("production.confirm_printing", raise_exception=True)
+def record_spoilage(request, job_id: int):
+    _staff_only(request)
+    job = access_job_for(request.user, job_id)
+    try:
+        job = actions.do_record_spoilage(job, ranges=request.POST.get("ranges", ""), user=request.user,
+                                         actor=Actor.from_request(request))
+        messages.success(request, _("The spoiled pieces were recorded; the reprint goes to the hot folder as %(name)s.")
+                         % {"name": job.reprint_name(job.reprints)})
+    except StepRefused as exc:
+        messages.error(request, str(exc))
+    return redirect("production:print_job", job_id)
+
+
+@login_required
 @require_POST
 @permission_required("production.confirm_printing", raise_exception=True)
 def confirm_printed(request, job_id: int):
     _staff_only(request)
     job = access_job_for(request.user, job_id)
     try:
-        actions.do_confirm_printed(job, user=request.user, actor=Actor.from_request(request))
+        if request.POST.get("confirm") != "yes":
+            raise StepRefused("confirm", _("Tick the box to confirm: this step cannot be undone."), "confirm")
+        try:
+            pieces = int(request.POST.get("pieces", ""))
+        except ValueError:
+            raise StepRefused("confirm", _("Give the count of pieces produced."), "pieces") from None
+        actions.do_confirm_printed(job, user=request.user, actor=Actor.from_request(request), pieces=pieces)
         messages.success(request, _("Printing confirmed; the job's data was shredded and the certificate issued."))
     except StepRefused as exc:
         messages.error(request, str(exc))
+        return redirect("production:print_job", job_id)
     return redirect("production:print_queue")
 
 

@@ -5,12 +5,15 @@ step's audit event. A data file goes received -> profiled (datafiles app); a job
 ``drafted`` on a profiled file:
 
     drafted --release--> released --start--> producing --finish--> produced
-    producing --fail--> released                      (retryable: no output becomes visible)
+    released | producing --fail--> failed             (a one-line reason; no output becomes visible)
+    failed --retry--> released                        (the database department, after a fix)
+    producing --start--> producing                    (a new attempt: the recovery sweep, P14)
     produced --approve_proof--> proof_approved        (optional, by the client)
     produced --reject_proof--> drafted                (outputs shredded; redraft)
     produced | proof_approved --deliver--> delivered  (hot folder or EU/EEA subprocessor)
     delivered --confirm--> confirmed --purge--> purged --certify--> certified
-    drafted | released | produced | proof_approved --cancel--> cancelled
+    drafted | released | failed | produced | proof_approved --cancel--> cancelled
+    delivered --reprint--> delivered                  (spoiled pieces rendered again, before confirm)
     released | producing | produced | proof_approved --reproduce--> released
                                       (its file was rewritten: outputs shredded, gates kept, produced again)
     released | producing | produced | proof_approved --stop--> drafted   (its agreement ended; outputs shredded)
@@ -31,6 +34,7 @@ class JobState(models.TextChoices):
     DRAFTED = "drafted", _("drafted")
     RELEASED = "released", _("released")
     PRODUCING = "producing", _("in production")
+    FAILED = "failed", _("production failed")
     PRODUCED = "produced", _("produced")
     PROOF_APPROVED = "proof_approved", _("proof approved")
     DELIVERED = "delivered", _("delivered")
@@ -59,10 +63,12 @@ STEPS: dict[str, Step] = {
         Step("release", (S.DRAFTED,), S.RELEASED, "JOB_RELEASED"),
         Step("start", (S.RELEASED, S.PRODUCING), S.PRODUCING, "JOB_PRODUCTION_STARTED"),
         Step("finish", (S.PRODUCING,), S.PRODUCED, "JOB_PRODUCED"),
-        Step("fail", (S.PRODUCING,), S.RELEASED, "JOB_PRODUCTION_FAILED", needs_agreement=False),
+        Step("fail", (S.RELEASED, S.PRODUCING), S.FAILED, "JOB_PRODUCTION_FAILED", needs_agreement=False),
+        Step("retry", (S.FAILED,), S.RELEASED, "JOB_PRODUCTION_RETRIED"),
         Step("approve_proof", (S.PRODUCED,), S.PROOF_APPROVED, "JOB_PROOF_APPROVED"),
         Step("reject_proof", (S.PRODUCED,), S.DRAFTED, "JOB_PROOF_REJECTED", needs_agreement=False),
         Step("deliver", (S.PRODUCED, S.PROOF_APPROVED), S.DELIVERED, "JOB_DELIVERED"),
+        Step("reprint", (S.DELIVERED,), S.DELIVERED, "JOB_REPRINT_DELIVERED"),
         Step("confirm", (S.DELIVERED,), S.CONFIRMED, "JOB_CONFIRMED", needs_agreement=False),
         Step("purge", (S.CONFIRMED, S.CANCELLED), S.PURGED, "JOB_PURGED", needs_agreement=False),
         Step("certify", (S.PURGED,), S.CERTIFIED, "JOB_CERTIFIED", needs_agreement=False),
@@ -75,13 +81,13 @@ STEPS: dict[str, Step] = {
             needs_agreement=False,
         ),
         Step(
-            "cancel", (S.DRAFTED, S.RELEASED, S.PRODUCED, S.PROOF_APPROVED), S.CANCELLED, "JOB_CANCELLED",
+            "cancel", (S.DRAFTED, S.RELEASED, S.FAILED, S.PRODUCED, S.PROOF_APPROVED), S.CANCELLED, "JOB_CANCELLED",
             needs_agreement=False,
         ),
     )
 }
 # States in which the job's data may still be in use (lists, screens, the retention dashboard).
-OPEN_STATES = (S.DRAFTED, S.RELEASED, S.PRODUCING, S.PRODUCED, S.PROOF_APPROVED, S.DELIVERED)
+OPEN_STATES = (S.DRAFTED, S.RELEASED, S.PRODUCING, S.FAILED, S.PRODUCED, S.PROOF_APPROVED, S.DELIVERED)
 
 
 class StepRefused(Exception):

@@ -11,3 +11,18 @@ class ScheduleEntry(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerBeat(models.Model):
+    """A task worker's sign of life, renewed every few seconds. The recovery sweep reclaims a task left
+    RUNNING by a worker whose beat stopped (killed, host gone), as healthchecks' sendalerts finds checks
+    that went quiet."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.worker_id

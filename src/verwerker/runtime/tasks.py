@@ -24,3 +24,26 @@ def heartbeat(token: str, hold_ms: int = 0) -> dict:
         EventType.TASK_HEARTBEAT, actor=Actor.system("worker"), details={"token": token, "pid": os.getpid()}
     )
     return {"token": token, "pid": os.getpid()}
+
+
+@task()
+def recover_stalled_work() -> dict:
+    """The recovery sweep (healthchecks' sendalerts pattern: look, claim with a conditional update, act):
+    tasks of dead workers back to the queue, stalled jobs resumed, abandoned uploads aborted and shredded."""
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from verwerker.intake.actions import do_abort_abandoned_uploads
+    from verwerker.production.actions import do_resume_production
+    from verwerker.production.actions.producing import stalled_jobs
+    from verwerker.runtime.workers import do_reclaim_dead_tasks
+
+    actor = Actor.system("recovery")
+    now = timezone.now()
+    stall = dt.timedelta(minutes=settings.PRODUCTION_STALL_MINUTES)
+    reclaimed = do_reclaim_dead_tasks(actor=actor, now=now)
+    resumed = [job.pk for job in stalled_jobs(now, stall) if do_resume_production(job, now=now, actor=actor)]
+    uploads = do_abort_abandoned_uploads(idle=stall, actor=actor, now=now)
+    return {"tasks_reclaimed": reclaimed, "jobs_resumed": resumed, "uploads_aborted": uploads}

@@ -17,7 +17,6 @@ every phase shares. Import from the package: ``from verwerker.production.actions
 """
 
 from verwerker.production.actions.closing import (
-    REJECTS_OUTBOX_PREFIX,
     do_close_job,
     do_confirm_printed,
     do_confirm_production,
@@ -28,6 +27,9 @@ from verwerker.production.actions.delivering import (
     delivery_refusal,
     do_approve_proof,
     do_deliver_job,
+    do_deliver_produced_job,
+    do_deliver_reprint,
+    do_record_spoilage,
     do_reject_proof,
 )
 from verwerker.production.actions.drafting import (
@@ -43,13 +45,24 @@ from verwerker.production.actions.drafting import (
     do_release_job,
     gates_waiting,
 )
-from verwerker.production.actions.producing import do_fail_production, do_finish_production, do_start_production
+from verwerker.production.actions.producing import (
+    REJECTS_OUTBOX_PREFIX,
+    do_fail_production,
+    do_finish_production,
+    do_prepare_production,
+    do_render_part,
+    do_resume_production,
+    do_retry_production,
+    do_start_production,
+)
 from verwerker.production.workflow import StepRefused
 
 __all__ = [
     "REJECTS_OUTBOX_PREFIX", "StepRefused", "agreement_for", "bsn_columns_kept", "delivery_refusal", "do_approve_job",
     "do_approve_proof", "do_cancel_job", "do_change_job", "do_close_job", "do_confirm_measures",
-    "do_confirm_printed", "do_confirm_production", "do_deliver_job", "do_draft_job", "do_drop_bsn_columns",
-    "do_fail_production", "do_finish_production", "do_record_legal_basis", "do_record_parental_consent",
+    "do_confirm_printed", "do_confirm_production", "do_deliver_job", "do_deliver_produced_job",
+    "do_deliver_reprint", "do_record_spoilage", "do_draft_job", "do_drop_bsn_columns",
+    "do_fail_production", "do_finish_production", "do_prepare_production", "do_render_part", "do_resume_production",
+    "do_retry_production", "do_record_legal_basis", "do_record_parental_consent",
     "do_reject_proof", "do_release_job", "do_start_production", "do_stop_job", "gates_waiting", "job_blob_ids",
 ]

@@ -11,24 +11,28 @@ from django.utils.translation import gettext as _
 from verwerker.audit.actors import Actor
 from verwerker.production.actions.common import _step
 from verwerker.production.actions.delivering import _remove_files
-from verwerker.production.models import Job, JobOutput
+from verwerker.production.actions.producing import REJECTS_OUTBOX_PREFIX
+from verwerker.production.models import Job, JobOutput, OutputKind
 from verwerker.production.workflow import JobState, StepRefused
 from verwerker.vault.models import DeletionReason
 
-# Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv" (production/run.py).
-REJECTS_OUTBOX_PREFIX = "weigeringen-job-"
 
-
-def do_confirm_printed(job: Job, *, user, actor: Actor) -> Job:
-    """The print operator confirms printing: the hot-folder files go, then every blob of the job is
-    shredded and certified at once (P17)."""
+def do_confirm_printed(job: Job, *, user, actor: Actor, pieces: int | None = None) -> Job:
+    """The print operator confirms printing, with the count of pieces produced: the hot-folder files
+    go, then every blob of the job is shredded and certified at once (P17). The final step: a reprint
+    of spoiled pieces (do_record_spoilage) comes before it, and is refused while one is being made."""
     def gate(locked: Job) -> None:
         if not user.has_perm("production.confirm_printing"):
             raise StepRefused("confirm", "only a print operator can confirm printing", "rights")
         if locked.subprocessor_id is not None:
             raise StepRefused("confirm", "a job delivered to a subprocessor is confirmed by that subprocessor", "rights")
+        if locked.reprints > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count():
+            raise StepRefused("confirm", "a reprint is still being made: confirm once it is in the hot folder", "reprint")
+        if pieces is not None and pieces < 0:
+            raise StepRefused("confirm", "the count of pieces produced cannot be negative", "pieces")
 
-    job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()})
+    job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now(), "pieces_printed": pieces},
+                details={"pieces": pieces, "expected": job.records_out, "reprints": job.reprints})
     return do_close_job(job, actor=actor)
 
 
@@ -62,6 +66,7 @@ def job_blob_ids(job: Job) -> list:
     )
     if job.consent_document_id:
         ids.append(job.consent_document_id)
+    ids += _leftover_outputs(job, exclude=ids)
     return ids
 
 
@@ -72,6 +77,20 @@ def _job_outcome(job: Job, *, cancelled: bool) -> str:
     when = timezone.localtime(job.confirmed_at).strftime("%Y-%m-%d %H:%M") if job.confirmed_at else ""
     where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")
     return _("printed (confirmed %(when)s, %(where)s)") % {"when": when, "where": where}
+
+
+def _leftover_outputs(job: Job, *, exclude: list) -> list:
+    """Live blobs a production task stored for this job but never recorded as an output: its worker
+    was killed between storing and recording. They are named for the job (engine and part names)."""
+    from django.db.models import Q
+
+    from verwerker.vault.models import Blob, BlobState
+
+    named = (Q(name__startswith=f"job-{job.pk}-") | Q(name__in=[
+        f"weigeringen-job-{job.pk}.csv", f"manifest-job-{job.pk}.csv", f"proef-job-{job.pk}.pdf"]))
+    return list(Blob.objects.filter(named, client_id=job.client_id, state__in=(BlobState.WRITING, BlobState.STORED),
+                                    purpose__in=("print_output", "manifest", "intermediate", "reject_report"))
+                .exclude(pk__in=exclude).values_list("pk", flat=True))
 
 
 def do_close_job(job: Job, *, actor: Actor) -> Job:

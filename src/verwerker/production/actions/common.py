@@ -40,9 +40,12 @@ def _agreement_ended(job: Job) -> StepRefused:
     )
 
 
-def _step(job: Job, step: str, *, actor: Actor, gates=None, update: dict | None = None, details: dict | None = None) -> Job:
+def _step(job: Job, step: str, *, actor: Actor, gates=None, update=None, details: dict | None = None, within=None) -> Job:
     """Take one life-cycle step: lock, check (state, agreement, gates), change, audit. Raises StepRefused.
 
+    ``update`` is a dict of fields, or a callable given the locked job that returns one (for values
+    that depend on the row as locked, such as the next attempt number). ``within``, given the changed
+    job, writes the step's own rows in the same transaction and may return more audit details.
     A drafted job follows the agreement in force; a released one whose agreement has ended is stopped
     (do_stop_job) instead of taking a step that needs the agreement.
     """
@@ -55,18 +58,22 @@ def _step(job: Job, step: str, *, actor: Actor, gates=None, update: dict | None 
             )
             if spec.needs_agreement and locked.state != JobState.DRAFTED and not locked.agreement.is_in_force():
                 raise _agreement_ended(locked)
-            fields = {"state": spec.target, "updated_at": timezone.now(), **(update or {})}
-            if locked.state == JobState.DRAFTED and current is not None and locked.agreement_id != current.pk:
-                locked.agreement = fields["agreement"] = current  # the gates judge it by the agreement in force
+            switch = locked.state == JobState.DRAFTED and current is not None and locked.agreement_id != current.pk
+            if switch:
+                locked.agreement = current  # the gates judge a drafted job by the agreement in force
                 details = {**(details or {}), "agreement": current.pk}
             if gates is not None:
                 gates(locked)
+            changes = update(locked) if callable(update) else update
+            fields = {"state": spec.target, "updated_at": timezone.now(), **({"agreement": current} if switch else {}),
+                      **(changes or {})}
             for name, value in fields.items():
                 setattr(locked, name, value)
             locked.save(update_fields=[f for f in fields if f != "suppression_files"])
+            more = within(locked) if within is not None else None
             do_record_event(
                 EventType[spec.event], actor=actor, client_id=locked.client_id, obj=locked,
-                details={"step": step, "to": spec.target, **(details or {})},
+                details={"step": step, "to": spec.target, **(details or {}), **(more or {})},
             )
     except StepRefused as exc:
         _refuse(job, step, exc, actor)

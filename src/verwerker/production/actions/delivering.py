@@ -6,14 +6,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from django.conf import settings
+from django.db import IntegrityError
 from django.utils import timezone
 
+from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
+from verwerker.audit.events import EventType
 from verwerker.clients.queries import get_active_agreement
+from verwerker.production import engine
 from verwerker.production.actions.common import _refuse, _step
 from verwerker.production.actions.producing import _deliver_later
-from verwerker.production.models import Job, JobOutput, PrintStation
-from verwerker.production.workflow import StepRefused, check_step
+from verwerker.production.later import enqueue_after_commit
+from verwerker.production.models import Job, JobOutput, OutputKind, PrintStation
+from verwerker.production.workflow import JobState, StepRefused, check_step
 from verwerker.vault.models import DeletionReason, ReadPurpose
 
 
@@ -67,17 +73,21 @@ def _write_hot_folder(job: Job, station: PrintStation) -> list[str]:
     The RIP sees a file only once it is complete. These are plaintext print files: they exist only
     here, only until the operator confirms printing (then do_close_job removes them).
     """
+    return _write_files(station, [(job.part_name(output.index), output.blob_id) for output in _print_parts(job)])
+
+
+def _write_files(station: PrintStation, files: list[tuple[str, object]]) -> list[str]:
     from verwerker.vault.actions import open_blob_reader
 
     folder = Path(station.hot_folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for output in _print_parts(job):
-        final = folder / job.part_name(output.index)
+    for name, blob_id in files:
+        final = folder / name
         partial = folder / f".{final.name}.partial"
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "wb") as out, open_blob_reader(output.blob_id, actor=Actor.system("delivery"),
-                                                                  purpose=ReadPurpose.DELIVERY) as reader:
+        with os.fdopen(fd, "wb") as out, open_blob_reader(blob_id, actor=Actor.system("delivery"),
+                                                          purpose=ReadPurpose.DELIVERY) as reader:
             for chunk in reader.iter_chunks():
                 out.write(chunk)
             out.flush()
@@ -159,6 +169,99 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
         refused = StepRefused("deliver", f"push to {sub.name} failed: {exc}", "push")
         _refuse(job, "deliver", refused, actor)
         raise refused from None
+
+
+def do_deliver_produced_job(job_id: int, *, actor: Actor) -> bool:
+    """Deliver a job that is (still) produced or proof-approved: the delivery task's one action. A
+    refusal is audited by do_deliver_job and leaves the job produced; False then, and for a job that
+    moved on (delivered already, cancelled)."""
+    job = Job.objects.get(pk=job_id)
+    if job.state not in (JobState.PRODUCED, JobState.PROOF_APPROVED):
+        return False
+    try:
+        do_deliver_job(job, actor=actor)
+    except StepRefused:
+        return False
+    return True
+
+
+# -- reprint of spoiled pieces (before the final confirmation) ----------------------------------------
+
+
+def do_record_spoilage(job: Job, *, ranges: str, user, actor: Actor) -> Job:
+    """The print operator records spoiled pieces (sequence ranges such as "12-15, 40") of a job in the
+    station's hot folder; a reprint part for exactly those records follows as a task.
+
+    Raises StepRefused for a job not delivered to a station, a reprint still being made, or ranges
+    outside the job (audited).
+    """
+    def gate(locked: Job) -> None:
+        if not user.has_perm("production.confirm_printing"):
+            raise StepRefused("reprint", "only a print operator can record spoiled pieces", "rights")
+        if locked.station_id is None:
+            raise StepRefused("reprint", "only a job printed in house can be reprinted here", "target")
+        if locked.reprints > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count():
+            raise StepRefused("reprint", "the previous reprint is still being made", "reprint")
+        try:
+            spans.extend(engine.parse_ranges(ranges, highest=locked.records_out or 0))
+        except engine.EngineError as exc:
+            raise StepRefused("reprint", str(exc), "ranges") from None
+
+    spans: list[list[int]] = []
+    job = _step(job, "reprint", actor=actor, gates=gate, update=lambda locked: {
+        "spoiled": [*locked.spoiled, {"reprint": locked.reprints + 1, "ranges": spans}],
+        "reprints": locked.reprints + 1},
+        within=lambda locked: {"number": locked.reprints, "ranges": spans,
+                               "pieces": len(engine.range_seqs(spans))})
+    do_record_event(EventType.JOB_SPOILAGE_RECORDED, actor=actor, client_id=job.client_id, obj=job,
+                    details={"number": job.reprints, "ranges": spans})
+    enqueue_after_commit("verwerker.production.tasks.reprint_job", job.pk, job.reprints)
+    return job
+
+
+def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
+    """Render reprint ``number`` for exactly the spoiled records it was recorded for, store it (marked
+    "herdruk" in its name and its DPart metadata), and put it in the station's hot folder the way the
+    parts went. Idempotent: a reprint already made is skipped."""
+    from verwerker.production.actions.producing import _background, _store, _template
+    from verwerker.vault.actions import read_blob_bytes
+
+    job = Job.objects.select_related("template", "station").get(pk=job_id)
+    if job.state != JobState.DELIVERED or job.station is None or number > job.reprints:
+        return False
+    if JobOutput.objects.filter(job=job, attempt=job.attempt, kind=OutputKind.REPRINT, index=number).exists():
+        return False
+    spans = _reprint_spans(job, number)
+    source = JobOutput.objects.get(job=job, attempt=job.attempt, kind=OutputKind.RECORDS)
+    records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
+    part = engine.render_reprint(records, engine.range_seqs(spans), template=_template(job),
+                                 background=_background(job), part_size=settings.JOB_PART_SIZE)
+    del records
+    output = _store(job, OutputKind.REPRINT, number, part.pdf, attempt=job.attempt, actor=actor, pages=part.pages,
+                    name=job.reprint_name(number))
+    written = _write_files(job.station, [(job.reprint_name(number), output.blob_id)])
+
+    def write(locked: Job) -> dict:
+        output.save(force_insert=True)
+        return {"number": number, "file": job.reprint_name(number), "records": part.records, "pages": part.pages}
+
+    try:
+        _step(job, "reprint", actor=actor, within=write,
+              update=lambda locked: {"delivered_files": [*locked.delivered_files, *written]})
+    except (StepRefused, IntegrityError):
+        _remove_files(written)
+        from verwerker.vault.actions import do_shred_blobs
+
+        do_shred_blobs([output.blob_id], actor=actor, reason=DeletionReason.ATTEMPT_SUPERSEDED)
+        return False
+    return True
+
+
+def _reprint_spans(job: Job, number: int) -> list[list[int]]:
+    for entry in job.spoiled:
+        if entry["reprint"] == number:
+            return entry["ranges"]
+    raise ValueError(f"job {job.pk}: no spoiled pieces recorded for reprint {number}")
 
 
 def _remove_files(paths) -> None:

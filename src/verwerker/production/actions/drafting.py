@@ -15,6 +15,7 @@ from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.production.actions.closing import do_close_job
 from verwerker.production.actions.common import _refuse, _step, agreement_for
+from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Dedupe, Job, PrintStation, Template
 from verwerker.production.workflow import JobState, StepRefused, check_step
 
@@ -172,8 +173,6 @@ def do_release_job(job: Job, *, user, actor: Actor) -> Job:
 
     Raises StepRefused naming the first gate still closed (audited).
     """
-    from verwerker.production.tasks import produce_job
-
     def gate(locked: Job) -> None:
         if not user.has_perm("production.release_job"):
             raise StepRefused("release", "only staff with release rights can release a job", "rights")
@@ -181,10 +180,10 @@ def do_release_job(job: Job, *, user, actor: Actor) -> Job:
         if waiting:
             raise StepRefused("release", waiting[0][1], waiting[0][0])
 
-    job = _step(job, "release", actor=actor, gates=gate, update={"released_at": timezone.now(), "error": ""},
+    job = _step(job, "release", actor=actor, gates=gate,
+                update={"released_at": timezone.now(), "error": "", "progress_at": timezone.now()},
                 details={"agreement": job.agreement_id})
-    job_id = job.pk
-    transaction.on_commit(lambda: produce_job.enqueue(job_id))
+    enqueue_after_commit("verwerker.production.tasks.produce_job", job.pk)
     return job
 
 

@@ -45,10 +45,11 @@ def draft(template, station, staff):
 def produce(job):
     """Run the production tasks in-process as workers would; returns the job reloaded."""
     from verwerker.production.models import Job
-    from verwerker.production.tasks import produce_job, render_job_part
+    from verwerker.production.tasks import finish_job_production, produce_job, render_job_part
 
     parts = produce_job.call(job.pk)
     job = Job.objects.get(pk=job.pk)
     for index in range(1, parts + 1):
         render_job_part.call(job.pk, job.attempt, index)
+    finish_job_production.call(job.pk, job.attempt)
     return Job.objects.get(pk=job.pk)

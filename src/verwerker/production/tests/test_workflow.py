@@ -106,10 +106,12 @@ def test_every_step_is_refused_without_an_agreement_in_force(client_a, draft, st
     assert AuditEvent.objects.filter(action=EventType.JOB_TRANSITION_REFUSED).count() == 2
 
 
-def test_a_worker_killed_mid_production_leaves_the_job_retryable_with_nothing_half_visible(client_a, draft, staff, settings):
-    """GIVEN a job whose first attempt rendered one of its parts and then lost its worker
-    WHEN production is run again
-    THEN nothing of the first attempt was ever visible, it is shredded, and the second attempt finishes."""
+def test_a_new_attempt_shreds_the_old_one_and_a_late_part_of_it_changes_nothing(client_a, draft, staff, settings):
+    """GIVEN a job whose first attempt rendered one of its two parts and then failed
+    WHEN it is retried and produced again
+    THEN nothing of the first attempt was ever visible, it is shredded, and the second attempt finishes;
+    a late part task of the first attempt changes nothing."""
+    from verwerker.production.actions import do_fail_production, do_retry_production
     from verwerker.production.models import Job, JobOutput
     from verwerker.production.queries import visible_outputs
     from verwerker.production.tasks import produce_job, render_job_part
@@ -119,16 +121,18 @@ def test_a_worker_killed_mid_production_leaves_the_job_retryable_with_nothing_ha
     job = draft(receive_file(client_a, "a.csv", address_csv(500, seed=3)))
     job = do_release_job(job, user=staff.drafter, actor=act(staff.drafter))
     assert produce_job.call(job.pk) == 2
-    render_job_part.call(job.pk, 1, 1)  # part 2 never runs: the worker died
+    assert produce_job.call(job.pk) == 0  # a duplicate task does not start a second attempt
+    render_job_part.call(job.pk, 1, 1)
     job = Job.objects.get(pk=job.pk)
     assert job.state == JobState.PRODUCING and job.parts_done == 1
     assert not visible_outputs(job).exists()
     first = list(JobOutput.objects.filter(job=job, attempt=1).values_list("blob_id", flat=True))
+    job = do_fail_production(job, error="synthetic failure", actor=Actor.system("test"))
+    job = do_retry_production(job, actor=act(staff.drafter))
     job = produce(job)
     assert job.state == JobState.PRODUCED and job.attempt == 2
     assert not Blob.objects.filter(pk__in=first, wrapped_key__isnull=False).exists()
     assert set(visible_outputs(job).values_list("attempt", flat=True)) == {2}
-    # A late part task of the old attempt changes nothing.
     assert render_job_part.call(job.pk, 1, 2) is False
 
 
