@@ -212,3 +212,32 @@ def test_an_upload_left_receiving_by_a_dead_process_is_aborted_and_its_partial_b
     assert Blob.objects.get(pk=dead.blob_id).wrapped_key is None
     assert AuditEvent.objects.filter(action=EventType.UPLOAD_ABANDONED).count() == 1
     streams[1].abort("test over")
+
+
+def test_the_database_department_sees_a_failed_job_with_its_reason_and_retries_or_cancels_it_on_the_page(
+    login, client_a, draft, staff, template, django_capture_on_commit_callbacks
+):
+    """The job page shows "productie mislukt" and the reason, offers retry (back to released, production
+    enqueued) and cancel; cancel shreds only with the box ticked."""
+    from django.urls import reverse
+
+    template.source = FAILS_ON_1234.replace("1234", "2")
+    template.save()
+    job = produce(do_release_job(draft(receive_file(client_a, "a.csv", address_csv(5, seed=1))),
+                                 user=staff.drafter, actor=act(staff.drafter)))
+    web = login(staff.drafter)
+    page = web.get(reverse("production:job", args=[job.pk])).content.decode()
+    assert "productie mislukt" in page and job.error in page.replace("&#x27;", "'")
+    assert reverse("production:job_step", args=[job.pk, "retry"]) in page
+
+    web.post(reverse("production:job_step", args=[job.pk, "cancel"]))
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED  # no box ticked: nothing shredded
+    with django_capture_on_commit_callbacks(execute=True):
+        web.post(reverse("production:job_step", args=[job.pk, "retry"]))
+    job.refresh_from_db()
+    assert job.state == JobState.RELEASED
+    assert _queued("verwerker.production.tasks.produce_job") == [[job.pk]]
+    web.post(reverse("production:job_step", args=[job.pk, "cancel"]), {"confirm": "yes"})
+    job.refresh_from_db()
+    assert job.state == JobState.CERTIFIED
