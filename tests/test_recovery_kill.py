@@ -130,6 +130,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_is_produced_with_every_
                     killed = int(look["running"][0].split(":")[1])
                     assert killed in _children(up.pid), "the part ran in a worker that is not up's child"
                     os.kill(killed, signal.SIGKILL)
+                    killed_at = time.monotonic()
                     break
             assert killed is not None
             assert look["done"] < PARTS  # the kill landed in the middle of the job
@@ -143,6 +144,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_is_produced_with_every_
                 final = json.loads(line)
             watch.wait(timeout=180)
             assert final and final["state"] == "produced", final
+            print(f"killed after {look['done']}/{PARTS} parts; produced {time.monotonic() - killed_at:.1f} s after the kill")
             assert _web_answers(web) and _sftp_answers(sftp) and up.poll() is None
             collected = json.loads(subprocess.run([sys.executable, "-c", COLLECT], env=env, capture_output=True,
                                                   text=True, check=True).stdout)

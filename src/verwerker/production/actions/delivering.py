@@ -231,11 +231,17 @@ def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
         return False
     if JobOutput.objects.filter(job=job, attempt=job.attempt, kind=OutputKind.REPRINT, index=number).exists():
         return False
-    spans = _reprint_spans(job, number)
-    source = JobOutput.objects.get(job=job, attempt=job.attempt, kind=OutputKind.RECORDS)
-    records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
-    part = engine.render_reprint(records, engine.range_seqs(spans), template=_template(job),
-                                 background=_background(job), part_size=settings.JOB_PART_SIZE)
+    from verwerker.production.actions.producing import failure_reason
+
+    try:
+        spans = _reprint_spans(job, number)
+        source = JobOutput.objects.get(job=job, attempt=job.attempt, kind=OutputKind.RECORDS)
+        records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
+        part = engine.render_reprint(records, engine.range_seqs(spans), template=_template(job),
+                                     background=_background(job), part_size=settings.JOB_PART_SIZE)
+    except Exception as exc:  # noqa: BLE001 - the operator must not be left waiting for a reprint that never comes
+        _withdraw_reprint(job, number, failure_reason(exc), actor=actor)
+        return False
     del records
     output = _store(job, OutputKind.REPRINT, number, part.pdf, attempt=job.attempt, actor=actor, pages=part.pages,
                     name=job.reprint_name(number))
@@ -255,6 +261,17 @@ def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
         do_shred_blobs([output.blob_id], actor=actor, reason=DeletionReason.ATTEMPT_SUPERSEDED)
         return False
     return True
+
+
+def _withdraw_reprint(job: Job, number: int, reason: str, *, actor: Actor) -> None:
+    """A reprint that could not be made is withdrawn (audited as a refused step with its reason), so
+    the operator can record the spoiled pieces again or confirm; nothing waits for it any longer."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk, reprints=number).update(
+            reprints=number - 1, spoiled=[e for e in job.spoiled if e["reprint"] != number])
+    _refuse(job, "reprint", StepRefused("reprint", f"reprint {number} could not be made: {reason}", "render"), actor)
 
 
 def _reprint_spans(job: Job, number: int) -> list[list[int]]:

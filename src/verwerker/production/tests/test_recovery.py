@@ -212,3 +212,54 @@ def test_an_upload_left_receiving_by_a_dead_process_is_aborted_and_its_partial_b
     assert Blob.objects.get(pk=dead.blob_id).wrapped_key is None
     assert AuditEvent.objects.filter(action=EventType.UPLOAD_ABANDONED).count() == 1
     streams[1].abort("test over")
+
+
+def test_the_database_department_sees_a_failed_job_with_its_reason_and_retries_or_cancels_it_on_the_page(
+    login, client_a, draft, staff, template, django_capture_on_commit_callbacks
+):
+    """The job page shows "productie mislukt" and the reason, offers retry (back to released, production
+    enqueued) and cancel; cancel shreds only with the box ticked."""
+    from django.urls import reverse
+
+    template.source = FAILS_ON_1234.replace("1234", "2")
+    template.save()
+    job = produce(do_release_job(draft(receive_file(client_a, "a.csv", address_csv(5, seed=1))),
+                                 user=staff.drafter, actor=act(staff.drafter)))
+    web = login(staff.drafter)
+    page = web.get(reverse("production:job", args=[job.pk])).content.decode()
+    assert "productie mislukt" in page and job.error in page.replace("&#x27;", "'")
+    assert reverse("production:job_step", args=[job.pk, "retry"]) in page
+
+    web.post(reverse("production:job_step", args=[job.pk, "cancel"]))
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED  # no box ticked: nothing shredded
+    with django_capture_on_commit_callbacks(execute=True):
+        web.post(reverse("production:job_step", args=[job.pk, "retry"]))
+    job.refresh_from_db()
+    assert job.state == JobState.RELEASED
+    assert _queued("verwerker.production.tasks.produce_job") == [[job.pk]]
+    web.post(reverse("production:job_step", args=[job.pk, "cancel"]), {"confirm": "yes"})
+    job.refresh_from_db()
+    assert job.state == JobState.CERTIFIED
+
+
+def test_a_reprint_that_cannot_be_made_is_withdrawn_so_the_operator_is_not_left_waiting(
+    client_a, draft, staff, template, settings
+):
+    from verwerker.production.actions import do_confirm_printed, do_deliver_job, do_deliver_reprint, do_record_spoilage
+    from verwerker.production.models import Job
+
+    job = produce(do_release_job(draft(receive_file(client_a, "a.csv", address_csv(8, seed=2))),
+                                 user=staff.drafter, actor=act(staff.drafter)))
+    job = do_deliver_job(job, actor=Actor.system("delivery"))
+    job = do_record_spoilage(job, ranges="3", user=staff.printer, actor=act(staff.printer))
+    assert job.reprints == 1 and job.spoiled == [{"reprint": 1, "ranges": [[3, 3]]}]
+    template.source = FAILS_ON_1234.replace("1234", "3")
+    template.save()
+    assert do_deliver_reprint(job.pk, 1, actor=Actor.system("delivery")) is False
+    job = Job.objects.get(pk=job.pk)
+    assert (job.reprints, job.spoiled, job.state) == (0, [], JobState.DELIVERED)
+    refused = AuditEvent.objects.filter(action=EventType.JOB_TRANSITION_REFUSED).last()
+    assert "reprint 1 could not be made" in refused.details
+    job = do_confirm_printed(job, user=staff.printer, actor=act(staff.printer), pieces=8)
+    assert job.state == JobState.CERTIFIED and job.pieces_printed == 8
