@@ -51,6 +51,12 @@ def stats_host():
 
 @pytest.fixture
 def house_site(live_server, stats_host):
+    # A transactional test runs on a flushed database: put back the categories the data migration seeds.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("verwerker.facilities.migrations.0002_seed_consent_categories").seed(apps, None)
     stats_url, _seen = stats_host
     page = (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Drukkerij Voorbeeld</title>'
