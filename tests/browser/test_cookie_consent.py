@@ -51,6 +51,12 @@ def stats_host():
 
 @pytest.fixture
 def house_site(live_server, stats_host):
+    # A transactional test runs on a flushed database: put back the categories the data migration seeds.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("verwerker.facilities.migrations.0002_seed_consent_categories").seed(apps, None)
     stats_url, _seen = stats_host
     page = (
         '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Drukkerij Voorbeeld</title>'
@@ -65,6 +71,13 @@ def house_site(live_server, stats_host):
 
 def _settle(seconds: float = 1.0) -> None:
     time.sleep(seconds)
+
+
+def _wait_for(condition, seconds: float = 30.0) -> None:
+    """The consent log is written by the live server's thread: wait for it (a loaded machine is slow)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def test_statistics_load_only_after_accepting_and_no_longer_after_withdrawal_and_each_choice_is_logged(
@@ -87,11 +100,9 @@ def test_statistics_load_only_after_accepting_and_no_longer_after_withdrawal_and
     assert seen == [] and page.evaluate("window.statisticsLoaded || 0") == 0
 
     banner.get_by_role("button", name="Accepteren").click()
-    for _ in range(50):
-        if seen and ConsentRecord.objects.exists():
-            break
-        time.sleep(0.1)
-    page.wait_for_function("window.statisticsLoaded === 1")
+    expect(banner).to_be_hidden()
+    page.wait_for_function("window.statisticsLoaded === 1", timeout=30_000)
+    _wait_for(lambda: ConsentRecord.objects.exists())
     assert seen == ["/stats.js"]
     first = ConsentRecord.objects.get()
     assert first.action == "first" and "statistics" in first.accepted and "marketing" in first.accepted
@@ -101,10 +112,7 @@ def test_statistics_load_only_after_accepting_and_no_longer_after_withdrawal_and
     preferences = page.locator("#cc-main .pm")
     expect(preferences).to_be_visible()
     preferences.get_by_role("button", name="Weigeren").click()
-    for _ in range(50):
-        if ConsentRecord.objects.count() == 2:
-            break
-        time.sleep(0.1)
+    _wait_for(lambda: ConsentRecord.objects.count() == 2)
     withdrawal = ConsentRecord.objects.order_by("recorded_at").last()
     assert withdrawal.action == "change" and withdrawal.consent_id == first.consent_id
     assert withdrawal.accepted == ["necessary"] and set(withdrawal.rejected) == {"statistics", "marketing"}

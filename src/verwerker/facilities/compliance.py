@@ -12,17 +12,21 @@ from django.utils import timezone
 
 from verwerker.privacy.compliance import Finding, State
 
+
 # The only cookies Verwerker's own screens may set: strictly necessary ones (session, CSRF, language).
 def necessary_cookie_names() -> set[str]:
     return {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME}
 
 
 def _cookies_set_by_a_real_response() -> set[str]:
-    """Cookies the login page (the screen every visitor gets) sets, asked of the application itself."""
+    """Cookies the login page (the screen every visitor gets) sets, asked of the application itself over
+    https (so a production install answers the page rather than its redirect to https)."""
     from django.test import Client
     from django.urls import reverse
 
-    response = Client(raise_request_exception=False, HTTP_HOST=_host()).get(reverse("accounts:login"))
+    response = Client(raise_request_exception=False, HTTP_HOST=_host()).get(reverse("accounts:login"), secure=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"the login page answered {response.status_code}")
     return set(response.cookies)
 
 
