@@ -73,8 +73,11 @@ def test_an_erasure_request_is_logged_searched_and_executed_from_the_screens(sta
     officer.select_option("#id_from_contact", str(client_a.contacts.get().pk))
     officer.fill("#id_email", "m.bakker@example.test")
     officer.locator("form.card button[type=submit]").click()
+    expect(officer.locator("[data-match]")).to_have_count(0)  # a page view decrypts nothing
+    officer.locator("button[name=search]").click()
     expect(officer.locator("[data-match]")).to_have_count(1)
     expect(officer.locator("[data-match]")).to_contain_text("Bakker")
+    expect(officer.locator("[data-search-counts]")).to_contain_text("1 record(s)")
     officer.locator("button[name=execute]").click()
     expect(officer.locator("[data-receipt]")).to_contain_text("1 record(s) verwijderd")
     data_file.refresh_from_db()

@@ -219,7 +219,9 @@ def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
         data_file = DataFile.objects.select_for_update().get(pk=data_file_id)
         if data_file.state != DataFileState.PURGED or data_file.profile.get("reduced"):
             return
-        names = list(data_file.column_kinds) or [c.get("name", "") for c in data_file.profile.get("columns", [])]
+        # The profile's list keeps the file's column order (a JSON object's keys need not: jsonb sorts them).
+        names = [c.get("name", "") for c in data_file.profile.get("columns", [])]
+        names += [c for c in data_file.column_kinds if c not in names]
         position = {name: f"kolom {i}" for i, name in enumerate(names, start=1)}
         data_file.profile = reduced_profile(data_file.profile, position)
         data_file.column_kinds = {position[c]: k for c, k in data_file.column_kinds.items()}

@@ -64,7 +64,7 @@ def test_a_full_cycle_leaves_no_marker_value_in_the_database_or_the_data_directo
     body = "".join(";".join(row) + "\r\n" for row in [FIRST_LINE, *RECORDS]).encode("utf-8")
     data_file = receive_file(client_a, FILE_NAME, body)
     assert data_file.state == "profiled" and data_file.profile["header"] == {"positional": True, "holds": "postcode"}
-    assert list(data_file.column_kinds) == [f"kolom {i}" for i in range(1, 7)]
+    assert sorted(data_file.column_kinds) == [f"kolom {i}" for i in range(1, 7)]
     actor = Actor.for_user(staff.drafter)
     for i, kind in enumerate(KINDS, start=1):
         data_file = do_override_column_kind(data_file, f"kolom {i}", kind, actor=actor)
@@ -82,7 +82,7 @@ def test_a_full_cycle_leaves_no_marker_value_in_the_database_or_the_data_directo
     data_file.refresh_from_db()
     job.refresh_from_db()
     assert data_file.state == "purged" and data_file.profile["reduced"] is True
-    assert list(job.mapping) == [f"kolom {i}" for i in range(1, 7)]
+    assert sorted(job.mapping) == [f"kolom {i}" for i in range(1, 7)]
     images = {"database": _database_image(), **_files_under(Path(settings.DATA_DIR), Path(station.hot_folder))}
     if connection.vendor == "sqlite":
         for extra in ("-wal", "-journal"):  # the installation's own database file, if a test wrote to it
@@ -113,7 +113,7 @@ def test_a_purge_reduces_the_profile_kinds_and_every_jobs_mapping_to_what_holds_
     job.refresh_from_db()
     stored = repr((data_file.profile, data_file.column_kinds, data_file.overrides, job.mapping, job.dropped_columns))
     assert "qzx" not in stored.lower() and "*" not in stored  # no name, no masked example
-    assert list(data_file.column_kinds) == [f"kolom {i}" for i in range(1, 9)]
+    assert sorted(data_file.column_kinds) == sorted(f"kolom {i}" for i in range(1, 9))
     assert job.mapping["kolom 3"] == "last_name" and data_file.overrides == {"kolom 3": "last_name"}
     assert data_file.profile["rows"] == 6 and data_file.profile["risk"] == "standard"
     assert [c["kind"] for c in data_file.profile["columns"]][2] == "last_name"
