@@ -24,6 +24,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("audit-verify", "verwerker.audit.tasks.verify_audit_chain", dt.timedelta(days=1)),
     Periodic("breach-escalation", "verwerker.privacy.tasks.escalate_breaches", dt.timedelta(minutes=5)),
     Periodic("retention-purge", "verwerker.retention.tasks.purge", dt.timedelta(hours=1)),
+    Periodic("consent-renewals", "verwerker.crm.tasks.request_renewals", dt.timedelta(days=1)),
 ]
 
 

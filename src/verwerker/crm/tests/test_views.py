@@ -156,3 +156,18 @@ def test_a_lapsing_consent_gets_one_re_permission_request_and_the_link_renews_it
         client.post(link[link.index("/relaties/"):])
     renewed = Consent.objects.filter(person=person).order_by("-given_at").first()
     assert renewed.given_at == later and renewed.holds(start + dt.timedelta(days=740))
+
+
+def test_the_scheduled_renewal_task_sends_what_is_due(purposes, make_person, system_actor):
+    import time_machine
+
+    from verwerker.crm.actions import do_record_consent
+    from verwerker.crm.models import Consent
+    from verwerker.crm.tasks import request_renewals
+
+    person = make_person("Gepland")
+    start = dt.datetime(2026, 2, 1, 12, tzinfo=dt.UTC)
+    do_record_consent(person, purposes["uitnodigingen"], text_shown="Ja", method="card", given_at=start, actor=system_actor)
+    with time_machine.travel(start + dt.timedelta(days=715), tick=False):
+        assert request_renewals.call() == {"sent": 1}
+    assert Consent.objects.get().renewal_requested_at is not None
