@@ -290,20 +290,27 @@ def _import(request):
     try:
         frame = importer.read_export(data, name=upload.name)
         columns = list(frame.columns)
+        financial = request.POST.get("what") == "financial"
+        context["targets"] = importer.FINANCIAL_TARGETS if financial else importer.TARGETS
+        context["what"] = "financial" if financial else "relations"
         if any(k.startswith("map:") for k in request.POST):
             mapping = {c: request.POST.get(f"map:{c}", "") for c in columns}
             mapping = {c: t for c, t in mapping.items() if t}
         else:
-            mapping = importer.guess_mapping(columns)
+            mapping = (importer.guess_financial_mapping if financial else importer.guess_mapping)(columns)
         dry = request.POST.get("go") != "import"
-        report = importer.import_relations(frame, mapping, dry_run=dry, actor=_actor(request), file_name=upload.name,
-                                           skip_problem_rows=form.cleaned_data["skip_problem_rows"])
+        if financial:
+            report = importer.import_financial_records(frame, mapping, dry_run=dry, actor=_actor(request),
+                                                       file_name=upload.name)
+        else:
+            report = importer.import_relations(frame, mapping, dry_run=dry, actor=_actor(request), file_name=upload.name,
+                                               skip_problem_rows=form.cleaned_data["skip_problem_rows"])
     except importer.ImportProblem as exc:
         form.add_error("file", str(exc))
         return render(request, "crm/import.html", context)
     if report.written:
-        messages.success(request, _("Imported: %(orgs)s organisations and %(people)s people.") % {
-            "orgs": report.organisations_new, "people": report.people_new})
+        messages.success(request, _("Imported: %(orgs)s organisations, %(people)s people and %(records)s financial records.")
+                         % {"orgs": report.organisations_new, "people": report.people_new, "records": report.records_new})
         return redirect("crm:search")
     context.update({"report": report, "columns": [(c, mapping.get(c, "")) for c in columns], "file_name": upload.name})
     return render(request, "crm/import.html", context)

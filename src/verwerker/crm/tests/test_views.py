@@ -171,3 +171,18 @@ def test_the_scheduled_renewal_task_sends_what_is_due(purposes, make_person, sys
     with time_machine.travel(start + dt.timedelta(days=715), tick=False):
         assert request_renewals.call() == {"sent": 1}
     assert Consent.objects.get().renewal_requested_at is not None
+
+
+def test_the_import_screen_takes_the_erp_export_after_a_dry_run(org, login, relation_manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from verwerker.crm.models import FinancialRecord
+
+    erp = "Debiteur;KvK-nummer;Soort;Factuurnummer;Factuurdatum;Bedrag\nX;12345678;factuur;F-9;01-05-2026;10,00\n"
+    web = login(relation_manager)
+    dry = web.post(reverse("crm:import"), {"what": "financial", "go": "dry",
+                                           "file": SimpleUploadedFile("erp.csv", erp.encode())})
+    assert dry.status_code == 200 and dry.context["report"].records_new == 1 and not FinancialRecord.objects.exists()
+    done = web.post(reverse("crm:import"), {"what": "financial", "go": "import",
+                                            "file": SimpleUploadedFile("erp.csv", erp.encode())})
+    assert done.status_code == 302 and FinancialRecord.objects.get().organisation_id == org.pk
