@@ -335,6 +335,22 @@ def address_frame(people: list[Person]) -> pl.DataFrame:
     return pl.DataFrame([address_row(p) for p in people], schema=schema) if people else pl.DataFrame(schema=schema)
 
 
+def address_lines(owner: Organisation | Person) -> list[str]:
+    """The address block in Dutch notation (NEN 5825, the production engine's address module), or []."""
+    from verwerker.production.address import Unaddressable, build_address_block
+
+    if isinstance(owner, Person):
+        row = {kind: address_row(owner)[column] for column, kind in ADDRESS_MAPPING.items()}
+    else:
+        row = {"company": owner.name, "street": owner.street, "house_number": owner.house_number,
+               "house_number_addition": owner.house_number_addition, "postcode": owner.postcode, "city": owner.city,
+               "country": owner.country}
+    try:
+        return list(build_address_block(row).lines)
+    except Unaddressable:
+        return []
+
+
 def _addressable(person: Person) -> bool:
     from verwerker.production.address import Unaddressable, build_address_block
 

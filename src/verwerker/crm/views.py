@@ -154,7 +154,7 @@ def organisation_detail(request, organisation_id: int):
             messages.error(request, "; ".join(exc.messages))
     people = list(org.people.all())
     return render(request, "crm/organisation.html", {
-        "org": org, "people": people, "manager": manager,
+        "org": org, "people": people, "manager": manager, "address": queries.address_lines(org),
         "financial": org.financial_records.all(), "contracts": org.contracts.all(),
         "consents": Consent.objects.filter(person__in=people).select_related("purpose", "person"),
         "timeline": queries.timeline(organisation=org)[:100],
@@ -230,7 +230,7 @@ def person_detail(request, person_id: int):
         except ValidationError as exc:
             messages.error(request, "; ".join(_(m) for m in exc.messages))
     return render(request, "crm/person.html", {
-        "person": person, "manager": manager, "officer": officer,
+        "person": person, "manager": manager, "officer": officer, "address": queries.address_lines(person),
         "consents": person.consents.select_related("purpose"), "consent_form": consent_form, "note_form": note_form,
         "withdraw_methods": forms.WithdrawForm().fields["method"].choices, "request_form": forms.RequestForm(),
         "timeline": queries.timeline(person=person)[:100],

@@ -186,3 +186,8 @@ def test_the_import_screen_takes_the_erp_export_after_a_dry_run(org, login, rela
     done = web.post(reverse("crm:import"), {"what": "financial", "go": "import",
                                             "file": SimpleUploadedFile("erp.csv", erp.encode())})
     assert done.status_code == 302 and FinancialRecord.objects.get().organisation_id == org.pk
+
+
+def test_addresses_are_shown_in_dutch_notation_by_the_production_engine(world, login, relation_manager):
+    page = login(relation_manager).get(_url("person", world)).content.decode()
+    assert "Drukkerij Voorbeeld BV<br>t.a.v. A. Jansen<br>Dorpsweg 5<br>2345 CD  LEIDEN" in page
