@@ -40,6 +40,9 @@ from verwerker.crm.requests import (
     export_as_csv,
     export_as_json,
 )
+from verwerker.datafiles.actions import DataFileRefused
+from verwerker.intake.policy import Refusal
+from verwerker.production.workflow import StepRefused
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -406,12 +409,8 @@ def mailing_detail(request, mailing_id: int):
                 messages.success(request, _("%(n)s e-mails sent.") % {"n": sent})
         except ValidationError as exc:
             messages.error(request, "; ".join(_(m) for m in exc.messages))
-        except Exception as exc:  # production refused the job (StepRefused) or intake refused the file
-            from verwerker.production.workflow import StepRefused
-
-            if not isinstance(exc, StepRefused):
-                raise
-            messages.error(request, exc.reason)
+        except (StepRefused, Refusal, DataFileRefused) as exc:  # production, intake or datafiles said no
+            messages.error(request, exc.reason if isinstance(exc, StepRefused) else str(exc))
         return redirect("crm:mailing", mailing.pk)
     recipients = mailing.recipients.select_related("person", "person__organisation")
     from django.db.models import Q
