@@ -225,6 +225,12 @@ def person_detail(request, person_id: int):
                 if note_form.is_valid():
                     actions.do_add_note(person=person, actor=_actor(request), **note_form.cleaned_data)
                     return redirect("crm:person", person.pk)
+            elif action == "service":
+                form = forms.ServiceMessageForm(request.POST)
+                if form.is_valid():
+                    actions.do_send_service_message(person, actor=_actor(request), **form.cleaned_data)
+                    messages.success(request, _("Service message sent (no consent needed)."))
+                    return redirect("crm:person", person.pk)
             elif action == "request":
                 form = forms.RequestForm(request.POST)
                 if form.is_valid():
@@ -236,6 +242,7 @@ def person_detail(request, person_id: int):
         "person": person, "manager": manager, "officer": officer, "address": queries.address_lines(person),
         "consents": person.consents.select_related("purpose"), "consent_form": consent_form, "note_form": note_form,
         "withdraw_methods": forms.WithdrawForm().fields["method"].choices, "request_form": forms.RequestForm(),
+        "service_form": forms.ServiceMessageForm(),
         "timeline": queries.timeline(person=person)[:100],
     })
 

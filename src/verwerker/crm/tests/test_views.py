@@ -129,12 +129,16 @@ def test_an_online_consent_holds_only_after_the_e_mailed_link_is_followed(purpos
     assert client.get(path[:-3] + "xyz/").status_code == 400
 
 
-def test_a_service_message_goes_without_any_consent(make_person, system_actor, mailoutbox):
-    from verwerker.crm.actions import do_send_service_message
+def test_a_service_message_goes_without_any_consent_even_after_a_withdrawal(
+        make_person, purposes, system_actor, mailoutbox, login, relation_manager):
+    from verwerker.crm.actions import do_record_consent, do_withdraw_consent
 
     person = make_person("Klant")
-    do_send_service_message(person, subject="Factuur F-1", body="Bijgaand uw factuur.", actor=system_actor)
-    assert mailoutbox[0].to == ["klant@example.test"]
+    consent = do_record_consent(person, purposes["nieuwsbrief"], text_shown="Ja", method="phone", actor=system_actor)
+    do_withdraw_consent(consent, method="phone", actor=system_actor)
+    login(relation_manager).post(reverse("crm:person", args=[person.pk]),
+                                 {"action": "service", "subject": "Factuur F-1", "body": "Bijgaand uw factuur."})
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["klant@example.test"], "Factuur F-1")]
 
 
 def test_a_lapsing_consent_gets_one_re_permission_request_and_the_link_renews_it(
