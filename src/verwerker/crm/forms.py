@@ -82,6 +82,13 @@ class NoteForm(forms.Form):
     text = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ServiceMessageForm(forms.Form):
+    """An invoice or contract message: a service message, which needs no consent."""
+
+    subject = forms.CharField(label=_("subject"), max_length=200)
+    body = forms.CharField(label=_("text"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class FinancialForm(forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=FinancialKind.choices)
     reference = forms.CharField(label=_("reference"), max_length=60)

@@ -86,6 +86,8 @@ class ImportReport:
     organisations_known: int = 0
     people_new: int = 0
     people_known: int = 0
+    records_new: int = 0
+    records_known: int = 0
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (row, field, problem)
     written: bool = False
 
@@ -223,3 +225,103 @@ def _person_cells(p: Person | None) -> list[str]:
     if p is None:
         return ["", "", "", "", "", ""]
     return [{"m": "M", "v": "V"}.get(p.gender, ""), p.initials, p.first_name, p.infix, p.last_name, p.occupation]
+
+
+# -- the ERP's export of transactions, invoices and payments ---------------------------------------------------
+
+FINANCIAL_TARGETS = ["organisation.name", "organisation.kvk", "record.kind", "record.reference", "record.date",
+                     "record.amount", "record.currency", "record.description"]
+_FIN_GUESSES = {
+    "relatie": "organisation.name", "debiteur": "organisation.name", "klant": "organisation.name",
+    "bedrijfsnaam": "organisation.name", "customer": "organisation.name", "kvk": "organisation.kvk",
+    "kvknummer": "organisation.kvk", "soort": "record.kind", "type": "record.kind", "boekstuk": "record.reference",
+    "factuurnummer": "record.reference", "referentie": "record.reference", "reference": "record.reference",
+    "datum": "record.date", "factuurdatum": "record.date", "date": "record.date", "bedrag": "record.amount",
+    "amount": "record.amount", "valuta": "record.currency", "currency": "record.currency",
+    "omschrijving": "record.description", "description": "record.description",
+}
+_FIN_KINDS = {"factuur": "invoice", "invoice": "invoice", "betaling": "payment", "payment": "payment",
+              "transactie": "transaction", "transaction": "transaction", "aankoop": "purchase", "purchase": "purchase",
+              "order": "purchase"}
+
+
+def guess_financial_mapping(columns: list[str]) -> dict[str, str]:
+    mapping, taken = {}, set()
+    for column in columns:
+        target = _FIN_GUESSES.get(re.sub(r"[^a-z]", "", column.lower()))
+        if target and target not in taken:
+            mapping[column] = target
+            taken.add(target)
+    return mapping
+
+
+def _amount(text: str):
+    from decimal import Decimal, InvalidOperation
+
+    text = text.replace("€", "").replace(" ", "")
+    if "," in text:  # Dutch notation: 1.234,56
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _date(text: str):
+    import datetime as dt
+
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def import_financial_records(frame, mapping: dict[str, str], *, dry_run: bool, actor: Actor,
+                             file_name: str = "") -> ImportReport:
+    """Fill transactions, invoices, payments and purchases from the ERP's CSV/XLSX export, matched to
+    organisations by KvK number or name. Rows with problems (unknown organisation, kind, date or amount)
+    are listed by row and field; they block the import. Known references are skipped."""
+    from verwerker.crm.actions import do_add_financial_record
+    from verwerker.crm.models import FinancialRecord
+
+    if any(t and t not in FINANCIAL_TARGETS for t in mapping.values()) or any(c not in frame.columns for c in mapping):
+        raise ImportProblem(f"{file_name}: the column mapping names an unknown field or a missing column")
+    needed = {"record.reference", "record.date", "record.amount", "record.kind"}
+    if not needed <= set(mapping.values()) or not {"organisation.name", "organisation.kvk"} & set(mapping.values()):
+        raise ImportProblem(f"{file_name}: map the organisation, the kind, the reference, the date and the amount")
+    report = ImportReport(rows=frame.height)
+    planned = []
+    for number, row in enumerate(frame.iter_rows(named=True), start=2):
+        values = {t: ("" if row.get(c) is None else str(row.get(c)).strip()) for c, t in mapping.items() if t}
+        kvk, name = values.get("organisation.kvk", ""), values.get("organisation.name", "")
+        org = (Organisation.objects.filter(kvk=kvk).first() if kvk else None) or (
+            Organisation.objects.filter(name__iexact=name).first() if name else None)
+        kind = _FIN_KINDS.get(values.get("record.kind", "").lower())
+        date, amount = _date(values.get("record.date", "")), _amount(values.get("record.amount", ""))
+        problems = [(f, p) for f, p, bad in (
+            ("organisation", "no such organisation in the CRM", org is None),
+            ("record.kind", "unknown kind (invoice, payment, transaction, purchase)", kind is None),
+            ("record.date", "not a date", date is None), ("record.amount", "not an amount", amount is None),
+            ("record.reference", "a record needs a reference", not values.get("record.reference")),
+        ) if bad]
+        report.problems.extend((number, f, p) for f, p in problems)
+        if problems:
+            continue
+        if FinancialRecord.objects.filter(organisation=org, reference=values["record.reference"], kind=kind).exists():
+            report.records_known += 1
+            continue
+        planned.append((org, kind, values, date, amount))
+    report.records_new = len(planned)
+    if dry_run or report.problems:
+        return report
+    with transaction.atomic():
+        for org, kind, values, date, amount in planned:
+            do_add_financial_record(organisation=org, kind=kind, reference=values["record.reference"], date=date,
+                                    amount=amount, currency=values.get("record.currency") or "EUR",
+                                    description=values.get("record.description", "")[:200], actor=actor)
+        do_record_event(EventType.CRM_RELATIONS_IMPORTED, actor=actor,
+                        details={"rows": report.rows, "financial_records": len(planned)})
+    report.written = True
+    return report

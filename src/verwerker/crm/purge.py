@@ -26,7 +26,7 @@ import json
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from verwerker.audit.actions import do_record_event

@@ -292,12 +292,12 @@ def select_mailing_recipients(mailing: Mailing, *, at: dt.datetime | None = None
                   if pk in extras and any(wanted == i.strip().lower() for i in extras[pk].interests)}
     selection = Selection(at=at)
     people = [p for p, _c in chosen.values()]
-    suppressed = _suppressed(people)
+    suppressed, unaddressable = _screen(people)
     letters = mailing.channel == MailingChannel.LETTER
     for person, consent in chosen.values():
         if person.pk in suppressed:
             selection.suppressed.append((person, suppressed[person.pk]))
-        elif letters and not _addressable(person):
+        elif letters and person.pk in unaddressable:
             selection.unaddressable.append(person)
         elif not letters and not (person.email or (person.organisation and person.organisation.email)):
             selection.unaddressable.append(person)
@@ -335,33 +335,42 @@ def address_frame(people: list[Person]) -> pl.DataFrame:
     return pl.DataFrame([address_row(p) for p in people], schema=schema) if people else pl.DataFrame(schema=schema)
 
 
-def _addressable(person: Person) -> bool:
+def address_lines(owner: Organisation | Person) -> list[str]:
+    """The address block in Dutch notation (NEN 5825, the production engine's address module), or []."""
     from verwerker.production.address import Unaddressable, build_address_block
 
-    row = {kind: address_row(person)[column] for column, kind in ADDRESS_MAPPING.items()}
+    if isinstance(owner, Person):
+        row = {kind: address_row(owner)[column] for column, kind in ADDRESS_MAPPING.items()}
+    else:
+        row = {"company": owner.name, "street": owner.street, "house_number": owner.house_number,
+               "house_number_addition": owner.house_number_addition, "postcode": owner.postcode, "city": owner.city,
+               "country": owner.country}
     try:
-        build_address_block(row)
+        return list(build_address_block(row).lines)
     except Unaddressable:
-        return False
-    return True
+        return []
 
 
-def _suppressed(people: list[Person]) -> dict[int, str]:
-    """person id -> the list that suppresses them, through the production engine's suppression step."""
+def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
+    """(person id -> the suppression list that names them, ids without a deliverable address), through the
+    production engine's own normalisation and suppression step, in one pass over the people."""
     from verwerker.production.dedupe import suppress
     from verwerker.production.records import apply_mapping, normalise_records
 
+    if not people:
+        return {}, set()
+    records, unusable = normalise_records(apply_mapping(address_frame(people), ADDRESS_MAPPING))
+    by_row = {i + 1: p.pk for i, p in enumerate(people)}  # apply_mapping numbers rows from 1
+    unaddressable = {by_row[r.row] for r in unusable}
     lists = active_suppression_tables()
-    if not people or not lists:
-        return {}
-    records, _unaddressable = normalise_records(apply_mapping(address_frame(people), ADDRESS_MAPPING))
+    if not lists:
+        return {}, unaddressable
     normalised = []
     for name, frame, mapping in lists:
         listed, _unusable = normalise_records(apply_mapping(frame, mapping), line_length=10_000, require_name=False)
         normalised.append((name, listed))
     _kept, rejects = suppress(records, normalised)
-    by_row = {i + 1: p for i, p in enumerate(people)}  # apply_mapping numbers rows from 1
-    return {by_row[r.row].pk: r.related for r in rejects}
+    return {by_row[r.row]: r.related for r in rejects}, unaddressable
 
 
 def active_suppression_tables() -> list[tuple[str, pl.DataFrame, dict]]:

@@ -40,6 +40,9 @@ from verwerker.crm.requests import (
     export_as_csv,
     export_as_json,
 )
+from verwerker.datafiles.actions import DataFileRefused
+from verwerker.intake.policy import Refusal
+from verwerker.production.workflow import StepRefused
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -154,7 +157,7 @@ def organisation_detail(request, organisation_id: int):
             messages.error(request, "; ".join(exc.messages))
     people = list(org.people.all())
     return render(request, "crm/organisation.html", {
-        "org": org, "people": people, "manager": manager,
+        "org": org, "people": people, "manager": manager, "address": queries.address_lines(org),
         "financial": org.financial_records.all(), "contracts": org.contracts.all(),
         "consents": Consent.objects.filter(person__in=people).select_related("purpose", "person"),
         "timeline": queries.timeline(organisation=org)[:100],
@@ -222,6 +225,12 @@ def person_detail(request, person_id: int):
                 if note_form.is_valid():
                     actions.do_add_note(person=person, actor=_actor(request), **note_form.cleaned_data)
                     return redirect("crm:person", person.pk)
+            elif action == "service":
+                form = forms.ServiceMessageForm(request.POST)
+                if form.is_valid():
+                    actions.do_send_service_message(person, actor=_actor(request), **form.cleaned_data)
+                    messages.success(request, _("Service message sent (no consent needed)."))
+                    return redirect("crm:person", person.pk)
             elif action == "request":
                 form = forms.RequestForm(request.POST)
                 if form.is_valid():
@@ -230,9 +239,10 @@ def person_detail(request, person_id: int):
         except ValidationError as exc:
             messages.error(request, "; ".join(_(m) for m in exc.messages))
     return render(request, "crm/person.html", {
-        "person": person, "manager": manager, "officer": officer,
+        "person": person, "manager": manager, "officer": officer, "address": queries.address_lines(person),
         "consents": person.consents.select_related("purpose"), "consent_form": consent_form, "note_form": note_form,
         "withdraw_methods": forms.WithdrawForm().fields["method"].choices, "request_form": forms.RequestForm(),
+        "service_form": forms.ServiceMessageForm(),
         "timeline": queries.timeline(person=person)[:100],
     })
 
@@ -290,20 +300,27 @@ def _import(request):
     try:
         frame = importer.read_export(data, name=upload.name)
         columns = list(frame.columns)
+        financial = request.POST.get("what") == "financial"
+        context["targets"] = importer.FINANCIAL_TARGETS if financial else importer.TARGETS
+        context["what"] = "financial" if financial else "relations"
         if any(k.startswith("map:") for k in request.POST):
             mapping = {c: request.POST.get(f"map:{c}", "") for c in columns}
             mapping = {c: t for c, t in mapping.items() if t}
         else:
-            mapping = importer.guess_mapping(columns)
+            mapping = (importer.guess_financial_mapping if financial else importer.guess_mapping)(columns)
         dry = request.POST.get("go") != "import"
-        report = importer.import_relations(frame, mapping, dry_run=dry, actor=_actor(request), file_name=upload.name,
-                                           skip_problem_rows=form.cleaned_data["skip_problem_rows"])
+        if financial:
+            report = importer.import_financial_records(frame, mapping, dry_run=dry, actor=_actor(request),
+                                                       file_name=upload.name)
+        else:
+            report = importer.import_relations(frame, mapping, dry_run=dry, actor=_actor(request), file_name=upload.name,
+                                               skip_problem_rows=form.cleaned_data["skip_problem_rows"])
     except importer.ImportProblem as exc:
         form.add_error("file", str(exc))
         return render(request, "crm/import.html", context)
     if report.written:
-        messages.success(request, _("Imported: %(orgs)s organisations and %(people)s people.") % {
-            "orgs": report.organisations_new, "people": report.people_new})
+        messages.success(request, _("Imported: %(orgs)s organisations, %(people)s people and %(records)s financial records.")
+                         % {"orgs": report.organisations_new, "people": report.people_new, "records": report.records_new})
         return redirect("crm:search")
     context.update({"report": report, "columns": [(c, mapping.get(c, "")) for c in columns], "file_name": upload.name})
     return render(request, "crm/import.html", context)
@@ -399,12 +416,8 @@ def mailing_detail(request, mailing_id: int):
                 messages.success(request, _("%(n)s e-mails sent.") % {"n": sent})
         except ValidationError as exc:
             messages.error(request, "; ".join(_(m) for m in exc.messages))
-        except Exception as exc:  # production refused the job (StepRefused) or intake refused the file
-            from verwerker.production.workflow import StepRefused
-
-            if not isinstance(exc, StepRefused):
-                raise
-            messages.error(request, exc.reason)
+        except (StepRefused, Refusal, DataFileRefused) as exc:  # production, intake or datafiles said no
+            messages.error(request, exc.reason if isinstance(exc, StepRefused) else str(exc))
         return redirect("crm:mailing", mailing.pk)
     recipients = mailing.recipients.select_related("person", "person__organisation")
     from django.db.models import Q

@@ -79,3 +79,33 @@ def test_the_export_lists_relations_without_the_purpose_bound_fields(system_acto
     assert "Korst" in text and "Kruim" in text and "geboortedatum" not in text.lower()
     again = read_export(text.encode(), name="relaties.csv")
     assert again.height == 2
+
+
+ERP = (
+    "Debiteur;KvK-nummer;Soort;Factuurnummer;Factuurdatum;Bedrag;Omschrijving\n"
+    "Bakkerij De Korst;12345678;factuur;F-2026-001;15-03-2026;1.234,56;Drukwerk maart\n"
+    "Bakkerij De Korst;12345678;betaling;B-2026-001;2026-04-01;1234.56;\n"
+    "Onbekend BV;;factuur;F-2026-002;31-02-2026;12,00;\n"
+)
+
+
+def test_the_erp_export_fills_transactions_invoices_and_payments_and_names_bad_rows(system_actor, db):
+    from decimal import Decimal
+
+    from verwerker.crm.importer import (guess_financial_mapping, guess_mapping, import_financial_records,
+                                        import_relations, read_export)
+    from verwerker.crm.models import FinancialRecord
+
+    relations = read_export(CSV.encode(), name="export.csv")
+    import_relations(relations, guess_mapping(relations.columns), dry_run=False, skip_problem_rows=True, actor=system_actor)
+    frame = read_export(ERP.encode(), name="erp.csv")
+    mapping = guess_financial_mapping(frame.columns)
+    report = import_financial_records(frame, mapping, dry_run=True, actor=system_actor)
+    assert {(r, f) for r, f, _p in report.problems} == {(4, "organisation"), (4, "record.date")}
+    good = frame.head(2)
+    assert import_financial_records(good, mapping, dry_run=False, actor=system_actor).written
+    records = {r.reference: (r.kind, r.amount, r.date.isoformat()) for r in FinancialRecord.objects.all()}
+    assert records == {"F-2026-001": ("invoice", Decimal("1234.56"), "2026-03-15"),
+                       "B-2026-001": ("payment", Decimal("1234.56"), "2026-04-01")}
+    again = import_financial_records(good, mapping, dry_run=False, actor=system_actor)
+    assert (again.records_new, again.records_known) == (0, 2) and FinancialRecord.objects.count() == 2

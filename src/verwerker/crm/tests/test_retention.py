@@ -5,7 +5,6 @@ rest, including what a hold names."""
 import datetime as dt
 import json
 
-import pytest
 import time_machine
 
 from verwerker.audit.actors import Actor

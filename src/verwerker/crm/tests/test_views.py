@@ -129,12 +129,16 @@ def test_an_online_consent_holds_only_after_the_e_mailed_link_is_followed(purpos
     assert client.get(path[:-3] + "xyz/").status_code == 400
 
 
-def test_a_service_message_goes_without_any_consent(make_person, system_actor, mailoutbox):
-    from verwerker.crm.actions import do_send_service_message
+def test_a_service_message_goes_without_any_consent_even_after_a_withdrawal(
+        make_person, purposes, system_actor, mailoutbox, login, relation_manager):
+    from verwerker.crm.actions import do_record_consent, do_withdraw_consent
 
     person = make_person("Klant")
-    do_send_service_message(person, subject="Factuur F-1", body="Bijgaand uw factuur.", actor=system_actor)
-    assert mailoutbox[0].to == ["klant@example.test"]
+    consent = do_record_consent(person, purposes["nieuwsbrief"], text_shown="Ja", method="phone", actor=system_actor)
+    do_withdraw_consent(consent, method="phone", actor=system_actor)
+    login(relation_manager).post(reverse("crm:person", args=[person.pk]),
+                                 {"action": "service", "subject": "Factuur F-1", "body": "Bijgaand uw factuur."})
+    assert [(m.to, m.subject) for m in mailoutbox] == [(["klant@example.test"], "Factuur F-1")]
 
 
 def test_a_lapsing_consent_gets_one_re_permission_request_and_the_link_renews_it(
@@ -156,3 +160,38 @@ def test_a_lapsing_consent_gets_one_re_permission_request_and_the_link_renews_it
         client.post(link[link.index("/relaties/"):])
     renewed = Consent.objects.filter(person=person).order_by("-given_at").first()
     assert renewed.given_at == later and renewed.holds(start + dt.timedelta(days=740))
+
+
+def test_the_scheduled_renewal_task_sends_what_is_due(purposes, make_person, system_actor):
+    import time_machine
+
+    from verwerker.crm.actions import do_record_consent
+    from verwerker.crm.models import Consent
+    from verwerker.crm.tasks import request_renewals
+
+    person = make_person("Gepland")
+    start = dt.datetime(2026, 2, 1, 12, tzinfo=dt.UTC)
+    do_record_consent(person, purposes["uitnodigingen"], text_shown="Ja", method="card", given_at=start, actor=system_actor)
+    with time_machine.travel(start + dt.timedelta(days=715), tick=False):
+        assert request_renewals.call() == {"sent": 1}
+    assert Consent.objects.get().renewal_requested_at is not None
+
+
+def test_the_import_screen_takes_the_erp_export_after_a_dry_run(org, login, relation_manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from verwerker.crm.models import FinancialRecord
+
+    erp = "Debiteur;KvK-nummer;Soort;Factuurnummer;Factuurdatum;Bedrag\nX;12345678;factuur;F-9;01-05-2026;10,00\n"
+    web = login(relation_manager)
+    dry = web.post(reverse("crm:import"), {"what": "financial", "go": "dry",
+                                           "file": SimpleUploadedFile("erp.csv", erp.encode())})
+    assert dry.status_code == 200 and dry.context["report"].records_new == 1 and not FinancialRecord.objects.exists()
+    done = web.post(reverse("crm:import"), {"what": "financial", "go": "import",
+                                            "file": SimpleUploadedFile("erp.csv", erp.encode())})
+    assert done.status_code == 302 and FinancialRecord.objects.get().organisation_id == org.pk
+
+
+def test_addresses_are_shown_in_dutch_notation_by_the_production_engine(world, login, relation_manager):
+    page = login(relation_manager).get(_url("person", world)).content.decode()
+    assert "Drukkerij Voorbeeld BV<br>t.a.v. A. Jansen<br>Dorpsweg 5<br>2345 CD  LEIDEN" in page
