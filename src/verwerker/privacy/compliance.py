@@ -513,14 +513,23 @@ CHECKS.update({"P02": _crm_check("check_p02"), "P03": _crm_check("check_p03"), "
                "P19": _crm_check("check_p19", CHECKS["P19"])})
 
 
-def _p17_with_workstations() -> Finding:
-    from verwerker.facilities.compliance import combine, workstations
+def _combined(*checks: Callable[[], Finding]) -> Callable[[], Finding]:
+    def run() -> Finding:
+        from verwerker.facilities.compliance import combine
 
-    return combine(_deleted_after_processing, workstations)()
+        return combine(*checks)()
+
+    return run
+
+
+def _p17_with_workstations() -> Finding:
+    from verwerker.facilities.compliance import workstations
+
+    return _combined(_deleted_after_processing, workstations)()
 
 
 CHECKS.update({
-    "P08": _facilities("cookies"),
+    "P08": _combined(_cookies, _facilities("cookies")),  # no outside resources, and the website's consent
     "P11": _facilities("confidentiality"),
     "P17": _p17_with_workstations,
     "P26": _facilities("pentests"),

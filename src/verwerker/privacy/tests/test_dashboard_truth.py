@@ -192,9 +192,16 @@ def test_p16_fails_when_the_vault_lies_inside_a_backed_up_path(settings):
     assert finding("P16").state == State.FAILING
 
 
-def test_p17_fails_for_a_printed_job_that_still_holds_its_file(minors_job):
+def test_p17_fails_for_a_printed_job_that_still_holds_its_file(minors_job, make_staff):
+    from verwerker.facilities.actions import do_record_workstation_check, do_register_workstation
     from verwerker.production.actions import do_cancel_job
     from verwerker.production.models import Job
+
+    # P17's other half (the monthly workstation check) holds, so the job decides.
+    operator = make_staff("print")
+    pc = do_register_workstation(name="RIP 1", kind="rip", location="drukkerij", responsible=operator, actor=ACTOR)
+    do_record_workstation_check(pc, checked_by=operator, local_copies_removed=True, downloads_empty=True,
+                                temp_empty=True, actor=ACTOR)
 
     Job.objects.filter(pk=minors_job.pk).update(state="confirmed")
     assert finding("P17").state == State.FAILING
@@ -266,8 +273,8 @@ def test_p25_flags_a_complaint_open_for_more_than_six_weeks(db):
 def test_p26_flags_a_missing_or_overdue_penetration_test(db):
     from verwerker.privacy.actions import do_record_pentest
 
-    assert finding("P26").state == State.ATTENTION
+    assert finding("P26").state == State.FAILING  # none recorded: the yearly test is overdue
     do_record_pentest(performed_on=timezone.localdate(), tester="Test BV", scope="web", actor=ACTOR)
-    assert finding("P26").state == State.OK
+    assert finding("P26").state == State.ATTENTION and "report NOT stored" in finding("P26").evidence
     with time_machine.travel(timezone.now() + dt.timedelta(days=400)):
-        assert finding("P26").state == State.ATTENTION
+        assert finding("P26").state == State.FAILING

@@ -93,14 +93,17 @@ def test_a_rejected_proof_and_a_superseded_run_are_shredded_for_their_own_reason
     """GIVEN a job whose first production run was replaced by a second, and whose proof was rejected
     THEN the first run's outputs were shredded as superseded, the second's as a rejected proof, and the
     certificate says so per file when the job is closed."""
-    from verwerker.production.models import JobOutput
+    from verwerker.production.actions import do_fail_production, do_retry_production
+    from verwerker.production.models import Job, JobOutput
     from verwerker.production.tasks import produce_job
 
     settings.JOB_PART_SIZE = 400
     job = draft(_upload(client_a, "leden.csv", address_csv(500, seed=12)), proof_required=True)
     job = do_release_job(job, user=staff.drafter, actor=Actor.for_user(staff.drafter))
-    produce_job.call(job.pk)  # the first run's worker dies after preparing
+    produce_job.call(job.pk)  # the first run fails after preparing, and is retried
     first = list(JobOutput.objects.filter(job=job, attempt=1).values_list("blob_id", flat=True))
+    job = do_fail_production(Job.objects.get(pk=job.pk), error="synthetic failure", actor=ACTOR)
+    job = do_retry_production(job, actor=Actor.for_user(staff.drafter))
     job = produce(job)
     second = list(JobOutput.objects.filter(job=job, attempt=2).values_list("blob_id", flat=True))
     assert first and second
