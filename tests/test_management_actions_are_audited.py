@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import asyncssh
 import pytest
 
-from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 
@@ -57,6 +56,12 @@ def _intake():
     return i
 
 
+def _stations():
+    from verwerker.production import stations
+
+    return stations
+
+
 def _keyed(s):
     _intake().do_set_public_key(s.account, s.key, actor=s.actor)
     return s.account
@@ -68,9 +73,7 @@ def _deactivated(s):
 
 
 def _station(s):
-    from verwerker.production.stations import do_create_print_station
-
-    return do_create_print_station("Pers 9", hot_folder=str(s.tmp / "hot"), actor=s.actor)
+    return _stations().do_create_print_station("Pers 9", hot_folder=str(s.tmp / "hot"), actor=s.actor)
 
 
 # (what, the action run on fresh data, the event it must write)
@@ -79,12 +82,12 @@ ACTIONS = [
      EventType.USER_CREATED),
     ("create client user", lambda s: _accounts().do_create_client_user(
         s.client, "klant", email="k@example.test", request_reference="R-1", actor=s.actor)[0], EventType.USER_CREATED),
-    ("change roles", lambda s: _accounts().do_set_roles(s.staff, ["database"], actor=s.actor) or s.staff,
+    ("change roles", lambda s: (_accounts().do_set_roles(s.staff, ["database"], actor=s.actor), s.staff)[1],
      EventType.USER_ROLES_CHANGED),
-    ("reset second factor", lambda s: _accounts().do_reset_second_factor(s.staff, actor=s.actor) and s.staff or s.staff,
+    ("reset second factor", lambda s: (_accounts().do_reset_second_factor(s.staff, actor=s.actor), s.staff)[1],
      EventType.USER_SECOND_FACTOR_RESET),
     ("deactivate user", _deactivated, EventType.USER_DEACTIVATED),
-    ("reactivate user", lambda s: _accounts().do_reactivate_user(_deactivated(s), actor=s.actor) or s.staff,
+    ("reactivate user", lambda s: (_accounts().do_reactivate_user(_deactivated(s), actor=s.actor), s.staff)[1],
      EventType.USER_REACTIVATED),
     ("create client", lambda s: _clients().do_create_client("Nieuw BV", contact_email="n@example.test", actor=s.actor),
      EventType.CLIENT_CREATED),
@@ -116,14 +119,14 @@ ACTIONS = [
      EventType.SUBPROCESSOR_CHANGED),
     ("issue SFTP account", lambda s: _intake().do_issue_sftp_account(s.client, actor=s.actor)[0], EventType.SFTP_ACCOUNT_ISSUED),
     ("add public key", _keyed, EventType.SFTP_PUBLIC_KEY_SET),
-    ("remove public key", lambda s: _intake().do_remove_public_key(_keyed(s), s.fingerprint, actor=s.actor) or s.account,
+    ("remove public key", lambda s: (_intake().do_remove_public_key(_keyed(s), s.fingerprint, actor=s.actor), s.account)[1],
      EventType.SFTP_PUBLIC_KEY_REMOVED),
-    ("password login off", lambda s: _intake().do_disable_password_login(_keyed(s), actor=s.actor) or s.account,
+    ("password login off", lambda s: (_intake().do_disable_password_login(_keyed(s), actor=s.actor), s.account)[1],
      EventType.SFTP_PASSWORD_LOGIN_DISABLED),
-    ("allowed networks", lambda s: _intake().do_set_allowed_networks(s.account, "10.0.0.0/8", actor=s.actor) and s.account,
+    ("allowed networks", lambda s: (_intake().do_set_allowed_networks(s.account, "10.0.0.0/8", actor=s.actor), s.account)[1],
      EventType.SFTP_NETWORKS_SET),
     ("create print station", _station, EventType.PRINT_STATION_CREATED),
-    ("change print station", lambda s: __import__("verwerker.production.stations", fromlist=["x"]).do_change_print_station(
+    ("change print station", lambda s: _stations().do_change_print_station(
         _station(s), name="Pers 9", hot_folder="/srv/hot", active=False, actor=s.actor), EventType.PRINT_STATION_CHANGED),
 ]
 

@@ -41,3 +41,4 @@ class ClientUserForm(forms.Form):
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["requested_by"].queryset = client.contacts.filter(is_designated=True)
+        self.fields["requested_by"].label_from_instance = lambda c: f"{c.name} <{c.email}>" if c.name else c.email

@@ -102,12 +102,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request):
     """Staff home or client home: the rooms later issues fill."""
     if request.user.is_client_user:
+        from verwerker.accounts.queries import has_second_factor
         from verwerker.clients.queries import list_agreements_for_client
 
         return render(
             request,
             "accounts/client_home.html",
-            {"client": request.user.client, "agreements": list_agreements_for_client(request.user.client)},
+            {"client": request.user.client, "agreements": list_agreements_for_client(request.user.client),
+             "has_second_factor": has_second_factor(request.user)},
         )
     return render(request, "accounts/staff_home.html")
 

@@ -288,6 +288,8 @@ def do_activate_agreement(agreement: Agreement, *, actor: Actor) -> None:
     old = Agreement.objects.select_for_update().filter(pk=agreement.supersedes_id).first()
     if old is not None and old.status != AgreementStatus.ACTIVE:
         raise ValidationError(f"{old.reference}, which this version amends, is {old.status}, not active")
+    if old is not None and agreement.starts_on <= old.starts_on:
+        raise ValidationError(f"the new version must start after {old.starts_on}, the start of {old.reference}")
     agreement.status = AgreementStatus.ACTIVE
     agreement.save(update_fields=["status"])
     do_record_event(EventType.AGREEMENT_ACTIVATED, actor=actor, client_id=agreement.client_id, obj=agreement,

@@ -241,6 +241,7 @@ def agreement_edit(request, agreement_id: int):
     _require(request, "clients.change_agreement")
     agreement = access_agreement_for(request.user, agreement_id)
     form = AgreementForm(request.POST or None, instance=agreement)
+    form.fields["reference"].disabled = True  # a version keeps its reference; history and audit name it
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -411,7 +411,8 @@ def print_stations(request):
         if not can_change or not request.user.has_perm("production.add_printstation"):
             raise PermissionDenied
         form = PrintStationForm(request.POST)
-        station = get_object_or_404(PrintStation, pk=request.POST["station"]) if request.POST.get("station") else None
+        given = request.POST.get("station", "")
+        station = get_object_or_404(PrintStation, pk=int(given)) if given.isdigit() else None
         if form.is_valid():
             try:
                 if station is None:

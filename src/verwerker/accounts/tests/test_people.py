@@ -154,6 +154,7 @@ def test_a_client_user_must_pass_a_second_factor_while_the_agreement_allows_high
 
 def test_a_client_user_may_enrol_a_second_factor_and_then_must_use_it(user_a, login):
     web = login(user_a)
+    assert reverse("accounts:otp") in web.get("/").content.decode()  # offered on the home page
     assert web.get(reverse("accounts:otp")).context["enrol"] is True
     device = TOTPDevice.objects.get(user=user_a)
     device.confirmed = True

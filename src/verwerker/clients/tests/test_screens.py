@@ -166,3 +166,26 @@ def test_a_client_user_sees_only_their_own_client_and_changes_nothing(user_a, cl
                 reverse("clients:client_user_create", args=[client_a.pk])):
         assert web.post(url, {"name": "X", "email": "x@x.example"}).status_code in (403, 404)
     assert web.get(reverse("clients:contact", args=[client_b.contacts.get().pk])).status_code == 403
+
+
+def test_a_draft_is_changed_on_its_screen_and_a_change_withdraws_the_approval(rm, client_a, make_staff, system_actor):
+    from verwerker.clients.actions import do_approve_agreement
+
+    old = get_active_agreement(client_a)
+    start = dt.date.today() + dt.timedelta(days=3)
+    rm.post(reverse("clients:agreement_new", args=[client_a.pk]), {
+        **TERMS, "amend": old.pk, "reference": "VO-A-2", "starts_on": start.isoformat(), "high_risk_allowed": "on",
+        "high_risk_measures": "Vier ogen"})
+    draft = Agreement.objects.get(reference="VO-A-2")
+    do_approve_agreement(draft, user=make_staff(Role.PRIVACY, "fg"), actor=system_actor)
+    rm.post(reverse("clients:agreement_edit", args=[draft.pk]), {
+        **TERMS, "reference": "ANDERS", "starts_on": start.isoformat(), "high_risk_allowed": "on",
+        "high_risk_measures": "Vier ogen en een afgeschermde werkplek"})
+    draft.refresh_from_db()
+    assert draft.reference == "VO-A-2" and draft.high_risk_measures.endswith("werkplek")
+    assert draft.approved_at is None  # changed terms need a new approval
+    # An amendment moved to start before its old version is refused at activation, with a message.
+    Agreement.objects.filter(pk=draft.pk).update(starts_on=old.starts_on, high_risk_allowed=False)
+    answer = rm.post(reverse("clients:agreement_activate", args=[draft.pk]), follow=True)
+    assert "must start after" in str(list(answer.context["messages"])[-1])
+    assert Agreement.objects.get(pk=draft.pk).status == AgreementStatus.DRAFT
