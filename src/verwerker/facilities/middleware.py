@@ -16,8 +16,13 @@ from django.template.loader import render_to_string
 # URL namespaces whose every view shows client data, and single views of other namespaces that do.
 CLIENT_DATA_NAMESPACES = frozenset({"production", "intake", "api"})
 CLIENT_DATA_VIEWS = frozenset({"privacy:requests", "privacy:request"})
-# Views of those namespaces that show no client data (bans are IP addresses; retention is schedules).
-OPEN_VIEWS = frozenset({"intake:bans", "intake:lift_ban", "production:retention"})
+# Views of those namespaces that show no client data (bans are IP addresses; retention is schedules;
+# print stations are hot folders; SFTP accounts are the client's login, managed by the relation manager).
+OPEN_VIEWS = frozenset({
+    "intake:bans", "intake:lift_ban", "production:retention", "production:stations",
+    "intake:sftp_issue", "intake:sftp_add_key", "intake:sftp_remove_key", "intake:sftp_disable_password",
+    "intake:sftp_networks",
+})
 
 
 def shows_client_data(resolver_match) -> bool:

@@ -474,20 +474,26 @@ def do_register_upload(
 
 
 @transaction.atomic
-def do_reserve_upload_bytes(upload: Upload, size: int) -> None:
+def do_reserve_upload_bytes(upload: Upload, size: int, *, ahead: int = 0) -> int:
     """Reserve quota for an upload still receiving: it will hold ``size`` bytes before it writes them.
+    Returns the bytes now reserved: ``size``, plus up to ``ahead`` more but never more than half the
+    room the quota has left (so a stream asks once every few MiB, not for every piece, and a parallel
+    upload near the quota still finds room).
 
     Under a lock on the client's row (SQLite: the write lock its IMMEDIATE transactions take), so
     parallel uploads of one client are counted one after the other and together never pass the quota.
     The reservation is the receiving upload's ``size``; it is not audited (the refusal is). Raises
-    policy.Refusal("quota") and reserves nothing when the client's quota would be exceeded.
+    policy.Refusal("quota") and reserves nothing when ``size`` bytes would exceed the client's quota.
     """
     from verwerker.intake.queries import quota_used
 
     Client.objects.select_for_update().filter(pk=upload.client_id).first()
     quota = settings.UPLOAD_QUOTA_MB * 1024 * 1024
-    policy.check_size(size, max_bytes=size, used_bytes=quota_used(upload.client_id, exclude=upload), quota_bytes=quota)
-    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(size=size)
+    used = quota_used(upload.client_id, exclude=upload)
+    policy.check_size(size, max_bytes=size, used_bytes=used, quota_bytes=quota)
+    reserved = size + max(0, min(ahead, (quota - used - size) // 2))
+    Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(size=reserved)
+    return reserved
 
 
 def do_complete_upload(upload: Upload, writer, *, actor: Actor) -> Upload:

@@ -377,7 +377,8 @@ class ClientHome(asyncssh.SFTPServer):
             batch, file_obj.batch = file_obj.batch, bytearray()
             try:
                 # Quota first, in the database thread; then the encryption, which needs no database.
-                await db(file_obj.stream.reserve, len(batch))
+                if not file_obj.stream.is_reserved(len(batch)):
+                    await db(file_obj.stream.reserve, len(batch))
                 await asyncio.to_thread(file_obj.stream.write, batch)
             except policy.Refusal as refusal:  # the stream refused (and shredded) the upload already
                 file_obj.failed = refusal

@@ -31,6 +31,13 @@ from verwerker.intake.models import Upload
 from verwerker.intake.queries import quota_used
 
 
+# Quota is reserved this far ahead of the bytes (at most half the quota's room): a transaction every 16 MiB.
+# Measured with OpenSSH sftp, 173 MB over loopback: a reservation for every 1 MiB piece took the upload
+# from 7.3-10.1 s to 10.2-13.9 s; reserving 16 MiB ahead, 3.6-6.3 s (before: 4.5-6.1 s; a busy machine).
+# The price: near the quota, bytes reserved ahead by one upload count against a parallel one.
+RESERVE_AHEAD = 16 * 1024 * 1024
+
+
 class UploadStream:
     """Write plaintext pieces with ``write``; end with ``finish`` (a data file) or ``abort`` (shredded)."""
 
@@ -80,19 +87,22 @@ class UploadStream:
         at its start (a cheap early check; ``write`` reserves the bytes in the database)."""
         policy.check_size(size, max_bytes=self.max_bytes, used_bytes=self.used_bytes, quota_bytes=self.quota_bytes)
 
+    def is_reserved(self, more: int) -> bool:
+        """True if the next ``more`` bytes are covered by quota reserved already (no database needed)."""
+        return self.size + more <= self.reserved
+
     def reserve(self, more: int) -> None:
-        """Reserve quota for the next ``more`` bytes in the database (a no-op when they are reserved
-        already). Over a limit: refuse (the upload is shredded) and raise Refusal."""
+        """Check the limits for the next ``more`` bytes and reserve their quota in the database (no
+        database work when they are reserved already). Over a limit: refuse (the upload is shredded)
+        and raise Refusal."""
         size = self.size + more
-        if size <= self.reserved:
-            return
         try:
-            self.check(size)
-            do_reserve_upload_bytes(self.upload, size)
+            self.check(size)  # the maximum size, whether reserved or not
+            if not self.is_reserved(more):
+                self.reserved = do_reserve_upload_bytes(self.upload, size, ahead=RESERVE_AHEAD)
         except policy.Refusal as refusal:
             self.refuse(refusal.reason)
             raise
-        self.reserved = size
 
     def write(self, data) -> None:
         """Encrypt ``data`` into the vault, its quota reserved first (see ``reserve``). Raises Refusal."""

@@ -81,6 +81,7 @@ def client_names_of_blobs(blob_ids: list) -> dict:
         job = output.job.name
         name = {
             OutputKind.PART: _("print file part %(index)s of job «%(job)s»"),
+            OutputKind.REPRINT: _("reprint %(index)s of job «%(job)s»"),
             OutputKind.MANIFEST_PART: _("mailing list part %(index)s of job «%(job)s»"),
             OutputKind.MANIFEST: _("mailing list of job «%(job)s»"),
             OutputKind.REJECTS: _("reject report of job «%(job)s»"),
