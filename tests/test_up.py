@@ -54,7 +54,7 @@ def test_up_starts_everything_prints_the_admin_password_once_and_stops_cleanly(t
             assert status == 200 and 'name="password"' in body
             _wait_for_port(sftp_port, up)
             data = Path(env["VERWERKER_DATA_DIR"])
-            for key in ("secret-key", "master-key", "sftp-host-key"):
+            for key in ("secret-key", "master-key", "sftp-host-key", "signing-key.pem"):
                 assert stat.S_IMODE((data / key).stat().st_mode) == 0o600, key
             assert stat.S_IMODE(data.stat().st_mode) == 0o700
             children = subprocess.run(["pgrep", "-P", str(up.pid)], capture_output=True, text=True).stdout.split()

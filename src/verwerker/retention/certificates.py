@@ -102,13 +102,16 @@ def client_names(blob_ids: list) -> dict:
 
 @transaction.atomic
 def do_issue_certificate(
-    client_id: int, blob_ids: Iterable, *, reason: str, actor: Actor, subject: str = "", outcome: str = ""
+    client_id: int, blob_ids: Iterable, *, reason: str, actor: Actor, subject: str = "", outcome: str = "",
+    names: dict | None = None,
 ) -> DeletionCertificate:
     """Certify the deletion of these (already shredded, not yet certified) blobs of one client.
 
     ``reason`` is the occasion (a DeletionReason); each item also carries the reason its blob was
     shredded for. ``outcome`` says what became of the job (printed, cancelled, erased on request) in
-    the client's language. Texts are frozen in the house's language (settings.LANGUAGE_CODE).
+    the client's language. ``names`` ({blob id: name}) is for a caller that knows better than the apps
+    what the client calls a blob no row points at any more (a file replaced by its rewrite). Texts are
+    frozen in the house's language (settings.LANGUAGE_CODE).
     Raises ValueError if a blob is still live, belongs to another client, or is certified already,
     or for an unknown reason. Records CERTIFICATE_ISSUED with the SHA-256 of the canonical JSON.
 
@@ -145,7 +148,7 @@ def do_issue_certificate(
         objects_deleted=len(blobs),
     )
     with translation.override(settings.LANGUAGE_CODE):
-        body = _body(cert, client, blobs, actor=actor, outcome=outcome)
+        body = _body(cert, client, blobs, actor=actor, outcome=outcome, names=names or {})
     cert.body = canonical_json(body).decode("utf-8")
     cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()
     cert.save(force_insert=True)
@@ -160,10 +163,10 @@ def do_issue_certificate(
     return cert
 
 
-def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str) -> dict:
+def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str, names: dict) -> dict:
     ids = [blob.pk for blob in blobs]
     record_counts = _record_counts(ids)
-    names = client_names(ids)
+    names = {**client_names(ids), **{uuid.UUID(str(k)): str(v) for k, v in names.items()}}
     items = []
     for blob in blobs:
         item_reason = _reason_for(blob.shred_reason)

@@ -1,4 +1,4 @@
-"""What the first start of the embedded default creates: data directory, keys, database, administrator."""
+"""What the first start of the embedded default creates: data directory, keys (master, signing), database, administrator."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ def prepare(*, stdout) -> str | None:
     ensure_private_dir(settings.DATA_DIR)
     if not settings.MASTER_KEY:
         ensure_key_file(settings.MASTER_KEY_FILE, nbytes=32)
+    from verwerker.retention.signing import ensure_signing_key
+
+    ensure_signing_key()  # the house's certificate-signing key and its self-signed certificate, once
     call_command("migrate", interactive=False, verbosity=0)
     from verwerker.accounts.actions import do_bootstrap_admin
 

@@ -2,6 +2,7 @@
 `verwerker certificate verify` check; an altered one fails."""
 
 import io
+import json
 import os
 import stat
 from pathlib import Path
@@ -65,3 +66,19 @@ def test_a_pdf_signed_by_another_key_is_not_the_houses(certificate, settings, tm
         verify_certificate_bytes(pdf)
     signing.ensure_signing_key()
     assert os.stat(tmp_path / "other.pem").st_mode & 0o077 == 0
+
+
+def test_a_caller_can_name_a_file_no_row_points_at_any_more(client_a, system_actor):
+    """A data file rewritten for a request no longer points at its old blob; whoever rewrote it knows
+    the client's name for it, and the certificate uses that name and the request's outcome."""
+    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.vault.actions import do_shred_blobs, do_store_blob
+
+    old = do_store_blob(b"a;b\n", client=client_a, purpose="upload", name="upload-9", actor=system_actor)
+    do_shred_blobs([old.pk], actor=system_actor, reason=DeletionReason.DATA_SUBJECT_REQUEST)
+    cert = do_issue_certificate(client_a.pk, [old.pk], reason=DeletionReason.DATA_SUBJECT_REQUEST, actor=system_actor,
+                                names={old.pk: "leden.csv (versie voor het verzoek)"})
+    body = json.loads(cert.body)
+    assert body["deleted"][0]["name"] == "leden.csv (versie voor het verzoek)"
+    assert body["outcome"] == "gewist op verzoek van een betrokkene"
+    assert body["deleted"][0]["reason_text"] == "een verzoek van een betrokkene, doorgegeven door de klant"
