@@ -15,6 +15,8 @@ the signature without a manual step installs a certificate issued by a CA (an AA
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import os
@@ -115,8 +117,23 @@ def house_certificate_sha256() -> str:
     return _signer().signing_cert.sha256.hex()
 
 
+def _outside_any_event_loop(fn, *args, **kwargs):
+    """pyHanko's synchronous API runs an event loop of its own (asyncio.run), which fails in a thread
+    that already runs one (the SFTP server's, or a test's browser driver): there it runs on a thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
 def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
     """``pdf`` with a PAdES baseline signature (B-B) of the house over the whole file."""
+    return _outside_any_event_loop(_sign_pdf, pdf, reason=reason)
+
+
+def _sign_pdf(pdf: bytes, *, reason: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -151,7 +168,7 @@ def check_pdf_signature(pdf: bytes, *, source: str) -> SignatureCheck:
     if not signatures:
         raise SignatureInvalid(f"{source}: the PDF carries no signature")
     try:
-        status = validate_pdf_signature(signatures[0], ValidationContext(trust_roots=[house]))
+        status = _outside_any_event_loop(validate_pdf_signature, signatures[0], ValidationContext(trust_roots=[house]))
     except Exception as exc:  # a mangled signature dictionary must end in one line, not a traceback
         raise SignatureInvalid(f"{source}: the signature cannot be checked ({type(exc).__name__})") from None
     if not (status.intact and status.valid):

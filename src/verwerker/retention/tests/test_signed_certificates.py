@@ -82,3 +82,27 @@ def test_a_caller_can_name_a_file_no_row_points_at_any_more(client_a, system_act
     assert body["deleted"][0]["name"] == "leden.csv (versie voor het verzoek)"
     assert body["outcome"] == "gewist op verzoek van een betrokkene"
     assert body["deleted"][0]["reason_text"] == "een verzoek van een betrokkene, doorgegeven door de klant"
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop(db):
+    """GIVEN a thread that runs an event loop (the SFTP server's, or a browser test's driver)
+    WHEN a PDF is signed and its signature checked there
+    THEN both work (pyHanko's own asyncio.run would refuse a running loop)."""
+    import asyncio
+
+    from verwerker.retention.signing import check_pdf_signature, ensure_signing_key, sign_pdf
+
+    import pikepdf
+
+    ensure_signing_key()
+    blank = pikepdf.new()
+    blank.add_blank_page()
+    out = io.BytesIO()
+    blank.save(out)
+    unsigned = out.getvalue()
+
+    async def inside():
+        signed = sign_pdf(unsigned, reason="test")
+        return check_pdf_signature(signed, source="test.pdf")
+
+    assert asyncio.run(inside()).certificate_sha256
