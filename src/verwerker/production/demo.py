@@ -6,10 +6,30 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 
 DEMO_CLIENT = "Woningstichting Voorbeeld (demo)"
+
+
+def _demo_confidentiality_agreement(user, *, actor: Actor) -> None:
+    """Staff open client data only with a signed confidentiality agreement on record (P11, the gate in
+    facilities/middleware.py); the demo's database user gets one, a generated PDF that says it is a demo,
+    so a newcomer can follow the demo job. A real house records the signed copy on the house's registers."""
+    import io
+
+    import pikepdf
+
+    from verwerker.facilities.actions import do_record_confidentiality_agreement
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.docinfo["/Title"] = "Geheimhoudingsverklaring (demo, niet ondertekend)"
+    out = io.BytesIO()
+    pdf.save(out)
+    do_record_confidentiality_agreement(user, version="demo", signed_on=timezone.localdate(), document=out.getvalue(),
+                                        document_name="demo.pdf", actor=actor)
 
 
 def create_demo(write=print) -> dict:
@@ -44,6 +64,7 @@ def create_demo(write=print) -> dict:
     staff_password = None
     if staff is None:
         staff, staff_password = do_create_staff_user("demo-database", roles=["database"], actor=actor)
+        _demo_confidentiality_agreement(staff, actor=actor)
     station, _ = PrintStation.objects.get_or_create(
         name="Demo-pers", defaults={"hot_folder": str(settings.DATA_DIR / "hotfolder" / "demo")}
     )

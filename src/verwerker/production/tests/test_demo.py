@@ -19,3 +19,19 @@ def test_the_demo_releases_one_job_that_production_takes_to_a_proof():
     assert job.state == JobState.PRODUCED
     assert visible_outputs(job).filter(kind=OutputKind.PROOF).exists()
     assert create_demo(write=lines.append) == {"client": job.client_id}
+
+
+def test_the_demo_database_user_may_open_the_demo_job_past_the_confidentiality_gate(login):
+    """GIVEN a fresh install with the demo
+    WHEN its database user (who has a demo confidentiality agreement on record) opens the demo job
+    THEN the page opens: the P11 gate lets a newcomer follow the demo, as the README says."""
+    from verwerker.accounts.models import User
+    from verwerker.facilities.queries import has_current_agreement
+    from verwerker.production.demo import create_demo
+
+    ids = create_demo(write=lambda line: None)
+    staff = User.objects.get(username="demo-database")
+    assert has_current_agreement(staff)
+    staff.must_change_password = False
+    staff.save(update_fields=["must_change_password"])
+    assert login(staff).get(f"/werk/opdrachten/{ids['job']}/").status_code == 200
