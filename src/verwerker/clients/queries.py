@@ -42,6 +42,12 @@ def list_clients() -> QuerySet[Client]:
     return Client.objects.order_by("name")
 
 
+def find_client(ref: str) -> Client | None:
+    """The client a command names by its id or its exact name (case aside); None when there is none."""
+    client = Client.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
+    return client or Client.objects.filter(name__iexact=ref).first()
+
+
 def access_client_for(user, client_id: int) -> Client:
     """The client with ``client_id`` if ``user`` may see it; the same 404 for missing and not-yours."""
     clients = Client.objects.all()

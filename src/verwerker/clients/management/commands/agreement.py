@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from verwerker.audit.actors import Actor
 from verwerker.clients.actions import AGREEMENT_TERMS, do_activate_agreement, do_approve_agreement, do_create_agreement
 from verwerker.clients.models import Agreement, Client, Subprocessor
-from verwerker.clients.queries import list_agreements_for_client
+from verwerker.clients.queries import find_client, list_agreements_for_client
 
 DEFAULT_TERMS = {
     "subject": "Personalised printing and mailing of the client's mailings",
@@ -24,8 +24,7 @@ DEFAULT_TERMS = {
 
 
 def _client(ref: str) -> Client:
-    client = Client.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
-    client = client or Client.objects.filter(name__iexact=ref).first()
+    client = find_client(ref)
     if client is None:
         raise CommandError(f"{ref}: no such client (give its id or exact name)")
     return client

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from verwerker.audit.actors import Actor
 from verwerker.clients.models import Client
+from verwerker.clients.queries import find_client
 from verwerker.intake.actions import (
     do_disable_password_login,
     do_issue_sftp_account,
@@ -19,8 +20,7 @@ from verwerker.intake.models import SftpAccount
 
 
 def _client(ref: str) -> Client:
-    client = Client.objects.filter(pk=int(ref)).first() if ref.isdigit() else None
-    client = client or Client.objects.filter(name__iexact=ref).first()
+    client = find_client(ref)
     if client is None:
         raise CommandError(f"{ref}: no such client (give its id or exact name)")
     return client
