@@ -140,10 +140,12 @@ def people(request):
     from verwerker.clients.queries import list_clients
 
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "state", "client")}
-    users = list_users(search=filters["q"], role=filters["role"], state=filters["state"],
-                       client_id=filters["client"] if filters["client"].isdigit() else None)
+    users = list(list_users(search=filters["q"], role=filters["role"], state=filters["state"],
+                            client_id=filters["client"] if filters["client"].isdigit() else None)[:500])
+    for user in users:  # roles by the names people read, not their codes
+        user.role_labels = [Role(g.name).label for g in user.groups.all() if g.name in Role.values]
     return render(request, "accounts/people.html", {
-        "users": users[:500], "filters": filters, "roles": Role.choices, "clients": list_clients(),
+        "users": users, "filters": filters, "roles": Role.choices, "clients": list_clients(),
         "form": StaffUserForm(),
     })
 

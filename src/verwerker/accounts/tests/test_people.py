@@ -160,3 +160,11 @@ def test_a_client_user_may_enrol_a_second_factor_and_then_must_use_it(user_a, lo
     device.confirmed = True
     device.save()
     assert web.get("/").url.startswith(reverse("accounts:otp"))
+
+
+def test_the_people_list_names_roles_in_the_words_people_read(admin_web, make_staff):
+    make_staff(Role.PRIVACY, "fg-frits")
+    page = admin_web.get(reverse("accounts:people")).content.decode()
+    row = page[page.index("fg-frits"):]
+    row = row[:row.index("</tr>")]
+    assert "privacy- en securityofficer" in row and ">privacy<" not in row.replace(" ", "")
