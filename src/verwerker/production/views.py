@@ -72,8 +72,18 @@ def data_file_detail(request, data_file_id: int):
     return render(request, "production/data_file.html", {
         "f": data_file, "kinds": [k.value for k in Kind], "templates": templates.distinct(),
         "stations": PrintStation.objects.filter(active=True), "dedupe": Dedupe.choices,
-        "subprocessors": data_file.agreement.subprocessors.all(), "jobs": data_file.jobs.all(),
+        "subprocessors": _subprocessors_in_force(data_file), "jobs": data_file.jobs.all(),
     })
+
+
+def _subprocessors_in_force(data_file):
+    """The subprocessors a new job may go to: those the client's agreement in force names (the job is
+    drafted under that agreement, not the one the file arrived under)."""
+    from verwerker.clients.models import Subprocessor
+    from verwerker.clients.queries import get_active_agreement
+
+    agreement = get_active_agreement(data_file.client_id)
+    return agreement.subprocessors.all() if agreement is not None else Subprocessor.objects.none()
 
 
 @login_required
@@ -101,7 +111,7 @@ def draft_job(request, data_file_id: int):
     data_file = access_data_file_for(request.user, data_file_id)
     template = get_object_or_404(Template, pk=request.POST.get("template") or 0)
     station = PrintStation.objects.filter(pk=request.POST.get("station") or 0).first()
-    sub = data_file.agreement.subprocessors.filter(pk=request.POST.get("subprocessor") or 0).first()
+    sub = _subprocessors_in_force(data_file).filter(pk=request.POST.get("subprocessor") or 0).first()
     mapping = {c: request.POST.get(f"map:{c}", k) for c, k in data_file.column_kinds.items()}
     try:
         job = actions.do_draft_job(

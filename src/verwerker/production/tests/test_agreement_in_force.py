@@ -84,3 +84,28 @@ def test_a_released_job_whose_agreement_ended_is_stopped_with_the_reason_and_kee
     # Released again, it answers to the agreement in force now.
     job = do_release_job(job, user=staff.drafter, actor=act(staff.drafter))
     assert job.agreement == fresh and job.error == ""
+
+
+def test_the_draft_form_offers_the_subprocessors_of_the_agreement_in_force(client_a, staff, login):
+    """GIVEN a file received under an agreement that names no subprocessor
+    WHEN an amendment naming one takes effect
+    THEN the file's page offers that subprocessor for a new job, and a job drafted there goes to it."""
+    from django.urls import reverse
+
+    from verwerker.clients.actions import do_create_subprocessor
+    from verwerker.production.models import Job, Template
+
+    data_file = receive_file(client_a, "leden.csv", address_csv(20))
+    sub = do_create_subprocessor("Drukkerij Gent", country="BE", actor=Actor.system("test"))
+    page = login(staff.drafter).get(reverse("production:data_file", args=[data_file.pk])).content.decode()
+    assert "Drukkerij Gent" not in page
+    old = get_active_agreement(client_a)
+    new = do_amend_agreement(old, reference="VO-A-2", starts_on=dt.date.today(), subprocessors=[sub],
+                             actor=Actor.system("test"))
+    do_activate_agreement(new, actor=Actor.system("test"))
+    web = login(staff.drafter)
+    assert "Drukkerij Gent" in web.get(reverse("production:data_file", args=[data_file.pk])).content.decode()
+    template = Template.objects.create(name="Brief", source="= Brief")
+    web.post(reverse("production:draft_job", args=[data_file.pk]),
+             {"template": template.pk, "subprocessor": sub.pk, "name": "Ledenbrief"})
+    assert Job.objects.get(name="Ledenbrief").subprocessor == sub
