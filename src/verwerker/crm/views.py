@@ -96,33 +96,35 @@ def search(request):
                                                "manager": queries.is_relation_manager(request.user)})
 
 
-@login_required
-def organisation_new(request):
-    _manager_only(request)
-    form = forms.OrganisationForm(request.POST or None)
+def _edit(request, form, save, *, title, done: str):
+    """The form page of a new or changed organisation or person: ``save`` on a valid POST (an action
+    returning the object), the action's refusal shown on the form."""
     if request.method == "POST" and form.is_valid():
         try:
-            org = actions.do_create_organisation(form.cleaned_data, actor=_actor(request))
+            obj = save(form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            return redirect("crm:organisation", org.pk)
-    return render(request, "crm/edit.html", {"form": form, "title": _("New organisation")})
+            return redirect(done, obj.pk)
+    return render(request, "crm/edit.html", {"form": form, "title": title})
+
+
+@login_required
+def organisation_new(request):
+    _manager_only(request)
+    return _edit(request, forms.OrganisationForm(request.POST or None),
+                 lambda data: actions.do_create_organisation(data, actor=_actor(request)),
+                 title=_("New organisation"), done="crm:organisation")
 
 
 @login_required
 def organisation_edit(request, organisation_id: int):
     org = queries.access_organisation_for(request.user, organisation_id)
     _manager_only(request)
-    form = forms.OrganisationForm(request.POST or None, instance=org)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_organisation(Organisation.objects.get(pk=org.pk), form.cleaned_data, actor=_actor(request))
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            return redirect("crm:organisation", org.pk)
-    return render(request, "crm/edit.html", {"form": form, "title": org.name})
+    return _edit(request, forms.OrganisationForm(request.POST or None, instance=org),
+                 lambda data: actions.do_update_organisation(Organisation.objects.get(pk=org.pk), data,
+                                                             actor=_actor(request)),
+                 title=org.name, done="crm:organisation")
 
 
 @login_required
@@ -168,32 +170,19 @@ def organisation_detail(request, organisation_id: int):
 @login_required
 def person_new(request):
     _manager_only(request)
-    initial = {"organisation": request.GET.get("organisatie")}
-    form = forms.PersonForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = actions.do_create_person(form.cleaned_data, actor=_actor(request))
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            return redirect("crm:person", person.pk)
-    return render(request, "crm/edit.html", {"form": form, "title": _("New person")})
+    form = forms.PersonForm(request.POST or None, initial={"organisation": request.GET.get("organisatie")})
+    return _edit(request, form, lambda data: actions.do_create_person(data, actor=_actor(request)),
+                 title=_("New person"), done="crm:person")
 
 
 @login_required
 def person_edit(request, person_id: int):
     person = queries.access_person_for(request.user, person_id)
     _manager_only(request)
-    form = forms.PersonForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.do_update_person(queries.access_person_for(request.user, person_id), form.cleaned_data,
-                                     actor=_actor(request))
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            return redirect("crm:person", person.pk)
-    return render(request, "crm/edit.html", {"form": form, "title": person.display_name})
+    return _edit(request, forms.PersonForm(request.POST or None, instance=person),
+                 lambda data: actions.do_update_person(queries.access_person_for(request.user, person_id), data,
+                                                       actor=_actor(request)),
+                 title=person.display_name, done="crm:person")
 
 
 @login_required
