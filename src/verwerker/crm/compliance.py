@@ -58,8 +58,11 @@ def check_p04() -> tuple[str, str]:
                    "consent (the data is not shown or used for them; the CRM purge erases it with the person).")
 
 
-def check_p19(schedules: dict) -> tuple[str, str]:
+def check_p19() -> tuple[str, str]:
     """The crm and financieel classes have a period, and nothing is past it (the purge would have erased it)."""
+    from verwerker.retention.models import RetentionSchedule
+
+    schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
     crm, fin = schedules.get("crm"), schedules.get("financieel")
     if crm is None or fin is None:
         return "failing", "The CRM and financial record classes have no retention period."

@@ -158,14 +158,3 @@ def cameras() -> Finding:
         return Finding(State.FAILING, text)
     return Finding(State.OK, text)
 
-
-def combine(*checks):
-    """One promise checked by several functions: the worst state, the evidence of each."""
-    order = [State.OK, State.ATTENTION, State.NOT_ENFORCED, State.FAILING]
-
-    def run() -> Finding:
-        findings = [fn() for fn in checks]
-        worst = max(findings, key=lambda f: order.index(f.state)).state
-        return Finding(worst, " ".join(f.evidence for f in findings))
-
-    return run
