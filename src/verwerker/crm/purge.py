@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 
 from django.db import transaction
@@ -102,10 +101,6 @@ def purge_chunk(kind: str, ids: list, *, actor: Actor, record_class: str) -> int
 # -- erasure -------------------------------------------------------------------------------------------------
 
 
-def canonical_json(body: dict) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 def _certify(record_class: str, reason: str, items: list[dict], *, actor: Actor, kept: str) -> CrmCertificate:
     from django.conf import settings
 
@@ -123,6 +118,8 @@ def _certify(record_class: str, reason: str, items: list[dict], *, actor: Actor,
         "performed_by": actor.label or actor.type,
         "kept": kept,
     }
+    from verwerker.retention.certificates import canonical_json
+
     cert.body = canonical_json(body).decode("utf-8")
     cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()
     cert.save(force_insert=True)
