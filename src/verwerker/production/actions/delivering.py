@@ -81,19 +81,27 @@ def _write_files(station: PrintStation, files: list[tuple[str, object]]) -> list
 
     folder = Path(station.hot_folder)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, blob_id in files:
-        final = folder / name
-        partial = folder / f".{final.name}.partial"
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-        with os.fdopen(fd, "wb") as out, open_blob_reader(blob_id, actor=Actor.system("delivery"),
-                                                          purpose=ReadPurpose.DELIVERY) as reader:
-            for chunk in reader.iter_chunks():
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, final)
-        written.append(str(final))
+    written: list[str] = []
+    partial = None
+    try:
+        for name, blob_id in files:
+            final = folder / name
+            partial = folder / f".{final.name}.partial"
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+            with os.fdopen(fd, "wb") as out, open_blob_reader(blob_id, actor=Actor.system("delivery"),
+                                                              purpose=ReadPurpose.DELIVERY) as reader:
+                for chunk in reader.iter_chunks():
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(partial, final)
+            written.append(str(final))
+            partial = None
+    except BaseException:
+        # Nothing records files of a delivery that did not happen, so nothing would remove them later:
+        # plaintext print files must not stay behind in the hot folder (P14).
+        _remove_files([*written, *([str(partial)] if partial is not None else [])])
+        raise
     return written
 
 
