@@ -280,8 +280,10 @@ def open_blob_reader(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str
     data_key = crypto.unwrap_key(master, row.wrapped_key, row.pk.bytes)
     reader = BlobReader(row, data_key, storage.blob_path(row.pk))
     try:
+        # No blob name in the details: the audit log is append-only and outlives the blob, and a name
+        # (a consent document's, an import's) can name a person. The blob's id identifies it.
         do_record_event(EventType.BLOB_READ, actor=actor, client_id=row.client_id, obj=row,
-                        details={"purpose": purpose, "blob_purpose": row.purpose, "name": row.name, "size": row.size})
+                        details={"purpose": purpose, "blob_purpose": row.purpose, "size": row.size})
     except BaseException:
         reader.close()
         raise

@@ -98,3 +98,5 @@ def test_each_read_records_who_why_and_which_blob(client_a, system_actor, make_s
     ]
     assert [json.loads(e.details)["purpose"] for e in events] == ["profiling", "delivery"]
     assert events[0].source_ip == "192.0.2.7" and json.loads(events[0].details)["blob_purpose"] == "upload"
+    # No blob name: the append-only log outlives the blob, and a name can name a person.
+    assert [sorted(json.loads(e.details)) for e in events] == [["blob_purpose", "purpose", "size"]] * 2
