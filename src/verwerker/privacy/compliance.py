@@ -356,22 +356,24 @@ def _no_backups() -> Finding:
 @check("P18")
 def _retention() -> Finding:
     from verwerker.clients.queries import agreements_in_force
-    from verwerker.intake.models import OutboxFile, Upload
-    from verwerker.retention.queries import get_keep_days
+    from verwerker.retention.purge import SftpFolderPurger
+    from verwerker.retention.queries import get_keep_days, held_ids
     from verwerker.retention.rules import RecordClass
     from verwerker.vault.models import Blob, BlobState
 
-    oldest = Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING], client__isnull=False).order_by("created_at").first()
+    # Data under a hold is kept on purpose (an incident, a dispute): it does not fail the promise.
+    held_clients = [int(i) for i in held_ids("clients.client") if i.isdigit()]
+    oldest = (Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING], client__isnull=False)
+              .exclude(pk__in=list(held_ids("vault.blob"))).exclude(client_id__in=held_clients)
+              .order_by("created_at").first())
     if oldest is None:
         return Finding(State.OK, "No client data is held at all.")
     agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()
     limit = agreement.max_retention_days if agreement else settings.DEFAULT_MAX_RETENTION_DAYS
     age = timezone.now() - oldest.created_at
     folder_days = get_keep_days(RecordClass.SFTP_FOLDERS) or settings.DEFAULT_MAX_RETENTION_DAYS
-    cutoff = timezone.now() - dt.timedelta(days=folder_days)
-    live = [BlobState.STORED, BlobState.WRITING]
-    in_folders = (Upload.objects.filter(blob__state__in=live, blob__created_at__lt=cutoff).count()
-                  + OutboxFile.objects.filter(blob__state__in=live, blob__created_at__lt=cutoff).count())
+    # The purger's own selection, so a file under a hold (kept on purpose) does not fail the check.
+    in_folders = len(SftpFolderPurger().expired(timezone.now())[0])
     state = State.OK if age <= dt.timedelta(days=limit) and not in_folders else State.FAILING
     return Finding(
         state,

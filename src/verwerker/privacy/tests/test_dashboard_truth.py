@@ -223,6 +223,19 @@ def test_p18_fails_for_data_older_than_allowed(client_a):
     assert finding("P18").state == State.FAILING
 
 
+def test_p18_holds_for_old_data_kept_under_a_hold_and_fails_again_when_it_is_released(client_a):
+    """A hold keeps data on purpose; the check follows the purge, which keeps it too."""
+    from verwerker.retention.actions import do_place_hold, do_release_hold
+    from verwerker.vault.actions import do_store_blob
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
+        old = do_store_blob(b"x", client=client_a, purpose="upload", name="oud.csv", actor=ACTOR)
+    hold = do_place_hold("vault.blob", old.pk, reason="incident 7", actor=ACTOR)
+    assert finding("P18").state == State.OK
+    do_release_hold(hold, actor=ACTOR)
+    assert finding("P18").state == State.FAILING
+
+
 def test_p19_fails_for_a_schedule_that_keeps_financial_data_forever(db):
     from verwerker.retention.models import RetentionSchedule
 
