@@ -49,9 +49,10 @@ def failed_logins(username: str) -> int:
 
 
 def has_second_factor(user) -> bool:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    """A confirmed device of any kind django-otp knows (TOTP is the one the house enrols)."""
+    from django_otp import user_has_device
 
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return user_has_device(user, confirmed=True)
 
 
 def second_factor_required(user) -> bool:

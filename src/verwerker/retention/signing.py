@@ -112,11 +112,6 @@ def _signer():
     return signer
 
 
-def house_certificate_sha256() -> str:
-    """SHA-256 of the house's signing certificate (DER), as PDF readers show it."""
-    return _signer().signing_cert.sha256.hex()
-
-
 def _outside_any_event_loop(fn, *args, **kwargs):
     """pyHanko's synchronous API runs an event loop of its own (asyncio.run), which fails in a thread
     that already runs one (the SFTP server's, or a test's browser driver): there it runs on a thread."""

@@ -68,14 +68,14 @@ class Command(BaseCommand):
             raise CommandError(f"{options.get('username')}: " + "; ".join(exc.messages)) from None
 
     def _add(self, options, actor):
-        from verwerker.clients.models import Client
+        from verwerker.clients.queries import find_client
 
         if options["client"]:
             if options["role"]:
                 raise CommandError("a client user has no staff roles: give --client or --role, not both")
-            client = Client.objects.filter(pk=int(options["client"])).first() if options["client"].isdigit() else None
+            client = find_client(options["client"])
             if client is None:
-                raise CommandError(f"{options['client']}: no such client (give its id)")
+                raise CommandError(f"{options['client']}: no such client (give its id or name)")
             user, password = do_create_client_user(
                 client, options["username"], email=options["email"], request_reference=options["request"], actor=actor
             )
