@@ -6,16 +6,24 @@ whatever the tests uploaded; all test data is generated, but nothing of a run is
 the directory goes when the run ends. A directory given in VERWERKER_DATA_DIR is the caller's and stays.
 """
 
+import atexit
 import os
 import shutil
 import tempfile
 
 _CREATED = None
+
+
+def _remove() -> None:
+    if _CREATED is not None:
+        shutil.rmtree(_CREATED, ignore_errors=True)
+
+
 if "VERWERKER_DATA_DIR" not in os.environ:
     _CREATED = tempfile.mkdtemp(prefix="verwerker-test-")
     os.environ["VERWERKER_DATA_DIR"] = _CREATED
+    atexit.register(_remove)  # also when pytest stops before its unconfigure hook (an error at collection)
 
 
 def pytest_unconfigure(config) -> None:
-    if _CREATED is not None:
-        shutil.rmtree(_CREATED, ignore_errors=True)
+    _remove()
