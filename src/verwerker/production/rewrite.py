@@ -30,7 +30,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.queries import get_active_agreement
 from verwerker.production.later import enqueue_after_commit
-from verwerker.production.models import Job, JobOutput
+from verwerker.production.models import Job
 from verwerker.production.workflow import JobState, check_step
 
 # States in which a job's outputs are not yet out of the house: it is produced again.
@@ -61,18 +61,11 @@ def delivery_target_label(job: Job) -> str:
 
 
 def _live_copies(job: Job) -> list:
-    """The vault blobs still holding the job's records: its outputs of every attempt and the reject
-    reports in the client's outbox."""
-    from verwerker.intake.models import OutboxFile
-    from verwerker.production.actions import REJECTS_OUTBOX_PREFIX
+    """The vault blobs still holding the job's records (outputs of every attempt, outbox reject reports)."""
+    from verwerker.production.actions.closing import job_record_copies
     from verwerker.vault.actions import LIVE_STATES
 
-    ids = list(JobOutput.objects.filter(job=job, blob__state__in=LIVE_STATES).values_list("blob_id", flat=True))
-    ids += list(
-        OutboxFile.objects.filter(client_id=job.client_id, name__startswith=f"{REJECTS_OUTBOX_PREFIX}{job.pk}-",
-                                  blob__state__in=LIVE_STATES).values_list("blob_id", flat=True)
-    )
-    return ids
+    return job_record_copies(job, states=LIVE_STATES)
 
 
 def withdraw_job_copies(data_file, *, reason: str, subject: str, actor: Actor) -> JobsWithdrawn:

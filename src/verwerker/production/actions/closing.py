@@ -53,17 +53,23 @@ def do_confirm_production(job: Job, *, user, actor: Actor) -> Job:
     return do_close_job(job, actor=actor)
 
 
+def job_record_copies(job: Job, *, states=None) -> list:
+    """The vault blobs production made of the job's records: its outputs of every attempt and the
+    copies of its reject reports in the client's outbox; only blobs in ``states`` when given."""
+    from verwerker.intake.models import OutboxFile
+
+    outputs = JobOutput.objects.filter(job=job)
+    rejects = OutboxFile.objects.filter(client_id=job.client_id, name__startswith=f"{REJECTS_OUTBOX_PREFIX}{job.pk}-")
+    if states is not None:
+        outputs, rejects = outputs.filter(blob__state__in=states), rejects.filter(blob__state__in=states)
+    return [*outputs.values_list("blob_id", flat=True), *rejects.values_list("blob_id", flat=True)]
+
+
 def job_blob_ids(job: Job) -> list:
     """Every vault blob the job holds personal data in: its file, suppression lists, outputs, consent,
     and the copies of its reject reports in the client's outbox (they hold the rejected records)."""
-    from verwerker.intake.models import OutboxFile
-
     ids = [job.data_file.blob_id, *job.suppression_files.values_list("blob_id", flat=True)]
-    ids += list(JobOutput.objects.filter(job=job).values_list("blob_id", flat=True))
-    ids += list(
-        OutboxFile.objects.filter(client_id=job.client_id, name__startswith=f"{REJECTS_OUTBOX_PREFIX}{job.pk}-")
-        .values_list("blob_id", flat=True)
-    )
+    ids += job_record_copies(job)
     if job.consent_document_id:
         ids.append(job.consent_document_id)
     ids += _leftover_outputs(job, exclude=ids)
