@@ -96,7 +96,7 @@ def access_mailing_for(user, mailing_id: int) -> Mailing:
 def access_request_for(user, request_id: int) -> RelationRequest:
     require(is_privacy_officer(user))
     try:
-        return RelationRequest.objects.select_related("person").get(pk=request_id)
+        return RelationRequest.objects.select_related("person", "request").get(pk=request_id)
     except RelationRequest.DoesNotExist:
         raise _deny() from None
 
@@ -209,7 +209,8 @@ def read_extra_data(people: list[Person], declaration: Declaration, *, actor: Ac
 
     at = at or timezone.now()
     if declaration.purpose == ACCESS_REQUEST:
-        request = RelationRequest.objects.filter(reference=declaration.request_reference, kind="access").first()
+        request = RelationRequest.objects.filter(request__reference=declaration.request_reference,
+                                                 request__kind="access").first()
         allowed = [p for p in people if request is not None and request.person_id == p.pk]
     else:
         purpose = Purpose.objects.filter(code=declaration.purpose, uses_extra_data=True, active=True).first()

@@ -461,7 +461,7 @@ def privacy_overview(request):
     return render(request, "crm/privacy.html", {
         "purposes": Purpose.objects.all(), "consents": consents[:200], "holding": holding,
         "purpose_filter": purpose_filter, "mailings": Mailing.objects.select_related("purpose", "job"),
-        "requests": RelationRequest.objects.all()[:100], "certificates": CrmCertificate.objects.all()[:50],
+        "requests": RelationRequest.objects.select_related("request")[:100], "certificates": CrmCertificate.objects.all()[:50],
     })
 
 
