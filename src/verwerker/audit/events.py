@@ -168,6 +168,7 @@ class EventType(models.IntegerChoices):
     CRM_REQUEST_EXECUTED = 936, "request of an own relation executed"
     CRM_PERSON_ERASED = 937, "CRM person erased"
     CRM_FINANCIAL_RESTRICTED = 938, "CRM financial records restricted"
+    CRM_ORGANISATION_ERASED = 939, "CRM organisation erased"
     CRM_RECORDS_PURGED = 940, "CRM records purged"
     CRM_CERTIFICATE_ISSUED = 941, "CRM deletion certificate issued"
     CRM_HOUSE_CLIENT_SET_UP = 942, "house client set up for own mailings"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.crm import actions, forms, importer, queries
+from verwerker.crm.certificates import render_crm_certificate_pdf
 from verwerker.crm.extra import ExtraData
 from verwerker.crm.models import (
     Consent,
@@ -515,6 +516,16 @@ def certificate_download(request, certificate_id):
     cert = get_object_or_404(CrmCertificate, pk=certificate_id)
     response = HttpResponse(cert.body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="vernietigingsverklaring-{cert.pk}.json"'
+    return response
+
+
+@login_required
+def certificate_pdf(request, certificate_id):
+    """The certificate as a PDF signed by the house, with its JSON attached (built in memory)."""
+    require(queries.is_privacy_officer(request.user))
+    cert = get_object_or_404(CrmCertificate, pk=certificate_id)
+    response = HttpResponse(render_crm_certificate_pdf(cert), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vernietigingsverklaring-{cert.pk}.pdf"'
     return response
 
 
