@@ -356,7 +356,7 @@ def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
     """(person id -> the suppression list that names them, ids without a deliverable address), through the
     production engine's own normalisation and suppression step, in one pass over the people."""
     from verwerker.production.dedupe import suppress
-    from verwerker.production.records import apply_mapping, normalise_records
+    from verwerker.production.records import apply_mapping, normalise_records, normalise_suppression_list
 
     if not people:
         return {}, set()
@@ -366,10 +366,7 @@ def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
     lists = active_suppression_tables()
     if not lists:
         return {}, unaddressable
-    normalised = []
-    for name, frame, mapping in lists:
-        listed, _unusable = normalise_records(apply_mapping(frame, mapping), line_length=10_000, require_name=False)
-        normalised.append((name, listed))
+    normalised = [(name, normalise_suppression_list(frame, mapping)) for name, frame, mapping in lists]
     _kept, rejects = suppress(records, normalised)
     return {by_row[r.row]: r.related for r in rejects}, unaddressable
 
