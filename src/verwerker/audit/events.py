@@ -157,6 +157,7 @@ class EventType(models.IntegerChoices):
     CRM_EXTRA_DATA_READ = 920, "purpose-bound CRM data read"
     CRM_EXTRA_DATA_CHANGED = 921, "purpose-bound CRM data changed"
     CRM_EXTRA_DATA_REFUSED = 922, "purpose-bound CRM data refused"
+    CRM_EXTRA_KEYS_REWRAPPED = 923, "purpose-bound CRM data keys re-wrapped under a new master key"
     CRM_MAILING_CREATED = 925, "mailing created"
     CRM_MAILING_SELECTED = 926, "mailing selection computed"
     CRM_MAILING_PRODUCED = 927, "mailing handed to production as letters"
