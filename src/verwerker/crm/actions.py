@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -603,14 +603,17 @@ def do_send_mailing_email(mailing: Mailing, *, actor: Actor) -> int:
         raise ValidationError("this is a letter mailing")
     selection = do_select_mailing(mailing, actor=actor)
     sent = 0
-    for person, consent in selection.chosen:
-        with translation.override("nl"):
-            body = render_to_string("crm/mail_mailing.txt", {
-                "mailing": mailing, "person": person, "house": settings.HOUSE_NAME,
-                "withdraw": _link("crm:consent_link", consent_token(consent, "withdraw")),
-            })
-        EmailMessage(mailing.subject, body, to=[person.email or person.organisation.email]).send()
-        sent += 1
+    # One connection to the mail server for the whole mailing, not one per recipient.
+    with get_connection() as connection:
+        for person, consent in selection.chosen:
+            with translation.override("nl"):
+                body = render_to_string("crm/mail_mailing.txt", {
+                    "mailing": mailing, "person": person, "house": settings.HOUSE_NAME,
+                    "withdraw": _link("crm:consent_link", consent_token(consent, "withdraw")),
+                })
+            EmailMessage(mailing.subject, body, to=[person.email or person.organisation.email],
+                         connection=connection).send()
+            sent += 1
     with transaction.atomic():
         now = timezone.now()
         Mailing.objects.filter(pk=mailing.pk).update(state=MailingState.SENT, sent_at=now, sent_count=sent)

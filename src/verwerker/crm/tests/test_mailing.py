@@ -134,3 +134,27 @@ def test_interests_cannot_be_a_criterion_of_a_newsletter(readers, purposes, logi
                                                   "interest": "zeilen"})
     assert response.status_code == 200 and not Mailing.objects.exists()
     assert EXTRA_PURPOSE == "passende-acties"
+
+
+class CountingBackend:
+    """Django's in-memory mail backend, counting the connections made (each would be one SMTP session)."""
+
+    opened = 0
+
+    def __new__(cls, *args, **kwargs):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        CountingBackend.opened += 1
+        return EmailBackend(*args, **kwargs)
+
+
+def test_an_e_mail_mailing_opens_one_connection_to_the_mail_server_for_all_its_recipients(
+        readers, purposes, manager_actor, settings, mailoutbox):
+    from verwerker.crm.actions import do_create_mailing, do_send_mailing_email
+
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    CountingBackend.opened = 0
+    mailing = do_create_mailing(name="Nieuws", purpose=purposes["nieuwsbrief"], channel="email", subject="Nieuws",
+                                body="Het laatste nieuws.", actor=manager_actor)
+    assert do_send_mailing_email(mailing, actor=manager_actor) == 4
+    assert len(mailoutbox) == 4 and CountingBackend.opened == 1
