@@ -34,6 +34,14 @@ def purposes(db):
             "name": name, "description": description, "valid_days": valid_days, "uses_extra_data": extra})
 
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
 def _file(name: str, text: str) -> dict:
     return {"name": name, "mimeType": "text/csv", "buffer": text.encode()}
 
@@ -107,3 +115,13 @@ def test_relations_are_imported_consented_mailed_as_letters_and_exported_on_requ
     assert "j.korst@example.test" in Path(download.value.path()).read_text()
     officer.locator("button[name=execute]").click()
     expect(officer.locator("[data-receipt]")).to_contain_text("CSV en JSON")
+
+    # the request is in the one request register, with its deadline, beside the clients' requests
+    from verwerker.privacy.models import DataSubjectRequest
+
+    entry = DataSubjectRequest.objects.get(concerns="own_relation")
+    officer.goto("/privacy/verzoeken/")
+    row = officer.locator(f"[data-request='{entry.reference}']")
+    expect(row).to_contain_text("eigen relatie (CRM)")
+    expect(row).to_contain_text("uitgevoerd")
+    _screenshot(officer, "20-request-register")

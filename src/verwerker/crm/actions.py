@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -413,8 +413,11 @@ def do_set_extra_data(person: Person, extra: ExtraData, declaration: Declaration
     return person
 
 
-def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> int:
-    """After a master-key rotation: re-wrap every sealed person's data key under the new master key."""
+def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dict:
+    """During a master-key rotation (``verwerker vault rotate-key`` calls it): re-wrap every sealed person's
+    data key under the new master key, one transaction each, so a rerun after an interruption skips those
+    done. Returns {"rewrapped", "under_new_key", "other"} and records one event when any was re-wrapped.
+    Raises VaultError when a key claiming the old master does not unwrap with it."""
     from verwerker.crm.extra import rewrap
     from verwerker.vault import crypto
 
@@ -423,11 +426,19 @@ def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> int
     for pk in Person.objects.filter(extra_master_key_id=old_id).values_list("pk", flat=True):
         with transaction.atomic():
             person = Person.objects.select_for_update().get(pk=pk)
+            if person.extra_master_key_id != old_id:
+                continue
             person.extra_key = rewrap(old_key, new_key, person.key, person.extra_key)
             person.extra_master_key_id = new_id
             person.save(update_fields=["extra_key", "extra_master_key_id"])
             done += 1
-    return done
+    sealed = Person.objects.filter(extra_key__isnull=False)
+    result = {"rewrapped": done, "under_new_key": sealed.filter(extra_master_key_id=new_id).count(),
+              "other": sealed.exclude(extra_master_key_id__in=[old_id, new_id]).count()}
+    if done:
+        do_record_event(EventType.CRM_EXTRA_KEYS_REWRAPPED, actor=actor,
+                        details={"old_key_id": old_id, "new_key_id": new_id, **result})
+    return result
 
 
 # -- suppression lists and the house client ----------------------------------------------------------------
@@ -592,14 +603,17 @@ def do_send_mailing_email(mailing: Mailing, *, actor: Actor) -> int:
         raise ValidationError("this is a letter mailing")
     selection = do_select_mailing(mailing, actor=actor)
     sent = 0
-    for person, consent in selection.chosen:
-        with translation.override("nl"):
-            body = render_to_string("crm/mail_mailing.txt", {
-                "mailing": mailing, "person": person, "house": settings.HOUSE_NAME,
-                "withdraw": _link("crm:consent_link", consent_token(consent, "withdraw")),
-            })
-        EmailMessage(mailing.subject, body, to=[person.email or person.organisation.email]).send()
-        sent += 1
+    # One connection to the mail server for the whole mailing, not one per recipient.
+    with get_connection() as connection:
+        for person, consent in selection.chosen:
+            with translation.override("nl"):
+                body = render_to_string("crm/mail_mailing.txt", {
+                    "mailing": mailing, "person": person, "house": settings.HOUSE_NAME,
+                    "withdraw": _link("crm:consent_link", consent_token(consent, "withdraw")),
+                })
+            EmailMessage(mailing.subject, body, to=[person.email or person.organisation.email],
+                         connection=connection).send()
+            sent += 1
     with transaction.atomic():
         now = timezone.now()
         Mailing.objects.filter(pk=mailing.pk).update(state=MailingState.SENT, sent_at=now, sent_count=sent)

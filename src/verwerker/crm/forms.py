@@ -14,9 +14,9 @@ from verwerker.crm.models import (
     Organisation,
     Person,
     Purpose,
-    RequestKind,
     SuppressionKind,
 )
+from verwerker.crm.requests import RELATION_REQUEST_KINDS
 
 # The website is a plain text field: the action normalises it ("www.example.nl" gets a scheme).
 ADDRESS = ["street", "house_number", "house_number_addition", "postcode", "city", "country", "phone", "mobile",
@@ -142,4 +142,4 @@ class PurposeForm(forms.ModelForm):
 
 
 class RequestForm(forms.Form):
-    kind = forms.ChoiceField(label=_("request"), choices=RequestKind.choices)
+    kind = forms.ChoiceField(label=_("request"), choices=[(k.value, k.label) for k in RELATION_REQUEST_KINDS])

@@ -391,34 +391,52 @@ class MailingRecipient(models.Model):
         constraints = [models.UniqueConstraint(fields=["mailing", "person"], name="crm_recipient_once")]
 
 
-class RequestKind(models.TextChoices):
-    ACCESS = "access", _("access (Art. 15)")
-    RECTIFICATION = "rectification", _("rectification (Art. 16)")
-    ERASURE = "erasure", _("erasure (Art. 17)")
-
-
 class RelationRequest(models.Model):
-    """A request of one of the house's own relations (P07): here the house is the controller."""
+    """A request of one of the house's own relations (P07): here the house is the controller.
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    The request itself (reference, kind, deadline, receipt) is an entry of the one request register,
+    ``privacy.DataSubjectRequest``; this row adds whose it is, so the CRM can carry it out.
+    """
+
+    request = models.OneToOneField("privacy.DataSubjectRequest", on_delete=models.PROTECT, related_name="relation_request")
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests")
-    subject_mask = models.CharField(_("person (masked)"), max_length=200)
-    kind = models.CharField(_("request"), max_length=16, choices=RequestKind.choices)
-    received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    deadline = models.DateField(_("deadline"))
-    logged_by = models.CharField(max_length=150)
-    executed_at = models.DateTimeField(null=True, blank=True)
-    receipt = models.TextField(_("receipt"), blank=True)
 
     class Meta:
-        ordering = ["-received_at"]
+        ordering = ["-request__received_at"]
 
     def __str__(self) -> str:
-        return self.reference
+        return self.request.reference
+
+    @property
+    def reference(self) -> str:
+        return self.request.reference
+
+    @property
+    def kind(self) -> str:
+        return self.request.kind
+
+    def get_kind_display(self) -> str:
+        return self.request.get_kind_display()
+
+    @property
+    def subject_mask(self) -> str:
+        return self.request.subject_mask
+
+    @property
+    def received_at(self):
+        return self.request.received_at
+
+    @property
+    def deadline(self):
+        return self.request.due
+
+    @property
+    def receipt(self) -> str:
+        return self.request.receipt
 
     @property
     def is_open(self) -> bool:
-        return self.executed_at is None
+        return self.request.status == "open"
 
 
 class CrmCertificate(models.Model):

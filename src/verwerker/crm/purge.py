@@ -8,7 +8,9 @@ or without proof. So:
 Invariants.
 - "crm": a person is erased when, for the schedule's period (two years by default), they had no
   relationship (their organisation, or they themselves, a client or supplier whose relationship has not
-  ended), no consent that holds, and no activity (contact, change, consent given or ended).
+  ended), no consent that holds, and no activity (contact, change, consent given or ended). An
+  organisation is erased under the same rule once none of its people is left (those erased in the same
+  run go first); its financial records and contract terms stay restricted, as an erased person's do.
 - "financieel": financial records and contract terms are erased the schedule's period (seven years)
   after the relationship they belong to ended; an erased person's records stay, restricted, until then.
 - Nothing held (crm.person, crm.organisation, crm.financialrecord, crm.contractterm) is erased.
@@ -31,11 +33,12 @@ from django.utils import timezone
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
-from verwerker.crm.models import Consent, ContractTerm, CrmCertificate, FinancialRecord, Person
+from verwerker.crm.models import Consent, ContractTerm, CrmCertificate, FinancialRecord, Organisation, Person
 from verwerker.crm.queries import consents_holding
 
 PEOPLE = "people"
 FINANCIAL = "financial"
+ORGANISATION = "crm.organisation"
 Held = Callable[[str], set]
 
 
@@ -68,6 +71,27 @@ def _people_expired(now: dt.datetime, keep_days: int, held: Held) -> tuple[list,
             kept_by_hold += 1
         else:
             ids.append(person.pk)
+    org_ids, orgs_held = _organisations_expired(cutoff, set(ids), held_orgs)
+    # People first: an organisation is erased only after the last of its people (chunks keep this order).
+    return ids + [f"{ORGANISATION}:{pk}" for pk in org_ids], kept_by_hold + orgs_held
+
+
+def _organisations_expired(cutoff: dt.datetime, leaving: set[int], held_orgs: set) -> tuple[list[int], int]:
+    """Organisations without relationship and activity since ``cutoff`` whose people are all gone or leaving."""
+    people_left: dict[int, set[int]] = {}
+    for org_id, person_id in Person.objects.filter(organisation__isnull=False).values_list("organisation_id", "pk"):
+        people_left.setdefault(org_id, set()).add(person_id)
+    ids, kept_by_hold = [], 0
+    for org in Organisation.objects.filter(last_activity_at__lt=cutoff).order_by("pk"):
+        if org.has_relationship or (people_left.get(org.pk, set()) - leaving):
+            continue
+        if org.relationship_ended_on is not None and timezone.make_aware(
+                dt.datetime.combine(org.relationship_ended_on, dt.time())) >= cutoff:
+            continue
+        if str(org.pk) in held_orgs:
+            kept_by_hold += 1
+        else:
+            ids.append(org.pk)
     return ids, kept_by_hold
 
 
@@ -94,7 +118,12 @@ def expired(kind: str, now: dt.datetime, *, keep_days: int | None, held: Held) -
 
 def purge_chunk(kind: str, ids: list, *, actor: Actor, record_class: str) -> int:
     if kind == PEOPLE:
-        return len(erase_people(ids, actor=actor, reason="retention_expired", record_class=record_class))
+        people = [i for i in ids if not isinstance(i, str)]
+        orgs = [int(i.rsplit(":", 1)[1]) for i in ids if isinstance(i, str) and i.startswith(f"{ORGANISATION}:")]
+        erased = len(erase_people(people, actor=actor, reason="retention_expired", record_class=record_class)) if people else 0
+        if orgs:
+            erased += len(erase_organisations(orgs, actor=actor, reason="retention_expired", record_class=record_class))
+        return erased
     return erase_financial(ids, actor=actor, record_class=record_class)
 
 
@@ -138,12 +167,7 @@ def erase_people(ids: list[int], *, actor: Actor, reason: str, record_class: str
     now = timezone.now()
     items = []
     for person in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
-        restricted = 0
-        for model in (FinancialRecord, ContractTerm):
-            rows = model.objects.filter(person=person)
-            restricted += rows.count()
-            rows.filter(relationship_ended_on__isnull=True).update(relationship_ended_on=today)
-            rows.update(restricted_at=now, person=None)
+        restricted = _restrict_records("person", person, today=today, now=now)
         if restricted:
             do_record_event(EventType.CRM_FINANCIAL_RESTRICTED, actor=actor, object_type="crm.person", object_id=person.pk,
                             details={"records": restricted, "request": request_reference})
@@ -157,9 +181,49 @@ def erase_people(ids: list[int], *, actor: Actor, reason: str, record_class: str
                                  "restricted": restricted})
         items.append(item)
     if items:
-        _certify(record_class, reason, items, actor=actor,
-                 kept="financial records and contract terms that the fiscal retention duty (art. 52 AWR) requires, "
-                      "restricted, until seven years after the relationship ended; the audit trail")
+        _certify(record_class, reason, items, actor=actor, kept=_KEPT_RESTRICTED)
+    return items
+
+
+_KEPT_RESTRICTED = ("financial records and contract terms that the fiscal retention duty (art. 52 AWR) requires, "
+                    "restricted, until seven years after the relationship ended; the audit trail")
+
+
+def _restrict_records(owner_field: str, owner, *, today: dt.date, now: dt.datetime) -> int:
+    """Keep the owner's financial records and contract terms, restricted and detached (the party's name stays
+    on them), the seven years counting from today at the latest."""
+    restricted = 0
+    for model in (FinancialRecord, ContractTerm):
+        rows = model.objects.filter(**{owner_field: owner})
+        restricted += rows.count()
+        rows.filter(relationship_ended_on__isnull=True).update(relationship_ended_on=today)
+        rows.update(restricted_at=now, **{owner_field: None})
+    return restricted
+
+
+@transaction.atomic
+def erase_organisations(ids: list[int], *, actor: Actor, reason: str, record_class: str = "crm") -> list[dict]:
+    """Erase these organisations (notes and the row) once none of their people is left; their financial
+    records and contract terms stay restricted, as the law requires. Returns the certificate items; issues
+    the certificate. An organisation that still has people is skipped."""
+    today, now = timezone.localdate(), timezone.now()
+    items = []
+    for org in Organisation.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        if org.people.exists():
+            continue
+        restricted = _restrict_records("organisation", org, today=today, now=now)
+        if restricted:
+            do_record_event(EventType.CRM_FINANCIAL_RESTRICTED, actor=actor, object_type=ORGANISATION,
+                            object_id=org.pk, details={"records": restricted})
+        item = {"object": ORGANISATION, "id": org.pk, "created_at": org.created_at.isoformat(),
+                "notes": org.notes.count(), "financial_records_restricted": restricted}
+        org.notes.all().delete()
+        org.delete()
+        do_record_event(EventType.CRM_ORGANISATION_ERASED, actor=actor, object_type=ORGANISATION, object_id=item["id"],
+                        details={"reason": reason, "restricted": restricted})
+        items.append(item)
+    if items:
+        _certify(record_class, reason, items, actor=actor, kept=_KEPT_RESTRICTED)
     return items
 
 

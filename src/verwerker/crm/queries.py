@@ -96,7 +96,7 @@ def access_mailing_for(user, mailing_id: int) -> Mailing:
 def access_request_for(user, request_id: int) -> RelationRequest:
     require(is_privacy_officer(user))
     try:
-        return RelationRequest.objects.select_related("person").get(pk=request_id)
+        return RelationRequest.objects.select_related("person", "request").get(pk=request_id)
     except RelationRequest.DoesNotExist:
         raise _deny() from None
 
@@ -209,7 +209,8 @@ def read_extra_data(people: list[Person], declaration: Declaration, *, actor: Ac
 
     at = at or timezone.now()
     if declaration.purpose == ACCESS_REQUEST:
-        request = RelationRequest.objects.filter(reference=declaration.request_reference, kind="access").first()
+        request = RelationRequest.objects.filter(request__reference=declaration.request_reference,
+                                                 request__kind="access").first()
         allowed = [p for p in people if request is not None and request.person_id == p.pk]
     else:
         purpose = Purpose.objects.filter(code=declaration.purpose, uses_extra_data=True, active=True).first()
@@ -355,7 +356,7 @@ def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
     """(person id -> the suppression list that names them, ids without a deliverable address), through the
     production engine's own normalisation and suppression step, in one pass over the people."""
     from verwerker.production.dedupe import suppress
-    from verwerker.production.records import apply_mapping, normalise_records
+    from verwerker.production.records import apply_mapping, normalise_records, normalise_suppression_list
 
     if not people:
         return {}, set()
@@ -365,10 +366,7 @@ def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
     lists = active_suppression_tables()
     if not lists:
         return {}, unaddressable
-    normalised = []
-    for name, frame, mapping in lists:
-        listed, _unusable = normalise_records(apply_mapping(frame, mapping), line_length=10_000, require_name=False)
-        normalised.append((name, listed))
+    normalised = [(name, normalise_suppression_list(frame, mapping)) for name, frame, mapping in lists]
     _kept, rejects = suppress(records, normalised)
     return {by_row[r.row]: r.related for r in rejects}, unaddressable
 

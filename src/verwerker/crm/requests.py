@@ -1,5 +1,8 @@
 """Requests of the house's own relations (P07): access, rectification, erasure, with deadlines.
 
+Each is an entry of the one request register (privacy.DataSubjectRequest: reference, deadline, receipt)
+with a crm.RelationRequest naming the person; crm carries it out because the data is here.
+
 Here the house is the controller, so the person's own request is acted on (unlike client files, where
 the house acts only through the client). Access gives everything held on the person as CSV and JSON,
 built in memory and handed to the privacy officer's browser, never written to disk; it includes the
@@ -9,9 +12,7 @@ purpose-bound fields, read under the request's own declaration (audited). Erasur
 
 from __future__ import annotations
 
-import calendar
 import csv
-import datetime as dt
 import io
 import json
 
@@ -22,15 +23,13 @@ from django.utils import timezone
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
-from verwerker.crm.models import Person, RelationRequest, RequestKind
+from verwerker.crm.models import Person, RelationRequest
 from verwerker.crm.queries import ACCESS_REQUEST, Declaration, read_extra_data
+from verwerker.privacy.models import RequestConcerns, RequestKind
+from verwerker.privacy.subject_requests import add_months, close_controller_request, register_controller_request
 
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, or that month's last day (Art. 12(3): one month)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+# The kinds of the register that the CRM carries out for its own relations.
+RELATION_REQUEST_KINDS = (RequestKind.ACCESS, RequestKind.RECTIFICATION, RequestKind.ERASURE)
 
 
 def _mask(person: Person) -> str:
@@ -38,24 +37,17 @@ def _mask(person: Person) -> str:
     return f"{initial}. {person.last_name[:1]}{'*' * max(len(person.last_name) - 1, 2)}"
 
 
-def _next_reference(now: dt.datetime) -> str:
-    prefix = f"RV-{now.year}-"
-    last = (RelationRequest.objects.filter(reference__startswith=prefix).order_by("-reference")
-            .values_list("reference", flat=True).first())
-    return f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1) if last else 1:04d}"
-
-
 @transaction.atomic
 def do_log_relation_request(person: Person, kind: str, *, actor: Actor) -> RelationRequest:
-    """Log a request of a relation; the answer is due within one month."""
-    if kind not in RequestKind.values:
+    """Log a request of a relation in the request register; the answer is due within one month.
+
+    Raises ValidationError for a kind the CRM does not carry out."""
+    if kind not in RELATION_REQUEST_KINDS:
         raise ValidationError("unknown kind of request")
-    now = timezone.now()
-    request = RelationRequest.objects.create(
-        reference=_next_reference(now), person=person, subject_mask=_mask(person), kind=kind, received_at=now,
-        deadline=add_months(timezone.localdate(now), 1), logged_by=actor.label or actor.type,
-    )
-    do_record_event(EventType.CRM_REQUEST_LOGGED, actor=actor, obj=request, details={"kind": kind, "person": person.pk})
+    entry = register_controller_request(RequestConcerns.OWN_RELATION, kind, subject_mask=_mask(person))
+    request = RelationRequest.objects.create(request=entry, person=person)
+    do_record_event(EventType.CRM_REQUEST_LOGGED, actor=actor, obj=request,
+                    details={"kind": kind, "person": person.pk, "register": entry.reference})
     return request
 
 
@@ -136,7 +128,7 @@ def do_execute_relation_request(request: RelationRequest, *, actor: Actor, corre
     from verwerker.crm.actions import do_update_person
     from verwerker.crm.purge import erase_people
 
-    request = RelationRequest.objects.select_related("person").get(pk=request.pk)
+    request = RelationRequest.objects.select_related("person", "request").get(pk=request.pk)
     if not request.is_open:
         raise ValidationError(f"request {request.reference} was executed already")
     person = request.person
@@ -163,9 +155,8 @@ def do_execute_relation_request(request: RelationRequest, *, actor: Actor, corre
                          "en tot die tijd nergens anders voor gebruikt.")
     receipt = "\n".join(lines)
     with transaction.atomic():
-        now = timezone.now()
-        RelationRequest.objects.filter(pk=request.pk).update(executed_at=now, receipt=receipt)
+        on_time = close_controller_request(request.request, receipt=receipt)
         do_record_event(EventType.CRM_REQUEST_EXECUTED, actor=actor, object_type="crm.relationrequest",
-                        object_id=request.pk, details={"kind": request.kind,
-                                                       "on_time": timezone.localdate(now) <= request.deadline})
+                        object_id=request.pk, details={"kind": request.kind, "on_time": on_time,
+                                                       "register": request.reference})
     return receipt

@@ -24,4 +24,5 @@ urlpatterns = [
     path("privacy/verzoeken/<int:request_id>/", views.request_detail, name="request"),
     path("privacy/verzoeken/<int:request_id>/inzage.<str:fmt>", views.request_export, name="request_export"),
     path("privacy/verklaringen/<uuid:certificate_id>/", views.certificate_download, name="certificate"),
+    path("privacy/verklaringen/<uuid:certificate_id>/pdf/", views.certificate_pdf, name="certificate_pdf"),
 ]

@@ -3,7 +3,7 @@ officer's (purposes, consents, mailings with their selections, requests, certifi
 
 Every view asks queries.py who may see it; client users and other roles get the same 404 as for a
 missing page. Only ``person_extra`` declares the purpose "passende acties" and shows the purpose-bound
-fields; only ``request_export`` (an access request) exports them. Uploads stay in memory (MemoryOnly).
+fields; only ``request_export`` (an access request) exports them. Uploads stay in memory (facilities.uploads.memory_uploads).
 """
 
 from __future__ import annotations
@@ -11,16 +11,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.crm import actions, forms, importer, queries
+from verwerker.crm.certificates import render_crm_certificate_pdf
 from verwerker.crm.extra import ExtraData
 from verwerker.crm.models import (
     Consent,
@@ -41,32 +39,9 @@ from verwerker.crm.requests import (
     export_as_json,
 )
 from verwerker.datafiles.actions import DataFileRefused
+from verwerker.facilities.uploads import memory_uploads
 from verwerker.intake.policy import Refusal
 from verwerker.production.workflow import StepRefused
-
-MAX_UPLOAD = 20 * 1024 * 1024
-
-
-class MemoryOnly(FileUploadHandler):
-    """Keep an upload in memory (CRM exports and suppression lists are small); refuse beyond MAX_UPLOAD,
-    so Django never spools personal data to a temporary file."""
-
-    def new_file(self, *args, **kwargs):
-        super().new_file(*args, **kwargs)
-        self.buffer = bytearray()
-
-    def receive_data_chunk(self, raw_data, start):
-        self.buffer += raw_data
-        if len(self.buffer) > MAX_UPLOAD:
-            raise StopUpload(connection_reset=True)
-        return None
-
-    def file_complete(self, file_size):
-        import io
-
-        return InMemoryUploadedFile(io.BytesIO(bytes(self.buffer)), self.field_name, self.file_name,
-                                    self.content_type, len(self.buffer), self.charset)
-
 
 def _actor(request) -> Actor:
     return Actor.from_request(request)
@@ -268,17 +243,15 @@ def person_extra(request, person_id: int):
 # -- import and export -------------------------------------------------------------------------------------------
 
 
-@csrf_exempt  # the upload handler must be set before the CSRF check reads the body; checked just below
+@memory_uploads  # the upload stays in memory (no temporary file); CSRF checked after the handler is set
 @login_required
 def import_relations(request):
     _manager_only(request)
     if request.method == "POST":
-        request.upload_handlers = [MemoryOnly(request)]
         return _import(request)
     return render(request, "crm/import.html", {"form": forms.ImportForm(), "targets": importer.TARGETS})
 
 
-@csrf_protect
 def _import(request):
     form = forms.ImportForm(request.POST, request.FILES)
     context = {"form": form, "targets": importer.TARGETS}
@@ -323,18 +296,16 @@ def export_relations(request):
     return response
 
 
-@csrf_exempt  # as import_relations
+@memory_uploads  # as import_relations
 @login_required
 def suppression_lists(request):
     _manager_only(request)
     if request.method == "POST":
-        request.upload_handlers = [MemoryOnly(request)]
         return _suppression_upload(request)
     return render(request, "crm/suppression.html", {"form": forms.SuppressionForm(),
                                                     "lists": SuppressionList.objects.all()})
 
 
-@csrf_protect
 def _suppression_upload(request):
     form = forms.SuppressionForm(request.POST, request.FILES)
     if form.is_valid():
@@ -461,7 +432,7 @@ def privacy_overview(request):
     return render(request, "crm/privacy.html", {
         "purposes": Purpose.objects.all(), "consents": consents[:200], "holding": holding,
         "purpose_filter": purpose_filter, "mailings": Mailing.objects.select_related("purpose", "job"),
-        "requests": RelationRequest.objects.all()[:100], "certificates": CrmCertificate.objects.all()[:50],
+        "requests": RelationRequest.objects.select_related("request")[:100], "certificates": CrmCertificate.objects.all()[:50],
     })
 
 
@@ -515,6 +486,16 @@ def certificate_download(request, certificate_id):
     cert = get_object_or_404(CrmCertificate, pk=certificate_id)
     response = HttpResponse(cert.body, content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="vernietigingsverklaring-{cert.pk}.json"'
+    return response
+
+
+@login_required
+def certificate_pdf(request, certificate_id):
+    """The certificate as a PDF signed by the house, with its JSON attached (built in memory)."""
+    require(queries.is_privacy_officer(request.user))
+    cert = get_object_or_404(CrmCertificate, pk=certificate_id)
+    response = HttpResponse(render_crm_certificate_pdf(cert), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="vernietigingsverklaring-{cert.pk}.pdf"'
     return response
 
 

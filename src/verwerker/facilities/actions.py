@@ -37,7 +37,9 @@ from verwerker.facilities.models import (
     WorkstationCheck,
     WorkstationReminder,
 )
-from verwerker.retention.rules import RecordClass
+from verwerker.facilities.queries import max_footage_days
+from verwerker.privacy.models import RequestConcerns, RequestKind
+from verwerker.privacy.subject_requests import close_controller_request, register_controller_request
 from verwerker.vault.models import DeletionReason, ReadPurpose
 
 # -- P08 ------------------------------------------------------------------------------------------
@@ -313,12 +315,6 @@ def do_answer_pentest_report_request(request: PentestReportRequest, *, actor: Ac
 # -- P27 ------------------------------------------------------------------------------------------
 
 
-def max_footage_days() -> int:
-    from verwerker.retention.queries import get_keep_days
-
-    return get_keep_days(RecordClass.CAMERA_FOOTAGE) or 28
-
-
 def _refuse_camera(name: str, reason: str, actor: Actor) -> None:
     do_record_event(
         EventType.CAMERA_REFUSED, actor=actor, object_type="facilities.camera", outcome=Outcome.REFUSED,
@@ -478,31 +474,84 @@ def do_log_camera_request(
     *, kind: str, requester: str, camera: Camera | None = None, moment_from: dt.datetime | None = None,
     moment_until: dt.datetime | None = None, actor: Actor,
 ) -> CameraRequest:
-    """Log a visitor's or employee's request about footage; answered within a month."""
-    from verwerker.privacy.subject_requests import add_months
+    """Log a visitor's or employee's request about footage in the request register; answered within a month.
 
+    Raises ValidationError without a way to reach the person, or with a period that ends before it starts.
+    """
     if not requester.strip():
         raise ValidationError("record how to reach the person")
-    now = timezone.now()
+    if moment_from and moment_until and moment_until < moment_from:
+        raise ValidationError("the footage period ends before it starts")
+    entry = register_controller_request(RequestConcerns.CAMERA, kind, subject_mask=_mask_contact(requester))
     request = CameraRequest.objects.create(
-        reference=_next_reference(CameraRequest, "CV", now), kind=kind, requester=requester.strip(), camera=camera,
-        moment_from=moment_from, moment_until=moment_until, received_at=now,
-        deadline=add_months(timezone.localdate(now), 1),
+        request=entry, requester=requester.strip(), camera=camera, moment_from=moment_from, moment_until=moment_until,
     )
     do_record_event(EventType.CAMERA_REQUEST_LOGGED, actor=actor, obj=request,
-                    details={"kind": kind, "deadline": request.deadline.isoformat()})
+                    details={"kind": kind, "deadline": entry.deadline.isoformat(), "register": entry.reference})
     return request
 
 
-@transaction.atomic
+def _mask_contact(requester: str) -> str:
+    """What the register shows of the person: the first letter of each word (the contact stays here)."""
+    return " ".join(f"{w[0]}{'*' * 3}" for w in requester.split()[:4]) or "?"
+
+
+def clips_of_request(request: CameraRequest):
+    """Live clips of the request's camera (any camera when none was named) that overlap its period."""
+    from verwerker.vault.actions import LIVE_STATES
+
+    clips = CameraClip.objects.filter(blob__state__in=LIVE_STATES).select_related("incident", "hold", "camera")
+    if request.camera_id:
+        clips = clips.filter(camera_id=request.camera_id)
+    if request.moment_until:
+        clips = clips.filter(recorded_from__lte=request.moment_until)
+    if request.moment_from:
+        clips = clips.filter(recorded_until__gte=request.moment_from)
+    return clips.order_by("recorded_from")
+
+
 def do_answer_camera_request(request: CameraRequest, *, outcome: str, actor: Actor) -> CameraRequest:
-    """Record the answer given to the person and close the request."""
+    """Answer the person and close the request in the register.
+
+    An erasure ("be forgotten") crypto-shreds the clips of the request's camera and period with a deletion
+    certificate; a clip an open incident holds is kept, and the answer says so and until when. The answer
+    stored is the officer's words followed by what the system did. Raises ValidationError without an
+    answer, for a closed request, or for an erasure that names neither a camera nor a period.
+    """
+    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.vault.actions import do_shred_blobs
+
     if not outcome.strip():
         raise ValidationError("record the answer given")
-    if request.closed_at:
-        raise ValidationError(f"{request.reference} is answered already")
-    request.closed_at, request.outcome = timezone.now(), outcome.strip()
-    request.save(update_fields=["closed_at", "outcome"])
-    do_record_event(EventType.CAMERA_REQUEST_CLOSED, actor=actor, obj=request,
-                    details={"on_time": timezone.localdate() <= request.deadline})
+    with transaction.atomic():
+        request = CameraRequest.objects.select_related("request").select_for_update().get(pk=request.pk)
+        if request.closed_at:
+            raise ValidationError(f"{request.reference} is answered already")
+        lines = [outcome.strip()]
+        shredded: list = []
+        held: list[CameraClip] = []
+        if request.kind == RequestKind.ERASURE:
+            if not (request.camera_id or request.moment_from or request.moment_until):
+                raise ValidationError(f"{request.reference}: name the camera or the period the footage is from")
+            clips = list(clips_of_request(request))
+            held = [c for c in clips if c.hold_id and c.hold.released_at is None]
+            free = [c.blob_id for c in clips if c not in held]
+            if free:
+                shredded = do_shred_blobs(free, actor=actor, reason=DeletionReason.OWN_REQUEST)
+            if shredded:
+                certificate = do_issue_certificate(
+                    None, shredded, reason=DeletionReason.OWN_REQUEST, actor=actor,
+                    subject=f"camera footage erased on request {request.reference}",
+                )
+                lines.append(f"{len(shredded)} opname(n) cryptografisch gewist; vernietigingsverklaring {certificate.pk}.")
+            elif not held:
+                lines.append("Er zijn geen opnamen van deze camera en periode bewaard.")
+            for clip in held:
+                lines.append(f"De opname van {clip.camera.name} van {timezone.localtime(clip.recorded_from):%d-%m-%Y %H:%M} "
+                             f"wordt bewaard voor incident {clip.incident.reference} en gewist zodra dat incident is "
+                             "afgesloten (en de bewaartermijn van vier weken verstreken is).")
+        on_time = close_controller_request(request.request, receipt="\n".join(lines))
+        do_record_event(EventType.CAMERA_REQUEST_CLOSED, actor=actor, obj=request,
+                        details={"on_time": on_time, "register": request.reference, "shredded": len(shredded),
+                                 "held": len(held)})
     return request

@@ -136,9 +136,9 @@ def cameras() -> Finding:
     only for an open incident), no clip past its retention without a hold, requests answered in time."""
     from django.db.models import Q
 
-    from verwerker.facilities.actions import max_footage_days
-    from verwerker.facilities.models import FORBIDDEN_LOCATIONS, Camera, CameraClip, CameraRequest
-    from verwerker.facilities.queries import clips_past_retention
+    from verwerker.facilities.models import FORBIDDEN_LOCATIONS, Camera, CameraClip
+    from verwerker.facilities.queries import clips_past_retention, max_footage_days
+    from verwerker.privacy.models import DataSubjectRequest, RequestConcerns, RequestStatus
 
     limit = max_footage_days()
     cams = Camera.objects.filter(active=True)
@@ -146,8 +146,10 @@ def cameras() -> Finding:
     too_long = cams.filter(recorder_retention_days__gt=limit).filter(
         Q(extended_for__isnull=True) | Q(extended_for__closed_at__isnull=False)
     ).count()
-    stale = clips_past_retention().count()
-    late = CameraRequest.objects.filter(closed_at__isnull=True, deadline__lt=timezone.localdate()).count()
+    stale = len(clips_past_retention()[0])
+    today = timezone.localdate()
+    late = sum(1 for r in DataSubjectRequest.objects.filter(concerns=RequestConcerns.CAMERA, status=RequestStatus.OPEN)
+               if r.due < today)
     held = CameraClip.objects.filter(hold__isnull=False, hold__released_at__isnull=True).count()
     text = (
         f"{cams.count()} cameras, none in a toilet or changing room, none with sound ({wrong} violations); recorders keep "

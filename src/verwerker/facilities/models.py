@@ -337,26 +337,43 @@ class CameraRequestKind(models.TextChoices):
 class CameraRequest(models.Model):
     """A visitor's or employee's request about camera footage of them, answered within a month.
 
-    The house is the controller here (its own cameras), so it answers the person directly. Who asked is
-    kept only as they want to be contacted; no image of them is stored here.
+    The house is the controller here (its own cameras), so it answers the person directly. The request
+    (reference, kind, deadline, answer) is an entry of the one request register,
+    ``privacy.DataSubjectRequest``; this row adds which footage it is about and how to reach the person
+    (as they want to be contacted); no image of them is stored here.
     """
 
-    reference = models.CharField(_("reference"), max_length=20, unique=True)
-    kind = models.CharField(_("request"), max_length=12, choices=CameraRequestKind.choices)
+    request = models.OneToOneField("privacy.DataSubjectRequest", on_delete=models.PROTECT, related_name="camera_request")
     requester = models.CharField(_("from"), max_length=200, help_text=_("who asked, as they want to be contacted"))
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     moment_from = models.DateTimeField(_("footage from"), null=True, blank=True)
     moment_until = models.DateTimeField(_("footage until"), null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-    deadline = models.DateField(_("deadline"))
-    closed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.TextField(_("answer"), blank=True)
 
     class Meta:
-        ordering = ["-received_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(closed_at__isnull=True) | ~Q(outcome=""), name="camera_request_answered")
-        ]
+        ordering = ["-request__received_at"]
 
     def __str__(self) -> str:
-        return self.reference
+        return self.request.reference
+
+    @property
+    def reference(self) -> str:
+        return self.request.reference
+
+    @property
+    def kind(self) -> str:
+        return self.request.kind
+
+    def get_kind_display(self) -> str:
+        return str(CameraRequestKind(self.request.kind).label)
+
+    @property
+    def deadline(self):
+        return self.request.due
+
+    @property
+    def closed_at(self):
+        return self.request.closed_at
+
+    @property
+    def outcome(self) -> str:
+        return self.request.receipt

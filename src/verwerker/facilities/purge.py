@@ -15,14 +15,8 @@ from django.db import transaction
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.events import EventType
 from verwerker.retention.purge import Purger, register_purger
+from verwerker.retention.rules import RecordClass
 from verwerker.vault.models import DeletionReason
-from verwerker.retention.queries import get_keep_days, held_ids
-from verwerker.retention.rules import DEFAULTS, RecordClass
-
-
-def _days(record_class: str) -> int:
-    days = get_keep_days(record_class)
-    return days if days is not None else DEFAULTS[RecordClass(record_class)]["keep_days"]
 
 
 class CameraClipPurger(Purger):
@@ -31,19 +25,9 @@ class CameraClipPurger(Purger):
     record_class = RecordClass.CAMERA_CLIPS
 
     def expired(self, now: dt.datetime):
-        from verwerker.facilities.models import CameraClip
-        from verwerker.vault.models import BlobState
+        from verwerker.facilities.queries import clips_past_retention
 
-        cutoff = now - dt.timedelta(days=_days(self.record_class))
-        held = held_ids("vault.blob")
-        ids, kept = [], 0
-        old = CameraClip.objects.filter(blob__state__in=[BlobState.STORED, BlobState.WRITING], recorded_from__lt=cutoff)
-        for blob_id in old.order_by("recorded_from").values_list("blob_id", flat=True):
-            if str(blob_id) in held:
-                kept += 1
-            else:
-                ids.append(blob_id)
-        return ids, kept
+        return clips_past_retention(now)
 
     def purge_chunk(self, ids, *, actor) -> int:
         from verwerker.retention.certificates import do_issue_certificate
@@ -66,8 +50,9 @@ class ConsentLogPurger(Purger):
 
     def expired(self, now: dt.datetime):
         from verwerker.facilities.models import ConsentRecord
+        from verwerker.facilities.queries import keep_days
 
-        cutoff = now - dt.timedelta(days=_days(self.record_class))
+        cutoff = now - dt.timedelta(days=keep_days(self.record_class))
         return list(ConsentRecord.objects.filter(recorded_at__lt=cutoff).values_list("pk", flat=True)), 0
 
     def purge_chunk(self, ids, *, actor) -> int:

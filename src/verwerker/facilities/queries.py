@@ -16,6 +16,9 @@ from verwerker.facilities.models import (
     ConsentCategory,
     Workstation,
 )
+from verwerker.retention.queries import get_keep_days, held_ids
+from verwerker.retention.rules import DEFAULTS, RecordClass
+from verwerker.vault.actions import LIVE_STATES
 
 # -- P08 ------------------------------------------------------------------------------------------
 
@@ -115,15 +118,29 @@ def workstations_overdue(on: dt.date | None = None) -> list[Workstation]:
 # -- P27 ------------------------------------------------------------------------------------------
 
 
-def clips_past_retention(now: dt.datetime | None = None) -> QuerySet[CameraClip]:
-    """Live clips older than the schedule allows that no active hold keeps (the purge deletes these)."""
-    from verwerker.retention.queries import get_keep_days, held_ids
-    from verwerker.retention.rules import RecordClass
-    from verwerker.vault.models import BlobState
+def keep_days(record_class: str) -> int:
+    """The schedule's period of one of the house's record classes (its default when unset): the one place
+    camera retention is read, by the recorder limit, the purge and the dashboard alike."""
+    days = get_keep_days(record_class)
+    return days if days is not None else DEFAULTS[RecordClass(record_class)]["keep_days"]
 
+
+def max_footage_days() -> int:
+    """How long a recorder may keep footage (P27: four weeks), longer only for an open incident."""
+    return keep_days(RecordClass.CAMERA_FOOTAGE)
+
+
+def clips_past_retention(now: dt.datetime | None = None) -> tuple[list, int]:
+    """(blob ids of live clips older than the schedule allows and not held, how many holds keep back):
+    what the purge deletes and the dashboard counts."""
     now = now or timezone.now()
-    days = get_keep_days(RecordClass.CAMERA_CLIPS) or 28
-    return (
-        CameraClip.objects.filter(blob__state=BlobState.STORED, recorded_from__lt=now - dt.timedelta(days=days))
-        .exclude(blob_id__in=[i for i in held_ids("vault.blob")])
-    )
+    cutoff = now - dt.timedelta(days=keep_days(RecordClass.CAMERA_CLIPS))
+    held = held_ids("vault.blob")
+    ids, kept = [], 0
+    old = CameraClip.objects.filter(blob__state__in=LIVE_STATES, recorded_from__lt=cutoff).order_by("recorded_from")
+    for blob_id in old.values_list("blob_id", flat=True):
+        if str(blob_id) in held:
+            kept += 1
+        else:
+            ids.append(blob_id)
+    return ids, kept

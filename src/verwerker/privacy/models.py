@@ -203,15 +203,29 @@ class RequestStatus(models.TextChoices):
     REFUSED = "refused", _("refused on the client's instruction")
 
 
-class DataSubjectRequest(models.Model):
-    """A data-subject request (P07), taken on behalf of a client's designated contact.
+class RequestConcerns(models.TextChoices):
+    """Whose data a request is about: the one register holds all three, each with its deadline."""
 
+    CLIENT_FILES = "client_files", _("a client's files (the house as processor)")
+    OWN_RELATION = "own_relation", _("own relation (CRM)")
+    CAMERA = "camera", _("camera footage")
+
+
+class DataSubjectRequest(models.Model):
+    """A data-subject request (P07): the one register of requests with their deadlines.
+
+    Most are taken on behalf of a client's designated contact about the client's files; the house's own
+    relations (crm.RelationRequest) and people filmed by its cameras (facilities.CameraRequest) ask the
+    house directly, as controller, and their details live in those apps' rows, which point here.
     The person's identifying details are not stored: only keyed hashes to find their records and a mask
     for people to read (privacy/subjects.py).
     """
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="subject_requests")
+    concerns = models.CharField(_("concerns"), max_length=12, choices=RequestConcerns.choices,
+                                default=RequestConcerns.CLIENT_FILES)
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="subject_requests")
     kind = models.CharField(_("request"), max_length=16, choices=RequestKind.choices)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     from_contact = models.ForeignKey(
@@ -242,6 +256,11 @@ class DataSubjectRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(from_person=True) | Q(from_contact__isnull=False), name="dsr_has_a_source"
+            ),
+            models.CheckConstraint(
+                condition=(Q(concerns="client_files") & Q(client__isnull=False))
+                | (~Q(concerns="client_files") & Q(client__isnull=True) & Q(from_person=True)),
+                name="dsr_client_only_for_client_files",
             ),
         ]
         permissions = [("handle_subject_request", "Search and execute data-subject requests")]

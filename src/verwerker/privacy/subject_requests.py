@@ -33,7 +33,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.models import Client, Contact
 from verwerker.lib.spreadsheet import csv_writer
-from verwerker.privacy.models import DataSubjectRequest, RequestKind, RequestStatus
+from verwerker.privacy.models import DataSubjectRequest, RequestConcerns, RequestKind, RequestStatus
 from verwerker.privacy.subjects import Criteria, criteria_keys, matching_rows
 
 
@@ -95,6 +95,32 @@ def do_log_subject_request(
         details={"kind": kind, "status": request.status},
     )
     return request
+
+
+def register_controller_request(concerns: str, kind: str, *, subject_mask: str) -> DataSubjectRequest:
+    """Enter a request made to the house as controller (an own relation, a person on camera) in the register.
+
+    The one numbering and the one-month deadline of every request; open until the owning app's action
+    closes it (close_controller_request). Called inside that app's action, which writes the audit event.
+    """
+    if concerns == RequestConcerns.CLIENT_FILES:
+        raise ValueError("a request about a client's files is logged with do_log_subject_request")
+    if kind not in RequestKind.values:
+        raise ValidationError("unknown kind of request")
+    now = timezone.now()
+    return DataSubjectRequest.objects.create(
+        reference=_next_reference(now), concerns=concerns, client=None, kind=kind, received_at=now,
+        from_person=True, subject_mask=subject_mask[:200], deadline=add_months(timezone.localdate(now), 1),
+        status=RequestStatus.OPEN,
+    )
+
+
+def close_controller_request(request: DataSubjectRequest, *, receipt: str) -> bool:
+    """Record the answer of a controller request (the owning app's action audits it); whether it was on time."""
+    now = timezone.now()
+    DataSubjectRequest.objects.filter(pk=request.pk).update(status=RequestStatus.EXECUTED, receipt=receipt, closed_at=now)
+    request.refresh_from_db(fields=["status", "receipt", "closed_at"])
+    return timezone.localdate(now) <= request.due
 
 
 @transaction.atomic
@@ -165,7 +191,9 @@ def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list
     """Every record of the person in the files still held for the client (for the screen, once).
 
     Stores the counts on the request and audits them; the records themselves are returned, never stored.
+    Raises ValidationError for a request that is not about a client's files.
     """
+    _client_files_only(request)
     matches = _find(request, actor=actor)
     with transaction.atomic():
         DataSubjectRequest.objects.filter(pk=request.pk).update(
@@ -177,6 +205,11 @@ def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list
         )
     request.refresh_from_db(fields=["searched_at", "found_files", "found_records"])
     return matches
+
+
+def _client_files_only(request: DataSubjectRequest) -> None:
+    if request.concerns != RequestConcerns.CLIENT_FILES:
+        raise ValidationError(f"request {request.reference} is answered on the screen of {request.get_concerns_display()}")
 
 
 def _csv_bytes(frame: pl.DataFrame, *, for_people: bool) -> bytes:
@@ -202,6 +235,7 @@ def do_execute_subject_request(
     restriction / objection: the records found are reported to the client, who applies it at the source.
     Raises ValidationError when the request is not open or a needed detail is missing.
     """
+    _client_files_only(request)
     if request.status != RequestStatus.OPEN:
         raise ValidationError(f"request {request.reference} is {request.get_status_display()}")
     if request.kind == RequestKind.PORTABILITY and not (identity_checked_by.strip() and identity_checked_with.strip()):

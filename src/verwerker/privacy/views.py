@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -277,10 +278,15 @@ def request_detail(request, request_id: int):
     found), extension, execution and receipt. A page view decrypts nothing."""
     _officer_only(request.user)
     from verwerker.privacy.forms import ExecuteRequestForm, ExtendRequestForm
-    from verwerker.privacy.models import DataSubjectRequest, RequestStatus
+    from verwerker.privacy.models import DataSubjectRequest, RequestConcerns, RequestStatus
     from verwerker.privacy.subject_requests import do_execute_subject_request, do_extend_subject_request, search_subject_request
 
     dsr = get_object_or_404(DataSubjectRequest, pk=request_id)
+    # Requests made to the house as controller are answered where their data is (the one register lists them).
+    if dsr.concerns == RequestConcerns.OWN_RELATION:
+        return redirect("crm:request", dsr.relation_request.pk)
+    if dsr.concerns == RequestConcerns.CAMERA:
+        return redirect(reverse("facilities:cameras") + f"#{dsr.reference}")
     actor = Actor.from_request(request)
     execute = ExecuteRequestForm(request.POST if "execute" in request.POST else None)
     extend = ExtendRequestForm(request.POST if "extend" in request.POST else None)

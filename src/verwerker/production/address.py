@@ -353,6 +353,27 @@ def build_address_block(
     )
 
 
+def delivery_point_key(record) -> tuple[str, str] | None:
+    """(address key, name key) of a Dutch delivery point named only by postcode and house number, as a
+    suppression list may name it (the Postfilter register lists delivery points that way); None when the
+    row is not such a point. The key is the one build_address_block gives the same address."""
+    if country_of(_value(record, "country")) != ("NL", ""):
+        return None
+    postcode = normalise_postcode(_value(record, "postcode"))
+    number = _value(record, "house_number")
+    if postcode is None or not number:
+        return None
+    _street, number, indication = _indication("", number)
+    try:
+        n, letter, addition = parse_house_number(
+            number, _value(record, "house_number_letter"), _value(record, "house_number_addition")
+        )
+    except Unaddressable:
+        return None
+    _line, name_key, _greeting = name_line(record)
+    return f"NL|{postcode}|{n}|{letter.upper()}|{addition.upper()}|{indication}", name_key
+
+
 def _indication(street: str, number: str) -> tuple[str, str, str]:
     """(street, number, indication) with a `bij`/`t/o` taken from in front of the number or from the end
     of the street name."""

@@ -20,7 +20,7 @@ from verwerker.production import dedupe as dedupe_mod
 from verwerker.production import sort
 from verwerker.production.address import DEFAULT_LINE_LENGTH
 from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
-from verwerker.production.records import ROW, Reject, apply_mapping, columns, normalise_records
+from verwerker.production.records import ROW, Reject, apply_mapping, columns, normalise_records, normalise_suppression_list
 from verwerker.production.render import CHUNKS_PER_WORKER, DEFAULT_CHUNK, Template, check_template, render_chunks
 
 DEFAULT_PART_SIZE = 5000
@@ -115,12 +115,7 @@ def prepare(
     """
     mapped = apply_mapping(frame, mapping)
     records, rejects = normalise_records(mapped, line_length=options.line_length)
-    lists = []
-    for name, listed, list_mapping in suppression:
-        normalised, _unusable = normalise_records(
-            apply_mapping(listed, list_mapping), line_length=10_000, require_name=False
-        )
-        lists.append((name, normalised))
+    lists = [(name, normalise_suppression_list(listed, list_mapping)) for name, listed, list_mapping in suppression]
     if lists:
         records, suppressed = dedupe_mod.suppress(records, lists)
         rejects += suppressed

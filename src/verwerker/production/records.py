@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from verwerker.production.address import DEFAULT_LINE_LENGTH, Unaddressable, build_address_block
+from verwerker.production.address import DEFAULT_LINE_LENGTH, Unaddressable, build_address_block, delivery_point_key
 
 # Kinds that may be mapped more than once; their columns become address_line, address_line_2, ...
 MULTI_KINDS = {"address_line"}
@@ -129,3 +129,36 @@ def _normalise_batch(frame: pl.DataFrame, line_length: int, require_name: bool, 
     kept = frame.filter(pl.col(ROW).is_in(keep_rows)) if len(keep_rows) != frame.height else frame
     out = kept.hstack(computed.drop(ROW))
     return out.with_columns((pl.col("_addr_key") + "|" + pl.col("_name_key")).alias("_person_key"))
+
+
+def normalise_suppression_list(listed: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+    """A suppression list's rows, keyed for dedupe.suppress: the one way production and the CRM read one.
+
+    A row needs no name (then it suppresses the whole delivery point), and a Dutch row needs only its
+    postcode and house number: the Postfilter register names delivery points that way, without street or
+    town, which the address rules would otherwise refuse. Rows that name no address at all still count
+    by their e-mail address (dedupe.suppress). ``mapping`` is column -> kind, as for a data file.
+    """
+    mapped = apply_mapping(listed, mapping)
+    normalised, unusable = normalise_records(mapped, line_length=10_000, require_name=False)
+    if not unusable:
+        return normalised
+    points = {"addr": [], "name": [], "email": []}
+    rows = [r.row for r in unusable]
+    for record in mapped.filter(pl.col(ROW).is_in(rows)).iter_rows(named=True):
+        key = delivery_point_key(record)
+        email = record.get("email")
+        if key is None and not email:
+            continue
+        addr, name = key if key is not None else ("", "")
+        points["addr"].append(addr or f"-|{record[ROW]}")  # a row with only an e-mail matches no address
+        points["name"].append(name)
+        points["email"].append(email)
+    if not points["addr"]:
+        return normalised
+    extra = pl.DataFrame({"_addr_key": points["addr"], "_name_key": points["name"], "email": points["email"]},
+                         schema={"_addr_key": pl.Utf8, "_name_key": pl.Utf8, "email": pl.Utf8})
+    extra = extra.with_columns((pl.col("_addr_key") + "|" + pl.col("_name_key")).alias("_person_key"))
+    wanted = ["_addr_key", "_name_key", "_person_key"] + (["email"] if "email" in normalised.columns or points["email"] else [])
+    base = normalised.select([c if c in normalised.columns else pl.lit(None, pl.Utf8).alias(c) for c in wanted])
+    return pl.concat([base, extra.select(wanted)], how="vertical_relaxed")

@@ -40,6 +40,7 @@ RECORD_COUNTERS: list[Callable[[list[uuid.UUID]], dict[uuid.UUID, int]]] = []
 # What a certificate says happened to the data when the caller does not say it (a job's close does).
 _DEFAULT_OUTCOME = {
     DeletionReason.DATA_SUBJECT_REQUEST: _lazy("erased at the request of a data subject"),
+    DeletionReason.OWN_REQUEST: _lazy("erased at the request of the person it concerned"),
 }
 # The fallback name of a blob no app knows a client's name for, by the vault's purpose.
 _PURPOSE_NAME = {

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 class RecordClass(models.TextChoices):
     DATA_FILES = "data_files", _("client data files and everything derived from them")
     SFTP_FOLDERS = "sftp_folders", _("SFTP folders")
-    CRM_FINANCIAL = "crm_financial", _("CRM and financial records")
     CAMERA_FOOTAGE = "camera_footage", _("camera footage")
     AUDIT_EVENTS = "audit_events", _("audit events")
-    # The house's own relations (crm): people without a relationship or consent, and financial records.
+    # The house's own relations (crm): people and organisations without a relationship or consent.
     CRM = "crm", _("CRM: own relations without a relationship or consent")
+    # Financial records and contract terms of own relations, seven years after the relationship ended.
+    # (A class "crm_financial" once named the same records but nothing purged it; migration 0009 removed it.)
     FINANCIAL = "financieel", _("financial records of own relations")
     CONSENT_LOG = "consent_log", _("website cookie consent log")
     CAMERA_CLIPS = "camera_clips", _("camera clips exported for an incident")
@@ -32,11 +33,6 @@ DEFAULTS: dict[str, dict] = {
         "keep_days": 31,
         "starts_from": "upload; the folders are emptied monthly",
         "basis": "privacy statement (SFTP folder cleaned monthly)",
-    },
-    RecordClass.CRM_FINANCIAL: {
-        "keep_days": 7 * 365 + 2,
-        "starts_from": "end of the relationship, or the invoice date",
-        "basis": "fiscal retention duty, art. 52 AWR (7 years)",
     },
     RecordClass.CAMERA_FOOTAGE: {
         "keep_days": 28,

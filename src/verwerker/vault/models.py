@@ -49,6 +49,8 @@ class DeletionReason(models.TextChoices):
     ATTEMPT_SUPERSEDED = "attempt_superseded", _("output of an earlier production run, replaced by a new run")
     PROOF_REJECTED = "proof_rejected", _("the client rejected the proof")
     DATA_SUBJECT_REQUEST = "data_subject_request", _("a data-subject request passed on by the client")
+    # The house as controller: a person's own request about its own records (camera footage, own relations).
+    OWN_REQUEST = "own_request", _("the person's own request to the house")
     RETENTION_EXPIRED = "retention_expired", _("the maximum retention period of the processing agreement expired")
     ABANDONED_WRITE = "abandoned_write", _("an incomplete file: an upload broken off, refused or abandoned")
     OTHER = "other", _("a manual deletion")

@@ -20,7 +20,7 @@ def test_the_dashboard_evaluates_the_crm_promises_from_live_data(purposes, org, 
     assert rows["P02"].state == "ok" and "1 organisations and 1 people" in rows["P02"].evidence
     assert rows["P03"].state == "ok" and "1 mailing recipients recorded, 0 without" in rows["P03"].evidence
     assert rows["P04"].state == "ok"
-    assert rows["P19"].state == "ok" and "crm_financial: 2557" in rows["P19"].evidence
+    assert rows["P19"].state == "ok" and "financieel: 2557" in rows["P19"].evidence
     assert "CRM: 730 days" in rows["P19"].evidence and "financial: 2557 days" in rows["P19"].evidence
 
 

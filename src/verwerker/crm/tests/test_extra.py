@@ -134,6 +134,40 @@ def test_the_data_opens_only_for_its_own_person_and_after_a_key_rotation_rewrap(
     with pytest.raises(crypto.VaultError):  # the sealed value copied onto another person's row does not open
         extra.unseal(old, uuid.uuid4(), marked.extra_key, marked.extra_data)
     new = crypto.generate_data_key()
-    assert do_rewrap_extra_keys(old, new, actor=system_actor) == 1
+    assert do_rewrap_extra_keys(old, new, actor=system_actor)["rewrapped"] == 1
     marked.refresh_from_db()
     assert extra.unseal(new, marked.key, marked.extra_key, marked.extra_data) == EXTRA
+
+
+def test_the_vault_rotate_key_command_rewraps_the_sealed_fields_so_they_read_after_rotation(
+        purposes, org, make_person, system_actor, settings, tmp_path):
+    """GIVEN the embedded key file and a person whose purpose-bound fields are sealed under it
+    WHEN `verwerker vault rotate-key` installs a new master key
+    THEN the fields read through the one read path (declared purpose, audited) under the new key."""
+    import base64
+    import io
+    import os
+
+    from django.core.management import call_command
+
+    from verwerker.crm.actions import do_record_consent, do_set_extra_data
+    from verwerker.crm.queries import read_extra_data
+    from verwerker.vault import crypto
+
+    key_file = tmp_path / "master-key"
+    key_file.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    settings.MASTER_KEY, settings.MASTER_KEY_FILE = "", key_file
+    person = make_person("Geheim", organisation=org)
+    do_record_consent(person, purposes["passende-acties"], text_shown="Ja", method="card", actor=system_actor)
+    do_set_extra_data(person, EXTRA, Declaration(EXTRA_PURPOSE, "test"), actor=system_actor)
+    new = tmp_path / "new-key"
+    new_key = os.urandom(32)
+    new.write_text(base64.b64encode(new_key).decode())
+    out = io.StringIO()
+    call_command("vault", "rotate-key", "--new-key-file", str(new), stdout=out)
+    assert "re-wrapped 1 sealed CRM keys" in out.getvalue()
+    assert crypto.parse_master_key(key_file.read_text()) == new_key
+    person.refresh_from_db()
+    assert person.extra_master_key_id == crypto.key_id(new_key)
+    read = read_extra_data([person], Declaration(EXTRA_PURPOSE, "after rotation"), actor=system_actor)
+    assert read[person.pk] == EXTRA

@@ -64,6 +64,39 @@ def test_a_postfilter_list_in_the_production_format_removes_a_person(readers, pu
     assert [(p.last_name, name) for p, name in selection.suppressed] == [("Bakker", "Postfilter 2026")]
 
 
+def test_a_postfilter_entry_of_only_postcode_and_house_number_suppresses_the_person_living_there(
+        readers, purposes, manager_actor):
+    """GIVEN a Postfilter list that names delivery points only (postcode, house number, addition), as the
+    register is delivered WHEN a newsletter selection is computed THEN whoever lives at a listed point is
+    suppressed, a listed point with another addition suppresses nobody."""
+    from verwerker.crm.actions import do_create_mailing, do_import_suppression_list, do_select_mailing
+
+    listed = "postcode;huisnummer;toevoeging\n2345 cd;3;\n2345CD;4;B\n".encode()
+    do_import_suppression_list(listed, file_name="postfilter.csv", name="Postfilter 2026", kind="postfilter",
+                               mapping={"postcode": "postcode", "huisnummer": "house_number",
+                                        "toevoeging": "house_number_addition"}, actor=manager_actor)
+    mailing = do_create_mailing(name="Lente", purpose=purposes["nieuwsbrief"], channel="letter", actor=manager_actor)
+    selection = do_select_mailing(mailing, actor=manager_actor)
+    assert [(p.last_name, name) for p, name in selection.suppressed] == [("Claes", "Postfilter 2026")]
+    assert sorted(p.last_name for p, _c in selection.chosen) == ["Aalders", "Bakker", "Dekker"]
+
+
+def test_the_production_engine_suppresses_by_postcode_and_house_number_alone():
+    import polars as pl
+
+    from verwerker.production.dedupe import suppress
+    from verwerker.production.records import apply_mapping, normalise_records, normalise_suppression_list
+
+    people = pl.DataFrame({"naam": ["J. Jansen", "P. Peters"], "straat": ["Kerkstraat", "Kerkstraat"],
+                           "nr": ["10", "12a"], "pc": ["1234AB", "1234AB"], "plaats": ["Utrecht", "Utrecht"]})
+    records, _ = normalise_records(apply_mapping(people, {"naam": "full_name", "straat": "street", "nr": "house_number",
+                                                          "pc": "postcode", "plaats": "city"}))
+    listed = normalise_suppression_list(pl.DataFrame({"pc": ["1234 ab"], "nr": ["12 A"]}),
+                                        {"pc": "postcode", "nr": "house_number"})
+    kept, rejects = suppress(records, [("Postfilter", listed)])
+    assert [r.related for r in rejects] == ["Postfilter"] and kept.height == 1
+
+
 def test_an_unreadable_suppression_list_is_refused_in_one_line(purposes, manager_actor):
     from django.core.exceptions import ValidationError
 
@@ -101,3 +134,27 @@ def test_interests_cannot_be_a_criterion_of_a_newsletter(readers, purposes, logi
                                                   "interest": "zeilen"})
     assert response.status_code == 200 and not Mailing.objects.exists()
     assert EXTRA_PURPOSE == "passende-acties"
+
+
+class CountingBackend:
+    """Django's in-memory mail backend, counting the connections made (each would be one SMTP session)."""
+
+    opened = 0
+
+    def __new__(cls, *args, **kwargs):
+        from django.core.mail.backends.locmem import EmailBackend
+
+        CountingBackend.opened += 1
+        return EmailBackend(*args, **kwargs)
+
+
+def test_an_e_mail_mailing_opens_one_connection_to_the_mail_server_for_all_its_recipients(
+        readers, purposes, manager_actor, settings, mailoutbox):
+    from verwerker.crm.actions import do_create_mailing, do_send_mailing_email
+
+    settings.EMAIL_BACKEND = f"{__name__}.CountingBackend"
+    CountingBackend.opened = 0
+    mailing = do_create_mailing(name="Nieuws", purpose=purposes["nieuwsbrief"], channel="email", subject="Nieuws",
+                                body="Het laatste nieuws.", actor=manager_actor)
+    assert do_send_mailing_email(mailing, actor=manager_actor) == 4
+    assert len(mailoutbox) == 4 and CountingBackend.opened == 1

@@ -94,3 +94,25 @@ def test_a_request_is_executed_once(customer, system_actor):
     do_execute_relation_request(request, actor=system_actor)
     with pytest.raises(ValidationError):
         do_execute_relation_request(request, actor=system_actor)
+
+
+def test_a_relations_request_is_an_entry_of_the_one_request_register_with_its_deadline(customer, login, officer):
+    from django.core.exceptions import ValidationError
+
+    from verwerker.crm.requests import do_log_relation_request
+    from verwerker.privacy.models import DataSubjectRequest, RequestConcerns
+    from verwerker.privacy.subject_requests import do_execute_subject_request
+
+    request = do_log_relation_request(customer, "erasure", actor=Actor.for_user(officer))
+    entry = DataSubjectRequest.objects.get(concerns=RequestConcerns.OWN_RELATION)
+    assert entry.pk == request.request_id and entry.client is None and entry.kind == "erasure"
+    assert entry.deadline == request.deadline and entry.status == "open" and "Verzoeker" not in entry.subject_mask
+    web = login(officer)
+    listing = web.get(reverse("privacy:requests")).content.decode()
+    assert f'data-request="{entry.reference}"' in listing
+    assert web.get(reverse("privacy:request", args=[entry.pk])).url == reverse("crm:request", args=[request.pk])
+    with pytest.raises(ValidationError, match="answered on the screen"):
+        do_execute_subject_request(entry, actor=Actor.for_user(officer))
+    web.post(reverse("crm:request", args=[request.pk]), {"execute": ""})
+    entry.refresh_from_db()
+    assert entry.status == "executed" and "art. 52 AWR" in entry.receipt and entry.closed_at is not None

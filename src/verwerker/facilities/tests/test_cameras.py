@@ -17,6 +17,7 @@ from verwerker.facilities import actions
 from verwerker.facilities.compliance import cameras as p27
 from verwerker.facilities.models import Camera, ClipViewing
 from verwerker.privacy.compliance import State
+from verwerker.privacy.models import DataSubjectRequest, RequestConcerns
 from verwerker.retention.models import DeletionCertificate
 from verwerker.retention.purge import run_purge
 from verwerker.vault import storage
@@ -173,7 +174,9 @@ def test_camera_screens_are_for_the_privacy_officer_only(login, make_staff, user
 def test_a_visitors_request_gets_a_deadline_and_an_unanswered_one_past_it_fails_the_check(system_actor, camera):
     request = actions.do_log_camera_request(kind="erasure", requester="bezoeker via receptie, tel. 0612345678",
                                             camera=camera, actor=system_actor)
-    assert request.reference.startswith("CV-") and request.deadline > timezone.localdate()
+    assert request.deadline > timezone.localdate()
+    entry = DataSubjectRequest.objects.get(concerns=RequestConcerns.CAMERA)
+    assert entry.reference == request.reference and entry.client is None and entry.status == "open"
     assert p27().state == State.OK
     with time_machine.travel(timezone.now() + dt.timedelta(days=40), tick=False):
         assert p27().state == State.FAILING
@@ -205,3 +208,38 @@ def test_the_officer_registers_a_camera_and_stores_a_held_clip_from_the_screens(
     })
     clip = CameraClip.objects.get()
     assert clip.hold is not None and clip.blob.client_id is None and clip.blob.state == BlobState.STORED
+
+
+def test_an_erasure_request_shreds_the_persons_clips_with_a_certificate_but_keeps_a_held_one_and_says_so(
+    camera, system_actor, login, make_staff, django_capture_on_commit_callbacks
+):
+    """GIVEN three clips of the entrance camera: two in the period a visitor names, one of them held for an
+    open incident, and one outside that period
+    WHEN the visitor's erasure request is logged (it is in the one request register, with its deadline) and
+    answered
+    THEN the unheld clip in the period is crypto-shredded on a deletion certificate, the held one and the one
+    outside the period live, and the answer names the incident that keeps the held clip."""
+    start = timezone.now() - dt.timedelta(hours=3)
+    incident = actions.do_record_camera_incident(title="Ruit ingegooid", occurred_at=start, actor=system_actor)
+    free = _clip(camera, incident, hold=False, actor=system_actor, start=start)
+    held = _clip(camera, incident, hold=True, actor=system_actor, start=start + dt.timedelta(minutes=10))
+    other = _clip(camera, incident, hold=False, actor=system_actor, start=start + dt.timedelta(hours=2))
+    request = actions.do_log_camera_request(
+        kind="erasure", requester="Bezoeker B. via receptie", camera=camera, moment_from=start,
+        moment_until=start + dt.timedelta(minutes=30), actor=system_actor,
+    )
+    officer = login(make_staff(Role.PRIVACY))
+    listing = officer.get(reverse("privacy:requests")).content.decode()
+    assert f'data-request="{request.reference}"' in listing and "Bezoeker" not in listing
+    assert officer.get(reverse("privacy:request", args=[request.request_id])).url.endswith(f"#{request.reference}")
+    with django_capture_on_commit_callbacks(execute=True):
+        officer.post(reverse("facilities:answer_camera_request", args=[request.pk]), {"outcome": "Uw beelden zijn gewist."})
+    for clip in (free, held, other):
+        clip.blob.refresh_from_db()
+    assert free.blob.state == BlobState.SHREDDED and not os.path.exists(storage.blob_path(free.blob_id))
+    assert held.blob.state == BlobState.STORED and other.blob.state == BlobState.STORED
+    cert = DeletionCertificate.objects.get(client=None, reason="own_request")
+    assert [i["blob_id"] for i in json.loads(cert.body)["deleted"]] == [str(free.blob_id)]
+    entry = DataSubjectRequest.objects.get(pk=request.request_id)
+    assert entry.status == "executed" and entry.receipt.startswith("Uw beelden zijn gewist.")
+    assert str(cert.pk) in entry.receipt and f"incident {incident.reference}" in entry.receipt

@@ -240,7 +240,7 @@ def test_p19_fails_for_a_schedule_that_keeps_financial_data_forever(db):
     from verwerker.retention.models import RetentionSchedule
 
     assert finding("P19").state == State.OK
-    RetentionSchedule.objects.filter(record_class="crm_financial").update(keep_days=None)
+    RetentionSchedule.objects.filter(record_class="financieel").update(keep_days=None)
     assert finding("P19").state == State.FAILING
 
 

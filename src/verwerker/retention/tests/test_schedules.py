@@ -17,7 +17,6 @@ def test_schedules_are_seeded_with_the_statements_figures():
     assert days == {
         RecordClass.DATA_FILES: 31,
         RecordClass.SFTP_FOLDERS: 31,
-        RecordClass.CRM_FINANCIAL: 7 * 365 + 2,
         RecordClass.CAMERA_FOOTAGE: 28,
         RecordClass.CRM: 2 * 365,
         RecordClass.FINANCIAL: 7 * 365 + 2,
@@ -32,8 +31,8 @@ def test_audit_events_are_never_kept_shorter_than_the_longest_other_class(system
         do_change_retention_schedule(RecordClass.AUDIT_EVENTS, keep_days=365, actor=system_actor)
     do_change_retention_schedule(RecordClass.AUDIT_EVENTS, keep_days=3000, actor=system_actor)
     with pytest.raises(ValidationError, match="at least as long"):
-        do_change_retention_schedule(RecordClass.CRM_FINANCIAL, keep_days=3650, actor=system_actor)
-    assert RetentionSchedule.objects.get(record_class=RecordClass.CRM_FINANCIAL).keep_days == 7 * 365 + 2
+        do_change_retention_schedule(RecordClass.FINANCIAL, keep_days=3650, actor=system_actor)
+    assert RetentionSchedule.objects.get(record_class=RecordClass.FINANCIAL).keep_days == 7 * 365 + 2
 
 
 def test_only_audit_events_may_be_kept_indefinitely(system_actor):

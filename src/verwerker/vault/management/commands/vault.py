@@ -35,16 +35,25 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, **options):
         new_key = _read_key(options["new_key_file"])
         old_key = _read_key(options["old_key_file"]) if options["old_key_file"] else None
+        # This command is the caller that knows every holder of keys wrapped by the master key: the vault's
+        # blobs and the CRM's sealed purpose-bound fields (crm/extra.py), so it re-wraps both (lazy import:
+        # the vault sits below crm). A key left wrapped by the old master would be unreadable afterwards.
+        from verwerker.crm.actions import do_rewrap_extra_keys
+
+        actor = Actor.system("vault rotate-key")
+        old_key = old_key if old_key is not None else storage.master_key()
         try:
-            result = do_rotate_master_key(new_key, old_key=old_key, actor=Actor.system("vault rotate-key"))
+            result = do_rotate_master_key(new_key, old_key=old_key, actor=actor)
+            sealed = do_rewrap_extra_keys(old_key, new_key, actor=actor)
         except crypto.VaultError as exc:
             raise CommandError(f"rotation stopped: {exc}") from None
         self.stdout.write(
             f"re-wrapped {result['rewrapped']} data keys: {result['old_key_id']} -> {result['new_key_id']}"
-            f" ({result['under_new_key']} blobs under the new key, {result['other']} under another key)"
+            f" ({result['under_new_key']} blobs under the new key, {result['other']} under another key);"
+            f" re-wrapped {sealed['rewrapped']} sealed CRM keys ({sealed['other']} under another key)"
         )
-        if result["other"]:
-            raise CommandError("some blobs are wrapped with a key that is neither the old nor the new one")
+        if result["other"] or sealed["other"]:
+            raise CommandError("some keys are wrapped with a key that is neither the old nor the new one")
         if not settings.MASTER_KEY:
             storage.install_key_file(Path(settings.MASTER_KEY_FILE), new_key)
             self.stdout.write(f"the new key is now in {settings.MASTER_KEY_FILE}; destroy every copy of the old one")
