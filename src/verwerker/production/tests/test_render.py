@@ -302,3 +302,21 @@ def test_the_one_pass_assembly_gives_the_part_the_page_by_page_assembly_gives(tm
     pdf = pikepdf.open(io.BytesIO(one.pdf))
     fonts = {f.objgen for p in pdf.pages[:6] for f in p.obj.Resources.Font.values()}
     assert len(fonts) <= 2
+
+
+def test_a_warm_compiler_still_sees_a_changed_template_and_new_records(tmp_path):
+    """The compiler kept warm per template renders each chunk's own records and a rewritten template."""
+    import json
+    import os
+
+    from verwerker.production.render import compile_chunk
+
+    template = write_template(tmp_path, "Eerste versie #r.last_name")
+    record = {"address": ["A", "B"], "kix": "", "seq": 1, "last_name": "Jansen", "greeting": ""}
+    first = page_texts(compile_chunk(str(template.path), json.dumps([record])))
+    second = page_texts(compile_chunk(str(template.path), json.dumps([{**record, "last_name": "Visser"}])))
+    assert "Eerste versie Jansen" in first[0] and "Visser" in second[0] and "Jansen" not in second[0]
+    write_template(tmp_path, "Tweede versie #r.last_name")
+    os.utime(template.path, ns=(1, 1))  # a new modification time even within the file system's resolution
+    third = page_texts(compile_chunk(str(template.path), json.dumps([record])))
+    assert "Tweede versie Jansen" in third[0]
