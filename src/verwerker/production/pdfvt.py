@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import io
 import uuid
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -130,27 +131,6 @@ def _form(part: pikepdf.Pdf, background: pikepdf.Pdf, index: int) -> pikepdf.Obj
     return form
 
 
-def _take_marker(page: pikepdf.Page) -> tuple[int, list[float], str] | None:
-    """Remove the address block's marker link from a page: (sequence, its rect, KIX), or None."""
-    annots = page.obj.get("/Annots")
-    if annots is None:
-        return None
-    kept, found = [], None
-    for annot in annots:
-        action = annot.get("/A")
-        uri = str(action.get("/URI", "")) if action is not None else ""
-        if uri.startswith(MARKER) and found is None:
-            seq, _, content = uri[len(MARKER):].partition(":")
-            found = (int(seq), [float(v) for v in annot.Rect], content)
-        else:
-            kept.append(annot)
-    if kept:
-        page.obj.Annots = Array(kept)
-    else:
-        del page.obj["/Annots"]
-    return found
-
-
 @lru_cache(maxsize=64)
 def _kix_glyph(ch: str) -> bytes:
     """The four bars of one character as path operators at x = 0, bottom of the symbol at y = 0."""
@@ -180,28 +160,52 @@ def assemble_part(
     background: pikepdf.Pdf | None = None,
     title: str = "Verwerker production",
     reprint: bool = False,
+    one_pass: bool = True,
 ) -> PartResult:
     """One print-ready PDF/VT part from chunk PDFs whose records, in order, are ``records``.
 
     ``reprint`` marks the part as a reprint of spoiled pieces ("herdruk") in its DPart metadata.
     Raises ValueError when the chunks hold a different number of records than ``records``.
+
+    One pass (the default): each chunk is opened once, its pages are visited once (marker, TrimBox),
+    copied into the part with one foreign copy per chunk, and the part's page tree is built once at
+    the end; background, KIX, DPart tree and identification then work on that list of page objects.
+    ``one_pass=False`` inserts pages one by one through pikepdf's page list (qpdf rebuilds its page
+    cache as it goes): the reference the equivalence tests compare against, and the fallback for a
+    chunk whose page tree is not flat (copied through a page-by-page copy first).
     """
     part = pikepdf.new()
     starts: list[int] = []
     seqs: list[int] = []
     kixes: dict[int, list] = {}
-    total = 0
+    page_objs: list[pikepdf.Object] = []
     for data in chunks:
         src = pikepdf.open(io.BytesIO(data))
-        for i, page in enumerate(src.pages):
-            found = _take_marker(page)
+        if one_pass and not _flat_page_tree(src):
+            # Not Typst's flat tree: let qpdf push inherited attributes down onto the pages first.
+            flat = pikepdf.new()
+            flat.pages.extend(src.pages)
+            src = flat
+        src_pages = list(src.Root.Pages.Kids) if one_pass else [page.obj for page in src.pages]
+        total = len(page_objs) if one_pass else len(part.pages)
+        for i, obj in enumerate(src_pages):
+            found = _take_marker(obj)
             if found is not None:
                 starts.append(total + i)
                 seqs.append(found[0])
                 if found[2]:
                     kixes[total + i] = [(found[1], found[2])]
-        total += len(src.pages)
-        part.pages.extend(src.pages)
+            if "/TrimBox" not in obj:
+                obj.TrimBox = obj.MediaBox
+        if one_pass:
+            page_objs.extend(_copy_pages(part, src, src_pages))
+        else:
+            part.pages.extend(src.pages)
+    if one_pass:
+        _set_page_tree(part, page_objs)
+    else:
+        page_objs = [page.obj for page in part.pages]
+    total = len(page_objs)
     if seqs != [r.seq for r in records] or (starts and starts[0] != 0):
         raise ValueError(
             f"the rendered part holds {len(starts)} address blocks for {len(records)} records: "
@@ -210,15 +214,87 @@ def assemble_part(
     ends = [*starts[1:], total]
     pages_per_record = [e - s for s, e in zip(starts, ends)]
 
-    _finish_pages(part, background, starts, kixes)
-    _add_dparts(part, records, starts, pages_per_record, reprint=reprint)
+    _finish_pages(part, page_objs, background, starts, kixes)
+    _add_dparts(part, page_objs, records, starts, pages_per_record, reprint=reprint)
     _add_identification(part, title, total, len(records))
     out = io.BytesIO()
     part.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return PartResult(pdf=out.getvalue(), pages=pages_per_record, first_pages=[s + 1 for s in starts])
 
 
-def _finish_pages(part: pikepdf.Pdf, background: pikepdf.Pdf | None, starts: list[int], kixes: dict) -> None:
+# Attributes a page may inherit from its page tree node: with any of them on the root node the tree is
+# not "flat" in the sense used here, and pages are inserted one by one (qpdf pushes them down).
+_INHERITABLE = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")
+
+
+def _flat_page_tree(src: pikepdf.Pdf) -> bool:
+    """Whether the chunk's pages are all direct kids of its root node, which passes nothing down (Typst's)."""
+    node = src.Root.get("/Pages")
+    if node is None or any(key in node for key in _INHERITABLE):
+        return False
+    kids = node.get("/Kids")
+    return kids is not None and all(kid.get("/Type") == Name.Page for kid in kids)
+
+
+def _copy_pages(part: pikepdf.Pdf, src: pikepdf.Pdf, pages: list[pikepdf.Object]) -> list[pikepdf.Object]:
+    """Copy a chunk's pages (and all they use) into ``part`` in one foreign copy, outside the page tree.
+
+    qpdf copies page objects only through its page API, one page at a time; an array of them in one
+    ``copy_foreign`` shares one copier (fonts and images once per chunk) but would leave the pages out.
+    So the pages are marked as plain dictionaries for the copy and marked as pages again after it;
+    their /Parent (the chunk's tree node) is dropped before the copy so the chunk's tree is not copied.
+    """
+    for obj in pages:
+        obj.Type = Name.VwPageBeingCopied
+        del obj["/Parent"]
+    copied = list(part.copy_foreign(src.make_indirect(Array(pages))))
+    for obj in copied:
+        obj.Type = Name.Page
+    return copied
+
+
+def _set_page_tree(part: pikepdf.Pdf, page_objs: list[pikepdf.Object]) -> None:
+    """The part's page tree: one root node with every page as a direct kid, set once."""
+    node = part.Root.Pages
+    for obj in page_objs:
+        obj.Parent = node
+    node.Kids = Array(page_objs)
+    node.Count = len(page_objs)
+
+
+def _take_marker(page: pikepdf.Object) -> tuple[int, list[float], str] | None:
+    """Remove the address block's marker link from a page (its dictionary): (sequence, its rect, KIX), or None."""
+    annots = page.get("/Annots")
+    if annots is None:
+        return None
+    kept, found = [], None
+    for annot in annots:
+        action = annot.get("/A")
+        uri = str(action.get("/URI", "")) if action is not None else ""
+        if found is None and uri.startswith(MARKER):
+            seq, _, content = uri[len(MARKER):].partition(":")
+            found = (int(seq), [float(v) for v in annot.Rect], content)
+        else:
+            kept.append(annot)
+    if kept:
+        page.Annots = Array(kept)
+    else:
+        del page["/Annots"]
+    return found
+
+
+def _kix_stream(part: pikepdf.Pdf, marks: list) -> pikepdf.Object:
+    """One page's KIX bars as a content stream, deflated here with a small window: qpdf would otherwise
+    set up a full-size deflate state for each of thousands of small streams when the part is saved."""
+    data = b"".join(kix_operators(rect, content) for rect, content in marks)
+    packer = zlib.compressobj(6, zlib.DEFLATED, 11, 2)  # 2 KiB window: a KIX stream is about 1.3 KB
+    stream = part.make_stream(packer.compress(data) + packer.flush())
+    stream.Filter = Name.FlateDecode
+    return stream
+
+
+def _finish_pages(part: pikepdf.Pdf, page_objs: list[pikepdf.Object], background: pikepdf.Pdf | None,
+                  starts: list[int], kixes: dict) -> None:
     """Backgrounds under the pages (one shared form XObject each) and KIX bars over them."""
     first = follow = None
     if background is not None:
@@ -230,17 +306,17 @@ def _finish_pages(part: pikepdf.Pdf, background: pikepdf.Pdf | None, starts: lis
     save = part.make_stream(b"q\n")
     restore = part.make_stream(b"\nQ\n")
     start_set = set(starts)
-    for index, page in enumerate(part.pages):
+    for index, page in enumerate(page_objs):
         form = first if index in start_set else follow
         marks = kixes.get(index)
         if form is None and not marks:
             continue
-        contents = page.obj.get("/Contents")
+        contents = page.get("/Contents")
         existing = list(contents) if isinstance(contents, Array) else ([contents] if contents is not None else [])
         if form is not None:
-            resources = page.obj.get("/Resources")
+            resources = page.get("/Resources")
             if resources is None:
-                resources = page.obj.Resources = Dictionary()
+                resources = page.Resources = Dictionary()
             xobjects = resources.get("/XObject")
             if xobjects is None:
                 xobjects = resources.XObject = Dictionary()
@@ -251,15 +327,14 @@ def _finish_pages(part: pikepdf.Pdf, background: pikepdf.Pdf | None, starts: lis
             head = draw_first if form is first else draw_follow
         else:
             head = save
-        tail = [part.make_stream(b"".join(kix_operators(rect, content) for rect, content in marks))] if marks else []
-        page.obj.Contents = Array([head, *existing, restore, *tail])
+        tail = [_kix_stream(part, marks)] if marks else []
+        page.Contents = Array([head, *existing, restore, *tail])
 
 
-def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[int], pages: list[int], *, reprint: bool = False) -> None:
+def _add_dparts(part: pikepdf.Pdf, page_objs: list[pikepdf.Object], records: Sequence[RecordInfo], starts: list[int],
+                pages: list[int], *, reprint: bool = False) -> None:
     root_node = part.make_indirect(Dictionary(Type=Name.DPart))
     leaves = []
-    # One pass to plain objects: indexing part.pages builds a Page wrapper every time.
-    page_objs = [page.obj for page in part.pages]
     for info, start, count in zip(records, starts, pages):
         leaf = Dictionary(
             Type=Name.DPart,
@@ -292,9 +367,7 @@ def _add_dparts(part: pikepdf.Pdf, records: Sequence[RecordInfo], starts: list[i
 
 
 def _add_identification(part: pikepdf.Pdf, title: str, pages: int, records: int) -> None:
-    for page in part.pages:
-        if "/TrimBox" not in page.obj:
-            page.obj.TrimBox = page.obj.MediaBox
+    # Every page got its TrimBox when it was taken from its chunk (assemble_part).
     profile, components, condition = output_intent()
     icc = part.make_stream(profile)
     icc.N = components

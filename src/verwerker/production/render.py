@@ -68,17 +68,37 @@ def _describe(exc: typst.TypstError, template: Template) -> str:
     return f"{template.path.name}: {message}"
 
 
+# One warm compiler per template in each process: its fonts are found and loaded once, not per chunk
+# (about 15 ms a chunk). Keyed by the template file's path, size and modification time, so a changed
+# template gets a new one. The records never stay in it: they come as sys.inputs of each compile.
+_COMPILERS: dict[tuple[str, int, int], typst.Compiler] = {}
+
+
+def _compiler(template: Template) -> typst.Compiler:
+    try:
+        stat = template.path.stat()
+        key = (str(template.path), stat.st_size, stat.st_mtime_ns)
+    except OSError:  # let Typst name the missing file
+        key = (str(template.path), -1, -1)
+    compiler = _COMPILERS.get(key)
+    if compiler is None:
+        if len(_COMPILERS) >= 8:
+            _COMPILERS.clear()
+        compiler = _COMPILERS[key] = typst.Compiler(root=str(template.root), package_path=str(PACKAGE_PATH))
+    return compiler
+
+
 def compile_chunk(template_path: str, records_json: str, proof: bool = False) -> bytes:
     """Compile one chunk of records (a JSON array) with the template; returns PDF bytes.
 
     Raises TemplateError naming the template line when Typst reports an error.
     """
     template = Template(Path(template_path))
-    compiler = typst.Compiler(
-        template.main_source(), root=str(template.root), package_path=str(PACKAGE_PATH)
-    )
+    compiler = _compiler(template)
     try:
+        # The main source is given on every compile: a compiler made from bytes keeps them for one compile only.
         return compiler.compile(
+            input=template.main_source(),
             sys_inputs={"records": records_json, "proof": "1" if proof else ""},
             pdf_tags=False,
             timestamp=TIMESTAMP,

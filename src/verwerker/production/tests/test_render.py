@@ -240,3 +240,83 @@ def test_the_proof_holds_the_first_records_and_a_sample_all_watermarked(tmp_path
     first_refs = [frame.row(m.row - 1, named=True)["Kenmerk"] for m in result.manifest[:10]]
     assert [ref in text for ref, text in zip(first_refs, proof_texts)] == [True] * 10
     assert not any("PROEF" in t for part in parts for t in page_texts(part))
+
+
+def _structure(pdf_bytes: bytes) -> dict:
+    """What a press and our checks read from a part, independent of object numbers and stream encoding."""
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    page_index = {p.objgen: i for i, p in enumerate(pdf.pages)}
+    leaves = list(pdf.Root.DPartRoot.DPartRootNode.DParts[0])
+    meta = pdf.open_metadata()
+    return {
+        "texts": page_texts(pdf_bytes),
+        "pages": [
+            {
+                "type": str(p.obj.Type),
+                "parent": p.obj.Parent.objgen == pdf.Root.Pages.objgen,
+                "boxes": [list(map(float, p.obj[k])) for k in ("/MediaBox", "/TrimBox")],
+                "contents": [c.read_bytes() for c in p.obj.Contents],
+                "xobjects": sorted(p.obj.Resources.get("/XObject", {}).keys()),
+                "fonts": sorted(p.obj.Resources.get("/Font", {}).keys()),
+                "annots": "/Annots" in p.obj,
+                "dpart": leaves.index(next(leaf for leaf in leaves if leaf.objgen == p.obj.DPart.objgen)),
+            }
+            for p in pdf.pages
+        ],
+        "dparts": [
+            (page_index[leaf.Start.objgen], page_index[leaf.End.objgen] if "/End" in leaf else None,
+             {k: int(v) for k, v in leaf.DPM.Verwerker_Record.items()})
+            for leaf in leaves
+        ],
+        "part": {k: int(v) for k, v in pdf.Root.DPartRoot.DPartRootNode.DPM.Verwerker_Part.items()},
+        "xmp": {k: meta[k] for k in meta if "Date" not in k and "DocumentID" not in k},
+        "intent": str(pdf.Root.OutputIntents[0].OutputConditionIdentifier),
+    }
+
+
+def test_the_one_pass_assembly_gives_the_part_the_page_by_page_assembly_gives(tmp_path):
+    """GIVEN the same chunk PDFs (records of one to three pages, Dutch and foreign mail, two backgrounds)
+    WHEN assembled in one pass and page by page through pikepdf's page list THEN text, page contents,
+    boxes, resources, DPart tree, XMP and output intent are the same."""
+    import json
+
+    from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
+    from verwerker.production.pipeline import _letter_records, prepare
+    from verwerker.production.render import compile_chunk
+
+    template = write_template(tmp_path, '#r.last_name\n#for _ in range(calc.rem(int(r.reference.slice(-1)), 3)) { pagebreak(); [vervolg] }')
+    frame = people(23, seed=3, foreign_every=5)
+    records, _rejects = prepare(frame, MAPPING, options=MergeOptions())
+    letters = list(_letter_records(records))
+    chunks = [compile_chunk(str(template.path), json.dumps(letters[i:i + 6])) for i in range(0, len(letters), 6)]
+    infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b in records.select("_seq", "_row", "_bundle").iter_rows()]
+    background = background_pdf(pages=2)
+    one = assemble_part(chunks, infos, background=load_background(background), one_pass=True)
+    reference = assemble_part(chunks, infos, background=load_background(background), one_pass=False)
+    assert one.pages == reference.pages and one.first_pages == reference.first_pages
+    assert max(one.pages) == 3 and any(rec["kix"] == "" for rec in letters)  # foreign mail has no KIX
+    got, want = _structure(one.pdf), _structure(reference.pdf)
+    assert got == want
+    assert len(got["pages"]) == sum(one.pages) and len(got["dparts"]) == len(infos)
+    # The fonts Typst embedded are shared by all of a chunk's pages in the part, not copied per page.
+    pdf = pikepdf.open(io.BytesIO(one.pdf))
+    fonts = {f.objgen for p in pdf.pages[:6] for f in p.obj.Resources.Font.values()}
+    assert len(fonts) <= 2
+
+
+def test_a_warm_compiler_still_sees_a_changed_template_and_new_records(tmp_path):
+    """The compiler kept warm per template renders each chunk's own records and a rewritten template."""
+    import json
+    import os
+
+    from verwerker.production.render import compile_chunk
+
+    template = write_template(tmp_path, "Eerste versie #r.last_name")
+    record = {"address": ["A", "B"], "kix": "", "seq": 1, "last_name": "Jansen", "greeting": ""}
+    first = page_texts(compile_chunk(str(template.path), json.dumps([record])))
+    second = page_texts(compile_chunk(str(template.path), json.dumps([{**record, "last_name": "Visser"}])))
+    assert "Eerste versie Jansen" in first[0] and "Visser" in second[0] and "Jansen" not in second[0]
+    write_template(tmp_path, "Tweede versie #r.last_name")
+    os.utime(template.path, ns=(1, 1))  # a new modification time even within the file system's resolution
+    third = page_texts(compile_chunk(str(template.path), json.dumps([record])))
+    assert "Tweede versie Jansen" in third[0]
