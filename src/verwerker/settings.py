@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "verwerker.production",
     "verwerker.crm",
     "verwerker.facilities",
+    "verwerker.api",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -139,6 +140,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -293,3 +297,36 @@ LOGGING = {
     "loggers": {"django.request": {"filters": ["client_errors_on_one_line"]}, "axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The REST API (/api/v1/, verwerker.api): bearer tokens only (no session, so no CSRF exposure), errors as
+# RFC 9457 problem details, a rate limit per token in the default cache (locmem on the embedded default;
+# per process, which is what one `verwerker up` runs), bounded JSON bodies.
+API_RATE = env_str("VERWERKER_API_RATE", "600/min")
+API_WEBHOOK_BACKOFF_SECONDS = env_int("VERWERKER_API_WEBHOOK_BACKOFF_SECONDS", 30, minimum=0)
+API_WEBHOOK_TIMEOUT_SECONDS = env_int("VERWERKER_API_WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Webhook endpoints are https://; plain http to loopback only while debugging (and in the tests).
+API_WEBHOOK_ALLOW_LOOPBACK_HTTP = DEBUG
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["verwerker.api.auth.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["verwerker.api.auth.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["verwerker.api.parsers.BoundedJSONParser"],
+    "EXCEPTION_HANDLER": "verwerker.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Verwerker API",
+    "DESCRIPTION": "Files, jobs, proofs, certificates and webhooks for clients; status and counts for the house.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI from the drf-spectacular-sidecar package (no CDN); the split view serves its script from
+    # a URL, so the page runs under the site's strict CSP without inline code.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "verwerker.api.schema.add_problems"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}

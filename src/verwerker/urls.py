@@ -17,6 +17,8 @@ urlpatterns = [
     path("relaties/", include("verwerker.crm.urls")),
     path("huis/", include("verwerker.facilities.urls")),
     path("site/", include("verwerker.facilities.site_urls")),
+    path("api/v1/", include("verwerker.api.urls")),
+    path("api-beheer/", include("verwerker.api.screen_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

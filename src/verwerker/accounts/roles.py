@@ -60,6 +60,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "datafiles.view_datafile",
         "production.view_job",
         "production.view_template",
+        "api.view_apitoken",
+        "api.add_apitoken",
+        "api.change_apitoken",
+        "api.view_webhooksubscription",
     ],
     Role.PRINT: ["privacy.add_breach", "production.view_job", "production.confirm_printing", "production.view_printstation"],
     Role.PRIVACY: [
@@ -111,6 +115,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "production.view_printstation",
         "production.add_printstation",
         "production.change_printstation",
+        "api.view_apitoken",
+        "api.view_webhooksubscription",
+        "api.manage_webhooks",
     ],
 }
 

@@ -2,7 +2,8 @@
 
 Numbers are stored and hashed: never renumber one, only add. Ranges:
 1-99 system, 100-199 accounts, 200-299 clients, 300-399 vault, 400-499 intake, 500-599 datafiles,
-600-699 production, 700-799 retention, 800-899 privacy, 900-999 portal and CRM, 1000-1099 facilities.
+600-699 production, 700-799 retention, 800-899 privacy, 900-999 portal and CRM, 1000-1099 facilities,
+1100-1199 api.
 """
 
 from django.db import models
@@ -196,6 +197,13 @@ class EventType(models.IntegerChoices):
     CAMERA_CLIP_VIEWED = 1046, "camera clip viewed"
     CAMERA_REQUEST_LOGGED = 1047, "camera footage request logged"
     CAMERA_REQUEST_CLOSED = 1048, "camera footage request answered"
+    # api
+    API_TOKEN_CREATED = 1100, "API token created"
+    API_TOKEN_REVOKED = 1101, "API token revoked"
+    API_TOKEN_REFUSED = 1102, "API token refused (revoked, expired or outside its networks)"
+    WEBHOOK_SUBSCRIBED = 1110, "webhook endpoint registered"
+    WEBHOOK_REMOVED = 1111, "webhook endpoint removed"
+    WEBHOOK_GAVE_UP = 1112, "webhook delivery given up after its retries"
 
 
 class ActorType(models.TextChoices):

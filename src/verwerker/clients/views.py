@@ -74,6 +74,11 @@ def client_detail(request, client_id: int):
             account = context["sftp"]["account"]
             context["key_form"] = PublicKeyForm()
             context["networks_form"] = NetworksForm(initial={"networks": account.allowed_networks if account else ""})
+        if user.has_perm("api.view_apitoken"):
+            # The API app owns the tokens; its section here is read, its writes are the API app's screens.
+            from verwerker.api.queries import list_tokens
+
+            context["api_tokens"] = list_tokens(client_id=client.pk)[:50]
     return render(request, "clients/client_detail.html", context)
 
 

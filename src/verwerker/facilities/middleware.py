@@ -21,7 +21,7 @@ CLIENT_DATA_VIEWS = frozenset({"privacy:requests", "privacy:request"})
 OPEN_VIEWS = frozenset({
     "intake:bans", "intake:lift_ban", "production:retention", "production:stations",
     "intake:sftp_issue", "intake:sftp_add_key", "intake:sftp_remove_key", "intake:sftp_disable_password",
-    "intake:sftp_networks",
+    "intake:sftp_networks", "api:schema", "api:docs", "api:docs_script",
 })
 
 
@@ -47,13 +47,21 @@ class ConfidentialityGateMiddleware:
             return None
         if not shows_client_data(request.resolver_match):
             return None
-        from verwerker.accounts.roles import Role
-        from verwerker.facilities.queries import has_current_agreement
-
-        if has_current_agreement(user) or user.has_role(Role.SUBPROCESSOR):
-            return None
         from verwerker.audit.actors import Actor
-        from verwerker.facilities.actions import record_client_data_refusal
 
-        record_client_data_refusal(user, view=request.resolver_match.view_name, actor=Actor.from_request(request))
+        if not refuse_client_data(user, view=request.resolver_match.view_name, actor=Actor.from_request(request)):
+            return None
         return HttpResponseForbidden(render_to_string("facilities/no_agreement.html", {}, request=request))
+
+
+def refuse_client_data(user, *, view: str, actor) -> bool:
+    """True, and the refusal audited, when staff ``user`` may not open client data now (P11). The one
+    check: this middleware asks it for the screens, the API (api/auth.py) for a staff token's member."""
+    from verwerker.accounts.roles import Role
+    from verwerker.facilities.actions import record_client_data_refusal
+    from verwerker.facilities.queries import has_current_agreement
+
+    if has_current_agreement(user) or user.has_role(Role.SUBPROCESSOR):
+        return False
+    record_client_data_refusal(user, view=view, actor=actor)
+    return True

@@ -101,6 +101,7 @@ class Ban(models.Model):
 class UploadChannel(models.TextChoices):
     SFTP = "sftp", "SFTP"
     WEB = "web", _("web")
+    API = "api", "API"
 
 
 class UploadState(models.TextChoices):
