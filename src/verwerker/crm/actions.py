@@ -443,6 +443,9 @@ def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dic
 
 # -- suppression lists and the house client ----------------------------------------------------------------
 
+# The columns of a suppression list that identify whom or which delivery point it names.
+SUPPRESSION_KINDS = frozenset(ADDRESS_MAPPING.values()) | {"street_and_number"}
+
 
 def do_ensure_house_client(*, actor: Actor):
     """The client the house's own letters run under in production, with its agreement in force (P09)."""
@@ -469,20 +472,24 @@ def do_ensure_house_client(*, actor: Actor):
     return link.client
 
 
-def do_import_suppression_list(data: bytes, *, file_name: str, name: str, kind: str, mapping: dict,
+def do_import_suppression_list(data: bytes, *, file_name: str, name: str, kind: str, mapping: dict | None = None,
                                actor: Actor) -> SuppressionList:
     """Store a suppression list (Postfilter, deceased register) encrypted in the vault, in the production
-    engine's format (columns mapped to address kinds). Like every file of the house client it is purged
-    after the agreement's maximum retention, so a current list is imported each month. Raises
-    ValidationError for an unreadable file or a mapping that names a missing column."""
-    from verwerker.datafiles.read import UnreadableFile, read_table
+    engine's format (columns mapped to address kinds; without ``mapping`` the address columns production
+    detects, from the one reading of the file). Like every file of the house client it is purged after
+    the agreement's maximum retention, so a current list is imported each month. Raises ValidationError
+    for an unreadable file or a mapping that names a missing column."""
+    from verwerker.datafiles.read import UnreadableFile
+    from verwerker.production.input import read_client_table
     from verwerker.production.records import MappingError, apply_mapping
     from verwerker.vault.actions import do_store_blob
 
     try:
-        frame = read_table(data, name=file_name).frame
+        frame, detected = read_client_table(data, name=file_name)
+        if mapping is None:
+            mapping = {c: k for c, k in detected.items() if k in SUPPRESSION_KINDS}
         apply_mapping(frame, mapping)
-    except (UnreadableFile, MappingError) as exc:
+    except (UnreadableFile, MappingError, ValueError) as exc:
         raise ValidationError(f"{file_name}: {exc}") from None
     client = do_ensure_house_client(actor=actor)
     blob = do_store_blob(io.BytesIO(data), client=client, purpose="other", name=file_name, actor=actor)

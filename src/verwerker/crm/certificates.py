@@ -19,8 +19,10 @@ from verwerker.crm.models import CrmCertificate
 from verwerker.retention.certificates import ATTACHMENT, CertificateInvalid
 
 # Dutch words for the codes in the body (the PDF is the house's document, in its language).
-_CLASS_NL = {"crm": "CRM: eigen relaties zonder relatie of toestemming", "financieel": "financiële gegevens van eigen relaties"}
-_REASON_NL = {"retention_expired": "de bewaartermijn is verstreken", "data_subject_request": "verzoek van de betrokkene"}
+_CLASS_NL = {"crm": "CRM: eigen relaties zonder relatie of toestemming",
+             "financieel": "financiële gegevens van eigen relaties"}
+_REASON_NL = {"retention_expired": "de bewaartermijn is verstreken",
+              "data_subject_request": "verzoek van de betrokkene"}
 _OBJECT_NL = {"crm.person": "persoon", "crm.organisation": "organisatie", "crm.financialrecord": "financieel record",
               "crm.contractterm": "contractvoorwaarde"}
 

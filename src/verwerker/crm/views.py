@@ -310,15 +310,10 @@ def _suppression_upload(request):
     form = forms.SuppressionForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read()
         try:
-            from verwerker.production.input import read_client_table
-
-            _frame, kinds = read_client_table(data, name=upload.name)
-            mapping = {c: k for c, k in kinds.items() if k in set(queries.ADDRESS_MAPPING.values()) | {"street_and_number"}}
-            actions.do_import_suppression_list(data, file_name=upload.name, name=form.cleaned_data["name"],
-                                               kind=form.cleaned_data["kind"], mapping=mapping, actor=_actor(request))
-        except (ValidationError, ValueError) as exc:
+            actions.do_import_suppression_list(upload.read(), file_name=upload.name, name=form.cleaned_data["name"],
+                                               kind=form.cleaned_data["kind"], actor=_actor(request))
+        except ValidationError as exc:
             form.add_error("file", "; ".join(getattr(exc, "messages", [str(exc)])))
         else:
             messages.success(request, _("Suppression list imported."))

@@ -350,7 +350,7 @@ def cameras(request):
         "incidents": CameraIncident.objects.all()[:50],
         "clips": CameraClip.objects.select_related("camera", "incident", "blob", "hold")[:100],
         "viewings": ClipViewing.objects.select_related("clip", "viewed_by")[:50],
-        "requests": CameraRequest.objects.all()[:100],
+        "requests": CameraRequest.objects.select_related("request")[:100],
         "today": today,
         "camera_form": camera_form, "incident_form": incident_form, "clip_form": clip_form,
         "request_form": request_form, "reason_form": forms.ReasonForm(), "outcome_form": forms.OutcomeForm(),

@@ -20,7 +20,14 @@ from verwerker.production import dedupe as dedupe_mod
 from verwerker.production import sort
 from verwerker.production.address import DEFAULT_LINE_LENGTH
 from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
-from verwerker.production.records import ROW, Reject, apply_mapping, columns, normalise_records, normalise_suppression_list
+from verwerker.production.records import (
+    ROW,
+    Reject,
+    apply_mapping,
+    columns,
+    normalise_records,
+    normalise_suppression_list,
+)
 from verwerker.production.render import CHUNKS_PER_WORKER, DEFAULT_CHUNK, Template, check_template, render_chunks
 
 DEFAULT_PART_SIZE = 5000

@@ -159,6 +159,6 @@ def normalise_suppression_list(listed: pl.DataFrame, mapping: dict[str, str]) ->
     extra = pl.DataFrame({"_addr_key": points["addr"], "_name_key": points["name"], "email": points["email"]},
                          schema={"_addr_key": pl.Utf8, "_name_key": pl.Utf8, "email": pl.Utf8})
     extra = extra.with_columns((pl.col("_addr_key") + "|" + pl.col("_name_key")).alias("_person_key"))
-    wanted = ["_addr_key", "_name_key", "_person_key"] + (["email"] if "email" in normalised.columns or points["email"] else [])
+    wanted = ["_addr_key", "_name_key", "_person_key", "email"]
     base = normalised.select([c if c in normalised.columns else pl.lit(None, pl.Utf8).alias(c) for c in wanted])
     return pl.concat([base, extra.select(wanted)], how="vertical_relaxed")

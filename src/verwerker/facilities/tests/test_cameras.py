@@ -233,7 +233,8 @@ def test_an_erasure_request_shreds_the_persons_clips_with_a_certificate_but_keep
     assert f'data-request="{request.reference}"' in listing and "Bezoeker" not in listing
     assert officer.get(reverse("privacy:request", args=[request.request_id])).url.endswith(f"#{request.reference}")
     with django_capture_on_commit_callbacks(execute=True):
-        officer.post(reverse("facilities:answer_camera_request", args=[request.pk]), {"outcome": "Uw beelden zijn gewist."})
+        officer.post(reverse("facilities:answer_camera_request", args=[request.pk]),
+                     {"outcome": "Uw beelden zijn gewist."})
     for clip in (free, held, other):
         clip.blob.refresh_from_db()
     assert free.blob.state == BlobState.SHREDDED and not os.path.exists(storage.blob_path(free.blob_id))
