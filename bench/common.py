@@ -29,7 +29,8 @@ def peak_rss_mib() -> float:
 
 
 def report(name: str, **figures) -> None:
-    """One line a person can read, and the same as JSON on stderr for scripts."""
+    """One line a person can read, and the same as JSON on stderr for scripts; with the load average."""
+    figures.setdefault("load_1min", os.getloadavg()[0])
     parts = [f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()]
     print(f"{name}: " + "  ".join(parts))
     print(json.dumps({"bench": name, **figures}), file=sys.stderr)

@@ -140,7 +140,11 @@ def run_reportlab(n: int) -> dict:
 
 class TreeSampler:
     """Peak of the summed resident memory of this process and all its descendants (fork-server workers
-    included), sampled from /proc every 0.1 s; and the CPU the fork server's reaped workers used."""
+    included), sampled from /proc every 0.1 s; and the CPU the fork server's reaped workers used.
+
+    ``peak_mib`` sums RSS, which counts pages the forked processes share (the fork server's imports)
+    once per process; ``peak_pss_mib`` sums PSS (each shared page split among its sharers), what the
+    processes really take from the machine together."""
 
     def __init__(self):
         import os
@@ -148,6 +152,7 @@ class TreeSampler:
 
         self.root = os.getpid()
         self.peak_mib = 0.0
+        self.peak_pss_mib = 0.0
         self.worker_cpu = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -159,6 +164,17 @@ class TreeSampler:
                 return f.read().rsplit(")", 1)[1].split()
         except OSError:
             return None
+
+    @staticmethod
+    def _pss_kib(pid: str) -> int:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
 
     def _tree(self) -> dict[str, list[str]]:
         import os
@@ -182,6 +198,7 @@ class TreeSampler:
         while not self._stop.wait(0.1):
             tree = self._tree()
             self.peak_mib = max(self.peak_mib, sum(int(st[21]) for st in tree.values()) * page / 2**20)
+            self.peak_pss_mib = max(self.peak_pss_mib, sum(self._pss_kib(pid) for pid in tree) / 1024)
             for pid, st in tree.items():
                 if pid != str(self.root) and st[1] == str(self.root):
                     # utime/stime of a direct child plus what it reaped (the fork server's workers).
@@ -225,7 +242,7 @@ def run_verwerker(n: int, workers: int) -> dict:
         # The fork server outlives the run; its reaped workers' CPU shows once the last one is gone.
         time.sleep(0.3)
     return {"pages": result.pages, "seconds": seconds, "bytes": sum(sizes), "parts": len(sizes), "read": read,
-            "background_bytes": len(bg), "tree_peak_mib": sampler.peak_mib, "worker_cpu": sampler.worker_cpu}
+            "background_bytes": len(bg), "tree_peak_mib": sampler.peak_mib, "tree_peak_pss_mib": sampler.peak_pss_mib, "worker_cpu": sampler.worker_cpu}
 
 
 def time_sort(rows: int) -> dict:
@@ -298,6 +315,7 @@ def main() -> None:
     if "verwerker" in results:
         v = results["verwerker"]
         figures["verwerker_all_processes_peak_mib"] = statistics.median(r["tree_peak_mib"] for r in v)
+        figures["verwerker_all_processes_peak_pss_mib"] = statistics.median(r["tree_peak_pss_mib"] for r in v)
         # The background is stored once per part; what each letter adds on top of it:
         figures["verwerker_added_bytes_per_page"] = statistics.median(
             (r["bytes"] - r["parts"] * r["background_bytes"]) / r["pages"] for r in v)

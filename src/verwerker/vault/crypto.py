@@ -86,7 +86,17 @@ _HAS_INTO = hasattr(AESGCM, "encrypt_into")
 # Segments smaller than this are hashed inline: handing them to a thread costs more than hashing them.
 PARALLEL_HASH_MIN = 64 << 10
 # One small pool per process for the hashes that run beside encryption (several writers may share it).
-_HASH_POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="vault-sha256")
+# Made on first use and again in a forked child: a pool's threads do not survive a fork, and a child
+# that inherited the parent's pool would wait for a hash no thread runs.
+_hash_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _hash_executor() -> ThreadPoolExecutor:
+    global _hash_pool
+    pid = os.getpid()
+    if _hash_pool is None or _hash_pool[0] != pid:
+        _hash_pool = (pid, ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="vault-sha256"))
+    return _hash_pool[1]
 
 
 class VaultError(Exception):
@@ -218,7 +228,7 @@ class StreamEncryptor:
         hashing = None
         if self._hasher is not None:
             if len(plain) >= PARALLEL_HASH_MIN:
-                hashing = _HASH_POOL.submit(self._hasher.update, plain)
+                hashing = _hash_executor().submit(self._hasher.update, plain)
             else:
                 self._hasher.update(plain)
         try:

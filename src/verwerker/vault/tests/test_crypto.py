@@ -210,3 +210,37 @@ def test_the_parallel_hash_leaves_ciphertext_and_checksum_as_the_format_defines(
     assert sink.getvalue() == reference
     assert sha.hexdigest() == hashlib.sha256(data).hexdigest()
     assert decrypt_bytes(key, reference) == data
+
+
+def test_a_forked_child_hashes_beside_encryption_too():
+    """The hashing threads do not survive a fork: a child gets its own (it would otherwise wait forever)."""
+    import hashlib
+
+    data = os.urandom(3 * crypto.PARALLEL_HASH_MIN)
+    parent = StreamEncryptor(generate_data_key(), io.BytesIO(), segment_size=crypto.PARALLEL_HASH_MIN,
+                             hasher=hashlib.sha256())
+    parent.write(data)  # the parent's hashing threads exist now, idle
+    parent.finish()
+    pid = os.fork()
+    if pid == 0:  # the child: hash beside encryption, exit 0 only with the right digest
+        code = 1
+        try:
+            sha = hashlib.sha256()
+            enc = StreamEncryptor(generate_data_key(), io.BytesIO(), segment_size=crypto.PARALLEL_HASH_MIN, hasher=sha)
+            enc.write(data)
+            enc.finish()
+            code = 0 if sha.digest() == hashlib.sha256(data).digest() else 1
+        finally:
+            os._exit(code)
+    import time
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child's hash never ran")
