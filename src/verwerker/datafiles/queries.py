@@ -10,7 +10,7 @@ from verwerker.datafiles.models import DataFile
 
 def data_files_visible_to(user) -> QuerySet[DataFile]:
     """The files ``user`` may see: a client user only their client's; staff with the view permission all."""
-    files = DataFile.objects.select_related("client")
+    files = DataFile.objects.select_related("client", "blob")
     if user.is_client_user:
         return files.filter(client_id=user.client_id)
     if user.has_perm("datafiles.view_datafile"):

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.events import EventType
-from verwerker.retention.purge import Purger, register_purger
+from verwerker.retention.purge import Purger
 from verwerker.vault.models import DeletionReason
 from verwerker.retention.queries import get_keep_days, held_ids
 from verwerker.retention.rules import DEFAULTS, RecordClass
@@ -82,7 +82,3 @@ class ConsentLogPurger(Purger):
                 )
         return deleted
 
-
-def register() -> None:
-    register_purger(CameraClipPurger())
-    register_purger(ConsentLogPurger())

@@ -17,6 +17,7 @@ from verwerker.audit.events import EventType
 from verwerker.clients.models import Client
 from verwerker.clients.queries import get_active_agreement
 from verwerker.privacy import clock, impact
+from verwerker.privacy.sources import IMPACT_SOURCES
 from verwerker.privacy.models import (
     Breach,
     BreachClient,
@@ -111,7 +112,7 @@ def do_analyse_breach_impact(breach: Breach, *, actor: Actor) -> list[BreachClie
     """
     if not (breach.window_start and breach.window_end):
         raise ValidationError("give the exposure window first")
-    found = impact.analyse(_window(breach))
+    found = impact.analyse(_window(breach), IMPACT_SOURCES)
     affected = []
     for client_id, client_impact in sorted(found.items()):
         client = Client.objects.get(pk=client_id)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.kinds import Kind
-from verwerker.datafiles.models import DataFile, DataFileState
+from verwerker.datafiles.models import PURGED, DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
@@ -55,11 +55,13 @@ def incoming(request):
     """Incoming files with their profile; filter by state and client."""
     _staff_only(request)
     files = data_files_visible_to(request.user).order_by("-received_at")
-    if request.GET.get("state"):
-        files = files.filter(state=request.GET["state"])
+    if request.GET.get("state") == PURGED:
+        files = files.purged()
+    elif request.GET.get("state"):
+        files = files.held().filter(state=request.GET["state"])
     if request.GET.get("client"):
         files = files.filter(client_id=request.GET["client"])
-    return render(request, "production/incoming.html", {"page": _page(request, files), "states": DataFileState.choices})
+    return render(request, "production/incoming.html", {"page": _page(request, files), "states": [*DataFileState.choices, (PURGED, _("deleted"))]})
 
 
 @login_required
@@ -319,7 +321,7 @@ def retention_overview(request):
         raise PermissionDenied
     now = timezone.now()
     files = []
-    for f in DataFile.objects.exclude(state=DataFileState.PURGED).select_related("client", "agreement").order_by("received_at")[:500]:
+    for f in DataFile.objects.held().select_related("client", "agreement").order_by("received_at")[:500]:
         age = (now - f.received_at).days
         files.append({"f": f, "age": age, "limit": f.agreement.max_retention_days, "over": age >= f.agreement.max_retention_days})
     waiting = [(job, actions.gates_waiting(job)) for job in Job.objects.filter(state=JobState.DRAFTED).select_related("data_file", "agreement", "client")]

@@ -15,7 +15,7 @@ import io
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
 
 from django.conf import settings
@@ -29,13 +29,9 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.retention.models import DeletionCertificate, DeletionCertificateItem, DeletionReason
-from verwerker.retention.purge import AFTER_RUN
 
 FORMAT = 2
 COMPONENT = "verwerker.retention (purge) / verwerker.vault (crypto-shred)"
-# Blob ids -> {blob id: record count} for those an app knows (datafiles registers one: rows of a profiled
-# file). One call per certificate, not per blob: a purge certifies thousands of blobs at once.
-RECORD_COUNTERS: list[Callable[[list[uuid.UUID]], dict[uuid.UUID, int]]] = []
 
 # What a certificate says happened to the data when the caller does not say it (a job's close does).
 _DEFAULT_OUTCOME = {
@@ -74,15 +70,6 @@ def _reason_for(shred_reason: str) -> str:
 def local_minute(value: dt.datetime | None) -> str | None:
     """A moment as the client reads it: local time of the house, to the minute ("2026-03-02 14:05")."""
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
-
-
-def _record_counts(blob_ids: list) -> dict:
-    counts: dict = {}
-    for counter in RECORD_COUNTERS:
-        for blob_id, count in counter([b for b in blob_ids if b not in counts]).items():
-            if count is not None:
-                counts.setdefault(blob_id, count)
-    return counts
 
 
 def client_names(blob_ids: list) -> dict:
@@ -165,7 +152,6 @@ def do_issue_certificate(
 
 def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str, names: dict) -> dict:
     ids = [blob.pk for blob in blobs]
-    record_counts = _record_counts(ids)
     names = {**client_names(ids), **{uuid.UUID(str(k)): str(v) for k, v in names.items()}}
     items = []
     for blob in blobs:
@@ -179,7 +165,7 @@ def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outco
                 "reason_text": str(DeletionReason(item_reason).label),
                 "sha256": blob.sha256 or None,
                 "size": blob.size,
-                "record_count": record_counts.get(blob.pk),
+                "record_count": blob.records,  # set by the app that read it (a data file's profile)
                 "received_at": local_minute(blob.created_at),
                 "deleted_at": local_minute(blob.shredded_at),
                 "master_key_id": blob.master_key_id,
@@ -253,8 +239,6 @@ def issue_pending_certificates(*, actor: Actor) -> dict:
 
 
 _SUBJECT_PURGE = _lazy("automatic deletion by the retention purge")
-
-AFTER_RUN.append(issue_pending_certificates)
 
 
 # -- verification -------------------------------------------------------------------------------

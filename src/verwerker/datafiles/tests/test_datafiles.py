@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
@@ -88,12 +89,28 @@ def test_the_deletion_certificate_counts_the_records_of_a_profiled_file(client_a
     assert body["totals"]["records"] == 25
 
 
-def test_a_purge_marks_the_file_purged(client_a):
-    from verwerker.datafiles.actions import do_mark_data_files_purged
+def test_a_file_is_purged_when_its_blob_is_shredded_and_the_purger_reduces_it_in_the_same_step(client_a):
+
+    from verwerker.datafiles.purge import DataFilePurger
+
+    data_file = receive_file(client_a, "a.csv", address_csv(5))
+    assert not data_file.is_purged and data_file in DataFile.objects.held()
+    assert DataFilePurger().purge_chunk([data_file.blob_id], actor=Actor.system("test")) == 1
+    data_file = DataFile.objects.select_related("blob").get(pk=data_file.pk)
+    assert data_file.is_purged and data_file.purged_at is not None
+    assert list(DataFile.objects.purged()) == [data_file] and not DataFile.objects.held().exists()
+    assert data_file.state == DataFileState.PROFILED and data_file.profile["reduced"] is True
+
+
+def test_the_data_file_purgers_recovery_reduces_a_file_whose_blob_was_shredded_elsewhere(client_a):
+
+    from verwerker.datafiles.purge import DataFilePurger
     from verwerker.vault.actions import do_shred_blobs
 
     data_file = receive_file(client_a, "a.csv", address_csv(5))
     do_shred_blobs([data_file.blob_id], actor=Actor.system("test"), reason="retention_expired")
-    assert do_mark_data_files_purged(actor=Actor.system("test")) == 1
-    data_file.refresh_from_db()
-    assert data_file.state == DataFileState.PURGED
+    assert "reduced" not in DataFile.objects.get(pk=data_file.pk).profile
+    found = DataFilePurger().recover(timezone.now(), actor=Actor.system("test"))
+    assert found["data_files_reduced"] == 1
+    assert DataFile.objects.get(pk=data_file.pk).profile["reduced"] is True
+    assert DataFilePurger().recover(timezone.now(), actor=Actor.system("test"))["data_files_reduced"] == 0

@@ -48,7 +48,7 @@ def test_every_name_a_promise_gives_as_its_enforcement_can_be_imported():
 
 def test_the_dashboard_shows_where_each_promise_is_enforced(login, make_staff):
     page = login(make_staff("privacy")).get(reverse("privacy:dashboard")).content.decode()
-    assert "verwerker.retention.purge.SftpFolderPurger" in page
+    assert "verwerker.intake.purge.SftpFolderPurger" in page
     assert "verwerker.privacy.subject_requests.do_execute_subject_request" in page
 
 
