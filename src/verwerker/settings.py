@@ -52,6 +52,13 @@ RETENTION_PURGERS = [
     "verwerker.facilities.purge.CameraClipPurger",  # camera_clips (P27)
     "verwerker.facilities.purge.ConsentLogPurger",  # consent_log (P08)
 ]
+# Who knows what a client calls a shredded blob, asked in this order for deletion certificates
+# (retention/certificates.py client_names); like the purgers, they sit above retention.
+CERTIFICATE_NAMERS = [
+    "verwerker.production.queries.client_names_of_blobs",  # a job's outputs, in words
+    "verwerker.datafiles.queries.client_names_of_blobs",  # the data file's name as sent
+    "verwerker.intake.queries.client_names_of_blobs",  # uploads and outbox files
+]
 
 # Intake: the SFTP server (one account per client) and web upload, both streaming into the vault.
 SFTP_HOST = env_str("VERWERKER_SFTP_HOST", "127.0.0.1")
@@ -139,6 +146,7 @@ INSTALLED_APPS = [
     "verwerker.production",
     "verwerker.crm",
     "verwerker.facilities",
+    "verwerker.demo",  # development: `verwerker up --demo`; no models, nothing imports it
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -29,47 +29,48 @@ from django.utils import timezone
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.models import DataFile, DataFileState, Risk
 from verwerker.vault.actions import do_set_blob_records
+from verwerker.vault.models import Blob, BlobState
 
 
 class DataFileRefused(Exception):
     """The file may not enter the pipeline; ``str(exc)`` says why in one line."""
 
 
-def do_register_data_file(upload, *, actor: Actor) -> DataFile:
-    """Register a completed upload as a data file and enqueue its profiling. Idempotent per upload.
+def do_register_data_file(blob: Blob, *, name: str, received_at: dt.datetime, actor: Actor) -> DataFile:
+    """Register a completed blob (handed over by intake) as a data file and enqueue its profiling.
+    Idempotent per blob.
 
-    Raises DataFileRefused when the upload holds no stored blob or the client has no agreement in
-    force (P09); the refusal is audited.
+    Raises DataFileRefused when the blob is not stored or its client has no agreement in force (P09);
+    the refusal is audited.
     """
-    from verwerker.clients.queries import get_active_agreement
-    from verwerker.datafiles.tasks import profile_data_file
+    from verwerker.datafiles.tasks import profile_data_file  # breaks a cycle: the task calls this module
 
-    existing = DataFile.objects.filter(upload=upload).first()
+    existing = DataFile.objects.filter(blob_id=blob.pk).first()
     if existing is not None:
         return existing
-    agreement = get_active_agreement(upload.client_id)
+    agreement = get_active_agreement(blob.client_id) if blob.client_id is not None else None
     reason = ""
-    if upload.blob_id is None or upload.state != "completed":
+    if blob.state != BlobState.STORED or blob.client_id is None:
         reason = "the upload was not completed"
     elif agreement is None:
         reason = "the client has no processing agreement in force (P09)"
     if reason:
         do_record_event(
-            EventType.DATAFILE_REFUSED, actor=actor, client_id=upload.client_id, obj=upload,
-            outcome=Outcome.REFUSED, details={"reason": reason},
+            EventType.DATAFILE_REFUSED, actor=actor, client_id=blob.client_id, object_type="vault.blob",
+            object_id=str(blob.pk), outcome=Outcome.REFUSED, details={"reason": reason},
         )
-        raise DataFileRefused(f"upload {upload.pk}: {reason}")
+        raise DataFileRefused(f"{name}: {reason}")
     with transaction.atomic():
         data_file = DataFile.objects.create(
-            client_id=upload.client_id, agreement=agreement, upload=upload, blob_id=upload.blob_id,
-            name=upload.name, received_at=upload.finished_at or timezone.now(),
+            client_id=blob.client_id, agreement=agreement, blob=blob, name=name, received_at=received_at,
         )
         do_record_event(
             EventType.DATAFILE_REGISTERED, actor=actor, client_id=data_file.client_id, obj=data_file,
-            details={"upload": upload.pk, "blob": str(upload.blob_id), "agreement": agreement.pk},
+            details={"blob": str(blob.pk), "agreement": agreement.pk},
         )
         data_file_id = data_file.pk
         transaction.on_commit(lambda: profile_data_file.enqueue(data_file_id))
@@ -285,7 +286,7 @@ def do_rewrite_data_file(
     import polars as pl
 
     from verwerker.production.rewrite import withdraw_job_copies
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
     from verwerker.vault.models import Blob, BlobState
 

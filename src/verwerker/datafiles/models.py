@@ -58,9 +58,6 @@ class DataFile(models.Model):
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="data_files")
     # The agreement in force when the file arrived (P09): the terms it is processed under.
     agreement = models.ForeignKey("clients.Agreement", on_delete=models.PROTECT, related_name="data_files")
-    upload = models.OneToOneField(
-        "intake.Upload", on_delete=models.PROTECT, null=True, blank=True, related_name="data_file"
-    )
     blob = models.OneToOneField("vault.Blob", on_delete=models.PROTECT, related_name="data_file")
     name = models.CharField(_("file name"), max_length=255)
     state = models.CharField(_("state"), max_length=12, choices=DataFileState.choices, default=DataFileState.RECEIVED)

@@ -46,7 +46,7 @@ class CameraClipPurger(Purger):
         return ids, kept
 
     def purge_chunk(self, ids, *, actor) -> int:
-        from verwerker.retention.certificates import do_issue_certificate
+        from verwerker.retention.actions import do_issue_certificate
         from verwerker.vault.actions import do_shred_blobs
 
         with transaction.atomic():

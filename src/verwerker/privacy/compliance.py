@@ -80,7 +80,7 @@ PROMISES = [
     Promise("P16", "No backups of data files; unreadable after purge", "Crypto-shredding; vault excluded from backups",
             ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up")),
     Promise("P17", "Deletion right after processing; monthly workstation check", "Purge on job completion; workstation check register",
-            ("verwerker.production.actions.do_close_job", "verwerker.retention.certificates.do_issue_certificate",
+            ("verwerker.production.actions.do_close_job", "verwerker.retention.actions.do_issue_certificate",
              "verwerker.facilities.compliance.workstations", "verwerker.facilities.actions.do_record_workstation_check")),
     Promise("P18", "SFTP folder emptied monthly; data kept at most one month", "Hourly purge against the agreement's maximum retention and the folders' monthly schedule",
             ("verwerker.retention.purge.run_purge", "verwerker.datafiles.purge.DataFilePurger",

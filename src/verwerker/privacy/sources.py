@@ -63,11 +63,11 @@ def data_files(window: Window) -> Iterable[Exposure]:
 
     files = DataFile.objects.filter(blob__created_at__lte=window.end).filter(
         Q(blob__shredded_at__isnull=True) | Q(blob__shredded_at__gte=window.start)
-    ).select_related("upload")
+    )
     for data_file in files.iterator():
         yield Exposure(
             client_id=data_file.client_id, source="data files", object_type="vault.blob",
-            object_id=str(data_file.blob_id), name=data_file.upload.name if data_file.upload_id else "",
+            object_id=str(data_file.blob_id), name=data_file.name,
             records=data_file.record_count, kinds=tuple(sorted(set(data_file.column_kinds.values()))),
             risk=data_file.risk,
         )

@@ -33,6 +33,7 @@ from verwerker.production.queries import (
     visible_outputs,
 )
 from verwerker.production.workflow import OPEN_STATES, JobState, StepRefused
+from verwerker.vault.models import BlobState
 
 PAGE = 50
 
@@ -339,15 +340,15 @@ def client_overview(request):
     """The client's files, jobs, reject reports, proofs to approve and certificates."""
     if not request.user.is_client_user:
         raise Http404("a client page")
-    from verwerker.intake.models import OutboxFile
+    from verwerker.intake.queries import outbox_files_visible_to
     from verwerker.retention.queries import list_certificates_for
 
-    client_id = request.user.client_id
+    user = request.user
     return render(request, "production/client.html", {
-        "files": _page(request, DataFile.objects.filter(client_id=client_id).order_by("-received_at")),
-        "jobs": Job.objects.filter(client_id=client_id).order_by("-created_at")[:100],
-        "proofs": Job.objects.filter(client_id=client_id, state=JobState.PRODUCED, proof_required=True),
-        "outbox": OutboxFile.objects.filter(client_id=client_id, blob__state="stored").order_by("-created_at")[:100],
+        "files": _page(request, data_files_visible_to(user).order_by("-received_at")),
+        "jobs": jobs_visible_to(user).order_by("-created_at")[:100],
+        "proofs": jobs_visible_to(user).filter(state=JobState.PRODUCED, proof_required=True),
+        "outbox": outbox_files_visible_to(user).filter(blob__state=BlobState.STORED).order_by("-created_at")[:100],
         "certificates": list_certificates_for(request.user)[:100],
     })
 
@@ -391,15 +392,11 @@ def client_proof_decision(request, job_id: int):
 def client_outbox_file(request, item_id: int):
     """Download a reject report or certificate from the client's outbox (audited)."""
     from verwerker.intake.actions import do_record_outbox_download
-    from verwerker.intake.models import OutboxFile
+    from verwerker.intake.queries import access_outbox_file_for
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.models import ReadPurpose
 
-    if not request.user.is_client_user:
-        raise Http404("a client page")
-    item = OutboxFile.objects.filter(pk=item_id, client_id=request.user.client_id).first()
-    if item is None:
-        raise Http404("no such file")
+    item = access_outbox_file_for(request.user, item_id)
     data = read_blob_bytes(item.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTBOX_DOWNLOAD)
     do_record_outbox_download(item, actor=Actor.from_request(request), size=len(data))
     response = HttpResponse(data, content_type="application/pdf" if item.name.endswith(".pdf") else "text/csv")

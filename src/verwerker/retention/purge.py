@@ -24,7 +24,7 @@ MIDDLEWARE): the purgers live with the records they delete (datafiles, intake, c
 sit above retention, so the project's settings name them rather than retention importing upwards and
 apps registering themselves. A class without a purger is reported as such by every run, so the report
 never claims a deletion that no code performs. After the classes, the run certifies every shredded
-blob not yet on a certificate (``certificates.issue_pending_certificates``).
+blob not yet on a certificate (``actions.do_issue_pending_certificates``).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from django.utils.module_loading import import_string
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
-from verwerker.retention.certificates import issue_pending_certificates
+from verwerker.retention.actions import do_issue_pending_certificates
 from verwerker.retention.queries import get_keep_days, held_ids
 from verwerker.retention.rules import RecordClass
 from verwerker.vault.models import DeletionReason
@@ -259,7 +259,7 @@ def run_purge(
     }
     if not dry_run:
         # Every shredded blob ends on a certificate; this also certifies what a killed run left.
-        result.update(issue_pending_certificates(actor=actor))
+        result.update(do_issue_pending_certificates(actor=actor))
         result["seconds"] = round(time.perf_counter() - started, 3)
         do_record_event(EventType.PURGE_RUN, actor=actor, details=result)
     return result

@@ -10,7 +10,7 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.models import DataFile, DataFileState, Risk
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +69,16 @@ def test_a_file_without_an_agreement_in_force_is_refused(client_a):
     from verwerker.datafiles.actions import DataFileRefused, do_register_data_file
 
     data_file = receive_file(client_a, "a.csv", address_csv(5), profile=False)
-    upload = data_file.upload
+    blob = data_file.blob
     DataFile.objects.filter(pk=data_file.pk).delete()
     client_a.agreements.update(status=AgreementStatus.ENDED)
     with pytest.raises(DataFileRefused, match="P09"):
-        do_register_data_file(upload, actor=Actor.system("test"))
+        do_register_data_file(blob, name="a.csv", received_at=timezone.now(), actor=Actor.system("test"))
     assert AuditEvent.objects.filter(action=EventType.DATAFILE_REFUSED).exists()
 
 
 def test_the_deletion_certificate_counts_the_records_of_a_profiled_file(client_a):
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs
 
     data_file = receive_file(client_a, "a.csv", address_csv(25))

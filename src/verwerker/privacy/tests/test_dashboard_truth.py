@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.privacy.compliance import CHECKS, PROMISES, State, evaluate
 
 pytestmark = pytest.mark.django_db

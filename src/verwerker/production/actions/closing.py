@@ -97,7 +97,7 @@ def do_close_job(job: Job, *, actor: Actor) -> Job:
     """Purge and certify: shred all the job's blobs and issue the certificate in one transaction, then
     put the certificate in the client's outbox. Idempotent for a job already certified."""
     from verwerker.datafiles.actions import do_reduce_data_files_of_blobs
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs
     from verwerker.vault.models import Blob
 

@@ -16,10 +16,10 @@ from verwerker.lib.testing import pdf_text
 from verwerker.retention.certificates import (
     CertificateInvalid,
     canonical_json,
-    do_issue_certificate,
     render_certificate_pdf,
     verify_certificate_bytes,
 )
+from verwerker.retention.actions import do_issue_certificate
 from verwerker.retention.models import DeletionCertificate
 from verwerker.retention.purge import run_purge
 from verwerker.vault.actions import do_set_blob_records, do_shred_blobs, do_store_blob
