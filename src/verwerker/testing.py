@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -33,7 +34,8 @@ def fresh_install(tmp_path: Path) -> Iterator[dict]:
     pg_name = None
     if db["ENGINE"].endswith("postgresql"):
         pg_name = f"verwerker_t_{uuid.uuid4().hex[:12]}"
-        dsn = dict(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"], dbname="postgres")
+        dsn: dict[str, Any] = dict(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                                   dbname="postgres")
         if db.get("PASSWORD"):
             dsn["password"] = db["PASSWORD"]
         with psycopg.connect(**dsn, autocommit=True) as conn:

@@ -22,6 +22,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from django.db import transaction
 from django.utils import timezone
@@ -52,21 +53,15 @@ def do_register_data_file(blob: Blob, *, name: str, received_at: dt.datetime, ac
     existing = DataFile.objects.filter(blob_id=blob.pk).first()
     if existing is not None:
         return existing
-    agreement = get_active_agreement(blob.client_id) if blob.client_id is not None else None
-    reason = ""
-    if blob.state != BlobState.STORED or blob.client_id is None:
-        reason = "the upload was not completed"
-    elif agreement is None:
-        reason = "the client has no processing agreement in force (P09)"
-    if reason:
-        do_record_event(
-            EventType.DATAFILE_REFUSED, actor=actor, client_id=blob.client_id, object_type="vault.blob",
-            object_id=str(blob.pk), outcome=Outcome.REFUSED, details={"reason": reason},
-        )
-        raise DataFileRefused(f"{name}: {reason}")
+    client_id = blob.client_id
+    if blob.state != BlobState.STORED or client_id is None:
+        _refuse_data_file(blob, name, "the upload was not completed", actor=actor)
+    agreement = get_active_agreement(client_id)
+    if agreement is None:
+        _refuse_data_file(blob, name, "the client has no processing agreement in force (P09)", actor=actor)
     with transaction.atomic():
         data_file = DataFile.objects.create(
-            client_id=blob.client_id, agreement=agreement, blob=blob, name=name, received_at=received_at,
+            client_id=client_id, agreement=agreement, blob=blob, name=name, received_at=received_at,
         )
         do_record_event(
             EventType.DATAFILE_REGISTERED, actor=actor, client_id=data_file.client_id, obj=data_file,
@@ -75,6 +70,14 @@ def do_register_data_file(blob: Blob, *, name: str, received_at: dt.datetime, ac
         data_file_id = data_file.pk
         transaction.on_commit(lambda: profile_data_file.enqueue(data_file_id))
     return data_file
+
+
+def _refuse_data_file(blob: Blob, name: str, reason: str, *, actor: Actor) -> NoReturn:
+    do_record_event(
+        EventType.DATAFILE_REFUSED, actor=actor, client_id=blob.client_id, object_type="vault.blob",
+        object_id=str(blob.pk), outcome=Outcome.REFUSED, details={"reason": reason},
+    )
+    raise DataFileRefused(f"{name}: {reason}")
 
 
 def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict:

@@ -612,7 +612,7 @@ def do_receive_upload(upload_id: int, *, actor: Actor) -> DataFile | None:
     """
     do_record_upload_received(upload_id)
     upload = Upload.objects.filter(pk=upload_id, state=UploadState.COMPLETED).select_related("blob").first()
-    if upload is None or upload.blob_id is None:
+    if upload is None or upload.blob is None:
         return None
     try:
         return do_register_data_file(
