@@ -138,7 +138,7 @@ def main() -> None:
     from bench.common import django_setup, median_seconds, report
 
     django_setup()
-    from verwerker.datafiles import checks
+    from verwerker.datafiles import validators
     from verwerker.datafiles.profile import profile_table
     from verwerker.datafiles.read import read_table
 
@@ -189,8 +189,8 @@ def main() -> None:
     ibans = pl.Series("v", [r[header.index("Veld7")] for r in rows[:200_000]])
     bsns = pl.Series("v", bsn_values)
     frame = pl.DataFrame({"iban": ibans, "bsn": bsns})
-    vec_iban = median_seconds(lambda: checks.valid_ibans(frame["iban"]).sum(), runs=args.runs)
-    vec_bsn = median_seconds(lambda: checks.valid_bsns(frame["bsn"]).sum(), runs=args.runs)
+    vec_iban = median_seconds(lambda: validators.valid_ibans(frame["iban"]).sum(), runs=args.runs)
+    vec_bsn = median_seconds(lambda: validators.valid_bsns(frame["bsn"]).sum(), runs=args.runs)
     loop_iban = median_seconds(lambda: sum(std_iban.is_valid(x) for x in ibans.to_list() if x), runs=1)
     loop_bsn = median_seconds(lambda: sum(std_bsn.is_valid(x) for x in bsns.to_list() if x), runs=1)
 

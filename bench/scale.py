@@ -159,7 +159,7 @@ def _setup(records: int):
     from verwerker.audit.actors import Actor
     from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
     from verwerker.production.models import Template
     from verwerker.production.render import EXAMPLES
 

@@ -110,7 +110,7 @@ ACTIONS = [
      EventType.AGREEMENT_APPROVED),
     ("activate agreement", lambda s: (a := _amendment(s), _clients().do_activate_agreement(a, actor=s.actor))[0],
      EventType.AGREEMENT_ACTIVATED),
-    ("supersede agreement", lambda s: (old := _agreement(s), _clients().do_activate_agreement(_amendment(s), actor=s.actor))[0],
+    ("supersede agreement", lambda s: (_agreement(s), _clients().do_activate_agreement(_amendment(s), actor=s.actor))[0],
      EventType.AGREEMENT_SUPERSEDED),
     ("create subprocessor", lambda s: _clients().do_create_subprocessor("Oost", country="DE", actor=s.actor),
      EventType.SUBPROCESSOR_CREATED),

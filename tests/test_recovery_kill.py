@@ -16,7 +16,8 @@ import urllib.request
 
 import pytest
 
-from verwerker.lib.testing import free_port, fresh_install
+from verwerker.lib.testing import free_port
+from verwerker.testing import fresh_install
 
 pytestmark = pytest.mark.slow
 

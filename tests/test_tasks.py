@@ -7,7 +7,8 @@ import sys
 import pytest
 from django.conf import settings
 
-from verwerker.lib.testing import fresh_install, verwerker
+from verwerker.lib.testing import verwerker
+from verwerker.testing import fresh_install
 
 pytestmark = pytest.mark.slow
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from verwerker.lib.testing import free_port, fresh_install
+from verwerker.lib.testing import free_port
+from verwerker.testing import fresh_install
 
 pytestmark = pytest.mark.slow
 

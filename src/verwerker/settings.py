@@ -41,6 +41,24 @@ VAULT_DIR = env_path("VERWERKER_VAULT_DIR", str(DATA_DIR / "vault"))
 BACKUP_INCLUDES = env_list("VERWERKER_BACKUP_INCLUDES", [])
 # Blobs shredded per purge transaction; 1 makes every object its own transaction (tests of interruption).
 PURGE_CHUNK_SIZE = env_int("VERWERKER_PURGE_CHUNK_SIZE", 500, minimum=1)
+# The retention purge's purgers, one per record class, run in this order (retention/purge.py). They live
+# with the records they delete; retention sits below those apps, so this list names them, not ready().
+RETENTION_PURGERS = [
+    "verwerker.datafiles.purge.DataFilePurger",  # data_files: client blobs past the agreement's retention
+    "verwerker.intake.purge.SftpFolderPurger",  # sftp_folders: uploads and outbox files, monthly
+    "verwerker.retention.purge.KeepPurger",  # audit_events: kept, listed for the report
+    "verwerker.crm.purge.PeoplePurger",  # crm: own relations without a relationship or consent
+    "verwerker.crm.purge.FinancialPurger",  # financieel: financial records after seven years
+    "verwerker.facilities.purge.CameraClipPurger",  # camera_clips (P27)
+    "verwerker.facilities.purge.ConsentLogPurger",  # consent_log (P08)
+]
+# Who knows what a client calls a shredded blob, asked in this order for deletion certificates
+# (retention/certificates.py client_names); like the purgers, they sit above retention.
+CERTIFICATE_NAMERS = [
+    "verwerker.production.queries.client_names_of_blobs",  # a job's outputs, in words
+    "verwerker.datafiles.queries.client_names_of_blobs",  # the data file's name as sent
+    "verwerker.intake.queries.client_names_of_blobs",  # uploads and outbox files
+]
 
 # Intake: the SFTP server (one account per client) and web upload, both streaming into the vault.
 SFTP_HOST = env_str("VERWERKER_SFTP_HOST", "127.0.0.1")
@@ -129,6 +147,7 @@ INSTALLED_APPS = [
     "verwerker.crm",
     "verwerker.facilities",
     "verwerker.api",
+    "verwerker.demo",  # development: `verwerker up --demo`; no models, nothing imports it
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

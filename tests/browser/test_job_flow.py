@@ -158,7 +158,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
 
     ran = _run_queued_tasks()
     assert "verwerker.datafiles.tasks.profile_data_file" in ran
-    data_file = DataFile.objects.get(upload__client=s.client_a, name=FILE_NAME)
+    data_file = DataFile.objects.get(client=s.client_a, name=FILE_NAME)
     assert (data_file.state, data_file.risk, data_file.record_count) == (DataFileState.PROFILED, Risk.HIGH, records)
 
     # 2. The database department sees the file with its profile and drafts a job on the screens.

@@ -25,7 +25,7 @@ def test_a_breach_is_reported_analysed_and_notified_from_the_screens(staff_page,
     from django.core import mail
     from django.utils import timezone
 
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
     from verwerker.privacy.models import Breach, BreachStatus
 
     receive_file(client_a, "leden.csv", (HEADER + "\n".join(ROWS) + "\n").encode())
@@ -62,7 +62,7 @@ def test_a_breach_is_reported_analysed_and_notified_from_the_screens(staff_page,
 
 def test_an_erasure_request_is_logged_searched_and_executed_from_the_screens(staff_page, make_staff, client_a):
     from verwerker.datafiles.read import read_table
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
     from verwerker.vault.actions import read_blob_bytes
 
     data_file = receive_file(client_a, "leden.csv", (HEADER + "\n".join(ROWS) + "\n").encode())

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from verwerker.accounts.models import User
 from verwerker.accounts.roles import Role
+from verwerker.accounts.scoping import access
 
 
 def list_users(*, search: str = "", role: str = "", state: str = "", client_id: int | str | None = None) -> QuerySet[User]:
@@ -32,12 +32,12 @@ def list_users(*, search: str = "", role: str = "", state: str = "", client_id: 
 
 def access_user_for(user, user_id: int) -> User:
     """A user account the administrator may manage; the same 404 for missing and not allowed."""
-    if not (user.is_authenticated and user.is_staff and user.has_perm("accounts.manage_staff")):
-        raise Http404("no such user")
-    try:
-        return User.objects.select_related("client").get(pk=user_id)
-    except User.DoesNotExist:
-        raise Http404("no such user") from None
+    return access(User.objects.select_related("client"), user, _manages_staff, user_id, client_field=None,
+                  what="user")
+
+
+def _manages_staff(user) -> bool:
+    return bool(user.is_staff and user.has_perm("accounts.manage_staff"))
 
 
 def failed_logins(username: str) -> int:
@@ -69,3 +69,13 @@ def second_factor_required(user) -> bool:
 
     agreement = get_active_agreement(user.client_id)
     return bool(agreement and agreement.high_risk_allowed)
+
+
+def privacy_officer_emails() -> list[str]:
+    """The addresses of the active privacy officers (staff with the privacy role), for notices to them."""
+    return list(
+        User.objects.filter(is_active=True, is_staff=True, groups__name=Role.PRIVACY)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )

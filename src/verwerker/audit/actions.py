@@ -12,7 +12,8 @@ from django.utils import timezone
 from verwerker.audit import chain
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
-from verwerker.audit.models import AuditEvent
+from verwerker.audit.models import AuditEvent, ChainCheckpoint
+from verwerker.audit.queries import verify_chain
 
 # Key of the PostgreSQL advisory lock that serialises appends ("VERWERK" in ASCII, as an int).
 _PG_LOCK_KEY = 0x5645525745524B
@@ -123,3 +124,18 @@ def do_record_events(specs: Sequence[EventSpec], *, actor: Actor) -> list[AuditE
             events.append(event)
         AuditEvent.objects.bulk_create(events, batch_size=1000)
     return events
+
+
+def do_verify_chain(*, actor: Actor) -> ChainCheckpoint:
+    """Walk the whole chain (queries.verify_chain), keep the result as a checkpoint and record
+    AUDIT_VERIFIED with its outcome. The one write path of a verification (daily task and command)."""
+    result = verify_chain()
+    with transaction.atomic():
+        result.save()
+        do_record_event(
+            EventType.AUDIT_VERIFIED,
+            actor=actor,
+            outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
+            details={"events": result.events, "first_bad_seq": result.first_bad_seq},
+        )
+    return result

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from verwerker.clients.models import Agreement, AgreementStatus, Client
+from verwerker.clients.models import Agreement, AgreementStatus, Client, Contact
+from verwerker.accounts.scoping import access
 
 
 def agreements_in_force(on: dt.date | None = None) -> QuerySet[Agreement]:
@@ -50,40 +50,19 @@ def find_client(ref: str) -> Client | None:
 
 def access_client_for(user, client_id: int) -> Client:
     """The client with ``client_id`` if ``user`` may see it; the same 404 for missing and not-yours."""
-    clients = Client.objects.all()
-    if user.is_client_user:
-        clients = clients.filter(pk=user.client_id)
-    elif not user.has_perm("clients.view_client"):
-        raise Http404("no such client")
-    try:
-        return clients.get(pk=client_id)
-    except Client.DoesNotExist:
-        raise Http404("no such client") from None
+    return access(Client.objects.all(), user, "clients.view_client", client_id, client_field="pk", what="client")
 
 
 def access_agreement_for(user, agreement_id: int) -> Agreement:
     """An agreement ``user`` may see: a client user only their own client's; staff with view rights."""
-    agreements = Agreement.objects.select_related("client")
-    if user.is_client_user:
-        agreements = agreements.filter(client_id=user.client_id)
-    elif not user.has_perm("clients.view_agreement"):
-        raise Http404("no such agreement")
-    try:
-        return agreements.get(pk=agreement_id)
-    except Agreement.DoesNotExist:
-        raise Http404("no such agreement") from None
+    return access(Agreement.objects.select_related("client"), user, "clients.view_agreement", agreement_id,
+                  what="agreement")
 
 
-def access_contact_for(user, contact_id: int):
-    """A contact of a client ``user`` may see (staff with view rights); the same 404 for missing and not-yours."""
-    from verwerker.clients.models import Contact
-
-    if user.is_client_user or not user.has_perm("clients.view_contact"):
-        raise Http404("no such contact")
-    try:
-        return Contact.objects.select_related("client").get(pk=contact_id)
-    except Contact.DoesNotExist:
-        raise Http404("no such contact") from None
+def access_contact_for(user, contact_id: int) -> Contact:
+    """A contact of a client, for staff with view rights; the same 404 for missing and not allowed."""
+    return access(Contact.objects.select_related("client"), user, "clients.view_contact", contact_id,
+                  client_field=None, what="contact")
 
 
 STANDING_LABELS = {

@@ -568,8 +568,8 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
     Raises ValidationError for an e-mail mailing, a finished one, or an empty selection; StepRefused
     from production when the job cannot be drafted.
     """
-    from verwerker.datafiles.actions import do_profile_data_file, do_register_data_file
-    from verwerker.intake.actions import do_complete_upload, do_record_upload_received, do_register_upload
+    from verwerker.datafiles.actions import do_profile_data_file
+    from verwerker.intake.actions import do_complete_upload, do_receive_upload, do_register_upload
     from verwerker.production.actions import do_draft_job
     from verwerker.vault.actions import open_blob_writer
 
@@ -585,8 +585,9 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
     writer.write(_letters_csv([p for p, _c in selection.chosen]))
     with transaction.atomic():
         do_complete_upload(upload, writer, actor=actor)
-    do_record_upload_received(upload.pk)
-    data_file = do_register_data_file(upload, actor=actor)
+    data_file = do_receive_upload(upload.pk, actor=actor)
+    if data_file is None:
+        raise ValidationError("the house's own client has no agreement in force")
     data_file = do_profile_data_file(data_file.pk, actor=actor)
     mapping = {c: k for c, k in ADDRESS_MAPPING.items() if c in data_file.column_kinds}
     job = do_draft_job(data_file, name=f"{mailing.name} ({mailing.purpose})", template=template, user=user,

@@ -35,6 +35,9 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.crm.models import Consent, ContractTerm, CrmCertificate, FinancialRecord, Organisation, Person
 from verwerker.crm.queries import consents_holding
+from verwerker.retention.purge import Purger
+from verwerker.retention.queries import get_keep_days, held_ids
+from verwerker.retention.rules import RecordClass
 
 PEOPLE = "people"
 FINANCIAL = "financial"
@@ -246,3 +249,25 @@ def erase_financial(ids: list[str], *, actor: Actor, record_class: str = "financ
         _certify(record_class, "retention_expired", items, actor=actor,
                  kept="the audit trail; these references had passed the fiscal retention period")
     return len(items)
+
+
+class _CrmPurger(Purger):
+    """The house's own relations (P19): this module finds and erases; the schedule and holds are retention's."""
+
+    kind = ""
+
+    def expired(self, now: dt.datetime) -> tuple[list, int]:
+        return expired(self.kind, now, keep_days=get_keep_days(self.record_class), held=held_ids)
+
+    def purge_chunk(self, ids: list, *, actor: Actor) -> int:
+        return purge_chunk(self.kind, ids, actor=actor, record_class=self.record_class)
+
+
+class PeoplePurger(_CrmPurger):
+    record_class = RecordClass.CRM
+    kind = PEOPLE
+
+
+class FinancialPurger(_CrmPurger):
+    record_class = RecordClass.FINANCIAL
+    kind = FINANCIAL

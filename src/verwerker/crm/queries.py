@@ -35,6 +35,7 @@ from verwerker.crm.models import (
     RelationRequest,
     SuppressionList,
 )
+from verwerker.accounts.scoping import access
 
 EXTRA_PURPOSE = "passende-acties"
 
@@ -70,35 +71,19 @@ def require(allowed: bool) -> None:
 
 
 def access_organisation_for(user, organisation_id: int) -> Organisation:
-    require(can_see_relations(user))
-    try:
-        return Organisation.objects.get(pk=organisation_id)
-    except Organisation.DoesNotExist:
-        raise _deny() from None
+    return access(Organisation.objects.all(), user, can_see_relations, organisation_id, client_field=None, what="page")
 
 
 def access_person_for(user, person_id: int) -> Person:
-    require(can_see_relations(user))
-    try:
-        return Person.objects.select_related("organisation").get(pk=person_id)
-    except Person.DoesNotExist:
-        raise _deny() from None
+    return access(Person.objects.select_related("organisation"), user, can_see_relations, person_id, client_field=None, what="page")
 
 
 def access_mailing_for(user, mailing_id: int) -> Mailing:
-    require(can_see_relations(user))
-    try:
-        return Mailing.objects.select_related("purpose").get(pk=mailing_id)
-    except Mailing.DoesNotExist:
-        raise _deny() from None
+    return access(Mailing.objects.select_related("purpose"), user, can_see_relations, mailing_id, client_field=None, what="page")
 
 
 def access_request_for(user, request_id: int) -> RelationRequest:
-    require(is_privacy_officer(user))
-    try:
-        return RelationRequest.objects.select_related("person", "request").get(pk=request_id)
-    except RelationRequest.DoesNotExist:
-        raise _deny() from None
+    return access(RelationRequest.objects.select_related("person", "request"), user, is_privacy_officer, request_id, client_field=None, what="page")
 
 
 # -- lists and search ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,50 +30,54 @@ from django.utils import timezone
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.models import DataFile, DataFileState, Risk
+from verwerker.vault.actions import do_set_blob_records
+from verwerker.vault.models import Blob, BlobState
 
 
 class DataFileRefused(Exception):
     """The file may not enter the pipeline; ``str(exc)`` says why in one line."""
 
 
-def do_register_data_file(upload, *, actor: Actor) -> DataFile:
-    """Register a completed upload as a data file and enqueue its profiling. Idempotent per upload.
+def do_register_data_file(blob: Blob, *, name: str, received_at: dt.datetime, actor: Actor) -> DataFile:
+    """Register a completed blob (handed over by intake) as a data file and enqueue its profiling.
+    Idempotent per blob.
 
-    Raises DataFileRefused when the upload holds no stored blob or the client has no agreement in
-    force (P09); the refusal is audited.
+    Raises DataFileRefused when the blob is not stored or its client has no agreement in force (P09);
+    the refusal is audited.
     """
-    from verwerker.clients.queries import get_active_agreement
-    from verwerker.datafiles.tasks import profile_data_file
+    from verwerker.datafiles.tasks import profile_data_file  # breaks a cycle: the task calls this module
 
-    existing = DataFile.objects.filter(upload=upload).first()
+    existing = DataFile.objects.filter(blob_id=blob.pk).first()
     if existing is not None:
         return existing
-    agreement = get_active_agreement(upload.client_id)
-    reason = ""
-    if upload.blob_id is None or upload.state != "completed":
-        reason = "the upload was not completed"
-    elif agreement is None:
-        reason = "the client has no processing agreement in force (P09)"
-    if reason:
-        do_record_event(
-            EventType.DATAFILE_REFUSED, actor=actor, client_id=upload.client_id, obj=upload,
-            outcome=Outcome.REFUSED, details={"reason": reason},
-        )
-        raise DataFileRefused(f"upload {upload.pk}: {reason}")
+    client_id = blob.client_id
+    if blob.state != BlobState.STORED or client_id is None:
+        _refuse_data_file(blob, name, "the upload was not completed", actor=actor)
+    agreement = get_active_agreement(client_id)
+    if agreement is None:
+        _refuse_data_file(blob, name, "the client has no processing agreement in force (P09)", actor=actor)
     with transaction.atomic():
         data_file = DataFile.objects.create(
-            client_id=upload.client_id, agreement=agreement, upload=upload, blob_id=upload.blob_id,
-            name=upload.name, received_at=upload.finished_at or timezone.now(),
+            client_id=client_id, agreement=agreement, blob=blob, name=name, received_at=received_at,
         )
         do_record_event(
             EventType.DATAFILE_REGISTERED, actor=actor, client_id=data_file.client_id, obj=data_file,
-            details={"upload": upload.pk, "blob": str(upload.blob_id), "agreement": agreement.pk},
+            details={"blob": str(blob.pk), "agreement": agreement.pk},
         )
         data_file_id = data_file.pk
         transaction.on_commit(lambda: profile_data_file.enqueue(data_file_id))
     return data_file
+
+
+def _refuse_data_file(blob: Blob, name: str, reason: str, *, actor: Actor) -> NoReturn:
+    do_record_event(
+        EventType.DATAFILE_REFUSED, actor=actor, client_id=blob.client_id, object_type="vault.blob",
+        object_id=str(blob.pk), outcome=Outcome.REFUSED, details={"reason": reason},
+    )
+    raise DataFileRefused(f"{name}: {reason}")
 
 
 def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict:
@@ -144,6 +149,7 @@ def do_profile_data_file(data_file_id: int, *, actor: Actor, today: dt.date | No
             column_kinds={c["name"]: c["kind"] for c in profile["columns"]},
             profiled_at=timezone.now(),
         )
+        do_set_blob_records(data_file.blob_id, profile["rows"])
         do_record_event(
             EventType.DATAFILE_PROFILED, actor=actor, client_id=data_file.client_id, obj=data_file,
             details={"rows": profile["rows"], "risk": profile["risk"], "minors": profile["minors"],
@@ -179,30 +185,33 @@ def do_override_column_kind(data_file: DataFile, column: str, kind: str, *, acto
     return do_profile_data_file(data_file.pk, actor=actor, force=True)
 
 
-def do_mark_data_files_purged(*, actor: Actor) -> int:
-    """Mark every data file whose blob was shredded as purged (after a job or a retention purge), and
-    reduce each purged file's profile, column kinds and its jobs' mappings to what holds no values."""
-    from verwerker.vault.models import BlobState
-
-    now = timezone.now()
-    ids = list(
-        DataFile.objects.exclude(state=DataFileState.PURGED)
-        .filter(blob__state__in=[BlobState.SHREDDING, BlobState.SHREDDED])
+def do_reduce_data_files_of_blobs(blob_ids: Iterable, *, actor: Actor) -> int:
+    """Reduce the data files stored as these (shredded) blobs; call it in the transaction that shredded
+    them, so a file is never purged without its reduction. Records DATAFILE_PURGED and DATAFILE_REDUCED
+    per file. Returns how many files were reduced."""
+    reduced = 0
+    for pk, client_id in (
+        DataFile.objects.purged().filter(blob_id__in=list(blob_ids)).exclude(profile__has_key="reduced")
         .values_list("pk", "client_id")
-    )
-    for pk, client_id in ids:
-        with transaction.atomic():
-            if DataFile.objects.filter(pk=pk).exclude(state=DataFileState.PURGED).update(
-                state=DataFileState.PURGED, purged_at=now
-            ):
-                do_record_event(
-                    EventType.DATAFILE_PURGED, actor=actor, client_id=client_id, object_type="datafiles.datafile",
-                    object_id=pk,
-                )
-    # Files purged before reduction existed are reduced on the next run too.
-    for pk in DataFile.objects.filter(state=DataFileState.PURGED).exclude(profile__has_key="reduced").values_list("pk", flat=True):
+    ):
+        do_record_event(
+            EventType.DATAFILE_PURGED, actor=actor, client_id=client_id, object_type="datafiles.datafile",
+            object_id=pk,
+        )
         do_reduce_data_file(pk, actor=actor)
-    return len(ids)
+        reduced += 1
+    return reduced
+
+
+def do_reduce_purged_data_files(*, actor: Actor) -> int:
+    """Reduce every purged data file not yet reduced (a shred that died before its reduction, or files
+    purged before reduction existed): the data-files purger's recovery. Returns how many."""
+    blob_ids = list(DataFile.objects.purged().exclude(profile__has_key="reduced").values_list("blob_id", flat=True))
+    total = 0
+    for start in range(0, len(blob_ids), 500):
+        with transaction.atomic():
+            total += do_reduce_data_files_of_blobs(blob_ids[start : start + 500], actor=actor)
+    return total
 
 
 def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
@@ -216,8 +225,8 @@ def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
     from verwerker.production.models import Job
 
     with transaction.atomic():
-        data_file = DataFile.objects.select_for_update().get(pk=data_file_id)
-        if data_file.state != DataFileState.PURGED or data_file.profile.get("reduced"):
+        data_file = DataFile.objects.select_for_update().select_related("blob").get(pk=data_file_id)
+        if not data_file.is_purged or data_file.profile.get("reduced"):
             return
         # The profile's list keeps the file's column order (a JSON object's keys need not: jsonb sorts them).
         names = [c.get("name", "") for c in data_file.profile.get("columns", [])]
@@ -237,13 +246,6 @@ def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
             EventType.DATAFILE_REDUCED, actor=actor, client_id=data_file.client_id, obj=data_file,
             details={"columns": len(position), "jobs": jobs},
         )
-
-
-def record_counts_of_blobs(blob_ids: list) -> dict:
-    """{blob id: records} for the profiled data files stored as these blobs (for deletion certificates)."""
-    return dict(
-        DataFile.objects.filter(blob_id__in=blob_ids, record_count__isnull=False).values_list("blob_id", "record_count")
-    )
 
 
 @dataclass
@@ -287,13 +289,13 @@ def do_rewrite_data_file(
     import polars as pl
 
     from verwerker.production.rewrite import withdraw_job_copies
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
     from verwerker.vault.models import Blob, BlobState
 
     set_values = set_values or {}
     old = Blob.objects.get(pk=data_file.blob_id)
-    if old.state != BlobState.STORED or data_file.state == DataFileState.PURGED:
+    if old.state != BlobState.STORED:
         raise ValueError(f"{data_file.name}: the file is no longer held; nothing to rewrite")
     frame = _held_table(data_file, actor=actor).frame
     drop = sorted(set(drop_rows))

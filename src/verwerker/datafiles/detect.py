@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from verwerker.datafiles import checks
+from verwerker.datafiles import validators
 from verwerker.datafiles.kinds import Kind
 
 SAMPLE_SIZE = 1000
@@ -211,17 +211,17 @@ def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> lis
     lengths = [len(sample) for sample in samples]
     v = pl.concat([sample.alias("v") for sample in samples]) if samples else pl.Series("v", [], dtype=pl.String)
     lowered = v.str.to_lowercase()
-    phone = checks.phone_shapes(v)
-    dates, dates_or_serials = checks.parse_dates_both_ways(v)
+    phone = validators.phone_shapes(v)
+    dates, dates_or_serials = validators.parse_dates_both_ways(v)
     # The eleven-test alone passes 1 in 11 random numbers; BSNs are 8-9 digit numbers that all pass
     # (the test runs on those only).
     bsn_shaped = v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$").fill_null(False)
     flags = pl.DataFrame(
         {
-            Kind.IBAN.value: checks.valid_ibans(v),
-            Kind.EMAIL.value: checks.valid_emails(v),
-            Kind.BSN.value: checks.only_where(bsn_shaped, checks.valid_bsns, v),
-            Kind.POSTCODE.value: checks.valid_postcodes(v),
+            Kind.IBAN.value: validators.valid_ibans(v),
+            Kind.EMAIL.value: validators.valid_emails(v),
+            Kind.BSN.value: validators.only_where(bsn_shaped, validators.valid_bsns, v),
+            Kind.POSTCODE.value: validators.valid_postcodes(v),
             # Without a date header, 8-digit numbers and serials are more likely codes than dates; with
             # one, Excel serials count too.
             "dated": dates.is_not_null() & ~v.str.contains(r"^\d+$"),
@@ -255,7 +255,7 @@ def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> lis
             shares |= {kind: share(kind.value) for kind in _WEAK}
         # Phone: the shape over the sample, times phonenumbers' verdict on up to 100 shaped values.
         shaped = sample.filter(phone.slice(offset, n)).head(PHONE_SAMPLE)
-        exact = sum(checks.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
+        exact = sum(validators.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
         shares[Kind.PHONE] = share(Kind.PHONE.value) * exact
         result.append(shares)
         offset += n
@@ -314,13 +314,13 @@ _BLANK = r"^\s*$"
 # The whole-column checks: a kind's verdicts (birth dates: the parsed dates) and, for postcodes, the
 # numbers of those valid as plainly written (1234AB, 1234 AB, 1234ab). Other kinds are not checked.
 _CHECKS = {
-    Kind.BIRTH_DATE: lambda v: (checks.parse_dates(v), None),
-    Kind.POSTCODE: checks.valid_postcodes_with_numbers,
-    Kind.IBAN: lambda v: (checks.valid_ibans(v), None),
-    Kind.BSN: lambda v: (checks.valid_bsns(v), None),
-    Kind.EMAIL: lambda v: (checks.valid_emails(v), None),
-    Kind.PHONE: lambda v: (checks.phone_shapes(v), None),
-    Kind.HOUSE_NUMBER: lambda v: (checks.house_numbers(v), None),
+    Kind.BIRTH_DATE: lambda v: (validators.parse_dates(v), None),
+    Kind.POSTCODE: validators.valid_postcodes_with_numbers,
+    Kind.IBAN: lambda v: (validators.valid_ibans(v), None),
+    Kind.BSN: lambda v: (validators.valid_bsns(v), None),
+    Kind.EMAIL: lambda v: (validators.valid_emails(v), None),
+    Kind.PHONE: lambda v: (validators.phone_shapes(v), None),
+    Kind.HOUSE_NUMBER: lambda v: (validators.house_numbers(v), None),
 }
 _CHECKED = frozenset(_CHECKS)
 
@@ -364,7 +364,7 @@ def _filled(column: pl.Series) -> pl.Series:
     filled = column.is_not_null()
     suspect = (~column.is_between("!", "\u0085", closed="left")).fill_null(False)
     if suspect.any():
-        index = checks.positions(suspect)
+        index = validators.positions(suspect)
         values = column.gather(index)
         still = ~values.is_between("\u00a1", "\u1680", closed="left")
         if still.any():

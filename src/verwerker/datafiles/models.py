@@ -2,7 +2,8 @@
 
 A DataFile row holds no value from the file: its profile is counts, kinds, reasons and masked
 examples (``Profile.to_json``), and ``name`` is the display name the client chose. The content lives
-only in the vault, encrypted; the row survives the blob's shredding as metadata (state ``purged``).
+only in the vault, encrypted; the row survives the blob's shredding as metadata. Whether a file is
+purged is not stored here: it is its blob's state (``DataFile.is_purged``, ``DataFile.objects.purged()``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+
+from verwerker.vault.models import BlobState
 
 # What read.header_holds_data can find in a first line, for the data file's page to translate.
 HEADER_EVIDENCE = (
@@ -24,7 +27,12 @@ class DataFileState(models.TextChoices):
     PROFILING = "profiling", _("being profiled")
     PROFILED = "profiled", _("profiled")
     UNREADABLE = "unreadable", _("unreadable")
-    PURGED = "purged", _("deleted")
+
+
+# A data file whose blob is in one of these states is purged: its content is gone (keys destroyed).
+PURGED_BLOB_STATES = (BlobState.SHREDDING, BlobState.SHREDDED)
+# The incoming list's filter value for purged files (derived, so not a DataFileState).
+PURGED = "purged"
 
 
 class Risk(models.TextChoices):
@@ -32,15 +40,24 @@ class Risk(models.TextChoices):
     HIGH = "high", _("high")
 
 
+class DataFileQuerySet(models.QuerySet):
+    def purged(self) -> DataFileQuerySet:
+        """Files whose blob was shredded."""
+        return self.filter(blob__state__in=PURGED_BLOB_STATES)
+
+    def held(self) -> DataFileQuerySet:
+        """Files whose content the vault still holds."""
+        return self.exclude(blob__state__in=PURGED_BLOB_STATES)
+
+
 class DataFile(models.Model):
     """One received client file on its way through the pipeline."""
+
+    objects = DataFileQuerySet.as_manager()
 
     client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="data_files")
     # The agreement in force when the file arrived (P09): the terms it is processed under.
     agreement = models.ForeignKey("clients.Agreement", on_delete=models.PROTECT, related_name="data_files")
-    upload = models.OneToOneField(
-        "intake.Upload", on_delete=models.PROTECT, null=True, blank=True, related_name="data_file"
-    )
     blob = models.OneToOneField("vault.Blob", on_delete=models.PROTECT, related_name="data_file")
     name = models.CharField(_("file name"), max_length=255)
     state = models.CharField(_("state"), max_length=12, choices=DataFileState.choices, default=DataFileState.RECEIVED)
@@ -55,7 +72,6 @@ class DataFile(models.Model):
     overrides = models.JSONField(_("column kind overrides"), default=dict, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
     profiled_at = models.DateTimeField(_("profiled at"), null=True, blank=True)
-    purged_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -65,6 +81,20 @@ class DataFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}/{self.name}"
+
+    @property
+    def is_purged(self) -> bool:
+        """The blob was shredded: the content is gone, this row is metadata."""
+        return self.blob.state in PURGED_BLOB_STATES
+
+    @property
+    def purged_at(self):
+        return self.blob.shredded_at if self.is_purged else None
+
+    @property
+    def state_label(self) -> str:
+        """The state a person reads: "deleted" once the blob is shredded, else the pipeline's state."""
+        return str(_("deleted")) if self.is_purged else self.get_state_display()
 
     @property
     def is_high_risk(self) -> bool:

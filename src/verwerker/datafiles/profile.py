@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from verwerker.datafiles import checks
+from verwerker.datafiles import validators
 from verwerker.datafiles.detect import ColumnGuess, Found, detect, split_street_and_number
 from verwerker.datafiles.kinds import NAW_KINDS, Kind
 from verwerker.datafiles.read import Table
@@ -83,7 +83,7 @@ def profile_table(
 ) -> Profile:
     """Profile a table that read_table returned; pure (no database, no files)."""
     frame = table.frame
-    # The duplicate count takes longest; it runs beside detection's whole-column checks.
+    # The duplicate count takes longest; it runs beside detection's whole-column validators.
     detection = detect(frame, overrides=overrides, also=lambda found: _duplicates(frame, found))
     guesses = detection.guesses
     first = {}
@@ -114,7 +114,7 @@ def profile_table(
         if given.any():
             country = frame.get_column(first[Kind.COUNTRY]).filter(given)
             abroad = pl.DataFrame({"c": country}).select(~is_domestic(pl.col("c"))).to_series()
-            foreign = foreign.scatter(checks.positions(given), abroad)
+            foreign = foreign.scatter(validators.positions(given), abroad)
     foreign = foreign & row_filled
 
     counts = {"invalid_postcodes": 0, "minors": 0, "missing_house_numbers": 0}
@@ -128,7 +128,7 @@ def profile_table(
                 g.invalid = counts["invalid_postcodes"]
     if Kind.BIRTH_DATE in first:
         dates = detection.verdicts[first[Kind.BIRTH_DATE]]
-        counts["minors"] = int(checks.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
+        counts["minors"] = int(validators.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
     if Kind.HOUSE_NUMBER in first:
         column = first[Kind.HOUSE_NUMBER]
         counts["missing_house_numbers"] = int((row_filled & ~(filled[column] & detection.verdicts[column])).sum())
@@ -279,7 +279,7 @@ def _house_numbers(values: pl.Series) -> pl.Series:
     numbers = values.cast(pl.UInt64, strict=False)
     rest = numbers.is_null() & values.is_not_null()
     if rest.any():
-        index = checks.positions(rest)
+        index = validators.positions(rest)
         n = pl.col("n")
         normalised = pl.DataFrame({"v": values.gather(index)}).select(n=_normalise_key(pl.col("v")))
         numbers = numbers.scatter(index, normalised.select(
@@ -307,8 +307,8 @@ def _postcode_numbers(values: pl.Series, plain: pl.Series) -> pl.Series:
     plain = plain.clone()  # scatter() writes in place
     n = pl.col("n")
     normalised = pl.DataFrame({"v": values.filter(rest)}).select(n=_normalise_key(pl.col("v")))
-    return plain.scatter(checks.positions(rest), normalised.select(
-        pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(checks.postcode_number(n)).otherwise(n.hash(seed=7))
+    return plain.scatter(validators.positions(rest), normalised.select(
+        pl.when(n.str.contains(_NORMALISED_POSTCODE)).then(validators.postcode_number(n)).otherwise(n.hash(seed=7))
     ).to_series()).fill_null(_empty_number())
 
 

@@ -3,27 +3,20 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from verwerker.datafiles.models import DataFile
+from verwerker.accounts.scoping import access, scoped
 
 
 def data_files_visible_to(user) -> QuerySet[DataFile]:
     """The files ``user`` may see: a client user only their client's; staff with the view permission all."""
-    files = DataFile.objects.select_related("client")
-    if user.is_client_user:
-        return files.filter(client_id=user.client_id)
-    if user.has_perm("datafiles.view_datafile"):
-        return files
-    return files.none()
+    return scoped(DataFile.objects.select_related("client", "blob"), user, "datafiles.view_datafile")
 
 
 def access_data_file_for(user, data_file_id: int) -> DataFile:
     """The data file if ``user`` may see it; the same 404 for missing and not-yours."""
-    try:
-        return data_files_visible_to(user).get(pk=data_file_id)
-    except DataFile.DoesNotExist:
-        raise Http404("no such data file") from None
+    return access(DataFile.objects.select_related("client", "blob"), user, "datafiles.view_datafile", data_file_id,
+                  what="data file")
 
 
 def list_data_files_for_client(client_id: int) -> QuerySet[DataFile]:

@@ -406,13 +406,13 @@ _SALUTATION_CELLS = {"dhr", "dhr.", "mevr", "mevr.", "mw", "mw.", "hr.", "de hee
 def header_holds_data(cells: list[str]) -> str | None:
     """What in the first line is data rather than a column name ("postcode", "house number", ...), or None
     when it reads as a header. Pure; no cell is ever quoted."""
-    from verwerker.datafiles import checks
+    from verwerker.datafiles import validators
 
     cells = [c.strip() for c in cells if c and c.strip()]
     if not cells:
         return None
     values = pl.Series(cells, dtype=pl.String)
-    if checks.valid_postcodes(values).fill_null(False).any():
+    if validators.valid_postcodes(values).fill_null(False).any():
         return "postcode"
     if any(_HOUSE_NUMBER_CELL.match(c) for c in cells):
         return "house number"
@@ -420,11 +420,11 @@ def header_holds_data(cells: list[str]) -> str | None:
         return "initials"
     if any(c.lower() in _SALUTATION_CELLS for c in cells):
         return "salutation"
-    for what, check in (("e-mail address", checks.valid_emails),
-                        ("IBAN", checks.valid_ibans), ("phone number", checks.phone_shapes)):
+    for what, check in (("e-mail address", validators.valid_emails),
+                        ("IBAN", validators.valid_ibans), ("phone number", validators.phone_shapes)):
         if check(values).fill_null(False).any():
             return what
-    if checks.parse_dates(values).is_not_null().any():
+    if validators.parse_dates(values).is_not_null().any():
         return "date"
     return None
 

@@ -269,7 +269,7 @@ def do_request_pentest_report(user, *, actor: Actor) -> PentestReportRequest:
 
     Raises ValidationError for staff, or while the client has a request still unanswered.
     """
-    from verwerker.privacy.actions import privacy_officer_emails
+    from verwerker.accounts.queries import privacy_officer_emails
 
     if not user.is_client_user:
         raise ValidationError("only a client asks for the report")

@@ -6,8 +6,3 @@ class FacilitiesConfig(AppConfig):
     label = "facilities"
     verbose_name = "Facilities"
 
-    def ready(self) -> None:
-        # retention/purge.py asks apps to register the purge of the record classes they own.
-        from verwerker.facilities.purge import register
-
-        register()

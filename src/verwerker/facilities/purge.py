@@ -14,7 +14,7 @@ from django.db import transaction
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.events import EventType
-from verwerker.retention.purge import Purger, register_purger
+from verwerker.retention.purge import Purger
 from verwerker.retention.rules import RecordClass
 from verwerker.vault.models import DeletionReason
 
@@ -30,7 +30,7 @@ class CameraClipPurger(Purger):
         return clips_past_retention(now)
 
     def purge_chunk(self, ids, *, actor) -> int:
-        from verwerker.retention.certificates import do_issue_certificate
+        from verwerker.retention.actions import do_issue_certificate
         from verwerker.vault.actions import do_shred_blobs
 
         with transaction.atomic():
@@ -67,7 +67,3 @@ class ConsentLogPurger(Purger):
                 )
         return deleted
 
-
-def register() -> None:
-    register_purger(CameraClipPurger())
-    register_purger(ConsentLogPurger())

@@ -27,6 +27,8 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import ActorType, EventType, Outcome
 from verwerker.clients.models import Client
 from verwerker.clients.queries import get_active_agreement
+from verwerker.datafiles.actions import DataFileRefused, do_register_data_file
+from verwerker.datafiles.models import DataFile
 from verwerker.intake import policy
 from verwerker.intake.models import (
     Ban,
@@ -39,6 +41,8 @@ from verwerker.intake.models import (
     UploadState,
 )
 from verwerker.lib.passwords import generate_password
+from verwerker.vault.actions import BlobWriter, open_blob_writer
+from verwerker.vault.models import BlobPurpose
 
 log = logging.getLogger("verwerker.intake")
 
@@ -325,7 +329,7 @@ def _alert_password_lock(lock: Ban) -> None:
 
     A mail server that is down must not undo the lock: the failure is logged and recorded.
     """
-    from verwerker.privacy.actions import privacy_officer_emails
+    from verwerker.accounts.queries import privacy_officer_emails
 
     account = lock.account
     recipients = privacy_officer_emails() or [settings.PRIVACY_CONTACT]
@@ -415,6 +419,27 @@ def _refuse_upload(client: Client, agreement, *, channel, name, account, user, s
         outcome=Outcome.REFUSED,
         details={"channel": channel, "reason": reason, "extension": ext, "size": 0},
     )
+
+
+def do_open_upload(
+    client: Client, *, channel: str, name: str, actor: Actor, account: SftpAccount | None = None, user=None,
+    source_ip: str = "",
+) -> tuple[Upload, BlobWriter]:
+    """Register an upload (do_register_upload) and open the vault writer its bytes stream into, the blob
+    bound to the upload. Raises policy.Refusal (recorded); a vault that cannot open a writer aborts the
+    upload (recorded) and raises."""
+    upload = do_register_upload(
+        client, channel=channel, name=name, actor=actor, account=account, user=user, source_ip=source_ip
+    )
+    try:
+        # The blob's display name is the upload's id, not the client's file name (which may be personal).
+        writer = open_blob_writer(client=client, purpose=BlobPurpose.UPLOAD, name=f"upload-{upload.pk}", actor=actor)
+    except Exception:
+        do_abort_upload(upload, None, actor=actor, reason="vault_unavailable")
+        raise
+    Upload.objects.filter(pk=upload.pk).update(blob=writer.blob)
+    upload.blob = writer.blob
+    return upload, writer
 
 
 def do_register_upload(
@@ -576,6 +601,25 @@ def do_record_upload_received(upload_id: int) -> bool:
             details={"size": upload.size, "blob": str(upload.blob_id)},
         )
     return bool(updated)
+
+
+def do_receive_upload(upload_id: int, *, actor: Actor) -> DataFile | None:
+    """Record a completed upload as received and hand its blob to datafiles, the one call between the two
+    apps (datafiles profiles it from there). Idempotent: a rerun returns the file registered before.
+
+    Returns None for an upload that is not completed, or that datafiles refused (no agreement in force,
+    P09: audited there; the retention purge deletes the upload).
+    """
+    do_record_upload_received(upload_id)
+    upload = Upload.objects.filter(pk=upload_id, state=UploadState.COMPLETED).select_related("blob").first()
+    if upload is None or upload.blob is None:
+        return None
+    try:
+        return do_register_data_file(
+            upload.blob, name=upload.name, received_at=upload.finished_at or timezone.now(), actor=actor
+        )
+    except DataFileRefused:
+        return None
 
 
 def do_put_in_outbox(client: Client, name: str, data: bytes, *, actor: Actor, purpose: str = "other") -> OutboxFile:

@@ -6,13 +6,13 @@ import datetime as dt
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from verwerker.clients.models import Client
 from verwerker.clients.queries import get_active_agreement
 from verwerker.intake import policy
 from verwerker.intake.models import Ban, BanScope, OutboxFile, SftpAccount, Upload, UploadState
+from verwerker.accounts.scoping import access, scoped
 
 # Checked against when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = None
@@ -102,15 +102,22 @@ def get_outbox_file(client_id: int, name: str) -> OutboxFile | None:
 
 def access_upload_for(user, upload_id: int) -> Upload:
     """An upload ``user`` may see: a client user only their own client's; staff with the view right."""
-    uploads = Upload.objects.select_related("client")
-    if user.is_client_user:
-        uploads = uploads.filter(client_id=user.client_id)
-    elif not user.has_perm("intake.view_upload"):
-        raise Http404("no such upload")
-    try:
-        return uploads.get(pk=upload_id)
-    except Upload.DoesNotExist:
-        raise Http404("no such upload") from None
+    return access(Upload.objects.select_related("client"), user, "intake.view_upload", upload_id, what="upload")
+
+
+def outbox_files_visible_to(user) -> QuerySet[OutboxFile]:
+    """The files in a client user's outbox (their own client's only); staff are offered none."""
+    return scoped(OutboxFile.objects.all(), user, _nobody)
+
+
+def access_outbox_file_for(user, item_id: int) -> OutboxFile:
+    """A file in the client's outbox, for a user of that client only (staff are offered no outbox
+    downloads); the same 404 for missing and not-yours."""
+    return access(OutboxFile.objects.all(), user, _nobody, item_id, what="file")
+
+
+def _nobody(user) -> bool:
+    return False
 
 
 def list_bans(*, include_past: bool = False) -> QuerySet[Ban]:
@@ -158,9 +165,5 @@ def sftp_overview(client: Client) -> dict:
 
 def access_sftp_account_for(user, client_id: int) -> SftpAccount:
     """The SFTP account of a client, for staff who may see accounts; the same 404 for missing and not allowed."""
-    if user.is_client_user or not user.has_perm("intake.view_sftpaccount"):
-        raise Http404("no such account")
-    try:
-        return SftpAccount.objects.select_related("client").get(client_id=client_id)
-    except SftpAccount.DoesNotExist:
-        raise Http404("no such account") from None
+    return access(SftpAccount.objects.select_related("client"), user, "intake.view_sftpaccount", client_id,
+                  client_field=None, field="client_id", what="account")

@@ -24,7 +24,7 @@ from verwerker.intake import policy
 from verwerker.intake.actions import (
     do_abort_upload,
     do_complete_upload,
-    do_register_upload,
+    do_open_upload,
     do_reserve_upload_bytes,
 )
 from verwerker.intake.models import Upload
@@ -64,22 +64,10 @@ class UploadStream:
         user=None,
         source_ip: str = "",
     ) -> UploadStream:
-        """Register the upload and open its vault writer. Raises policy.Refusal (recorded)."""
-        from verwerker.vault.actions import open_blob_writer
-        from verwerker.vault.models import BlobPurpose
-
-        upload = do_register_upload(
+        """Register the upload and open its vault writer (do_open_upload). Raises policy.Refusal (recorded)."""
+        upload, writer = do_open_upload(
             client, channel=channel, name=name, actor=actor, account=account, user=user, source_ip=source_ip
         )
-        try:
-            # The blob's display name is the upload's id, not the client's file name (which may be personal).
-            writer = open_blob_writer(
-                client=client, purpose=BlobPurpose.UPLOAD, name=f"upload-{upload.pk}", actor=actor
-            )
-        except Exception:
-            do_abort_upload(upload, None, actor=actor, reason="vault_unavailable")
-            raise
-        Upload.objects.filter(pk=upload.pk).update(blob=writer.blob)
         return cls(upload, writer, actor=actor, used_bytes=quota_used(client, exclude=upload))
 
     def check(self, size: int) -> None:

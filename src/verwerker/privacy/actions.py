@@ -11,12 +11,14 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.models import Client
 from verwerker.clients.queries import get_active_agreement
 from verwerker.privacy import clock, impact
+from verwerker.privacy.sources import IMPACT_SOURCES
 from verwerker.privacy.models import (
     Breach,
     BreachClient,
@@ -111,7 +113,7 @@ def do_analyse_breach_impact(breach: Breach, *, actor: Actor) -> list[BreachClie
     """
     if not (breach.window_start and breach.window_end):
         raise ValidationError("give the exposure window first")
-    found = impact.analyse(_window(breach))
+    found = impact.analyse(_window(breach), IMPACT_SOURCES)
     affected = []
     for client_id, client_impact in sorted(found.items()):
         client = Client.objects.get(pk=client_id)
@@ -273,18 +275,6 @@ def do_record_breach_follow_up(breach: Breach, *, text: str, client: Client | No
     )
     do_record_event(EventType.BREACH_FOLLOW_UP, actor=actor, client_id=client.pk if client else None, obj=breach)
     return note
-
-
-def privacy_officer_emails() -> list[str]:
-    from verwerker.accounts.models import User
-    from verwerker.accounts.roles import Role
-
-    return list(
-        User.objects.filter(is_active=True, is_staff=True, groups__name=Role.PRIVACY)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
-    )
 
 
 def do_escalate_breaches(now: dt.datetime | None = None) -> int:

@@ -6,7 +6,3 @@ class PrivacyConfig(AppConfig):
     label = "privacy"
     verbose_name = "Privacy office"
 
-    def ready(self) -> None:
-        from verwerker.privacy import register, sources
-
-        register.CATEGORY_SOURCES.extend(sources.REGISTER_CATEGORY_SOURCES)

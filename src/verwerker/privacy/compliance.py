@@ -80,11 +80,11 @@ PROMISES = [
     Promise("P16", "No backups of data files; unreadable after purge", "Crypto-shredding; vault excluded from backups",
             ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up")),
     Promise("P17", "Deletion right after processing; monthly workstation check", "Purge on job completion; workstation check register",
-            ("verwerker.production.actions.do_close_job", "verwerker.retention.certificates.do_issue_certificate",
+            ("verwerker.production.actions.do_close_job", "verwerker.retention.actions.do_issue_certificate",
              "verwerker.facilities.compliance.workstations", "verwerker.facilities.actions.do_record_workstation_check")),
     Promise("P18", "SFTP folder emptied monthly; data kept at most one month", "Hourly purge against the agreement's maximum retention and the folders' monthly schedule",
-            ("verwerker.retention.purge.run_purge", "verwerker.retention.purge.VaultPurger",
-             "verwerker.retention.purge.SftpFolderPurger")),
+            ("verwerker.retention.purge.run_purge", "verwerker.datafiles.purge.DataFilePurger",
+             "verwerker.intake.purge.SftpFolderPurger")),
     Promise("P19", "CRM and financial data kept 7 years", "Retention schedules per record class",
             ("verwerker.retention.rules.schedule_problems", "verwerker.retention.actions.do_change_retention_schedule")),
     Promise("P20", "Minors only with parental consent", "Birth dates checked; jobs blocked until consent",
@@ -356,7 +356,7 @@ def _no_backups() -> Finding:
 @check("P18")
 def _retention() -> Finding:
     from verwerker.clients.queries import agreements_in_force
-    from verwerker.retention.purge import SftpFolderPurger
+    from verwerker.intake.purge import SftpFolderPurger
     from verwerker.retention.queries import get_keep_days, held_ids
     from verwerker.retention.rules import RecordClass
     from verwerker.vault.models import Blob, BlobState

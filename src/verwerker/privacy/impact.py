@@ -1,7 +1,7 @@
 """Impact analysis of a breach: what was exposed, from the system's own metadata and audit log.
 
-Sources are plain functions, one per kind of record the house keeps; each app that holds client data
-registers one (the vault's blobs, data files, jobs). Each yields Exposure rows for a time window and,
+Sources are plain functions, one per kind of record the house keeps, listed in privacy/sources.py
+(IMPACT_SOURCES); the caller passes them. Each yields Exposure rows for a time window and,
 optionally, the systems and accounts involved. Rows describe files and records; they never contain the
 records' contents.
 """
@@ -35,12 +35,6 @@ class Window:
 
 
 Source = Callable[[Window], Iterable[Exposure]]
-SOURCES: list[Source] = []
-
-
-def register(source: Source) -> Source:
-    SOURCES.append(source)
-    return source
 
 
 @dataclass
@@ -82,10 +76,10 @@ def _merge(old: Exposure, new: Exposure) -> Exposure:
     return Exposure(**merged)
 
 
-def analyse(window: Window, sources: list[Source] | None = None) -> dict[int, ClientImpact]:
-    """Every client with something exposed in the window, with what was exposed."""
+def analyse(window: Window, sources: Iterable[Source]) -> dict[int, ClientImpact]:
+    """Every client with something exposed in the window, with what was exposed (by ``sources``)."""
     found: dict[tuple, Exposure] = {}
-    for source in SOURCES if sources is None else sources:
+    for source in sources:
         for exposure in source(window):
             key = (exposure.client_id, exposure.object_type, exposure.object_id)
             found[key] = _merge(found[key], exposure) if key in found else exposure

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from django.db.models import Min, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from verwerker.accounts.roles import is_privacy_officer  # noqa: F401  (used here and by the views)
 from verwerker.privacy import clock
 from verwerker.privacy.models import OPEN_BREACH_STATES, Breach, BreachClient
+from verwerker.accounts.scoping import access
 
 
 def access_breach_for(user, breach_id: int) -> Breach:
     """A breach for the privacy officer; the same 404 for everyone else and for a missing one."""
-    if not is_privacy_officer(user):
-        raise Http404("no such breach")
-    try:
-        return Breach.objects.get(pk=breach_id)
-    except Breach.DoesNotExist:
-        raise Http404("no such breach") from None
+    return access(Breach.objects.all(), user, is_privacy_officer, breach_id, client_field=None, what="breach")
 
 
 def list_breaches() -> QuerySet[Breach]:

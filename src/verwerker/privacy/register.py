@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
 
 from verwerker.lib.spreadsheet import csv_writer
+from verwerker.privacy.sources import CATEGORY_SOURCES
 
 # The general description of technical and organisational measures (Art. 30(2)(d), Art. 32(1)) that this
 # system enforces by construction. Organisational measures outside the system belong in the house's ISMS.
@@ -33,8 +33,6 @@ SECURITY_MEASURES = [
     "Breach register with a notification clock per client.",
 ]
 
-# Apps that know which data categories a client's files held register a function client_id -> kinds.
-CATEGORY_SOURCES: list[Callable[[int], set[str]]] = []
 
 
 def rows() -> list[dict]:

@@ -1,11 +1,12 @@
-"""Impact sources of the apps that exist so far. Registered when the privacy app is ready."""
+"""Where the privacy office looks: the impact sources of a breach and the data categories of the Art. 30(2)
+register, each listed literally at the end (IMPACT_SOURCES, CATEGORY_SOURCES); a new source is added there."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from verwerker.audit.models import AuditEvent
-from verwerker.privacy.impact import Exposure, Window, register
+from verwerker.privacy.impact import Exposure, Source, Window
 
 # Objects that hold (or are made from) client data; administrative events (a client created, an agreement
 # changed) expose nobody's data and are left out.
@@ -15,7 +16,6 @@ DATA_OBJECT_TYPES = ("vault.blob", "intake.upload", "intake.outboxfile", "datafi
 SYSTEM_ACTORS = {"web": ("staff", "client_user"), "sftp": ("sftp",), "workers": ("system",)}
 
 
-@register
 def audit_trail(window: Window) -> Iterable[Exposure]:
     """Client data acted on in the window (optionally by the named accounts/systems)."""
     events = AuditEvent.objects.filter(
@@ -31,7 +31,6 @@ def audit_trail(window: Window) -> Iterable[Exposure]:
         yield Exposure(client_id=client_id, source="audit log", object_type=object_type, object_id=object_id)
 
 
-@register
 def vault_blobs(window: Window) -> Iterable[Exposure]:
     """Client data held in the vault at any moment of the window — also blobs shredded since.
 
@@ -53,7 +52,6 @@ def vault_blobs(window: Window) -> Iterable[Exposure]:
         )
 
 
-@register
 def data_files(window: Window) -> Iterable[Exposure]:
     """What the profiles say about the files held in the window: records, data categories, risk class.
 
@@ -65,11 +63,11 @@ def data_files(window: Window) -> Iterable[Exposure]:
 
     files = DataFile.objects.filter(blob__created_at__lte=window.end).filter(
         Q(blob__shredded_at__isnull=True) | Q(blob__shredded_at__gte=window.start)
-    ).select_related("upload")
+    )
     for data_file in files.iterator():
         yield Exposure(
             client_id=data_file.client_id, source="data files", object_type="vault.blob",
-            object_id=str(data_file.blob_id), name=data_file.upload.name if data_file.upload_id else "",
+            object_id=str(data_file.blob_id), name=data_file.name,
             records=data_file.record_count, kinds=tuple(sorted(set(data_file.column_kinds.values()))),
             risk=data_file.risk,
         )
@@ -85,4 +83,7 @@ def _kinds_seen(client_id: int) -> set[str]:
     return seen
 
 
-REGISTER_CATEGORY_SOURCES = [_kinds_seen]
+# Every source of a breach's impact analysis, merged per object in this order (privacy/impact.py).
+IMPACT_SOURCES: tuple[Source, ...] = (audit_trail, vault_blobs, data_files)
+# Functions client_id -> data categories (column kinds) seen, for the Art. 30(2) register.
+CATEGORY_SOURCES: tuple[Callable[[int], set[str]], ...] = (_kinds_seen,)

@@ -7,26 +7,20 @@ from django.http import Http404
 
 from verwerker.production.models import Job, JobOutput, PrintStation
 from verwerker.production.workflow import JobState
+from verwerker.accounts.scoping import access, scoped
 
 VISIBLE_AFTER = (JobState.PRODUCED, JobState.PROOF_APPROVED, JobState.DELIVERED, JobState.CONFIRMED)
 
 
 def jobs_visible_to(user) -> QuerySet[Job]:
     """A client user sees their client's jobs; staff with the view permission see all; others none."""
-    jobs = Job.objects.select_related("client", "data_file", "template", "station")
-    if user.is_client_user:
-        return jobs.filter(client_id=user.client_id)
-    if user.has_perm("production.view_job"):
-        return jobs
-    return jobs.none()
+    return scoped(Job.objects.select_related("client", "data_file", "template", "station"), user, "production.view_job")
 
 
 def access_job_for(user, job_id: int) -> Job:
     """The job if ``user`` may see it; the same 404 for missing and not-yours."""
-    try:
-        return jobs_visible_to(user).get(pk=job_id)
-    except Job.DoesNotExist:
-        raise Http404("no such job") from None
+    return access(Job.objects.select_related("client", "data_file", "template", "station"), user, "production.view_job",
+                  job_id, what="job")
 
 
 def visible_outputs(job: Job) -> QuerySet[JobOutput]:

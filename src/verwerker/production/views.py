@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.kinds import Kind
-from verwerker.datafiles.models import DataFile, DataFileState
+from verwerker.datafiles.models import PURGED, DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
@@ -33,6 +33,7 @@ from verwerker.production.queries import (
     visible_outputs,
 )
 from verwerker.production.workflow import OPEN_STATES, JobState, StepRefused
+from verwerker.vault.models import BlobState
 
 PAGE = 50
 
@@ -55,11 +56,13 @@ def incoming(request):
     """Incoming files with their profile; filter by state and client."""
     _staff_only(request)
     files = data_files_visible_to(request.user).order_by("-received_at")
-    if request.GET.get("state"):
-        files = files.filter(state=request.GET["state"])
+    if request.GET.get("state") == PURGED:
+        files = files.purged()
+    elif request.GET.get("state"):
+        files = files.held().filter(state=request.GET["state"])
     if request.GET.get("client"):
         files = files.filter(client_id=request.GET["client"])
-    return render(request, "production/incoming.html", {"page": _page(request, files), "states": DataFileState.choices})
+    return render(request, "production/incoming.html", {"page": _page(request, files), "states": [*DataFileState.choices, (PURGED, _("deleted"))]})
 
 
 @login_required
@@ -319,7 +322,7 @@ def retention_overview(request):
         raise PermissionDenied
     now = timezone.now()
     files = []
-    for f in DataFile.objects.exclude(state=DataFileState.PURGED).select_related("client", "agreement").order_by("received_at")[:500]:
+    for f in DataFile.objects.held().select_related("client", "agreement").order_by("received_at")[:500]:
         age = (now - f.received_at).days
         files.append({"f": f, "age": age, "limit": f.agreement.max_retention_days, "over": age >= f.agreement.max_retention_days})
     waiting = [(job, actions.gates_waiting(job)) for job in Job.objects.filter(state=JobState.DRAFTED).select_related("data_file", "agreement", "client")]
@@ -337,15 +340,15 @@ def client_overview(request):
     """The client's files, jobs, reject reports, proofs to approve and certificates."""
     if not request.user.is_client_user:
         raise Http404("a client page")
-    from verwerker.intake.models import OutboxFile
+    from verwerker.intake.queries import outbox_files_visible_to
     from verwerker.retention.queries import list_certificates_for
 
-    client_id = request.user.client_id
+    user = request.user
     return render(request, "production/client.html", {
-        "files": _page(request, DataFile.objects.filter(client_id=client_id).order_by("-received_at")),
-        "jobs": Job.objects.filter(client_id=client_id).order_by("-created_at")[:100],
-        "proofs": Job.objects.filter(client_id=client_id, state=JobState.PRODUCED, proof_required=True),
-        "outbox": OutboxFile.objects.filter(client_id=client_id, blob__state="stored").order_by("-created_at")[:100],
+        "files": _page(request, data_files_visible_to(user).order_by("-received_at")),
+        "jobs": jobs_visible_to(user).order_by("-created_at")[:100],
+        "proofs": jobs_visible_to(user).filter(state=JobState.PRODUCED, proof_required=True),
+        "outbox": outbox_files_visible_to(user).filter(blob__state=BlobState.STORED).order_by("-created_at")[:100],
         "certificates": list_certificates_for(request.user)[:100],
     })
 
@@ -389,15 +392,11 @@ def client_proof_decision(request, job_id: int):
 def client_outbox_file(request, item_id: int):
     """Download a reject report or certificate from the client's outbox (audited)."""
     from verwerker.intake.actions import do_record_outbox_download
-    from verwerker.intake.models import OutboxFile
+    from verwerker.intake.queries import access_outbox_file_for
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.models import ReadPurpose
 
-    if not request.user.is_client_user:
-        raise Http404("a client page")
-    item = OutboxFile.objects.filter(pk=item_id, client_id=request.user.client_id).first()
-    if item is None:
-        raise Http404("no such file")
+    item = access_outbox_file_for(request.user, item_id)
     data = read_blob_bytes(item.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTBOX_DOWNLOAD)
     do_record_outbox_download(item, actor=Actor.from_request(request), size=len(data))
     response = HttpResponse(data, content_type="application/pdf" if item.name.endswith(".pdf") else "text/csv")

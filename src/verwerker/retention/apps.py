@@ -6,5 +6,3 @@ class RetentionConfig(AppConfig):
     label = "retention"
     verbose_name = "Retention"
 
-    def ready(self) -> None:
-        from verwerker.retention import certificates  # noqa: F401  (issues certificates after each purge run)

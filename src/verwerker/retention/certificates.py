@@ -14,28 +14,21 @@ import hashlib
 import io
 import json
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit import chain
-from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
-from verwerker.retention.models import DeletionCertificate, DeletionCertificateItem, DeletionReason
-from verwerker.retention.purge import AFTER_RUN
+from verwerker.retention.models import DeletionCertificate, DeletionReason
 
 FORMAT = 2
 COMPONENT = "verwerker.retention (purge) / verwerker.vault (crypto-shred)"
-# Blob ids -> {blob id: record count} for those an app knows (datafiles registers one: rows of a profiled
-# file). One call per certificate, not per blob: a purge certifies thousands of blobs at once.
-RECORD_COUNTERS: list[Callable[[list[uuid.UUID]], dict[uuid.UUID, int]]] = []
 
 # What a certificate says happened to the data when the caller does not say it (a job's close does).
 _DEFAULT_OUTCOME = {
@@ -68,7 +61,7 @@ def _versions() -> str:
     return f"Verwerker {v('verwerker')}; cryptography {v('cryptography')} ({backend.openssl_version_text()})"
 
 
-def _reason_for(shred_reason: str) -> str:
+def reason_for(shred_reason: str) -> str:
     return shred_reason if shred_reason in DeletionReason.values else DeletionReason.OTHER
 
 
@@ -77,100 +70,24 @@ def local_minute(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
 
 
-def _record_counts(blob_ids: list) -> dict:
-    counts: dict = {}
-    for counter in RECORD_COUNTERS:
-        for blob_id, count in counter([b for b in blob_ids if b not in counts]).items():
-            if count is not None:
-                counts.setdefault(blob_id, count)
-    return counts
-
-
 def client_names(blob_ids: list) -> dict:
     """{blob id: the name the client gave or knows it by}: the job's outputs in words, else the data
-    file's or upload's file name, else the outbox file's name. The certificate's issuer asks the apps
-    that hold the names (a caller calls what it needs); blobs none of them knows keep their vault name."""
-    from verwerker.datafiles.queries import client_names_of_blobs as data_file_names
-    from verwerker.intake.queries import client_names_of_blobs as intake_names
-    from verwerker.production.queries import client_names_of_blobs as job_names
-
+    file's or upload's file name, else the outbox file's name. The apps that hold the names sit above
+    retention, so ``settings.CERTIFICATE_NAMERS`` lists their functions, in this order of preference;
+    blobs none of them knows keep their vault name."""
     names: dict = {}
-    for namer in (job_names, data_file_names, intake_names):
-        for blob_id, name in namer(blob_ids).items():
+    for path in settings.CERTIFICATE_NAMERS:
+        for blob_id, name in import_string(path)(blob_ids).items():
             names.setdefault(blob_id, name)
     return names
 
 
-@transaction.atomic
-def do_issue_certificate(
-    client_id: int, blob_ids: Iterable, *, reason: str, actor: Actor, subject: str = "", outcome: str = "",
-    names: dict | None = None,
-) -> DeletionCertificate:
-    """Certify the deletion of these (already shredded, not yet certified) blobs of one client.
-
-    ``reason`` is the occasion (a DeletionReason); each item also carries the reason its blob was
-    shredded for. ``outcome`` says what became of the job (printed, cancelled, erased on request) in
-    the client's language. ``names`` ({blob id: name}) is for a caller that knows better than the apps
-    what the client calls a blob no row points at any more (a file replaced by its rewrite). Texts are
-    frozen in the house's language (settings.LANGUAGE_CODE).
-    Raises ValueError if a blob is still live, belongs to another client, or is certified already,
-    or for an unknown reason. Records CERTIFICATE_ISSUED with the SHA-256 of the canonical JSON.
-
-    ``client_id`` None certifies the house's own records (camera clips): the house is then the controller.
-    """
-    from verwerker.clients.models import Agreement, Client
-    from verwerker.clients.queries import get_active_agreement
-    from verwerker.vault.models import Blob, BlobState
-
-    if reason not in DeletionReason.values:
-        raise ValueError(f"unknown deletion reason {reason!r}")
-    with translation.override(settings.LANGUAGE_CODE):
-        subject, outcome = str(subject), str(outcome)
-    client = Client.objects.get(pk=client_id) if client_id is not None else None
-    blobs = list(Blob.objects.select_for_update().filter(pk__in=list(blob_ids)).order_by("created_at", "pk"))
-    if not blobs:
-        raise ValueError("a certificate needs at least one deleted blob")
-    for blob in blobs:
-        if blob.client_id != client_id:
-            raise ValueError(f"blob {blob.pk} belongs to another client")
-        if blob.state not in (BlobState.SHREDDING, BlobState.SHREDDED) or blob.wrapped_key is not None:
-            raise ValueError(f"blob {blob.pk} is not deleted")
-    if DeletionCertificateItem.objects.filter(blob__in=blobs).exists():
-        raise ValueError("some of these blobs are on a certificate already")
-    agreement = None
-    if client is not None:
-        agreement = get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
-    cert = DeletionCertificate(
-        client=client,
-        agreement_reference=agreement.reference if agreement else "",
-        reason=DeletionReason(reason),
-        subject=subject[:200],
-        issued_at=timezone.now(),
-        objects_deleted=len(blobs),
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        body = _body(cert, client, blobs, actor=actor, outcome=outcome, names=names or {})
-    cert.body = canonical_json(body).decode("utf-8")
-    cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()
-    cert.save(force_insert=True)
-    DeletionCertificateItem.objects.bulk_create([DeletionCertificateItem(certificate=cert, blob=b) for b in blobs])
-    do_record_event(
-        EventType.CERTIFICATE_ISSUED,
-        actor=actor,
-        client_id=client_id,
-        obj=cert,
-        details={"sha256": cert.sha256, "objects": len(blobs), "reason": cert.reason},
-    )
-    return cert
-
-
-def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str, names: dict) -> dict:
+def certificate_body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str, names: dict) -> dict:
     ids = [blob.pk for blob in blobs]
-    record_counts = _record_counts(ids)
     names = {**client_names(ids), **{uuid.UUID(str(k)): str(v) for k, v in names.items()}}
     items = []
     for blob in blobs:
-        item_reason = _reason_for(blob.shred_reason)
+        item_reason = reason_for(blob.shred_reason)
         items.append(
             {
                 "blob_id": str(blob.pk),
@@ -180,7 +97,7 @@ def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outco
                 "reason_text": str(DeletionReason(item_reason).label),
                 "sha256": blob.sha256 or None,
                 "size": blob.size,
-                "record_count": record_counts.get(blob.pk),
+                "record_count": blob.records,  # set by the app that read it (a data file's profile)
                 "received_at": local_minute(blob.created_at),
                 "deleted_at": local_minute(blob.shredded_at),
                 "master_key_id": blob.master_key_id,
@@ -230,32 +147,7 @@ def _body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outco
     }
 
 
-def issue_pending_certificates(*, actor: Actor) -> dict:
-    """Certify every deleted blob not yet on a certificate: one certificate per client and reason.
-
-    Runs after each purge, so blobs shredded by a run that was killed before it got here are certified
-    by the next one.
-    """
-    from verwerker.vault.models import Blob, BlobState
-
-    pending = (
-        Blob.objects.filter(state__in=[BlobState.SHREDDING, BlobState.SHREDDED], certificate_item__isnull=True)
-        .order_by("client_id", "shredded_at")
-        .values_list("pk", "client_id", "shred_reason")
-    )
-    groups: dict[tuple[int, str], list] = defaultdict(list)
-    for pk, client_id, shred_reason in pending.iterator(chunk_size=2000):
-        groups[(client_id, _reason_for(shred_reason))].append(pk)
-    issued = []
-    for (client_id, reason), ids in groups.items():
-        cert = do_issue_certificate(client_id, ids, reason=reason, actor=actor, subject=_SUBJECT_PURGE)
-        issued.append(str(cert.id))
-    return {"certificates": issued}
-
-
-_SUBJECT_PURGE = _lazy("automatic deletion by the retention purge")
-
-AFTER_RUN.append(issue_pending_certificates)
+SUBJECT_PURGE = _lazy("automatic deletion by the retention purge")
 
 
 # -- verification -------------------------------------------------------------------------------

@@ -19,10 +19,12 @@ the same): a chunk's keys are destroyed and its events written together; its fil
 that transaction commits. Certificates for the groups purged are issued at the end of a run, and a
 later run issues any that an interrupted run did not.
 
-Purgers register per record class. This module registers the vault purger (client data files, which
-includes everything intake stores) and the SFTP-folder purger (the folders' files after their own,
-monthly schedule); other apps register theirs for the classes they own. A class without a purger is
-reported as such by every run, so the report never claims a deletion that no code performs.
+One purger per record class, listed in order in ``settings.RETENTION_PURGERS`` (dotted paths, like
+MIDDLEWARE): the purgers live with the records they delete (datafiles, intake, crm, facilities), which
+sit above retention, so the project's settings name them rather than retention importing upwards and
+apps registering themselves. A class without a purger is reported as such by every run, so the report
+never claims a deletion that no code performs. After the classes, the run certifies every shredded
+blob not yet on a certificate (``actions.do_issue_pending_certificates``).
 """
 
 from __future__ import annotations
@@ -31,15 +33,18 @@ import datetime as dt
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
+from verwerker.retention.actions import do_issue_pending_certificates
 from verwerker.retention.queries import get_keep_days, held_ids
 from verwerker.retention.rules import RecordClass
 from verwerker.vault.models import DeletionReason
@@ -182,42 +187,6 @@ class VaultPurger(Purger):
         return {"keyless_finished": finished, "abandoned_writes": abandoned, "stray_files": stray}
 
 
-class SftpFolderPurger(Purger):
-    """The clients' SFTP folders: uploads (by SFTP or the web, which the folder lists alike) and outbox
-    files, all vault blobs, emptied after the ``sftp_folders`` schedule (a month) whatever a client's
-    agreement allows for data files (P18: "the SFTP folder is cleaned automatically once a month")."""
-
-    record_class = RecordClass.SFTP_FOLDERS
-
-    def expired(self, now):
-        from verwerker.intake.models import OutboxFile, Upload
-        from verwerker.vault.actions import LIVE_STATES
-
-        days = get_keep_days(RecordClass.SFTP_FOLDERS) or settings.DEFAULT_MAX_RETENTION_DAYS
-        cutoff = now - dt.timedelta(days=days)
-        held_blobs = held_ids("vault.blob")
-        held_clients = {int(i) for i in held_ids("clients.client") if i.isdigit()}
-        rows = set()
-        for model in (Upload, OutboxFile):
-            rows |= set(
-                model.objects.filter(blob__state__in=LIVE_STATES, blob__created_at__lt=cutoff).values_list(
-                    "blob_id", "client_id"
-                )
-            )
-        ids, held = [], 0
-        for blob_id, client_id in sorted(rows, key=lambda r: str(r[0])):
-            if client_id in held_clients or str(blob_id) in held_blobs:
-                held += 1
-            else:
-                ids.append(blob_id)
-        return ids, held
-
-    def purge_chunk(self, ids, *, actor):
-        from verwerker.vault.actions import do_shred_blobs
-
-        return len(do_shred_blobs(ids, actor=actor, reason=DeletionReason.RETENTION_EXPIRED))
-
-
 def _is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
@@ -244,42 +213,15 @@ def _batched(items, size: int) -> Iterator[list]:
         yield batch
 
 
-PURGERS: dict[str, Purger] = {}
-
-
-def register_purger(purger: Purger) -> None:
-    """Make ``purger`` the purge of its record class (apps call this from their ready())."""
-    PURGERS[purger.record_class] = purger
-
-
-register_purger(VaultPurger())
-register_purger(SftpFolderPurger())
-register_purger(KeepPurger())
-
-
-class CrmPurger(Purger):
-    """The house's own relations (P19): crm.purge finds and erases; the schedule and holds come from here."""
-
-    def __init__(self, record_class: str, kind: str):
-        self.record_class = record_class
-        self.kind = kind
-
-    def expired(self, now):
-        from verwerker.crm import purge as crm_purge
-
-        return crm_purge.expired(self.kind, now, keep_days=get_keep_days(self.record_class), held=held_ids)
-
-    def purge_chunk(self, ids, *, actor):
-        from verwerker.crm import purge as crm_purge
-
-        return crm_purge.purge_chunk(self.kind, ids, actor=actor, record_class=self.record_class)
-
-
-register_purger(CrmPurger(RecordClass.CRM, "people"))
-register_purger(CrmPurger(RecordClass.FINANCIAL, "financial"))
-
-# Called after a (non-dry) run with the actor; certificates.py registers the issuing of certificates.
-AFTER_RUN: list[Callable[..., dict]] = []
+def load_purgers() -> dict[str, Purger]:
+    """{record class: its purger}, from ``settings.RETENTION_PURGERS`` (the one list, in its order)."""
+    purgers: dict[str, Purger] = {}
+    for path in settings.RETENTION_PURGERS:
+        purger = import_string(path)()
+        if purger.record_class in purgers:
+            raise ImproperlyConfigured(f"RETENTION_PURGERS: two purgers for {purger.record_class!r}")
+        purgers[purger.record_class] = purger
+    return purgers
 
 
 def run_purge(
@@ -292,9 +234,10 @@ def run_purge(
     now = now or timezone.now()
     chunk_size = chunk_size or settings.PURGE_CHUNK_SIZE
     started = time.perf_counter()
+    purgers = load_purgers()
     reports = []
     for record_class in RecordClass:
-        purger = PURGERS.get(record_class)
+        purger = purgers.get(record_class)
         report = ClassReport(record_class.value, managed=purger is not None)
         reports.append(report)
         if purger is None:
@@ -315,8 +258,8 @@ def run_purge(
         "held": sum(r.held for r in reports),
     }
     if not dry_run:
-        for hook in AFTER_RUN:
-            result.update(hook(actor=actor))
+        # Every shredded blob ends on a certificate; this also certifies what a killed run left.
+        result.update(do_issue_pending_certificates(actor=actor))
         result["seconds"] = round(time.perf_counter() - started, 3)
         do_record_event(EventType.PURGE_RUN, actor=actor, details=result)
     return result

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from verwerker.retention.models import Hold, RetentionSchedule
+from verwerker.retention.models import DeletionCertificate, Hold, RetentionSchedule
 from verwerker.retention.rules import DEFAULTS, RecordClass
+from verwerker.accounts.scoping import access, scoped
 
 
 def get_keep_days(record_class: str) -> int | None:
@@ -36,25 +37,13 @@ def is_held(object_type: str, object_id) -> bool:
     return active_holds(object_type).filter(object_id=str(object_id)).exists()
 
 
-def list_certificates_for(user) -> QuerySet:
+def list_certificates_for(user) -> QuerySet[DeletionCertificate]:
     """Certificates ``user`` may see: a client user their own client's; staff with the view permission all."""
-    from verwerker.retention.models import DeletionCertificate
-
-    certificates = DeletionCertificate.objects.select_related("client").defer("body")
-    if user.is_client_user:
-        return certificates.filter(client_id=user.client_id)
-    if user.has_perm("retention.view_deletioncertificate"):
-        return certificates
-    return certificates.none()
+    return scoped(DeletionCertificate.objects.select_related("client").defer("body"), user,
+                  "retention.view_deletioncertificate")
 
 
-def access_certificate_for(user, certificate_id):
+def access_certificate_for(user, certificate_id) -> DeletionCertificate:
     """The certificate if ``user`` may see it; the same 404 for missing and not-yours."""
-    from django.http import Http404
-
-    from verwerker.retention.models import DeletionCertificate
-
-    try:
-        return list_certificates_for(user).defer(None).get(pk=certificate_id)
-    except (DeletionCertificate.DoesNotExist, ValueError):
-        raise Http404("no such certificate") from None
+    return access(DeletionCertificate.objects.select_related("client"), user, "retention.view_deletioncertificate",
+                  certificate_id, what="certificate")

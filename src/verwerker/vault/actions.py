@@ -304,6 +304,15 @@ def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str)
         return b"".join(reader.iter_chunks())
 
 
+def do_set_blob_records(blob: Blob | uuid.UUID | str, records: int | None) -> None:
+    """Note how many records a stored blob holds, as its reader counted them (opaque to the vault).
+
+    No event of its own: the caller's action (a data file's profiling) records the count with its event.
+    Runs in the caller's transaction.
+    """
+    Blob.objects.filter(pk=getattr(blob, "pk", blob)).update(records=records)
+
+
 def finish_shred(blob_ids: Iterable[uuid.UUID]) -> int:
     """Second phase of a shred: remove the keyless blobs' files, then mark them shredded. Idempotent."""
     ids = list(blob_ids)

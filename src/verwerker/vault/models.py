@@ -86,6 +86,9 @@ class Blob(models.Model):
     stored_at = models.DateTimeField(null=True, blank=True)
     shredded_at = models.DateTimeField(null=True, blank=True)
     shred_reason = models.CharField(max_length=40, blank=True, choices=DeletionReason.choices)
+    # How many records the blob holds, as the app that read it counted them (opaque to the vault; a data
+    # file's profile sets it). Certificates read it from here, so retention asks no app for it.
+    records = models.PositiveIntegerField(_("records"), null=True, blank=True)
     wrapped_key = models.BinaryField(null=True, editable=False)
     master_key_id = models.CharField(max_length=16)
 

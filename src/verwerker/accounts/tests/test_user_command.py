@@ -10,7 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from verwerker.accounts.models import User
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
-from verwerker.lib.testing import fresh_install, verwerker
+from verwerker.lib.testing import verwerker
+from verwerker.testing import fresh_install
 
 pytestmark = pytest.mark.django_db
 

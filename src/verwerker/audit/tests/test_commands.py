@@ -4,7 +4,8 @@ import sqlite3
 
 import pytest
 
-from verwerker.lib.testing import fresh_install, verwerker
+from verwerker.lib.testing import verwerker
+from verwerker.testing import fresh_install
 
 pytestmark = pytest.mark.slow
 

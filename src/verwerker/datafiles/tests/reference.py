@@ -12,9 +12,9 @@ import re
 
 import polars as pl
 
-from verwerker.datafiles import checks, detect
+from verwerker.datafiles import detect, validators
 from verwerker.datafiles.detect import ColumnGuess
-from verwerker.datafiles.checks import _delete, _staged, _staged_frame
+from verwerker.datafiles.validators import _delete, _staged, _staged_frame
 from verwerker.datafiles.kinds import Kind
 
 _POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
@@ -210,7 +210,7 @@ def _content_shares(sample: pl.DataFrame, header: Kind | None) -> dict[Kind, flo
     shares |= {
         Kind.IBAN: _share(valid_ibans(v)),
         Kind.EMAIL: _share(valid_emails(v)),
-        Kind.BSN: _share(v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & checks.valid_bsns(v)),
+        Kind.BSN: _share(v.str.replace_all(r"[\s.\-]", "").str.contains(r"^\d{8,9}$") & validators.valid_bsns(v)),
         Kind.POSTCODE: _share(valid_postcodes(v)),
         Kind.BIRTH_DATE: _share(dated),
     }
@@ -228,9 +228,9 @@ def _content_shares(sample: pl.DataFrame, header: Kind | None) -> dict[Kind, flo
 
 
 def _with_phone(shares: dict[Kind, float], v: pl.Series) -> dict[Kind, float]:
-    shapes = checks.phone_shapes(v)
+    shapes = validators.phone_shapes(v)
     shaped = v.filter(shapes).head(detect.PHONE_SAMPLE)
-    exact = sum(checks.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
+    exact = sum(validators.is_phone_exact(x) for x in shaped.to_list()) / len(shaped) if len(shaped) else 0.0
     shares[Kind.PHONE] = _share(shapes) * exact
     return shares
 
@@ -241,9 +241,9 @@ def _check(kind: Kind, values: pl.Series) -> pl.Series | None:
     check = {
         Kind.POSTCODE: valid_postcodes,
         Kind.IBAN: valid_ibans,
-        Kind.BSN: checks.valid_bsns,
+        Kind.BSN: validators.valid_bsns,
         Kind.EMAIL: valid_emails,
-        Kind.PHONE: checks.phone_shapes,
+        Kind.PHONE: validators.phone_shapes,
         Kind.HOUSE_NUMBER: lambda v: v.str.contains(r"^\s*\d{1,5}").fill_null(False),
     }.get(kind)
     return None if check is None else check(values)

@@ -3,13 +3,14 @@
 import json
 
 import pytest
+from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.models import DataFile, DataFileState, Risk
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +69,16 @@ def test_a_file_without_an_agreement_in_force_is_refused(client_a):
     from verwerker.datafiles.actions import DataFileRefused, do_register_data_file
 
     data_file = receive_file(client_a, "a.csv", address_csv(5), profile=False)
-    upload = data_file.upload
+    blob = data_file.blob
     DataFile.objects.filter(pk=data_file.pk).delete()
     client_a.agreements.update(status=AgreementStatus.ENDED)
     with pytest.raises(DataFileRefused, match="P09"):
-        do_register_data_file(upload, actor=Actor.system("test"))
+        do_register_data_file(blob, name="a.csv", received_at=timezone.now(), actor=Actor.system("test"))
     assert AuditEvent.objects.filter(action=EventType.DATAFILE_REFUSED).exists()
 
 
 def test_the_deletion_certificate_counts_the_records_of_a_profiled_file(client_a):
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs
 
     data_file = receive_file(client_a, "a.csv", address_csv(25))
@@ -88,12 +89,28 @@ def test_the_deletion_certificate_counts_the_records_of_a_profiled_file(client_a
     assert body["totals"]["records"] == 25
 
 
-def test_a_purge_marks_the_file_purged(client_a):
-    from verwerker.datafiles.actions import do_mark_data_files_purged
+def test_a_file_is_purged_when_its_blob_is_shredded_and_the_purger_reduces_it_in_the_same_step(client_a):
+
+    from verwerker.datafiles.purge import DataFilePurger
+
+    data_file = receive_file(client_a, "a.csv", address_csv(5))
+    assert not data_file.is_purged and data_file in DataFile.objects.held()
+    assert DataFilePurger().purge_chunk([data_file.blob_id], actor=Actor.system("test")) == 1
+    data_file = DataFile.objects.select_related("blob").get(pk=data_file.pk)
+    assert data_file.is_purged and data_file.purged_at is not None
+    assert list(DataFile.objects.purged()) == [data_file] and not DataFile.objects.held().exists()
+    assert data_file.state == DataFileState.PROFILED and data_file.profile["reduced"] is True
+
+
+def test_the_data_file_purgers_recovery_reduces_a_file_whose_blob_was_shredded_elsewhere(client_a):
+
+    from verwerker.datafiles.purge import DataFilePurger
     from verwerker.vault.actions import do_shred_blobs
 
     data_file = receive_file(client_a, "a.csv", address_csv(5))
     do_shred_blobs([data_file.blob_id], actor=Actor.system("test"), reason="retention_expired")
-    assert do_mark_data_files_purged(actor=Actor.system("test")) == 1
-    data_file.refresh_from_db()
-    assert data_file.state == DataFileState.PURGED
+    assert "reduced" not in DataFile.objects.get(pk=data_file.pk).profile
+    found = DataFilePurger().recover(timezone.now(), actor=Actor.system("test"))
+    assert found["data_files_reduced"] == 1
+    assert DataFile.objects.get(pk=data_file.pk).profile["reduced"] is True
+    assert DataFilePurger().recover(timezone.now(), actor=Actor.system("test"))["data_files_reduced"] == 0

@@ -11,7 +11,7 @@ import string
 
 import polars as pl
 
-from verwerker.datafiles import checks, profile
+from verwerker.datafiles import profile, validators
 from verwerker.datafiles import detect as detect_module
 from verwerker.datafiles.detect import Found, detect
 from verwerker.datafiles.kinds import Kind
@@ -125,7 +125,7 @@ def test_postcode_verdicts_match_the_previous_vectorised_check():
     plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
     plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p[:5] + "S" + rng.choice("ADSB")]) for p in plainly]
     values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + [None, "", "1234 SA", "1234sd", "0123 AB"])
-    valid, numbers = checks.valid_postcodes_with_numbers(values)
+    valid, numbers = validators.valid_postcodes_with_numbers(values)
     plain = numbers.is_not_null()
     assert valid.to_list() == reference.valid_postcodes(values).to_list()
     assert 1000 < plain.sum() < valid.sum()  # both the one-regex path and the full one are used
@@ -138,14 +138,14 @@ def test_a_plainly_written_postcode_numbers_alike_before_and_after_key_normalisa
     plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
     plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p.replace(" ", "").lower()]) for p in plainly]
     values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + ["1234 AB", "1234ab", "9999 zz", "1000Aa"])
-    _valid, numbers = checks.valid_postcodes_with_numbers(values)
+    _valid, numbers = validators.valid_postcodes_with_numbers(values)
     plain = numbers.is_not_null()
-    assert plain.to_list() == values.str.contains(checks._PLAIN_VALID_POSTCODE_RE).fill_null(False).to_list()
+    assert plain.to_list() == values.str.contains(validators._PLAIN_VALID_POSTCODE_RE).fill_null(False).to_list()
     frame = pl.DataFrame({"v": values.filter(plain)}).with_columns(n=profile._normalise_key(pl.col("v")))
     assert frame.height > 1000
     assert frame.get_column("n").str.contains(profile._NORMALISED_POSTCODE).all()
-    as_written = frame.select(checks.postcode_number(pl.col("v"))).to_series()
-    normalised = frame.select(checks.postcode_number(pl.col("n"))).to_series()
+    as_written = frame.select(validators.postcode_number(pl.col("v"))).to_series()
+    normalised = frame.select(validators.postcode_number(pl.col("n"))).to_series()
     assert as_written.null_count() == 0 and as_written.equals(normalised)
     assert numbers.filter(plain).equals(as_written, check_names=False)
     assert as_written.n_unique() > 1000
@@ -174,12 +174,12 @@ def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
         texts.append("".join(rng.choice("0123456789-/. :\u00e9") for _ in range(10)))
     values = pl.Series([rng.choice(texts) for _ in range(40000)], dtype=pl.String)
     for serials in (True, False):
-        ours = checks.parse_dates(values, excel_serials=serials)
+        ours = validators.parse_dates(values, excel_serials=serials)
         theirs = reference.parse_dates(values, excel_serials=serials)
         assert ours.to_list() == theirs.to_list()
         assert ours.null_count() < len(values) * 3 // 4
     # Detection's samples are parsed once for both answers.
-    without, with_serials = checks.parse_dates_both_ways(values)
+    without, with_serials = validators.parse_dates_both_ways(values)
     assert without.to_list() == reference.parse_dates(values, excel_serials=False).to_list()
     assert with_serials.to_list() == reference.parse_dates(values, excel_serials=True).to_list()
     assert with_serials.null_count() < without.null_count()
@@ -192,7 +192,7 @@ def test_iban_verdicts_match_the_previous_vectorised_check():
                for _ in range(3000)]
     values += [v.lower() for v in values[:500]] + [None, "", "NL"]
     series = pl.Series(values, dtype=pl.String)
-    assert checks.valid_ibans(series).to_list() == reference.valid_ibans(series).to_list()
+    assert validators.valid_ibans(series).to_list() == reference.valid_ibans(series).to_list()
 
 
 def _mixed_columns(n: int, seed: int) -> pl.DataFrame:
@@ -272,14 +272,14 @@ def test_email_verdicts_match_the_previous_check_with_whitespace_around():
     rng = random.Random(37)
     spaces = [" ", "\t", "\u00a0", "\u2003", "\u3000", "\u200b", "\ufeff", "\n", "\x1f", ""]
     values = []
-    for i in range(20000):
+    for _ in range(20000):
         local = "".join(rng.choice(string.ascii_letters + string.digits + ".-_+'") for _ in range(rng.randrange(0, 12)))
         domain = "".join(rng.choice(string.ascii_lowercase + "-.") for _ in range(rng.randrange(1, 12)))
         address = f"{local}@{domain}.{rng.choice(['nl', 'com', 'x', 'info'])}"
         values.append(rng.choice(spaces) + address + rng.choice(spaces))
     values += [None, "", " ", "a@b.nl", " a@b.nl\u3000", "a@b.nl \u200b"]
     series = pl.Series(values, dtype=pl.String)
-    ours = checks.valid_emails(series)
+    ours = validators.valid_emails(series)
     assert ours.to_list() == reference.valid_emails(series).to_list()
     assert 1000 < ours.sum() < len(values) - 1000
 
@@ -293,7 +293,7 @@ def test_house_number_verdicts_match_the_regex():
     values += ["".join(rng.choice(odd) for _ in range(rng.randrange(0, 7))) for _ in range(20000)]
     series = pl.Series(values, dtype=pl.String)
     expected = series.str.contains(r"^\s*\d{1,5}").fill_null(False)
-    assert checks.house_numbers(series).to_list() == expected.to_list()
+    assert validators.house_numbers(series).to_list() == expected.to_list()
     # Both ways are taken: values starting with an ASCII digit, and others that pass only by the regex.
     starts = series.str.contains(r"^[0-9]").fill_null(False)
     assert (expected & starts).sum() > 1000 and (expected & ~starts).sum() > 1000
@@ -324,5 +324,5 @@ def test_positions_are_where_arg_true_finds_them():
     rng = random.Random(40)
     for n, share in ((0, 0.5), (1, 1.0), (5000, 0.5), (5000, 0.01), (5000, 0.99)):
         mask = pl.Series([None if rng.random() < 0.1 else rng.random() < share for _ in range(n)], dtype=pl.Boolean)
-        assert checks.positions(mask).to_list() == mask.arg_true().to_list()
-        assert checks.positions(mask).dtype == mask.arg_true().dtype
+        assert validators.positions(mask).to_list() == mask.arg_true().to_list()
+        assert validators.positions(mask).dtype == mask.arg_true().dtype

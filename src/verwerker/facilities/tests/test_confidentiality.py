@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from verwerker.accounts.roles import Role
+from verwerker.intake.models import Upload
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.facilities import actions
@@ -30,7 +31,7 @@ CSV = b"Achternaam;Postcode;Huisnummer\nJansen;1234 AB;1\n"
 
 @pytest.fixture
 def data_file(client_a):
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     return receive_file(client_a, "leden.csv", CSV)
 
@@ -55,7 +56,7 @@ def test_a_staff_member_whose_agreement_lapsed_is_refused_a_data_file_until_a_ne
     refused = web.get(url, HTTP_ACCEPT_LANGUAGE="nl")
     assert refused.status_code == 403 and REFUSAL in refused.content.decode()
     assert "leden.csv" not in refused.content.decode()
-    for other in (reverse("production:jobs"), reverse("production:incoming"), reverse("intake:upload", args=[data_file.upload_id])):
+    for other in (reverse("production:jobs"), reverse("production:incoming"), reverse("intake:upload", args=[Upload.objects.get(blob_id=data_file.blob_id).pk])):
         assert web.get(other).status_code == 403
     event = AuditEvent.objects.filter(action=EventType.CONFIDENTIALITY_BLOCKED).last()
     assert event.outcome == "refused" and event.object_id == str(worker.pk) and json.loads(event.details)["view"] == "production:data_file"

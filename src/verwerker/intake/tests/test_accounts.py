@@ -172,7 +172,7 @@ def test_bytes_an_upload_still_receiving_has_reserved_count_against_the_quota_un
 def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_path):
     import asyncssh
 
-    from verwerker.lib.testing import fresh_install
+    from verwerker.testing import fresh_install
 
     key = asyncssh.generate_private_key("ssh-ed25519").export_public_key().decode()
     (tmp_path / "klant.pub").write_text(key)

@@ -194,7 +194,7 @@ def test_files_held_in_the_window_are_found_even_after_shredding(client_a, clien
 
 
 def test_the_impact_counts_records_and_data_categories_of_the_files(client_a, system_actor):
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     with time_machine.travel(at(10, 9), tick=False):
         receive_file(client_a, "klanten.csv", b"Achternaam;Postcode;Huisnummer;IBAN\nJansen;1234 AB;1;NL91ABNA0417164300\nBakker;2345 CD;2;\n")

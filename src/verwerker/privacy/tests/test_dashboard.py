@@ -44,7 +44,7 @@ def test_the_dashboard_is_for_the_privacy_officer(login, make_staff, user_a):
 
 def test_every_built_promise_check_runs_without_error_on_real_data(client_a, system_actor):
     """GIVEN a received and profiled file WHEN the dashboard is evaluated THEN no check itself fails."""
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     receive_file(client_a, "leden.csv", b"Achternaam;Postcode;Huisnummer;Geboortedatum\nJansen;1234 AB;1;01-02-2015\n")
     rows = {r["promise"].id: r["finding"] for r in evaluate()}

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.privacy.compliance import CHECKS, PROMISES, State, evaluate
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,7 @@ def test_every_name_a_promise_gives_as_its_enforcement_can_be_imported():
 
 def test_the_dashboard_shows_where_each_promise_is_enforced(login, make_staff):
     page = login(make_staff("privacy")).get(reverse("privacy:dashboard")).content.decode()
-    assert "verwerker.retention.purge.SftpFolderPurger" in page
+    assert "verwerker.intake.purge.SftpFolderPurger" in page
     assert "verwerker.privacy.subject_requests.do_execute_subject_request" in page
 
 

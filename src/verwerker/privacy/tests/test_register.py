@@ -41,7 +41,7 @@ def test_only_the_privacy_officer_sees_the_register(login, make_staff, user_a):
 
 
 def test_the_register_lists_the_data_categories_seen_in_the_clients_files(client_a, system_actor):
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     receive_file(client_a, "leden.csv", b"Achternaam;Postcode;Huisnummer;Geboortedatum\nJansen;1234 AB;1;01-02-1980\n")
     row = {r["controller"]: r for r in register.rows()}[client_a.name]

@@ -42,7 +42,7 @@ HEADER = "Aanhef;Voorletters;Tussenvoegsel;Achternaam;Straat;Huisnummer;Postcode
 
 def _upload(client, actor, name="leden.csv"):
     """The file as received and profiled: a data file whose content the vault holds."""
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     body = HEADER + "".join(";".join(r) + "\n" for r in ROWS)
     return receive_file(client, name, body.encode("utf-8"))
@@ -190,7 +190,7 @@ def test_the_request_screens_are_the_privacy_officers(client_a, login, make_staf
 
 
 def test_after_an_erasure_the_data_files_profile_counts_the_records_left(client_a, system_actor):
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     body = (HEADER + "".join(";".join(r) + "\n" for r in ROWS)).encode()
     data_file = receive_file(client_a, "leden.csv", body)
@@ -207,7 +207,7 @@ def test_the_search_uses_the_column_kinds_the_database_department_set(client_a, 
     WHEN the database department sets its kind, and a request names the person's surname
     THEN the search tells the person from their housemate, as the stored kinds say."""
     from verwerker.datafiles.actions import do_override_column_kind
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     rows = [ROWS[0], ("Mevr.", "A.", "", "Bakker", *ROWS[1][4:]), *ROWS[2:]]  # a housemate of another name
     body = (HEADER.replace("Achternaam", "Veld4") + "".join(";".join(r) + "\n" for r in rows)).encode()

@@ -102,8 +102,8 @@ def _leftover_outputs(job: Job, *, exclude: list) -> list:
 def do_close_job(job: Job, *, actor: Actor) -> Job:
     """Purge and certify: shred all the job's blobs and issue the certificate in one transaction, then
     put the certificate in the client's outbox. Idempotent for a job already certified."""
-    from verwerker.datafiles.actions import do_mark_data_files_purged
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.datafiles.actions import do_reduce_data_files_of_blobs
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs
     from verwerker.vault.models import Blob
 
@@ -115,6 +115,7 @@ def do_close_job(job: Job, *, actor: Actor) -> Job:
         cancelled = job.state == JobState.CANCELLED
         reason = DeletionReason.JOB_CANCELLED if cancelled else DeletionReason.JOB_COMPLETED
         do_shred_blobs(ids, actor=actor, reason=reason)
+        do_reduce_data_files_of_blobs(ids, actor=actor)
         job = _step(job, "purge", actor=actor, update={"delivered_files": []}, details={"blobs": len(ids)})
         uncertified = list(Blob.objects.filter(pk__in=ids, certificate_item__isnull=True).values_list("pk", flat=True))
         cert = None
@@ -125,7 +126,6 @@ def do_close_job(job: Job, *, actor: Actor) -> Job:
                                         outcome=outcome)
         job = _step(job, "certify", actor=actor, update={"certificate": cert, "closed_at": timezone.now()},
                     details={"certificate": str(cert.pk) if cert else None})
-    do_mark_data_files_purged(actor=actor)
     if cert is not None:
         from verwerker.intake.actions import do_put_in_outbox
         from verwerker.retention.certificates import render_certificate_pdf

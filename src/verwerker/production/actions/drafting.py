@@ -49,14 +49,14 @@ def do_draft_job(
     agreement = get_active_agreement(data_file.client_id)
     try:
         check_step("draft", None, agreement_in_force=agreement is not None)
-        if data_file.state != DataFileState.PROFILED:
-            raise StepRefused("draft", f"{data_file.name} is {data_file.get_state_display()}, not profiled", "file")
+        if data_file.state != DataFileState.PROFILED or data_file.is_purged:
+            raise StepRefused("draft", f"{data_file.name} is {data_file.state_label}, not profiled", "file")
         if template.client_id not in (None, data_file.client_id):
             raise StepRefused("draft", "this template belongs to another client", "template")
         if station is not None and subprocessor is not None:
             raise StepRefused("draft", "choose a print station or a subprocessor, not both", "target")
         for extra in suppression_files:
-            if extra.client_id != data_file.client_id or extra.state != DataFileState.PROFILED:
+            if extra.client_id != data_file.client_id or extra.state != DataFileState.PROFILED or extra.is_purged:
                 raise StepRefused("draft", "a suppression list must be a profiled file of the same client", "suppression")
         clean = _check_mapping(data_file, mapping if mapping is not None else data_file.column_kinds, [])
     except StepRefused as exc:

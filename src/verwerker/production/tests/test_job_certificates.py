@@ -2,23 +2,18 @@
 time to the minute, and a PDF signed by the house that any reader and `verwerker certificate verify` check."""
 
 import ast
-import io
 import json
-import os
 import re
-import stat
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
 from verwerker.lib.testing import pdf_text
 from verwerker.production.actions import do_cancel_job, do_reject_proof, do_release_job
 from verwerker.production.tests.conftest import produce
-from verwerker.retention.certificates import CertificateInvalid, render_certificate_pdf, verify_certificate_bytes
-from verwerker.retention.models import DeletionCertificate
+from verwerker.retention.certificates import render_certificate_pdf
 from verwerker.vault.models import Blob, DeletionReason
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +33,7 @@ def _upload(client, name: str, data: bytes):
     stream.write(data)
     upload = stream.finish()
     record_upload_received.call(upload.pk)
-    data_file = DataFile.objects.get(upload=upload)
+    data_file = DataFile.objects.get(blob_id=upload.blob_id)
     profile_data_file.call(data_file.pk)
     data_file.refresh_from_db()
     return data_file

@@ -15,7 +15,8 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_rows
-from verwerker.lib.testing import receive_file, require_tool
+from verwerker.lib.testing import require_tool
+from verwerker.testing import receive_file
 from verwerker.privacy.models import RequestKind
 from verwerker.privacy.subject_requests import do_execute_subject_request, do_log_subject_request
 from verwerker.privacy.subjects import Criteria

@@ -17,7 +17,8 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv, address_rows
-from verwerker.lib.testing import pdf_text, receive_file
+from verwerker.lib.testing import pdf_text
+from verwerker.testing import receive_file
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState, StepRefused
 

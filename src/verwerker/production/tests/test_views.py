@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.production.workflow import JobState
 
 pytestmark = pytest.mark.django_db

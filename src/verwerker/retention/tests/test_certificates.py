@@ -14,16 +14,15 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.lib.testing import pdf_text
 from verwerker.retention.certificates import (
-    RECORD_COUNTERS,
     CertificateInvalid,
     canonical_json,
-    do_issue_certificate,
     render_certificate_pdf,
     verify_certificate_bytes,
 )
+from verwerker.retention.actions import do_issue_certificate
 from verwerker.retention.models import DeletionCertificate
 from verwerker.retention.purge import run_purge
-from verwerker.vault.actions import do_shred_blobs, do_store_blob
+from verwerker.vault.actions import do_set_blob_records, do_shred_blobs, do_store_blob
 
 pytestmark = pytest.mark.django_db
 
@@ -96,14 +95,11 @@ def test_the_pdf_carries_the_certificate(purged, client_a):
     assert "Vernietigingsverklaring" in text and str(cert.pk) in text and "bestand-0.csv" in text
 
 
-def test_record_counts_come_from_registered_counters(client_a, system_actor, django_capture_on_commit_callbacks):
+def test_record_counts_come_from_the_blob(client_a, system_actor, django_capture_on_commit_callbacks):
     blob = do_store_blob(b"a;b\n1;2\n", client=client_a, purpose="upload", name="f.csv", actor=system_actor)
+    do_set_blob_records(blob.pk, 1)
     do_shred_blobs([blob.pk], actor=system_actor, reason="job_completed")
-    RECORD_COUNTERS.append(lambda blob_ids: {b: 1 for b in blob_ids if b == blob.pk})
-    try:
-        cert = do_issue_certificate(client_a.pk, [blob.pk], reason="job_completed", actor=system_actor, subject="job 7")
-    finally:
-        RECORD_COUNTERS.pop()
+    cert = do_issue_certificate(client_a.pk, [blob.pk], reason="job_completed", actor=system_actor, subject="job 7")
     body = json.loads(cert.body)
     assert body["deleted"][0]["record_count"] == 1 and body["totals"]["records"] == 1
     with pytest.raises(ValueError, match="already"):

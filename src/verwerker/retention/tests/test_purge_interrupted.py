@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from verwerker.lib.testing import fresh_install, verwerker
+from verwerker.lib.testing import verwerker
+from verwerker.testing import fresh_install
 
 pytestmark = pytest.mark.slow
 

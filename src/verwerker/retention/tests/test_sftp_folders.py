@@ -12,7 +12,7 @@ from verwerker.audit.actors import Actor
 from verwerker.clients.models import Agreement
 from verwerker.intake.actions import do_put_in_outbox
 from verwerker.intake.streaming import UploadStream
-from verwerker.retention.purge import PURGERS, run_purge
+from verwerker.retention.purge import load_purgers, run_purge
 from verwerker.retention.rules import RecordClass
 from verwerker.vault.models import BlobState
 
@@ -51,7 +51,7 @@ def test_the_files_in_the_sftp_folder_go_after_a_month_even_when_the_agreement_a
 
 
 def test_the_purge_command_reports_no_missing_purger_for_the_sftp_folders(client_a):
-    assert RecordClass.SFTP_FOLDERS in PURGERS
+    assert RecordClass.SFTP_FOLDERS in load_purgers()
     out = io.StringIO()
     call_command("purge", stdout=out)
     lines = out.getvalue().splitlines()

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def certificate(client_a, system_actor):
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
 
     blob = do_store_blob(b"a;b\n", client=client_a, purpose="upload", name="bestand.csv", actor=system_actor)
@@ -71,7 +71,7 @@ def test_a_pdf_signed_by_another_key_is_not_the_houses(certificate, settings, tm
 def test_a_caller_can_name_a_file_no_row_points_at_any_more(client_a, system_actor):
     """A data file rewritten for a request no longer points at its old blob; whoever rewrote it knows
     the client's name for it, and the certificate uses that name and the request's outcome."""
-    from verwerker.retention.certificates import do_issue_certificate
+    from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
 
     old = do_store_blob(b"a;b\n", client=client_a, purpose="upload", name="upload-9", actor=system_actor)

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from django.core.management.base import BaseCommand, CommandError
 
-from verwerker.audit.actions import do_record_event
+from verwerker.audit.actions import do_record_event, do_verify_chain
 from verwerker.audit.actors import Actor
-from verwerker.audit.events import EventType, Outcome
+from verwerker.audit.events import EventType
 from verwerker.audit.export import export_csv, export_json
 from verwerker.audit.queries import list_events, verify_chain
 
@@ -47,15 +47,7 @@ class Command(BaseCommand):
         raise CommandError(f"unknown subcommand {subcommand}")
 
     def verify(self, options) -> None:
-        result = verify_chain()
-        if options["record"]:
-            result.save()
-            do_record_event(
-                EventType.AUDIT_VERIFIED,
-                actor=Actor.system("audit verify"),
-                outcome=Outcome.SUCCESS if result.ok else Outcome.FAILURE,
-                details={"events": result.events, "first_bad_seq": result.first_bad_seq},
-            )
+        result = do_verify_chain(actor=Actor.system("audit verify")) if options["record"] else verify_chain()
         if options["json"]:
             self.stdout.write(
                 json.dumps(

@@ -20,6 +20,7 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from verwerker.runtime.firststart import prepare
@@ -61,9 +62,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = prepare(stdout=self.stdout)
         if options.get("demo"):
-            from verwerker.production.demo import create_demo
-
-            create_demo(write=self.stdout.write)
+            # By name: the demo app (development) sits above runtime, which does not import it.
+            call_command("demo", stdout=self.stdout)
         url = f"http://{settings.HTTP_HOST}:{settings.HTTP_PORT}/"
         self.stdout.write(f"Verwerker at {url} (data in {settings.DATA_DIR})")
         if password:

@@ -10,7 +10,7 @@ from stdnum import iban as std_iban
 from stdnum.nl import bsn as std_bsn
 from stdnum.nl import postcode as std_postcode
 
-from verwerker.datafiles import checks
+from verwerker.datafiles import validators
 
 import generate  # tests/samples/generate.py
 
@@ -56,7 +56,7 @@ def _ibans(rng):
 def test_iban_verdicts_match_stdnum_on_random_values():
     rng = random.Random(11)
     values = _ibans(rng)
-    ours = checks.valid_ibans(pl.Series(values)).to_list()
+    ours = validators.valid_ibans(pl.Series(values)).to_list()
     theirs = [std_iban.is_valid(v) for v in values]
     mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
     assert not mismatches, mismatches[:10]
@@ -70,7 +70,7 @@ def test_iban_verdicts_match_stdnum_with_any_byte_at_any_position():
     odd = "/0:9@AZ[`az{!\x00\x7f "
     values = []
     for cc in ("NL", "DK", "IS", "TR"):
-        classes = checks._iban_countries()[cc]
+        classes = validators._iban_countries()[cc]
         pools = {"n": string.digits, "a": string.ascii_uppercase, "c": string.digits + string.ascii_uppercase}
         for _ in range(20):
             bban = "".join(rng.choice(pools[k]) for k in classes[2:])
@@ -78,7 +78,7 @@ def test_iban_verdicts_match_stdnum_with_any_byte_at_any_position():
             values.append(number)
             for i in range(2, len(number)):
                 values.append(number[:i] + rng.choice(odd) + number[i + 1:])
-    ours = checks.valid_ibans(pl.Series(values)).to_list()
+    ours = validators.valid_ibans(pl.Series(values)).to_list()
     theirs = [std_iban.is_valid(v) for v in values]
     assert ours == theirs
     assert sum(theirs) >= 80 and sum(not t for t in theirs) > 1000  # the 80 unchanged ones at least
@@ -93,7 +93,7 @@ def test_iban_remainders_of_a_structure_long_enough_to_overflow_16_bits():
     values = ["XX" + "".join(rng.choice(string.digits) for _ in range(2)) + "".join(
         rng.choice(string.ascii_uppercase) for _ in range(30)) for _ in range(500)]
     values += ["XX00" + "Z" * 30, "XX99" + "Z" * 30]  # the largest sums
-    shaped, verdict = checks._structure_and_mod97(pl.Series(values), "XX", classes)
+    shaped, verdict = validators._structure_and_mod97(pl.Series(values), "XX", classes)
 
     def remainder(value: str) -> int:
         return int("".join(str(int(ch, 36)) for ch in value[4:] + value[:4])) % 97
@@ -103,7 +103,7 @@ def test_iban_remainders_of_a_structure_long_enough_to_overflow_16_bits():
     # About one in 97 passes; check digits are made to pass for some so both verdicts occur.
     fixed = [v[:2] + f"{98 - int(''.join(str(int(ch, 36)) for ch in v[4:] + v[:2] + '00')) % 97:02d}" + v[4:]
              for v in values[:50]]
-    assert checks._structure_and_mod97(pl.Series(fixed), "XX", classes)[1].all()
+    assert validators._structure_and_mod97(pl.Series(fixed), "XX", classes)[1].all()
 
 
 def test_no_character_upper_cases_to_more_ascii_letters_than_its_bytes():
@@ -129,7 +129,7 @@ def test_iban_verdicts_match_stdnum_around_the_shortest_length():
             values.append(value)
     values += [f"{v[:4]} {v[4:8]}.{v[8:]}" for v in values[:100]] + [v.lower().replace("n", "\u0144") for v in values[:50]]
     values += [v[:-1] for v in values[:100]] + [v[:13] + "\u00df" for v in values[:50]] + [v + "-" for v in values[:50]]
-    ours = checks.valid_ibans(pl.Series(values)).to_list()
+    ours = validators.valid_ibans(pl.Series(values)).to_list()
     theirs = [std_iban.is_valid(v) for v in values]
     assert ours == theirs
     assert 100 < sum(theirs) < len(values) - 100
@@ -141,7 +141,7 @@ def test_bsn_verdicts_match_stdnum_on_random_values():
     values += ["".join(rng.choice(string.digits) for _ in range(rng.choice([7, 8, 9, 10]))) for _ in range(3000)]
     values += [_mutate(rng, v) for v in values[:2000]]
     values += ["000000000", "", "1112.22.333", "111 222 333", "11122233a", "-111222333"]
-    ours = checks.valid_bsns(pl.Series(values)).to_list()
+    ours = validators.valid_bsns(pl.Series(values)).to_list()
     theirs = [std_bsn.is_valid(v) for v in values]
     mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
     assert not mismatches, mismatches[:10]
@@ -160,11 +160,11 @@ def test_postcode_verdicts_match_stdnum_on_random_values():
         prefix = rng.choice(["", "", "", "NL", "NL-", "nl "])
         values.append(prefix + digits + sep + letters)
     values += ["", " ", "1234", "ABCD EF", "1234 AB C"]
-    ours = checks.valid_postcodes(pl.Series(values)).to_list()
+    ours = validators.valid_postcodes(pl.Series(values)).to_list()
     theirs = [std_postcode.is_valid(v) for v in values]
     mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
     assert not mismatches, mismatches[:10]
-    assert checks.valid_postcodes(pl.Series(["1234 FI", "1234 SA", "2611 ss"])).to_list() == [True, False, False]
+    assert validators.valid_postcodes(pl.Series(["1234 FI", "1234 SA", "2611 ss"])).to_list() == [True, False, False]
 
 
 @pytest.mark.parametrize(
@@ -183,16 +183,16 @@ def test_postcode_verdicts_match_stdnum_on_random_values():
     ],
 )
 def test_it_parses_the_date_formats_dutch_files_use(text, day):
-    assert checks.parse_dates(pl.Series([text, "01-01-2000"])).to_list()[0] == day
+    assert validators.parse_dates(pl.Series([text, "01-01-2000"])).to_list()[0] == day
 
 
 def test_a_person_is_a_minor_until_the_day_of_their_sixteenth_birthday():
     today = datetime.date(2024, 3, 1)
     born = pl.Series([datetime.date(2008, 3, 1), datetime.date(2008, 3, 2), datetime.date(2008, 2, 29),
                       datetime.date(2030, 1, 1), None])
-    assert checks.younger_than(born, 16, today).to_list() == [False, True, False, False, None]
+    assert validators.younger_than(born, 16, today).to_list() == [False, True, False, False, None]
     leap_eve = datetime.date(2024, 2, 28)
-    assert checks.younger_than(pl.Series([datetime.date(2008, 2, 29)]), 16, leap_eve).to_list() == [True]
+    assert validators.younger_than(pl.Series([datetime.date(2008, 2, 29)]), 16, leap_eve).to_list() == [True]
 
 
 @pytest.mark.parametrize("few", [0, 10**9], ids=["vectorised", "value by value"])
@@ -201,7 +201,7 @@ def test_iban_verdicts_match_stdnum_for_every_registry_country(few, monkeypatch)
     case, separators and letters where the structure allows them
     WHEN the check judges them, by the bytes of each country's values or (for a handful) one by one
     THEN every verdict is stdnum's."""
-    monkeypatch.setattr(checks, "_FEW_IBANS", few)
+    monkeypatch.setattr(validators, "_FEW_IBANS", few)
     import re
 
     from stdnum import numdb
@@ -221,7 +221,7 @@ def test_iban_verdicts_match_stdnum_for_every_registry_country(few, monkeypatch)
             values += [number, _mutate(rng, number), number.lower(), " ".join(number[i:i + 4] for i in range(0, len(number), 4))]
             values.append(number[:2] + rng.choice(string.ascii_uppercase) + number[3:])  # a letter as check digit
     values += [None, "", "NL\u00a091ABNA0417164300", "nl91-abna-0417-1643-00", "NL91ABNA0417164300\n", "XK051212012345678906"]
-    ours = checks.valid_ibans(pl.Series(values, dtype=pl.String)).to_list()
+    ours = validators.valid_ibans(pl.Series(values, dtype=pl.String)).to_list()
     theirs = [bool(v) and std_iban.is_valid(v) for v in values]
     mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
     assert not mismatches, mismatches[:10]

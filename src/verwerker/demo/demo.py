@@ -41,8 +41,7 @@ def create_demo(write=print) -> dict:
     from verwerker.datafiles.actions import do_profile_data_file
     from verwerker.datafiles.models import DataFile
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.intake.actions import do_complete_upload, do_issue_sftp_account, do_record_upload_received, do_register_upload
-    from verwerker.datafiles.actions import do_register_data_file
+    from verwerker.intake.actions import do_complete_upload, do_issue_sftp_account, do_receive_upload, do_register_upload
     from verwerker.production.actions import do_draft_job, do_release_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
@@ -75,8 +74,7 @@ def create_demo(write=print) -> dict:
     writer.write(address_csv(250, seed=42))
     with transaction.atomic():
         do_complete_upload(upload, writer, actor=actor)
-    do_record_upload_received(upload.pk)
-    data_file = do_register_data_file(upload, actor=actor)
+    data_file = do_receive_upload(upload.pk, actor=actor)
     data_file = do_profile_data_file(data_file.pk, actor=actor)
     job = do_draft_job(data_file, name="Demo: huurverhoging", template=template, user=staff, actor=actor,
                        proof_required=True, station=station)

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_releases_one_job_that_production_takes_to_a_proof():
-    from verwerker.production.demo import create_demo
+    from verwerker.demo.demo import create_demo
     from verwerker.production.models import Job, OutputKind
     from verwerker.production.queries import visible_outputs
     from verwerker.production.tests.conftest import produce
@@ -27,7 +27,7 @@ def test_the_demo_database_user_may_open_the_demo_job_past_the_confidentiality_g
     THEN the page opens: the P11 gate lets a newcomer follow the demo, as the README says."""
     from verwerker.accounts.models import User
     from verwerker.facilities.queries import has_current_agreement
-    from verwerker.production.demo import create_demo
+    from verwerker.demo.demo import create_demo
 
     ids = create_demo(write=lambda line: None)
     staff = User.objects.get(username="demo-database")

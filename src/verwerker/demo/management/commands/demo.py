@@ -1,4 +1,4 @@
-"""`verwerker demo`: create the demo client, file, template and job (see production/demo.py)."""
+"""`verwerker demo`: create the demo client, file, template and job (see demo/demo.py)."""
 
 from django.core.management.base import BaseCommand
 
@@ -7,6 +7,6 @@ class Command(BaseCommand):
     help = "Create a demo client with an agreement, SFTP account, synthetic file and template, and release one job."
 
     def handle(self, *args, **options):
-        from verwerker.production.demo import create_demo
+        from verwerker.demo.demo import create_demo
 
         create_demo(write=self.stdout.write)
