@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "verwerker.production",
     "verwerker.crm",
     "verwerker.facilities",
+    "verwerker.lists",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

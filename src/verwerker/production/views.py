@@ -15,10 +15,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.kinds import Kind
+from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
 from verwerker.production import actions
@@ -41,6 +43,32 @@ def _page(request, queryset):
     return Paginator(queryset, PAGE).get_page(request.GET.get("page"))
 
 
+def _client_options():
+    from verwerker.clients.models import Client
+
+    return Client.objects.order_by("name").values_list("pk", "name")
+
+
+FILES = Listing(
+    sorts={"name": "name", "client": "client__name", "state": "state", "records": "record_count", "risk": "risk",
+           "received": "received_at"},
+    default_sort="-received",
+    search=("name", "client__name", "agreement__reference", "upload__name"),
+    date_field="received_at",
+    filters=(Filter("state", "state", _l("State"), lambda: DataFileState.choices),
+             Filter("client", "client_id", _l("Client"), _client_options)),
+)
+JOBS = Listing(
+    sorts={"name": "name", "client": "client__name", "state": "state", "records": "records_out", "pages": "pages",
+           "drafted": "created_at"},
+    default_sort="-drafted",
+    search=("name", "client__name", "data_file__name", "agreement__reference"),
+    date_field="created_at",
+    filters=(Filter("state", "state", _l("State"), lambda: JobState.choices),
+             Filter("client", "client_id", _l("Client"), _client_options)),
+)
+
+
 def _staff_only(request) -> None:
     if request.user.is_client_user:
         raise Http404("not a client page")
@@ -54,12 +82,8 @@ def _staff_only(request) -> None:
 def incoming(request):
     """Incoming files with their profile; filter by state and client."""
     _staff_only(request)
-    files = data_files_visible_to(request.user).order_by("-received_at")
-    if request.GET.get("state"):
-        files = files.filter(state=request.GET["state"])
-    if request.GET.get("client"):
-        files = files.filter(client_id=request.GET["client"])
-    return render(request, "production/incoming.html", {"page": _page(request, files), "states": DataFileState.choices})
+    files = apply_listing(request, data_files_visible_to(request.user).select_related("client"), FILES)
+    return render(request, "production/incoming.html", {"list": files, "page": files.page})
 
 
 @login_required
@@ -133,16 +157,8 @@ def job_list(request):
     _staff_only(request)
     if not request.user.has_perm("production.view_job"):
         raise PermissionDenied
-    jobs = jobs_visible_to(request.user).order_by("-created_at")
-    if request.GET.get("state"):
-        jobs = jobs.filter(state=request.GET["state"])
-    if request.GET.get("client"):
-        jobs = jobs.filter(client_id=request.GET["client"])
-    from verwerker.clients.queries import list_clients
-
-    return render(request, "production/job_list.html", {
-        "page": _page(request, jobs), "states": JobState.choices, "clients": list_clients(),
-    })
+    jobs = apply_listing(request, jobs_visible_to(request.user), JOBS)
+    return render(request, "production/job_list.html", {"list": jobs, "page": jobs.page})
 
 
 @login_required
