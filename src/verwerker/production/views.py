@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from verwerker.accounts.roles import is_privacy_officer
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.kinds import Kind
 from verwerker.lists.listing import Filter, Listing, apply_listing
@@ -34,6 +35,7 @@ from verwerker.production.queries import (
     subprocessor_of,
     visible_outputs,
 )
+from verwerker.production.timeline import data_file_timeline, job_timeline
 from verwerker.production.workflow import OPEN_STATES, JobState, StepRefused
 
 PAGE = 50
@@ -97,7 +99,13 @@ def data_file_detail(request, data_file_id: int):
         "f": data_file, "kinds": [k.value for k in Kind], "templates": templates.distinct(),
         "stations": PrintStation.objects.filter(active=True), "dedupe": Dedupe.choices,
         "subprocessors": _subprocessors_in_force(data_file), "jobs": data_file.jobs.all(),
+        **_timeline(request, data_file_timeline(data_file), _("Life of this file")),
     })
+
+
+def _timeline(request, steps, title) -> dict:
+    """The timeline's context; its steps link into the audit log only for those who may read it."""
+    return {"timeline": steps, "timeline_title": title, "show_audit": is_privacy_officer(request.user)}
 
 
 def _subprocessors_in_force(data_file):
@@ -172,6 +180,7 @@ def job_detail(request, job_id: int):
         "job": job, "gates": actions.gates_waiting(job) if job.state == JobState.DRAFTED else [],
         "agreement": actions.agreement_for(job),
         "outputs": visible_outputs(job), "can_release": request.user.has_perm("production.release_job"),
+        **_timeline(request, job_timeline(job), _("Life of this job")),
     })
 
 
