@@ -126,7 +126,7 @@ def _page(request):
             "accept": ",".join(f".{e}" for e in settings.UPLOAD_EXTENSIONS),
             "max_mb": settings.UPLOAD_MAX_MB,
             "max_bytes": settings.UPLOAD_MAX_MB * 1024 * 1024,
-            "quota_mb": settings.UPLOAD_QUOTA_MB,
+            "quota_bytes": quota,
             "quota_left": max(quota - used, 0),
             "quota_used": used,
         },

@@ -35,6 +35,7 @@ E = EventType
 STEPS: dict[int, tuple[str, Any]] = {
     E.UPLOAD_STARTED: ("received", _l("Upload started")),
     E.UPLOAD_COMPLETED: ("received", _l("Received")),
+    E.UPLOAD_RECEIVED: ("received", _l("Handed to profiling")),
     E.UPLOAD_REFUSED: ("failed", _l("Refused")),
     E.UPLOAD_ABORTED: ("failed", _l("Upload broken off")),
     E.DATAFILE_REGISTERED: ("received", _l("Registered")),

@@ -367,12 +367,25 @@ def client_overview(request):
 
     client_id = request.user.client_id
     return render(request, "production/client.html", {
-        "files": _page(request, DataFile.objects.filter(client_id=client_id).order_by("-received_at")),
+        **_client_files(request, client_id),
         "jobs": Job.objects.filter(client_id=client_id).order_by("-created_at")[:100],
         "proofs": Job.objects.filter(client_id=client_id, state=JobState.PRODUCED, proof_required=True),
         "outbox": OutboxFile.objects.filter(client_id=client_id, blob__state="stored").order_by("-created_at")[:100],
         "certificates": list_certificates_for(request.user)[:100],
     })
+
+
+CLIENT_FILES = Listing(
+    sorts={"name": "name", "state": "state", "records": "record_count", "received": "received_at"},
+    default_sort="-received", search=("name", "jobs__name"), date_field="received_at", distinct=True,
+    filters=(Filter("state", "state", _l("State"), lambda: DataFileState.choices),),
+)
+
+
+def _client_files(request, client_id: int) -> dict:
+    """The client's own files, searchable by file or job name (the query starts from their client only)."""
+    found = apply_listing(request, DataFile.objects.filter(client_id=client_id), CLIENT_FILES)
+    return {"files": found.page, "list": found}
 
 
 @login_required
