@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from verwerker.accounts.models import User
 from verwerker.audit.events import ActorType, EventType
@@ -42,64 +42,91 @@ E = EventType
 # One sentence per action a person meets daily; %(key)s takes the detail of that name (formatted by
 # _value). An action without a sentence shows its label.
 SENTENCES: dict[int, Any] = {
-    E.UPLOAD_STARTED: _l("Upload started via %(channel)s"),
-    E.UPLOAD_COMPLETED: _l("File received via %(channel)s (%(size)s)"),
-    E.UPLOAD_ABORTED: _l("Upload via %(channel)s broken off (%(reason)s)"),
-    E.UPLOAD_REFUSED: _l("Upload via %(channel)s refused: %(reason)s"),
-    E.UPLOAD_RECEIVED: _l("Upload recorded as received"),
-    E.UPLOAD_ABANDONED: _l("Abandoned upload cleared away"),
-    E.DATAFILE_REGISTERED: _l("Data file registered under agreement %(agreement)s"),
-    E.DATAFILE_PROFILED: _l("File profiled: %(rows)s records in %(columns)s columns, risk %(risk)s"),
-    E.DATAFILE_UNREADABLE: _l("File could not be read: %(reason)s"),
-    E.DATAFILE_REFUSED: _l("File refused: %(reason)s"),
-    E.DATAFILE_KIND_OVERRIDDEN: _l("Column %(column_index)s changed from %(was)s to %(now)s"),
-    E.DATAFILE_PURGED: _l("File content deleted"),
-    E.DATAFILE_REDUCED: _l("Profile and mappings reduced to what holds no values"),
-    E.DATAFILE_REWRITTEN: _l("File rewritten: %(dropped)s records removed, %(changed)s corrected"),
-    E.BLOB_STORED: _l("Stored encrypted in the vault (%(size)s)"),
-    E.BLOB_READ: _l("Read from the vault for %(purpose)s"),
-    E.BLOB_SHREDDED: _l("Destroyed in the vault (key shredded)"),
-    E.JOB_DRAFTED: _l("Job drafted (risk %(risk)s)"),
-    E.JOB_CHANGED: _l("Job draft changed: %(changed)s"),
-    E.JOB_APPROVED: _l("Job approved by a second person"),
-    E.JOB_MEASURES_CONFIRMED: _l("High-risk measures ticked off"),
-    E.JOB_RELEASED: _l("Job released for production"),
-    E.JOB_PRODUCTION_STARTED: _l("Production started"),
-    E.JOB_PART_RENDERED: _l("Part %(part)s rendered: %(records)s records, %(pages)s pages"),
-    E.JOB_PRODUCED: _l("Production finished"),
-    E.JOB_PRODUCTION_FAILED: _l("Production failed: %(error)s"),
-    E.JOB_PRODUCTION_RETRIED: _l("Production tried again"),
-    E.JOB_PROOF_APPROVED: _l("Proof approved by the client"),
-    E.JOB_PROOF_REJECTED: _l("Proof rejected"),
-    E.JOB_DELIVERED: _l("Delivered to %(target)s"),
-    E.JOB_REPRINT_DELIVERED: _l("Reprint delivered"),
-    E.JOB_CONFIRMED: _l("Printing or production confirmed"),
-    E.JOB_PURGED: _l("Job data destroyed (%(blobs)s files)"),
-    E.JOB_CERTIFIED: _l("Deletion certified"),
-    E.JOB_CANCELLED: _l("Job cancelled"),
-    E.JOB_STOPPED: _l("Job stopped: its agreement ended"),
-    E.JOB_TRANSITION_REFUSED: _l("Step %(step)s refused: %(reason)s"),
-    E.CERTIFICATE_ISSUED: _l("Deletion certificate issued for %(objects)s files"),
-    E.LOGIN_SUCCEEDED: _l("Logged in"),
-    E.LOGIN_FAILED: _l("Login failed"),
-    E.LOGOUT: _l("Logged out"),
-    E.SFTP_LOGIN_SUCCEEDED: _l("SFTP login with %(method)s"),
-    E.OUTBOX_FILE_ADDED: _l("File put in the outbox (%(size)s)"),
-    E.OUTBOX_DOWNLOADED: _l("File downloaded from the outbox (%(size)s)"),
-    E.AUDIT_EXPORTED: _l("Audit trail exported as %(format)s"),
+    E.UPLOAD_STARTED: gettext_lazy("Upload started via %(channel)s"),
+    E.UPLOAD_COMPLETED: gettext_lazy("File received via %(channel)s (%(size)s)"),
+    E.UPLOAD_ABORTED: gettext_lazy("Upload via %(channel)s broken off (%(reason)s)"),
+    E.UPLOAD_REFUSED: gettext_lazy("Upload via %(channel)s refused: %(reason)s"),
+    E.UPLOAD_RECEIVED: gettext_lazy("Upload recorded as received"),
+    E.UPLOAD_ABANDONED: gettext_lazy("Abandoned upload cleared away"),
+    E.DATAFILE_REGISTERED: gettext_lazy("Data file registered under agreement %(agreement)s"),
+    E.DATAFILE_PROFILED: gettext_lazy("File profiled: %(rows)s records in %(columns)s columns, risk %(risk)s"),
+    E.DATAFILE_UNREADABLE: gettext_lazy("File could not be read: %(reason)s"),
+    E.DATAFILE_REFUSED: gettext_lazy("File refused: %(reason)s"),
+    E.DATAFILE_KIND_OVERRIDDEN: gettext_lazy("Column %(column_index)s changed from %(was)s to %(now)s"),
+    E.DATAFILE_PURGED: gettext_lazy("File content deleted"),
+    E.DATAFILE_REDUCED: gettext_lazy("Profile and mappings reduced to what holds no values"),
+    E.DATAFILE_REWRITTEN: gettext_lazy("File rewritten: %(dropped)s records removed, %(changed)s corrected"),
+    E.BLOB_STORED: gettext_lazy("Stored encrypted in the vault (%(size)s)"),
+    E.BLOB_READ: gettext_lazy("Read from the vault for %(purpose)s"),
+    E.BLOB_SHREDDED: gettext_lazy("Destroyed in the vault (key shredded)"),
+    E.JOB_DRAFTED: gettext_lazy("Job drafted (risk %(risk)s)"),
+    E.JOB_CHANGED: gettext_lazy("Job draft changed: %(changed)s"),
+    E.JOB_APPROVED: gettext_lazy("Job approved by a second person"),
+    E.JOB_MEASURES_CONFIRMED: gettext_lazy("High-risk measures ticked off"),
+    E.JOB_RELEASED: gettext_lazy("Job released for production"),
+    E.JOB_PRODUCTION_STARTED: gettext_lazy("Production started"),
+    E.JOB_PART_RENDERED: gettext_lazy("Part %(part)s rendered: %(records)s records, %(pages)s pages"),
+    E.JOB_PRODUCED: gettext_lazy("Production finished"),
+    E.JOB_PRODUCTION_FAILED: gettext_lazy("Production failed: %(error)s"),
+    E.JOB_PRODUCTION_RETRIED: gettext_lazy("Production tried again"),
+    E.JOB_PROOF_APPROVED: gettext_lazy("Proof approved by the client"),
+    E.JOB_PROOF_REJECTED: gettext_lazy("Proof rejected"),
+    E.JOB_DELIVERED: gettext_lazy("Delivered to %(target)s"),
+    E.JOB_REPRINT_DELIVERED: gettext_lazy("Reprint delivered"),
+    E.JOB_CONFIRMED: gettext_lazy("Printing or production confirmed"),
+    E.JOB_PURGED: gettext_lazy("Job data destroyed (%(blobs)s files)"),
+    E.JOB_CERTIFIED: gettext_lazy("Deletion certified"),
+    E.JOB_CANCELLED: gettext_lazy("Job cancelled"),
+    E.JOB_STOPPED: gettext_lazy("Job stopped: its agreement ended"),
+    E.JOB_TRANSITION_REFUSED: gettext_lazy("Step %(step)s refused: %(reason)s"),
+    E.CERTIFICATE_ISSUED: gettext_lazy("Deletion certificate issued for %(objects)s files"),
+    E.LOGIN_SUCCEEDED: gettext_lazy("Logged in"),
+    E.LOGIN_FAILED: gettext_lazy("Login failed"),
+    E.LOGOUT: gettext_lazy("Logged out"),
+    E.SFTP_LOGIN_SUCCEEDED: gettext_lazy("SFTP login with %(method)s"),
+    E.OUTBOX_FILE_ADDED: gettext_lazy("File put in the outbox (%(size)s)"),
+    E.OUTBOX_DOWNLOADED: gettext_lazy("File downloaded from the outbox (%(size)s)"),
+    E.AUDIT_EXPORTED: gettext_lazy("Audit trail exported as %(format)s"),
 }
 
 # Names of detail keys, for the details a sentence does not name.
 KEY_NAMES: dict[str, Any] = {
-    "size": _l("size"), "reason": _l("reason"), "channel": _l("channel"), "rows": _l("records"),
-    "columns": _l("columns"), "risk": _l("risk"), "minors": _l("minors"), "special": _l("special categories"),
-    "agreement": _l("agreement"), "upload": _l("upload"), "blob": _l("vault file"), "purpose": _l("purpose"),
-    "step": _l("step"), "to": _l("to"), "from": _l("from"), "attempt": _l("attempt"), "part": _l("part"),
-    "records": _l("records"), "pages": _l("pages"), "target": _l("to"), "files": _l("files"),
-    "certificate": _l("certificate"), "subprocessor": _l("subprocessor"), "code": _l("gate"),
-    "data_file": _l("data file"), "template": _l("template"), "dedupe": _l("deduplication"), "bsn": _l("BSN"),
-    "changed": _l("changed"), "extension": _l("extension"), "sha256": "SHA-256", "objects": _l("files"),
-    "method": _l("method"), "name": _l("name"), "format": _l("format"), "error": _l("error"),
+    "size": gettext_lazy("size"),
+    "reason": gettext_lazy("reason"),
+    "channel": gettext_lazy("channel"),
+    "rows": gettext_lazy("records"),
+    "columns": gettext_lazy("columns"),
+    "risk": gettext_lazy("risk"),
+    "minors": gettext_lazy("minors"),
+    "special": gettext_lazy("special categories"),
+    "agreement": gettext_lazy("agreement"),
+    "upload": gettext_lazy("upload"),
+    "blob": gettext_lazy("vault file"),
+    "purpose": gettext_lazy("purpose"),
+    "step": gettext_lazy("step"),
+    "to": gettext_lazy("to"),
+    "from": gettext_lazy("from"),
+    "attempt": gettext_lazy("attempt"),
+    "part": gettext_lazy("part"),
+    "records": gettext_lazy("records"),
+    "pages": gettext_lazy("pages"),
+    "target": gettext_lazy("to"),
+    "files": gettext_lazy("files"),
+    "certificate": gettext_lazy("certificate"),
+    "subprocessor": gettext_lazy("subprocessor"),
+    "code": gettext_lazy("gate"),
+    "data_file": gettext_lazy("data file"),
+    "template": gettext_lazy("template"),
+    "dedupe": gettext_lazy("deduplication"),
+    "bsn": gettext_lazy("BSN"),
+    "changed": gettext_lazy("changed"),
+    "extension": gettext_lazy("extension"),
+    "sha256": "SHA-256",
+    "objects": gettext_lazy("files"),
+    "method": gettext_lazy("method"),
+    "name": gettext_lazy("name"),
+    "format": gettext_lazy("format"),
+    "error": gettext_lazy("error"),
 }
 
 _NOT_SHOWN = {"blob_purpose", "host_key"}
@@ -185,7 +212,8 @@ def _bulk(model, label, url=None):
 
     def resolve(ids: set[str]) -> dict[str, ObjectLink]:
         keys = [i for i in ids if (i.isdigit() and len(i) < 19 if numeric else _is_uuid(i))]
-        return {str(obj.pk): ObjectLink(label(obj), url(obj) if url else "") for obj in model.objects.filter(pk__in=keys)}
+        found = model.objects.filter(pk__in=keys)
+        return {str(obj.pk): ObjectLink(label(obj), url(obj) if url else "") for obj in found}
 
     return resolve
 
@@ -225,7 +253,8 @@ RESOLVERS: dict[str, Any] = {
     "privacy.datasubjectrequest": _bulk(DataSubjectRequest, lambda r: _("Request %(ref)s") % {"ref": r.reference},
                                         lambda r: reverse("privacy:request", args=[r.pk])),
     "retention.deletioncertificate": _bulk(
-        DeletionCertificate, lambda c: _("Deletion certificate of %(date)s") % {"date": date_format(localtime(c.issued_at), "d-m-Y")},
+        DeletionCertificate,
+        lambda c: _("Deletion certificate of %(date)s") % {"date": date_format(localtime(c.issued_at), "d-m-Y")},
         lambda c: reverse("retention:certificate", args=[c.pk])),
     "production.printstation": _bulk(PrintStation, lambda s: _("Print station «%(name)s»") % {"name": s.name},
                                      lambda s: reverse("production:stations")),
@@ -261,7 +290,8 @@ def readable(events: Iterable[AuditEvent]) -> list[ReadableEvent]:
         client = None
         if e.client_id:
             name = clients.get(e.client_id)
-            client = ObjectLink(name, reverse("clients:detail", args=[e.client_id])) if name else ObjectLink(str(e.client_id))
+            url = reverse("clients:detail", args=[e.client_id]) if name else ""
+            client = ObjectLink(name or str(e.client_id), url)
         obj = links.get((e.object_type, str(e.object_id))) if e.object_type and e.object_id else None
         rows.append(ReadableEvent(e, text, rest, obj, client))
     return rows

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verwerker.accounts.roles import is_privacy_officer
@@ -46,15 +46,15 @@ def _action_choices():
 
 
 class EventFilterForm(forms.Form):
-    client = forms.TypedChoiceField(label=_l("client"), choices=_client_choices, coerce=int, empty_value=None,
+    client = forms.TypedChoiceField(label=gettext_lazy("client"), choices=_client_choices, coerce=int, empty_value=None,
                                     required=False)
-    action = forms.TypedChoiceField(label=_l("action"), choices=_action_choices, coerce=int, empty_value=None,
+    action = forms.TypedChoiceField(label=gettext_lazy("action"), choices=_action_choices, coerce=int, empty_value=None,
                                     required=False)
-    actor = forms.CharField(label=_l("actor"), required=False)
-    outcome = forms.ChoiceField(label=_l("outcome"), choices=[("", "—"), *Outcome.choices], required=False)
+    actor = forms.CharField(label=gettext_lazy("actor"), required=False)
+    outcome = forms.ChoiceField(label=gettext_lazy("outcome"), choices=[("", "—"), *Outcome.choices], required=False)
     # Set by the "Logboek" links on an object's page; shown so that a person sees what narrows the list.
-    object_type = forms.CharField(label=_l("object type"), required=False, widget=forms.HiddenInput)
-    object_id = forms.CharField(label=_l("object id"), required=False, widget=forms.HiddenInput)
+    object_type = forms.CharField(label=gettext_lazy("object type"), required=False, widget=forms.HiddenInput)
+    object_id = forms.CharField(label=gettext_lazy("object id"), required=False, widget=forms.HiddenInput)
 
 
 def _require_privacy_officer(user) -> None:

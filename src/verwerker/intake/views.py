@@ -14,7 +14,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.csrf import csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -106,7 +106,7 @@ UPLOADS = Listing(
     sorts={"name": "name", "channel": "channel", "state": "state", "size": "size", "started": "started_at",
            "received": "received_at"},
     default_sort="-started", search=("name",), date_field="started_at",
-    filters=(Filter("state", "state", _l("Status"), lambda: UploadState.choices),),
+    filters=(Filter("state", "state", gettext_lazy("Status"), lambda: UploadState.choices),),
 )
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
@@ -68,13 +68,13 @@ BREACHES = Listing(
     sorts={"reference": "reference", "title": "title", "discovered": "discovered_at", "status": "status",
            "deadline": "next_deadline"},
     default_sort="-discovered", search=("reference", "title", "affected__client__name"), date_field="discovered_at",
-    filters=(Filter("status", "status", _l("Status"), lambda: BreachStatus.choices),), distinct=True,
+    filters=(Filter("status", "status", gettext_lazy("Status"), lambda: BreachStatus.choices),), distinct=True,
 )
 REQUESTS = Listing(
     sorts={"reference": "reference", "client": "client__name", "kind": "kind", "due": "deadline", "status": "status",
            "received": "received_at"},
     default_sort="due", search=("reference", "client__name"), date_field="received_at",
-    filters=(Filter("status", "status", _l("Status"), lambda: RequestStatus.choices),),
+    filters=(Filter("status", "status", gettext_lazy("Status"), lambda: RequestStatus.choices),),
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.models import AuditEvent
@@ -33,50 +33,50 @@ E = EventType
 
 # (phase, title) per event: the phase gives the dot its colour, the title is the step's heading.
 STEPS: dict[int, tuple[str, Any]] = {
-    E.UPLOAD_STARTED: ("received", _l("Upload started")),
-    E.UPLOAD_COMPLETED: ("received", _l("Received")),
-    E.UPLOAD_RECEIVED: ("received", _l("Handed to profiling")),
-    E.UPLOAD_REFUSED: ("failed", _l("Refused")),
-    E.UPLOAD_ABORTED: ("failed", _l("Upload broken off")),
-    E.DATAFILE_REGISTERED: ("received", _l("Registered")),
-    E.DATAFILE_REFUSED: ("failed", _l("Refused")),
-    E.DATAFILE_PROFILED: ("profiled", _l("Profiled")),
-    E.DATAFILE_UNREADABLE: ("failed", _l("Unreadable")),
-    E.DATAFILE_KIND_OVERRIDDEN: ("profiled", _l("Column kind set")),
-    E.DATAFILE_REWRITTEN: ("profiled", _l("Rewritten on request")),
-    E.DATAFILE_PURGED: ("destroyed", _l("Content deleted")),
-    E.DATAFILE_REDUCED: ("destroyed", _l("Profile reduced")),
-    E.BLOB_STORED: ("received", _l("Stored encrypted")),
-    E.BLOB_READ: ("read", _l("Read")),
-    E.BLOB_SHREDDED: ("destroyed", _l("Destroyed")),
-    E.JOB_DRAFTED: ("drafted", _l("Job drafted")),
-    E.JOB_CHANGED: ("drafted", _l("Draft changed")),
-    E.JOB_COLUMN_DROPPED: ("gate", _l("Gate: column dropped")),
-    E.JOB_MEASURES_CONFIRMED: ("gate", _l("Gate: measures")),
-    E.JOB_APPROVED: ("gate", _l("Gate: second person")),
-    E.JOB_CONSENT_RECORDED: ("gate", _l("Gate: parental consent")),
-    E.JOB_LEGAL_BASIS_RECORDED: ("gate", _l("Gate: legal basis for the BSN")),
-    E.JOB_TRANSITION_REFUSED: ("failed", _l("Step refused")),
-    E.JOB_RELEASED: ("released", _l("Released")),
-    E.JOB_PRODUCTION_STARTED: ("produced", _l("Production started")),
-    E.JOB_PART_RENDERED: ("produced", _l("Parts rendered")),
-    E.JOB_PRODUCED: ("produced", _l("Produced")),
-    E.JOB_PRODUCTION_FAILED: ("failed", _l("Production failed")),
-    E.JOB_PRODUCTION_RETRIED: ("produced", _l("Production tried again")),
-    E.JOB_PRODUCTION_RESUMED: ("produced", _l("Production resumed")),
-    E.JOB_PROOF_APPROVED: ("proof", _l("Proof approved")),
-    E.JOB_PROOF_REJECTED: ("failed", _l("Proof rejected")),
-    E.JOB_DELIVERED: ("delivered", _l("Delivered")),
-    E.JOB_SPOILAGE_RECORDED: ("delivered", _l("Spoilage recorded")),
-    E.JOB_REPRINT_DELIVERED: ("delivered", _l("Reprint delivered")),
-    E.JOB_CONFIRMED: ("confirmed", _l("Printed")),
-    E.JOB_PURGED: ("destroyed", _l("Data destroyed")),
-    E.JOB_CERTIFIED: ("certified", _l("Certified")),
-    E.JOB_CANCELLED: ("failed", _l("Cancelled")),
-    E.JOB_STOPPED: ("failed", _l("Stopped")),
-    E.JOB_SENT_BACK_TO_PRODUCTION: ("produced", _l("Sent back to production")),
-    E.JOB_FLAGGED_DELIVERED_BEFORE_REWRITE: ("failed", _l("Rewritten after delivery")),
-    E.CERTIFICATE_ISSUED: ("certified", _l("Certificate issued")),
+    E.UPLOAD_STARTED: ("received", gettext_lazy("Upload started")),
+    E.UPLOAD_COMPLETED: ("received", gettext_lazy("Received")),
+    E.UPLOAD_RECEIVED: ("received", gettext_lazy("Handed to profiling")),
+    E.UPLOAD_REFUSED: ("failed", gettext_lazy("Refused")),
+    E.UPLOAD_ABORTED: ("failed", gettext_lazy("Upload broken off")),
+    E.DATAFILE_REGISTERED: ("received", gettext_lazy("Registered")),
+    E.DATAFILE_REFUSED: ("failed", gettext_lazy("Refused")),
+    E.DATAFILE_PROFILED: ("profiled", gettext_lazy("Profiled")),
+    E.DATAFILE_UNREADABLE: ("failed", gettext_lazy("Unreadable")),
+    E.DATAFILE_KIND_OVERRIDDEN: ("profiled", gettext_lazy("Column kind set")),
+    E.DATAFILE_REWRITTEN: ("profiled", gettext_lazy("Rewritten on request")),
+    E.DATAFILE_PURGED: ("destroyed", gettext_lazy("Content deleted")),
+    E.DATAFILE_REDUCED: ("destroyed", gettext_lazy("Profile reduced")),
+    E.BLOB_STORED: ("received", gettext_lazy("Stored encrypted")),
+    E.BLOB_READ: ("read", gettext_lazy("Read")),
+    E.BLOB_SHREDDED: ("destroyed", gettext_lazy("Destroyed")),
+    E.JOB_DRAFTED: ("drafted", gettext_lazy("Job drafted")),
+    E.JOB_CHANGED: ("drafted", gettext_lazy("Draft changed")),
+    E.JOB_COLUMN_DROPPED: ("gate", gettext_lazy("Gate: column dropped")),
+    E.JOB_MEASURES_CONFIRMED: ("gate", gettext_lazy("Gate: measures")),
+    E.JOB_APPROVED: ("gate", gettext_lazy("Gate: second person")),
+    E.JOB_CONSENT_RECORDED: ("gate", gettext_lazy("Gate: parental consent")),
+    E.JOB_LEGAL_BASIS_RECORDED: ("gate", gettext_lazy("Gate: legal basis for the BSN")),
+    E.JOB_TRANSITION_REFUSED: ("failed", gettext_lazy("Step refused")),
+    E.JOB_RELEASED: ("released", gettext_lazy("Released")),
+    E.JOB_PRODUCTION_STARTED: ("produced", gettext_lazy("Production started")),
+    E.JOB_PART_RENDERED: ("produced", gettext_lazy("Parts rendered")),
+    E.JOB_PRODUCED: ("produced", gettext_lazy("Produced")),
+    E.JOB_PRODUCTION_FAILED: ("failed", gettext_lazy("Production failed")),
+    E.JOB_PRODUCTION_RETRIED: ("produced", gettext_lazy("Production tried again")),
+    E.JOB_PRODUCTION_RESUMED: ("produced", gettext_lazy("Production resumed")),
+    E.JOB_PROOF_APPROVED: ("proof", gettext_lazy("Proof approved")),
+    E.JOB_PROOF_REJECTED: ("failed", gettext_lazy("Proof rejected")),
+    E.JOB_DELIVERED: ("delivered", gettext_lazy("Delivered")),
+    E.JOB_SPOILAGE_RECORDED: ("delivered", gettext_lazy("Spoilage recorded")),
+    E.JOB_REPRINT_DELIVERED: ("delivered", gettext_lazy("Reprint delivered")),
+    E.JOB_CONFIRMED: ("confirmed", gettext_lazy("Printed")),
+    E.JOB_PURGED: ("destroyed", gettext_lazy("Data destroyed")),
+    E.JOB_CERTIFIED: ("certified", gettext_lazy("Certified")),
+    E.JOB_CANCELLED: ("failed", gettext_lazy("Cancelled")),
+    E.JOB_STOPPED: ("failed", gettext_lazy("Stopped")),
+    E.JOB_SENT_BACK_TO_PRODUCTION: ("produced", gettext_lazy("Sent back to production")),
+    E.JOB_FLAGGED_DELIVERED_BEFORE_REWRITE: ("failed", gettext_lazy("Rewritten after delivery")),
+    E.CERTIFICATE_ISSUED: ("certified", gettext_lazy("Certificate issued")),
 }
 
 # Repeated many times in one run (once per part, once per read): one step with a count.
@@ -84,8 +84,12 @@ REPEATING = {E.JOB_PART_RENDERED, E.BLOB_READ, E.BLOB_SHREDDED, E.BLOB_STORED}
 
 # Gate codes (production/workflow.py) in words.
 GATES: dict[str, Any] = {
-    "measures": _l("extra measures"), "approval": _l("second person"), "minors": _l("parental consent"),
-    "bsn": _l("BSN"), "agreement": _l("agreement in force"), "confirm": _l("confirmation"),
+    "measures": gettext_lazy("extra measures"),
+    "approval": gettext_lazy("second person"),
+    "minors": gettext_lazy("parental consent"),
+    "bsn": gettext_lazy("BSN"),
+    "agreement": gettext_lazy("agreement in force"),
+    "confirm": gettext_lazy("confirmation"),
 }
 
 
@@ -139,7 +143,8 @@ def _links(event: AuditEvent, details: dict[str, Any]) -> list[ObjectLink]:
     """What a step points to besides its log entry: the certificate, the subprocessor, the station."""
     links = []
     if event.action == E.JOB_CERTIFIED and details.get("certificate"):
-        links.append(ObjectLink(_("Deletion certificate"), reverse("retention:certificate", args=[details["certificate"]])))
+        url = reverse("retention:certificate", args=[details["certificate"]])
+        links.append(ObjectLink(_("Deletion certificate"), url))
     if event.action == E.CERTIFICATE_ISSUED:
         links.append(ObjectLink(_("Deletion certificate"), reverse("retention:certificate", args=[event.object_id])))
     if event.action == E.JOB_DELIVERED:

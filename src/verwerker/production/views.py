@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verwerker.accounts.roles import is_privacy_officer
@@ -57,8 +57,8 @@ FILES = Listing(
     default_sort="-received",
     search=("name", "client__name", "agreement__reference", "upload__name"),
     date_field="received_at",
-    filters=(Filter("state", "state", _l("State"), lambda: DataFileState.choices),
-             Filter("client", "client_id", _l("Client"), _client_options)),
+    filters=(Filter("state", "state", gettext_lazy("State"), lambda: DataFileState.choices),
+             Filter("client", "client_id", gettext_lazy("Client"), _client_options)),
 )
 JOBS = Listing(
     sorts={"name": "name", "client": "client__name", "state": "state", "records": "records_out", "pages": "pages",
@@ -66,8 +66,8 @@ JOBS = Listing(
     default_sort="-drafted",
     search=("name", "client__name", "data_file__name", "agreement__reference"),
     date_field="created_at",
-    filters=(Filter("state", "state", _l("State"), lambda: JobState.choices),
-             Filter("client", "client_id", _l("Client"), _client_options)),
+    filters=(Filter("state", "state", gettext_lazy("State"), lambda: JobState.choices),
+             Filter("client", "client_id", gettext_lazy("Client"), _client_options)),
 )
 
 
@@ -378,7 +378,7 @@ def client_overview(request):
 CLIENT_FILES = Listing(
     sorts={"name": "name", "state": "state", "records": "record_count", "received": "received_at"},
     default_sort="-received", search=("name", "jobs__name"), date_field="received_at", distinct=True,
-    filters=(Filter("state", "state", _l("State"), lambda: DataFileState.choices),),
+    filters=(Filter("state", "state", gettext_lazy("State"), lambda: DataFileState.choices),),
 )
 
 

@@ -34,8 +34,9 @@ def clients(system_actor):
     start = timezone.now() - dt.timedelta(days=30)
     made = []
     for i in range(25):
-        client = do_create_client(f"Stichting {(i * 7) % 25:02d} Noord" if i % 2 else f"Vereniging {(i * 7) % 25:02d} Zuid",
-                                  contact_email=f"c{i}@example.test", actor=system_actor)
+        number = (i * 7) % 25
+        name = f"Stichting {number:02d} Noord" if i % 2 else f"Vereniging {number:02d} Zuid"
+        client = do_create_client(name, contact_email=f"c{i}@example.test", actor=system_actor)
         Client.objects.filter(pk=client.pk).update(created_at=start + dt.timedelta(days=i))
         made.append(client)
     return made
