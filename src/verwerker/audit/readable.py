@@ -103,14 +103,12 @@ KEY_NAMES: dict[str, Any] = {
     "upload": gettext_lazy("upload"),
     "blob": gettext_lazy("vault file"),
     "purpose": gettext_lazy("purpose"),
-    "step": gettext_lazy("step"),
-    "to": gettext_lazy("to"),
-    "from": gettext_lazy("from"),
+    "from": gettext_lazy("previous state"),
     "attempt": gettext_lazy("attempt"),
     "part": gettext_lazy("part"),
     "records": gettext_lazy("records"),
     "pages": gettext_lazy("pages"),
-    "target": gettext_lazy("to"),
+    "target": gettext_lazy("delivered to"),
     "files": gettext_lazy("files"),
     "certificate": gettext_lazy("certificate"),
     "subprocessor": gettext_lazy("subprocessor"),
@@ -127,9 +125,17 @@ KEY_NAMES: dict[str, Any] = {
     "name": gettext_lazy("name"),
     "format": gettext_lazy("format"),
     "error": gettext_lazy("error"),
+    "expected": gettext_lazy("expected"),
+    "pieces": gettext_lazy("pieces"),
+    "reprints": gettext_lazy("reprints"),
+    "records_in": gettext_lazy("records in"),
+    "records_out": gettext_lazy("records out"),
+    "rejects": gettext_lazy("rejects"),
+    "parts": gettext_lazy("parts"),
 }
 
-_NOT_SHOWN = {"blob_purpose", "host_key"}
+# Codes the sentence already says in words (the step and the state it led to), and keys for machines.
+_NOT_SHOWN = {"blob_purpose", "host_key", "step", "to"}
 
 
 def _labels(choices) -> dict[str, str]:
@@ -148,6 +154,9 @@ def _value(key: str, value: Any) -> str:
         return _labels(Risk.choices).get(str(value), str(value))
     if key == "purpose":
         return _labels(ReadPurpose.choices).get(str(value), str(value))
+    if key == "target" and str(value).startswith("print station "):
+        station = PrintStation.objects.filter(pk=str(value).removeprefix("print station ") or 0).first()
+        return _("print station «%(name)s»") % {"name": station.name} if station else str(value)
     if key in ("to", "from", "state"):
         return _labels(JobState.choices).get(str(value), str(value))
     if isinstance(value, bool):
