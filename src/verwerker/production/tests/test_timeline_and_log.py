@@ -158,3 +158,23 @@ def test_a_recorded_event_about_a_missing_object_still_reads(client_a):
                     object_type="production.job", object_id="999999")
     row = readable(AuditEvent.objects.filter(action=EventType.JOB_CANCELLED))[0]
     assert row.object.url == "" and "999999" in row.object.label
+
+
+def test_the_client_and_breach_pages_link_the_officer_to_their_events(login, make_staff, client_a, system_actor):
+    from django.utils import timezone
+
+    from verwerker.privacy.actions import do_report_breach
+
+    breach = do_report_breach(title="Laptop kwijt", description="In de trein laten liggen",
+                              discovered_at=timezone.now(), actor=system_actor)
+    officer = login(make_staff(Role.PRIVACY))
+    page = officer.get(reverse("privacy:breach", args=[breach.pk]))
+    link = f'{reverse("audit:list")}?object_type=privacy.breach&amp;object_id={breach.pk}'
+    assert link.encode() in page.content
+    narrowed = officer.get(reverse("audit:list"), {"object_type": "privacy.breach", "object_id": breach.pk})
+    assert {r.event.action for r in narrowed.context["rows"]} >= {EventType.BREACH_REPORTED}
+    assert breach.reference in narrowed.context["narrowed"]
+    page = officer.get(reverse("clients:detail", args=[client_a.pk]))
+    assert f'{reverse("audit:list")}?client={client_a.pk}'.encode() in page.content
+    relation = login(make_staff(Role.RELATION)).get(reverse("clients:detail", args=[client_a.pk]))
+    assert reverse("audit:list").encode() not in relation.content
