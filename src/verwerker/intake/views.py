@@ -142,7 +142,15 @@ def upload_detail(request, upload_id: int):
 @login_required
 @permission_required("intake.view_ban", raise_exception=True)
 def bans(request):
-    return render(request, "intake/bans.html", {"bans": list_bans(include_past=request.GET.get("all") == "1")[:500]})
+    found = apply_listing(request, list_bans(include_past=request.GET.get("all") == "1"), BANS)
+    return render(request, "intake/bans.html", {"bans": found.page, "list": found})
+
+
+# Bans are found by the address, the SFTP account or its client.
+BANS = Listing(
+    sorts={"scope": "scope", "failures": "failures", "banned": "banned_at", "until": "until", "lifted": "lifted_at"},
+    default_sort="-banned", search=("address", "account__username", "account__client__name"), date_field="banned_at",
+)
 
 
 @login_required

@@ -116,6 +116,13 @@ class ListResult:
         return self.url(page=number)
 
     @property
+    def kept(self) -> list[tuple[str, str]]:
+        """Parameters of the page that the search box does not set itself (e.g. "show past bans too"),
+        to be carried along as hidden fields when it is submitted."""
+        own = {"q", "from", "to", "sort", "page", *(f.param for f in self.listing.filters)}
+        return [(key, value) for key in self.params if key not in own for value in self.params.getlist(key)]
+
+    @property
     def selects(self) -> list[dict[str, Any]]:
         """The drop-down filters, for the search box: param, label, (value, label) choices, selected value."""
         return [

@@ -166,3 +166,17 @@ def test_the_staff_lists_search_sort_and_page(login, make_staff, client_a, clien
     assert page.content.index(b"nieuwsbrief-b.csv") > page.content.index(b"nieuwsbrief-a.csv")
     assert b'aria-sort="descending"' in page.content
     assert web.get(reverse("production:incoming"), {"sort": "blob__wrapped_key"}).status_code == 200
+
+
+def test_the_search_box_keeps_the_pages_own_parameters_and_the_bans_list_searches(login, make_staff):
+    from verwerker.intake.models import Ban, BanScope
+
+    result = apply_listing(_get({"all": "1", "q": "x", "sort": "name", "page": "2"}), Client.objects.all(), CLIENTS)
+    assert result.kept == [("all", "1")]
+    now = timezone.now()
+    for address in ("192.0.2.10", "198.51.100.7"):
+        Ban.objects.create(scope=BanScope.ADDRESS, address=address, failures=5, until=now + dt.timedelta(hours=1))
+    web = login(make_staff("privacy"))
+    page = web.get(reverse("intake:bans"), {"q": "198.51", "all": "1"})
+    assert b"198.51.100.7" in page.content and b"192.0.2.10" not in page.content
+    assert b'<input type="hidden" name="all" value="1">' in page.content
