@@ -181,7 +181,8 @@ def test_a_client_drops_two_files_sees_their_progress_and_the_list_updated_and_a
     expect(page.locator("[data-queue] li.pending progress")).not_to_have_count(0)
     _screenshot(page, "find-04-upload-progress")
     for name in ("leden-januari.csv", "leden-februari.csv"):
-        expect(page.locator("[data-queue] li.success", has_text=name)).to_contain_text(f"{name} is ontvangen", timeout=60_000)
+        done = page.locator("[data-queue] li.success", has_text=name)
+        expect(done).to_contain_text(f"{name} is ontvangen", timeout=60_000)
     listed = page.locator("[data-upload-list] table tr", has_text=re.compile(r"leden-(januari|februari)\.csv"))
     expect(listed).to_have_count(2)
     seen = page.evaluate("window.seenStatus")

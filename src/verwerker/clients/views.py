@@ -26,7 +26,6 @@ from verwerker.clients.forms import (
     SubprocessorForm,
 )
 from verwerker.clients.models import Subprocessor
-from verwerker.lists.listing import Listing, apply_listing
 from verwerker.clients.queries import (
     access_agreement_for,
     access_client_for,
@@ -34,6 +33,7 @@ from verwerker.clients.queries import (
     list_agreements_for_client,
     list_clients,
 )
+from verwerker.lists.listing import Listing, apply_listing
 
 
 def _require(request, perm: str) -> None:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.clients.models import Client
+from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.privacy import actions
 from verwerker.privacy.forms import (
     BreachDetailsForm,
@@ -24,7 +25,6 @@ from verwerker.privacy.forms import (
     FollowUpForm,
     NoticeForm,
 )
-from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.privacy.models import BreachClient, BreachStatus, Complaint, DataSubjectRequest, RequestStatus
 from verwerker.privacy.queries import access_breach_for, is_privacy_officer, list_breaches
 

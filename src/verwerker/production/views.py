@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 from verwerker.accounts.roles import is_privacy_officer
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.kinds import Kind
-from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
+from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
 from verwerker.production.queries import (
