@@ -32,7 +32,7 @@ from verwerker.clients.models import Agreement, Client, Subprocessor
 from verwerker.datafiles.models import DataFile, Risk
 from verwerker.intake.models import SftpAccount, Upload, UploadChannel
 from verwerker.privacy.models import Breach, DataSubjectRequest
-from verwerker.production.models import Job, PrintStation
+from verwerker.production.models import Dedupe, Job, PrintStation
 from verwerker.production.workflow import JobState
 from verwerker.retention.models import DeletionCertificate
 from verwerker.vault.models import Blob, ReadPurpose
@@ -152,6 +152,8 @@ def _value(key: str, value: Any) -> str:
         return _labels(UploadChannel.choices).get(str(value), str(value))
     if key == "risk":
         return _labels(Risk.choices).get(str(value), str(value))
+    if key == "dedupe":
+        return _labels(Dedupe.choices).get(str(value), str(value))
     if key == "purpose":
         return _labels(ReadPurpose.choices).get(str(value), str(value))
     if key == "target" and str(value).startswith("print station "):
