@@ -98,6 +98,9 @@ def _receive(request, handler):
         ok, text = True, _("%(name)s was received.") % {"name": received.name}
     if request.headers.get("x-requested-with") == "XMLHttpRequest":
         return JsonResponse({"ok": ok, "name": name, "message": text}, status=201 if ok else 422)
+    # Without the page's script several chosen files come in one request: each gets its line.
+    for earlier in request.FILES.getlist("file")[:-1]:
+        messages.success(request, _("%(name)s was received.") % {"name": earlier.name})
     (messages.success if ok else messages.error)(request, text)
     return redirect("intake:uploads")
 
