@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "verwerker.facilities",
     "verwerker.api",
     "verwerker.demo",  # development: `verwerker up --demo`; no models, nothing imports it
+    "verwerker.lists",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

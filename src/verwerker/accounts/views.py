@@ -31,6 +31,7 @@ from verwerker.accounts.forms import RolesForm, StaffUserForm, TokenForm
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.lists.listing import Listing, apply_listing
 
 
 class LoginView(auth_views.LoginView):
@@ -140,14 +141,20 @@ def people(request):
     from verwerker.clients.queries import list_clients
 
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "state", "client")}
-    users = list(list_users(search=filters["q"], role=filters["role"], state=filters["state"],
-                            client_id=filters["client"] if filters["client"].isdigit() else None)[:500])
+    found = apply_listing(request, list_users(role=filters["role"], state=filters["state"],
+                                              client_id=filters["client"] if filters["client"].isdigit() else None),
+                          PEOPLE)
+    users = list(found.page)
     for user in users:  # roles by the names people read, not their codes
         user.role_labels = [Role(g.name).label for g in user.groups.all() if g.name in Role.values]
     return render(request, "accounts/people.html", {
-        "users": users, "filters": filters, "roles": Role.choices, "clients": list_clients(),
+        "users": users, "list": found, "filters": filters, "roles": Role.choices, "clients": list_clients(),
         "form": StaffUserForm(),
     })
+
+
+PEOPLE = Listing(sorts={"username": "username", "email": "email", "client": "client__name", "login": "last_login"},
+                 default_sort="username", search=("username", "email", "client__name"), per_page=50)
 
 
 @login_required

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from verwerker.accounts.roles import is_privacy_officer
 from verwerker.audit.actions import do_record_event
@@ -18,19 +20,41 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.export import export_csv, export_json
 from verwerker.audit.queries import list_events
+from verwerker.audit.readable import readable
+from verwerker.lists.actions import do_delete_filter, do_save_filter
+from verwerker.lists.listing import Listing, apply_listing
+from verwerker.lists.queries import saved_filters_for
+
+VIEW = "audit:list"
+
+# Sorting by sequence is sorting by time (the chain is appended in order); both are offered because
+# people look for "when", and the actor and action columns group what one person or step did.
+EVENTS = Listing(
+    sorts={"seq": "seq", "when": "created_at", "action": "action", "actor": "actor_label", "client": "client_id"},
+    default_sort="-seq", search=("actor_label", "object_id", "details"), date_field="created_at",
+)
+
+
+def _client_choices():
+    from verwerker.clients.models import Client
+
+    return [("", "—"), *Client.objects.order_by("name").values_list("pk", "name")]
+
+
+def _action_choices():
+    return [("", "—"), *sorted(EventType.choices, key=lambda c: str(c[1]).lower())]
 
 
 class EventFilterForm(forms.Form):
-    client = forms.IntegerField(label=_("client id"), required=False)
-    action = forms.TypedChoiceField(
-        label=_("action"), choices=[("", "—"), *EventType.choices], coerce=int, empty_value=None, required=False
-    )
-    actor = forms.CharField(label=_("actor"), required=False)
-    object_type = forms.CharField(label=_("object type"), required=False)
-    object_id = forms.CharField(label=_("object id"), required=False)
-    outcome = forms.ChoiceField(label=_("outcome"), choices=[("", "—"), *Outcome.choices], required=False)
-    since = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    client = forms.TypedChoiceField(label=gettext_lazy("client"), choices=_client_choices, coerce=int, empty_value=None,
+                                    required=False)
+    action = forms.TypedChoiceField(label=gettext_lazy("action"), choices=_action_choices, coerce=int, empty_value=None,
+                                    required=False)
+    actor = forms.CharField(label=gettext_lazy("actor"), required=False)
+    outcome = forms.ChoiceField(label=gettext_lazy("outcome"), choices=[("", "—"), *Outcome.choices], required=False)
+    # Set by the "Logboek" links on an object's page; shown so that a person sees what narrows the list.
+    object_type = forms.CharField(label=gettext_lazy("object type"), required=False, widget=forms.HiddenInput)
+    object_id = forms.CharField(label=gettext_lazy("object id"), required=False, widget=forms.HiddenInput)
 
 
 def _require_privacy_officer(user) -> None:
@@ -53,20 +77,31 @@ def event_list(request):
             "object_type": data["object_type"],
             "object_id": data["object_id"],
             "outcome": data["outcome"],
-            "since": dt.datetime.combine(data["since"], dt.time.min).astimezone() if data["since"] else None,
-            "until": dt.datetime.combine(data["until"] + dt.timedelta(days=1), dt.time.min).astimezone()
-            if data["until"]
-            else None,
         }
-    events = list_events(**filters)
+    found = apply_listing(request, list_events(**filters), EVENTS)
     export = request.GET.get("export")
     if export in ("json", "csv"):
-        return _export(request, events, export, filters)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+        dates = {"since": found.date_from, "until": found.date_to, "search": found.q}
+        return _export(request, found.queryset, export, {**filters, **dates})
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("export", None)
-    return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query.urlencode()})
+    narrowed = _narrowed_to(filters)
+    return render(request, "audit/event_list.html", {
+        "form": form, "list": found, "page": found.page, "rows": readable(found.page), "query": query.urlencode(),
+        "saved": saved_filters_for(request.user, VIEW), "narrowed": narrowed,
+    })
+
+
+def _narrowed_to(filters: dict) -> str:
+    """The object the list is narrowed to, in words (from an object's "Logboek" link), or ""."""
+    if not filters.get("object_type") or not filters.get("object_id"):
+        return ""
+    from verwerker.audit.readable import RESOLVERS
+
+    resolve = RESOLVERS.get(filters["object_type"])
+    link = resolve({filters["object_id"]}).get(filters["object_id"]) if resolve else None
+    return link.label if link else f"{filters['object_type']} {filters['object_id']}"
 
 
 def _export(request, events, fmt: str, filters: dict) -> HttpResponse:
@@ -81,3 +116,27 @@ def _export(request, events, fmt: str, filters: dict) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json" if fmt == "json" else "text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.{fmt}"'
     return response
+
+
+@login_required
+@require_POST
+def save_filter(request):
+    """Save the filter shown (the query string the form posts along) under a name, for this officer only."""
+    _require_privacy_officer(request.user)
+    query = QueryDict(request.POST.get("query", ""))
+    try:
+        saved = do_save_filter(request.user, view=VIEW, name=request.POST.get("name", ""), query=query)
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect(reverse(VIEW) + "?" + query.urlencode())
+    messages.success(request, _("The filter «%(name)s» was saved.") % {"name": saved.name})
+    return redirect(reverse(VIEW) + "?" + saved.query)
+
+
+@login_required
+@require_POST
+def delete_filter(request, filter_id: int):
+    _require_privacy_officer(request.user)
+    if do_delete_filter(request.user, filter_id):
+        messages.success(request, _("The saved filter was deleted."))
+    return redirect(VIEW)

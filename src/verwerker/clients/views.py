@@ -33,6 +33,7 @@ from verwerker.clients.queries import (
     list_agreements_for_client,
     list_clients,
 )
+from verwerker.lists.listing import Listing, apply_listing
 
 
 def _require(request, perm: str) -> None:
@@ -47,7 +48,16 @@ def _errors(request, exc: ValidationError) -> None:
 @login_required
 @permission_required("clients.view_client", raise_exception=True)
 def client_list(request):
-    return render(request, "clients/client_list.html", {"clients": list_clients(), "form": ClientForm()})
+    clients = apply_listing(request, list_clients(), CLIENTS)
+    return render(request, "clients/client_list.html", {"list": clients, "clients": clients.page, "form": ClientForm()})
+
+
+# A client is found by its name, an agreement's reference, its SFTP username or a contact's e-mail.
+CLIENTS = Listing(
+    sorts={"name": "name", "since": "created_at"}, default_sort="name",
+    search=("name", "agreements__reference", "sftp_account__username", "contacts__email"),
+    date_field="created_at", distinct=True,
+)
 
 
 @login_required

@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.csrf import csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -28,9 +29,16 @@ from verwerker.intake.actions import (
     do_set_public_key,
 )
 from verwerker.intake.forms import NetworksForm, PublicKeyForm
-from verwerker.intake.models import Ban
-from verwerker.intake.queries import access_sftp_account_for, access_upload_for, list_bans, list_uploads_for_client
+from verwerker.intake.models import Ban, UploadState
+from verwerker.intake.queries import (
+    access_sftp_account_for,
+    access_upload_for,
+    list_bans,
+    list_uploads_for_client,
+    quota_used,
+)
 from verwerker.intake.uploadhandler import VaultUploadHandler
+from verwerker.lists.listing import Filter, Listing, apply_listing
 
 
 @csrf_exempt  # Django's check reads the body, which runs the vault handler: checked by _cross_site first
@@ -78,24 +86,52 @@ def _origin_of(url: str) -> str:
 
 
 def _receive(request, handler):
+    """Answer an upload: JSON for the page's script (one file per request, with its own message), or a
+    redirect with a message for a plain form post."""
     received = request.FILES.get("file")
+    name = getattr(handler, "file_name", None) or (received.name if received is not None else "")
     if handler.refusal is not None:
-        messages.error(request, _("The file was refused: %(reason)s") % {"reason": handler.refusal})
+        ok, text = False, _("%(name)s was refused: %(reason)s") % {"name": name, "reason": handler.refusal}
     elif received is None:
-        messages.error(request, _("Choose a file to upload."))
+        ok, text = False, _("Choose a file to upload.")
     else:
-        messages.success(request, _("%(name)s was received.") % {"name": received.name})
+        ok, text = True, _("%(name)s was received.") % {"name": received.name}
+    if request.headers.get("x-requested-with") == "XMLHttpRequest":
+        return JsonResponse({"ok": ok, "name": name, "message": text}, status=201 if ok else 422)
+    # Without the page's script several chosen files come in one request: each gets its line.
+    for earlier in request.FILES.getlist("file")[:-1]:
+        messages.success(request, _("%(name)s was received.") % {"name": earlier.name})
+    (messages.success if ok else messages.error)(request, text)
     return redirect("intake:uploads")
 
 
+UPLOADS = Listing(
+    sorts={"name": "name", "channel": "channel", "state": "state", "size": "size", "started": "started_at",
+           "received": "received_at"},
+    default_sort="-started", search=("name",), date_field="started_at",
+    filters=(Filter("state", "state", gettext_lazy("Status"), lambda: UploadState.choices),),
+)
+
+
 def _page(request):
+    client_id = request.user.client_id
+    found = apply_listing(request, list_uploads_for_client(client_id), UPLOADS)
+    quota = settings.UPLOAD_QUOTA_MB * 1024 * 1024
+    used = quota_used(client_id)
     return render(
         request,
         "intake/uploads.html",
         {
-            "uploads": list_uploads_for_client(request.user.client_id)[:200],
+            "uploads": found.page,
+            "list": found,
             "extensions": ", ".join(settings.UPLOAD_EXTENSIONS),
+            "extension_list": ",".join(settings.UPLOAD_EXTENSIONS),
+            "accept": ",".join(f".{e}" for e in settings.UPLOAD_EXTENSIONS),
             "max_mb": settings.UPLOAD_MAX_MB,
+            "max_bytes": settings.UPLOAD_MAX_MB * 1024 * 1024,
+            "quota_bytes": quota,
+            "quota_left": max(quota - used, 0),
+            "quota_used": used,
         },
     )
 
@@ -109,7 +145,15 @@ def upload_detail(request, upload_id: int):
 @login_required
 @permission_required("intake.view_ban", raise_exception=True)
 def bans(request):
-    return render(request, "intake/bans.html", {"bans": list_bans(include_past=request.GET.get("all") == "1")[:500]})
+    found = apply_listing(request, list_bans(include_past=request.GET.get("all") == "1"), BANS)
+    return render(request, "intake/bans.html", {"bans": found.page, "list": found})
+
+
+# Bans are found by the address, the SFTP account or its client.
+BANS = Listing(
+    sorts={"scope": "scope", "failures": "failures", "banned": "banned_at", "until": "until", "lifted": "lifted_at"},
+    default_sort="-banned", search=("address", "account__username", "account__client__name"), date_field="banned_at",
+)
 
 
 @login_required

@@ -10,10 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from verwerker.audit.actors import Actor
 from verwerker.clients.models import Client
+from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.privacy import actions
 from verwerker.privacy.forms import (
     BreachDetailsForm,
@@ -24,7 +26,14 @@ from verwerker.privacy.forms import (
     FollowUpForm,
     NoticeForm,
 )
-from verwerker.privacy.models import BreachClient, Complaint
+from verwerker.privacy.models import (
+    BreachClient,
+    BreachStatus,
+    Complaint,
+    DataSubjectRequest,
+    RequestConcerns,
+    RequestStatus,
+)
 from verwerker.privacy.queries import access_breach_for, is_privacy_officer, list_breaches
 
 
@@ -59,7 +68,22 @@ def report_breach(request):
 @login_required
 def breach_list(request):
     _officer_only(request.user)
-    return render(request, "privacy/breach_list.html", {"breaches": list_breaches()})
+    breaches = apply_listing(request, list_breaches(), BREACHES)
+    return render(request, "privacy/breach_list.html", {"breaches": breaches.page, "list": breaches})
+
+
+BREACHES = Listing(
+    sorts={"reference": "reference", "title": "title", "discovered": "discovered_at", "status": "status",
+           "deadline": "next_deadline"},
+    default_sort="-discovered", search=("reference", "title", "affected__client__name"), date_field="discovered_at",
+    filters=(Filter("status", "status", gettext_lazy("Status"), lambda: BreachStatus.choices),), distinct=True,
+)
+REQUESTS = Listing(
+    sorts={"reference": "reference", "client": "client__name", "kind": "kind", "due": "deadline", "status": "status",
+           "received": "received_at"},
+    default_sort="due", search=("reference", "client__name"), date_field="received_at",
+    filters=(Filter("status", "status", gettext_lazy("Status"), lambda: RequestStatus.choices),),
+)
 
 
 @login_required
@@ -254,7 +278,6 @@ def request_list(request):
     """Data-subject requests (P07): log one on a client's behalf; the list with deadlines."""
     _officer_only(request.user)
     from verwerker.privacy.forms import SubjectRequestForm
-    from verwerker.privacy.models import DataSubjectRequest
     from verwerker.privacy.subject_requests import do_log_subject_request
     from verwerker.privacy.subjects import Criteria
 
@@ -268,8 +291,9 @@ def request_list(request):
             form.add_error(None, exc)
         else:
             return redirect("privacy:request", dsr.pk)
-    requests = DataSubjectRequest.objects.select_related("client").order_by("status", "deadline")
-    return render(request, "privacy/request_list.html", {"requests": requests, "form": form, "today": timezone.localdate()})
+    found = apply_listing(request, DataSubjectRequest.objects.select_related("client"), REQUESTS)
+    return render(request, "privacy/request_list.html", {"requests": found.page, "list": found, "form": form,
+                                                          "today": timezone.localdate()})
 
 
 @login_required
@@ -278,7 +302,6 @@ def request_detail(request, request_id: int):
     found), extension, execution and receipt. A page view decrypts nothing."""
     _officer_only(request.user)
     from verwerker.privacy.forms import ExecuteRequestForm, ExtendRequestForm
-    from verwerker.privacy.models import DataSubjectRequest, RequestConcerns, RequestStatus
     from verwerker.privacy.subject_requests import do_execute_subject_request, do_extend_subject_request, search_subject_request
 
     dsr = get_object_or_404(DataSubjectRequest, pk=request_id)

@@ -15,12 +15,15 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from verwerker.accounts.roles import is_privacy_officer
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.models import PURGED, DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
+from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
 from verwerker.production.queries import (
@@ -32,6 +35,7 @@ from verwerker.production.queries import (
     subprocessor_of,
     visible_outputs,
 )
+from verwerker.production.timeline import data_file_timeline, job_timeline
 from verwerker.production.workflow import OPEN_STATES, JobState, StepRefused
 from verwerker.vault.models import BlobState
 
@@ -40,6 +44,40 @@ PAGE = 50
 
 def _page(request, queryset):
     return Paginator(queryset, PAGE).get_page(request.GET.get("page"))
+
+
+def _client_options():
+    from verwerker.clients.models import Client
+
+    return Client.objects.order_by("name").values_list("pk", "name")
+
+
+# A file is deleted when its blob is (derived, not a stored state): the filter offers it beside the states.
+_FILE_STATES = [*DataFileState.choices, (PURGED, gettext_lazy("deleted"))]
+
+
+def _by_state(files, state: str):
+    return files.purged() if state == PURGED else files.held().filter(state=state)
+
+
+FILES = Listing(
+    sorts={"name": "name", "client": "client__name", "state": "state", "records": "record_count", "risk": "risk",
+           "received": "received_at"},
+    default_sort="-received",
+    search=("name", "client__name", "agreement__reference"),
+    date_field="received_at",
+    filters=(Filter("state", "state", gettext_lazy("State"), lambda: _FILE_STATES, narrow=lambda q, v: _by_state(q, v)),
+             Filter("client", "client_id", gettext_lazy("Client"), _client_options)),
+)
+JOBS = Listing(
+    sorts={"name": "name", "client": "client__name", "state": "state", "records": "records_out", "pages": "pages",
+           "drafted": "created_at"},
+    default_sort="-drafted",
+    search=("name", "client__name", "data_file__name", "agreement__reference"),
+    date_field="created_at",
+    filters=(Filter("state", "state", gettext_lazy("State"), lambda: JobState.choices),
+             Filter("client", "client_id", gettext_lazy("Client"), _client_options)),
+)
 
 
 def _staff_only(request) -> None:
@@ -55,14 +93,8 @@ def _staff_only(request) -> None:
 def incoming(request):
     """Incoming files with their profile; filter by state and client."""
     _staff_only(request)
-    files = data_files_visible_to(request.user).order_by("-received_at")
-    if request.GET.get("state") == PURGED:
-        files = files.purged()
-    elif request.GET.get("state"):
-        files = files.held().filter(state=request.GET["state"])
-    if request.GET.get("client"):
-        files = files.filter(client_id=request.GET["client"])
-    return render(request, "production/incoming.html", {"page": _page(request, files), "states": [*DataFileState.choices, (PURGED, _("deleted"))]})
+    files = apply_listing(request, data_files_visible_to(request.user).select_related("client"), FILES)
+    return render(request, "production/incoming.html", {"list": files, "page": files.page})
 
 
 @login_required
@@ -76,7 +108,13 @@ def data_file_detail(request, data_file_id: int):
         "f": data_file, "kinds": [k.value for k in Kind], "templates": templates.distinct(),
         "stations": PrintStation.objects.filter(active=True), "dedupe": Dedupe.choices,
         "subprocessors": _subprocessors_in_force(data_file), "jobs": data_file.jobs.all(),
+        **_timeline(request, data_file_timeline(data_file), _("Life of this file")),
     })
+
+
+def _timeline(request, steps, title) -> dict:
+    """The timeline's context; its steps link into the audit log only for those who may read it."""
+    return {"timeline": steps, "timeline_title": title, "show_audit": is_privacy_officer(request.user)}
 
 
 def _subprocessors_in_force(data_file):
@@ -136,16 +174,8 @@ def job_list(request):
     _staff_only(request)
     if not request.user.has_perm("production.view_job"):
         raise PermissionDenied
-    jobs = jobs_visible_to(request.user).order_by("-created_at")
-    if request.GET.get("state"):
-        jobs = jobs.filter(state=request.GET["state"])
-    if request.GET.get("client"):
-        jobs = jobs.filter(client_id=request.GET["client"])
-    from verwerker.clients.queries import list_clients
-
-    return render(request, "production/job_list.html", {
-        "page": _page(request, jobs), "states": JobState.choices, "clients": list_clients(),
-    })
+    jobs = apply_listing(request, jobs_visible_to(request.user), JOBS)
+    return render(request, "production/job_list.html", {"list": jobs, "page": jobs.page})
 
 
 @login_required
@@ -159,6 +189,7 @@ def job_detail(request, job_id: int):
         "job": job, "gates": actions.gates_waiting(job) if job.state == JobState.DRAFTED else [],
         "agreement": actions.agreement_for(job),
         "outputs": visible_outputs(job), "can_release": request.user.has_perm("production.release_job"),
+        **_timeline(request, job_timeline(job), _("Life of this job")),
     })
 
 
@@ -345,12 +376,25 @@ def client_overview(request):
 
     user = request.user
     return render(request, "production/client.html", {
-        "files": _page(request, data_files_visible_to(user).order_by("-received_at")),
+        **_client_files(request, user),
         "jobs": jobs_visible_to(user).order_by("-created_at")[:100],
         "proofs": jobs_visible_to(user).filter(state=JobState.PRODUCED, proof_required=True),
         "outbox": outbox_files_visible_to(user).filter(blob__state=BlobState.STORED).order_by("-created_at")[:100],
         "certificates": list_certificates_for(request.user)[:100],
     })
+
+
+CLIENT_FILES = Listing(
+    sorts={"name": "name", "state": "state", "records": "record_count", "received": "received_at"},
+    default_sort="-received", search=("name", "jobs__name"), date_field="received_at", distinct=True,
+    filters=(Filter("state", "state", gettext_lazy("State"), lambda: _FILE_STATES, narrow=lambda q, v: _by_state(q, v)),),
+)
+
+
+def _client_files(request, user) -> dict:
+    """The client's own files, searchable by file or job name (the query starts from their client only)."""
+    found = apply_listing(request, data_files_visible_to(user), CLIENT_FILES)
+    return {"files": found.page, "list": found}
 
 
 @login_required

@@ -6,13 +6,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from verwerker.lists.listing import Listing, apply_listing
 from verwerker.retention.certificates import render_certificate_pdf
 from verwerker.retention.queries import access_certificate_for, list_certificates_for
 
 
 @login_required
 def certificate_list(request):
-    return render(request, "retention/certificate_list.html", {"certificates": list_certificates_for(request.user)[:500]})
+    found = apply_listing(request, list_certificates_for(request.user), CERTIFICATES)
+    return render(request, "retention/certificate_list.html", {"certificates": found.page, "list": found})
+
+
+CERTIFICATES = Listing(
+    sorts={"issued": "issued_at", "client": "client__name", "reason": "reason", "files": "objects_deleted"},
+    default_sort="-issued", search=("subject", "client__name", "agreement_reference"), date_field="issued_at",
+)
 
 
 @login_required
