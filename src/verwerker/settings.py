@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "verwerker.api",
     "verwerker.demo",  # development: `verwerker up --demo`; no models, nothing imports it
     "verwerker.lists",
+    "verwerker.logbook",  # the audit log in words and its screens (above the apps it names)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -11,7 +11,7 @@ urlpatterns = [
     path("klanten/", include("verwerker.clients.urls")),
     path("aanleveren/", include("verwerker.intake.urls")),
     path("werk/", include("verwerker.production.urls")),
-    path("audit/", include("verwerker.audit.urls")),
+    path("audit/", include("verwerker.logbook.urls")),
     path("privacy/", include("verwerker.privacy.urls")),
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
     path("relaties/", include("verwerker.crm.urls")),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.models import AuditEvent
-from verwerker.audit.readable import ObjectLink, details_of, sentence
+from verwerker.logbook.readable import ObjectLink, details_of, sentence
 from verwerker.clients.models import Subprocessor
 from verwerker.datafiles.models import DataFile
 from verwerker.intake.models import Upload

@@ -12,7 +12,7 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import ActorType, EventType
 from verwerker.audit.models import AuditEvent
-from verwerker.audit.readable import readable, sentence
+from verwerker.logbook.readable import readable, sentence
 from verwerker.datafiles.synthetic import address_csv
 from verwerker.lib.testing import receive_file
 from verwerker.lists.models import SavedFilter

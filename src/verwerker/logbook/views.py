@@ -20,7 +20,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.export import export_csv, export_json
 from verwerker.audit.queries import list_events
-from verwerker.audit.readable import readable
+from verwerker.logbook.readable import readable
 from verwerker.lists.actions import do_delete_filter, do_save_filter
 from verwerker.lists.listing import Listing, apply_listing
 from verwerker.lists.queries import saved_filters_for
@@ -97,7 +97,7 @@ def _narrowed_to(filters: dict) -> str:
     """The object the list is narrowed to, in words (from an object's "Logboek" link), or ""."""
     if not filters.get("object_type") or not filters.get("object_id"):
         return ""
-    from verwerker.audit.readable import RESOLVERS
+    from verwerker.logbook.readable import RESOLVERS
 
     resolve = RESOLVERS.get(filters["object_type"])
     link = resolve({filters["object_id"]}).get(filters["object_id"]) if resolve else None

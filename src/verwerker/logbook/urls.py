@@ -1,6 +1,6 @@
 from django.urls import path
 
-from verwerker.audit import views
+from verwerker.logbook import views
 
 app_name = "audit"
 urlpatterns = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LogbookConfig(AppConfig):
+    name = "verwerker.logbook"
+    label = "logbook"
+    verbose_name = "Logbook"
