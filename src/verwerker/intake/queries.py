@@ -164,3 +164,16 @@ def access_sftp_account_for(user, client_id: int) -> SftpAccount:
         return SftpAccount.objects.select_related("client").get(client_id=client_id)
     except SftpAccount.DoesNotExist:
         raise Http404("no such account") from None
+
+
+def clients_without_sftp_account() -> QuerySet[Client]:
+    """Clients with an agreement in force but no SFTP account yet: accounts the relation manager issues."""
+    from verwerker.clients.queries import agreements_in_force
+
+    return (Client.objects.filter(sftp_account__isnull=True, agreements__in=agreements_in_force())
+            .distinct().order_by("name"))
+
+
+def reports_for_client(client_id: int) -> QuerySet[OutboxFile]:
+    """The reject reports and other files still in the client's outbox (not yet shredded), newest first."""
+    return OutboxFile.objects.filter(client_id=client_id, blob__state="stored").order_by("-created_at")

@@ -27,6 +27,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("workstation-reminders", "verwerker.facilities.tasks.remind_workstation_checks", dt.timedelta(days=1)),
     Periodic("recover-stalled-work", "verwerker.runtime.tasks.recover_stalled_work", dt.timedelta(minutes=1)),
     Periodic("consent-renewals", "verwerker.crm.tasks.request_renewals", dt.timedelta(days=1)),
+    Periodic("notifications", "verwerker.notifications.tasks.dispatch_notifications", dt.timedelta(minutes=1)),
 ]
 
 
