@@ -59,6 +59,54 @@ def thumbnail(pdf: bytes, page: int, *, dpi: int = 40, timeout: int = 30) -> byt
     return done.stdout
 
 
+def contact_sheet(pdf: bytes, *, pages: int = 12, per_row: int = 4, width: int = 1040, timeout: int = 60) -> bytes:
+    """The first ``pages`` pages side by side on one PNG ``width`` pixels wide: one read, one drawing.
+
+    The pages are placed on one sheet with pikepdf (as form XObjects, in memory) and the sheet is drawn
+    by pdftocairo through pipes. Raises PreviewUnavailable.
+    """
+    import io
+    import math
+
+    import pikepdf
+
+    gap = 24.0
+    with pikepdf.open(io.BytesIO(pdf)) as source:
+        count = min(len(source.pages), pages)
+        if not count:
+            raise PreviewUnavailable("the PDF has no pages")
+        box = [float(v) for v in source.pages[0].mediabox]
+        w, h = box[2] - box[0], box[3] - box[1]
+        columns = min(per_row, count)
+        rows = math.ceil(count / columns)
+        sheet_w, sheet_h = columns * w + (columns + 1) * gap, rows * h + (rows + 1) * gap
+        sheet = pikepdf.new()
+        sheet.add_blank_page(page_size=(sheet_w, sheet_h))
+        target = sheet.pages[0]
+        frames = []
+        for i in range(count):
+            row, column = divmod(i, columns)
+            x, y = gap + column * (w + gap), sheet_h - (row + 1) * (h + gap)
+            frames.append(f"1 g {x:.1f} {y:.1f} {w:.1f} {h:.1f} re f 0.6 G 1 w {x:.1f} {y:.1f} {w:.1f} {h:.1f} re S")
+            target.add_overlay(source.pages[i], pikepdf.Rectangle(x, y, x + w, y + h))
+        # White paper with a grey edge under each page, on a light background.
+        under = f"q 0.93 g 0 0 {sheet_w:.1f} {sheet_h:.1f} re f " + " ".join(frames) + " Q"
+        target.contents_add(sheet.make_stream(under.encode()), prepend=True)
+        buffer = io.BytesIO()
+        sheet.save(buffer)
+    tool = shutil.which("pdftocairo")
+    if tool is None:
+        raise PreviewUnavailable("pdftocairo (poppler-utils) is not installed")
+    try:
+        done = subprocess.run([tool, "-png", "-scale-to-x", str(width), "-scale-to-y", "-1", "-singlefile", "-", "-"],
+                              input=buffer.getvalue(), capture_output=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise PreviewUnavailable("drawing the pages took too long") from None
+    if done.returncode != 0 or not done.stdout.startswith(b"\x89PNG"):
+        raise PreviewUnavailable("the pages could not be drawn")
+    return done.stdout
+
+
 def page_count(pdf: bytes) -> int:
     import io
 

@@ -401,12 +401,6 @@ def _proof_output(job: Job):
     return visible_outputs(job).filter(kind=OutputKind.PROOF).first()
 
 
-def _read_purpose(request):
-    from verwerker.vault.models import ReadPurpose
-
-    return ReadPurpose.PROOF_DOWNLOAD if request.user.is_client_user else ReadPurpose.OUTPUT_REVIEW
-
-
 @login_required
 def proof(request, job_id: int):
     """The proof on a page: thumbnails of its pages, the PDF, and (for the client) the decision."""
@@ -416,28 +410,34 @@ def proof(request, job_id: int):
     output = _proof_output(job)
     pages = output.pages if output is not None and output.pages else 0
     return render(request, "production/proof.html", {
-        "job": job, "output": output, "pages": range(1, min(pages, THUMBNAILS) + 1), "page_total": pages,
+        "job": job, "output": output, "shown": min(pages, THUMBNAILS), "page_total": pages,
         "can_decide": request.user.is_client_user and job.state == JobState.PRODUCED and job.proof_required,
     })
 
 
 @login_required
-def proof_page_image(request, job_id: int, page: int):
-    """One page of the proof as a PNG thumbnail, drawn in memory from an audited vault read."""
-    from verwerker.production.preview import PreviewUnavailable, thumbnail
+def proof_sheet(request, job_id: int):
+    """The proof's first pages as one PNG of thumbnails, drawn in memory from one audited vault read."""
+    from verwerker.production.preview import PreviewUnavailable, contact_sheet
     from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
 
     job = access_job_for(request.user, job_id)
     if not request.user.is_client_user and not request.user.has_perm("production.view_job"):
         raise PermissionDenied
     output = _proof_output(job)
-    if output is None or page < 1 or page > max(output.pages or 0, 1):
-        raise Http404("no such page")
-    pdf = read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=_read_purpose(request))
+    if output is None:
+        raise Http404("no proof")
+    if request.user.is_client_user:  # the client looks at their proof; staff review it
+        pdf = read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PROOF_DOWNLOAD)
+    else:
+        pdf = read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTPUT_REVIEW)
     try:
-        png = thumbnail(pdf, page)
+        png = contact_sheet(pdf, pages=THUMBNAILS)
     except PreviewUnavailable:
-        raise Http404("no thumbnail") from None
+        raise Http404("no thumbnails") from None
+    finally:
+        del pdf
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, no-store"
     return response

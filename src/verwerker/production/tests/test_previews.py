@@ -46,14 +46,14 @@ def test_the_client_sees_the_proof_with_page_thumbnails_each_an_audited_read(log
     page = web.get(reverse("production:proof", args=[produced.pk]))
     proof = produced.outputs.get(kind=OutputKind.PROOF, attempt=produced.attempt)
     assert proof.pages and proof.pages >= 1
-    assert reverse("production:proof_page", args=[produced.pk, 1]).encode() in page.content
+    assert reverse("production:proof_sheet", args=[produced.pk]).encode() in page.content
     assert b'id="proof-decision"' in page.content and b'name="note"' in page.content
     before = _reads("proof_download")
-    image = web.get(reverse("production:proof_page", args=[produced.pk, 1]))
+    image = web.get(reverse("production:proof_sheet", args=[produced.pk]))
     assert image.status_code == 200 and image["Content-Type"] == "image/png" and image.content.startswith(b"\x89PNG")
-    assert _reads("proof_download") == before + 1
-    assert web.get(reverse("production:proof_page", args=[produced.pk, proof.pages + 1])).status_code == 404
-    assert login(user_b).get(reverse("production:proof_page", args=[produced.pk, 1])).status_code == 404
+    assert image["Cache-Control"] == "private, no-store"
+    assert _reads("proof_download") == before + 1  # one read draws every thumbnail
+    assert login(user_b).get(reverse("production:proof_sheet", args=[produced.pk])).status_code == 404
     assert login(user_b).get(reverse("production:proof", args=[produced.pk])).status_code == 404
 
 
