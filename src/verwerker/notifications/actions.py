@@ -105,7 +105,8 @@ def _job_tell(event: AuditEvent) -> Tell | None:
     if action == EventType.JOB_PRODUCED:
         if not job.proof_required:
             return None
-        return Tell(Kind.PROOF_WAITING, params, job.client_id, [(_client_users(job.client_id), reverse("production:client"))])
+        return Tell(Kind.PROOF_WAITING, params, job.client_id,
+                    [(_client_users(job.client_id), reverse("production:proof", args=[job.pk]))])
     if action == EventType.JOB_PROOF_REJECTED:
         return Tell(Kind.PROOF_REJECTED, params, job.client_id, [(_staff(Role.DATABASE), staff_link)])
     if action == EventType.JOB_PRODUCTION_FAILED:

@@ -12,8 +12,10 @@ def describe(kind: str, params: dict) -> str:
     p = {"file": "", "job": "", "client": "", "reference": "", "station": "", "records": 0, **params}
     texts = {
         Kind.FILE_PROFILED: _("File «%(file)s» of %(client)s was received and profiled: %(records)s records."),
-        Kind.FILE_REFUSED: _("File «%(file)s» of %(client)s was refused or could not be read; the reason is on its page."),
-        Kind.APPROVAL_REQUESTED: _("Job «%(job)s» of %(client)s is high-risk and waits for approval by a second person."),
+        Kind.FILE_REFUSED: _(
+            "File «%(file)s» of %(client)s was refused or could not be read; the reason is on its page."),
+        Kind.APPROVAL_REQUESTED: _(
+            "Job «%(job)s» of %(client)s is high-risk and waits for approval by a second person."),
         Kind.PROOF_WAITING: _("The proof of job «%(job)s» waits for your approval."),
         Kind.PROOF_REJECTED: _("%(client)s rejected the proof of job «%(job)s»; the reason is on the job's page."),
         Kind.JOB_FAILED: _("Production of job «%(job)s» of %(client)s failed."),

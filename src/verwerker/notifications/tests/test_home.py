@@ -63,7 +63,8 @@ def test_the_print_operator_sees_the_jobs_at_each_station(login, client_a, draft
     assert 'data-work="database"' not in page.decode()
 
 
-def test_the_relation_manager_sees_agreements_ending_and_accounts_to_issue(login, make_staff, client_a, client_b, system_actor):
+def test_the_relation_manager_sees_agreements_ending_and_accounts_to_issue(
+        login, make_staff, client_a, client_b, system_actor):
     from verwerker.intake.actions import do_issue_sftp_account
 
     client_a.agreements.update(ends_on=timezone.localdate() + dt.timedelta(days=20))
@@ -74,7 +75,8 @@ def test_the_relation_manager_sees_agreements_ending_and_accounts_to_issue(login
     assert client_b.name in accounts and client_a.name not in accounts
 
 
-def test_the_privacy_officer_sees_breach_clocks_requests_by_deadline_and_files_near_their_limit(login, make_staff, client_a, system_actor):
+def test_the_privacy_officer_sees_breach_clocks_requests_by_deadline_and_files_near_their_limit(
+        login, make_staff, client_a, system_actor):
     from verwerker.privacy.actions import do_add_affected_client, do_report_breach
     from verwerker.privacy.models import RequestKind
     from verwerker.privacy.subject_requests import do_log_subject_request
@@ -83,7 +85,8 @@ def test_the_privacy_officer_sees_breach_clocks_requests_by_deadline_and_files_n
     with time_machine.travel(timezone.now() - dt.timedelta(days=28)):
         receive_file(client_a, "oud-bestand.csv", address_csv(5, seed=5))
     receive_file(client_a, "nieuw-bestand.csv", address_csv(5, seed=6))
-    breach = do_report_breach(title="Verkeerde envelop", description="Test.", discovered_at=timezone.now(), actor=system_actor)
+    breach = do_report_breach(title="Verkeerde envelop", description="Test.", discovered_at=timezone.now(),
+                              actor=system_actor)
     do_add_affected_client(breach, client_a, actor=system_actor)
     request = do_log_subject_request(client_a, RequestKind.ACCESS, Criteria(email="iemand@example.test"),
                                      from_contact=client_a.contacts.get(is_designated=True), actor=system_actor)
@@ -105,7 +108,8 @@ def test_a_person_with_several_roles_sees_each_part(login, make_staff):
     assert 'data-work="relation"' not in page
 
 
-def test_the_client_sees_proofs_to_approve_reports_certificates_and_breach_notices(login, client_a, user_a, user_b, draft, staff, system_actor):  # noqa: F811
+def test_the_client_sees_proofs_to_approve_reports_certificates_and_breach_notices(
+        login, client_a, user_a, user_b, draft, staff, system_actor):  # noqa: F811
     from verwerker.privacy.actions import do_add_affected_client, do_report_breach, do_send_breach_notice
     from verwerker.production.actions import do_cancel_job
 

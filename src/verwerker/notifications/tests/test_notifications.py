@@ -74,7 +74,7 @@ def test_a_rejected_proof_carries_its_reason_to_the_database_department(login, c
     assert any(m.to == ["alice@aland.example"] and "proef" in m.body.lower() for m in mail.outbox)
     web = login(user_a)
     refused = web.post(reverse("production:client_proof_decision", args=[job.pk]), {"decision": "reject"}, follow=True)
-    assert "Zeg waarom".encode() in refused.content
+    assert b"Zeg waarom" in refused.content
     job.refresh_from_db()
     assert job.state == "produced"
     web.post(reverse("production:client_proof_decision", args=[job.pk]),
@@ -87,7 +87,7 @@ def test_a_rejected_proof_carries_its_reason_to_the_database_department(login, c
     assert told.link == reverse("production:job", args=[job.pk])
     assert [m.to for m in mail.outbox if "afgekeurd" in m.body] == [["drafter@huis.example"]]
     page = login(staff.drafter).get(reverse("production:job", args=[job.pk]))
-    assert "Het logo op pagina 2 is van vorig jaar.".encode() in page.content
+    assert b"Het logo op pagina 2 is van vorig jaar." in page.content
     assert not AuditEvent.objects.filter(details__contains="logo").exists()
 
 
@@ -137,7 +137,8 @@ def test_no_value_of_the_clients_file_reaches_a_notification_or_an_e_mail(client
 
     _with_email(user_a, "alice@aland.example")
     _with_email(staff.drafter, "d@huis.example")
-    data = "Voorletters;Achternaam;Straat;Huisnummer;Postcode;Plaats\r\nQ.;Zwartekatmarker;Geheimlaan;7;1234 AB;MARKERSTAD\r\n" * 3
+    data = ("Voorletters;Achternaam;Straat;Huisnummer;Postcode;Plaats\r\n"
+            + "Q.;Zwartekatmarker;Geheimlaan;7;1234 AB;MARKERSTAD\r\n" * 3)
     job = draft(receive_file(client_a, "markers.csv", data.encode()))
     job = do_release_job(job, user=staff.drafter, actor=Actor.for_user(staff.drafter))
     do_fail_production(job, error="template line 3: unknown field", actor=Actor.system("test"))

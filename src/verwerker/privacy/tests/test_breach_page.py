@@ -10,7 +10,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from verwerker.privacy.actions import do_add_affected_client, do_analyse_breach_impact, do_report_breach, do_send_breach_notice
+from verwerker.privacy.actions import (
+    do_add_affected_client,
+    do_analyse_breach_impact,
+    do_report_breach,
+    do_send_breach_notice,
+)
 from verwerker.privacy.models import BreachNote, BreachStatus
 from verwerker.privacy.tests.test_breaches import at, window_activity  # noqa: F401 (fixture)
 
@@ -23,8 +28,10 @@ def officer(login, make_staff):
 
 
 @time_machine.travel(at(10, 13), tick=False)
-def test_a_breach_reported_without_a_window_gets_one_on_its_page_and_the_analysis_runs(officer, window_activity, client_a, client_b, system_actor):  # noqa: F811
-    breach = do_report_breach(title="Map kwijt", description="Een map met brieven.", discovered_at=at(10, 9), actor=system_actor)
+def test_a_breach_reported_without_a_window_gets_one_on_its_page_and_the_analysis_runs(
+        officer, window_activity, client_a, client_b, system_actor):  # noqa: F811
+    breach = do_report_breach(title="Map kwijt", description="Een map met brieven.", discovered_at=at(10, 9),
+                              actor=system_actor)
     page = officer.get(reverse("privacy:breach", args=[breach.pk])).content.decode()
     assert "data-analysis-needs-window" in page and "data-run-analysis" not in page
     assert re.search(r'<option value="suspected" selected>', page)
@@ -73,7 +80,8 @@ def test_keeping_the_status_says_so_instead_of_an_error(officer, client_a, syste
 
     breach = do_report_breach(title="X", description="Y", discovered_at=timezone.now(), actor=system_actor)
     do_add_affected_client(breach, client_a, actor=system_actor)
-    page = officer.post(reverse("privacy:breach_status", args=[breach.pk]), {"status": "suspected", "reason": ""}, follow=True)
+    page = officer.post(reverse("privacy:breach_status", args=[breach.pk]), {"status": "suspected", "reason": ""},
+                        follow=True)
     assert "De status blijft" in page.content.decode()
     bad = officer.post(reverse("privacy:breach_details", args=[breach.pk]), {
         "window_start": "2026-11-10T12:00", "window_end": "2026-11-10T08:00", "systems": "", "accounts": "",

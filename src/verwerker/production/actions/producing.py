@@ -231,8 +231,8 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
         return False
     outputs = [_store(job, OutputKind.MANIFEST, 0, manifest, attempt=attempt, actor=actor, name=f"manifest-job-{job.pk}.csv")]
     if proof is not None:
-        outputs.append(_store(job, OutputKind.PROOF, 0, proof, attempt=attempt, actor=actor, name=f"proef-job-{job.pk}.pdf",
-                              pages=page_count(proof)))
+        outputs.append(_store(job, OutputKind.PROOF, 0, proof, attempt=attempt, actor=actor,
+                              name=f"proef-job-{job.pk}.pdf", pages=page_count(proof)))
     pages = sum(parts.values_list("pages", flat=True))
 
     def gate(locked: Job) -> None:

@@ -36,7 +36,8 @@ def produced(client_a, draft, staff):
 
 
 def test_masking_keeps_first_letters_and_the_postcode_figures_only():
-    assert masked_line({"initials": "J.", "infix": "de", "last_name": "Vries", "postcode": "1234 AB"}) == "J. d* V****, 1234 **"
+    record = {"initials": "J.", "infix": "de", "last_name": "Vries", "postcode": "1234 AB"}
+    assert masked_line(record) == "J. d* V****, 1234 **"
     assert mask_postcode("9735av") == "9735**"
 
 
@@ -63,7 +64,8 @@ def test_staff_open_the_proof_and_outputs_from_the_job_page_as_audited_reads(log
     outputs = {o.kind: o for o in produced.outputs.filter(attempt=produced.attempt)}
     for kind in (OutputKind.PROOF, OutputKind.MANIFEST, OutputKind.PART):
         assert reverse("production:job_output", args=[produced.pk, outputs[kind].pk]) in page
-    assert OutputKind.RECORDS not in {k for k in outputs if reverse("production:job_output", args=[produced.pk, outputs[k].pk]) in page}
+    linked = {k for k, o in outputs.items() if reverse("production:job_output", args=[produced.pk, o.pk]) in page}
+    assert OutputKind.RECORDS not in linked
     before = _reads("output_review")
     manifest = web.get(reverse("production:job_output", args=[produced.pk, outputs[OutputKind.MANIFEST].pk]))
     assert manifest.status_code == 200 and manifest["Content-Type"] == "text/csv"
@@ -73,7 +75,8 @@ def test_staff_open_the_proof_and_outputs_from_the_job_page_as_audited_reads(log
     assert _reads("output_review") == before + 2
     records = outputs[OutputKind.RECORDS]
     assert web.get(reverse("production:job_output", args=[produced.pk, records.pk])).status_code == 404
-    assert login(user_a).get(reverse("production:job_output", args=[produced.pk, outputs[OutputKind.MANIFEST].pk])).status_code == 404
+    manifest_url = reverse("production:job_output", args=[produced.pk, outputs[OutputKind.MANIFEST].pk])
+    assert login(user_a).get(manifest_url).status_code == 404
 
 
 def test_a_template_is_previewed_with_a_made_up_record_without_reading_client_data(login, staff, template):
