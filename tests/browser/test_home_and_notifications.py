@@ -51,7 +51,10 @@ def busy_house(client_a, client_b, draft, staff, station, system_actor):  # noqa
     client_a.agreements.update(high_risk_allowed=True, ends_on=timezone.localdate() + dt.timedelta(days=25))
     with time_machine.travel(timezone.now() - dt.timedelta(days=27)):
         receive_file(client_a, "ledenlijst-2025.csv", address_csv(40, seed=31))
-    receive_file(client_b, "nieuwsbrief-leden.csv", address_csv(25, seed=32))
+    newsletter = address_csv(25, seed=32)
+    double = newsletter.split(b"\r\n")[3]
+    receive_file(client_b, "nieuwsbrief-leden.csv",
+                 newsletter + b"P.;;Zonderpostcode;Kerkpad;3;;NERGENS;K9\r\n" + double + b"\r\n")
     risky = receive_file(client_a, "verjaardagen.csv", address_csv(12, seed=33, with_birth_date=True))
     _named(draft(risky), "Verjaardagskaart")
     failed = _named(draft(receive_file(client_a, "huurverhoging.csv", address_csv(15, seed=34))), "Huurverhoging 2027")
@@ -83,6 +86,24 @@ def test_each_role_finds_its_work_on_its_home_page(
     _screenshot(second, "10-home-database")
     work.get_by_role("link", name="Verjaardagskaart").click()
     expect(second.locator("h1")).to_contain_text("Verjaardagskaart")
+    second.goto("/")
+    second.get_by_role("link", name="nieuwsbrief-leden.csv").click()
+    second.locator("#rejects-preview button[type=submit]").click()
+    expect(second.locator("[data-reject-row]")).to_have_count(2)
+    expect(second.locator("#rejects-preview")).not_to_contain_text("Zonderpostcode")
+    expect(second.locator("#rejects-preview")).to_contain_text("Z*********")
+    second.locator("details.template-samples summary").click()
+    second.wait_for_function("() => [...document.querySelectorAll('.template-samples img')]"
+                             ".every(i => i.complete && i.naturalWidth > 0)")
+    _screenshot(second, "18-rows-left-out-and-template-sample")
+    second.goto("/werk/opdrachten/?state=delivered")
+    second.get_by_role("link", name="Contributienota").click()
+    expect(second.locator("#job-outputs a[data-output=proof]")).to_be_visible()
+    expect(second.locator("#job-outputs a[data-output=manifest]")).to_be_visible()
+    _screenshot(second, "19-job-outputs")
+    href = second.locator("#job-outputs a[data-output=manifest]").get_attribute("href")
+    opened = second.request.get(href)  # the link, with this browser's session
+    assert opened.status == 200 and opened.headers["content-type"] == "text/csv"
 
     printer = staff_page(staff.printer)
     printer.goto("/")
