@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "verwerker.demo",  # development: `verwerker up --demo`; no models, nothing imports it
     "verwerker.lists",
     "verwerker.logbook",  # the audit log in words and its screens (above the apps it names)
+    "verwerker.notifications",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -200,6 +201,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "verwerker.accounts.context_processors.house",
                 "verwerker.privacy.context_processors.breach_clock",
+                "verwerker.notifications.context_processors.work_counts",
             ],
         },
     }
@@ -288,6 +290,14 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env_str("VERWERKER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("VERWERKER_EMAIL_FROM", "verwerker@localhost")
+# SMTP, used when VERWERKER_EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env_str("VERWERKER_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("VERWERKER_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("VERWERKER_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_secret("VERWERKER_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("VERWERKER_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("VERWERKER_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("VERWERKER_EMAIL_TIMEOUT", 30, minimum=1)
 
 # The house itself: shown in the UI, on certificates and in notices. The statement's figures are
 # defaults that an agreement may override.

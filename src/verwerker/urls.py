@@ -16,6 +16,7 @@ urlpatterns = [
     path("vernietigingsverklaringen/", include("verwerker.retention.urls")),
     path("relaties/", include("verwerker.crm.urls")),
     path("huis/", include("verwerker.facilities.urls")),
+    path("meldingen/", include("verwerker.notifications.urls")),
     path("site/", include("verwerker.facilities.site_urls")),
     path("api/v1/", include("verwerker.api.urls")),
     path("api-beheer/", include("verwerker.api.screen_urls")),

@@ -101,7 +101,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 def home(request):
-    """Staff home or client home: the rooms later issues fill."""
+    """Each person's work: per role for staff, proofs, reports, certificates and notices for a client user."""
+    # The work lists come from every app; accounts sits below them, so they are imported here.
+    from verwerker.notifications.work import client_sections, home_sections
+
     if request.user.is_client_user:
         from verwerker.accounts.queries import has_second_factor
         from verwerker.clients.queries import list_agreements_for_client
@@ -110,9 +113,9 @@ def home(request):
             request,
             "accounts/client_home.html",
             {"client": request.user.client, "agreements": list_agreements_for_client(request.user.client),
-             "has_second_factor": has_second_factor(request.user)},
+             "has_second_factor": has_second_factor(request.user), **client_sections(request.user)},
         )
-    return render(request, "accounts/staff_home.html")
+    return render(request, "accounts/staff_home.html", {"work": home_sections(request.user)})
 
 
 # -- people (the administrator) ----------------------------------------------------------------------

@@ -87,3 +87,11 @@ def agreement_standing(agreement: Agreement, on: dt.date | None = None) -> str:
     if agreement.amendments.filter(status__in=[AgreementStatus.ACTIVE, AgreementStatus.ENDED]).exists():
         return "superseded"
     return "ended"
+
+
+def agreements_ending(*, within_days: int = 60) -> QuerySet[Agreement]:
+    """Agreements in force that end within ``within_days`` and have no newer version yet, soonest first."""
+    today = timezone.localdate()
+    until = today + dt.timedelta(days=within_days)
+    return (agreements_in_force(today).filter(ends_on__isnull=False, ends_on__lte=until)
+            .filter(amendments__isnull=True).select_related("client").order_by("ends_on"))

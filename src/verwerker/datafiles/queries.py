@@ -26,3 +26,29 @@ def list_data_files_for_client(client_id: int) -> QuerySet[DataFile]:
 def client_names_of_blobs(blob_ids: list) -> dict:
     """{blob id: the file name the client sent} for the data files stored as these blobs (certificates)."""
     return dict(DataFile.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"))
+
+
+def files_waiting(user) -> QuerySet[DataFile]:
+    """Profiled files no job was drafted from yet, oldest first: the database department's intake queue."""
+    from verwerker.datafiles.models import DataFileState
+
+    return data_files_visible_to(user).filter(state=DataFileState.PROFILED, jobs__isnull=True).order_by("received_at")
+
+
+def files_near_retention(user, *, within_days: int = 7, limit: int = 200) -> list[dict]:
+    """Files still held whose age comes within ``within_days`` of their agreement's maximum retention,
+    nearest first, as {"f", "age", "limit", "left"} (days). The purge deletes them at the limit (P17)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    files = (data_files_visible_to(user).held().select_related("agreement")
+             .filter(received_at__lte=now - dt.timedelta(days=1)).order_by("received_at")[:2000])
+    near = []
+    for f in files:
+        age = (now - f.received_at).days
+        left = f.agreement.max_retention_days - age
+        if left <= within_days:
+            near.append({"f": f, "age": age, "limit": f.agreement.max_retention_days, "left": left})
+    return sorted(near, key=lambda row: row["left"])[:limit]

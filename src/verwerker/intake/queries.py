@@ -167,3 +167,16 @@ def access_sftp_account_for(user, client_id: int) -> SftpAccount:
     """The SFTP account of a client, for staff who may see accounts; the same 404 for missing and not allowed."""
     return access(SftpAccount.objects.select_related("client"), user, "intake.view_sftpaccount", client_id,
                   client_field=None, field="client_id", what="account")
+
+
+def clients_without_sftp_account() -> QuerySet[Client]:
+    """Clients with an agreement in force but no SFTP account yet: accounts the relation manager issues."""
+    from verwerker.clients.queries import agreements_in_force
+
+    return (Client.objects.filter(sftp_account__isnull=True, agreements__in=agreements_in_force())
+            .distinct().order_by("name"))
+
+
+def reports_for_client(client_id: int) -> QuerySet[OutboxFile]:
+    """The reject reports and other files still in the client's outbox (not yet shredded), newest first."""
+    return OutboxFile.objects.filter(client_id=client_id, blob__state="stored").order_by("-created_at")

@@ -129,7 +129,8 @@ def _add_client(breach: Breach, client: Client, impact_json: dict, *, actor: Act
     affected, created = BreachClient.objects.get_or_create(
         breach=breach, client=client, defaults={"deadline": _deadline_for(breach, client)}
     )
-    affected.impact = impact_json
+    if not (affected.impact or {}).get("corrected"):  # a correction by hand outlives a new analysis
+        affected.impact = impact_json
     if not affected.notified_at:
         affected.notice_text = draft_notice(affected)
     affected.save()
@@ -246,24 +247,59 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
 
 
 BREACH_DETAIL_FIELDS = ("nature", "consequences", "measures_taken", "measures_proposed")
+BREACH_WINDOW_FIELDS = ("window_start", "window_end", "systems", "accounts")
 
 
 @transaction.atomic
 def do_update_breach_details(breach: Breach, *, details: dict, author=None, actor: Actor) -> list[str]:
-    """Record the findings the notices quote (nature, consequences, measures) and redraft the notices
-    not yet sent. Returns the fields that changed; a follow-up note names them (not their text)."""
+    """Record the findings the notices quote (nature, consequences, measures) and the exposure (window,
+    systems, accounts), and redraft the notices not yet sent. Every finding stays editable after the
+    report. Returns the fields that changed; a follow-up note names them (not their text). A changed
+    window runs the impact analysis again. Raises ValidationError for a window that ends before it starts.
+    """
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
-    changed = [f for f in BREACH_DETAIL_FIELDS if f in details and getattr(breach, f) != details[f]]
+    given = dict(details)
+    for name in ("systems", "accounts"):
+        if name in given:
+            given[name] = ",".join(s.strip() for s in str(given[name] or "").split(",") if s.strip())
+    start = given.get("window_start", breach.window_start)
+    end = given.get("window_end", breach.window_end)
+    if start and end and end < start:
+        raise ValidationError("the exposure window ends before it starts")
+    changed = [f for f in BREACH_DETAIL_FIELDS + BREACH_WINDOW_FIELDS if f in given and getattr(breach, f) != given[f]]
     if not changed:
         return []
     for field in changed:
-        setattr(breach, field, details[field])
+        setattr(breach, field, given[field])
     breach.save(update_fields=changed)
     for affected in breach.affected.filter(notified_at__isnull=True):
         affected.notice_text = draft_notice(affected)
         affected.save(update_fields=["notice_text"])
     do_record_breach_follow_up(breach, text="details updated: " + ", ".join(changed), author=author, actor=actor)
+    if set(changed) & set(BREACH_WINDOW_FIELDS) and breach.window_start and breach.window_end:
+        do_analyse_breach_impact(breach, actor=actor)
     return changed
+
+
+@transaction.atomic
+def do_correct_breach_impact(affected: BreachClient, *, records: int, kinds: list[str], author=None,
+                             actor: Actor) -> BreachClient:
+    """The privacy officer corrects what was found for one client (records, data categories); the
+    notice is redrafted while it is not sent. A follow-up note records the correction (numbers only)."""
+    affected = BreachClient.objects.select_for_update().select_related("breach", "client").get(pk=affected.pk)
+    impact_json = dict(affected.impact or {})
+    impact_json.update({"records": int(records), "kinds": list(kinds), "corrected": True})
+    affected.impact = impact_json
+    fields = ["impact"]
+    if not affected.notified_at:
+        affected.notice_text = draft_notice(affected)
+        fields.append("notice_text")
+    affected.save(update_fields=fields)
+    do_record_breach_follow_up(
+        affected.breach, client=affected.client, author=author, actor=actor,
+        text=f"impact corrected by hand: {int(records)} records, {len(kinds)} data categories",
+    )
+    return affected
 
 
 @transaction.atomic

@@ -22,10 +22,26 @@ class BreachStatusForm(forms.Form):
 
 
 class BreachDetailsForm(forms.Form):
+    window_start = forms.DateTimeField(label=_("Data exposed from"), required=False,
+                                       widget=forms.DateTimeInput(attrs=_DT, format="%Y-%m-%dT%H:%M"))
+    window_end = forms.DateTimeField(label=_("Data exposed until"), required=False,
+                                     widget=forms.DateTimeInput(attrs=_DT, format="%Y-%m-%dT%H:%M"))
+    systems = forms.CharField(label=_("Systems involved (web, sftp, workers, …)"), required=False)
+    accounts = forms.CharField(label=_("Accounts involved"), required=False)
     nature = forms.CharField(label=_("Nature (confidentiality, integrity, availability)"), required=False)
     consequences = forms.CharField(label=_("Likely consequences"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     measures_taken = forms.CharField(label=_("Measures taken"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     measures_proposed = forms.CharField(label=_("Measures proposed"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class AffectedImpactForm(forms.Form):
+    """The privacy officer's correction of what the impact analysis found for one client."""
+
+    records = forms.IntegerField(label=_("Records"), min_value=0)
+    kinds = forms.CharField(label=_("Data categories (comma-separated)"), required=False)
+
+    def clean_kinds(self) -> list[str]:
+        return [k.strip() for k in self.cleaned_data["kinds"].split(",") if k.strip()]
 
 
 class NoticeForm(forms.Form):

@@ -36,3 +36,24 @@ def open_notice_deadlines() -> list[dict]:
         }
         for a in rows
     ]
+
+
+def open_subject_requests() -> QuerySet:
+    """Open data-subject requests, nearest deadline (an extension counts) first."""
+    from django.db.models.functions import Coalesce
+
+    from verwerker.privacy.models import DataSubjectRequest, RequestStatus
+
+    return (DataSubjectRequest.objects.filter(status=RequestStatus.OPEN).select_related("client")
+            .annotate(due_on=Coalesce("extended_to", "deadline")).order_by("due_on", "pk"))
+
+
+def breach_notices_for_client(client_id: int) -> QuerySet[BreachClient]:
+    """The breach notices sent to one client, newest first: what the client's users see on their page."""
+    return (BreachClient.objects.filter(client_id=client_id, notified_at__isnull=False).select_related("breach")
+            .order_by("-notified_at"))
+
+
+def count_open_notices() -> int:
+    """How many clients still wait for a breach notice (the header's count; one query)."""
+    return BreachClient.objects.filter(notified_at__isnull=True, breach__status__in=OPEN_BREACH_STATES).count()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("datalekken/<int:breach_id>/status/", views.breach_status, name="breach_status"),
     path("datalekken/<int:breach_id>/gegevens/", views.breach_details, name="breach_details"),
     path("datalekken/<int:breach_id>/analyse/", views.breach_analyse, name="breach_analyse"),
+    path("datalekken/<int:breach_id>/impact/<int:affected_id>/", views.breach_impact, name="breach_impact"),
     path("datalekken/<int:breach_id>/klant/", views.breach_add_client, name="breach_add_client"),
     path("datalekken/<int:breach_id>/opvolging/", views.breach_follow_up, name="breach_follow_up"),
     path("datalekken/<int:breach_id>/melding/<int:affected_id>/", views.breach_notice, name="breach_notice"),

@@ -18,6 +18,7 @@ from verwerker.clients.models import Client
 from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.privacy import actions
 from verwerker.privacy.forms import (
+    AffectedImpactForm,
     BreachDetailsForm,
     BreachReportForm,
     BreachStatusForm,
@@ -60,7 +61,8 @@ def report_breach(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Breach %(ref)s reported. The privacy officer has been told.") % {"ref": breach.reference})
+            messages.success(request, _("Breach %(ref)s reported. The privacy officers are notified in the app and by "
+                                        "e-mail within a minute.") % {"ref": breach.reference})
             return redirect("privacy:breach", breach.pk) if is_privacy_officer(request.user) else redirect("home")
     return render(request, "privacy/breach_report.html", {"form": form})
 
@@ -90,19 +92,32 @@ REQUESTS = Listing(
 def breach_detail(request, breach_id: int):
     breach = access_breach_for(request.user, breach_id)
     details = BreachDetailsForm(initial={f: getattr(breach, f) for f in BreachDetailsForm.base_fields})
+    affected = list(breach.affected.select_related("client"))
+    for a in affected:  # each finding opens on its current value
+        impact = a.impact or {}
+        a.impact_form = AffectedImpactForm(prefix=f"a{a.pk}", initial={
+            "records": impact.get("records") or 0, "kinds": ", ".join(impact.get("kinds") or [])})
     return render(
         request,
         "privacy/breach_detail.html",
         {
             "breach": breach,
-            "affected": breach.affected.select_related("client"),
+            "affected": affected,
             "notes": breach.notes.select_related("client"),
-            "status_form": BreachStatusForm(),
+            "status_form": _status_form(breach),
             "details_form": details,
             "follow_up_form": FollowUpForm(),
             "clients": Client.objects.exclude(breaches__breach=breach),
         },
     )
+
+
+def _status_form(breach, data=None) -> BreachStatusForm:
+    """The status form opened on the breach's status, offering only the statuses that may follow it."""
+    form = BreachStatusForm(data, initial={"status": breach.status})
+    allowed = {breach.status, *actions.TRANSITIONS[breach.status]}
+    form.fields["status"].choices = [(v, label) for v, label in BreachStatus.choices if v in allowed]
+    return form
 
 
 def _act(request, breach_id, fn):
@@ -120,6 +135,10 @@ def breach_status(request, breach_id: int):
     form = BreachStatusForm(request.POST)
     if not form.is_valid():
         raise Http404
+    breach = access_breach_for(request.user, breach_id)
+    if form.cleaned_data["status"] == breach.status:
+        messages.info(request, _("The status stays %(status)s.") % {"status": breach.get_status_display()})
+        return redirect("privacy:breach", breach.pk)
     return _act(request, breach_id, lambda b, a: actions.do_change_breach_status(
         b, form.cleaned_data["status"], reason=form.cleaned_data["reason"], actor=a))
 
@@ -129,10 +148,34 @@ def breach_status(request, breach_id: int):
 def breach_details(request, breach_id: int):
     form = BreachDetailsForm(request.POST)
     if not form.is_valid():
-        raise Http404
+        messages.error(request, "; ".join(f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)
+                                          for k, v in form.errors.items()))
+        return redirect("privacy:breach", breach_id)
 
-    return _act(request, breach_id, lambda b, a: actions.do_update_breach_details(
-        b, details=form.cleaned_data, author=request.user, actor=a))
+    def save(breach, actor):
+        changed = actions.do_update_breach_details(breach, details=form.cleaned_data, author=request.user, actor=actor)
+        if changed:
+            messages.success(request, _("The findings were saved; notices not yet sent were redrafted."))
+        else:
+            messages.info(request, _("Nothing was changed."))
+
+    return _act(request, breach_id, save)
+
+
+@login_required
+@require_POST
+def breach_impact(request, breach_id: int, affected_id: int):
+    """Correct the records and data categories found for one affected client."""
+    breach = access_breach_for(request.user, breach_id)
+    affected = get_object_or_404(BreachClient, pk=affected_id, breach=breach)
+    form = AffectedImpactForm(request.POST, prefix=f"a{affected.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Give the number of records (0 or more)."))
+        return redirect("privacy:breach", breach.pk)
+    actions.do_correct_breach_impact(affected, records=form.cleaned_data["records"], kinds=form.cleaned_data["kinds"],
+                                     author=request.user, actor=Actor.from_request(request))
+    messages.success(request, _("The impact for %(client)s was corrected.") % {"client": affected.client.name})
+    return redirect("privacy:breach", breach.pk)
 
 
 @login_required

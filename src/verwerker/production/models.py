@@ -101,6 +101,9 @@ class Job(models.Model):
     pages = models.PositiveIntegerField(null=True, blank=True)
     rejects = models.PositiveIntegerField(null=True, blank=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)
+    # Why the client rejected the last proof, in their words (shown on the job page; never in the audit log).
+    proof_rejection_note = models.TextField(_("reason the proof was rejected"), blank=True)
+    proof_rejected_at = models.DateTimeField(null=True, blank=True)
     # When production last advanced (an attempt started, a part landed): the recovery sweep finds a job
     # whose progress stopped (a dead worker, a lost task) by this, and claims it by updating it.
     progress_at = models.DateTimeField(null=True, blank=True, db_index=True)

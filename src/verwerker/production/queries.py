@@ -88,3 +88,39 @@ def client_names_of_blobs(blob_ids: list) -> dict:
     for blob_id, job in Job.objects.filter(consent_document_id__in=blob_ids).values_list("consent_document_id", "name"):
         names[blob_id] = _("parental consent for job «%(job)s»") % {"job": job}
     return names
+
+
+def jobs_awaiting_second_approval(user) -> QuerySet[Job]:
+    """High-risk drafted jobs still without a second person's approval that ``user`` may give (not their own)."""
+    if user.is_client_user or not user.has_perm("production.release_job"):
+        return Job.objects.none()
+    return (jobs_visible_to(user).filter(state=JobState.DRAFTED, data_file__risk="high", approved_by__isnull=True)
+            .exclude(drafted_by=user).order_by("created_at"))
+
+
+def failed_jobs(user) -> QuerySet[Job]:
+    """Jobs whose production failed, waiting for a retry or a cancel, oldest first."""
+    if user.is_client_user:
+        return Job.objects.none()
+    return jobs_visible_to(user).filter(state=JobState.FAILED).order_by("updated_at")
+
+
+def station_queues() -> QuerySet[PrintStation]:
+    """Active print stations, each with ``waiting``: its delivered jobs not yet confirmed printed."""
+    from django.db.models import Count, Q
+
+    return PrintStation.objects.filter(active=True).annotate(
+        waiting=Count("jobs", filter=Q(jobs__state=JobState.DELIVERED))).order_by("name")
+
+
+def jobs_at_stations() -> QuerySet[Job]:
+    """Every delivered job waiting at a print station, oldest delivery first."""
+    return (Job.objects.filter(station__isnull=False, state=JobState.DELIVERED).select_related("client", "station")
+            .order_by("delivered_at"))
+
+
+def proofs_to_approve(user) -> QuerySet[Job]:
+    """A client user's jobs whose proof waits for their decision."""
+    if not user.is_client_user:
+        return Job.objects.none()
+    return jobs_visible_to(user).filter(state=JobState.PRODUCED, proof_required=True).order_by("produced_at")

@@ -99,15 +99,16 @@ def incoming(request):
 
 @login_required
 @permission_required("datafiles.view_datafile", raise_exception=True)
-def data_file_detail(request, data_file_id: int):
-    """One file's profile (risk, reasons, minors, column kinds with overrides) and the job draft form."""
+def data_file_detail(request, data_file_id: int, rejects: dict | None = None):
+    """One file's profile (risk, reasons, minors, column kinds with overrides) and the job draft form;
+    ``rejects``: the masked rows production would leave out, when the department asked (a POST)."""
     _staff_only(request)
     data_file = access_data_file_for(request.user, data_file_id)
     templates = Template.objects.filter(client__in=[None, data_file.client_id]) | Template.objects.filter(client__isnull=True)
     return render(request, "production/data_file.html", {
         "f": data_file, "kinds": [k.value for k in Kind], "templates": templates.distinct(),
         "stations": PrintStation.objects.filter(active=True), "dedupe": Dedupe.choices,
-        "subprocessors": _subprocessors_in_force(data_file), "jobs": data_file.jobs.all(),
+        "subprocessors": _subprocessors_in_force(data_file), "jobs": data_file.jobs.all(), "rejects": rejects,
         **_timeline(request, data_file_timeline(data_file), _("Life of this file")),
     })
 
@@ -188,7 +189,8 @@ def job_detail(request, job_id: int):
     return render(request, "production/job.html", {
         "job": job, "gates": actions.gates_waiting(job) if job.state == JobState.DRAFTED else [],
         "agreement": actions.agreement_for(job),
-        "outputs": visible_outputs(job), "can_release": request.user.has_perm("production.release_job"),
+        "outputs": visible_outputs(job).exclude(kind=OutputKind.RECORDS),
+        "can_release": request.user.has_perm("production.release_job"),
         **_timeline(request, job_timeline(job), _("Life of this job")),
     })
 
@@ -415,7 +417,7 @@ def client_proof(request, job_id: int):
 @login_required
 @require_POST
 def client_proof_decision(request, job_id: int):
-    """The client approves or rejects the proof of one of their jobs."""
+    """The client approves or rejects the proof of one of their jobs; a rejection says why."""
     if not request.user.is_client_user:
         raise Http404("a client page")
     job = access_job_for(request.user, job_id)
@@ -425,11 +427,152 @@ def client_proof_decision(request, job_id: int):
             actions.do_approve_proof(job, actor=actor)
             messages.success(request, _("The proof was approved; the job goes to print."))
         else:
-            actions.do_reject_proof(job, actor=actor, reason="client")
+            note = request.POST.get("note", "").strip()
+            if not note:
+                messages.error(request, _("Say why you reject the proof, so the database department can correct it."))
+                return redirect("production:proof", job.pk)
+            actions.do_reject_proof(job, actor=actor, reason="client", note=note)
             messages.success(request, _("The proof was rejected; the job goes back to drafting."))
     except StepRefused as exc:
         messages.error(request, str(exc))
     return redirect("production:client")
+
+
+# -- previews: the proof inline, page thumbnails, outputs for staff, a template's sample, rejects ----------
+
+
+THUMBNAILS = 12  # pages drawn on the proof page; the PDF holds them all
+
+
+def _proof_output(job: Job):
+    return visible_outputs(job).filter(kind=OutputKind.PROOF).first()
+
+
+@login_required
+def proof(request, job_id: int):
+    """The proof on a page: thumbnails of its pages, the PDF, and (for the client) the decision."""
+    job = access_job_for(request.user, job_id)
+    if not request.user.is_client_user and not request.user.has_perm("production.view_job"):
+        raise PermissionDenied
+    output = _proof_output(job)
+    pages = output.pages if output is not None and output.pages else 0
+    return render(request, "production/proof.html", {
+        "job": job, "output": output, "shown": min(pages, THUMBNAILS), "page_total": pages,
+        "can_decide": request.user.is_client_user and job.state == JobState.PRODUCED and job.proof_required,
+    })
+
+
+@login_required
+def proof_sheet(request, job_id: int):
+    """The proof's first pages as one PNG of thumbnails, drawn in memory from one audited vault read."""
+    from verwerker.production.preview import PreviewUnavailable, contact_sheet
+    from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
+
+    job = access_job_for(request.user, job_id)
+    if not request.user.is_client_user and not request.user.has_perm("production.view_job"):
+        raise PermissionDenied
+    output = _proof_output(job)
+    if output is None:
+        raise Http404("no proof")
+    if request.user.is_client_user:  # the client looks at their proof; staff review it
+        pdf = read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PROOF_DOWNLOAD)
+    else:
+        pdf = read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTPUT_REVIEW)
+    try:
+        png = contact_sheet(pdf, pages=THUMBNAILS)
+    except PreviewUnavailable:
+        raise Http404("no thumbnails") from None
+    finally:
+        del pdf
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+_OUTPUT_TYPES = {
+    OutputKind.PROOF: ("application/pdf", "proef-{job}.pdf"),
+    OutputKind.PART: ("application/pdf", "opdracht-{job}-deel-{index}.pdf"),
+    OutputKind.REPRINT: ("application/pdf", "opdracht-{job}-herdruk-{index}.pdf"),
+    OutputKind.MANIFEST: ("text/csv", "opdracht-{job}-verzendlijst.csv"),
+    OutputKind.MANIFEST_PART: ("text/csv", "opdracht-{job}-verzendlijst-deel-{index}.csv"),
+    OutputKind.REJECTS: ("text/csv", "opdracht-{job}-afgewezen.csv"),
+}
+
+
+@login_required
+def job_output(request, job_id: int, output_id: int):
+    """A job's output (proof, print part, manifest, reject report) opened by staff: an audited read."""
+    from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
+
+    _staff_only(request)
+    if not request.user.has_perm("production.view_job"):
+        raise PermissionDenied
+    job = access_job_for(request.user, job_id)
+    output = visible_outputs(job).filter(pk=output_id, kind__in=list(_OUTPUT_TYPES)).first()
+    if output is None:
+        raise Http404("no such output")
+    content_type, name = _OUTPUT_TYPES[OutputKind(output.kind)]
+    data = read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTPUT_REVIEW)
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if content_type == "application/pdf" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{name.format(job=job.pk, index=output.index)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@permission_required("production.view_template", raise_exception=True)
+def template_sample(request, template_id: int):
+    """A template's first page with a made-up sample record (no client data), as a PNG."""
+    from django.conf import settings
+
+    from verwerker.production import engine
+    from verwerker.production.preview import PreviewUnavailable, sample_pdf, thumbnail
+    from verwerker.production.render import TemplateError
+
+    _staff_only(request)
+    template = get_object_or_404(Template, pk=template_id)
+    try:
+        pdf = sample_pdf(engine.template_path(template.source, settings.DATA_DIR),
+                         bytes(template.background) if template.background else None)
+        png = thumbnail(pdf, 1, dpi=60)
+    except (TemplateError, engine.EngineError, PreviewUnavailable):
+        raise Http404("no sample") from None
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@login_required
+@require_POST
+@permission_required("datafiles.view_datafile", raise_exception=True)
+def rejects_preview(request, data_file_id: int):
+    """The records production would leave out, masked, shown in this answer only (not stored)."""
+    from verwerker.production import engine
+    from verwerker.production.preview import rejects_preview as preview
+    from verwerker.production.records import MappingError
+    from verwerker.vault.actions import read_blob_bytes
+    from verwerker.vault.models import ReadPurpose
+
+    _staff_only(request)
+    data_file = access_data_file_for(request.user, data_file_id)
+    if data_file.state != DataFileState.PROFILED:
+        raise Http404("not profiled")
+    dedupe = request.POST.get("dedupe", Dedupe.PERSON)
+    dedupe = dedupe if dedupe in Dedupe.values else Dedupe.PERSON
+    data = read_blob_bytes(data_file.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PREVIEW)
+    try:
+        total, rows = preview(engine.read_frame(data, data_file.name, []), dict(data_file.column_kinds), dedupe=dedupe)
+    except (MappingError, ValueError) as exc:
+        messages.error(request, str(exc))
+        return redirect("production:data_file", data_file.pk)
+    finally:
+        del data
+    response = data_file_detail(request, data_file.pk, rejects={"total": total, "rows": rows, "dedupe": dedupe})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

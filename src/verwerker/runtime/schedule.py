@@ -28,6 +28,7 @@ SCHEDULE: list[Periodic] = [
     Periodic("recover-stalled-work", "verwerker.runtime.tasks.recover_stalled_work", dt.timedelta(minutes=1)),
     Periodic("consent-renewals", "verwerker.crm.tasks.request_renewals", dt.timedelta(days=1)),
     Periodic("webhook-events", "verwerker.api.tasks.collect_webhook_events", dt.timedelta(minutes=1)),
+    Periodic("notifications", "verwerker.notifications.tasks.dispatch_notifications", dt.timedelta(minutes=1)),
 ]
 
 

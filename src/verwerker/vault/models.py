@@ -35,6 +35,8 @@ class ReadPurpose(models.TextChoices):
     MAILING = "mailing", _("suppression lists for a mailing of the house's own relations")
     PENTEST_REPORT = "pentest_report", _("penetration-test report sent on request")
     CAMERA_INCIDENT = "camera_incident", _("camera footage viewed after an incident")
+    OUTPUT_REVIEW = "output_review", _("a job's proof or output opened by staff")
+    PREVIEW = "preview", _("rows to be rejected, previewed before production")
 
 
 class DeletionReason(models.TextChoices):

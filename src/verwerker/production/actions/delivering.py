@@ -30,12 +30,18 @@ def do_approve_proof(job: Job, *, actor: Actor) -> Job:
     return job
 
 
-def do_reject_proof(job: Job, *, actor: Actor, reason: str = "") -> Job:
-    """The client rejects the proof: the outputs are shredded and the job goes back to drafting."""
+def do_reject_proof(job: Job, *, actor: Actor, reason: str = "", note: str = "") -> Job:
+    """The client rejects the proof: the outputs are shredded and the job goes back to drafting.
+
+    ``reason`` is a code for the audit log; ``note`` is the client's own words, kept on the job for the
+    database department (the audit log records only that a note was given).
+    """
     from verwerker.vault.actions import do_shred_blobs
 
-    job = _step(job, "reject_proof", actor=actor, update={"approved_by": None, "approved_at": None},
-                details={"reason": reason[:200]})
+    note = note.strip()[:2000]
+    job = _step(job, "reject_proof", actor=actor, update={
+        "approved_by": None, "approved_at": None, "proof_rejection_note": note, "proof_rejected_at": timezone.now()},
+        details={"reason": reason[:200], "note_given": bool(note)})
     do_shred_blobs(list(JobOutput.objects.filter(job=job).values_list("blob_id", flat=True)), actor=actor,
                    reason=DeletionReason.PROOF_REJECTED)
     return job

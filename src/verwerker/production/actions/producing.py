@@ -29,6 +29,7 @@ from verwerker.production import engine
 from verwerker.production.actions.common import _step
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job, JobOutput, OutputKind
+from verwerker.production.preview import page_count
 from verwerker.production.workflow import JobState, StepRefused
 from verwerker.vault.models import DeletionReason, ReadPurpose
 
@@ -230,7 +231,8 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
         return False
     outputs = [_store(job, OutputKind.MANIFEST, 0, manifest, attempt=attempt, actor=actor, name=f"manifest-job-{job.pk}.csv")]
     if proof is not None:
-        outputs.append(_store(job, OutputKind.PROOF, 0, proof, attempt=attempt, actor=actor, name=f"proef-job-{job.pk}.pdf"))
+        outputs.append(_store(job, OutputKind.PROOF, 0, proof, attempt=attempt, actor=actor,
+                              name=f"proef-job-{job.pk}.pdf", pages=page_count(proof)))
     pages = sum(parts.values_list("pages", flat=True))
 
     def gate(locked: Job) -> None:

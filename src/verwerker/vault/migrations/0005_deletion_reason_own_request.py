@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('vault', '0003_blob_client_optional'),
+        ('vault', '0004_blob_records'),
     ]
 
     operations = [
