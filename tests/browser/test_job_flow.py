@@ -60,7 +60,7 @@ def _log_in_on_the_form(new_page, live_server, username: str, password: str):
     if "/tweede-factor/" in page.url:  # a client whose agreement allows high-risk files asks a second factor
         from tests.browser.test_login import _code_from_uri
 
-        page.fill("#id_token", _code_from_uri(page.locator("[data-otp-uri]").text_content()))
+        page.fill("#id_token", _code_from_uri(page.locator("[data-otp-secret]").text_content()))
         page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     return page

@@ -73,7 +73,7 @@ def header() -> dict:
         "processor": settings.HOUSE_NAME,
         "processor_address": settings.HOUSE_ADDRESS,
         "contact": settings.PRIVACY_CONTACT,
-        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        "generated_at": timezone.localtime().strftime("%d-%m-%Y %H:%M"),
         "security_measures": SECURITY_MEASURES,
     }
 

@@ -72,8 +72,9 @@ def _reason_for(shred_reason: str) -> str:
 
 
 def local_minute(value: dt.datetime | None) -> str | None:
-    """A moment as the client reads it: local time of the house, to the minute ("2026-03-02 14:05")."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
+    """A moment as the client reads it: local time of the house, to the minute, in the house's one
+    format ("02-03-2026 14:05", as verwerker/formats)."""
+    return timezone.localtime(value).strftime("%d-%m-%Y %H:%M") if value else None
 
 
 def _record_counts(blob_ids: list) -> dict:

@@ -74,7 +74,7 @@ def _job_outcome(job: Job, *, cancelled: bool) -> str:
     """What became of the job, in the words of its certificate (frozen in the house's language there)."""
     if cancelled:
         return _("cancelled; nothing was printed")
-    when = timezone.localtime(job.confirmed_at).strftime("%Y-%m-%d %H:%M") if job.confirmed_at else ""
+    when = timezone.localtime(job.confirmed_at).strftime("%d-%m-%Y %H:%M") if job.confirmed_at else ""
     where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")
     return _("printed (confirmed %(when)s, %(where)s)") % {"when": when, "where": where}
 
