@@ -123,3 +123,12 @@ def test_a_step_says_what_was_done(login, make_staff, client_a, settings, tmp_pa
     client = login(drafter)
     page = client.post(reverse("production:job_step", args=[job.pk, "release"]), follow=True).content.decode()
     assert f"Opdracht {job.pk} «Huurdersbrief» vrijgegeven." in page and "Gedaan" not in page
+
+
+def test_the_password_validators_speak_dutch():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with translation.override("nl"), pytest.raises(ValidationError) as refused:
+        validate_password("kort1")
+    assert refused.value.messages == ["Dit wachtwoord is te kort. Het moet minstens 12 tekens bevatten."]

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DatafilesConfig(AppConfig):
     name = "verwerker.datafiles"
-    verbose_name = "Data files"
+    verbose_name = _("Data files")
 
     def ready(self) -> None:
         from verwerker.audit.actors import Actor

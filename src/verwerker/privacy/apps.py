@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "verwerker.privacy"
     label = "privacy"
-    verbose_name = "Privacy office"
+    verbose_name = _("Privacy office")
 
     def ready(self) -> None:
         from verwerker.privacy import register, sources

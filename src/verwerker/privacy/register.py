@@ -13,7 +13,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from verwerker.datafiles.kinds import label as kind_label
 from verwerker.lib.spreadsheet import csv_writer
 
 # The general description of technical and organisational measures (Art. 30(2)(d), Art. 32(1)) that this
@@ -49,7 +51,7 @@ def rows() -> list[dict]:
             continue
         contacts = [c for c in client.contacts.all() if c.is_designated]
         subprocessors = sorted({f"{s.name} ({s.country})" for a in agreements for s in a.subprocessors.all()})
-        seen = sorted({kind for source in CATEGORY_SOURCES for kind in source(client.pk)})
+        seen = sorted({kind_label(kind) for source in CATEGORY_SOURCES for kind in source(client.pk)})
         current = next((a for a in agreements if a.status == AgreementStatus.ACTIVE), agreements[0])
         out.append(
             {
@@ -61,7 +63,7 @@ def rows() -> list[dict]:
                 "data_categories_seen": ", ".join(seen) or "—",
                 "data_subjects": current.data_subject_categories,
                 "subprocessors": ", ".join(subprocessors) or "—",
-                "transfers_outside_eea": "none (refused by the system, P22)",
+                "transfers_outside_eea": str(_("none (refused by the system, P22)")),
                 "max_retention_days": current.max_retention_days,
             }
         )
@@ -78,12 +80,21 @@ def header() -> dict:
     }
 
 
+# The CSV's column headers as a person reads them (the keys stay codes in rows()).
+HEADERS = {
+    "controller": _("controller"), "controller_contact": _("contact of the controller"), "agreements": _("agreements"),
+    "processing": _("processing"), "data_types_agreed": _("data agreed"), "data_categories_seen": _("data seen in files"),
+    "data_subjects": _("data subjects"), "subprocessors": _("subprocessors"),
+    "transfers_outside_eea": _("transfers outside the EU/EEA"), "max_retention_days": _("maximum retention (days)"),
+}
+
+
 def export_csv() -> str:
     out = io.StringIO()
     data = rows()
     fields = list(data[0]) if data else ["controller"]
     writer = csv_writer(out)
-    writer.writerow(fields)
+    writer.writerow([str(HEADERS.get(f, f)) for f in fields])
     writer.writerows([row.get(f, "") for f in fields] for row in data)
     return out.getvalue()
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RetentionConfig(AppConfig):
     name = "verwerker.retention"
     label = "retention"
-    verbose_name = "Retention"
+    verbose_name = _("Retention")
 
     def ready(self) -> None:
         from verwerker.retention import certificates  # noqa: F401  (issues certificates after each purge run)
