@@ -21,18 +21,22 @@ from verwerker.lib.spreadsheet import csv_writer
 # The general description of technical and organisational measures (Art. 30(2)(d), Art. 32(1)) that this
 # system enforces by construction. Organisational measures outside the system belong in the house's ISMS.
 SECURITY_MEASURES = [
-    "Client data files are encrypted on arrival (AES-256-GCM, STREAM construction, one random data key per file, "
-    "wrapped by a master key); plaintext is never written to disk.",
-    "Files are deleted right after processing by destroying their keys (cryptographic erase, NIST SP 800-88) and at "
-    "the latest after the agreement's maximum retention; each deletion is certified.",
-    "The vault is excluded from backups; copies of deleted files are unreadable.",
-    "Per-client SFTP environments with one-time credentials or keys, brute-force bans, no shell or forwarding.",
-    "Role-based access with need-to-know permissions; tenant isolation of client users.",
-    "Passwords of at least 12 characters (Argon2), second factor for staff, lockout after repeated failures.",
-    "Tamper-evident, hash-chained audit log of every action, verified daily.",
-    "Automatic classification of files (standard/high risk); extra approval for high-risk jobs; minors and BSN gated.",
-    "Subprocessors only when named in the client's agreement and established in the EU/EEA.",
-    "Breach register with a notification clock per client.",
+    _(
+        "Client data files are encrypted on arrival (AES-256-GCM, STREAM construction, one random data key per file, "
+        "wrapped by a master key); plaintext is never written to disk."
+    ),
+    _(
+        "Files are deleted right after processing by destroying their keys (cryptographic erase, NIST SP 800-88) and at "
+        "the latest after the agreement's maximum retention; each deletion is certified."
+    ),
+    _("The vault is excluded from backups; copies of deleted files are unreadable."),
+    _("Per-client SFTP environments with one-time credentials or keys, brute-force bans, no shell or forwarding."),
+    _("Role-based access with need-to-know permissions; tenant isolation of client users."),
+    _("Passwords of at least 12 characters (Argon2), second factor for staff, lockout after repeated failures."),
+    _("Tamper-evident, hash-chained audit log of every action, verified daily."),
+    _("Automatic classification of files (standard/high risk); extra approval for high-risk jobs; minors and BSN gated."),
+    _("Subprocessors only when named in the client's agreement and established in the EU/EEA."),
+    _("Breach register with a notification clock per client."),
 ]
 
 # Apps that know which data categories a client's files held register a function client_id -> kinds.
@@ -76,7 +80,7 @@ def header() -> dict:
         "processor_address": settings.HOUSE_ADDRESS,
         "contact": settings.PRIVACY_CONTACT,
         "generated_at": timezone.localtime().strftime("%d-%m-%Y %H:%M"),
-        "security_measures": SECURITY_MEASURES,
+        "security_measures": [str(m) for m in SECURITY_MEASURES],
     }
 
 

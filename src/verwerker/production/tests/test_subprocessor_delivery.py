@@ -263,7 +263,7 @@ def test_one_subprocessor_cannot_see_or_confirm_another_subprocessors_job(
     with pytest.raises(StepRefused, match="alleen de onderaannemer aan wie de opdracht is afgeleverd"):
         do_confirm_production(job, user=sub_users.theirs, actor=Actor.for_user(sub_users.theirs))
     printer = make_staff("print", "printer-x")
-    with pytest.raises(StepRefused, match="confirmed by that subprocessor"):
+    with pytest.raises(StepRefused, match="door die onderaannemer bevestigd"):
         do_confirm_printed(job, user=printer, actor=Actor.for_user(printer))
     job.refresh_from_db()
     assert job.state == JobState.DELIVERED

@@ -41,7 +41,7 @@ def test_the_table_allows_only_its_transitions():
         check_step("release", JobState.PRODUCED, agreement_in_force=True)
     with pytest.raises(StepRefused, match="P09"):
         check_step("release", JobState.DRAFTED, agreement_in_force=False)
-    with pytest.raises(StepRefused, match="proof"):
+    with pytest.raises(StepRefused, match="proef"):
         check_step("deliver", JobState.PRODUCED, agreement_in_force=True, proof_required=True)
     assert check_step("purge", JobState.CONFIRMED, agreement_in_force=False).target == JobState.PURGED
 
@@ -150,7 +150,7 @@ def test_high_risk_blocks_release_without_a_second_person(client_a, draft, staff
     with pytest.raises(StepRefused, match="tweede persoon") as refused:
         do_release_job(job, user=staff.drafter, actor=act(staff.drafter))
     assert refused.value.code == "approval"
-    with pytest.raises(StepRefused, match="cannot approve"):
+    with pytest.raises(StepRefused, match="kan hem niet goedkeuren"):
         do_approve_job(job, user=staff.drafter, actor=act(staff.drafter))
     with pytest.raises(StepRefused, match="release rights"):
         do_approve_job(job, user=staff.printer, actor=act(staff.printer))
