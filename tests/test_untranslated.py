@@ -136,6 +136,9 @@ def english_words(text: str, *, allow: set[str] = frozenset()) -> list[str]:
     found = []
     for m in re.finditer(r"[A-Za-z][A-Za-z'-]*", text):
         word = m.group(0).lower()
+        before, after = text[m.start() - 1: m.start()], text[m.end(): m.end() + 2]
+        if before in (".", "_") or re.fullmatch(r"[._][a-z]", after):  # part of a dotted path or an identifier
+            continue
         if word in ENGLISH and word not in allow:
             found.append(text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ").strip())
     return found

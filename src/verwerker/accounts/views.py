@@ -85,8 +85,9 @@ def otp(request):
     if request.method == "POST" and waiting is not None:
         # django-otp refuses every code, also the right one, until the throttle ends: say so (issue 17).
         form.is_valid()
-        form.add_error("token", _("Too many wrong codes. Wait until %(time)s, then enter the code your app shows at that moment.")
-                       % {"time": date_format(timezone.localtime(waiting), "TIME_FORMAT")})
+        form.add_error("token", _(
+            "Too many wrong codes. Wait until %(time)s, then enter the code your app shows at that moment."
+        ) % {"time": date_format(timezone.localtime(waiting), "TIME_FORMAT")})
     elif request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         if device is not None:

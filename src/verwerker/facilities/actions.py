@@ -53,7 +53,8 @@ def do_register_consent_service(
     Raises ValidationError.
     """
     if category.required:
-        raise ValidationError(_lazy("strictly necessary cookies need no consent; register services under an optional category"))
+        raise ValidationError(_lazy(
+            "strictly necessary cookies need no consent; register services under an optional category"))
     if not is_eea(subprocessor.country):
         # Recorded outside any transaction of ours, so the refusal stays on record although we raise.
         do_record_event(
@@ -102,7 +103,8 @@ def do_record_confidentiality_agreement(
     from verwerker.vault.actions import do_store_blob
 
     if not user.is_staff:
-        raise ValidationError(_lazy("confidentiality agreements are for staff; clients are bound by their processing agreement"))
+        raise ValidationError(_lazy(
+            "confidentiality agreements are for staff; clients are bound by their processing agreement"))
     if not version.strip():
         raise ValidationError(_lazy("give the version of the agreement's text"))
     if signed_on > timezone.localdate():

@@ -117,8 +117,8 @@ def check_upload_name(name: str, allowed: list[str]) -> str:
     ext = extension_of(name)
     if ext not in allowed:
         raise Refusal(
-            "extension", format_lazy(_("files of type .{ext} are not accepted; allowed: {allowed}"), ext=ext or _("(none)"),
-                                 allowed=", ".join(allowed))
+            "extension", format_lazy(_("files of type .{ext} are not accepted; allowed: {allowed}"),
+                                     ext=ext or _("(none)"), allowed=", ".join(allowed))
         )
     return ext
 
@@ -126,7 +126,8 @@ def check_upload_name(name: str, allowed: list[str]) -> str:
 def check_size(size: int, *, max_bytes: int, used_bytes: int, quota_bytes: int) -> None:
     """Refuse when a file grows past the maximum size or the client's quota."""
     if size > max_bytes:
-        raise Refusal("too_large", format_lazy(_("file exceeds the maximum size of {n} MiB"), n=max_bytes // (1024 * 1024)))
+        raise Refusal("too_large", format_lazy(_("file exceeds the maximum size of {n} MiB"),
+                                                   n=max_bytes // (1024 * 1024)))
     if used_bytes + size > quota_bytes:
         raise Refusal("quota", format_lazy(_("upload quota of {n} MiB exceeded"), n=quota_bytes // (1024 * 1024)))
 

@@ -26,8 +26,8 @@ SECURITY_MEASURES = [
         "wrapped by a master key); plaintext is never written to disk."
     ),
     _(
-        "Files are deleted right after processing by destroying their keys (cryptographic erase, NIST SP 800-88) and at "
-        "the latest after the agreement's maximum retention; each deletion is certified."
+        "Files are deleted right after processing by destroying their keys (cryptographic erase, NIST SP 800-88) and "
+        "at the latest after the agreement's maximum retention; each deletion is certified."
     ),
     _("The vault is excluded from backups; copies of deleted files are unreadable."),
     _("Per-client SFTP environments with one-time credentials or keys, brute-force bans, no shell or forwarding."),
