@@ -277,6 +277,7 @@ LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("VERWERKER_TIME_ZONE", "Europe/Amsterdam")
+FORMAT_MODULE_PATH = ["verwerker.formats"]  # one date and time format, Dutch and local, to the minute
 USE_I18N = True
 USE_TZ = True
 

@@ -91,3 +91,9 @@ def staff_page(new_page, live_server):
         return page
 
     return open_as
+
+
+def confirm_dialog(page) -> None:
+    """Answer "Ja, doorgaan" in the dialog that asks before an action that cannot be undone (test_confirm.py
+    presses "Annuleren" there and checks nothing happened)."""
+    page.locator("dialog#confirm-dialog [data-confirm-ok]").click()

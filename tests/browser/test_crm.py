@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+
+from tests.browser.conftest import confirm_dialog
 from playwright.sync_api import expect
 
 from verwerker.accounts.roles import Role
@@ -114,6 +116,7 @@ def test_relations_are_imported_consented_mailed_as_letters_and_exported_on_requ
         officer.locator("[data-export=csv]").click()
     assert "j.korst@example.test" in Path(download.value.path()).read_text()
     officer.locator("button[name=execute]").click()
+    confirm_dialog(officer)
     expect(officer.locator("[data-receipt]")).to_contain_text("CSV en JSON")
 
     # the request is in the one request register, with its deadline, beside the clients' requests

@@ -38,7 +38,7 @@ def _first_login(new_page, live_server, username: str, one_time: str, new_passwo
     page.locator("main form button[type=submit]").click()
     if second_factor:
         page.wait_for_url(re.compile(r"/accounts/tweede-factor/"))
-        page.fill("#id_token", _code_from_uri(page.locator("[data-otp-uri]").text_content()))
+        page.fill("#id_token", _code_from_uri(page.locator("[data-otp-secret]").text_content()))
         page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/accounts/wachtwoord/"))
     page.fill("#id_old_password", one_time)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import confirm_dialog
 from verwerker.accounts.roles import Role
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -60,7 +61,7 @@ def _log_in_on_the_form(new_page, live_server, username: str, password: str):
     if "/tweede-factor/" in page.url:  # a client whose agreement allows high-risk files asks a second factor
         from tests.browser.test_login import _code_from_uri
 
-        page.fill("#id_token", _code_from_uri(page.locator("[data-otp-uri]").text_content()))
+        page.fill("#id_token", _code_from_uri(page.locator("[data-otp-secret]").text_content()))
         page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     return page
@@ -226,6 +227,7 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
     printer.fill("input[name=pieces]", str(job.records_out))
     printer.check("input[name=confirm]")
     printer.locator("#confirm-form button").click()
+    confirm_dialog(printer)
     expect(printer.locator(".messages li.success")).to_have_count(1)
     expect(printer.locator("tr", has_text=JOB_NAME)).to_have_count(0)
 

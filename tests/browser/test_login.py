@@ -12,9 +12,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _code_from_uri(uri: str) -> str:
+    """The current code for an otpauth:// URI, or for the key as the enrolment page shows it (groups of four)."""
     import base64
 
-    query = parse_qs(urlparse(uri).query)
+    query = parse_qs(urlparse(uri).query) if uri.startswith("otpauth://") else {"secret": ["".join(uri.split())]}
     secret = query["secret"][0]
     key = base64.b32decode(secret + "=" * (-len(secret) % 8))
     return f"{totp(key, step=int(query.get('period', ['30'])[0]), digits=int(query.get('digits', ['6'])[0])):06d}"
@@ -36,7 +37,10 @@ def test_a_staff_member_enrols_a_second_factor_and_replaces_the_one_time_passwor
 
     page.wait_for_url(re.compile(r"/accounts/tweede-factor/"))
     assert page.locator("svg").count() >= 1  # the QR code
-    uri = page.locator("[data-otp-uri]").text_content()
+    secret = page.locator("[data-otp-secret]").text_content()
+    assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{1,4})+", secret.strip()), secret  # the key in groups of four
+    assert "otpauth" not in page.locator("main").inner_text()
+    uri = secret
     page.fill("#id_token", _code_from_uri(uri))
     page.get_by_role("button", name="Bevestigen").click()
 

@@ -3,6 +3,8 @@
 import re
 
 import pytest
+
+from tests.browser.conftest import confirm_dialog
 from playwright.sync_api import expect
 
 from verwerker.accounts.roles import Role
@@ -79,6 +81,7 @@ def test_an_erasure_request_is_logged_searched_and_executed_from_the_screens(sta
     expect(officer.locator("[data-match]")).to_contain_text("Bakker")
     expect(officer.locator("[data-search-counts]")).to_contain_text("1 record(s)")
     officer.locator("button[name=execute]").click()
+    confirm_dialog(officer)
     expect(officer.locator("[data-receipt]")).to_contain_text("1 record(s) verwijderd")
     data_file.refresh_from_db()
     names = read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv").frame.get_column("Achternaam").to_list()

@@ -16,6 +16,7 @@ import re
 import pikepdf
 import pytest
 
+from tests.browser.conftest import confirm_dialog
 from verwerker.accounts.roles import Role
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -105,6 +106,7 @@ def test_the_print_operator_reprints_spoiled_pieces_then_confirms_and_the_certif
     printer.fill("input[name=pieces]", str(RECORDS))
     printer.check("input[name=confirm]")
     printer.locator("#confirm-form button").click()
+    confirm_dialog(printer)
     expect(printer.locator(".messages li.error")).to_contain_text("reprint")
     assert Job.objects.get(pk=job.pk).state == JobState.DELIVERED
 
@@ -125,11 +127,13 @@ def test_the_print_operator_reprints_spoiled_pieces_then_confirms_and_the_certif
     printer.fill("input[name=pieces]", str(RECORDS))
     printer.locator("#confirm-form input[name=confirm]").evaluate("box => box.removeAttribute('required')")
     printer.locator("#confirm-form button").click()
+    confirm_dialog(printer)
     expect(printer.locator(".messages li.error")).to_have_count(1)
     assert Job.objects.get(pk=job.pk).state == JobState.DELIVERED
     printer.fill("input[name=pieces]", str(RECORDS))
     printer.check("input[name=confirm]")
     printer.locator("#confirm-form button").click()
+    confirm_dialog(printer)
     expect(printer.locator(".messages li.success")).to_have_count(1)
 
     job.refresh_from_db()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from verwerker.accounts.models import User
@@ -23,7 +24,7 @@ def _check_new_user(username: str, email: str) -> None:
     from django.core.validators import validate_email
 
     if not username or len(username) > 150:
-        raise ValidationError("a username has 1 to 150 characters")
+        raise ValidationError(_lazy("a username has 1 to 150 characters"))
     try:
         User.username_validator(username)
     except ValidationError:
@@ -61,7 +62,7 @@ def do_create_staff_user(
     """
     _check_new_user(username, email)
     if not set(roles):
-        raise ValidationError("a staff user needs at least one role")
+        raise ValidationError(_lazy("a staff user needs at least one role"))
     password = generate_password()
     user = User(username=username, email=email, is_staff=True, is_superuser=superuser, must_change_password=True)
     user.set_password(password)
@@ -83,7 +84,7 @@ def do_create_client_user(
     """
     _check_new_user(username, email)
     if requested_by is not None and (requested_by.client_id != client.pk or not requested_by.is_designated):
-        raise ValidationError("the request must come from a designated contact of this client (P07)")
+        raise ValidationError(_lazy("the request must come from a designated contact of this client (P07)"))
     password = generate_password()
     user = User(
         username=username, email=email, client=client, must_change_password=True,
@@ -103,12 +104,12 @@ def do_create_client_user(
 def do_set_roles(user: User, roles: Iterable[str], *, actor: Actor) -> None:
     """Replace a staff user's roles. Raises ValidationError for client users and unknown roles."""
     if not user.is_staff:
-        raise ValidationError("only staff have roles")
+        raise ValidationError(_lazy("only staff have roles"))
     roles = set(roles)
     if not roles:
-        raise ValidationError("a staff user needs at least one role")
+        raise ValidationError(_lazy("a staff user needs at least one role"))
     if Role.ADMIN not in roles and user.is_active and not _active_admins().exclude(pk=user.pk).exists():
-        raise ValidationError("this is the last active administrator: give another person the role first")
+        raise ValidationError(_lazy("this is the last active administrator: give another person the role first"))
     granted = _set_roles(user, roles)
     do_record_event(EventType.USER_ROLES_CHANGED, actor=actor, obj=user, details={"roles": granted})
 
@@ -165,9 +166,9 @@ def do_deactivate_user(user: User, *, actor: Actor) -> None:
     if not user.is_active:
         raise ValidationError(f"{user.username} is already deactivated")
     if actor.type == ActorType.STAFF and actor.id == str(user.pk):
-        raise ValidationError("you cannot deactivate your own account")
+        raise ValidationError(_lazy("you cannot deactivate your own account"))
     if user.has_role(Role.ADMIN) and not _active_admins().exclude(pk=user.pk).exists():
-        raise ValidationError("this is the last active administrator")
+        raise ValidationError(_lazy("this is the last active administrator"))
     user.is_active = False
     user.save(update_fields=["is_active"])
     do_record_event(EventType.USER_DEACTIVATED, actor=actor, client_id=user.client_id, obj=user)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -11,6 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -46,6 +51,20 @@ def _next_url(request, default: str = "home") -> str:
     return default
 
 
+def _throttled_until(user, device) -> dt.datetime | None:
+    """When django-otp's throttle lets the user try a code again, if it is holding them back now."""
+    devices = [device] if device is not None else list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    if not devices:
+        return None
+    until = []
+    for candidate in devices:
+        allowed, info = candidate.verify_is_allowed()
+        if allowed:
+            return None
+        until.append((info or {}).get("locked_until") or timezone.now())
+    return max(until)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp(request):
@@ -63,7 +82,14 @@ def otp(request):
         device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
             user=user, name="authenticator", confirmed=False
         )
-    if request.method == "POST" and form.is_valid():
+    waiting = _throttled_until(user, device)
+    if request.method == "POST" and waiting is not None:
+        # django-otp refuses every code, also the right one, until the throttle ends: say so (issue 17).
+        form.is_valid()
+        form.add_error("token", _(
+            "Too many wrong codes. Wait until %(time)s, then enter the code your app shows at that moment."
+        ) % {"time": date_format(timezone.localtime(waiting), "TIME_FORMAT")})
+    elif request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         if device is not None:
             verified = device.verify_token(token)
@@ -82,7 +108,8 @@ def otp(request):
         form.add_error("token", _("That code is not valid. Try the current code."))
     context = {"form": form, "enrol": not confirmed, "next": _next_url(request, "")}
     if not confirmed:
-        context["otp_uri"] = device.config_url
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+        context["otp_secret"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
         context["otp_qr"] = segno.make(device.config_url, error="m").svg_inline(scale=4)
     return render(request, "accounts/otp.html", context)
 

@@ -45,9 +45,9 @@ class AuditEvent(models.Model):
 
     def get_action_display(self) -> str:
         try:
-            return EventType(self.action).label
+            return str(EventType(self.action).label)
         except ValueError:
-            return f"event type {self.action}"
+            return str(_("event type %(n)s")) % {"n": self.action}
 
     def chain_values(self) -> tuple:
         return (

@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -29,7 +30,7 @@ def do_create_client(name: str, *, contact_email: str, contact_name: str = "", a
     """Create a client with its designated contact. Raises ValidationError for a taken name or bad e-mail."""
     name = name.strip()
     if not name:
-        raise ValidationError("a client needs a name")
+        raise ValidationError(_lazy("a client needs a name"))
     if Client.objects.filter(name__iexact=name).exists():
         raise ValidationError(f"a client named {name!r} exists already")
     client = Client.objects.create(name=name)
@@ -67,7 +68,7 @@ def do_change_client(client: Client, *, actor: Actor, name: str | None = None,
     if name is not None and name.strip() != client.name:
         name = name.strip()
         if not name:
-            raise ValidationError("a client needs a name")
+            raise ValidationError(_lazy("a client needs a name"))
         if Client.objects.filter(name__iexact=name).exclude(pk=client.pk).exists():
             raise ValidationError(f"a client named {name!r} exists already")
         client.name = name
@@ -108,9 +109,9 @@ def do_change_contact(contact: Contact, *, actor: Actor, email: str, name: str =
     """Change a contact. Raises ValidationError if the client would be left without a designated contact."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if not is_designated and contact.is_designated and not _designated_left(contact):
-        raise ValidationError("a client keeps at least one designated contact (P07)")
+        raise ValidationError(_lazy("a client keeps at least one designated contact (P07)"))
     if Contact.objects.filter(client_id=contact.client_id, email__iexact=email.strip()).exclude(pk=contact.pk).exists():
-        raise ValidationError("the client has a contact with that e-mail address already")
+        raise ValidationError(_lazy("the client has a contact with that e-mail address already"))
     values = {"email": email.strip(), "name": name.strip(), "phone": phone.strip(), "is_designated": is_designated}
     changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
     for key, value in values.items():
@@ -127,7 +128,7 @@ def do_remove_contact(contact: Contact, *, actor: Actor) -> None:
     """Remove a contact. Raises ValidationError for the client's last designated contact."""
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.is_designated and not _designated_left(contact):
-        raise ValidationError("a client keeps at least one designated contact (P07)")
+        raise ValidationError(_lazy("a client keeps at least one designated contact (P07)"))
     contact_id, client_id = contact.pk, contact.client_id
     contact.delete()
     do_record_event(EventType.CONTACT_REMOVED, actor=actor, client_id=client_id, object_type="clients.contact",
@@ -165,7 +166,7 @@ def do_create_agreement(
     if Agreement.objects.filter(client=client, reference__iexact=reference).exists():
         raise ValidationError(f"{client.name} has an agreement {reference!r} already")
     if high_risk_allowed and not high_risk_measures.strip():
-        raise ValidationError("an agreement that allows high-risk files must state the extra measures (P23)")
+        raise ValidationError(_lazy("an agreement that allows high-risk files must state the extra measures (P23)"))
     agreement = Agreement(
         client=client,
         reference=reference,
@@ -236,7 +237,7 @@ def do_change_draft_agreement(agreement: Agreement, *, actor: Actor, subprocesso
     for name, value in terms.items():
         setattr(agreement, name, value)
     if agreement.high_risk_allowed and not agreement.high_risk_measures.strip():
-        raise ValidationError("an agreement that allows high-risk files must state the extra measures (P23)")
+        raise ValidationError(_lazy("an agreement that allows high-risk files must state the extra measures (P23)"))
     if changed:
         agreement.approved_by, agreement.approved_at = None, None
     agreement.full_clean()
@@ -259,7 +260,7 @@ def do_approve_agreement(agreement: Agreement, *, user, actor: Actor) -> None:
     from verwerker.accounts.roles import is_privacy_officer
 
     if not is_privacy_officer(user):
-        raise ValidationError("only the privacy officer approves an agreement's high-risk terms")
+        raise ValidationError(_lazy("only the privacy officer approves an agreement's high-risk terms"))
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
         raise ValidationError(f"agreement {agreement.reference} is {agreement.status}, not a draft")

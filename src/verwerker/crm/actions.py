@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -172,7 +173,7 @@ def do_end_relationship(owner: Organisation | Person, *, on: dt.date | None = No
 
 def _party(organisation: Organisation | None, person: Person | None) -> str:
     if organisation is None and person is None:
-        raise ValidationError("a record belongs to an organisation or a person")
+        raise ValidationError(_lazy("a record belongs to an organisation or a person"))
     return organisation.name if organisation is not None else person.display_name
 
 
@@ -216,7 +217,7 @@ def do_add_note(*, organisation: Organisation | None = None, person: Person | No
                 actor: Actor) -> TimelineNote:
     """Put a contact moment on the timeline; it counts as activity for the retention of the person."""
     if not text.strip():
-        raise ValidationError("a note needs text")
+        raise ValidationError(_lazy("a note needs text"))
     note = TimelineNote.objects.create(organisation=organisation, person=person, kind=kind, text=text.strip(),
                                        by=actor.label or actor.type)
     now = timezone.now()
@@ -243,9 +244,9 @@ def read_consent_token(token: str) -> tuple[Consent, str]:
             signing.loads(token, salt=_TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         return Consent.objects.select_related("person", "purpose").get(pk=data["c"]), data["a"]
     except signing.SignatureExpired:
-        raise ValidationError("this link has expired; ask for a new one") from None
+        raise ValidationError(_lazy("this link has expired; ask for a new one")) from None
     except (signing.BadSignature, Consent.DoesNotExist, KeyError, TypeError):
-        raise ValidationError("this link is not valid") from None
+        raise ValidationError(_lazy("this link is not valid")) from None
 
 
 def _link(path_name: str, token: str) -> str:
@@ -263,12 +264,12 @@ def do_record_consent(person: Person, purpose: Purpose, *, text_shown: str, meth
     Raises ValidationError without the text shown, or when an online consent has no e-mail to confirm by.
     """
     if not text_shown.strip():
-        raise ValidationError("record the text the person agreed to")
+        raise ValidationError(_lazy("record the text the person agreed to"))
     if not purpose.active:
-        raise ValidationError("this purpose is no longer in use")
+        raise ValidationError(_lazy("this purpose is no longer in use"))
     online = method in ONLINE_METHODS
     if online and not person.email:
-        raise ValidationError("a consent given online is confirmed by e-mail; this person has no e-mail address")
+        raise ValidationError(_lazy("a consent given online is confirmed by e-mail; this person has no e-mail address"))
     given_at = given_at or timezone.now()
     consent = Consent.objects.create(
         person=person, purpose=purpose, text_shown=text_shown.strip(), method=method, given_at=given_at,
@@ -310,7 +311,7 @@ def do_confirm_consent(token: str, *, actor: Actor) -> Consent:
     consent = Consent.objects.select_for_update().select_related("person", "purpose").get(pk=consent.pk)
     now = timezone.now()
     if consent.withdrawn_at is not None:
-        raise ValidationError("this consent was withdrawn; it cannot be confirmed")
+        raise ValidationError(_lazy("this consent was withdrawn; it cannot be confirmed"))
     if action == "confirm":
         if consent.confirmed_at is None:
             consent.confirmed_at = now
@@ -319,7 +320,7 @@ def do_confirm_consent(token: str, *, actor: Actor) -> Consent:
                             details={"person": consent.person_id, "purpose": consent.purpose.code})
         return consent
     if action != "renew":
-        raise ValidationError("this link is not valid")
+        raise ValidationError(_lazy("this link is not valid"))
     renewed = Consent.objects.create(
         person=consent.person, purpose=consent.purpose, text_shown=consent.text_shown, method="email",
         given_at=now, recorded_by="re-permission link", needs_confirmation=True, confirmed_at=now,
@@ -379,7 +380,7 @@ def do_send_service_message(person: Person, *, subject: str, body: str, actor: A
     opt-in never blocks it. Raises ValidationError when the person has no e-mail address."""
     to = person.email or (person.organisation.email if person.organisation else "")
     if not to:
-        raise ValidationError("this person has no e-mail address")
+        raise ValidationError(_lazy("this person has no e-mail address"))
     EmailMessage(subject, body, to=[to]).send()
     do_add_note(person=person, kind="email", text=f"[service] {subject}", actor=actor)
 
@@ -509,9 +510,9 @@ def do_create_mailing(*, name: str, purpose: Purpose, channel: str, criteria: di
                       body: str = "", actor: Actor) -> Mailing:
     """Create a mailing for one purpose; it has no recipients until its selection is computed."""
     if not purpose.active:
-        raise ValidationError("this purpose is no longer in use")
+        raise ValidationError(_lazy("this purpose is no longer in use"))
     if channel == MailingChannel.EMAIL and not (subject.strip() and body.strip()):
-        raise ValidationError("an e-mail mailing needs a subject and a text")
+        raise ValidationError(_lazy("an e-mail mailing needs a subject and a text"))
     mailing = Mailing.objects.create(name=name.strip(), purpose=purpose, channel=channel,
                                      criteria={k: v for k, v in (criteria or {}).items() if v not in (None, "")},
                                      subject=subject, body=body, created_by=actor.label or actor.type)
@@ -529,7 +530,7 @@ def do_select_mailing(mailing: Mailing, *, actor: Actor, at: dt.datetime | None 
     """
     mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
     if mailing.state in (MailingState.PRODUCED, MailingState.SENT):
-        raise ValidationError("this mailing has gone out; its selection is final")
+        raise ValidationError(_lazy("this mailing has gone out; its selection is final"))
     selection = select_mailing_recipients(mailing, at=at, actor=actor)
     mailing.recipients.all().delete()
     MailingRecipient.objects.bulk_create([
@@ -574,10 +575,10 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
     from verwerker.vault.actions import open_blob_writer
 
     if mailing.channel != MailingChannel.LETTER:
-        raise ValidationError("this is an e-mail mailing")
+        raise ValidationError(_lazy("this is an e-mail mailing"))
     selection = do_select_mailing(mailing, actor=actor)
     if not selection.chosen:
-        raise ValidationError("nobody in the selection: no letters to produce")
+        raise ValidationError(_lazy("nobody in the selection: no letters to produce"))
     client = do_ensure_house_client(actor=actor)
     name = f"relaties-mailing-{mailing.pk}.csv"
     upload = do_register_upload(client, channel="web", name=name, user=user, actor=actor)
@@ -608,7 +609,7 @@ def do_send_mailing_email(mailing: Mailing, *, actor: Actor) -> int:
     from django.utils import translation
 
     if mailing.channel != MailingChannel.EMAIL:
-        raise ValidationError("this is a letter mailing")
+        raise ValidationError(_lazy("this is a letter mailing"))
     selection = do_select_mailing(mailing, actor=actor)
     sent = 0
     # One connection to the mail server for the whole mailing, not one per recipient.
@@ -635,5 +636,5 @@ def do_withdraw_by_link(token: str, *, actor: Actor) -> Consent:
     """The withdrawal link in a mailing: withdraws the consent it names (method e-mail)."""
     consent, action = read_consent_token(token)
     if action != "withdraw":
-        raise ValidationError("this link is not valid")
+        raise ValidationError(_lazy("this link is not valid"))
     return do_withdraw_consent(consent, method="email", actor=actor)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CrmConfig(AppConfig):
     name = "verwerker.crm"
     label = "crm"
-    verbose_name = "CRM: the house's own relations"
+    verbose_name = _("CRM: the house's own relations")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DatafilesConfig(AppConfig):
     name = "verwerker.datafiles"
-    verbose_name = "Data files"
+    verbose_name = _("Data files")
 

@@ -48,3 +48,31 @@ NAW_KINDS: frozenset[Kind] = frozenset(
     }
 )
 HIGH_KINDS: frozenset[Kind] = frozenset(Kind) - NAW_KINDS
+
+
+def _(text: str) -> str:
+    """Marks a label for the catalogue; ``label`` translates it when it is shown (this module stays free of
+    Django at import, as profile.py and read.py use it in pure code)."""
+    return text
+
+
+# What a person reads for each kind (the code stays in profiles, mappings and JSON).
+LABELS: dict[str, str] = {
+    Kind.SALUTATION: _("Salutation"), Kind.INITIALS: _("Initials"), Kind.FIRST_NAME: _("First name"),
+    Kind.INFIX: _("Infix"), Kind.LAST_NAME: _("Last name"), Kind.FULL_NAME: _("Full name"),
+    Kind.COMPANY: _("Company"), Kind.DEPARTMENT: _("Department"), Kind.STREET: _("Street"),
+    Kind.HOUSE_NUMBER: _("House number"), Kind.HOUSE_NUMBER_LETTER: _("House letter"),
+    Kind.HOUSE_NUMBER_ADDITION: _("House number addition"), Kind.STREET_AND_NUMBER: _("Street and number"),
+    Kind.ADDRESS_LINE: _("Address line"), Kind.POSTCODE: _("Postcode"), Kind.CITY: _("City"),
+    Kind.COUNTRY: _("Country"), Kind.GENDER: _("Gender"), Kind.REFERENCE: _("Reference"),
+    Kind.BIRTH_DATE: _("Date of birth"), Kind.EMAIL: _("E-mail address"), Kind.PHONE: _("Phone number"),
+    Kind.IBAN: _("IBAN"), Kind.BSN: _("BSN"), Kind.FREE_TEXT: _("Free text"), Kind.OTHER: _("Other"),
+}
+
+
+def label(kind: str) -> str:
+    """The kind as a person reads it, in the active language; an unknown code is shown as it is."""
+    from django.utils.translation import gettext  # here, not at the top: this module is pure at import
+
+    text = LABELS.get(kind)
+    return gettext(text) if text else str(kind)

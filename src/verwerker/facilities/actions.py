@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -54,7 +55,8 @@ def do_register_consent_service(
     Raises ValidationError.
     """
     if category.required:
-        raise ValidationError("strictly necessary cookies need no consent; register services under an optional category")
+        raise ValidationError(_lazy(
+            "strictly necessary cookies need no consent; register services under an optional category"))
     if not is_eea(subprocessor.country):
         # Recorded outside any transaction of ours, so the refusal stays on record although we raise.
         do_record_event(
@@ -103,15 +105,16 @@ def do_record_confidentiality_agreement(
     from verwerker.vault.actions import do_store_blob
 
     if not user.is_staff:
-        raise ValidationError("confidentiality agreements are for staff; clients are bound by their processing agreement")
+        raise ValidationError(_lazy(
+            "confidentiality agreements are for staff; clients are bound by their processing agreement"))
     if not version.strip():
-        raise ValidationError("give the version of the agreement's text")
+        raise ValidationError(_lazy("give the version of the agreement's text"))
     if signed_on > timezone.localdate():
-        raise ValidationError("the agreement cannot be signed in the future")
+        raise ValidationError(_lazy("the agreement cannot be signed in the future"))
     if valid_until is not None and valid_until < signed_on:
-        raise ValidationError("the agreement cannot end before it was signed")
+        raise ValidationError(_lazy("the agreement cannot end before it was signed"))
     if not document:
-        raise ValidationError("attach the signed agreement (PDF or scan)")
+        raise ValidationError(_lazy("attach the signed agreement (PDF or scan)"))
     blob = do_store_blob(
         document, client=None, purpose="house_record", name=f"geheimhouding-{user.pk}-{signed_on}.{_ext(document_name)}",
         actor=actor,
@@ -138,11 +141,11 @@ def do_record_awareness_session(*, held_on: dt.date, subject: str, attendees, ac
     """Record an awareness session and who attended. Raises ValidationError without subject or attendees."""
     attendees = [u for u in attendees if u.is_staff]
     if not subject.strip():
-        raise ValidationError("give the session's subject")
+        raise ValidationError(_lazy("give the session's subject"))
     if not attendees:
-        raise ValidationError("record who attended")
+        raise ValidationError(_lazy("record who attended"))
     if held_on > timezone.localdate():
-        raise ValidationError("record a session once it was held")
+        raise ValidationError(_lazy("record a session once it was held"))
     session = AwarenessSession.objects.create(held_on=held_on, subject=subject.strip())
     session.attendees.set(attendees)
     do_record_event(
@@ -167,7 +170,7 @@ def record_client_data_refusal(user, *, view: str, actor: Actor) -> None:
 def do_register_workstation(*, name: str, kind: str, location: str, responsible, actor: Actor) -> Workstation:
     """Register a workstation that touches client data; its first check is due at once."""
     if not responsible.is_staff:
-        raise ValidationError("the responsible person is a staff member")
+        raise ValidationError(_lazy("the responsible person is a staff member"))
     workstation = Workstation.objects.create(name=name.strip(), kind=kind, location=location.strip(), responsible=responsible)
     do_record_event(EventType.WORKSTATION_REGISTERED, actor=actor, obj=workstation, details={"kind": kind})
     return workstation
@@ -184,7 +187,7 @@ def do_record_workstation_check(
     """
     clean = local_copies_removed and downloads_empty and temp_empty
     if not clean and not findings.strip():
-        raise ValidationError("describe what was found and what was done about it")
+        raise ValidationError(_lazy("describe what was found and what was done about it"))
     check = WorkstationCheck.objects.create(
         workstation=workstation, checked_by=checked_by, local_copies_removed=local_copies_removed,
         downloads_empty=downloads_empty, temp_empty=temp_empty, findings=findings.strip(),
@@ -244,9 +247,9 @@ def do_store_pentest_report(pentest, *, document: bytes, document_name: str = ""
     from verwerker.vault.actions import do_store_blob
 
     if not document:
-        raise ValidationError("the report is empty")
+        raise ValidationError(_lazy("the report is empty"))
     if PentestReport.objects.filter(pentest=pentest).exists():
-        raise ValidationError("this test has its report already")
+        raise ValidationError(_lazy("this test has its report already"))
     blob = do_store_blob(
         document, client=None, purpose="house_record", name=f"pentest-{pentest.performed_on}.{_ext(document_name)}", actor=actor
     )
@@ -272,9 +275,9 @@ def do_request_pentest_report(user, *, actor: Actor) -> PentestReportRequest:
     from verwerker.accounts.queries import privacy_officer_emails
 
     if not user.is_client_user:
-        raise ValidationError("only a client asks for the report")
+        raise ValidationError(_lazy("only a client asks for the report"))
     if PentestReportRequest.objects.filter(client_id=user.client_id, answered_at__isnull=True).exists():
-        raise ValidationError("your earlier request is still being handled")
+        raise ValidationError(_lazy("your earlier request is still being handled"))
     request = PentestReportRequest.objects.create(client_id=user.client_id, requested_by=user)
     do_record_event(EventType.PENTEST_REPORT_REQUESTED, actor=actor, client_id=user.client_id, obj=request)
     client_name = user.client.name
@@ -298,7 +301,7 @@ def do_answer_pentest_report_request(request: PentestReportRequest, *, actor: Ac
 
     latest = Pentest.objects.filter(report__isnull=False).order_by("-performed_on").select_related("report__blob").first()
     if latest is None:
-        raise ValidationError("no penetration-test report is stored yet")
+        raise ValidationError(_lazy("no penetration-test report is stored yet"))
     content = read_blob_bytes(latest.report.blob, actor=actor, purpose=ReadPurpose.PENTEST_REPORT)
     request = PentestReportRequest.objects.select_for_update().get(pk=request.pk)
     request.pentest = latest
@@ -357,7 +360,7 @@ def do_set_camera_retention(camera: Camera, *, days: int, incident: CameraIncide
     incident holds it (it falls back when that incident is closed). Raises ValidationError."""
     limit = max_footage_days()
     if days < 1:
-        raise ValidationError("the recorder keeps footage at least one day")
+        raise ValidationError(_lazy("the recorder keeps footage at least one day"))
     if days > limit and (incident is None or not incident.is_open):
         raise ValidationError(f"{camera.name}: footage is kept at most {limit} days, longer only for an open incident (P27)")
     camera.recorder_retention_days = days
@@ -378,10 +381,10 @@ def _next_reference(model, prefix: str, now: dt.datetime) -> str:
 def do_record_camera_incident(*, title: str, occurred_at: dt.datetime, actor: Actor) -> CameraIncident:
     """Record an incident: the only ground to view footage or keep it longer."""
     if not title.strip():
-        raise ValidationError("say what happened")
+        raise ValidationError(_lazy("say what happened"))
     now = timezone.now()
     if occurred_at > now:
-        raise ValidationError("an incident is recorded after it happened")
+        raise ValidationError(_lazy("an incident is recorded after it happened"))
     incident = CameraIncident.objects.create(
         reference=_next_reference(CameraIncident, "CI", now), title=title.strip(), occurred_at=occurred_at,
         recorded_at=now, recorded_by=actor.label or actor.type,
@@ -397,7 +400,7 @@ def do_close_camera_incident(incident: CameraIncident, *, outcome: str, actor: A
     from verwerker.retention.actions import do_release_hold
 
     if not outcome.strip():
-        raise ValidationError("record the outcome of the incident")
+        raise ValidationError(_lazy("record the outcome of the incident"))
     incident = CameraIncident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open:
         raise ValidationError(f"{incident.reference} is closed already")
@@ -424,7 +427,7 @@ def do_store_camera_clip(
     from verwerker.vault.actions import do_shred_blob, do_store_blob
 
     if recorded_until < recorded_from:
-        raise ValidationError("the clip ends before it starts")
+        raise ValidationError(_lazy("the clip ends before it starts"))
     if hold and not incident.is_open:
         raise ValidationError(f"{incident.reference} is closed: a clip is held only while its incident is open")
     blob = do_store_blob(
@@ -459,9 +462,9 @@ def do_view_clip(clip: CameraClip, *, viewer, reason: str, actor: Actor) -> byte
     from verwerker.vault.actions import read_blob_bytes
 
     if not reason.strip():
-        raise ValidationError("say why you view this footage")
+        raise ValidationError(_lazy("say why you view this footage"))
     if clip.incident.recorded_at > timezone.now():
-        raise ValidationError("footage is viewed only after an incident is recorded")
+        raise ValidationError(_lazy("footage is viewed only after an incident is recorded"))
     content = read_blob_bytes(clip.blob_id, actor=actor, purpose=ReadPurpose.CAMERA_INCIDENT)
     viewing = ClipViewing.objects.create(clip=clip, viewed_by=viewer, reason=reason.strip())
     do_record_event(EventType.CAMERA_CLIP_VIEWED, actor=actor, obj=clip,
@@ -479,9 +482,9 @@ def do_log_camera_request(
     Raises ValidationError without a way to reach the person, or with a period that ends before it starts.
     """
     if not requester.strip():
-        raise ValidationError("record how to reach the person")
+        raise ValidationError(_lazy("record how to reach the person"))
     if moment_from and moment_until and moment_until < moment_from:
-        raise ValidationError("the footage period ends before it starts")
+        raise ValidationError(_lazy("the footage period ends before it starts"))
     entry = register_controller_request(RequestConcerns.CAMERA, kind, subject_mask=_mask_contact(requester))
     request = CameraRequest.objects.create(
         request=entry, requester=requester.strip(), camera=camera, moment_from=moment_from, moment_until=moment_until,
@@ -522,7 +525,7 @@ def do_answer_camera_request(request: CameraRequest, *, outcome: str, actor: Act
     from verwerker.vault.actions import do_shred_blobs
 
     if not outcome.strip():
-        raise ValidationError("record the answer given")
+        raise ValidationError(_lazy("record the answer given"))
     with transaction.atomic():
         request = CameraRequest.objects.select_related("request").select_for_update().get(pk=request.pk)
         if request.closed_at:

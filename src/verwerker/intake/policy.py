@@ -13,6 +13,10 @@ import ipaddress
 import posixpath
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
 UPLOAD_DIR = "upload"
 OUTBOX_DIR = "outbox"
 MAX_NAME_LENGTH = 200
@@ -21,7 +25,7 @@ MAX_NAME_LENGTH = 200
 class Refusal(Exception):
     """A request the intake refuses; ``reason`` is a short code for the audit log, the message is for the user."""
 
-    def __init__(self, reason: str, message: str):
+    def __init__(self, reason: str, message: str | Promise):
         super().__init__(message)
         self.reason = reason
 
@@ -55,9 +59,9 @@ def normalise_path(raw: bytes | str, cwd: str = "/") -> str:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise Refusal("bad_encoding", "path is not valid UTF-8") from None
+            raise Refusal("bad_encoding", _("path is not valid UTF-8")) from None
     if "\x00" in raw:
-        raise Refusal("bad_path", "path contains a NUL byte")
+        raise Refusal("bad_path", _("path contains a NUL byte"))
     path = raw if raw.startswith("/") else posixpath.join(cwd, raw or ".")
     parts: list[str] = []
     for part in path.split("/"):
@@ -65,7 +69,7 @@ def normalise_path(raw: bytes | str, cwd: str = "/") -> str:
             continue
         if part == "..":
             if not parts:
-                raise Refusal("traversal", "path leads outside your home directory")
+                raise Refusal("traversal", _("path leads outside your home directory"))
             parts.pop()
             continue
         parts.append(part)
@@ -84,7 +88,7 @@ def resolve(raw: bytes | str) -> Location:
         return Location(Kind.ROOT, "/")
     top = parts[0]
     if top not in (UPLOAD_DIR, OUTBOX_DIR) or len(parts) > 2:
-        raise Refusal("outside_home", "no such place: your home holds only upload/ and outbox/")
+        raise Refusal("outside_home", _("no such place: your home holds only upload/ and outbox/"))
     if len(parts) == 1:
         return Location(Kind.UPLOAD_DIR if top == UPLOAD_DIR else Kind.OUTBOX_DIR, path)
     name = parts[1]
@@ -95,11 +99,11 @@ def resolve(raw: bytes | str) -> Location:
 def check_name(name: str) -> None:
     """Refuse file names that are hidden, over-long, or hold control characters or backslashes."""
     if not name or len(name) > MAX_NAME_LENGTH:
-        raise Refusal("bad_name", f"file names must be 1 to {MAX_NAME_LENGTH} characters")
+        raise Refusal("bad_name", format_lazy(_("file names must be 1 to {n} characters"), n=MAX_NAME_LENGTH))
     if name.startswith("."):
-        raise Refusal("bad_name", "hidden file names (starting with a dot) are not accepted")
+        raise Refusal("bad_name", _("hidden file names (starting with a dot) are not accepted"))
     if any(ord(c) < 32 or c in "\\\x7f" for c in name):
-        raise Refusal("bad_name", "file name contains a control character or backslash")
+        raise Refusal("bad_name", _("file name contains a control character or backslash"))
 
 
 def extension_of(name: str) -> str:
@@ -113,7 +117,8 @@ def check_upload_name(name: str, allowed: list[str]) -> str:
     ext = extension_of(name)
     if ext not in allowed:
         raise Refusal(
-            "extension", f"files of type .{ext or '(none)'} are not accepted; allowed: {', '.join(allowed)}"
+            "extension", format_lazy(_("files of type .{ext} are not accepted; allowed: {allowed}"),
+                                     ext=ext or _("(none)"), allowed=", ".join(allowed))
         )
     return ext
 
@@ -121,9 +126,10 @@ def check_upload_name(name: str, allowed: list[str]) -> str:
 def check_size(size: int, *, max_bytes: int, used_bytes: int, quota_bytes: int) -> None:
     """Refuse when a file grows past the maximum size or the client's quota."""
     if size > max_bytes:
-        raise Refusal("too_large", f"file exceeds the maximum size of {max_bytes // (1024 * 1024)} MiB")
+        raise Refusal("too_large", format_lazy(_("file exceeds the maximum size of {n} MiB"),
+                                                   n=max_bytes // (1024 * 1024)))
     if used_bytes + size > quota_bytes:
-        raise Refusal("quota", f"upload quota of {quota_bytes // (1024 * 1024)} MiB exceeded")
+        raise Refusal("quota", format_lazy(_("upload quota of {n} MiB exceeded"), n=quota_bytes // (1024 * 1024)))
 
 
 def ban_period(previous_bans: int, *, base: dt.timedelta, maximum: dt.timedelta) -> dt.timedelta:
@@ -187,12 +193,12 @@ class ReorderBuffer:
         if not data:
             return []
         if offset < self.next_offset:
-            raise Refusal("rewrite", "rewriting data already written is not supported; upload the file again")
+            raise Refusal("rewrite", _("rewriting data already written is not supported; upload the file again"))
         if offset > self.next_offset:
             if offset in self._pending:
-                raise Refusal("rewrite", "the same offset was written twice")
+                raise Refusal("rewrite", _("the same offset was written twice"))
             if self._pending_bytes + len(data) > self.window:
-                raise Refusal("out_of_order", "writes arrived too far out of order")
+                raise Refusal("out_of_order", _("writes arrived too far out of order"))
             self._pending[offset] = data
             self._pending_bytes += len(data)
             return []
@@ -204,7 +210,7 @@ class ReorderBuffer:
             ready.append(piece)
             self.next_offset += len(piece)
         if any(o < self.next_offset for o in self._pending):
-            raise Refusal("rewrite", "overlapping writes are not supported")
+            raise Refusal("rewrite", _("overlapping writes are not supported"))
         return ready
 
     def complete(self) -> bool:

@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
@@ -67,9 +68,9 @@ def do_report_breach(
     """
     now = timezone.now()
     if discovered_at > now + dt.timedelta(minutes=5):
-        raise ValidationError("the discovery time lies in the future")
+        raise ValidationError(_lazy("the discovery time lies in the future"))
     if window_start and window_end and window_end < window_start:
-        raise ValidationError("the exposure window ends before it starts")
+        raise ValidationError(_lazy("the exposure window ends before it starts"))
     breach = Breach.objects.create(
         reference=_next_reference(now),
         title=title,
@@ -112,7 +113,7 @@ def do_analyse_breach_impact(breach: Breach, *, actor: Actor) -> list[BreachClie
     Clients added by hand stay. Raises ValidationError when the breach has no exposure window.
     """
     if not (breach.window_start and breach.window_end):
-        raise ValidationError("give the exposure window first")
+        raise ValidationError(_lazy("give the exposure window first"))
     found = impact.analyse(_window(breach), IMPACT_SOURCES)
     affected = []
     for client_id, client_impact in sorted(found.items()):
@@ -196,9 +197,9 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     if status not in TRANSITIONS[breach.status]:
         raise ValidationError(f"a breach that is {breach.get_status_display()} cannot become {BreachStatus(status).label}")
     if status == BreachStatus.NOT_A_BREACH and not reason.strip():
-        raise ValidationError("say why this is not a breach")
+        raise ValidationError(_lazy("say why this is not a breach"))
     if status == BreachStatus.NOTIFIED and breach.affected.filter(notified_at__isnull=True).exists():
-        raise ValidationError("notify every affected client first")
+        raise ValidationError(_lazy("notify every affected client first"))
     old = breach.status
     breach.status = status
     if status == BreachStatus.NOT_A_BREACH:
@@ -218,7 +219,7 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
     affected client has been told, the breach moves to "notified".
     """
     if not text.strip():
-        raise ValidationError("the notice is empty")
+        raise ValidationError(_lazy("the notice is empty"))
     recipients = list(affected.client.contacts.filter(is_designated=True).values_list("email", flat=True))
     if not recipients:
         raise ValidationError(f"{affected.client} has no designated contact to notify")
@@ -364,7 +365,7 @@ def do_register_complaint(*, complainant: str, subject: str, description: str, c
 def do_update_complaint(complaint: Complaint, *, status: str, outcome: str = "", actor: Actor) -> None:
     """Move a complaint on; resolving or rejecting it needs an outcome. Raises ValidationError otherwise."""
     if status in (ComplaintStatus.RESOLVED, ComplaintStatus.REJECTED) and not outcome.strip():
-        raise ValidationError("a closed complaint needs its outcome")
+        raise ValidationError(_lazy("a closed complaint needs its outcome"))
     complaint.status = status
     complaint.outcome = outcome.strip() or complaint.outcome
     if status in (ComplaintStatus.RESOLVED, ComplaintStatus.REJECTED):
@@ -398,7 +399,7 @@ def do_update_finding(finding, *, status: str, actor: Actor) -> None:
     from verwerker.privacy.models import FindingStatus
 
     if status == FindingStatus.RETESTED and finding.status not in (FindingStatus.FIXED, FindingStatus.RETESTED):
-        raise ValidationError("a finding is retested after it is fixed")
+        raise ValidationError(_lazy("a finding is retested after it is fixed"))
     today = timezone.localdate()
     if status == FindingStatus.FIXED and not finding.fixed_on:
         finding.fixed_on = today

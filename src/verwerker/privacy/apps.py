@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PrivacyConfig(AppConfig):
     name = "verwerker.privacy"
     label = "privacy"
-    verbose_name = "Privacy office"
+    verbose_name = _("Privacy office")
 

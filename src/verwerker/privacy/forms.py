@@ -56,6 +56,7 @@ class ComplaintForm(forms.ModelForm):
     class Meta:
         model = Complaint
         fields = ["client", "complainant", "subject", "description"]
+        labels = {"client": _("Client")}
 
 
 class ComplaintUpdateForm(forms.Form):

@@ -175,7 +175,8 @@ class PentestFinding(models.Model):
     pentest = models.ForeignKey(Pentest, on_delete=models.CASCADE, related_name="findings")
     title = models.CharField(_("finding"), max_length=200)
     severity = models.CharField(
-        _("severity"), max_length=10, choices=[(s, s) for s in ("low", "medium", "high", "critical")]
+        _("severity"), max_length=10,
+        choices=[("low", _("low")), ("medium", _("medium")), ("high", _("high")), ("critical", _("critical"))],
     )
     status = models.CharField(_("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     fixed_on = models.DateField(_("fixed on"), null=True, blank=True)

@@ -12,25 +12,31 @@ import json
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from verwerker.datafiles.kinds import label as kind_label
 from verwerker.lib.spreadsheet import csv_writer
 from verwerker.privacy.sources import CATEGORY_SOURCES
 
 # The general description of technical and organisational measures (Art. 30(2)(d), Art. 32(1)) that this
 # system enforces by construction. Organisational measures outside the system belong in the house's ISMS.
 SECURITY_MEASURES = [
-    "Client data files are encrypted on arrival (AES-256-GCM, STREAM construction, one random data key per file, "
-    "wrapped by a master key); plaintext is never written to disk.",
-    "Files are deleted right after processing by destroying their keys (cryptographic erase, NIST SP 800-88) and at "
-    "the latest after the agreement's maximum retention; each deletion is certified.",
-    "The vault is excluded from backups; copies of deleted files are unreadable.",
-    "Per-client SFTP environments with one-time credentials or keys, brute-force bans, no shell or forwarding.",
-    "Role-based access with need-to-know permissions; tenant isolation of client users.",
-    "Passwords of at least 12 characters (Argon2), second factor for staff, lockout after repeated failures.",
-    "Tamper-evident, hash-chained audit log of every action, verified daily.",
-    "Automatic classification of files (standard/high risk); extra approval for high-risk jobs; minors and BSN gated.",
-    "Subprocessors only when named in the client's agreement and established in the EU/EEA.",
-    "Breach register with a notification clock per client.",
+    _(
+        "Client data files are encrypted on arrival (AES-256-GCM, STREAM construction, one random data key per file, "
+        "wrapped by a master key); plaintext is never written to disk."
+    ),
+    _(
+        "Files are deleted right after processing by destroying their keys (cryptographic erase, NIST SP 800-88) and "
+        "at the latest after the agreement's maximum retention; each deletion is certified."
+    ),
+    _("The vault is excluded from backups; copies of deleted files are unreadable."),
+    _("Per-client SFTP environments with one-time credentials or keys, brute-force bans, no shell or forwarding."),
+    _("Role-based access with need-to-know permissions; tenant isolation of client users."),
+    _("Passwords of at least 12 characters (Argon2), second factor for staff, lockout after repeated failures."),
+    _("Tamper-evident, hash-chained audit log of every action, verified daily."),
+    _("Automatic classification of files (standard/high risk); extra approval for high-risk jobs; minors and BSN gated."),
+    _("Subprocessors only when named in the client's agreement and established in the EU/EEA."),
+    _("Breach register with a notification clock per client."),
 ]
 
 
@@ -47,7 +53,7 @@ def rows() -> list[dict]:
             continue
         contacts = [c for c in client.contacts.all() if c.is_designated]
         subprocessors = sorted({f"{s.name} ({s.country})" for a in agreements for s in a.subprocessors.all()})
-        seen = sorted({kind for source in CATEGORY_SOURCES for kind in source(client.pk)})
+        seen = sorted({kind_label(kind) for source in CATEGORY_SOURCES for kind in source(client.pk)})
         current = next((a for a in agreements if a.status == AgreementStatus.ACTIVE), agreements[0])
         out.append(
             {
@@ -59,7 +65,7 @@ def rows() -> list[dict]:
                 "data_categories_seen": ", ".join(seen) or "—",
                 "data_subjects": current.data_subject_categories,
                 "subprocessors": ", ".join(subprocessors) or "—",
-                "transfers_outside_eea": "none (refused by the system, P22)",
+                "transfers_outside_eea": str(_("none (refused by the system, P22)")),
                 "max_retention_days": current.max_retention_days,
             }
         )
@@ -71,9 +77,18 @@ def header() -> dict:
         "processor": settings.HOUSE_NAME,
         "processor_address": settings.HOUSE_ADDRESS,
         "contact": settings.PRIVACY_CONTACT,
-        "generated_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        "security_measures": SECURITY_MEASURES,
+        "generated_at": timezone.localtime().strftime("%d-%m-%Y %H:%M"),
+        "security_measures": [str(m) for m in SECURITY_MEASURES],
     }
+
+
+# The CSV's column headers as a person reads them (the keys stay codes in rows()).
+HEADERS = {
+    "controller": _("controller"), "controller_contact": _("contact of the controller"), "agreements": _("agreements"),
+    "processing": _("processing"), "data_types_agreed": _("data agreed"), "data_categories_seen": _("data seen in files"),
+    "data_subjects": _("data subjects"), "subprocessors": _("subprocessors"),
+    "transfers_outside_eea": _("transfers outside the EU/EEA"), "max_retention_days": _("maximum retention (days)"),
+}
 
 
 def export_csv() -> str:
@@ -81,7 +96,7 @@ def export_csv() -> str:
     data = rows()
     fields = list(data[0]) if data else ["controller"]
     writer = csv_writer(out)
-    writer.writerow(fields)
+    writer.writerow([str(HEADERS.get(f, f)) for f in fields])
     writer.writerows([row.get(f, "") for f in fields] for row in data)
     return out.getvalue()
 

@@ -23,10 +23,12 @@ import json
 from dataclasses import dataclass, field
 
 import polars as pl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -84,10 +86,11 @@ def do_log_subject_request(
         status=RequestStatus.OPEN if from_contact is not None else RequestStatus.REFERRED,
     )
     if request.status == RequestStatus.REFERRED:
-        request.receipt = (
-            f"{request.reference}: the request came from the person directly. As processor we act only on "
-            f"instructions of {client.name}; the person has been referred to {client.name}."
-        )
+        with translation.override(settings.LANGUAGE_CODE):  # a receipt is frozen in the house's language
+            request.receipt = gettext(
+                "%(reference)s: the request came from the person directly. As processor we act only on "
+                "instructions of %(client)s; the person has been referred to %(client)s."
+            ) % {"reference": request.reference, "client": client.name}
         request.closed_at = now
         request.save(update_fields=["receipt", "closed_at"])
     do_record_event(
@@ -244,7 +247,7 @@ def do_execute_subject_request(
         raise ValidationError("give the corrected values")
     matches = search_subject_request(request, actor=actor)
     count = sum(len(m.rows) for m in matches)
-    lines = [f"Ontvangstbevestiging / receipt {request.reference} ({request.get_kind_display()})",
+    lines = [f"Ontvangstbevestiging {request.reference} ({request.get_kind_display()})",
              f"Klant: {request.client.name}. Persoon: {request.subject_mask}.",
              f"Gevonden: {count} record(s) in {len(matches)} bestand(en) die wij nog bewaren."]
     if request.kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):

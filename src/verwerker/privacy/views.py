@@ -221,7 +221,9 @@ def breach_notice(request, breach_id: int, affected_id: int):
         else:
             messages.success(request, _("Notification sent to %(client)s.") % {"client": affected.client})
             return redirect("privacy:breach", breach.pk)
-    return render(request, "privacy/breach_notice.html", {"breach": breach, "affected": affected, "form": form})
+    recipients = list(affected.client.contacts.filter(is_designated=True).values_list("email", flat=True))
+    return render(request, "privacy/breach_notice.html",
+                  {"breach": breach, "affected": affected, "form": form, "recipients": recipients})
 
 
 @login_required

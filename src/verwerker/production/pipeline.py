@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import random
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from verwerker.lib.spreadsheet import csv_writer
 from verwerker.production import dedupe as dedupe_mod
@@ -257,6 +260,41 @@ def manifest_csv(rows: Sequence[ManifestRow]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+# The reject report is read by the client: its headers, actions and reasons in the interface's language (the
+# codes in records.py, dedupe.py and address.py stay English, as the audit and the tests read them).
+_ACTIONS = {"removed": gettext_noop("removed"), "review": gettext_noop("kept; check it")}
+_REASONS = {
+    reason: reason for reason in (
+        gettext_noop("duplicate person at the same address"), gettext_noop("another letter goes to the same address"),
+        gettext_noop("identical address block"), gettext_noop("on a suppression list"), gettext_noop("no house number"),
+        gettext_noop("no house number in the street line"), gettext_noop("country not recognised"),
+        gettext_noop("no name or company"), gettext_noop("no street address"), gettext_noop("no town"),
+        gettext_noop("invalid or missing postcode"), gettext_noop("no street"),
+    )
+}
+_PATTERNS = [
+    (re.compile(r"possibly the same person \(similarity (?P<n>\d+)\)"), gettext_noop("possibly the same person (similarity %(n)s)")),
+    (re.compile(r"street line longer than (?P<n>\d+) characters after abbreviation"),
+     gettext_noop("street line longer than %(n)s characters after abbreviation")),
+    (re.compile(r"more than (?P<n>\d+) address lines"), gettext_noop("more than %(n)s address lines")),
+    (re.compile(r"fewer than (?P<n>\d+) address lines"), gettext_noop("fewer than %(n)s address lines")),
+]
+
+
+def reject_reason_text(reason: str) -> str:
+    """A reject reason as the client reads it; an unknown one as it is."""
+    prefix = ""
+    if reason.startswith("unaddressable: "):
+        prefix, reason = _("unaddressable") + ": ", reason.removeprefix("unaddressable: ")
+    if reason in _REASONS:
+        return prefix + _(reason)
+    for pattern, text in _PATTERNS:
+        match = pattern.fullmatch(reason)
+        if match:
+            return prefix + _(text) % match.groupdict()
+    return prefix + reason
+
+
 def rejects_csv(rejects: Sequence[Reject], source: pl.DataFrame | None = None) -> bytes:
     """The reject report: row, action, reason, the row or list it matched, and the record's own columns.
 
@@ -265,14 +303,15 @@ def rejects_csv(rejects: Sequence[Reject], source: pl.DataFrame | None = None) -
     out = io.StringIO()
     writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     columns = list(source.columns) if source is not None else []
-    writer.writerow(["source_row", "action", "reason", "duplicate_of_row", "suppression_list", *columns])
+    writer.writerow([_("row in your file"), _("action"), _("reason"), _("same as row"), _("suppression list"), *columns])
     rows = {}
     if source is not None and rejects:
         wanted = sorted({r.row for r in rejects})
         picked = source.with_row_index("__r", offset=1).filter(pl.col("__r").is_in(wanted))
         rows = {rec[0]: rec[1:] for rec in picked.iter_rows()}
     for r in rejects:
-        writer.writerow([r.row, r.action, r.reason, r.related_row or "", r.related, *rows.get(r.row, ())])
+        writer.writerow([r.row, _(_ACTIONS.get(r.action, r.action)), reject_reason_text(r.reason), r.related_row or "", r.related,
+                         *rows.get(r.row, ())])
     return out.getvalue().encode("utf-8-sig")
 
 

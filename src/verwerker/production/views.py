@@ -165,7 +165,7 @@ def draft_job(request, data_file_id: int):
     except StepRefused as exc:
         messages.error(request, str(exc))
         return redirect("production:data_file", data_file_id)
-    messages.success(request, _("The job was drafted."))
+    messages.success(request, _("Job %(job)s «%(name)s» drafted.") % {"job": job.pk, "name": job.name})
     return redirect("production:job", job.pk)
 
 
@@ -215,6 +215,20 @@ _JOB_STEPS = {
 }
 
 
+# What a step did, said after it (issue 17: "Opdracht 12 vrijgegeven", not "Gedaan.").
+_STEP_DONE = {
+    "measures": _("Job %(job)s «%(name)s»: the extra measures are recorded as in place."),
+    "approve": _("Job %(job)s «%(name)s» approved as second person."),
+    "release": _("Job %(job)s «%(name)s» released."),
+    "drop_bsn": _("Job %(job)s «%(name)s»: the BSN column is dropped."),
+    "legal_basis": _("Job %(job)s «%(name)s»: the legal basis is recorded."),
+    "cancel": _("Job %(job)s «%(name)s» cancelled; its data is shredded."),
+    "retry": _("Job %(job)s «%(name)s» is back in production."),
+    "deliver": _("Job %(job)s «%(name)s» delivered."),
+    "consent": _("Job %(job)s «%(name)s»: parental consent recorded."),
+}
+
+
 # Destructive steps: the form carries an "ik bevestig" box (a server-side check; no script needed).
 _CONFIRMED_STEPS = {"cancel"}
 
@@ -244,7 +258,7 @@ def job_step(request, job_id: int, step: str):
             if step in _CONFIRMED_STEPS and request.POST.get("confirm") != "yes":
                 raise StepRefused(step, _("Tick the box to confirm: this step cannot be undone."), "confirm")
             _JOB_STEPS[step](job, request, actor)
-        messages.success(request, _("Done."))
+        messages.success(request, _STEP_DONE.get(step, _("Job %(job)s «%(name)s» changed.")) % {"job": job.pk, "name": job.name})
     except (StepRefused, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("production:job", job_id)
@@ -309,7 +323,8 @@ def confirm_printed(request, job_id: int):
         except ValueError:
             raise StepRefused("confirm", _("Give the count of pieces produced."), "pieces") from None
         actions.do_confirm_printed(job, user=request.user, actor=Actor.from_request(request), pieces=pieces)
-        messages.success(request, _("Printing confirmed; the job's data was shredded and the certificate issued."))
+        messages.success(request, _("Job %(job)s «%(name)s» printed; its data was shredded and the certificate issued.")
+                         % {"job": job.pk, "name": job.name})
     except StepRefused as exc:
         messages.error(request, str(exc))
         return redirect("production:print_job", job_id)
@@ -338,7 +353,8 @@ def subprocessor_confirm(request, job_id: int):
     job = access_subprocessor_job_for(request.user, job_id)
     try:
         actions.do_confirm_production(job, user=request.user, actor=Actor.from_request(request))
-        messages.success(request, _("Production confirmed; the job's data was shredded and the certificate issued."))
+        messages.success(request, _("Job %(job)s «%(name)s» produced; its data was shredded and the certificate issued.")
+                         % {"job": job.pk, "name": job.name})
     except StepRefused as exc:
         messages.error(request, str(exc))
     return redirect("production:subprocessor")

@@ -27,6 +27,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -91,26 +94,34 @@ OPEN_STATES = (S.DRAFTED, S.RELEASED, S.PRODUCING, S.FAILED, S.PRODUCED, S.PROOF
 
 
 class StepRefused(Exception):
-    """A step that the life cycle or a gate does not allow now; ``str(exc)`` says why in one line."""
+    """A step that the life cycle or a gate does not allow now; ``str(exc)`` says why in one line, in the
+    language active when it is shown (``reason`` is lazily translated; the audit keeps ``untranslated``)."""
 
-    def __init__(self, step: str, reason: str, code: str = "state"):
+    def __init__(self, step: str, reason: str | Promise, code: str = "state"):
         self.step = step
         self.reason = reason
         self.code = code
         super().__init__(reason)
 
 
+def untranslated(text: str | Promise) -> str:
+    """A (lazily translated) text as written in the code: what the audit log keeps, whatever the reader's language."""
+    with translation.override(None):
+        return str(text)
+
+
 def check_step(step: str, state: str | None, *, agreement_in_force: bool, proof_required: bool = False) -> Step:
     """The step if it is allowed from ``state``; raises StepRefused naming what is wrong."""
     spec = STEPS[step]
     if spec.needs_agreement and not agreement_in_force:
-        raise StepRefused(step, "the client has no processing agreement in force; nothing may be done (P09)", "agreement")
+        raise StepRefused(step, _("the client has no processing agreement in force; nothing may be done (P09)"), "agreement")
     if spec.sources and state not in spec.sources:
-        allowed = ", ".join(str(JobState(s).label) for s in spec.sources)
-        current = str(JobState(state).label) if state else "none"
-        raise StepRefused(step, f"a job that is {current} cannot be given the step {step!r} (only when {allowed})")
+        current = JobState(state).label if state else _("none")
+        allowed = format_lazy(", ".join(["{}"] * len(spec.sources)), *(JobState(s).label for s in spec.sources))
+        raise StepRefused(step, format_lazy(_("a job that is {current} cannot be given the step «{step}» (only when {allowed})"),
+                                            current=current, step=step, allowed=allowed))
     if step == "deliver" and proof_required and state != S.PROOF_APPROVED:
-        raise StepRefused(step, "the client must approve the proof before delivery", "proof")
+        raise StepRefused(step, _("the client must approve the proof before delivery"), "proof")
     return spec
 
 

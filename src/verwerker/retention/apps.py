@@ -1,8 +1,9 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RetentionConfig(AppConfig):
     name = "verwerker.retention"
     label = "retention"
-    verbose_name = "Retention"
+    verbose_name = _("Retention")
 

@@ -66,8 +66,9 @@ def reason_for(shred_reason: str) -> str:
 
 
 def local_minute(value: dt.datetime | None) -> str | None:
-    """A moment as the client reads it: local time of the house, to the minute ("2026-03-02 14:05")."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else None
+    """A moment as the client reads it: local time of the house, to the minute, in the house's one
+    format ("02-03-2026 14:05", as verwerker/formats)."""
+    return timezone.localtime(value).strftime("%d-%m-%Y %H:%M") if value else None
 
 
 def client_names(blob_ids: list) -> dict:
@@ -124,26 +125,26 @@ def certificate_body(cert: DeletionCertificate, client, blobs: list, *, actor: A
             "records": sum(counts) if counts and None not in counts else None,
         },
         "method": {
-            "technique": "cryptographic erase (crypto-shredding)",
-            "standard": "NIST SP 800-88 Rev. 2, cryptographic erase; sanitisation level: purge",
-            "details": (
+            "technique": str(_lazy("cryptographic erase (crypto-shredding)")),
+            "standard": str(_lazy("NIST SP 800-88 Rev. 2, cryptographic erase; sanitisation level: purge")),
+            "details": str(_lazy(
                 "each file was stored encrypted (AES-256-GCM, STREAM construction) under its own random 256-bit "
                 "data key, which existed only wrapped by the master key in the vault database; that wrapped key "
                 "was destroyed (set to NULL) in the same transaction as the deletion record, and the ciphertext "
                 "file was removed afterwards"
-            ),
+            )),
             "tool": _versions(),
-            "verification": "the key column of every listed file was checked to be empty when this certificate was issued",
-            "locations": ["vault (encrypted file store)"],
-            "backups": "the vault is excluded from backups (privacy statement); no backup copy of the files exists",
+            "verification": str(_lazy("the key column of every listed file was checked to be empty when this certificate was issued")),
+            "locations": [str(_lazy("vault (encrypted file store)"))],
+            "backups": str(_lazy("the vault is excluded from backups (privacy statement); no backup copy of the files exists")),
         },
         "component": COMPONENT,
         "performed_by": actor.label or actor.type,
         "data_kept_by_legal_obligation": False,
-        "kept": (
+        "kept": str(_lazy(
             "no file content; kept for accountability (Art. 5(2) GDPR): this certificate, the files' metadata "
             "(names, sizes, SHA-256 hashes) and the audit trail"
-        ),
+        )),
     }
 
 
@@ -226,40 +227,41 @@ ATTACHMENT = "vernietigingsverklaring.json"
 
 _TYPST = r"""
 #let c = json(bytes(sys.inputs.cert))
+#let l = json(bytes(sys.inputs.labels))
 #pdf.attach("vernietigingsverklaring.json", bytes(sys.inputs.cert), mime-type: "application/json",
-  description: "De verklaring als JSON; controleer met: verwerker certificate verify")
-#set document(title: "Vernietigingsverklaring " + c.certificate_id)
+  description: l.attachment)
+#set document(title: l.title + " " + c.certificate_id)
 #set page(paper: "a4", margin: 2cm, footer: context [
   #set text(7pt)
   SHA-256 (JSON): #sys.inputs.sha256 #h(1fr) #counter(page).display("1 / 1", both: true)
 ])
-#set text(size: 9.5pt, lang: "nl")
-#text(17pt, weight: "bold")[Vernietigingsverklaring]
-#linebreak() #text(10pt)[Certificate of deletion · #c.certificate_id]
+#set text(size: 9.5pt, lang: sys.inputs.lang)
+#text(17pt, weight: "bold")[#l.title]
+#linebreak() #text(10pt)[#c.certificate_id]
 
 #table(columns: (auto, 1fr), stroke: none, inset: 3pt,
-  [*Verwerker (processor)*], [#c.processor.name],
-  [*Verwerkingsverantwoordelijke (controller)*], [#c.controller.name (klant #c.controller.client_id)],
-  [*Verwerkersovereenkomst (agreement)*], [#c.agreement_reference],
-  [*Betreft (subject)*], [#c.subject],
-  [*Uitkomst (outcome)*], [#if c.at("outcome", default: "") == "" [—] else [#c.outcome]],
-  [*Datum van afgifte (issued)*], [#c.issued_at #if "time_zone" in c [(#c.time_zone)]],
-  [*Grond (reason)*], [#c.reason_text],
-  [*Wijze (method)*], [#c.method.technique; #c.method.standard],
-  [*Toelichting (details)*], [#c.method.details],
-  [*Hulpmiddel (tool)*], [#c.method.tool],
-  [*Controle (verification)*], [#c.method.verification],
-  [*Back-ups*], [#c.method.backups],
-  [*Uitgevoerd door (component)*], [#c.component; #c.performed_by],
-  [*Bewaard op grond van een wettelijke plicht*], [#if c.data_kept_by_legal_obligation [ja] else [nee] — #c.kept],
-  [*Totaal (totals)*], [#c.totals.objects bestand(en), #c.totals.bytes bytes#if c.totals.records != none [, #c.totals.records records]],
-  [*Ondertekening (signature)*], [Digitaal ondertekend door #c.processor.name (PAdES); de ingesloten JSON is de verklaring zelf.],
+  [*#l.processor*], [#c.processor.name],
+  [*#l.controller*], [#c.controller.name (#l.client #c.controller.client_id)],
+  [*#l.agreement*], [#c.agreement_reference],
+  [*#l.subject*], [#c.subject],
+  [*#l.outcome*], [#if c.at("outcome", default: "") == "" [—] else [#c.outcome]],
+  [*#l.issued*], [#c.issued_at #if "time_zone" in c [(#c.time_zone)]],
+  [*#l.reason*], [#c.reason_text],
+  [*#l.method*], [#c.method.technique; #c.method.standard],
+  [*#l.details*], [#c.method.details],
+  [*#l.tool*], [#c.method.tool],
+  [*#l.verification*], [#c.method.verification],
+  [*#l.backups*], [#c.method.backups],
+  [*#l.component*], [#c.component; #c.performed_by],
+  [*#l.kept*], [#if c.data_kept_by_legal_obligation [#l.yes] else [#l.no] — #c.kept],
+  [*#l.totals*], [#c.totals.objects #l.files, #c.totals.bytes bytes#if c.totals.records != none [, #c.totals.records #l.records]],
+  [*#l.signature*], [#l.signed #c.processor.name #l.signed_rest],
 )
 
-== Vernietigde bestanden (deleted files)
+== #l.deleted_files
 #set text(size: 7.5pt)
 #table(columns: (1.3fr, 1fr, auto, auto, auto), inset: 3pt,
-  table.header([*Bestand (file)*], [*Reden (reason)*], [*Bytes*], [*Records*], [*Vernietigd (deleted)*]),
+  table.header([*#l.file*], [*#l.reason*], [*Bytes*], [*Records*], [*#l.deleted*]),
   ..c.deleted.map(d => (
     [#d.name \ #text(5.5pt)[#d.blob_id \ SHA-256 #if d.sha256 == none [—] else [#d.sha256]]],
     [#d.at("reason_text", default: c.reason_text)],
@@ -271,6 +273,38 @@ _TYPST = r"""
 """
 
 
+_PDF_LABELS = {
+    "title": _lazy("Deletion certificate"),
+    "processor": _lazy("Processor"),
+    "controller": _lazy("Controller"),
+    "client": _lazy("client"),
+    "agreement": _lazy("Processing agreement"),
+    "subject": _lazy("Subject"),
+    "outcome": _lazy("Outcome"),
+    "issued": _lazy("Issued on"),
+    "reason": _lazy("Reason"),
+    "method": _lazy("Method"),
+    "details": _lazy("Details"),
+    "tool": _lazy("Tool"),
+    "verification": _lazy("Verification"),
+    "backups": _lazy("Backups"),
+    "component": _lazy("Performed by"),
+    "kept": _lazy("Kept under a legal obligation"),
+    "yes": _lazy("yes"),
+    "no": _lazy("no"),
+    "totals": _lazy("Totals"),
+    "files": _lazy("file(s)"),
+    "records": _lazy("records"),
+    "signature": _lazy("Signature"),
+    "signed": _lazy("Digitally signed by"),
+    "signed_rest": _lazy("(PAdES); the embedded JSON is the certificate itself."),
+    "deleted_files": _lazy("Deleted files"),
+    "file": _lazy("File"),
+    "deleted": _lazy("Deleted"),
+    "attachment": _lazy("The certificate as JSON; check it with: verwerker certificate verify"),
+}
+
+
 def render_certificate_pdf(cert: DeletionCertificate) -> bytes:
     """The certificate as a PDF signed by the house (PAdES), compiled in memory by Typst from its frozen
     JSON, which it also carries as an attachment (no file is written)."""
@@ -278,5 +312,10 @@ def render_certificate_pdf(cert: DeletionCertificate) -> bytes:
 
     from verwerker.retention.signing import sign_pdf
 
-    pdf = typst.compile(_TYPST.encode("utf-8"), format="pdf", sys_inputs={"cert": cert.body, "sha256": cert.sha256})
+    # The labels in the language the certificate's texts were frozen in (LANGUAGE_CODE at issue).
+    with translation.override(settings.LANGUAGE_CODE):
+        labels = json.dumps({k: str(v) for k, v in _PDF_LABELS.items()}, ensure_ascii=False)
+        lang = translation.get_language() or "nl"
+    pdf = typst.compile(_TYPST.encode("utf-8"), format="pdf",
+                        sys_inputs={"cert": cert.body, "sha256": cert.sha256, "labels": labels, "lang": lang[:2]})
     return sign_pdf(pdf, reason=f"Vernietigingsverklaring {cert.id}")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RuntimeConfig(AppConfig):
     name = "verwerker.runtime"
     label = "runtime"
-    verbose_name = "Processes and schedule"
+    verbose_name = _("Processes and schedule")

@@ -64,9 +64,9 @@ def test_the_last_administrator_keeps_the_role_and_cannot_be_deactivated(admin_w
     from verwerker.accounts.actions import do_deactivate_user, do_set_roles
 
     admin = User.objects.get(username="beheerder")
-    with pytest.raises(ValidationError, match="last active administrator"):
+    with pytest.raises(ValidationError, match="laatste actieve beheerder"):
         do_set_roles(admin, [Role.PRINT], actor=system_actor)
-    with pytest.raises(ValidationError, match="last active administrator"):
+    with pytest.raises(ValidationError, match="laatste actieve beheerder"):
         do_deactivate_user(admin, actor=system_actor)
     answer = admin_web.post(reverse("accounts:person_deactivate", args=[admin.pk]), follow=True)
     assert User.objects.get(pk=admin.pk).is_active

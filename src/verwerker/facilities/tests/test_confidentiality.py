@@ -125,9 +125,9 @@ def test_awareness_overdue_after_the_configured_interval_warns(make_staff, syste
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"version": " "}, "version"),
-        ({"document": b""}, "attach the signed agreement"),
-        ({"valid_until": dt.date(2020, 1, 1)}, "cannot end before"),
+        ({"version": " "}, "versie"),
+        ({"document": b""}, "voeg de ondertekende verklaring toe"),
+        ({"valid_until": dt.date(2020, 1, 1)}, "niet eindigen vóór"),
     ],
 )
 def test_an_agreement_without_version_or_signed_copy_or_ending_before_signing_is_refused(make_staff, system_actor, kwargs, message):
@@ -138,7 +138,7 @@ def test_an_agreement_without_version_or_signed_copy_or_ending_before_signing_is
 
 
 def test_a_client_user_signs_no_confidentiality_agreement_here(user_a, system_actor):
-    with pytest.raises(ValidationError, match="for staff"):
+    with pytest.raises(ValidationError, match="voor medewerkers"):
         actions.do_record_confidentiality_agreement(user_a, version="1", signed_on=timezone.localdate(),
                                                     document=b"%PDF", actor=system_actor)
 

@@ -52,7 +52,7 @@ def test_a_workstation_checked_this_month_passes_and_one_left_unchecked_fails_th
 
 
 def test_a_check_that_found_files_left_behind_must_say_what_was_done(rip, operator, system_actor):
-    with pytest.raises(ValidationError, match="describe what was found"):
+    with pytest.raises(ValidationError, match="beschrijf wat er gevonden is"):
         _check(rip, operator, system_actor, downloads_empty=False)
     _check(rip, operator, system_actor, downloads_empty=False, findings="2 PDF-proeven in Downloads gewist")
     finding = workstation_check()

@@ -166,7 +166,7 @@ def test_it_refuses_anything_outside_what_the_home_allows(sftp_server, client_a,
 
 def test_it_refuses_a_disallowed_extension_with_a_clear_status(sftp_server, client_a, issue):
     account, password = issue(client_a)
-    with pytest.raises(asyncssh.SFTPPermissionDenied, match="not accepted"):
+    with pytest.raises(asyncssh.SFTPPermissionDenied, match="niet geaccepteerd"):
         _run(_put(sftp_server.port, account.username, b"MZ", name="upload/tool.exe", password=password))
     upload = Upload.objects.get(client=client_a)
     assert upload.state == UploadState.REFUSED and upload.reason == "extension"
@@ -175,7 +175,7 @@ def test_it_refuses_a_disallowed_extension_with_a_clear_status(sftp_server, clie
 def test_it_refuses_a_file_over_the_maximum_and_shreds_what_arrived(sftp_server, client_a, issue, settings):
     settings.UPLOAD_MAX_MB = 1
     account, password = issue(client_a)
-    with pytest.raises(asyncssh.SFTPFailure, match="maximum size"):
+    with pytest.raises(asyncssh.SFTPFailure, match="maximale grootte"):
         _run(_put(sftp_server.port, account.username, b"x" * (1024 * 1024 + 1), password=password))
     upload = Upload.objects.get(client=client_a)
     assert upload.state == UploadState.REFUSED and upload.reason == "too_large"

@@ -114,11 +114,11 @@ def test_the_draft_notice_has_every_section_of_the_ap_form(window_activity, syst
 @time_machine.travel(at(10, 9, 5), tick=False)
 def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, system_actor):
     breach = _report(system_actor)
-    with pytest.raises(ValidationError, match="notify every affected client"):
+    with pytest.raises(ValidationError, match="meld het eerst aan elke getroffen klant"):
         do_change_breach_status(breach, BreachStatus.NOTIFIED, actor=system_actor)
     with pytest.raises(ValidationError, match="cannot become"):
         do_change_breach_status(breach, BreachStatus.CLOSED, actor=system_actor)
-    with pytest.raises(ValidationError, match="why"):
+    with pytest.raises(ValidationError, match="waarom"):
         do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, actor=system_actor)
     do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, reason="De brief was van dezelfde klant.", actor=system_actor)
     breach.refresh_from_db()

@@ -23,7 +23,7 @@ def test_each_client_with_an_agreement_has_a_row_with_its_subprocessors(client_a
     assert rows[client_b.name]["subprocessors"] == "—"
     assert "VO-A-1" in rows[client_a.name]["agreements"]
     parsed = list(csv.DictReader(io.StringIO(register.export_csv())))
-    assert {r["controller"] for r in parsed} == {client_a.name, client_b.name}
+    assert {r["verwerkingsverantwoordelijke"] for r in parsed} == {client_a.name, client_b.name}
 
 
 def test_the_pdf_holds_the_controllers_and_the_measures(client_a, login, make_staff):
@@ -45,4 +45,4 @@ def test_the_register_lists_the_data_categories_seen_in_the_clients_files(client
 
     receive_file(client_a, "leden.csv", b"Achternaam;Postcode;Huisnummer;Geboortedatum\nJansen;1234 AB;1;01-02-1980\n")
     row = {r["controller"]: r for r in register.rows()}[client_a.name]
-    assert "birth_date" in row["data_categories_seen"] and "postcode" in row["data_categories_seen"]
+    assert "Geboortedatum" in row["data_categories_seen"] and "Postcode" in row["data_categories_seen"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from verwerker.audit.actors import Actor
 from verwerker.production.actions.common import _step
@@ -23,13 +24,13 @@ def do_confirm_printed(job: Job, *, user, actor: Actor, pieces: int | None = Non
     of spoiled pieces (do_record_spoilage) comes before it, and is refused while one is being made."""
     def gate(locked: Job) -> None:
         if not user.has_perm("production.confirm_printing"):
-            raise StepRefused("confirm", "only a print operator can confirm printing", "rights")
+            raise StepRefused("confirm", gettext_lazy("only a print operator can confirm printing"), "rights")
         if locked.subprocessor_id is not None:
-            raise StepRefused("confirm", "a job delivered to a subprocessor is confirmed by that subprocessor", "rights")
+            raise StepRefused("confirm", gettext_lazy("a job delivered to a subprocessor is confirmed by that subprocessor"), "rights")
         if locked.reprints > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count():
-            raise StepRefused("confirm", "a reprint is still being made: confirm once it is in the hot folder", "reprint")
+            raise StepRefused("confirm", gettext_lazy("a reprint is still being made: confirm once it is in the hot folder"), "reprint")
         if pieces is not None and pieces < 0:
-            raise StepRefused("confirm", "the count of pieces produced cannot be negative", "pieces")
+            raise StepRefused("confirm", gettext_lazy("the count of pieces produced cannot be negative"), "pieces")
 
     job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now(), "pieces_printed": pieces},
                 details={"pieces": pieces, "expected": job.records_out, "reprints": job.reprints})
@@ -46,7 +47,7 @@ def do_confirm_production(job: Job, *, user, actor: Actor) -> Job:
     def gate(locked: Job) -> None:
         binding = getattr(user, "subprocessor_binding", None) if user.has_perm("production.confirm_production") else None
         if binding is None or locked.subprocessor_id is None or binding.subprocessor_id != locked.subprocessor_id:
-            raise StepRefused("confirm", "only the subprocessor the job was delivered to can confirm its production", "rights")
+            raise StepRefused("confirm", gettext_lazy("only the subprocessor the job was delivered to can confirm its production"), "rights")
 
     job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()},
                 details={"subprocessor": job.subprocessor_id})
@@ -80,7 +81,7 @@ def _job_outcome(job: Job, *, cancelled: bool) -> str:
     """What became of the job, in the words of its certificate (frozen in the house's language there)."""
     if cancelled:
         return _("cancelled; nothing was printed")
-    when = timezone.localtime(job.confirmed_at).strftime("%Y-%m-%d %H:%M") if job.confirmed_at else ""
+    when = timezone.localtime(job.confirmed_at).strftime("%d-%m-%Y %H:%M") if job.confirmed_at else ""
     where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")
     return _("printed (confirmed %(when)s, %(where)s)") % {"when": when, "where": where}
 

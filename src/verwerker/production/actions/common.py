@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.clients.queries import get_active_agreement
 from verwerker.production.models import Job
-from verwerker.production.workflow import JobState, StepRefused, check_step
+from verwerker.production.workflow import JobState, StepRefused, check_step, untranslated
 
 
 def _refuse(job: Job | None, step: str, exc: StepRefused, actor: Actor, client_id: int | None = None) -> None:
     do_record_event(
         EventType.JOB_TRANSITION_REFUSED, actor=actor, client_id=client_id or (job.client_id if job else None),
         object_type="production.job", object_id=job.pk if job else "", outcome=Outcome.REFUSED,
-        details={"step": step, "code": exc.code, "reason": exc.reason},
+        details={"step": step, "code": exc.code, "reason": untranslated(exc.reason)},
     )
 
 
@@ -34,9 +36,10 @@ def agreement_for(job: Job):
 def _agreement_ended(job: Job) -> StepRefused:
     agreement = job.agreement
     return StepRefused(
-        "stop", f"the agreement {agreement.reference} under which this job was released is no longer in force "
-        f"(ended {agreement.ends_on or 'now'}): the job was stopped and is back in drafting, to be released again "
-        "under the agreement in force (P09)", "agreement_ended",
+        "stop", format_lazy(_(
+            "the agreement {reference} under which this job was released is no longer in force (ended {ended}): the "
+            "job was stopped and is back in drafting, to be released again under the agreement in force (P09)"),
+            reference=agreement.reference, ended=agreement.ends_on or _("now")), "agreement_ended",
     )
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -124,9 +126,9 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
     elif job.subprocessor is not None:
         reason = delivery_refusal(job)
         if reason is None and not job.subprocessor.has_sftp_target:
-            reason = f"{job.subprocessor.name} has no SFTP target (host, user, pinned host key, credential) set"
+            reason = format_lazy(_("{name} has no SFTP target (host, user, pinned host key, credential) set"), name=job.subprocessor.name)
     elif not job.station.active:
-        reason = f"print station {job.station.name} is not active"
+        reason = format_lazy(_("print station {name} is not active"), name=job.station.name)
     if reason:
         exc = StepRefused("deliver", reason, "target")
         _refuse(job, "deliver", exc, actor)
@@ -180,7 +182,7 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
                 pusher.remove([n for n, _ in sent])
                 raise
     except PushError as exc:
-        refused = StepRefused("deliver", f"push to {sub.name} failed: {exc}", "push")
+        refused = StepRefused("deliver", format_lazy(_("push to {name} failed: {error}"), name=sub.name, error=exc), "push")
         _refuse(job, "deliver", refused, actor)
         raise refused from None
 
@@ -211,11 +213,11 @@ def do_record_spoilage(job: Job, *, ranges: str, user, actor: Actor) -> Job:
     """
     def gate(locked: Job) -> None:
         if not user.has_perm("production.confirm_printing"):
-            raise StepRefused("reprint", "only a print operator can record spoiled pieces", "rights")
+            raise StepRefused("reprint", _("only a print operator can record spoiled pieces"), "rights")
         if locked.station_id is None:
-            raise StepRefused("reprint", "only a job printed in house can be reprinted here", "target")
+            raise StepRefused("reprint", _("only a job printed in house can be reprinted here"), "target")
         if locked.reprints > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count():
-            raise StepRefused("reprint", "the previous reprint is still being made", "reprint")
+            raise StepRefused("reprint", _("the previous reprint is still being made"), "reprint")
         try:
             spans.extend(engine.parse_ranges(ranges, highest=locked.records_out or 0))
         except engine.EngineError as exc:
@@ -285,7 +287,7 @@ def _withdraw_reprint(job: Job, number: int, reason: str, *, actor: Actor) -> No
     with transaction.atomic():
         Job.objects.filter(pk=job.pk, reprints=number).update(
             reprints=number - 1, spoiled=[e for e in job.spoiled if e["reprint"] != number])
-    _refuse(job, "reprint", StepRefused("reprint", f"reprint {number} could not be made: {reason}", "render"), actor)
+    _refuse(job, "reprint", StepRefused("reprint", format_lazy(_("reprint {number} could not be made: {reason}"), number=number, reason=reason), "render"), actor)
 
 
 def _reprint_spans(job: Job, number: int) -> list[list[int]]:

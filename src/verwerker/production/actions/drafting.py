@@ -7,6 +7,8 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -26,13 +28,13 @@ def _check_mapping(data_file: DataFile, mapping: dict, dropped: list) -> dict:
     clean = {}
     for column, kind in mapping.items():
         if column not in data_file.column_kinds:
-            raise StepRefused("draft", f"{data_file.name}: no column named {column!r}", "mapping")
+            raise StepRefused("draft", format_lazy(_("{file}: no column named «{column}»"), file=data_file.name, column=column), "mapping")
         if column in dropped or kind in ("", "skip"):
             continue
         try:
             clean[column] = Kind(kind).value
         except ValueError:
-            raise StepRefused("draft", f"{kind!r} is not a column kind", "mapping") from None
+            raise StepRefused("draft", format_lazy(_("«{kind}» is not a column kind"), kind=kind), "mapping") from None
     return clean
 
 
@@ -50,14 +52,14 @@ def do_draft_job(
     try:
         check_step("draft", None, agreement_in_force=agreement is not None)
         if data_file.state != DataFileState.PROFILED or data_file.is_purged:
-            raise StepRefused("draft", f"{data_file.name} is {data_file.state_label}, not profiled", "file")
+            raise StepRefused("draft", format_lazy(_("{file} is {state}, not profiled"), file=data_file.name, state=data_file.state_label), "file")
         if template.client_id not in (None, data_file.client_id):
-            raise StepRefused("draft", "this template belongs to another client", "template")
+            raise StepRefused("draft", _("this template belongs to another client"), "template")
         if station is not None and subprocessor is not None:
-            raise StepRefused("draft", "choose a print station or a subprocessor, not both", "target")
+            raise StepRefused("draft", _("choose a print station or a subprocessor, not both"), "target")
         for extra in suppression_files:
             if extra.client_id != data_file.client_id or extra.state != DataFileState.PROFILED or extra.is_purged:
-                raise StepRefused("draft", "a suppression list must be a profiled file of the same client", "suppression")
+                raise StepRefused("draft", _("a suppression list must be a profiled file of the same client"), "suppression")
         clean = _check_mapping(data_file, mapping if mapping is not None else data_file.column_kinds, [])
     except StepRefused as exc:
         _refuse(None, "draft", exc, actor, client_id=data_file.client_id)
@@ -110,15 +112,15 @@ def gates_waiting(job: Job) -> list[tuple[str, str]]:
     data_file = job.data_file
     if data_file.is_high_risk:
         if not agreement_for(job).high_risk_allowed:
-            waiting.append(("high_risk", "the client's agreement does not allow high-risk files (P23)"))
+            waiting.append(("high_risk", _("the client's agreement does not allow high-risk files (P23)")))
         if not job.measures_confirmed:
-            waiting.append(("measures", "the agreement's extra measures for high-risk files are not ticked off (P23)"))
+            waiting.append(("measures", _("the agreement's extra measures for high-risk files are not ticked off (P23)")))
         if job.approved_by_id is None:
-            waiting.append(("approval", "a high-risk job needs the approval of a second person with release rights (P23)"))
+            waiting.append(("approval", _("a high-risk job needs the approval of a second person with release rights (P23)")))
     if data_file.minors and job.consent_recorded_at is None:
-        waiting.append(("minors", f"the file holds {data_file.minors} minors: record the parental consent first (P20)"))
+        waiting.append(("minors", format_lazy(_("the file holds {n} minors: record the parental consent first (P20)"), n=data_file.minors)))
     if bsn_columns_kept(job) and job.legal_basis_recorded_at is None:
-        waiting.append(("bsn", "the file holds a BSN: record the client's legal basis or drop the BSN column"))
+        waiting.append(("bsn", _("the file holds a BSN: record the client's legal basis or drop the BSN column")))
     return waiting
 
 
@@ -134,9 +136,9 @@ def do_approve_job(job: Job, *, user, actor: Actor) -> Job:
 
     def gate(locked: Job) -> None:
         if not user.has_perm("production.release_job"):
-            raise StepRefused("approve", "only staff with release rights can approve a job", "rights")
+            raise StepRefused("approve", _("only staff with release rights can approve a job"), "rights")
         if locked.drafted_by_id == user.pk:
-            raise StepRefused("approve", "the person who drafted the job cannot approve it: a second person must (P23)", "four_eyes")
+            raise StepRefused("approve", _("the person who drafted the job cannot approve it: a second person must (P23)"), "four_eyes")
 
     return _step(job, "approve", actor=actor, gates=gate, update={"approved_by": user, "approved_at": timezone.now()})
 
@@ -148,7 +150,7 @@ def do_record_parental_consent(
     from verwerker.vault.actions import do_store_blob
 
     if not given_by.strip() or not document:
-        raise StepRefused("change", "parental consent needs who gave it and the document", "minors")
+        raise StepRefused("change", _("parental consent needs who gave it and the document"), "minors")
     blob = do_store_blob(document, client=job.client_id, purpose="consent_document", name=document_name[:100], actor=actor)
     job = _step(job, "change", actor=actor, update={
         "consent_given_by": given_by.strip()[:200], "consent_given_on": given_on, "consent_document": blob,
@@ -161,7 +163,7 @@ def do_record_parental_consent(
 def do_record_legal_basis(job: Job, *, basis: str, actor: Actor) -> Job:
     """Record the legal basis the client stated for processing the BSN (DOMAIN.md §3)."""
     if len(basis.strip()) < 5:
-        raise StepRefused("change", "state the legal basis (the statutory provision the client relies on)", "bsn")
+        raise StepRefused("change", _("state the legal basis (the statutory provision the client relies on)"), "bsn")
     job = _step(job, "change", actor=actor, update={"legal_basis": basis.strip(), "legal_basis_recorded_at": timezone.now()},
                 details={"changed": ["legal_basis"]})
     do_record_event(EventType.JOB_LEGAL_BASIS_RECORDED, actor=actor, client_id=job.client_id, obj=job)
@@ -175,7 +177,7 @@ def do_release_job(job: Job, *, user, actor: Actor) -> Job:
     """
     def gate(locked: Job) -> None:
         if not user.has_perm("production.release_job"):
-            raise StepRefused("release", "only staff with release rights can release a job", "rights")
+            raise StepRefused("release", _("only staff with release rights can release a job"), "rights")
         waiting = gates_waiting(locked)
         if waiting:
             raise StepRefused("release", waiting[0][1], waiting[0][0])

@@ -21,6 +21,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -91,7 +92,7 @@ def do_fail_production(job: Job, *, error: str, actor: Actor, attempt: int | Non
     """
     def gate(locked: Job) -> None:
         if attempt is not None and locked.attempt != attempt:
-            raise StepRefused("fail", "a newer production attempt runs", "attempt")
+            raise StepRefused("fail", _("a newer production attempt runs"), "attempt")
 
     error = " ".join(error.split())[:300]
     try:
@@ -237,7 +238,7 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
 
     def gate(locked: Job) -> None:
         if locked.attempt != attempt:
-            raise StepRefused("finish", "a newer production attempt runs", "attempt")
+            raise StepRefused("finish", _("a newer production attempt runs"), "attempt")
 
     def write(locked: Job) -> dict:
         JobOutput.objects.bulk_create(outputs)

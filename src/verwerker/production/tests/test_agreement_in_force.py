@@ -50,7 +50,7 @@ def test_an_amendment_allowing_high_risk_opens_that_gate_of_a_drafted_job_withou
     assert "high_risk" in [code for code, _ in gates_waiting(job)]
     do_confirm_measures(job, actor=act(staff.drafter))
     do_approve_job(job, user=staff.second, actor=act(staff.second))
-    with pytest.raises(StepRefused, match="does not allow high-risk"):
+    with pytest.raises(StepRefused, match="staat geen bestanden met hoog risico toe"):
         do_release_job(job, user=staff.drafter, actor=act(staff.drafter))
     _old, new = _amend_allowing_high_risk(client_a, make_staff("privacy", "fg"))
     job.refresh_from_db()
@@ -75,7 +75,7 @@ def test_a_released_job_whose_agreement_ended_is_stopped_with_the_reason_and_kee
     do_activate_agreement(fresh, actor=Actor.system("test"))
     job = produce(job)
     assert job.state == JobState.DRAFTED and job.released_at is None
-    assert "VO-A-1" in job.error and "no longer in force" in job.error
+    assert "VO-A-1" in job.error and "niet meer van kracht" in job.error
     stopped = AuditEvent.objects.get(action=EventType.JOB_STOPPED, object_id=str(job.pk))
     assert "VO-A-1" in stopped.details
     assert Blob.objects.get(pk=data_file.blob_id).wrapped_key is not None  # the client's file stays

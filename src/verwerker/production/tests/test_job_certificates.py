@@ -19,7 +19,7 @@ from verwerker.vault.models import Blob, DeletionReason
 pytestmark = pytest.mark.django_db
 
 ACTOR = Actor.system("test")
-MINUTE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
+MINUTE = re.compile(r"^\d\d-\d\d-\d{4} \d\d:\d\d$")  # the house's one format (verwerker/formats)
 
 
 def _upload(client, name: str, data: bytes):

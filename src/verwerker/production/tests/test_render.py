@@ -153,9 +153,9 @@ def test_foreign_mail_gets_no_kix_and_the_manifest_and_rejects_say_why(tmp_path)
     texts = page_texts(parts[0])
     assert "GERMANY" in texts[1] and "1234AB1" in texts[0]
     report = rejects_csv(result.rejects, frame).decode("utf-8-sig").splitlines()
-    assert report[0].startswith("source_row;action;reason;duplicate_of_row")
-    assert any(line.startswith("3;removed;unaddressable: invalid or missing postcode") for line in report)
-    assert any(line.startswith("4;removed;duplicate person at the same address;1") for line in report)
+    assert report[0].startswith("rij in uw bestand;handeling;reden;zelfde als rij")
+    assert any(line.startswith("3;verwijderd;onbestelbaar: ongeldige of ontbrekende postcode") for line in report)
+    assert any(line.startswith("4;verwijderd;dubbele persoon op hetzelfde adres;1") for line in report)
     assert "'=HYPERLINK" in "\n".join(report)
     manifest = manifest_csv(result.manifest).decode("utf-8-sig").splitlines()
     assert manifest[0] == "sequence;source_row;part;first_page;pages;kix;bundle;bundle_end"

@@ -173,7 +173,7 @@ def test_a_host_key_of_another_type_is_refused(client_a, draft, subprocessor, re
     subprocessor.sftp_host_key = f"ecdsa-sha2-nistp256 {receiver.host_key.get_fingerprint('sha256')}"
     subprocessor.save()
     job = _produced_job(client_a, draft, subprocessor, n=5)
-    with pytest.raises(StepRefused, match="push to Drukkerij Gent failed"):
+    with pytest.raises(StepRefused, match="versturen naar Drukkerij Gent mislukt"):
         do_deliver_job(job, actor=Actor.system("test"))
     assert list((receiver.root / "inbox").iterdir()) == []
 
@@ -200,7 +200,7 @@ def test_a_subprocessor_without_an_sftp_target_is_refused(client_a, draft):
     client_a.agreements.get().subprocessors.add(sub)
     job = draft(receive_file(client_a, "a.csv", address_csv(5)), station=None, subprocessor=sub)
     job.state = JobState.PRODUCED
-    with pytest.raises(StepRefused, match="no SFTP target"):
+    with pytest.raises(StepRefused, match="geen SFTP-bestemming"):
         do_deliver_job(job, actor=Actor.system("test"))
 
 
@@ -261,10 +261,10 @@ def test_one_subprocessor_cannot_see_or_confirm_another_subprocessors_job(
     assert f"job-{job.pk}-001.pdf" not in web.get(reverse("production:subprocessor")).content.decode()
     assert web.post(reverse("production:subprocessor_confirm", args=[job.pk])).status_code == 404
     assert web.get(reverse("production:job", args=[job.pk])).status_code in (403, 404)
-    with pytest.raises(StepRefused, match="only the subprocessor the job was delivered to"):
+    with pytest.raises(StepRefused, match="alleen de onderaannemer aan wie de opdracht is afgeleverd"):
         do_confirm_production(job, user=sub_users.theirs, actor=Actor.for_user(sub_users.theirs))
     printer = make_staff("print", "printer-x")
-    with pytest.raises(StepRefused, match="confirmed by that subprocessor"):
+    with pytest.raises(StepRefused, match="door die onderaannemer bevestigd"):
         do_confirm_printed(job, user=printer, actor=Actor.for_user(printer))
     job.refresh_from_db()
     assert job.state == JobState.DELIVERED
