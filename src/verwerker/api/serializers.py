@@ -183,3 +183,19 @@ class DayCountSerializer(serializers.Serializer):
 
 class PrintedInSerializer(serializers.Serializer):
     pieces = serializers.IntegerField(min_value=0, max_value=100_000_000, required=False)
+
+
+_PAGES: dict = {}
+
+
+def page_of(serializer_class) -> type[serializers.Serializer]:
+    """The schema of a page of ``serializer_class`` (limit/offset): count, next, previous, results."""
+    if serializer_class not in _PAGES:
+        name = serializer_class.__name__.removesuffix("Serializer")
+        _PAGES[serializer_class] = type(f"Paginated{name}List", (serializers.Serializer,), {
+            "count": serializers.IntegerField(),
+            "next": serializers.CharField(allow_null=True),
+            "previous": serializers.CharField(allow_null=True),
+            "results": serializer_class(many=True),
+        })
+    return _PAGES[serializer_class]

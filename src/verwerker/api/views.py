@@ -48,7 +48,7 @@ IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, 
 class UploadList(ClientView):
     parser_classes: list = []  # the body is the file, streamed by upload.receive; never parsed
 
-    @extend_schema(operation_id="uploads_list", responses=out.UploadSerializer(many=True))
+    @extend_schema(operation_id="uploads_list", responses=out.page_of(out.UploadSerializer))
     def get(self, request):
         from verwerker.intake.queries import list_uploads_for_client
 
@@ -99,7 +99,7 @@ class UploadDetail(ClientView):
 
 
 class FileList(ClientView):
-    @extend_schema(operation_id="files_list", responses=out.DataFileSerializer(many=True))
+    @extend_schema(operation_id="files_list", responses=out.page_of(out.DataFileSerializer))
     def get(self, request):
         from verwerker.datafiles.queries import data_files_visible_to
 
@@ -116,7 +116,7 @@ class FileDetail(ClientView):
 
 
 class JobList(ClientView):
-    @extend_schema(operation_id="jobs_list", responses=out.JobSerializer(many=True))
+    @extend_schema(operation_id="jobs_list", responses=out.page_of(out.JobSerializer))
     def get(self, request):
         from verwerker.production.queries import jobs_visible_to
 
@@ -195,13 +195,13 @@ def _outbox(request, *, rejects_only: bool):
 
 
 class OutboxList(ClientView):
-    @extend_schema(operation_id="outbox_list", responses=out.OutboxSerializer(many=True))
+    @extend_schema(operation_id="outbox_list", responses=out.page_of(out.OutboxSerializer))
     def get(self, request):
         return paginated(self, request, _outbox(request, rejects_only=False), out.OutboxSerializer)
 
 
 class RejectReportList(ClientView):
-    @extend_schema(operation_id="reject_reports_list", responses=out.OutboxSerializer(many=True))
+    @extend_schema(operation_id="reject_reports_list", responses=out.page_of(out.OutboxSerializer))
     def get(self, request):
         """The reject reports of the client's jobs (in its outbox; download them there)."""
         return paginated(self, request, _outbox(request, rejects_only=True), out.OutboxSerializer)
@@ -226,7 +226,7 @@ class OutboxDownload(ClientView):
 
 
 class CertificateList(ClientView):
-    @extend_schema(operation_id="certificates_list", responses=out.CertificateSerializer(many=True))
+    @extend_schema(operation_id="certificates_list", responses=out.page_of(out.CertificateSerializer))
     def get(self, request):
         from verwerker.retention.queries import list_certificates_for
 
@@ -261,7 +261,7 @@ class CertificatePDF(ClientView):
 
 
 class SubjectRequests(ClientView):
-    @extend_schema(operation_id="subject_requests_list", responses=out.SubjectRequestSerializer(many=True))
+    @extend_schema(operation_id="subject_requests_list", responses=out.page_of(out.SubjectRequestSerializer))
     def get(self, request):
         from verwerker.privacy.models import DataSubjectRequest
 
@@ -300,7 +300,7 @@ def _subscriptions(request):
 
 
 class WebhookList(APIView):
-    @extend_schema(operation_id="webhooks_list", responses=out.WebhookSerializer(many=True))
+    @extend_schema(operation_id="webhooks_list", responses=out.page_of(out.WebhookSerializer))
     def get(self, request):
         self._check(request)
         return paginated(self, request, _subscriptions(request), out.WebhookSerializer)
@@ -350,7 +350,7 @@ class WebhookDetail(APIView):
 
 
 class WebhookDeliveries(APIView):
-    @extend_schema(operation_id="webhooks_deliveries", responses=out.DeliverySerializer(many=True))
+    @extend_schema(operation_id="webhooks_deliveries", responses=out.page_of(out.DeliverySerializer))
     def get(self, request, webhook_id):
         """The endpoint's deliveries with their last responses, newest first."""
         sub = _subscription(request, webhook_id)
