@@ -15,6 +15,7 @@ urlpatterns = [
     path("whoami/", views.Ping.as_view(), name="whoami"),
     path("uploads/", views.UploadList.as_view(), name="uploads"),
     path("uploads/<int:upload_id>/", views.UploadDetail.as_view(), name="upload"),
+    path("uploads/<str:name>", views.UploadCreate.as_view(), name="upload_create"),
     path("files/", views.FileList.as_view(), name="files"),
     path("files/<int:file_id>/", views.FileDetail.as_view(), name="file"),
     path("jobs/", views.JobList.as_view(), name="jobs"),

@@ -38,7 +38,6 @@ class ClientView(APIView):
 
 # -- uploads ---------------------------------------------------------------------------------------------
 
-NAME = OpenApiParameter("name", str, OpenApiParameter.QUERY, required=True, description="the file's name (e.g. adressen.csv)")
 SHA_HEADER = OpenApiParameter("Content-SHA256", str, OpenApiParameter.HEADER, required=False,
                               description="SHA-256 of the file, hex (or send Digest: sha-256=<base64>)")
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -46,8 +45,6 @@ IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, 
 
 
 class UploadList(ClientView):
-    parser_classes: list = []  # the body is the file, streamed by upload.receive; never parsed
-
     @extend_schema(operation_id="uploads_list", responses=out.page_of(out.UploadSerializer))
     def get(self, request):
         from verwerker.intake.queries import list_uploads_for_client
@@ -55,15 +52,29 @@ class UploadList(ClientView):
         return paginated(self, request, list_uploads_for_client(request.user.client_id).select_related("data_file"),
                          out.UploadSerializer)
 
-    @extend_schema(
-        operation_id="uploads_create", parameters=[NAME, SHA_HEADER, IDEMPOTENCY],
-        request={"application/octet-stream": OpenApiTypes.BINARY},
-        responses={201: out.UploadSerializer, 200: out.UploadSerializer},
-    )
-    def post(self, request):
+
+UPLOAD_SCHEMA = {
+    "parameters": [SHA_HEADER, IDEMPOTENCY], "request": {"application/octet-stream": OpenApiTypes.BINARY},
+    "responses": {201: out.UploadSerializer, 200: out.UploadSerializer},
+}
+
+
+class UploadCreate(ClientView):
+    """Upload a file under its name: the body is the file (``curl -T adressen.csv .../api/v1/uploads/``)."""
+
+    parser_classes: list = []  # the body is the file, streamed by upload.receive; never parsed
+
+    @extend_schema(operation_id="uploads_put", **UPLOAD_SCHEMA)
+    def put(self, request, name: str):
+        return self._receive(request, name)
+
+    @extend_schema(operation_id="uploads_create", **UPLOAD_SCHEMA)
+    def post(self, request, name: str):
+        return self._receive(request, name)
+
+    def _receive(self, request, name: str):
         from verwerker.api import upload
 
-        name = request.query_params.get("name", "")
         try:
             policy.check_name(name)
         except policy.Refusal as refusal:
@@ -82,8 +93,7 @@ class UploadList(ClientView):
                 return Response(out.UploadSerializer(earlier.upload).data, status=status.HTTP_200_OK)
         received = upload.receive(request._request, request.user, name=name, length=length, sha256=sha256)
         if key:
-            kept = do_remember_upload(token, key=key, sha256=sha256, upload=received)
-            received = kept.upload
+            received = do_remember_upload(token, key=key, sha256=sha256, upload=received).upload
         return Response(out.UploadSerializer(received).data, status=status.HTTP_201_CREATED)
 
 
