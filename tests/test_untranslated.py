@@ -210,7 +210,7 @@ def world(client_a, client_b, user_a, make_staff, system_actor, tmp_path, settin
     from verwerker.datafiles.synthetic import address_csv
     from verwerker.facilities.actions import do_register_workstation
     from verwerker.intake.actions import do_issue_sftp_account
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
     from verwerker.privacy.actions import (
         do_add_affected_client, do_record_finding, do_record_pentest, do_register_complaint, do_report_breach,
     )

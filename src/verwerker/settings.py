@@ -347,6 +347,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "verwerker.api.problems.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    # `format` is the audit export's parameter, not DRF's renderer override.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Verwerker API",

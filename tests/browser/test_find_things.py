@@ -38,7 +38,7 @@ def test_a_privacy_officer_searches_sorts_and_pages_clients_and_follows_a_files_
     from verwerker.audit.actors import Actor
     from verwerker.clients.actions import do_create_client
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
     from verwerker.production.actions import do_confirm_printed, do_deliver_job, do_draft_job, do_release_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES

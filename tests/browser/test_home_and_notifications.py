@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from verwerker.accounts.roles import Role
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.production.tests.conftest import draft, produce, staff, station, template  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

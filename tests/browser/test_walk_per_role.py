@@ -26,7 +26,7 @@ DAILY = {
 @pytest.fixture
 def people(client_a, user_a, make_staff):
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.lib.testing import receive_file
+    from verwerker.testing import receive_file
 
     receive_file(client_a, "huurders-voorjaar.csv", address_csv(8))
     staff = {role: make_staff(role, f"{role}-medewerker") for role in DAILY if role != "client"}

@@ -70,7 +70,7 @@ class HouseView(APIView):
 class ClientList(HouseView):
     required_perm = "clients.view_client"
 
-    @extend_schema(operation_id="house_clients_list", responses=out.ClientSerializer(many=True))
+    @extend_schema(operation_id="house_clients_list", responses=out.page_of(out.ClientSerializer))
     def get(self, request):
         from verwerker.clients.queries import list_clients
 
@@ -80,7 +80,7 @@ class ClientList(HouseView):
 class AgreementList(HouseView):
     required_perm = "clients.view_agreement"
 
-    @extend_schema(operation_id="house_agreements_list", parameters=[CLIENT], responses=out.AgreementSerializer(many=True))
+    @extend_schema(operation_id="house_agreements_list", parameters=[CLIENT], responses=out.page_of(out.AgreementSerializer))
     def get(self, request):
         from verwerker.clients.models import Agreement
 
@@ -95,7 +95,7 @@ class HouseJobList(HouseView):
     required_perm = "production.view_job"
     permission_classes = [StaffToken, ConfidentialityGate]
 
-    @extend_schema(operation_id="house_jobs_list", parameters=[CLIENT, STATION, STATE], responses=out.JobSerializer(many=True))
+    @extend_schema(operation_id="house_jobs_list", parameters=[CLIENT, STATION, STATE], responses=out.page_of(out.JobSerializer))
     def get(self, request):
         """Job status per client and station."""
         from verwerker.production.queries import jobs_visible_to

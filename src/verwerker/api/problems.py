@@ -8,6 +8,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_handler
@@ -88,6 +89,7 @@ def exception_handler(exc, context):
     return response
 
 
+@csrf_exempt  # an API address: no session, so no CSRF; a POST here is a 404 like any other
 def not_found(request, *args, **kwargs):
     """Any other address under /api/: a problem, not the site's HTML 404."""
     return problem(404, _("No such address in the API."))

@@ -8,6 +8,7 @@ from collections import Counter
 from rest_framework import serializers
 
 from verwerker.api.models import WebhookEvent
+from verwerker.intake.models import Upload
 from verwerker.privacy.models import RequestKind
 
 
@@ -44,8 +45,12 @@ class DataFileSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
     received_at = serializers.DateTimeField()
     profiled_at = serializers.DateTimeField(allow_null=True)
-    upload = serializers.IntegerField(source="upload_id", allow_null=True)
+    upload = serializers.SerializerMethodField()
     profile = serializers.SerializerMethodField()
+
+    def get_upload(self, data_file) -> int | None:
+        """The upload that brought the file: it holds the same blob (a data file does not point back)."""
+        return Upload.objects.filter(blob_id=data_file.blob_id).values_list("pk", flat=True).first()
 
     def get_profile(self, data_file) -> ProfileSummarySerializer:
         kinds = data_file.column_kinds if isinstance(data_file.column_kinds, dict) else {}
@@ -183,3 +188,19 @@ class DayCountSerializer(serializers.Serializer):
 
 class PrintedInSerializer(serializers.Serializer):
     pieces = serializers.IntegerField(min_value=0, max_value=100_000_000, required=False)
+
+
+_PAGES: dict = {}
+
+
+def page_of(serializer_class) -> type[serializers.Serializer]:
+    """The schema of a page of ``serializer_class`` (limit/offset): count, next, previous, results."""
+    if serializer_class not in _PAGES:
+        name = serializer_class.__name__.removesuffix("Serializer")
+        _PAGES[serializer_class] = type(f"Paginated{name}List", (serializers.Serializer,), {
+            "count": serializers.IntegerField(),
+            "next": serializers.CharField(allow_null=True),
+            "previous": serializers.CharField(allow_null=True),
+            "results": serializer_class(many=True),
+        })
+    return _PAGES[serializer_class]

@@ -38,7 +38,6 @@ class ClientView(APIView):
 
 # -- uploads ---------------------------------------------------------------------------------------------
 
-NAME = OpenApiParameter("name", str, OpenApiParameter.QUERY, required=True, description="the file's name (e.g. adressen.csv)")
 SHA_HEADER = OpenApiParameter("Content-SHA256", str, OpenApiParameter.HEADER, required=False,
                               description="SHA-256 of the file, hex (or send Digest: sha-256=<base64>)")
 IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -46,24 +45,36 @@ IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, 
 
 
 class UploadList(ClientView):
-    parser_classes: list = []  # the body is the file, streamed by upload.receive; never parsed
-
-    @extend_schema(operation_id="uploads_list", responses=out.UploadSerializer(many=True))
+    @extend_schema(operation_id="uploads_list", responses=out.page_of(out.UploadSerializer))
     def get(self, request):
         from verwerker.intake.queries import list_uploads_for_client
 
         return paginated(self, request, list_uploads_for_client(request.user.client_id).select_related("data_file"),
                          out.UploadSerializer)
 
-    @extend_schema(
-        operation_id="uploads_create", parameters=[NAME, SHA_HEADER, IDEMPOTENCY],
-        request={"application/octet-stream": OpenApiTypes.BINARY},
-        responses={201: out.UploadSerializer, 200: out.UploadSerializer},
-    )
-    def post(self, request):
+
+UPLOAD_SCHEMA = {
+    "parameters": [SHA_HEADER, IDEMPOTENCY], "request": {"application/octet-stream": OpenApiTypes.BINARY},
+    "responses": {201: out.UploadSerializer, 200: out.UploadSerializer},
+}
+
+
+class UploadCreate(ClientView):
+    """Upload a file under its name: the body is the file (``curl -T adressen.csv .../api/v1/uploads/``)."""
+
+    parser_classes: list = []  # the body is the file, streamed by upload.receive; never parsed
+
+    @extend_schema(operation_id="uploads_put", **UPLOAD_SCHEMA)
+    def put(self, request, name: str):
+        return self._receive(request, name)
+
+    @extend_schema(operation_id="uploads_create", **UPLOAD_SCHEMA)
+    def post(self, request, name: str):
+        return self._receive(request, name)
+
+    def _receive(self, request, name: str):
         from verwerker.api import upload
 
-        name = request.query_params.get("name", "")
         try:
             policy.check_name(name)
         except policy.Refusal as refusal:
@@ -82,8 +93,7 @@ class UploadList(ClientView):
                 return Response(out.UploadSerializer(earlier.upload).data, status=status.HTTP_200_OK)
         received = upload.receive(request._request, request.user, name=name, length=length, sha256=sha256)
         if key:
-            kept = do_remember_upload(token, key=key, sha256=sha256, upload=received)
-            received = kept.upload
+            received = do_remember_upload(token, key=key, sha256=sha256, upload=received).upload
         return Response(out.UploadSerializer(received).data, status=status.HTTP_201_CREATED)
 
 
@@ -99,7 +109,7 @@ class UploadDetail(ClientView):
 
 
 class FileList(ClientView):
-    @extend_schema(operation_id="files_list", responses=out.DataFileSerializer(many=True))
+    @extend_schema(operation_id="files_list", responses=out.page_of(out.DataFileSerializer))
     def get(self, request):
         from verwerker.datafiles.queries import data_files_visible_to
 
@@ -116,7 +126,7 @@ class FileDetail(ClientView):
 
 
 class JobList(ClientView):
-    @extend_schema(operation_id="jobs_list", responses=out.JobSerializer(many=True))
+    @extend_schema(operation_id="jobs_list", responses=out.page_of(out.JobSerializer))
     def get(self, request):
         from verwerker.production.queries import jobs_visible_to
 
@@ -195,13 +205,13 @@ def _outbox(request, *, rejects_only: bool):
 
 
 class OutboxList(ClientView):
-    @extend_schema(operation_id="outbox_list", responses=out.OutboxSerializer(many=True))
+    @extend_schema(operation_id="outbox_list", responses=out.page_of(out.OutboxSerializer))
     def get(self, request):
         return paginated(self, request, _outbox(request, rejects_only=False), out.OutboxSerializer)
 
 
 class RejectReportList(ClientView):
-    @extend_schema(operation_id="reject_reports_list", responses=out.OutboxSerializer(many=True))
+    @extend_schema(operation_id="reject_reports_list", responses=out.page_of(out.OutboxSerializer))
     def get(self, request):
         """The reject reports of the client's jobs (in its outbox; download them there)."""
         return paginated(self, request, _outbox(request, rejects_only=True), out.OutboxSerializer)
@@ -226,7 +236,7 @@ class OutboxDownload(ClientView):
 
 
 class CertificateList(ClientView):
-    @extend_schema(operation_id="certificates_list", responses=out.CertificateSerializer(many=True))
+    @extend_schema(operation_id="certificates_list", responses=out.page_of(out.CertificateSerializer))
     def get(self, request):
         from verwerker.retention.queries import list_certificates_for
 
@@ -261,7 +271,7 @@ class CertificatePDF(ClientView):
 
 
 class SubjectRequests(ClientView):
-    @extend_schema(operation_id="subject_requests_list", responses=out.SubjectRequestSerializer(many=True))
+    @extend_schema(operation_id="subject_requests_list", responses=out.page_of(out.SubjectRequestSerializer))
     def get(self, request):
         from verwerker.privacy.models import DataSubjectRequest
 
@@ -300,7 +310,7 @@ def _subscriptions(request):
 
 
 class WebhookList(APIView):
-    @extend_schema(operation_id="webhooks_list", responses=out.WebhookSerializer(many=True))
+    @extend_schema(operation_id="webhooks_list", responses=out.page_of(out.WebhookSerializer))
     def get(self, request):
         self._check(request)
         return paginated(self, request, _subscriptions(request), out.WebhookSerializer)
@@ -350,7 +360,7 @@ class WebhookDetail(APIView):
 
 
 class WebhookDeliveries(APIView):
-    @extend_schema(operation_id="webhooks_deliveries", responses=out.DeliverySerializer(many=True))
+    @extend_schema(operation_id="webhooks_deliveries", responses=out.page_of(out.DeliverySerializer))
     def get(self, request, webhook_id):
         """The endpoint's deliveries with their last responses, newest first."""
         sub = _subscription(request, webhook_id)

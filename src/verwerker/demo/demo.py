@@ -64,6 +64,10 @@ def create_demo(write=print) -> dict:
     if staff is None:
         staff, staff_password = do_create_staff_user("demo-database", roles=["database"], actor=actor)
         _demo_confidentiality_agreement(staff, actor=actor)
+    if not User.objects.filter(username="demo-drukker").exists():
+        # The print room's operator, for the API walk in docs/api.md (a staff token confirms printing).
+        printer, _printer_password = do_create_staff_user("demo-drukker", roles=["print"], actor=actor)
+        _demo_confidentiality_agreement(printer, actor=actor)
     station, _ = PrintStation.objects.get_or_create(
         name="Demo-pers", defaults={"hot_folder": str(settings.DATA_DIR / "hotfolder" / "demo")}
     )

@@ -59,4 +59,4 @@ def upload(api_client, data: bytes, name: str = "adressen.csv", **headers):
     import hashlib
 
     extra = {"HTTP_CONTENT_SHA256": hashlib.sha256(data).hexdigest(), **headers}
-    return api_client.post(f"/api/v1/uploads/?name={name}", data, content_type="application/octet-stream", **extra)
+    return api_client.post(f"/api/v1/uploads/{name}", data, content_type="application/octet-stream", **extra)

@@ -15,7 +15,7 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv
 from verwerker.intake.models import Upload, UploadState
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.production.workflow import JobState
 from verwerker.vault.models import Blob, BlobState
 
@@ -35,7 +35,7 @@ def _register_and_profile(upload_id: int):
     from verwerker.intake.tasks import record_upload_received
 
     record_upload_received.call(upload_id)
-    data_file = DataFile.objects.get(upload_id=upload_id)
+    data_file = DataFile.objects.get(blob_id=Upload.objects.get(pk=upload_id).blob_id)
     profile_data_file.call(data_file.pk)
     data_file.refresh_from_db()
     return data_file
@@ -61,7 +61,7 @@ def test_an_upload_streams_into_the_vault_and_becomes_a_profiled_file(api, token
 
 def test_an_upload_without_length_or_checksum_is_refused_before_a_byte_is_stored(api, tokens):
     client = api(tokens["a"])
-    no_sum = client.post("/api/v1/uploads/?name=a.csv", b"x;y\n", content_type="application/octet-stream")
+    no_sum = client.post("/api/v1/uploads/a.csv", b"x;y\n", content_type="application/octet-stream")
     assert no_sum.status_code == 428 and no_sum["Content-Type"] == "application/problem+json"
     bad = upload(client, b"x;y\n", HTTP_CONTENT_SHA256="abc")
     assert bad.status_code == 400
@@ -70,7 +70,7 @@ def test_an_upload_without_length_or_checksum_is_refused_before_a_byte_is_stored
 
 def test_a_checksum_mismatch_is_refused_and_shredded(api, tokens):
     data = address_csv(5)
-    response = api(tokens["a"]).post("/api/v1/uploads/?name=a.csv", data, content_type="application/octet-stream",
+    response = api(tokens["a"]).post("/api/v1/uploads/a.csv", data, content_type="application/octet-stream",
                                      HTTP_CONTENT_SHA256=hashlib.sha256(b"other").hexdigest())
     assert response.status_code == 422 and response.json()["type"].endswith("checksum_mismatch")
     stored = Upload.objects.get()
@@ -81,7 +81,7 @@ def test_a_checksum_mismatch_is_refused_and_shredded(api, tokens):
 def test_the_digest_header_is_accepted_too(api, tokens):
     data = address_csv(5)
     digest = "sha-256=" + base64.b64encode(hashlib.sha256(data).digest()).decode()
-    response = api(tokens["a"]).post("/api/v1/uploads/?name=a.csv", data, content_type="application/octet-stream",
+    response = api(tokens["a"]).post("/api/v1/uploads/a.csv", data, content_type="application/octet-stream",
                                      HTTP_DIGEST=digest)
     assert response.status_code == 201
 
@@ -201,7 +201,7 @@ def _objects_of_a(client_a, produced_job):
 
     item = do_put_in_outbox(client_a, "weigeringen-job-9-x.csv", b"x\n", actor=ACTOR)
     return {
-        "upload": produced_job.data_file.upload_id, "file": produced_job.data_file_id, "job": produced_job.pk,
+        "upload": Upload.objects.get(blob_id=produced_job.data_file.blob_id).pk, "file": produced_job.data_file_id, "job": produced_job.pk,
         "item": item.pk,
     }
 

@@ -13,7 +13,7 @@ from verwerker.clients.models import Client
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.datafiles.queries import data_files_visible_to
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.lists.listing import Filter, Listing, apply_listing, order_fields
 
 pytestmark = pytest.mark.django_db

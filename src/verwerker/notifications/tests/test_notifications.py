@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.notifications.actions import (
     do_dispatch_notifications,
     do_notify_now,

@@ -13,7 +13,8 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file, require_tool
+from verwerker.lib.testing import require_tool
+from verwerker.testing import receive_file
 from verwerker.production.actions import do_release_job
 from verwerker.production.models import OutputKind
 from verwerker.production.preview import mask_postcode, masked_line

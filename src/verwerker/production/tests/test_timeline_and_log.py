@@ -14,7 +14,7 @@ from verwerker.audit.events import ActorType, EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.logbook.readable import readable, sentence
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.lib.testing import receive_file
+from verwerker.testing import receive_file
 from verwerker.lists.models import SavedFilter
 
 pytestmark = pytest.mark.django_db
