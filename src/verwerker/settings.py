@@ -97,7 +97,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        # blob: for the portal's live proof: the PNG is fetched by POST (fields stay out of URLs and logs).
+        "img-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
@@ -128,6 +129,7 @@ INSTALLED_APPS = [
     "verwerker.production",
     "verwerker.crm",
     "verwerker.facilities",
+    "verwerker.portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -175,6 +177,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "verwerker.accounts.context_processors.house",
                 "verwerker.privacy.context_processors.breach_clock",
+                "verwerker.portal.context_processors.portal",
             ],
         },
     }
@@ -263,6 +266,12 @@ WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env_str("VERWERKER_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("VERWERKER_EMAIL_FROM", "verwerker@localhost")
+# Client portals (portal app): who at the house hears of stock below its reorder point; the address
+# payment providers report back to; the loopback test payment provider (portal/testpay.py).
+PORTAL_HOUSE_EMAILS = env_list("VERWERKER_PORTAL_HOUSE_EMAILS", [])
+PORTAL_PUBLIC_URL = env_str("VERWERKER_PORTAL_PUBLIC_URL", "http://127.0.0.1:8000")
+PORTAL_TEST_PAYMENT_URL = env_str("VERWERKER_PORTAL_TEST_PAYMENT_URL", "http://127.0.0.1:8765")
+PORTAL_TEST_PAYMENT_SECRET = env_secret("VERWERKER_PORTAL_TEST_PAYMENT_SECRET", "test-payment-secret")
 
 # The house itself: shown in the UI, on certificates and in notices. The statement's figures are
 # defaults that an agreement may override.

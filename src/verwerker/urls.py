@@ -17,6 +17,8 @@ urlpatterns = [
     path("relaties/", include("verwerker.crm.urls")),
     path("huis/", include("verwerker.facilities.urls")),
     path("site/", include("verwerker.facilities.site_urls")),
+    path("portal/", include("verwerker.portal.urls")),
+    path("portaalbeheer/", include("verwerker.portal.house_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

@@ -2,7 +2,7 @@
 
 Numbers are stored and hashed: never renumber one, only add. Ranges:
 1-99 system, 100-199 accounts, 200-299 clients, 300-399 vault, 400-499 intake, 500-599 datafiles,
-600-699 production, 700-799 retention, 800-899 privacy, 900-999 portal and CRM, 1000-1099 facilities.
+600-699 production, 700-799 retention, 800-899 privacy, 900-949 CRM, 960-999 portal, 1000-1099 facilities.
 """
 
 from django.db import models
@@ -171,6 +171,25 @@ class EventType(models.IntegerChoices):
     CRM_RECORDS_PURGED = 940, "CRM records purged"
     CRM_CERTIFICATE_ISSUED = 941, "CRM deletion certificate issued"
     CRM_HOUSE_CLIENT_SET_UP = 942, "house client set up for own mailings"
+    # portal (client web-to-print shops; 960-999)
+    PORTAL_SHOP_SET_UP = 960, "portal set up for a client"
+    PORTAL_SHOP_CHANGED = 961, "portal changed"
+    PORTAL_ANALYTICS_SWITCHED = 962, "portal order statistics switched on or off by the client"
+    PORTAL_MEMBER_SET = 963, "portal user's permission set changed"
+    PORTAL_PRODUCT_SAVED = 964, "portal product saved"
+    PORTAL_STOCK_CHANGED = 965, "portal stock level changed"
+    PORTAL_STOCK_BELOW_REORDER = 966, "portal stock below its reorder point"
+    PORTAL_ADDRESS_SAVED = 967, "portal address book entry saved"
+    PORTAL_ORDER_PLACED = 970, "portal order placed"
+    PORTAL_ORDER_APPROVED = 971, "portal order approved"
+    PORTAL_ORDER_REJECTED = 972, "portal order rejected"
+    PORTAL_APPROVAL_REFUSED = 973, "portal approval refused: no right to approve"
+    PORTAL_ORDER_RELEASED = 974, "portal order released to production"
+    PORTAL_ORDER_SHIPPED = 975, "portal order shipped"
+    PORTAL_ORDER_DELIVERED = 976, "portal order delivered"
+    PORTAL_PAYMENT_UPDATED = 977, "portal payment state updated by the provider"
+    PORTAL_ORDERER_DATA_READ = 980, "portal orderer data read"
+    PORTAL_ORDERS_ANONYMISED = 981, "portal orders anonymised after the history period"
     # facilities
     CONSENT_SERVICE_REGISTERED = 1000, "website cookie service registered"
     CONSENT_SERVICE_REFUSED = 1001, "website cookie service refused"
