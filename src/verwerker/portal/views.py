@@ -33,6 +33,12 @@ def _no_store(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _in_field_order(product, values: dict) -> dict:
+    """The fields as the product lists them (sealed JSON comes back sorted by name)."""
+    names = [spec["name"] for spec in product.fields]
+    return {name: values[name] for name in names if name in values}
+
+
 def _ctx(member: Member, **extra) -> dict:
     return {"member": member, "shop": member.shop, "cart_count": 0, **extra}
 
@@ -88,7 +94,7 @@ def theme_css(request, slug: str):
     member = queries.access_member_for(request.user, slug)
     shop = member.shop  # colours are validated as #rrggbb, so nothing else reaches the stylesheet
     css = (f".portal-shop header {{ background:{shop.colour_accent}; }}\n"
-           f".portal-shop button, .portal-shop .button {{ background:{shop.colour_primary}; }}\n"
+           f".portal-shop button:not(.danger):not(.secondary), .portal-shop .button {{ background:{shop.colour_primary}; }}\n"
            f".portal-shop h1 {{ color:{shop.colour_primary}; }}\n")
     return HttpResponse(css, content_type="text/css")
 
@@ -186,7 +192,7 @@ def cart(request, slug: str):
         if item is not None:
             lines.append({"product": item, "quantity": line["quantity"], "options": line["options"],
                           "price": actions.price_of(item, line["quantity"], line["options"]),
-                          "values": _unseal_values(full, line.get("sealed", ""))})
+                          "values": _in_field_order(item, _unseal_values(full, line.get("sealed", "")))})
     entries = member.shop.addresses.all()
     form = CheckoutForm(entries=entries)
     return _no_store(render(request, "portal/cart.html", _ctx(
@@ -238,8 +244,8 @@ def order_detail(request, slug: str, number: str):
     order = queries.access_order_for(member, number)
     actor = Actor.from_request(request)
     delivery = queries.open_delivery(order, actor=actor, purpose="history")
-    lines = [{"line": line, "values": queries.open_line_values(line, actor=actor, purpose="history")
-              if line.sealed_data is not None else {}}
+    lines = [{"line": line, "values": _in_field_order(line.product, queries.open_line_values(
+              line, actor=actor, purpose="history")) if line.sealed_data is not None else {}}
              for line in order.lines.select_related("product", "order", "order__shop")]
     return _no_store(render(request, "portal/order.html", _ctx(
         member, order=order, delivery=delivery, lines=lines, may_decide=actions.may_decide(member, order),
