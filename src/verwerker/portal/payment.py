@@ -46,6 +46,8 @@ class PaymentProvider(Protocol):
 
     def verify_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent: ...
 
+    def pay_url(self, reference: str) -> str: ...
+
 
 class InvoiceProvider:
     """On account: the house invoices the client; nothing is paid in the portal."""
@@ -57,6 +59,9 @@ class InvoiceProvider:
 
     def verify_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         raise WebhookInvalid("the invoice provider sends no webhooks")
+
+    def pay_url(self, reference: str) -> str:
+        return ""
 
 
 def _loopback(url: str) -> str:
@@ -81,15 +86,19 @@ class LoopbackTestProvider:
 
     def create_checkout(self, order: Order) -> Checkout:
         # Only the amount, the order number and where to report back: nothing about the orderer.
+        public = settings.PORTAL_PUBLIC_URL.rstrip("/")
         body = json.dumps({"amount_cents": order.total_cents, "description": order.number,
-                           "webhook_url": settings.PORTAL_PUBLIC_URL.rstrip("/") + "/portaalbeheer/betaling/test/webhook/",
-                           "return_url": settings.PORTAL_PUBLIC_URL.rstrip("/") + f"/portal/{order.shop.slug}/bestellingen/{order.number}/"}).encode()
+                           "webhook_url": f"{public}/portaalbeheer/betaling/test/webhook/",
+                           "return_url": f"{public}/portal/{order.shop.slug}/bestellingen/{order.number}/"}).encode()
         request = urllib.request.Request(f"{self.base_url}/checkouts", data=body, method="POST",
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only (checked)
             answer = json.loads(response.read())
         return Checkout(reference=str(answer["id"])[:80], state=PaymentState.PENDING,
-                        redirect_url=f"{self.base_url}/pay/{answer['id']}")
+                        redirect_url=self.pay_url(str(answer["id"])))
+
+    def pay_url(self, reference: str) -> str:
+        return f"{self.base_url}/pay/{reference}"
 
     def verify_webhook(self, body: bytes, headers: dict[str, str]) -> WebhookEvent:
         given = headers.get("X-Signature", "")

@@ -229,7 +229,7 @@ def checkout(request, slug: str):
     else:
         messages.success(request, _("Order %(number)s is placed.") % {"number": order.number})
     if order.state == OrderState.AWAITING_PAYMENT:
-        return redirect(f"{provider_for(order.payment_provider).base_url}/pay/{order.payment_reference}")  # type: ignore[attr-defined]
+        return redirect(provider_for(order.payment_provider).pay_url(order.payment_reference))
     return redirect("portal:order", slug=slug, number=order.number)
 
 
