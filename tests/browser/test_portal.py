@@ -14,12 +14,25 @@ import re
 
 import pytest
 
+from django.urls import reverse
+
 from tests.browser.test_job_flow import SCREENSHOTS, _log_in_on_the_form, _run_queued_tasks
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CARD = {"name": "Mirjam Oosterhuis", "function": "Wijkbeheerder", "phone": "06 12345678",
-        "email": "m.oosterhuis@aland.example"}
+# Every client-side portal URL with the arguments it takes (test_isolation.py proves the table complete).
+CLIENT_URL_ARGS = {
+    "shop": (), "theme": (), "logo": (), "orders": (), "product": ("product_id",), "preview": ("product_id",),
+    "proof": ("product_id",), "cart": (), "checkout": (), "reorder": ("number",), "order": ("number",),
+    "decide": ("number",), "approvals": (), "addresses": (), "users": (), "settings": (),
+}
+
+CARD = {
+    "name": "Mirjam Oosterhuis",
+    "function": "Wijkbeheerder",
+    "phone": "06 12345678",
+    "email": "m.oosterhuis@aland.example",
+}
 
 
 def _screenshot(page, name: str) -> None:
@@ -196,16 +209,29 @@ def test_a_relation_manager_sets_up_a_shop_and_an_order_goes_through_approval_to
     from verwerker.portal import actions
 
     shop_b = actions.do_set_up_shop(client_b, slug="beeland", title="Bestelportaal Beeland", actor=system_actor)
-    _member, password_b = actions.do_add_member(shop_b, "bob-beeland", email="bob@beeland.example",
-                                                perms={"may_order": True, "sees_organisation": True}, actor=system_actor)
+    _member, password_b = actions.do_add_member(
+        shop_b,
+        "bob-beeland",
+        email="bob@beeland.example",
+        perms={"may_order": True, "sees_organisation": True},
+        actor=system_actor,
+    )
     User.objects.filter(username="bob-beeland").update(must_change_password=False)
     stranger = _log_in_on_the_form(new_page, live_server, "bob-beeland", password_b)
-    for path in ("/portal/aland/", f"/portal/aland/bestellingen/{order.number}/", "/portal/aland/goedkeuren/",
-                 "/portaalbeheer/werk/", f"/portaalbeheer/werk/{order.pk}/"):
-        response = stranger.goto(path)
-        assert response.status == 404, path
-        body = stranger.content()
-        assert not re.search(r"Aland|Oosterhuis|Visitekaartje|" + order.number, body.replace(client_a.name, "")), path
+    anonymous = new_page()
+    line = order.lines.get(product__code="VK-01")
+    product = line.product_id
+    kwargs = {"product_id": product, "number": order.number}
+    paths = [reverse(f"portal:{name}", kwargs={"slug": "aland", **{k: v for k, v in kwargs.items() if k in needs}})
+             for name, needs in CLIENT_URL_ARGS.items()]
+    paths += ["/portaalbeheer/", "/portaalbeheer/werk/", f"/portaalbeheer/werk/{order.pk}/",
+              f"/portaalbeheer/werk/{order.pk}/drukbestanden/{line.pk}.pdf", f"/portaalbeheer/{order.shop_id}/"]
+    for who in (stranger, anonymous):
+        for path in paths:
+            response = who.goto(path)
+            assert response.status == 404, path
+            body = who.content()
+            assert not re.search(r"Aland|Oosterhuis|Visitekaartje|" + order.number, body), path
     stranger.goto("/portal/beeland/bestellingen/")
     assert order.number not in stranger.content() and "Oosterhuis" not in stranger.content()
     _screenshot(stranger, "other-client")

@@ -53,14 +53,28 @@ class ApprovalRefused(PermissionDenied):
 
 
 @transaction.atomic
-def do_set_up_shop(client: Client, *, slug: str, title: str, colour_primary: str = "#0b5cad",
-                   colour_accent: str = "#1d2733", history_days: int = 730, actor: Actor) -> Shop:
+def do_set_up_shop(
+    client: Client,
+    *,
+    slug: str,
+    title: str,
+    colour_primary: str = "#0b5cad",
+    colour_accent: str = "#1d2733",
+    history_days: int = 730,
+    actor: Actor,
+) -> Shop:
     """Open a portal for ``client`` (P05: on the client's request). Raises ValidationError for a bad or
     taken address or colour, or when the client has a portal already."""
     if Shop.objects.filter(client=client).exists():
         raise ValidationError(_("This client has a portal already."))
-    shop = Shop(client=client, slug=slug, title=title, colour_primary=colour_primary, colour_accent=colour_accent,
-                history_days=history_days)
+    shop = Shop(
+        client=client,
+        slug=slug,
+        title=title,
+        colour_primary=colour_primary,
+        colour_accent=colour_accent,
+        history_days=history_days,
+    )
     shop.full_clean()
     shop.save()
     do_record_event(EventType.PORTAL_SHOP_SET_UP, actor=actor, client_id=client.pk, obj=shop, details={"slug": slug})
@@ -77,8 +91,13 @@ def do_change_shop(shop: Shop, *, actor: Actor, **changes) -> Shop:
         setattr(shop, name, value)
     shop.full_clean()
     shop.save()
-    do_record_event(EventType.PORTAL_SHOP_CHANGED, actor=actor, client_id=shop.client_id, obj=shop,
-                    details={"changed": sorted(changes)})
+    do_record_event(
+        EventType.PORTAL_SHOP_CHANGED,
+        actor=actor,
+        client_id=shop.client_id,
+        obj=shop,
+        details={"changed": sorted(changes)},
+    )
     return shop
 
 
@@ -103,8 +122,13 @@ def do_set_logo(shop: Shop, data: bytes, *, actor: Actor) -> None:
     check_logo(data)
     shop.logo_png = data
     shop.save(update_fields=["logo_png"])
-    do_record_event(EventType.PORTAL_SHOP_CHANGED, actor=actor, client_id=shop.client_id, obj=shop,
-                    details={"changed": ["logo"], "bytes": len(data)})
+    do_record_event(
+        EventType.PORTAL_SHOP_CHANGED,
+        actor=actor,
+        client_id=shop.client_id,
+        obj=shop,
+        details={"changed": ["logo"], "bytes": len(data)},
+    )
 
 
 @transaction.atomic
@@ -113,12 +137,18 @@ def do_switch_analytics(shop: Shop, enabled: bool, *, actor: Actor) -> None:
     if shop.analytics_enabled != enabled:
         shop.analytics_enabled = enabled
         shop.save(update_fields=["analytics_enabled"])
-        do_record_event(EventType.PORTAL_ANALYTICS_SWITCHED, actor=actor, client_id=shop.client_id, obj=shop,
-                        details={"enabled": enabled})
+        do_record_event(
+            EventType.PORTAL_ANALYTICS_SWITCHED,
+            actor=actor,
+            client_id=shop.client_id,
+            obj=shop,
+            details={"enabled": enabled},
+        )
 
 
-def _member_perms(member: Member, perms: dict, budget_cents: int | None, approver: Member | None,
-                  second_approver: Member | None) -> None:
+def _member_perms(
+    member: Member, perms: dict, budget_cents: int | None, approver: Member | None, second_approver: Member | None
+) -> None:
     for name in PERMISSION_FIELDS:
         if name in perms:
             setattr(member, name, bool(perms[name]))
@@ -131,31 +161,65 @@ def _member_perms(member: Member, perms: dict, budget_cents: int | None, approve
 
 
 @transaction.atomic
-def do_add_member(shop: Shop, username: str, *, email: str, perms: dict, budget_cents: int | None = None,
-                  approver: Member | None = None, second_approver: Member | None = None, request_reference: str = "",
-                  actor: Actor) -> tuple[Member, str]:
+def do_add_member(
+    shop: Shop,
+    username: str,
+    *,
+    email: str,
+    perms: dict,
+    budget_cents: int | None = None,
+    approver: Member | None = None,
+    second_approver: Member | None = None,
+    request_reference: str = "",
+    actor: Actor,
+) -> tuple[Member, str]:
     """Create a client user for the shop with the permission set the client agreed (P05); returns the
     member and the one-time password. Raises ValidationError (bad username, bad approver)."""
-    user, password = do_create_client_user(shop.client, username, email=email, actor=actor,
-                                           request_reference=request_reference)
+    user, password = do_create_client_user(
+        shop.client, username, email=email, actor=actor, request_reference=request_reference
+    )
     member = Member(shop=shop, user=user, agreed_reference=request_reference[:100])
     _member_perms(member, perms, budget_cents, approver, second_approver)
     member.save()
-    do_record_event(EventType.PORTAL_MEMBER_SET, actor=actor, client_id=shop.client_id, obj=member,
-                    details={"perms": member.permission_set(), "budget_cents": budget_cents,
-                             "approver": approver.pk if approver else None, "new": True})
+    do_record_event(
+        EventType.PORTAL_MEMBER_SET,
+        actor=actor,
+        client_id=shop.client_id,
+        obj=member,
+        details={
+            "perms": member.permission_set(),
+            "budget_cents": budget_cents,
+            "approver": approver.pk if approver else None,
+            "new": True,
+        },
+    )
     return member, password
 
 
 @transaction.atomic
-def do_change_member(member: Member, *, perms: dict, budget_cents: int | None, approver: Member | None,
-                     second_approver: Member | None = None, actor: Actor) -> Member:
+def do_change_member(
+    member: Member,
+    *,
+    perms: dict,
+    budget_cents: int | None,
+    approver: Member | None,
+    second_approver: Member | None = None,
+    actor: Actor,
+) -> Member:
     """Change a member's permission set, budget and approvers. Raises ValidationError."""
     _member_perms(member, perms, budget_cents, approver, second_approver)
     member.save()
-    do_record_event(EventType.PORTAL_MEMBER_SET, actor=actor, client_id=member.shop.client_id, obj=member,
-                    details={"perms": member.permission_set(), "budget_cents": budget_cents,
-                             "approver": approver.pk if approver else None})
+    do_record_event(
+        EventType.PORTAL_MEMBER_SET,
+        actor=actor,
+        client_id=member.shop.client_id,
+        obj=member,
+        details={
+            "perms": member.permission_set(),
+            "budget_cents": budget_cents,
+            "approver": approver.pk if approver else None,
+        },
+    )
     return member
 
 
@@ -183,8 +247,13 @@ def do_save_product(shop: Shop, *, actor: Actor, product: Product | None = None,
             raise ValidationError(_("Every row of the price table needs a quantity and a price."))
     product.full_clean(exclude=["file_blob"])
     product.save()
-    do_record_event(EventType.PORTAL_PRODUCT_SAVED, actor=actor, client_id=shop.client_id, obj=product,
-                    details={"kind": product.kind, "code": product.code})
+    do_record_event(
+        EventType.PORTAL_PRODUCT_SAVED,
+        actor=actor,
+        client_id=shop.client_id,
+        obj=product,
+        details={"kind": product.kind, "code": product.code},
+    )
     return product
 
 
@@ -195,15 +264,21 @@ def do_store_product_file(product: Product, data: bytes, name: str, *, actor: Ac
 
     if not data.startswith(b"%PDF"):
         raise ValidationError(_("%(name)s: not a PDF file.") % {"name": name})
-    writer = open_blob_writer(client=product.shop.client_id, purpose=BlobPurpose.OTHER, name=f"portal-{product.code}.pdf",
-                              actor=actor)
+    writer = open_blob_writer(
+        client=product.shop.client_id, purpose=BlobPurpose.OTHER, name=f"portal-{product.code}.pdf", actor=actor
+    )
     writer.write(data)
     blob = writer.commit()
     with transaction.atomic():
         product.file_blob = blob
         product.save(update_fields=["file_blob"])
-        do_record_event(EventType.PORTAL_PRODUCT_SAVED, actor=actor, client_id=product.shop.client_id, obj=product,
-                        details={"file": str(blob.pk), "bytes": len(data)})
+        do_record_event(
+            EventType.PORTAL_PRODUCT_SAVED,
+            actor=actor,
+            client_id=product.shop.client_id,
+            obj=product,
+            details={"file": str(blob.pk), "bytes": len(data)},
+        )
 
 
 def _note_stock(product: Product, *, actor: Actor) -> None:
@@ -213,13 +288,22 @@ def _note_stock(product: Product, *, actor: Actor) -> None:
         product.below_reorder_since = timezone.now()
         product.save(update_fields=["below_reorder_since"])
         StockNotice.objects.create(product=product, level=available)
-        do_record_event(EventType.PORTAL_STOCK_BELOW_REORDER, actor=actor, client_id=product.shop.client_id,
-                        obj=product, details={"available": available, "reorder_point": product.reorder_point})
+        do_record_event(
+            EventType.PORTAL_STOCK_BELOW_REORDER,
+            actor=actor,
+            client_id=product.shop.client_id,
+            obj=product,
+            details={"available": available, "reorder_point": product.reorder_point},
+        )
         to = list(getattr(settings, "PORTAL_HOUSE_EMAILS", []))
         if to:
             subject = _("Stock below reorder point: %(code)s") % {"code": product.code}
             body = _("%(shop)s: %(name)s has %(n)s available, reorder point %(point)s.") % {
-                "shop": product.shop.title, "name": product.name, "n": available, "point": product.reorder_point}
+                "shop": product.shop.title,
+                "name": product.name,
+                "n": available,
+                "point": product.reorder_point,
+            }
             transaction.on_commit(lambda: EmailMessage(subject, body, to=to).send())
     elif available >= product.reorder_point and product.below_reorder_since is not None:
         product.below_reorder_since = None
@@ -235,8 +319,13 @@ def do_set_stock(product: Product, level: int, *, actor: Actor) -> None:
     before = product.stock_level
     product.stock_level = level
     product.save(update_fields=["stock_level"])
-    do_record_event(EventType.PORTAL_STOCK_CHANGED, actor=actor, client_id=product.shop.client_id, obj=product,
-                    details={"before": before, "after": level})
+    do_record_event(
+        EventType.PORTAL_STOCK_CHANGED,
+        actor=actor,
+        client_id=product.shop.client_id,
+        obj=product,
+        details={"before": before, "after": level},
+    )
     _note_stock(product, actor=actor)
 
 
@@ -283,11 +372,16 @@ def price_of(product: Product, quantity: int, options: dict) -> int:
     """Price of a line in cents: the price table's row for the options and the largest step not above the
     quantity (a print product), else the piece price times the quantity. Raises ValidationError."""
     if product.kind == ProductKind.PRINT and product.price_table:
-        rows = [r for r in product.price_table
-                if all(str(r.get(k, "")) == str(options.get(k, "")) for k in ("paper", "finishing"))
-                and int(r["quantity"]) == quantity]
+        rows = [
+            r
+            for r in product.price_table
+            if all(str(r.get(k, "")) == str(options.get(k, "")) for k in ("paper", "finishing"))
+            and int(r["quantity"]) == quantity
+        ]
         if not rows:
-            raise ValidationError(_("%(name)s: choose a quantity and options from the price table.") % {"name": product.name})
+            raise ValidationError(
+                _("%(name)s: choose a quantity and options from the price table.") % {"name": product.name}
+            )
         return int(rows[0]["price_cents"])
     return product.price_cents * quantity
 
@@ -306,8 +400,11 @@ def _approvers(order: Order, level: int) -> list[Member]:
         named = orderer.approver if level == 1 else orderer.second_approver
     if named is not None:
         return [named]
-    return list(Member.objects.filter(shop=order.shop, may_approve=True, user__is_active=True)
-                .exclude(user_id=order.placed_by_id).select_related("user"))
+    return list(
+        Member.objects.filter(shop=order.shop, may_approve=True, user__is_active=True)
+        .exclude(user_id=order.placed_by_id)
+        .select_related("user")
+    )
 
 
 def _mail_approvers(order: Order, level: int) -> None:
@@ -315,7 +412,8 @@ def _mail_approvers(order: Order, level: int) -> None:
     if to:
         subject = _("Order %(number)s waits for your approval") % {"number": order.number}
         body = _("An order in %(shop)s waits for your approval. Open the approval queue in the portal.") % {
-            "shop": order.shop.title}
+            "shop": order.shop.title
+        }
         transaction.on_commit(lambda: EmailMessage(subject, body, to=to).send())
 
 
@@ -326,9 +424,16 @@ def _mail_orderer(order: Order, subject: str, body: str) -> None:
 
 
 @transaction.atomic
-def do_place_order(member: Member, lines: list[CartLine], *, address: dict | None = None,
-                   address_entry: AddressEntry | None = None, cost_centre: str = "", reference: str = "",
-                   actor: Actor) -> Order:
+def do_place_order(
+    member: Member,
+    lines: list[CartLine],
+    *,
+    address: dict | None = None,
+    address_entry: AddressEntry | None = None,
+    cost_centre: str = "",
+    reference: str = "",
+    actor: Actor,
+) -> Order:
     """Place an order: check the lines, reserve stock, seal the delivery and the fields, and send it for
     approval when it is over the member's budget or holds a product that needs approval.
 
@@ -351,9 +456,15 @@ def do_place_order(member: Member, lines: list[CartLine], *, address: dict | Non
     else:
         delivery = clean_address(address or {})
     key = master_key()
-    order = Order(shop=shop, number=_order_number(), placed_by=member.user, state=OrderState.APPROVED,
-                  cost_centre=cost_centre.strip()[:40], reference=reference.strip()[:80],
-                  payment_provider=shop.payment_provider)
+    order = Order(
+        shop=shop,
+        number=_order_number(),
+        placed_by=member.user,
+        state=OrderState.APPROVED,
+        cost_centre=cost_centre.strip()[:40],
+        reference=reference.strip()[:80],
+        payment_provider=shop.payment_provider,
+    )
     order.sealed_key, order.sealed_data = seal(key, order.key, delivery)
     built: list[OrderLine] = []
     needs_approval = False
@@ -363,8 +474,11 @@ def do_place_order(member: Member, lines: list[CartLine], *, address: dict | Non
             raise ValidationError(_("A product in the cart is no longer available."))
         if line.quantity < 1:
             raise ValidationError(_("%(name)s: the quantity must be at least 1.") % {"name": product.name})
-        ol = OrderLine(product=product, quantity=line.quantity, options={
-            k: str(v)[:40] for k, v in line.options.items() if k in ("paper", "finishing")})
+        ol = OrderLine(
+            product=product,
+            quantity=line.quantity,
+            options={k: str(v)[:40] for k, v in line.options.items() if k in ("paper", "finishing")},
+        )
         ol.line_cents = price_of(product, line.quantity, ol.options)
         ol.unit_cents = ol.line_cents // line.quantity
         if product.kind == ProductKind.PRINT_ON_DEMAND:
@@ -374,8 +488,10 @@ def do_place_order(member: Member, lines: list[CartLine], *, address: dict | Non
             ol.sealed_key, ol.sealed_data = seal(key, order.key, values)
         if product.kind == ProductKind.STOCK:
             if product.stock_level - product.reserved < line.quantity:
-                raise ValidationError(_("%(name)s: only %(n)s in stock.") % {
-                    "name": product.name, "n": max(product.stock_level - product.reserved, 0)})
+                raise ValidationError(
+                    _("%(name)s: only %(n)s in stock.")
+                    % {"name": product.name, "n": max(product.stock_level - product.reserved, 0)}
+                )
             Product.objects.filter(pk=product.pk).update(reserved=F("reserved") + line.quantity)
             product.refresh_from_db()
             _note_stock(product, actor=actor)
@@ -396,9 +512,19 @@ def do_place_order(member: Member, lines: list[CartLine], *, address: dict | Non
     if order.state == OrderState.APPROVED and checkout.state == PaymentState.PENDING:
         order.state = OrderState.AWAITING_PAYMENT
     order.save(update_fields=["payment_reference", "payment_state", "state"])
-    do_record_event(EventType.PORTAL_ORDER_PLACED, actor=actor, client_id=shop.client_id, obj=order, details={
-        "lines": len(built), "total_cents": order.total_cents, "state": order.state,
-        "approval_reason": order.approval_reason, "payment": order.payment_provider})
+    do_record_event(
+        EventType.PORTAL_ORDER_PLACED,
+        actor=actor,
+        client_id=shop.client_id,
+        obj=order,
+        details={
+            "lines": len(built),
+            "total_cents": order.total_cents,
+            "state": order.state,
+            "approval_reason": order.approval_reason,
+            "payment": order.payment_provider,
+        },
+    )
     if order.state == OrderState.AWAITING_APPROVAL:
         _mail_approvers(order, 1)
     elif order.state == OrderState.APPROVED:
@@ -436,34 +562,66 @@ def do_decide_order(order: Order, member: Member | None, *, approve: bool, actor
         if may_decide(member, order):
             assert member is not None
             return _decide(order, member, approve=approve, actor=actor)
-    do_record_event(EventType.PORTAL_APPROVAL_REFUSED, actor=actor, client_id=order.shop.client_id, obj=order,
-                    outcome=Outcome.REFUSED, details={"state": order.state})
+    do_record_event(
+        EventType.PORTAL_APPROVAL_REFUSED,
+        actor=actor,
+        client_id=order.shop.client_id,
+        obj=order,
+        outcome=Outcome.REFUSED,
+        details={"state": order.state},
+    )
     raise ApprovalRefused("no right to decide on this order")
 
 
 def _decide(order: Order, member: Member, *, approve: bool, actor: Actor) -> Order:
     level = order.approvals.count() + 1
-    Approval.objects.create(order=order, level=level, by=member.user,
-                            decision=ApprovalDecision.APPROVED if approve else ApprovalDecision.REJECTED)
+    Approval.objects.create(
+        order=order,
+        level=level,
+        by=member.user,
+        decision=ApprovalDecision.APPROVED if approve else ApprovalDecision.REJECTED,
+    )
     if not approve:
         order.state = OrderState.REJECTED
         _release_reservations(order)
-        do_record_event(EventType.PORTAL_ORDER_REJECTED, actor=actor, client_id=order.shop.client_id, obj=order,
-                        details={"level": level})
-        _mail_orderer(order, _("Order %(number)s was not approved") % {"number": order.number},
-                      _("Your order in %(shop)s was not approved.") % {"shop": order.shop.title})
+        do_record_event(
+            EventType.PORTAL_ORDER_REJECTED,
+            actor=actor,
+            client_id=order.shop.client_id,
+            obj=order,
+            details={"level": level},
+        )
+        _mail_orderer(
+            order,
+            _("Order %(number)s was not approved") % {"number": order.number},
+            _("Your order in %(shop)s was not approved.") % {"shop": order.shop.title},
+        )
     elif level >= order.approvals_needed:
-        order.state = (OrderState.AWAITING_PAYMENT if order.payment_state == PaymentState.PENDING
-                       else OrderState.APPROVED)
-        do_record_event(EventType.PORTAL_ORDER_APPROVED, actor=actor, client_id=order.shop.client_id, obj=order,
-                        details={"level": level, "final": True})
-        _mail_orderer(order, _("Order %(number)s was approved") % {"number": order.number},
-                      _("Your order in %(shop)s was approved and goes to production.") % {"shop": order.shop.title})
+        order.state = (
+            OrderState.AWAITING_PAYMENT if order.payment_state == PaymentState.PENDING else OrderState.APPROVED
+        )
+        do_record_event(
+            EventType.PORTAL_ORDER_APPROVED,
+            actor=actor,
+            client_id=order.shop.client_id,
+            obj=order,
+            details={"level": level, "final": True},
+        )
+        _mail_orderer(
+            order,
+            _("Order %(number)s was approved") % {"number": order.number},
+            _("Your order in %(shop)s was approved and goes to production.") % {"shop": order.shop.title},
+        )
         if order.state == OrderState.APPROVED:
             _enqueue_release(order)
     else:
-        do_record_event(EventType.PORTAL_ORDER_APPROVED, actor=actor, client_id=order.shop.client_id, obj=order,
-                        details={"level": level, "final": False})
+        do_record_event(
+            EventType.PORTAL_ORDER_APPROVED,
+            actor=actor,
+            client_id=order.shop.client_id,
+            obj=order,
+            details={"level": level, "final": False},
+        )
         _mail_approvers(order, level + 1)
     order.save(update_fields=["state"])
     return order
@@ -495,13 +653,17 @@ def do_release_order(order: Order, *, actor: Actor) -> Order:
         return order
     if order.state != OrderState.APPROVED:
         raise NotReleasable(f"order {order.number} is {order.state}: it cannot be produced")
-    for line in order.lines.select_related("product").filter(product__kind=ProductKind.PRINT_ON_DEMAND,
-                                                              pdf_blob__isnull=True):
+    for line in order.lines.select_related("product").filter(
+        product__kind=ProductKind.PRINT_ON_DEMAND, pdf_blob__isnull=True
+    ):
         values = open_line_values(line, actor=actor, purpose="production")
-        pdf = finish_pdfx4(pod.render_pdf(line.product.template_source, values),
-                           f"{order.number} {line.product.code}")
-        writer = open_blob_writer(client=order.shop.client_id, purpose=BlobPurpose.PRINT_OUTPUT,
-                                  name=f"{order.number}-{line.pk}.pdf", actor=actor)
+        pdf = finish_pdfx4(pod.render_pdf(line.product.template_source, values), f"{order.number} {line.product.code}")
+        writer = open_blob_writer(
+            client=order.shop.client_id,
+            purpose=BlobPurpose.PRINT_OUTPUT,
+            name=f"{order.number}-{line.pk}.pdf",
+            actor=actor,
+        )
         writer.write(pdf)
         blob = writer.commit()
         line.pdf_blob, line.preflight = blob, problems(pdf, vt=False)
@@ -511,9 +673,16 @@ def do_release_order(order: Order, *, actor: Actor) -> Order:
         if order.released_at is None:
             order.state, order.released_at = OrderState.IN_PRODUCTION, timezone.now()
             order.save(update_fields=["state", "released_at"])
-            do_record_event(EventType.PORTAL_ORDER_RELEASED, actor=actor, client_id=order.shop.client_id, obj=order,
-                            details={"print_files": order.lines.filter(pdf_blob__isnull=False).count(),
-                                     "picking_lines": order.lines.filter(product__kind=ProductKind.STOCK).count()})
+            do_record_event(
+                EventType.PORTAL_ORDER_RELEASED,
+                actor=actor,
+                client_id=order.shop.client_id,
+                obj=order,
+                details={
+                    "print_files": order.lines.filter(pdf_blob__isnull=False).count(),
+                    "picking_lines": order.lines.filter(product__kind=ProductKind.STOCK).count(),
+                },
+            )
     return order
 
 
@@ -525,17 +694,26 @@ def do_ship_order(order: Order, *, track_and_trace: str, actor: Actor) -> Order:
     if order.state != OrderState.IN_PRODUCTION:
         raise ValidationError(_("Only an order in production can be shipped."))
     for line in order.lines.select_related("product").filter(product__kind=ProductKind.STOCK):
-        Product.objects.filter(pk=line.product_id).update(stock_level=F("stock_level") - line.quantity,
-                                                          reserved=F("reserved") - line.quantity)
+        Product.objects.filter(pk=line.product_id).update(
+            stock_level=F("stock_level") - line.quantity, reserved=F("reserved") - line.quantity
+        )
     order.lines.filter(product__kind=ProductKind.STOCK).update(picked=True)
     order.state, order.shipped_at = OrderState.SHIPPED, timezone.now()
     order.track_and_trace = track_and_trace.strip()[:80]
     order.save(update_fields=["state", "shipped_at", "track_and_trace"])
-    do_record_event(EventType.PORTAL_ORDER_SHIPPED, actor=actor, client_id=order.shop.client_id, obj=order,
-                    details={"track_and_trace": bool(order.track_and_trace)})
-    _mail_orderer(order, _("Order %(number)s was shipped") % {"number": order.number},
-                  _("Your order in %(shop)s was shipped. Track and trace: %(tt)s") % {
-                      "shop": order.shop.title, "tt": order.track_and_trace or "-"})
+    do_record_event(
+        EventType.PORTAL_ORDER_SHIPPED,
+        actor=actor,
+        client_id=order.shop.client_id,
+        obj=order,
+        details={"track_and_trace": bool(order.track_and_trace)},
+    )
+    _mail_orderer(
+        order,
+        _("Order %(number)s was shipped") % {"number": order.number},
+        _("Your order in %(shop)s was shipped. Track and trace: %(tt)s")
+        % {"shop": order.shop.title, "tt": order.track_and_trace or "-"},
+    )
     return order
 
 
@@ -563,8 +741,13 @@ def do_update_payment(reference: str, state: str, *, actor: Actor) -> Order | No
         order.state = OrderState.APPROVED
         _enqueue_release(order)
     order.save(update_fields=["payment_state", "state"])
-    do_record_event(EventType.PORTAL_PAYMENT_UPDATED, actor=actor, client_id=order.shop.client_id, obj=order,
-                    details={"payment_state": state})
+    do_record_event(
+        EventType.PORTAL_PAYMENT_UPDATED,
+        actor=actor,
+        client_id=order.shop.client_id,
+        obj=order,
+        details={"payment_state": state},
+    )
     return order
 
 
@@ -575,7 +758,9 @@ def do_anonymise_orders(order_ids: list[int], *, actor: Actor) -> int:
 
     with transaction.atomic():
         orders = list(Order.objects.select_for_update().filter(pk__in=order_ids, anonymised_at__isnull=True))
-        blobs = list(OrderLine.objects.filter(order__in=orders, pdf_blob__isnull=False).values_list("pdf_blob_id", flat=True))
+        blobs = list(
+            OrderLine.objects.filter(order__in=orders, pdf_blob__isnull=False).values_list("pdf_blob_id", flat=True)
+        )
         OrderLine.objects.filter(order__in=orders).update(sealed_key=None, sealed_data=None)
         now = timezone.now()
         for order in orders:
@@ -585,8 +770,11 @@ def do_anonymise_orders(order_ids: list[int], *, actor: Actor) -> int:
             order.anonymised_at = now
             order.save(update_fields=["sealed_key", "sealed_data", "placed_by", "reference", "anonymised_at"])
         if orders:
-            do_record_event(EventType.PORTAL_ORDERS_ANONYMISED, actor=actor, details={
-                "orders": [o.pk for o in orders], "print_files": len(blobs)})
+            do_record_event(
+                EventType.PORTAL_ORDERS_ANONYMISED,
+                actor=actor,
+                details={"orders": [o.pk for o in orders], "print_files": len(blobs)},
+            )
     if blobs:
         do_shred_blobs(blobs, actor=actor, reason=DeletionReason.RETENTION_EXPIRED)
     return len(orders)

@@ -11,23 +11,35 @@ from verwerker.portal.models import Member, ProductKind, Shop, hex_colour, slug_
 
 class ShopForm(forms.Form):
     client = forms.ModelChoiceField(label=_("Client"), queryset=Client.objects.filter(shop__isnull=True))
-    slug = forms.CharField(label=_("Web address"), max_length=40, validators=[slug_validator],
-                           help_text=_("/portal/<address>/"))
+    slug = forms.CharField(
+        label=_("Web address"), max_length=40, validators=[slug_validator], help_text=_("/portal/<address>/")
+    )
     title = forms.CharField(label=_("Shop name"), max_length=100)
-    colour_primary = forms.CharField(label=_("Main colour"), initial="#0b5cad", validators=[hex_colour],
-                                     widget=forms.TextInput(attrs={"type": "color"}))
-    colour_accent = forms.CharField(label=_("Accent colour"), initial="#1d2733", validators=[hex_colour],
-                                    widget=forms.TextInput(attrs={"type": "color"}))
+    colour_primary = forms.CharField(
+        label=_("Main colour"),
+        initial="#0b5cad",
+        validators=[hex_colour],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
+    colour_accent = forms.CharField(
+        label=_("Accent colour"),
+        initial="#1d2733",
+        validators=[hex_colour],
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
 
 
 class ShopChangeForm(forms.ModelForm):
     class Meta:
         model = Shop
         fields = ["title", "colour_primary", "colour_accent", "history_days", "payment_provider", "active"]
-        widgets = {"colour_primary": forms.TextInput(attrs={"type": "color"}),
-                   "colour_accent": forms.TextInput(attrs={"type": "color"}),
-                   "payment_provider": forms.Select(choices=[("invoice", _("on account (invoice)")),
-                                                             ("test", _("test provider (hosted checkout)"))])}
+        widgets = {
+            "colour_primary": forms.TextInput(attrs={"type": "color"}),
+            "colour_accent": forms.TextInput(attrs={"type": "color"}),
+            "payment_provider": forms.Select(
+                choices=[("invoice", _("on account (invoice)")), ("test", _("test provider (hosted checkout)"))]
+            ),
+        }
 
 
 class LogoForm(forms.Form):
@@ -41,14 +53,23 @@ class ProductForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     price_euros = forms.DecimalField(label=_("Price per piece (euro)"), min_value=0, decimal_places=2, initial=0)
     needs_approval = forms.BooleanField(label=_("Always needs approval"), required=False)
-    template_source = forms.CharField(label=_("Typst template (print on demand)"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 8, "class": "code"}))
+    template_source = forms.CharField(
+        label=_("Typst template (print on demand)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "class": "code"}),
+    )
     fields_text = forms.CharField(
-        label=_("Fields (print on demand)"), required=False, widget=forms.Textarea(attrs={"rows": 4, "class": "code"}),
-        help_text=_("One per line: name|label|kind (text, phone, email)|required (ja)|maximum length"))
+        label=_("Fields (print on demand)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "code"}),
+        help_text=_("One per line: name|label|kind (text, phone, email)|required (ja)|maximum length"),
+    )
     price_table_text = forms.CharField(
-        label=_("Price table (print product)"), required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
-        help_text=_("One per line: quantity|paper|finishing|price in euro"))
+        label=_("Price table (print product)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "code"}),
+        help_text=_("One per line: quantity|paper|finishing|price in euro"),
+    )
     stock_level = forms.IntegerField(label=_("In stock"), required=False, initial=0)
     reorder_point = forms.IntegerField(label=_("Reorder point"), required=False, initial=0, min_value=0)
 
@@ -62,8 +83,9 @@ class MemberForm(forms.Form):
     sees_organisation = forms.BooleanField(label=_("sees the whole organisation's orders"), required=False)
     manages_addresses = forms.BooleanField(label=_("manages the address book"), required=False)
     manages_users = forms.BooleanField(label=_("manages users"), required=False)
-    budget_euros = forms.DecimalField(label=_("Budget per order (euro, empty: none)"), required=False, min_value=0,
-                                      decimal_places=2)
+    budget_euros = forms.DecimalField(
+        label=_("Budget per order (euro, empty: none)"), required=False, min_value=0, decimal_places=2
+    )
     approver = forms.ModelChoiceField(label=_("Approver"), queryset=Member.objects.none(), required=False)
 
     def __init__(self, *args, shop: Shop, **kwargs):
@@ -86,7 +108,9 @@ class CheckoutForm(AddressForm):
 
     def __init__(self, *args, entries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["address_entry"].choices = [("", _("— enter an address below —"))] + [(e.pk, e.label) for e in entries]
+        self.fields["address_entry"].choices = [("", _("— enter an address below —"))] + [
+            (e.pk, e.label) for e in entries
+        ]
         for name in ("recipient", "street", "postcode", "city"):
             self.fields[name].required = False
 

@@ -41,9 +41,14 @@ def shop_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            shop = actions.do_set_up_shop(data["client"], slug=data["slug"], title=data["title"],
-                                          colour_primary=data["colour_primary"], colour_accent=data["colour_accent"],
-                                          actor=Actor.from_request(request))
+            shop = actions.do_set_up_shop(
+                data["client"],
+                slug=data["slug"],
+                title=data["title"],
+                colour_primary=data["colour_primary"],
+                colour_accent=data["colour_accent"],
+                actor=Actor.from_request(request),
+            )
         except ValidationError as exc:
             _error(request, exc)
         else:
@@ -75,9 +80,17 @@ def shop_detail(request, shop_id: int):
             except ValidationError as exc:
                 _error(request, exc)
         shop.refresh_from_db()
-    return render(request, "portal/house/shop.html", {
-        "shop": shop, "form": form, "logo_form": logo_form, "products": shop.products.all(),
-        "members": shop.members.select_related("user", "approver__user")})
+    return render(
+        request,
+        "portal/house/shop.html",
+        {
+            "shop": shop,
+            "form": form,
+            "logo_form": logo_form,
+            "products": shop.products.all(),
+            "members": shop.members.select_related("user", "approver__user"),
+        },
+    )
 
 
 def _price_table(text: str) -> list[dict]:
@@ -89,10 +102,18 @@ def _price_table(text: str) -> list[dict]:
         try:
             if len(parts) != 4:
                 raise ValueError
-            rows.append({"quantity": int(parts[0]), "paper": parts[1], "finishing": parts[2],
-                         "price_cents": int(Decimal(parts[3].replace(",", ".")) * 100)})
+            rows.append(
+                {
+                    "quantity": int(parts[0]),
+                    "paper": parts[1],
+                    "finishing": parts[2],
+                    "price_cents": int(Decimal(parts[3].replace(",", ".")) * 100),
+                }
+            )
         except (ValueError, InvalidOperation):
-            raise ValidationError(_("Price table line %(n)s: quantity|paper|finishing|price.") % {"n": number}) from None
+            raise ValidationError(
+                _("Price table line %(n)s: quantity|paper|finishing|price.") % {"n": number}
+            ) from None
     return rows
 
 
@@ -104,16 +125,28 @@ def product_edit(request, shop_id: int, product_id: int | None = None):
         item = Product.objects.filter(shop=shop, pk=product_id).first()
         if item is None:
             raise queries.Http404(queries.NOT_FOUND)
-    initial = {"kind": ProductKind.PRINT_ON_DEMAND,
-               "template_source": pod.business_card_template(shop.client.name, shop.colour_primary),
-               "fields_text": pod.format_field_specs(pod.BUSINESS_CARD_FIELDS)}
+    initial = {
+        "kind": ProductKind.PRINT_ON_DEMAND,
+        "template_source": pod.business_card_template(shop.client.name, shop.colour_primary),
+        "fields_text": pod.format_field_specs(pod.BUSINESS_CARD_FIELDS),
+    }
     if item is not None:
-        initial = {"kind": item.kind, "code": item.code, "name": item.name, "description": item.description,
-                   "price_euros": Decimal(item.price_cents) / 100, "needs_approval": item.needs_approval,
-                   "template_source": item.template_source, "fields_text": pod.format_field_specs(item.fields),
-                   "price_table_text": "\n".join(f"{r['quantity']}|{r.get('paper', '')}|{r.get('finishing', '')}|"
-                                                 f"{Decimal(r['price_cents']) / 100:.2f}" for r in item.price_table),
-                   "stock_level": item.stock_level, "reorder_point": item.reorder_point}
+        initial = {
+            "kind": item.kind,
+            "code": item.code,
+            "name": item.name,
+            "description": item.description,
+            "price_euros": Decimal(item.price_cents) / 100,
+            "needs_approval": item.needs_approval,
+            "template_source": item.template_source,
+            "fields_text": pod.format_field_specs(item.fields),
+            "price_table_text": "\n".join(
+                f"{r['quantity']}|{r.get('paper', '')}|{r.get('finishing', '')}|{Decimal(r['price_cents']) / 100:.2f}"
+                for r in item.price_table
+            ),
+            "stock_level": item.stock_level,
+            "reorder_point": item.reorder_point,
+        }
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -121,14 +154,25 @@ def product_edit(request, shop_id: int, product_id: int | None = None):
         try:
             kind = data["kind"]
             saved = actions.do_save_product(
-                shop, product=item, actor=actor, kind=kind, code=data["code"], name=data["name"],
-                description=data["description"], price_cents=_cents(data["price_euros"]),
+                shop,
+                product=item,
+                actor=actor,
+                kind=kind,
+                code=data["code"],
+                name=data["name"],
+                description=data["description"],
+                price_cents=_cents(data["price_euros"]),
                 needs_approval=data["needs_approval"],
                 template_source=data["template_source"] if kind == ProductKind.PRINT_ON_DEMAND else "",
                 fields=pod.parse_field_specs(data["fields_text"]) if kind == ProductKind.PRINT_ON_DEMAND else [],
                 price_table=_price_table(data["price_table_text"]) if kind == ProductKind.PRINT else [],
-                reorder_point=data["reorder_point"] or 0)
-            if kind == ProductKind.STOCK and data["stock_level"] is not None and data["stock_level"] != saved.stock_level:
+                reorder_point=data["reorder_point"] or 0,
+            )
+            if (
+                kind == ProductKind.STOCK
+                and data["stock_level"] is not None
+                and data["stock_level"] != saved.stock_level
+            ):
                 actions.do_set_stock(saved, data["stock_level"], actor=actor)
             if kind == ProductKind.PRINT and "file" in request.FILES:
                 upload = request.FILES["file"]
@@ -148,14 +192,23 @@ def member_new(request, shop_id: int):
         data = form.cleaned_data
         try:
             _member, password = actions.do_add_member(
-                shop, data["username"], email=data["email"], request_reference=data["request_reference"], perms=data,
+                shop,
+                data["username"],
+                email=data["email"],
+                request_reference=data["request_reference"],
+                perms=data,
                 budget_cents=None if data["budget_euros"] is None else _cents(data["budget_euros"]),
-                approver=data["approver"], actor=Actor.from_request(request))
+                approver=data["approver"],
+                actor=Actor.from_request(request),
+            )
         except ValidationError as exc:
             _error(request, exc)
         else:
-            response = render(request, "portal/house/password.html", {"shop": shop, "username": data["username"],
-                                                                      "password": password})
+            response = render(
+                request,
+                "portal/house/password.html",
+                {"shop": shop, "username": data["username"], "password": password},
+            )
             response["Cache-Control"] = "no-store"
             return response
     return render(request, "portal/house/member.html", {"shop": shop, "form": form})
@@ -165,8 +218,11 @@ def member_new(request, shop_id: int):
 
 
 def work(request):
-    return render(request, "portal/house/work.html", {
-        "orders": queries.work_queue(request.user), "notices": queries.stock_notices(request.user)})
+    return render(
+        request,
+        "portal/house/work.html",
+        {"orders": queries.work_queue(request.user), "notices": queries.stock_notices(request.user)},
+    )
 
 
 def work_detail(request, order_id: int):
@@ -181,11 +237,20 @@ def work_detail(request, order_id: int):
         except ValidationError as exc:
             _error(request, exc)
         return redirect("portal_house:work_order", order_id=order.pk)
-    delivery = queries.open_delivery(order, actor=actor, purpose="delivery") if order.state == OrderState.IN_PRODUCTION else {}
-    return render(request, "portal/house/work_order.html", {
-        "order": order, "delivery": delivery, "picking": queries.picking_list(order),
-        "print_lines": order.lines.select_related("product").filter(product__kind=ProductKind.PRINT_ON_DEMAND),
-        "print_products": order.lines.select_related("product").filter(product__kind=ProductKind.PRINT)})
+    delivery = (
+        queries.open_delivery(order, actor=actor, purpose="delivery") if order.state == OrderState.IN_PRODUCTION else {}
+    )
+    return render(
+        request,
+        "portal/house/work_order.html",
+        {
+            "order": order,
+            "delivery": delivery,
+            "picking": queries.picking_list(order),
+            "print_lines": order.lines.select_related("product").filter(product__kind=ProductKind.PRINT_ON_DEMAND),
+            "print_products": order.lines.select_related("product").filter(product__kind=ProductKind.PRINT),
+        },
+    )
 
 
 def print_file(request, order_id: int, line_id: int):
@@ -209,9 +274,12 @@ def print_file(request, order_id: int, line_id: int):
 def payment_webhook(request, provider: str):
     """A payment provider reports a state; only a verified webhook changes an order (no card data here)."""
     try:
-        event = provider_for(provider).verify_webhook(request.body, {"X-Signature": request.headers.get("X-Signature", "")})
+        event = provider_for(provider).verify_webhook(
+            request.body, {"X-Signature": request.headers.get("X-Signature", "")}
+        )
     except (KeyError, WebhookInvalid):
         return HttpResponse(status=400)
     order = actions.do_update_payment(event.reference, event.state, actor=Actor.system(f"payment {provider}"))
-    return HttpResponse(json.dumps({"ok": order is not None}), content_type="application/json",
-                        status=200 if order is not None else 404)
+    return HttpResponse(
+        json.dumps({"ok": order is not None}), content_type="application/json", status=200 if order is not None else 404
+    )

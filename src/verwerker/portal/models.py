@@ -19,15 +19,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #rrggbb."))
-slug_validator = RegexValidator(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$",
-                                _("Lower-case letters, digits and hyphens, at most 40."))
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$", _("Lower-case letters, digits and hyphens, at most 40.")
+)
 
 
 class Shop(models.Model):
     """One client's portal, at /portal/<slug>/, in the client's colours. Set up by a relation manager."""
 
-    client = models.OneToOneField("clients.Client", on_delete=models.PROTECT, related_name="shop",
-                                  verbose_name=_("client"))
+    client = models.OneToOneField(
+        "clients.Client", on_delete=models.PROTECT, related_name="shop", verbose_name=_("client")
+    )
     slug = models.CharField(_("web address"), max_length=40, unique=True, validators=[slug_validator])
     title = models.CharField(_("shop name"), max_length=100)
     colour_primary = models.CharField(_("main colour"), max_length=7, default="#0b5cad", validators=[hex_colour])
@@ -71,10 +73,12 @@ class Member(models.Model):
     manages_addresses = models.BooleanField(_("manages the address book"), default=False)
     manages_users = models.BooleanField(_("manages users"), default=False)
     budget_cents = models.PositiveIntegerField(_("budget per order (cents)"), null=True, blank=True)
-    approver = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                 verbose_name=_("approver"))
-    second_approver = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                        verbose_name=_("second approver"))
+    approver = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("approver")
+    )
+    second_approver = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("second approver")
+    )
     agreed_reference = models.CharField(_("client's request (reference)"), max_length=100, blank=True)
 
     class Meta:

@@ -87,15 +87,22 @@ class LoopbackTestProvider:
     def create_checkout(self, order: Order) -> Checkout:
         # Only the amount, the order number and where to report back: nothing about the orderer.
         public = settings.PORTAL_PUBLIC_URL.rstrip("/")
-        body = json.dumps({"amount_cents": order.total_cents, "description": order.number,
-                           "webhook_url": f"{public}/portaalbeheer/betaling/test/webhook/",
-                           "return_url": f"{public}/portal/{order.shop.slug}/bestellingen/{order.number}/"}).encode()
-        request = urllib.request.Request(f"{self.base_url}/checkouts", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        body = json.dumps(
+            {
+                "amount_cents": order.total_cents,
+                "description": order.number,
+                "webhook_url": f"{public}/portaalbeheer/betaling/test/webhook/",
+                "return_url": f"{public}/portal/{order.shop.slug}/bestellingen/{order.number}/",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/checkouts", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only (checked)
             answer = json.loads(response.read())
-        return Checkout(reference=str(answer["id"])[:80], state=PaymentState.PENDING,
-                        redirect_url=self.pay_url(str(answer["id"])))
+        return Checkout(
+            reference=str(answer["id"])[:80], state=PaymentState.PENDING, redirect_url=self.pay_url(str(answer["id"]))
+        )
 
     def pay_url(self, reference: str) -> str:
         return f"{self.base_url}/pay/{reference}"

@@ -39,12 +39,22 @@ class FieldSpec:
 
     @classmethod
     def from_dict(cls, data: dict) -> FieldSpec:
-        return cls(str(data["name"]), str(data.get("label") or data["name"]), str(data.get("kind") or "text"),
-                   bool(data.get("required")), int(data.get("max_length") or 60))
+        return cls(
+            str(data["name"]),
+            str(data.get("label") or data["name"]),
+            str(data.get("kind") or "text"),
+            bool(data.get("required")),
+            int(data.get("max_length") or 60),
+        )
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "kind": self.kind, "required": self.required,
-                "max_length": self.max_length}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "required": self.required,
+            "max_length": self.max_length,
+        }
 
 
 def parse_field_specs(text: str) -> list[dict]:
@@ -57,7 +67,9 @@ def parse_field_specs(text: str) -> list[dict]:
         parts = [p.strip() for p in line.split("|")]
         name = parts[0]
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", name) or name in seen:
-            raise ValidationError(_("Line %(n)s: a field name is lower-case letters, digits and _, once each.") % {"n": number})
+            raise ValidationError(
+                _("Line %(n)s: a field name is lower-case letters, digits and _, once each.") % {"n": number}
+            )
         kind = parts[2] if len(parts) > 2 and parts[2] else "text"
         if kind not in FIELD_KINDS:
             raise ValidationError(_("Line %(n)s: the kind is text, phone or email.") % {"n": number})
@@ -69,7 +81,9 @@ def parse_field_specs(text: str) -> list[dict]:
         if not 1 <= max_length <= MAX_VALUE:
             raise ValidationError(_("Line %(n)s: the maximum length is between 1 and 200.") % {"n": number})
         seen.add(name)
-        specs.append(FieldSpec(name, parts[1] if len(parts) > 1 and parts[1] else name, kind, required, max_length).as_dict())
+        specs.append(
+            FieldSpec(name, parts[1] if len(parts) > 1 and parts[1] else name, kind, required, max_length).as_dict()
+        )
     return specs
 
 
@@ -92,7 +106,10 @@ def clean_values(specs: list[dict], raw: dict) -> tuple[dict[str, str], dict[str
             values[spec.name] = ""
             continue
         if len(value) > spec.max_length:
-            errors[spec.name] = _("%(field)s is at most %(n)s characters.") % {"field": spec.label, "n": spec.max_length}
+            errors[spec.name] = _("%(field)s is at most %(n)s characters.") % {
+                "field": spec.label,
+                "n": spec.max_length,
+            }
         elif spec.kind == "phone":
             try:
                 number = phonenumbers.parse(value, "NL")
@@ -113,8 +130,11 @@ def clean_values(specs: list[dict], raw: dict) -> tuple[dict[str, str], dict[str
 def _compile(source: str, values: dict, fmt: str) -> bytes:
     try:
         out = typst.compile(
-            source.encode("utf-8"), format=fmt, ppi=PREVIEW_PPI if fmt == "png" else None,
-            sys_inputs={"fields": json.dumps(values, sort_keys=True)}, timestamp=TIMESTAMP,
+            source.encode("utf-8"),
+            format=fmt,
+            ppi=PREVIEW_PPI if fmt == "png" else None,
+            sys_inputs={"fields": json.dumps(values, sort_keys=True)},
+            timestamp=TIMESTAMP,
             **({"pdf_tags": False} if fmt == "pdf" else {}),
         )
     except typst.TypstError as exc:

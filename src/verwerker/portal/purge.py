@@ -26,8 +26,11 @@ def expired_orders(now=None) -> tuple[list[int], int]:
     ids, held_back = [], 0
     for shop in Shop.objects.all():
         cutoff = history_cutoff(shop, now, house_max)
-        for pk in (Order.objects.filter(shop=shop, anonymised_at__isnull=True, state__in=FINISHED,
-                                        placed_at__lt=cutoff).order_by("placed_at").values_list("pk", flat=True)):
+        for pk in (
+            Order.objects.filter(shop=shop, anonymised_at__isnull=True, state__in=FINISHED, placed_at__lt=cutoff)
+            .order_by("placed_at")
+            .values_list("pk", flat=True)
+        ):
             if str(pk) in held or shop.client_id in held_clients:
                 held_back += 1
             else:

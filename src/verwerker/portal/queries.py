@@ -35,8 +35,11 @@ def access_member_for(user, slug: str, *, perm: str | None = None) -> Member:
     """The user's membership of the shop at ``slug``, holding ``perm`` if named; else the same 404."""
     if not (user.is_authenticated and user.is_active and getattr(user, "client_id", None)):
         raise Http404(NOT_FOUND)
-    member = (Member.objects.select_related("shop", "user", "shop__client")
-              .filter(user=user, shop__slug=slug, shop__active=True, shop__client_id=user.client_id).first())
+    member = (
+        Member.objects.select_related("shop", "user", "shop__client")
+        .filter(user=user, shop__slug=slug, shop__active=True, shop__client_id=user.client_id)
+        .first()
+    )
     if member is None or (perm is not None and not getattr(member, perm)):
         raise Http404(NOT_FOUND)
     return member
@@ -123,15 +126,19 @@ def access_shop_admin_for(user, shop_id: int) -> Shop:
 
 def list_shops_for_admin(user) -> QuerySet[Shop]:
     _house(user, "portal.manage_shop")
-    return Shop.objects.select_related("client").annotate(n_products=Count("products", distinct=True),
-                                                          n_members=Count("members", distinct=True))
+    return Shop.objects.select_related("client").annotate(
+        n_products=Count("products", distinct=True), n_members=Count("members", distinct=True)
+    )
 
 
 def work_queue(user) -> QuerySet[Order]:
     """Orders that are the house's work (released, not yet delivered): what production needs, no reports."""
     _house(user, "portal.handle_portal_work")
-    return (Order.objects.filter(state__in=[OrderState.IN_PRODUCTION, OrderState.SHIPPED])
-            .select_related("shop", "shop__client").order_by("released_at"))
+    return (
+        Order.objects.filter(state__in=[OrderState.IN_PRODUCTION, OrderState.SHIPPED])
+        .select_related("shop", "shop__client")
+        .order_by("released_at")
+    )
 
 
 def access_work_for(user, order_id: int) -> Order:
@@ -162,26 +169,48 @@ def _read(obj, row_key, wrapped, data, *, actor: Actor, purpose: str, client_id:
     if wrapped is None or data is None:
         return {}
     values = unseal(master_key(), row_key, wrapped, data)
-    do_record_event(EventType.PORTAL_ORDERER_DATA_READ, actor=actor, client_id=client_id, obj=obj,
-                    details={"purpose": purpose})
+    do_record_event(
+        EventType.PORTAL_ORDERER_DATA_READ, actor=actor, client_id=client_id, obj=obj, details={"purpose": purpose}
+    )
     return values
 
 
 def open_address(entry: AddressEntry, *, actor: Actor, purpose: str) -> dict:
-    return _read(entry, entry.key, entry.sealed_key, entry.sealed_data, actor=actor, purpose=purpose,
-                 client_id=entry.shop.client_id)
+    return _read(
+        entry,
+        entry.key,
+        entry.sealed_key,
+        entry.sealed_data,
+        actor=actor,
+        purpose=purpose,
+        client_id=entry.shop.client_id,
+    )
 
 
 def open_delivery(order: Order, *, actor: Actor, purpose: str) -> dict:
     """The order's delivery address (empty once anonymised); audited."""
-    return _read(order, order.key, order.sealed_key, order.sealed_data, actor=actor, purpose=purpose,
-                 client_id=order.shop.client_id)
+    return _read(
+        order,
+        order.key,
+        order.sealed_key,
+        order.sealed_data,
+        actor=actor,
+        purpose=purpose,
+        client_id=order.shop.client_id,
+    )
 
 
 def open_line_values(line: OrderLine, *, actor: Actor, purpose: str) -> dict:
     """The print-on-demand fields of a line (empty once anonymised); audited."""
-    return _read(line, line.order.key, line.sealed_key, line.sealed_data, actor=actor, purpose=purpose,
-                 client_id=line.order.shop.client_id)
+    return _read(
+        line,
+        line.order.key,
+        line.sealed_key,
+        line.sealed_data,
+        actor=actor,
+        purpose=purpose,
+        client_id=line.order.shop.client_id,
+    )
 
 
 # -- the client's statistics (P06: only when it switched them on) -------------------------------------
@@ -196,13 +225,17 @@ def order_statistics(member: Member) -> dict | None:
     return {
         "orders": orders.count(),
         "total_cents": orders.aggregate(t=Sum("total_cents"))["t"] or 0,
-        "by_cost_centre": list(orders.values("cost_centre").annotate(n=Count("pk"), t=Sum("total_cents"))
-                               .order_by("cost_centre")),
-        "by_product": list(OrderLine.objects.filter(order__in=orders).values("product__name")
-                           .annotate(n=Sum("quantity")).order_by("product__name")),
+        "by_cost_centre": list(
+            orders.values("cost_centre").annotate(n=Count("pk"), t=Sum("total_cents")).order_by("cost_centre")
+        ),
+        "by_product": list(
+            OrderLine.objects.filter(order__in=orders)
+            .values("product__name")
+            .annotate(n=Sum("quantity"))
+            .order_by("product__name")
+        ),
     }
 
 
 def shops_with_analytics() -> list[str]:
     return list(Shop.objects.filter(analytics_enabled=True).values_list("title", flat=True))
-

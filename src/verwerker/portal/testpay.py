@@ -40,8 +40,9 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args) -> None:  # noqa: A002 - the base class's name
         pass  # no access log: nothing here is worth keeping
 
-    def _send(self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8",
-              location: str = "") -> None:
+    def _send(
+        self, status: int, body: bytes, content_type: str = "text/html; charset=utf-8", location: str = ""
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -59,9 +60,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/checkouts":
             try:
                 data = json.loads(self._body())
-                checkout = {"amount_cents": int(data["amount_cents"]), "description": str(data["description"])[:40],
-                            "webhook_url": str(data["webhook_url"]), "return_url": str(data["return_url"]),
-                            "status": "open"}
+                checkout = {
+                    "amount_cents": int(data["amount_cents"]),
+                    "description": str(data["description"])[:40],
+                    "webhook_url": str(data["webhook_url"]),
+                    "return_url": str(data["return_url"]),
+                    "status": "open",
+                }
             except (ValueError, KeyError, TypeError):
                 return self._send(400, b"bad checkout")
             checkout_id = "tp_" + uuid.uuid4().hex[:16]
@@ -76,8 +81,12 @@ class _Handler(BaseHTTPRequestHandler):
             choice = parse_qs(self._body().decode()).get("choice", [""])[0]
             checkout["status"] = "paid" if choice == "pay" else "failed"
             body = json.dumps({"id": checkout_id, "status": checkout["status"]}).encode()
-            request = urllib.request.Request(checkout["webhook_url"], data=body, method="POST", headers={
-                "Content-Type": "application/json", "X-Signature": sign(self.server.secret, body)})
+            request = urllib.request.Request(
+                checkout["webhook_url"],
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", "X-Signature": sign(self.server.secret, body)},
+            )
             try:
                 urllib.request.urlopen(request, timeout=10).close()  # noqa: S310 - the portal's own address
             except OSError:
@@ -91,11 +100,13 @@ class _Handler(BaseHTTPRequestHandler):
         if checkout is None:
             return self._send(404, b"not found")
         amount = f"{checkout['amount_cents'] / 100:.2f}".replace(".", ",")
-        page = (f"<!doctype html><html lang=nl><head><meta charset=utf-8><title>Testbetaling</title></head><body>"
-                f"<h1>Testbetaling</h1><p>Bestelling {html.escape(checkout['description'])}: &euro; {amount}</p>"
-                "<p>Dit is de betaalpagina van de testaanbieder. Er worden geen kaart- of bankgegevens gevraagd.</p>"
-                "<form method=post><button name=choice value=pay>Betalen</button> "
-                "<button name=choice value=cancel>Annuleren</button></form></body></html>")
+        page = (
+            f"<!doctype html><html lang=nl><head><meta charset=utf-8><title>Testbetaling</title></head><body>"
+            f"<h1>Testbetaling</h1><p>Bestelling {html.escape(checkout['description'])}: &euro; {amount}</p>"
+            "<p>Dit is de betaalpagina van de testaanbieder. Er worden geen kaart- of bankgegevens gevraagd.</p>"
+            "<form method=post><button name=choice value=pay>Betalen</button> "
+            "<button name=choice value=cancel>Annuleren</button></form></body></html>"
+        )
         return self._send(200, page.encode())
 
 

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from verwerker.audit.actors import Actor
@@ -73,8 +72,15 @@ def _unseal_values(cart: dict, sealed: str) -> dict:
 
 def _add_to_cart(request, member: Member, product, quantity: int, options: dict, values: dict) -> None:
     cart = _cart(request)
-    cart["lines"].append({"shop": member.shop_id, "product": product.pk, "quantity": quantity, "options": options,
-                          "sealed": _seal_values(cart, values) if values else ""})
+    cart["lines"].append(
+        {
+            "shop": member.shop_id,
+            "product": product.pk,
+            "quantity": quantity,
+            "options": options,
+            "sealed": _seal_values(cart, values) if values else "",
+        }
+    )
     request.session[CART] = cart
 
 
@@ -84,18 +90,28 @@ def _add_to_cart(request, member: Member, product, quantity: int, options: dict,
 def shop_home(request, slug: str):
     member = queries.access_member_for(request.user, slug)
     products = queries.list_products(member.shop)
-    return render(request, "portal/shop.html", _ctx(
-        member, products=products, cart_count=len(_cart_lines(request, member)),
-        waiting=queries.approval_queue(member).count() if member.may_approve else 0))
+    return render(
+        request,
+        "portal/shop.html",
+        _ctx(
+            member,
+            products=products,
+            cart_count=len(_cart_lines(request, member)),
+            waiting=queries.approval_queue(member).count() if member.may_approve else 0,
+        ),
+    )
 
 
 def theme_css(request, slug: str):
     """The shop's colours as a stylesheet (the Content-Security-Policy allows no inline styles)."""
     member = queries.access_member_for(request.user, slug)
     shop = member.shop  # colours are validated as #rrggbb, so nothing else reaches the stylesheet
-    css = (f".portal-shop header {{ background:{shop.colour_accent}; }}\n"
-           f".portal-shop button:not(.danger):not(.secondary), .portal-shop .button {{ background:{shop.colour_primary}; }}\n"
-           f".portal-shop h1 {{ color:{shop.colour_primary}; }}\n")
+    css = (
+        f".portal-shop header {{ background:{shop.colour_accent}; }}\n"
+        f".portal-shop button:not(.danger):not(.secondary), .portal-shop .button "
+        f"{{ background:{shop.colour_primary}; }}\n"
+        f".portal-shop h1 {{ color:{shop.colour_primary}; }}\n"
+    )
     return HttpResponse(css, content_type="text/css")
 
 
@@ -132,9 +148,21 @@ def product(request, slug: str, product_id: int):
             return redirect("portal:cart", slug=slug)
     specs = [pod.FieldSpec.from_dict(s) for s in item.fields]
     fields = [{"spec": s, "value": values.get(s.name, ""), "error": errors.get(s.name, "")} for s in specs]
-    return _no_store(render(request, "portal/product.html", _ctx(
-        member, product=item, fields=fields, errors=errors, cart_count=len(_cart_lines(request, member)),
-        price_table=item.price_table, quantities=sorted({int(r["quantity"]) for r in item.price_table}))))
+    return _no_store(
+        render(
+            request,
+            "portal/product.html",
+            _ctx(
+                member,
+                product=item,
+                fields=fields,
+                errors=errors,
+                cart_count=len(_cart_lines(request, member)),
+                price_table=item.price_table,
+                quantities=sorted({int(r["quantity"]) for r in item.price_table}),
+            ),
+        )
+    )
 
 
 def _pod_values(request, member: Member, product_id: int) -> tuple:
@@ -143,8 +171,10 @@ def _pod_values(request, member: Member, product_id: int) -> tuple:
         raise queries.Http404(queries.NOT_FOUND)
     values, errors = pod.clean_values(item.fields, request.POST)
     # The preview shows what was typed even while a field is not yet valid; the order checks it again.
-    shown = {k: (" ".join(str(request.POST.get(k, "")).split())[:pod.MAX_VALUE] if k in errors else v)
-             for k, v in values.items()}
+    shown = {
+        k: (" ".join(str(request.POST.get(k, "")).split())[: pod.MAX_VALUE] if k in errors else v)
+        for k, v in values.items()
+    }
     return item, shown, errors
 
 
@@ -190,13 +220,24 @@ def cart(request, slug: str):
     for line in _cart_lines(request, member):
         item = queries.list_products(member.shop).filter(pk=line["product"]).first()
         if item is not None:
-            lines.append({"product": item, "quantity": line["quantity"], "options": line["options"],
-                          "price": actions.price_of(item, line["quantity"], line["options"]),
-                          "values": _in_field_order(item, _unseal_values(full, line.get("sealed", "")))})
+            lines.append(
+                {
+                    "product": item,
+                    "quantity": line["quantity"],
+                    "options": line["options"],
+                    "price": actions.price_of(item, line["quantity"], line["options"]),
+                    "values": _in_field_order(item, _unseal_values(full, line.get("sealed", ""))),
+                }
+            )
     entries = member.shop.addresses.all()
     form = CheckoutForm(entries=entries)
-    return _no_store(render(request, "portal/cart.html", _ctx(
-        member, lines=lines, form=form, total=sum(line["price"] for line in lines), cart_count=len(lines))))
+    return _no_store(
+        render(
+            request,
+            "portal/cart.html",
+            _ctx(member, lines=lines, form=form, total=sum(line["price"] for line in lines), cart_count=len(lines)),
+        )
+    )
 
 
 def checkout(request, slug: str):
@@ -206,9 +247,12 @@ def checkout(request, slug: str):
     full = _cart(request)
     entries = member.shop.addresses.all()
     form = CheckoutForm(request.POST, entries=entries)
-    lines = [actions.CartLine(line["product"], line["quantity"], line["options"],
-                              _unseal_values(full, line.get("sealed", "")))
-             for line in _cart_lines(request, member)]
+    lines = [
+        actions.CartLine(
+            line["product"], line["quantity"], line["options"], _unseal_values(full, line.get("sealed", ""))
+        )
+        for line in _cart_lines(request, member)
+    ]
     if not form.is_valid():
         for error in form.non_field_errors():
             messages.error(request, error)
@@ -216,9 +260,15 @@ def checkout(request, slug: str):
     data = form.cleaned_data
     entry = queries.access_address_for(member, data["address_entry"]) if data.get("address_entry") else None
     try:
-        order = actions.do_place_order(member, lines, address=None if entry else data, address_entry=entry,
-                                       cost_centre=data["cost_centre"], reference=data["reference"],
-                                       actor=Actor.from_request(request))
+        order = actions.do_place_order(
+            member,
+            lines,
+            address=None if entry else data,
+            address_entry=entry,
+            cost_centre=data["cost_centre"],
+            reference=data["reference"],
+            actor=Actor.from_request(request),
+        )
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("portal:cart", slug=slug)
@@ -235,8 +285,11 @@ def checkout(request, slug: str):
 
 def orders(request, slug: str):
     member = queries.access_member_for(request.user, slug)
-    return render(request, "portal/orders.html", _ctx(
-        member, orders=queries.visible_orders(member)[:200], cart_count=len(_cart_lines(request, member))))
+    return render(
+        request,
+        "portal/orders.html",
+        _ctx(member, orders=queries.visible_orders(member)[:200], cart_count=len(_cart_lines(request, member))),
+    )
 
 
 def order_detail(request, slug: str, number: str):
@@ -244,12 +297,30 @@ def order_detail(request, slug: str, number: str):
     order = queries.access_order_for(member, number)
     actor = Actor.from_request(request)
     delivery = queries.open_delivery(order, actor=actor, purpose="history")
-    lines = [{"line": line, "values": _in_field_order(line.product, queries.open_line_values(
-              line, actor=actor, purpose="history")) if line.sealed_data is not None else {}}
-             for line in order.lines.select_related("product", "order", "order__shop")]
-    return _no_store(render(request, "portal/order.html", _ctx(
-        member, order=order, delivery=delivery, lines=lines, may_decide=actions.may_decide(member, order),
-        approvals=order.approvals.select_related("by"), cart_count=len(_cart_lines(request, member)))))
+    lines = [
+        {
+            "line": line,
+            "values": _in_field_order(line.product, queries.open_line_values(line, actor=actor, purpose="history"))
+            if line.sealed_data is not None
+            else {},
+        }
+        for line in order.lines.select_related("product", "order", "order__shop")
+    ]
+    return _no_store(
+        render(
+            request,
+            "portal/order.html",
+            _ctx(
+                member,
+                order=order,
+                delivery=delivery,
+                lines=lines,
+                may_decide=actions.may_decide(member, order),
+                approvals=order.approvals.select_related("by"),
+                cart_count=len(_cart_lines(request, member)),
+            ),
+        )
+    )
 
 
 def reorder(request, slug: str, number: str):
@@ -262,10 +333,14 @@ def reorder(request, slug: str, number: str):
     added = 0
     for line in order.lines.select_related("product", "order", "order__shop"):
         if line.product.active:
-            values = queries.open_line_values(line, actor=actor, purpose="order") if line.sealed_data is not None else {}
+            values = (
+                queries.open_line_values(line, actor=actor, purpose="order") if line.sealed_data is not None else {}
+            )
             _add_to_cart(request, member, line.product, line.quantity, line.options, values)
             added += 1
-    messages.success(request, _("%(n)s products from order %(number)s are in your cart.") % {"n": added, "number": number})
+    messages.success(
+        request, _("%(n)s products from order %(number)s are in your cart.") % {"n": added, "number": number}
+    )
     return redirect("portal:cart", slug=slug)
 
 
@@ -275,8 +350,9 @@ def decide(request, slug: str, number: str):
         return HttpResponseNotAllowed(["POST"])
     order = queries.access_order_for(member, number)
     try:
-        actions.do_decide_order(order, member, approve=request.POST.get("decision") == "approve",
-                                actor=Actor.from_request(request))
+        actions.do_decide_order(
+            order, member, approve=request.POST.get("decision") == "approve", actor=Actor.from_request(request)
+        )
     except PermissionDenied:
         return HttpResponse(_("You may not decide on this order."), status=403)
     messages.success(request, _("Your decision on order %(number)s is recorded.") % {"number": number})
@@ -285,8 +361,11 @@ def decide(request, slug: str, number: str):
 
 def approvals(request, slug: str):
     member = queries.access_member_for(request.user, slug, perm="may_approve")
-    return render(request, "portal/approvals.html", _ctx(
-        member, orders=queries.approval_queue(member), cart_count=len(_cart_lines(request, member))))
+    return render(
+        request,
+        "portal/approvals.html",
+        _ctx(member, orders=queries.approval_queue(member), cart_count=len(_cart_lines(request, member))),
+    )
 
 
 def addresses(request, slug: str):
@@ -294,8 +373,9 @@ def addresses(request, slug: str):
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_save_address(member.shop, request.POST.get("label", ""), form.cleaned_data,
-                                    actor=Actor.from_request(request))
+            actions.do_save_address(
+                member.shop, request.POST.get("label", ""), form.cleaned_data, actor=Actor.from_request(request)
+            )
             messages.success(request, _("The address is in the address book."))
             return redirect("portal:addresses", slug=slug)
         except ValidationError as exc:
@@ -315,23 +395,35 @@ def users(request, slug: str):
         data = form.cleaned_data
         try:
             _new, password = actions.do_add_member(
-                member.shop, data["username"], email=data["email"], request_reference=data["request_reference"],
-                perms=data, budget_cents=_euros_to_cents(data["budget_euros"]), approver=data["approver"],
-                actor=Actor.from_request(request))
+                member.shop,
+                data["username"],
+                email=data["email"],
+                request_reference=data["request_reference"],
+                perms=data,
+                budget_cents=_euros_to_cents(data["budget_euros"]),
+                approver=data["approver"],
+                actor=Actor.from_request(request),
+            )
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         else:
-            return _no_store(render(request, "portal/password.html", _ctx(member, username=data["username"],
-                                                                         password=password)))
-    return render(request, "portal/users.html", _ctx(
-        member, members=member.shop.members.select_related("user", "approver__user"), form=form))
+            return _no_store(
+                render(request, "portal/password.html", _ctx(member, username=data["username"], password=password))
+            )
+    return render(
+        request,
+        "portal/users.html",
+        _ctx(member, members=member.shop.members.select_related("user", "approver__user"), form=form),
+    )
 
 
 def settings_page(request, slug: str):
     """The client's portal settings: order statistics on or off (P06), and the statistics when on."""
     member = queries.access_member_for(request.user, slug, perm="manages_users")
     if request.method == "POST":
-        actions.do_switch_analytics(member.shop, request.POST.get("analytics") == "on", actor=Actor.from_request(request))
+        actions.do_switch_analytics(
+            member.shop, request.POST.get("analytics") == "on", actor=Actor.from_request(request)
+        )
         messages.success(request, _("The settings are saved."))
         return redirect("portal:settings", slug=slug)
     return render(request, "portal/settings.html", _ctx(member, statistics=queries.order_statistics(member)))

@@ -17,18 +17,35 @@ pytestmark = pytest.mark.django_db
 
 # URL name -> the member permission it needs (None: any member of the shop). Client side.
 CLIENT_URLS = {
-    "shop": None, "theme": None, "logo": None, "orders": None,
-    "product": "may_order", "preview": "may_order", "proof": "may_order", "cart": "may_order",
-    "checkout": "may_order", "reorder": "may_order", "order": "own", "decide": "may_approve",
-    "approvals": "may_approve", "addresses": "manages_addresses", "users": "manages_users",
+    "shop": None,
+    "theme": None,
+    "logo": None,
+    "orders": None,
+    "product": "may_order",
+    "preview": "may_order",
+    "proof": "may_order",
+    "cart": "may_order",
+    "checkout": "may_order",
+    "reorder": "may_order",
+    "order": "own",
+    "decide": "may_approve",
+    "approvals": "may_approve",
+    "addresses": "manages_addresses",
+    "users": "manages_users",
     "settings": "manages_users",
 }
 # House side: the staff permission each needs. The payment webhook is public by design (a provider
 # calls it); it answers only to a valid signature (test_payment.py) and shows nothing.
 HOUSE_URLS = {
-    "shops": "manage_shop", "shop_new": "manage_shop", "shop": "manage_shop", "product_new": "manage_shop",
-    "product": "manage_shop", "member_new": "manage_shop", "work": "handle_portal_work",
-    "work_order": "handle_portal_work", "print_file": "handle_portal_work",
+    "shops": "manage_shop",
+    "shop_new": "manage_shop",
+    "shop": "manage_shop",
+    "product_new": "manage_shop",
+    "product": "manage_shop",
+    "member_new": "manage_shop",
+    "work": "handle_portal_work",
+    "work_order": "handle_portal_work",
+    "print_file": "handle_portal_work",
 }
 PUBLIC = {"payment_webhook"}
 
@@ -61,21 +78,50 @@ def world(portal):
     actions.do_release_order(released, actor=Actor.system("test"))
     line = released.lines.get(product=portal.card)
     client_kwargs = {
-        "shop": {}, "theme": {}, "logo": {}, "orders": {}, "product": {"product_id": portal.card.pk},
-        "preview": {"product_id": portal.card.pk}, "proof": {"product_id": portal.card.pk}, "cart": {},
-        "checkout": {}, "reorder": {"number": waiting.number}, "order": {"number": waiting.number},
-        "decide": {"number": waiting.number}, "approvals": {}, "addresses": {}, "users": {}, "settings": {},
+        "shop": {},
+        "theme": {},
+        "logo": {},
+        "orders": {},
+        "product": {"product_id": portal.card.pk},
+        "preview": {"product_id": portal.card.pk},
+        "proof": {"product_id": portal.card.pk},
+        "cart": {},
+        "checkout": {},
+        "reorder": {"number": waiting.number},
+        "order": {"number": waiting.number},
+        "decide": {"number": waiting.number},
+        "approvals": {},
+        "addresses": {},
+        "users": {},
+        "settings": {},
     }
     house_kwargs = {
-        "shops": {}, "shop_new": {}, "shop": {"shop_id": portal.shop.pk},
-        "product_new": {"shop_id": portal.shop.pk}, "product": {"shop_id": portal.shop.pk, "product_id": portal.card.pk},
-        "member_new": {"shop_id": portal.shop.pk}, "work": {}, "work_order": {"order_id": released.pk},
+        "shops": {},
+        "shop_new": {},
+        "shop": {"shop_id": portal.shop.pk},
+        "product_new": {"shop_id": portal.shop.pk},
+        "product": {"shop_id": portal.shop.pk, "product_id": portal.card.pk},
+        "member_new": {"shop_id": portal.shop.pk},
+        "work": {},
+        "work_order": {"order_id": released.pk},
         "print_file": {"order_id": released.pk, "line_id": line.pk},
     }
-    client_urls = {name: reverse(f"portal:{name}", kwargs={"slug": "aland", **kw}) for name, kw in client_kwargs.items()}
+    client_urls = {
+        name: reverse(f"portal:{name}", kwargs={"slug": "aland", **kw}) for name, kw in client_kwargs.items()
+    }
     house = {name: reverse(f"portal_house:{name}", kwargs=kw) for name, kw in house_kwargs.items()}
-    secrets = [portal.shop.title, waiting.number, released.number, portal.card.name, portal.stock.name,
-               "Mirjam", "Oosterhuis", "Dorpsstraat", portal.manager.user.username, portal.orderer.user.username]
+    secrets = [
+        portal.shop.title,
+        waiting.number,
+        released.number,
+        portal.card.name,
+        portal.stock.name,
+        "Mirjam",
+        "Oosterhuis",
+        "Dorpsstraat",
+        portal.manager.user.username,
+        portal.orderer.user.username,
+    ]
     return portal, client_urls, house, secrets
 
 
@@ -126,8 +172,11 @@ def test_every_url_refuses_another_clients_user_anonymous_and_staff_alike(world,
 def test_every_house_url_refuses_client_users_anonymous_and_staff_without_the_right(world, make_staff):
     portal, _client_urls, house, secrets = world
     people = {
-        "manager of client A": portal.manager.user, "user of client B": portal.orderer_b.user, "anonymous": None,
-        "database department": make_staff("database"), "privacy officer": make_staff("privacy"),
+        "manager of client A": portal.manager.user,
+        "user of client B": portal.orderer_b.user,
+        "anonymous": None,
+        "database department": make_staff("database"),
+        "privacy officer": make_staff("privacy"),
     }
     print_operator = make_staff("print")
     for label, user in people.items():
@@ -182,3 +231,9 @@ def test_a_member_who_may_approve_but_is_not_the_named_approver_gets_403(world, 
     web = _as(portal.colleague.user)
     response = web.post(client_urls["decide"], {"decision": "approve"})
     assert response.status_code == 403 and b"Mirjam" not in response.content
+
+
+def test_the_browser_run_walks_every_client_url():
+    from tests.browser.test_portal import CLIENT_URL_ARGS
+
+    assert set(CLIENT_URL_ARGS) == set(CLIENT_URLS)

@@ -21,7 +21,9 @@ from verwerker.vault.models import ReadPurpose
 
 pytestmark = pytest.mark.django_db
 
-DISPLAY = "output intent profile is a display profile; PDF/X-4 wants the output device profile of the printing condition"
+DISPLAY = (
+    "output intent profile is a display profile; PDF/X-4 wants the output device profile of the printing condition"
+)
 
 
 def test_an_order_over_budget_waits_for_approval_and_cannot_be_produced_before_it(portal):
@@ -75,8 +77,14 @@ def test_two_levels_need_two_different_people(portal, system_actor):
     from verwerker.portal.tests.conftest import member
 
     second = member(portal.shop, "directeur-a", system_actor, perms={"may_approve": True})
-    actions.do_change_member(portal.orderer, perms={"may_order": True}, budget_cents=5000, approver=portal.manager,
-                             second_approver=second, actor=system_actor)
+    actions.do_change_member(
+        portal.orderer,
+        perms={"may_order": True},
+        budget_cents=5000,
+        approver=portal.manager,
+        second_approver=second,
+        actor=system_actor,
+    )
     order = place(portal, [card_line(portal)])
     assert order.approvals_needed == 2
     with pytest.raises(actions.ApprovalRefused):  # level 1 is the manager's

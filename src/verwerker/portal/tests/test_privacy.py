@@ -57,7 +57,9 @@ def test_orderer_data_is_anonymised_after_the_portals_history_period(portal):
     Order.objects.filter(pk=order.pk).update(placed_at=timezone.now() - dt.timedelta(days=31))
     waiting = place(portal, [card_line(portal)])  # awaiting approval: still the house's work, never anonymised
     Order.objects.filter(pk=waiting.pk).update(placed_at=timezone.now() - dt.timedelta(days=400))
-    assert CHECKS["P06"]().state == State.ATTENTION and "1 past their portal's history period" in CHECKS["P06"]().evidence
+    assert (
+        CHECKS["P06"]().state == State.ATTENTION and "1 past their portal's history period" in CHECKS["P06"]().evidence
+    )
     report = run_purge(actor=Actor.system("test"))
     assert {c["record_class"]: c["purged"] for c in report["classes"]}["portal_orders"] == 1
     order.refresh_from_db()

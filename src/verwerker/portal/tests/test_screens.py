@@ -15,7 +15,9 @@ PO = Path(__file__).resolve().parents[1] / "locale" / "nl" / "LC_MESSAGES" / "dj
 
 def test_every_message_of_the_portal_has_a_dutch_translation():
     entries = PO.read_text(encoding="utf-8").split("\n\n")[1:]
-    untranslated = [e for e in entries if re.search(r'^msgstr ""\n?$', e, re.M) or re.search(r'^msgstr\[\d\] ""$', e, re.M)]
+    untranslated = [
+        e for e in entries if re.search(r'^msgstr ""\n?$', e, re.M) or re.search(r'^msgstr\[\d\] ""$', e, re.M)
+    ]
     assert entries and untranslated == []
 
 
