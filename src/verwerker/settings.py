@@ -51,6 +51,7 @@ RETENTION_PURGERS = [
     "verwerker.crm.purge.FinancialPurger",  # financieel: financial records after seven years
     "verwerker.facilities.purge.CameraClipPurger",  # camera_clips (P27)
     "verwerker.facilities.purge.ConsentLogPurger",  # consent_log (P08)
+    "verwerker.portal.purge.PortalOrderPurger",  # portal_orders: orderer data anonymised after the history (P06)
 ]
 # Who knows what a client calls a shredded blob, asked in this order for deletion certificates
 # (retention/certificates.py client_names); like the purgers, they sit above retention.
@@ -115,7 +116,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'"],
+        # blob: for the portal's live proof: the PNG is fetched by POST (fields stay out of URLs and logs).
+        "img-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
@@ -151,6 +153,7 @@ INSTALLED_APPS = [
     "verwerker.lists",
     "verwerker.logbook",  # the audit log in words and its screens (above the apps it names)
     "verwerker.notifications",
+    "verwerker.portal",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -202,6 +205,7 @@ TEMPLATES = [
                 "verwerker.accounts.context_processors.house",
                 "verwerker.privacy.context_processors.breach_clock",
                 "verwerker.notifications.context_processors.work_counts",
+                "verwerker.portal.context_processors.portal",
             ],
         },
     }
@@ -299,6 +303,12 @@ EMAIL_HOST_PASSWORD = env_secret("VERWERKER_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("VERWERKER_EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("VERWERKER_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("VERWERKER_EMAIL_TIMEOUT", 30, minimum=1)
+# Client portals (portal app): who at the house hears of stock below its reorder point; the address
+# payment providers report back to; the loopback test payment provider (portal/testpay.py).
+PORTAL_HOUSE_EMAILS = env_list("VERWERKER_PORTAL_HOUSE_EMAILS", [])
+PORTAL_PUBLIC_URL = env_str("VERWERKER_PORTAL_PUBLIC_URL", "http://127.0.0.1:8000")
+PORTAL_TEST_PAYMENT_URL = env_str("VERWERKER_PORTAL_TEST_PAYMENT_URL", "http://127.0.0.1:8765")
+PORTAL_TEST_PAYMENT_SECRET = env_secret("VERWERKER_PORTAL_TEST_PAYMENT_SECRET", "test-payment-secret")
 
 # The house itself: shown in the UI, on certificates and in notices. The statement's figures are
 # defaults that an agreement may override.

@@ -20,6 +20,8 @@ urlpatterns = [
     path("site/", include("verwerker.facilities.site_urls")),
     path("api/v1/", include("verwerker.api.urls")),
     path("api-beheer/", include("verwerker.api.screen_urls")),
+    path("portal/", include("verwerker.portal.urls")),
+    path("portaalbeheer/", include("verwerker.portal.house_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
 ]

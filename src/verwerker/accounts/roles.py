@@ -64,8 +64,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "api.add_apitoken",
         "api.change_apitoken",
         "api.view_webhooksubscription",
+        "portal.manage_shop",
+        "portal.handle_portal_work",
     ],
-    Role.PRINT: ["privacy.add_breach", "production.view_job", "production.confirm_printing", "production.view_printstation"],
+    Role.PRINT: ["privacy.add_breach", "production.view_job", "production.confirm_printing", "production.view_printstation",
+                 "portal.handle_portal_work"],
     Role.PRIVACY: [
         "clients.view_client",
         "clients.view_contact",

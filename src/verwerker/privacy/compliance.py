@@ -53,8 +53,13 @@ PROMISES = [
             ("verwerker.crm.compliance.check_p03",)),
     Promise("P04", _("Extra relation data used only for fitting promotions"), _("Purpose-bound CRM fields"),
             ("verwerker.crm.compliance.check_p04",)),
-    Promise("P05", _("Client web-to-print portals with per-user accounts"), _("Portal app")),
-    Promise("P06", _("Orderer data isolated per client; no analytics without permission"), _("Tenant isolation; no stored payment data")),
+    Promise("P05", _("Client web-to-print portals with per-user accounts"), _("Portal app"),
+            ("verwerker.portal.queries.access_member_for", "verwerker.portal.actions.do_add_member",
+             "verwerker.portal.compliance.check_p05")),
+    Promise("P06", _("Orderer data isolated per client; no analytics without permission"), _("Tenant isolation; no stored payment data"),
+            ("verwerker.portal.queries.access_member_for", "verwerker.portal.actions.do_switch_analytics",
+             "verwerker.portal.purge.PortalOrderPurger", "verwerker.portal.payment.PaymentProvider",
+             "verwerker.portal.compliance.check_p06")),
     Promise("P07", _("Data-subject requests via the client, executed on held files"), _("Request register with deadlines and receipts"),
             ("verwerker.privacy.subject_requests.do_log_subject_request", "verwerker.privacy.subject_requests.search_subject_request",
              "verwerker.privacy.subject_requests.do_execute_subject_request")),
@@ -509,7 +514,7 @@ def _elsewhere(path: str) -> Callable[[], Finding]:
     return run
 
 
-# The house's own relations (crm/compliance.py) and its own registers (facilities/compliance.py).
+# The house's own relations (crm/compliance.py), its own registers (facilities/compliance.py) and the portals.
 CHECKS.update({
     "P02": _elsewhere("verwerker.crm.compliance.check_p02"),
     "P03": _elsewhere("verwerker.crm.compliance.check_p03"),
@@ -520,4 +525,7 @@ CHECKS.update({
     "P17": combine(_deleted_after_processing, _elsewhere("verwerker.facilities.compliance.workstations")),
     "P26": _elsewhere("verwerker.facilities.compliance.pentests"),
     "P27": _elsewhere("verwerker.facilities.compliance.cameras"),
+    # The client portals (portal/compliance.py).
+    "P05": _elsewhere("verwerker.portal.compliance.check_p05"),
+    "P06": _elsewhere("verwerker.portal.compliance.check_p06"),
 })

@@ -366,8 +366,22 @@ def _add_dparts(part: pikepdf.Pdf, page_objs: list[pikepdf.Object], records: Seq
     )
 
 
-def _add_identification(part: pikepdf.Pdf, title: str, pages: int, records: int) -> None:
-    # Every page got its TrimBox when it was taken from its chunk (assemble_part).
+def finish_pdfx4(pdf: bytes, title: str) -> bytes:
+    """A single document (a portal's print-on-demand item) made PDF/X-4 as the letters' parts are: page
+    boxes, the output intent and the identification, without the PDF/VT record structure. In memory."""
+    part = pikepdf.new()
+    part.pages.extend(pikepdf.open(io.BytesIO(pdf)).pages)
+    for page in part.pages:
+        if "/TrimBox" not in page.obj:
+            page.obj.TrimBox = page.obj.MediaBox
+    _add_identification(part, title, len(part.pages), 1, vt=False)
+    out = io.BytesIO()
+    part.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _add_identification(part: pikepdf.Pdf, title: str, pages: int, records: int, *, vt: bool = True) -> None:
+    # Every page has its TrimBox: a letter part's from assemble_part, a single document's from finish_pdfx4.
     profile, components, condition = output_intent()
     icc = part.make_stream(profile)
     icc.N = components
@@ -395,7 +409,8 @@ def _add_identification(part: pikepdf.Pdf, title: str, pages: int, records: int)
         meta["xmpMM:DocumentID"] = f"uuid:{uuid.uuid4()}"
         meta["xmpMM:VersionID"] = "1"
         meta["xmpMM:RenditionClass"] = "default"
-        meta[f"{{{PDFVT_NS}}}GTS_PDFVTVersion"] = "PDF/VT-1"
+        if vt:
+            meta[f"{{{PDFVT_NS}}}GTS_PDFVTVersion"] = "PDF/VT-1"
         meta[f"{{{PDFX_NS}}}GTS_PDFXVersion"] = "PDF/X-4"
         meta["pdf:Producer"] = "Verwerker (Typst, pikepdf)"
         meta["pdf:Trapped"] = "False"

@@ -18,6 +18,8 @@ class RecordClass(models.TextChoices):
     FINANCIAL = "financieel", _("financial records of own relations")
     CONSENT_LOG = "consent_log", _("website cookie consent log")
     CAMERA_CLIPS = "camera_clips", _("camera clips exported for an incident")
+    # Orderer data of the client portals (portal): the house's maximum; a client's portal may keep less.
+    PORTAL_ORDERS = "portal_orders", _("orderer data of client portal orders")
 
 
 # The privacy statement's figures (PROMISES.md P17-P19, P27), seeded by a data migration. ``None`` keeps
@@ -63,6 +65,11 @@ DEFAULTS: dict[str, dict] = {
         "keep_days": 28,
         "starts_from": "recording; longer only under an incident hold until the incident is closed",
         "basis": "privacy statement (camera footage at most 4 weeks)",
+    },
+    RecordClass.PORTAL_ORDERS: {
+        "keep_days": 2 * 365,
+        "starts_from": "the order; a client's portal may set a shorter order history, then anonymised",
+        "basis": "privacy statement (orderer data only for delivery and order history); Art. 5(1)(e) GDPR",
     },
 }
 

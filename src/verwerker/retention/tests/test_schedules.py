@@ -23,6 +23,7 @@ def test_schedules_are_seeded_with_the_statements_figures():
         RecordClass.AUDIT_EVENTS: None,
         RecordClass.CONSENT_LOG: 2 * 365,
         RecordClass.CAMERA_CLIPS: 28,
+        RecordClass.PORTAL_ORDERS: 2 * 365,
     }
 
 
