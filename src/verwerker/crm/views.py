@@ -41,6 +41,7 @@ from verwerker.crm.requests import (
 from verwerker.datafiles.actions import DataFileRefused
 from verwerker.facilities.uploads import memory_uploads
 from verwerker.intake.policy import Refusal
+from verwerker.privacy.subject_requests import do_extend_subject_request
 from verwerker.production.workflow import StepRefused
 
 def _actor(request) -> Actor:
@@ -446,6 +447,13 @@ def purpose_edit(request, purpose_id: int):
 def request_detail(request, request_id: int):
     req = queries.access_request_for(request.user, request_id)
     form = forms.PersonForm(request.POST or None, instance=req.person) if req.kind == "rectification" and req.person else None
+    if request.method == "POST" and req.is_open and "extend" in request.POST:
+        # The register's extension (Art. 12(3)): two months more, within the first month, with reasons.
+        try:
+            do_extend_subject_request(req.request, reason=request.POST.get("reason", ""), actor=_actor(request))
+        except ValidationError as exc:
+            messages.error(request, "; ".join(_(m) for m in exc.messages))
+        return redirect("crm:request", req.pk)
     if request.method == "POST" and req.is_open:
         try:
             corrections = None

@@ -116,3 +116,20 @@ def test_a_relations_request_is_an_entry_of_the_one_request_register_with_its_de
     web.post(reverse("crm:request", args=[request.pk]), {"execute": ""})
     entry.refresh_from_db()
     assert entry.status == "executed" and "art. 52 AWR" in entry.receipt and entry.closed_at is not None
+
+
+def test_a_relations_request_is_extended_in_the_register_by_two_months_with_reasons(customer, login, officer):
+    from django.utils import timezone
+
+    from verwerker.crm.requests import do_log_relation_request
+    from verwerker.privacy.subject_requests import add_months
+
+    request = do_log_relation_request(customer, "access", actor=Actor.for_user(officer))
+    web = login(officer)
+    web.post(reverse("crm:request", args=[request.pk]), {"extend": "", "reason": ""})
+    request.request.refresh_from_db()
+    assert request.request.extended_to is None
+    web.post(reverse("crm:request", args=[request.pk]), {"extend": "", "reason": "Veel gegevens in het archief"})
+    request.request.refresh_from_db()
+    assert request.request.extended_to == add_months(timezone.localdate(request.received_at), 3)
+    assert request.deadline == request.request.extended_to and request.is_open
