@@ -4,6 +4,8 @@ Text is checked by extracting it with poppler's pdftotext (Debian poppler-utils)
 """
 
 import io
+import json
+import os
 import re
 import subprocess
 
@@ -11,8 +13,9 @@ import pikepdf
 import pytest
 
 from verwerker.lib.testing import require_tool
-from verwerker.production.pipeline import MergeOptions, manifest_csv, merge, rejects_csv
-from verwerker.production.render import EXAMPLES, Template, TemplateError
+from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
+from verwerker.production.pipeline import MergeOptions, _letter_records, manifest_csv, merge, prepare, rejects_csv
+from verwerker.production.render import EXAMPLES, Template, TemplateError, compile_chunk
 from verwerker.production.tests.synthetic import MAPPING, people, table
 
 
@@ -278,12 +281,6 @@ def test_the_one_pass_assembly_gives_the_part_the_page_by_page_assembly_gives(tm
     """GIVEN the same chunk PDFs (records of one to three pages, Dutch and foreign mail, two backgrounds)
     WHEN assembled in one pass and page by page through pikepdf's page list THEN text, page contents,
     boxes, resources, DPart tree, XMP and output intent are the same."""
-    import json
-
-    from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
-    from verwerker.production.pipeline import _letter_records, prepare
-    from verwerker.production.render import compile_chunk
-
     template = write_template(tmp_path, '#r.last_name\n#for _ in range(calc.rem(int(r.reference.slice(-1)), 3)) { pagebreak(); [vervolg] }')
     frame = people(23, seed=3, foreign_every=5)
     records, _rejects = prepare(frame, MAPPING, options=MergeOptions())
@@ -306,11 +303,6 @@ def test_the_one_pass_assembly_gives_the_part_the_page_by_page_assembly_gives(tm
 
 def test_a_warm_compiler_still_sees_a_changed_template_and_new_records(tmp_path):
     """The compiler kept warm per template renders each chunk's own records and a rewritten template."""
-    import json
-    import os
-
-    from verwerker.production.render import compile_chunk
-
     template = write_template(tmp_path, "Eerste versie #r.last_name")
     record = {"address": ["A", "B"], "kix": "", "seq": 1, "last_name": "Jansen", "greeting": ""}
     first = page_texts(compile_chunk(str(template.path), json.dumps([record])))

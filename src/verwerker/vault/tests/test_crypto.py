@@ -1,9 +1,12 @@
 """The STREAM construction over AES-256-GCM: round trips, and every kind of damage is caught and named."""
 
+import hashlib
 import io
 import os
+import time
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from verwerker.vault import crypto
 from verwerker.vault.crypto import (
@@ -174,8 +177,6 @@ def test_the_decryptor_hands_out_one_segment_at_a_time():
 def _reference_stream(key: bytes, prefix: bytes, data: bytes, seg: int) -> bytes:
     """The documented format built straight from AES-GCM, independent of StreamEncryptor: what every
     vault file written so far looks like."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     header = crypto.build_header(prefix, seg)
     pieces = [data[i : i + seg] for i in range(0, len(data), seg)] or [b""]
     out = [header]
@@ -190,8 +191,6 @@ def _reference_stream(key: bytes, prefix: bytes, data: bytes, seg: int) -> bytes
 def test_the_parallel_hash_leaves_ciphertext_and_checksum_as_the_format_defines(seg, pieces):
     """Hashing beside encryption (on another thread, from large segments) changes no byte of the file
     and gives the SHA-256 of the plaintext in order; files in the format as it was still decrypt."""
-    import hashlib
-
     key, prefix = generate_data_key(), os.urandom(crypto.PREFIX_SIZE)
     data = os.urandom(3 * seg + 5)
     sink, sha = io.BytesIO(), hashlib.sha256()
@@ -214,8 +213,6 @@ def test_the_parallel_hash_leaves_ciphertext_and_checksum_as_the_format_defines(
 
 def test_a_forked_child_hashes_beside_encryption_too():
     """The hashing threads do not survive a fork: a child gets its own (it would otherwise wait forever)."""
-    import hashlib
-
     data = os.urandom(3 * crypto.PARALLEL_HASH_MIN)
     parent = StreamEncryptor(generate_data_key(), io.BytesIO(), segment_size=crypto.PARALLEL_HASH_MIN,
                              hasher=hashlib.sha256())
@@ -232,8 +229,6 @@ def test_a_forked_child_hashes_beside_encryption_too():
             code = 0 if sha.digest() == hashlib.sha256(data).digest() else 1
         finally:
             os._exit(code)
-    import time
-
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         done, status = os.waitpid(pid, os.WNOHANG)
