@@ -2,6 +2,9 @@
 
 Each existing RelationRequest becomes a register entry with the same reference, kind, dates, deadline and
 receipt; the crm row keeps only the link and the person.
+
+The columns the register now holds go in the next migration: on PostgreSQL a table with rows just
+written in this transaction cannot be altered in it.
 """
 
 import django.db.models.deletion
@@ -36,19 +39,4 @@ class Migration(migrations.Migration):
                                        related_name="relation_request", to="privacy.datasubjectrequest"),
         ),
         migrations.RunPython(to_register, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="relationrequest",
-            name="request",
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT,
-                                       related_name="relation_request", to="privacy.datasubjectrequest"),
-        ),
-        migrations.AlterModelOptions(name="relationrequest", options={"ordering": ["-request__received_at"]}),
-        migrations.RemoveField(model_name="relationrequest", name="deadline"),
-        migrations.RemoveField(model_name="relationrequest", name="executed_at"),
-        migrations.RemoveField(model_name="relationrequest", name="kind"),
-        migrations.RemoveField(model_name="relationrequest", name="logged_by"),
-        migrations.RemoveField(model_name="relationrequest", name="receipt"),
-        migrations.RemoveField(model_name="relationrequest", name="received_at"),
-        migrations.RemoveField(model_name="relationrequest", name="reference"),
-        migrations.RemoveField(model_name="relationrequest", name="subject_mask"),
     ]

@@ -2,6 +2,9 @@
 
 Each existing CameraRequest becomes a register entry with the same reference, kind, dates and deadline,
 its answer as the receipt; the facilities row keeps the contact, the camera and the period.
+
+The columns the register now holds go in the next migration: on PostgreSQL a table with rows just
+written in this transaction cannot be altered in it.
 """
 
 import django.db.models.deletion
@@ -40,18 +43,4 @@ class Migration(migrations.Migration):
                                        related_name="camera_request", to="privacy.datasubjectrequest"),
         ),
         migrations.RunPython(to_register, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="camerarequest",
-            name="request",
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT,
-                                       related_name="camera_request", to="privacy.datasubjectrequest"),
-        ),
-        migrations.AlterModelOptions(name="camerarequest", options={"ordering": ["-request__received_at"]}),
-        migrations.RemoveConstraint(model_name="camerarequest", name="camera_request_answered"),
-        migrations.RemoveField(model_name="camerarequest", name="closed_at"),
-        migrations.RemoveField(model_name="camerarequest", name="deadline"),
-        migrations.RemoveField(model_name="camerarequest", name="kind"),
-        migrations.RemoveField(model_name="camerarequest", name="outcome"),
-        migrations.RemoveField(model_name="camerarequest", name="received_at"),
-        migrations.RemoveField(model_name="camerarequest", name="reference"),
     ]

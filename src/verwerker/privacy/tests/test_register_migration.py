@@ -11,8 +11,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [("crm", "0002_seed_purposes"), ("facilities", "0002_seed_consent_categories"),
           ("privacy", "0004_pentest_finding_due_on")]
-AFTER = [("crm", "0003_requests_in_the_one_register"), ("facilities", "0003_camera_requests_in_the_one_register"),
-         ("privacy", "0005_one_register_for_all_requests")]
+AFTER = [("crm", "0004_relation_requests_keep_only_the_person"),
+         ("facilities", "0004_camera_requests_keep_only_the_footage"), ("privacy", "0005_one_register_for_all_requests")]
 
 
 def _migrate(targets):
@@ -25,7 +25,15 @@ def _migrate(targets):
 def test_existing_relation_and_camera_requests_become_entries_of_the_register_with_their_dates_and_answers():
     """GIVEN a relation request (answered) and a camera request (open) in their old registers
     WHEN the migrations run THEN each is an entry of the one register with its reference, kind, dates,
-    deadline and answer, and its app's row points at it."""
+    deadline and answer, and its app's row points at it (on PostgreSQL too, where a table with rows
+    written in a migration's transaction cannot be altered in it)."""
+    try:
+        _check_the_migration()
+    finally:  # the next test needs the schema of today whatever happened here
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+def _check_the_migration():
     old = _migrate(BEFORE)
     received = timezone.now() - dt.timedelta(days=3)
     old.get_model("crm", "RelationRequest").objects.create(
@@ -47,9 +55,3 @@ def test_existing_relation_and_camera_requests_become_entries_of_the_register_wi
     assert "Jansen" not in camera.subject_mask
     assert new.get_model("crm", "RelationRequest").objects.get().request_id == own.pk
     assert new.get_model("facilities", "CameraRequest").objects.get().request_id == camera.pk
-    _migrate(executor_leaves())
-
-
-def executor_leaves():
-    executor = MigrationExecutor(connection)
-    return executor.loader.graph.leaf_nodes()
