@@ -53,6 +53,12 @@ RETENTION_PURGERS = [
     "verwerker.facilities.purge.ConsentLogPurger",  # consent_log (P08)
     "verwerker.portal.purge.PortalOrderPurger",  # portal_orders: orderer data anonymised after the history (P06)
 ]
+# Who else holds data keys wrapped by the master key, each re-wrapping its own in `verwerker vault
+# rotate-key` (vault/management/commands/vault.py); like the purgers, they sit above the vault.
+MASTER_KEY_HOLDERS = [
+    "verwerker.crm.actions.do_rewrap_extra_keys",  # the CRM's purpose-bound fields (P04)
+    "verwerker.portal.actions.do_rewrap_sealed_keys",  # portal orderer data (P06)
+]
 # Who knows what a client calls a shredded blob, asked in this order for deletion certificates
 # (retention/certificates.py client_names); like the purgers, they sit above retention.
 CERTIFICATE_NAMERS = [

@@ -224,6 +224,7 @@ class EventType(models.IntegerChoices):
     PORTAL_PAYMENT_UPDATED = 977, _("portal payment state updated by the provider")
     PORTAL_ORDERER_DATA_READ = 980, _("portal orderer data read")
     PORTAL_ORDERS_ANONYMISED = 981, _("portal orders anonymised after the history period")
+    PORTAL_SEALED_KEYS_REWRAPPED = 982, _("portal orderer data keys re-wrapped under a new master key")
 
 
 class ActorType(models.TextChoices):

@@ -39,7 +39,7 @@ from verwerker.portal.models import (
     Shop,
     StockNotice,
 )
-from verwerker.portal.sealed import seal
+from verwerker.portal.sealed import rewrap, seal
 from verwerker.vault.models import BlobPurpose, DeletionReason
 
 ADDRESS_FIELDS = ("recipient", "street", "postcode", "city", "country")
@@ -783,3 +783,35 @@ def do_anonymise_orders(order_ids: list[int], *, actor: Actor) -> int:
 def history_cutoff(shop: Shop, now: dt.datetime, house_max_days: int | None) -> dt.datetime:
     days = shop.history_days if house_max_days is None else min(shop.history_days, house_max_days)
     return now - dt.timedelta(days=days)
+
+
+def do_rewrap_sealed_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dict:
+    """During a master-key rotation (``verwerker vault rotate-key``): re-wrap the data key of every sealed
+    orderer value (address book, orders, order lines) under the new master key, a row per transaction, so
+    a rerun after an interruption finds the rows done (they open with the new key) and skips them.
+    Returns {"rewrapped", "other"} ("other": rows neither key opens) and records one event."""
+    from verwerker.vault import crypto
+
+    done = other = 0
+    for model, row_key in ((AddressEntry, lambda r: r.key), (Order, lambda r: r.key),
+                           (OrderLine, lambda r: r.order.key)):
+        rows = model.objects.filter(sealed_key__isnull=False)
+        if model is OrderLine:
+            rows = rows.select_related("order")
+        for pk in rows.values_list("pk", flat=True):
+            with transaction.atomic():
+                row = rows.select_for_update(of=("self",)).get(pk=pk)
+                try:
+                    wrapped = rewrap(old_key, new_key, row_key(row), row.sealed_key)
+                except crypto.WrongKeyError:
+                    other += 1
+                    continue
+                if wrapped is not None:
+                    row.sealed_key = wrapped
+                    row.save(update_fields=["sealed_key"])
+                    done += 1
+    result = {"rewrapped": done, "other": other}
+    if done:
+        do_record_event(EventType.PORTAL_SEALED_KEYS_REWRAPPED, actor=actor,
+                        details={"old_key_id": crypto.key_id(old_key), "new_key_id": crypto.key_id(new_key), **result})
+    return result

@@ -34,3 +34,14 @@ def unseal(master_key: bytes, row_key: uuid.UUID, wrapped: bytes, ciphertext: by
     """What ``seal`` sealed. Raises vault.crypto.VaultError when the key or the data do not open."""
     data_key = crypto.unwrap_key(master_key, bytes(wrapped), _ad(row_key))
     return json.loads(crypto.decrypt_bytes(data_key, bytes(ciphertext)))
+
+
+def rewrap(old_master: bytes, new_master: bytes, row_key: uuid.UUID, wrapped: bytes) -> bytes | None:
+    """``wrapped`` re-wrapped under ``new_master``; None when it is wrapped by ``new_master`` already (a
+    rerun after an interrupted rotation). Raises vault.crypto.WrongKeyError when neither key opens it."""
+    try:
+        data_key = crypto.unwrap_key(old_master, bytes(wrapped), _ad(row_key))
+    except crypto.WrongKeyError:
+        crypto.unwrap_key(new_master, bytes(wrapped), _ad(row_key))
+        return None
+    return crypto.wrap_key(new_master, data_key, _ad(row_key))

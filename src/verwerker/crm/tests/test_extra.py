@@ -165,7 +165,7 @@ def test_the_vault_rotate_key_command_rewraps_the_sealed_fields_so_they_read_aft
     new.write_text(base64.b64encode(new_key).decode())
     out = io.StringIO()
     call_command("vault", "rotate-key", "--new-key-file", str(new), stdout=out)
-    assert "re-wrapped 1 sealed CRM keys" in out.getvalue()
+    assert "re-wrapped 1 sealed keys of verwerker.crm" in out.getvalue()
     assert crypto.parse_master_key(key_file.read_text()) == new_key
     person.refresh_from_db()
     assert person.extra_master_key_id == crypto.key_id(new_key)

@@ -69,3 +69,37 @@ def test_orderer_data_is_anonymised_after_the_portals_history_period(portal):
     waiting.refresh_from_db()
     assert waiting.anonymised_at is None and waiting.sealed_data is not None
     assert CHECKS["P06"]().state == State.OK
+
+
+def test_the_vault_rotate_key_command_rewraps_sealed_orderer_data_so_it_reads_after_rotation(
+        portal, settings, tmp_path):
+    """GIVEN an order whose delivery address and card fields are sealed under the embedded key file
+    WHEN `verwerker vault rotate-key` installs a new master key (and is run a second time, as after an
+    interruption)
+    THEN the sealed values read under the new key, and the rerun finds nothing left to re-wrap."""
+    import base64
+    import io
+    import os
+
+    from django.core.management import call_command
+
+    from verwerker.portal.queries import open_delivery, open_line_values
+    from verwerker.portal.tests.conftest import ADDRESS, CARD_VALUES
+
+    key_file, old = tmp_path / "master-key", tmp_path / "old-key"
+    old.write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
+    key_file.write_text(old.read_text())
+    settings.MASTER_KEY, settings.MASTER_KEY_FILE = "", key_file
+    order = place(portal, [card_line(portal)])
+    new = tmp_path / "new-key"
+    new.write_text(base64.b64encode(os.urandom(32)).decode())
+    out = io.StringIO()
+    call_command("vault", "rotate-key", "--new-key-file", str(new), stdout=out)
+    assert "re-wrapped 2 sealed keys of verwerker.portal (0 under another key)" in out.getvalue()
+    order = Order.objects.get(pk=order.pk)
+    reader = Actor.system("test")
+    assert open_delivery(order, actor=reader, purpose="delivery")["street"] == ADDRESS["street"]
+    assert open_line_values(order.lines.get(), actor=reader, purpose="production")["name"] == CARD_VALUES["name"]
+    out = io.StringIO()
+    call_command("vault", "rotate-key", "--new-key-file", str(new), "--old-key-file", str(old), stdout=out)
+    assert "re-wrapped 0 sealed keys of verwerker.portal (0 under another key)" in out.getvalue()

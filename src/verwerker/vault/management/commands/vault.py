@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 from django.core.management.base import BaseCommand, CommandError
 
 from verwerker.audit.actors import Actor
@@ -35,24 +36,27 @@ class Command(BaseCommand):
     def handle(self, *args, subcommand: str, **options):
         new_key = _read_key(options["new_key_file"])
         old_key = _read_key(options["old_key_file"]) if options["old_key_file"] else None
-        # This command is the caller that knows every holder of keys wrapped by the master key: the vault's
-        # blobs and the CRM's sealed purpose-bound fields (crm/extra.py), so it re-wraps both (lazy import:
-        # the vault sits below crm). A key left wrapped by the old master would be unreadable afterwards.
-        from verwerker.crm.actions import do_rewrap_extra_keys
-
+        # Keys wrapped by the master key live in the vault's blobs and in rows of apps above the vault (the
+        # CRM's purpose-bound fields, the portals' orderer data): settings.MASTER_KEY_HOLDERS lists the
+        # function of each that re-wraps its own, as RETENTION_PURGERS lists purgers. A key left wrapped by
+        # the old master would be unreadable afterwards.
+        holders = [import_string(path) for path in settings.MASTER_KEY_HOLDERS]
         actor = Actor.system("vault rotate-key")
         old_key = old_key if old_key is not None else storage.master_key()
         try:
             result = do_rotate_master_key(new_key, old_key=old_key, actor=actor)
-            sealed = do_rewrap_extra_keys(old_key, new_key, actor=actor)
+            sealed = [(path, rewrap(old_key, new_key, actor=actor))
+                      for path, rewrap in zip(settings.MASTER_KEY_HOLDERS, holders, strict=True)]
         except crypto.VaultError as exc:
             raise CommandError(f"rotation stopped: {exc}") from None
         self.stdout.write(
             f"re-wrapped {result['rewrapped']} data keys: {result['old_key_id']} -> {result['new_key_id']}"
-            f" ({result['under_new_key']} blobs under the new key, {result['other']} under another key);"
-            f" re-wrapped {sealed['rewrapped']} sealed CRM keys ({sealed['other']} under another key)"
+            f" ({result['under_new_key']} blobs under the new key, {result['other']} under another key)"
         )
-        if result["other"] or sealed["other"]:
+        for path, counts in sealed:
+            self.stdout.write(f"re-wrapped {counts['rewrapped']} sealed keys of {path.rsplit('.', 2)[0]}"
+                              f" ({counts['other']} under another key)")
+        if result["other"] or any(counts["other"] for _path, counts in sealed):
             raise CommandError("some keys are wrapped with a key that is neither the old nor the new one")
         if not settings.MASTER_KEY:
             storage.install_key_file(Path(settings.MASTER_KEY_FILE), new_key)
