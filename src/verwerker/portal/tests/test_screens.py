@@ -44,6 +44,7 @@ def test_pages_are_dutch_and_themed_in_the_clients_colours(portal):
     web.force_login(portal.manager.user)
     page = web.get("/portal/aland/").content.decode()
     assert "Producten" in page and "Winkelwagen" in page and "/portal/aland/thema.css" in page
+    assert ">Bestellen<" in page and "vanaf" in page
     css = web.get("/portal/aland/thema.css")
     assert css["Content-Type"] == "text/css" and portal.shop.colour_primary in css.content.decode()
 
