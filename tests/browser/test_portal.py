@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from django.urls import reverse
 
 from tests.browser.test_job_flow import SCREENSHOTS, _log_in_on_the_form, _run_queued_tasks
@@ -22,9 +21,23 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # Every client-side portal URL with the arguments it takes (test_isolation.py proves the table complete).
 CLIENT_URL_ARGS = {
-    "shop": (), "theme": (), "logo": (), "orders": (), "product": ("product_id",), "preview": ("product_id",),
-    "proof": ("product_id",), "cart": (), "checkout": (), "reorder": ("number",), "order": ("number",),
-    "decide": ("number",), "approvals": (), "addresses": (), "users": (), "settings": (),
+    "shop": (),
+    "theme": (),
+    "logo": (),
+    "orders": (),
+    "product": ("product_id",),
+    "preview": ("product_id",),
+    "proof": ("product_id",),
+    "cart": (),
+    "checkout": (),
+    "reorder": ("number",),
+    "order": ("number",),
+    "decide": ("number",),
+    "approvals": (),
+    "addresses": (),
+    "users": (),
+    "settings": (),
+    "user_edit": ("member_id",),
 }
 
 CARD = {
@@ -221,11 +234,18 @@ def test_a_relation_manager_sets_up_a_shop_and_an_order_goes_through_approval_to
     anonymous = new_page()
     line = order.lines.get(product__code="VK-01")
     product = line.product_id
-    kwargs = {"product_id": product, "number": order.number}
-    paths = [reverse(f"portal:{name}", kwargs={"slug": "aland", **{k: v for k, v in kwargs.items() if k in needs}})
-             for name, needs in CLIENT_URL_ARGS.items()]
-    paths += ["/portaalbeheer/", "/portaalbeheer/werk/", f"/portaalbeheer/werk/{order.pk}/",
-              f"/portaalbeheer/werk/{order.pk}/drukbestanden/{line.pk}.pdf", f"/portaalbeheer/{order.shop_id}/"]
+    kwargs = {"product_id": product, "number": order.number, "member_id": order.placed_by.portal_member.pk}
+    paths = [
+        reverse(f"portal:{name}", kwargs={"slug": "aland", **{k: v for k, v in kwargs.items() if k in needs}})
+        for name, needs in CLIENT_URL_ARGS.items()
+    ]
+    paths += [
+        "/portaalbeheer/",
+        "/portaalbeheer/werk/",
+        f"/portaalbeheer/werk/{order.pk}/",
+        f"/portaalbeheer/werk/{order.pk}/drukbestanden/{line.pk}.pdf",
+        f"/portaalbeheer/{order.shop_id}/",
+    ]
     for who in (stranger, anonymous):
         for path in paths:
             response = who.goto(path)

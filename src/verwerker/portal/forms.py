@@ -119,3 +119,30 @@ class CheckoutForm(AddressForm):
         if not data.get("address_entry") and not all(data.get(n) for n in ("recipient", "street", "postcode", "city")):
             raise forms.ValidationError(_("Choose an address from the address book or enter one."))
         return data
+
+
+class MemberChangeForm(forms.Form):
+    """A member's permission set, budget and approver (the client agreed them for this person)."""
+
+    may_order = forms.BooleanField(label=_("may order"), required=False)
+    may_approve = forms.BooleanField(label=_("may approve orders"), required=False)
+    sees_organisation = forms.BooleanField(label=_("sees the whole organisation's orders"), required=False)
+    manages_addresses = forms.BooleanField(label=_("manages the address book"), required=False)
+    manages_users = forms.BooleanField(label=_("manages users"), required=False)
+    budget_euros = forms.DecimalField(
+        label=_("Budget per order (euro, empty: none)"), required=False, min_value=0, decimal_places=2
+    )
+    approver = forms.ModelChoiceField(label=_("Approver"), queryset=Member.objects.none(), required=False)
+
+    def __init__(self, *args, member: Member, **kwargs):
+        from decimal import Decimal
+
+        initial = {
+            **member.permission_set(),
+            "approver": member.approver_id,
+            "budget_euros": None if member.budget_cents is None else Decimal(member.budget_cents) / 100,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["approver"].queryset = (
+            Member.objects.filter(shop=member.shop, may_approve=True).exclude(pk=member.pk).select_related("user")
+        )

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -283,3 +284,18 @@ def payment_webhook(request, provider: str):
     return HttpResponse(
         json.dumps({"ok": order is not None}), content_type="application/json", status=200 if order is not None else 404
     )
+
+
+def member_edit(request, shop_id: int, member_id: int):
+    """The relation manager changes a portal user's permission set on the client's request."""
+    from verwerker.portal.models import Member
+    from verwerker.portal.views import change_member
+
+    shop = queries.access_shop_admin_for(request.user, shop_id)
+    other = Member.objects.filter(shop=shop, pk=member_id).select_related("user").first()
+    if other is None:
+        raise queries.Http404(queries.NOT_FOUND)
+    result = change_member(request, other, reverse("portal_house:shop", kwargs={"shop_id": shop.pk}))
+    if isinstance(result, HttpResponse):
+        return result
+    return render(request, "portal/house/member_edit.html", {"shop": shop, "other": other, "form": result})

@@ -19,5 +19,6 @@ urlpatterns = [
     path("<slug:slug>/goedkeuren/", views.approvals, name="approvals"),
     path("<slug:slug>/adressen/", views.addresses, name="addresses"),
     path("<slug:slug>/gebruikers/", views.users, name="users"),
+    path("<slug:slug>/gebruikers/<int:member_id>/", views.user_edit, name="user_edit"),
     path("<slug:slug>/instellingen/", views.settings_page, name="settings"),
 ]

@@ -15,11 +15,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from verwerker.audit.actors import Actor
 from verwerker.portal import actions, pod, queries
-from verwerker.portal.forms import AddressForm, CheckoutForm, MemberForm
+from verwerker.portal.forms import AddressForm, CheckoutForm, MemberChangeForm, MemberForm
 from verwerker.portal.models import Member, OrderState, ProductKind
 from verwerker.portal.payment import provider_for
 from verwerker.portal.sealed import seal, unseal
@@ -427,3 +428,35 @@ def settings_page(request, slug: str):
         messages.success(request, _("The settings are saved."))
         return redirect("portal:settings", slug=slug)
     return render(request, "portal/settings.html", _ctx(member, statistics=queries.order_statistics(member)))
+
+
+def change_member(request, other: Member, redirect_to: str) -> HttpResponse | MemberChangeForm:
+    """The permission-set form of ``other`` (the client's own user management and the house's share it):
+    a redirect once saved, else the form to show."""
+    form = MemberChangeForm(request.POST or None, member=other)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.do_change_member(
+                other,
+                perms=data,
+                budget_cents=_euros_to_cents(data["budget_euros"]),
+                approver=data["approver"],
+                second_approver=other.second_approver,
+                actor=Actor.from_request(request),
+            )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("The permissions of %(name)s are saved.") % {"name": other.user.username})
+            return redirect(redirect_to)
+    return form
+
+
+def user_edit(request, slug: str, member_id: int):
+    member = queries.access_member_for(request.user, slug, perm="manages_users")
+    other = queries.access_shop_member_for(member, member_id)
+    result = change_member(request, other, reverse("portal:users", kwargs={"slug": slug}))
+    if isinstance(result, HttpResponse):
+        return result
+    return render(request, "portal/user_edit.html", _ctx(member, other=other, form=result))

@@ -33,6 +33,7 @@ CLIENT_URLS = {
     "addresses": "manages_addresses",
     "users": "manages_users",
     "settings": "manages_users",
+    "user_edit": "manages_users",
 }
 # House side: the staff permission each needs. The payment webhook is public by design (a provider
 # calls it); it answers only to a valid signature (test_payment.py) and shows nothing.
@@ -43,6 +44,7 @@ HOUSE_URLS = {
     "product_new": "manage_shop",
     "product": "manage_shop",
     "member_new": "manage_shop",
+    "member_edit": "manage_shop",
     "work": "handle_portal_work",
     "work_order": "handle_portal_work",
     "print_file": "handle_portal_work",
@@ -94,6 +96,7 @@ def world(portal):
         "addresses": {},
         "users": {},
         "settings": {},
+        "user_edit": {"member_id": portal.orderer.pk},
     }
     house_kwargs = {
         "shops": {},
@@ -102,6 +105,7 @@ def world(portal):
         "product_new": {"shop_id": portal.shop.pk},
         "product": {"shop_id": portal.shop.pk, "product_id": portal.card.pk},
         "member_new": {"shop_id": portal.shop.pk},
+        "member_edit": {"shop_id": portal.shop.pk, "member_id": portal.orderer.pk},
         "work": {},
         "work_order": {"order_id": released.pk},
         "print_file": {"order_id": released.pk, "line_id": line.pk},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def test_pages_are_dutch_and_themed_in_the_clients_colours(portal):
     web.force_login(portal.manager.user)
     page = web.get("/portal/aland/").content.decode()
     assert "Producten" in page and "Winkelwagen" in page and "/portal/aland/thema.css" in page
+    assert ">Bestellen<" in page and "vanaf" in page
     css = web.get("/portal/aland/thema.css")
     assert css["Content-Type"] == "text/css" and portal.shop.colour_primary in css.content.decode()
 
@@ -60,3 +62,32 @@ def test_reorder_puts_the_products_and_fields_back_in_the_cart(portal):
 
     decoded = [str(s.get_decoded()) for s in Session.objects.all()]
     assert decoded and any("portal_cart" in d for d in decoded) and not any("Oosterhuis" in d for d in decoded)
+
+
+@pytest.mark.django_db
+def test_a_member_who_manages_users_changes_a_permission_set_and_it_is_audited(portal):
+    from verwerker.audit.events import EventType
+    from verwerker.audit.models import AuditEvent
+
+    web = Client()
+    web.force_login(portal.manager.user)
+    response = web.post(
+        f"/portal/aland/gebruikers/{portal.colleague.pk}/",
+        {"may_order": "on", "sees_organisation": "on", "budget_euros": "75"},
+    )
+    assert response.status_code == 302
+    portal.colleague.refresh_from_db()
+    assert portal.colleague.sees_organisation and portal.colleague.budget_cents == 7500
+    assert not portal.colleague.may_approve
+    event = (
+        AuditEvent.objects.filter(action=EventType.PORTAL_MEMBER_SET, object_id=str(portal.colleague.pk))
+        .order_by("seq")
+        .last()
+    )
+    details = event.details if isinstance(event.details, dict) else json.loads(event.details)
+    assert details["perms"]["sees_organisation"] is True
+    # A member of client B cannot reach it, even with every permission in its own portal.
+    other = Client()
+    other.force_login(portal.orderer_b.user)
+    assert other.post(f"/portal/aland/gebruikers/{portal.colleague.pk}/", {"may_approve": "on"}).status_code == 404
+    assert other.post(f"/portal/beeland/gebruikers/{portal.colleague.pk}/", {"may_approve": "on"}).status_code == 404
