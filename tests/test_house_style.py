@@ -141,3 +141,9 @@ def test_the_compliance_dashboard_stays_in_the_readers_language(login, make_staf
     client.cookies["django_language"] = "en"
     page = client.get(reverse("privacy:dashboard")).content.decode()
     assert "Compliance dashboard" in page and "Nalevingsoverzicht" not in page
+
+
+@pytest.mark.django_db
+def test_the_django_admin_names_the_apps_in_dutch(login, make_staff):
+    page = login(make_staff(Role.ADMIN)).get("/beheer/").content.decode()
+    assert "Klanten en overeenkomsten" in page and "Clients and agreements" not in page
