@@ -132,3 +132,18 @@ def test_the_password_validators_speak_dutch():
     with translation.override("nl"), pytest.raises(ValidationError) as refused:
         validate_password("kort1")
     assert refused.value.messages == ["Dit wachtwoord is te kort. Het moet minstens 12 tekens bevatten."]
+
+
+@pytest.mark.django_db
+def test_the_compliance_dashboard_stays_in_the_readers_language(login, make_staff):
+    """Its cookie check asks the login page in the same thread; the page is still rendered in English."""
+    client = login(make_staff(Role.PRIVACY))
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("privacy:dashboard")).content.decode()
+    assert "Compliance dashboard" in page and "Nalevingsoverzicht" not in page
+
+
+@pytest.mark.django_db
+def test_the_django_admin_names_the_apps_in_dutch(login, make_staff):
+    page = login(make_staff(Role.ADMIN)).get("/beheer/").content.decode()
+    assert "Klanten en overeenkomsten" in page and "Clients and agreements" not in page

@@ -182,11 +182,11 @@ def test_a_high_risk_job_goes_from_web_upload_to_certificate_and_another_client_
 
     # ... and tries to release it: refused, first for the measures, then for the missing second person.
     _step_button(drafter, "release").click()
-    expect(drafter.locator(".messages li.error")).to_contain_text("measures")
+    expect(drafter.locator(".messages li.error")).to_contain_text("maatregelen")
     _step_button(drafter, "measures").click()
     expect(drafter.locator("[data-gate='measures']")).to_have_count(0)
     _step_button(drafter, "release").click()
-    expect(drafter.locator(".messages li.error")).to_contain_text("second person")
+    expect(drafter.locator(".messages li.error")).to_contain_text("tweede persoon")
     assert [g.get_attribute("data-gate") for g in drafter.locator("[data-gate]").all()] == ["approval"]
     _screenshot(drafter, "02-job-release-refused")
     job.refresh_from_db()

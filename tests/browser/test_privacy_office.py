@@ -56,6 +56,7 @@ def test_a_breach_is_reported_analysed_and_notified_from_the_screens(staff_page,
     notice = officer.locator("textarea[name=text]")
     expect(notice).to_contain_text("4. Persoonsgegevens")
     officer.locator("form.card button[type=submit]").click()
+    confirm_dialog(officer)
     expect(officer.locator("[data-status]")).to_have_text(re.compile("gemeld"))
     breach = Breach.objects.get()
     assert breach.status == BreachStatus.NOTIFIED

@@ -107,7 +107,7 @@ def test_the_print_operator_reprints_spoiled_pieces_then_confirms_and_the_certif
     printer.check("input[name=confirm]")
     printer.locator("#confirm-form button").click()
     confirm_dialog(printer)
-    expect(printer.locator(".messages li.error")).to_contain_text("reprint")
+    expect(printer.locator(".messages li.error")).to_contain_text("herdruk")
     assert Job.objects.get(pk=job.pk).state == JobState.DELIVERED
 
     assert "verwerker.production.tasks.reprint_job" in _run_queued_tasks()

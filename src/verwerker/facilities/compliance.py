@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from verwerker.privacy.compliance import Finding, State
 
@@ -24,7 +24,9 @@ def _cookies_set_by_a_real_response() -> set[str]:
     from django.test import Client
     from django.urls import reverse
 
-    response = Client(raise_request_exception=False, HTTP_HOST=_host()).get(reverse("accounts:login"), secure=True)
+    # The request runs through LocaleMiddleware in this thread: keep the asking page's language (issue 17).
+    with translation.override(translation.get_language()):
+        response = Client(raise_request_exception=False, HTTP_HOST=_host()).get(reverse("accounts:login"), secure=True)
     if response.status_code != 200:
         raise RuntimeError(f"the login page answered {response.status_code}")
     return set(response.cookies)

@@ -70,7 +70,7 @@ def test_the_last_administrator_keeps_the_role_and_cannot_be_deactivated(admin_w
         do_deactivate_user(admin, actor=system_actor)
     answer = admin_web.post(reverse("accounts:person_deactivate", args=[admin.pk]), follow=True)
     assert User.objects.get(pk=admin.pk).is_active
-    assert "own account" in str(list(answer.context["messages"])[0])
+    assert "eigen account" in str(list(answer.context["messages"])[0])
 
 
 def test_a_reset_second_factor_sends_the_user_to_enrol_again(admin_web, make_staff, client):

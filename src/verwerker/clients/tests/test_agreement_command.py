@@ -42,7 +42,7 @@ def test_high_risk_terms_need_the_privacy_officers_approval_before_activation(cl
     agreement_id = capsys.readouterr().out.strip()
     with pytest.raises(CommandError, match="privacy officer must approve"):
         call_command("agreement", "activate", agreement_id)
-    with pytest.raises(CommandError, match="only the privacy officer"):
+    with pytest.raises(CommandError, match="alleen de privacyofficer"):
         call_command("agreement", "approve", agreement_id, "--as", "rm")
     call_command("agreement", "approve", agreement_id, "--as", "fg")
     call_command("agreement", "activate", agreement_id)

@@ -196,7 +196,7 @@ def test_four_parallel_uploads_never_store_more_than_the_quota_together(sftp_ser
             await _put(sftp_server.port, account.username, data, name=f"upload/deel-{i}.csv", password=password)
             return "stored"
         except asyncssh.SFTPFailure as exc:
-            return "quota" if "quota" in str(exc) else str(exc)
+            return "quota" if "quotum" in str(exc) else str(exc)
 
     async def four():
         return await asyncio.gather(*(one(i) for i in range(4)))

@@ -152,7 +152,7 @@ def test_high_risk_blocks_release_without_a_second_person(client_a, draft, staff
     assert refused.value.code == "approval"
     with pytest.raises(StepRefused, match="kan hem niet goedkeuren"):
         do_approve_job(job, user=staff.drafter, actor=act(staff.drafter))
-    with pytest.raises(StepRefused, match="release rights"):
+    with pytest.raises(StepRefused, match="vrijgaverechten"):
         do_approve_job(job, user=staff.printer, actor=act(staff.printer))
 
 
