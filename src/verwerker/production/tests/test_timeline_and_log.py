@@ -201,3 +201,15 @@ def test_a_page_of_the_log_costs_the_same_queries_for_five_jobs_as_for_forty(log
         page = web.get(reverse("audit:list"), {"action": int(EventType.JOB_CANCELLED)})
     assert len(page.context["rows"]) == 40 and not Job.objects.exists()
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_delivery_target_reads_as_the_station_by_id_or_by_name(station):
+    from verwerker.audit.readable import station_name
+
+    assert station_name(f"print station {station.pk}") == "Pers 1"
+    assert station_name("print station Pers 1") == "Pers 1"
+    assert station_name("print station 987654") == "987654"
+    event = AuditEvent(action=EventType.JOB_DELIVERED, actor_type=ActorType.SYSTEM,
+                       details='{"target": "print station Pers 1", "files": 2}')
+    with translation.override("nl"):
+        assert sentence(event)[0] == "Geleverd aan drukstation «Pers 1»"
