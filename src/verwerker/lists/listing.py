@@ -70,7 +70,7 @@ class Listing:
     distinct: bool = False  # a search field crosses a to-many relation (agreements, contacts): drop repeats
 
     def __post_init__(self) -> None:
-        if self.default_sort.lstrip("-") not in self.sorts:
+        if self.default_sort.removeprefix("-") not in self.sorts:
             raise ValueError(f"default sort {self.default_sort!r} is not one of the list's sorts")
 
 
@@ -107,7 +107,7 @@ class ListResult:
         return self.url(sort=f"-{key}" if self.sort == key else key, page=None)
 
     def sort_state(self, key: str) -> str:
-        """"ascending", "descending" or "" for the column ``key`` (aria-sort and the arrow)."""
+        """The column ``key``'s order for aria-sort and the arrow: ascending, descending or ""."""
         if self.sort == key:
             return "ascending"
         if self.sort == f"-{key}":
@@ -152,9 +152,9 @@ def _start_of(day: dt.date) -> dt.datetime:
 def order_fields(listing: Listing, sort: str) -> tuple[str, list[str]]:
     """The sort actually used (a whitelisted key, else the default) and its order_by fields, with the
     primary key last so that pages do not overlap when values are equal."""
-    key = sort.lstrip("-")
+    key = sort.removeprefix("-")
     if key not in listing.sorts:
-        sort, key = listing.default_sort, listing.default_sort.lstrip("-")
+        sort, key = listing.default_sort, listing.default_sort.removeprefix("-")
     descending = sort.startswith("-")
     fields = listing.sorts[key]
     fields = (fields,) if isinstance(fields, str) else fields

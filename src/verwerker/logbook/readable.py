@@ -157,8 +157,7 @@ def _value(key: str, value: Any) -> str:
     if key == "purpose":
         return _labels(ReadPurpose.choices).get(str(value), str(value))
     if key == "target" and str(value).startswith("print station "):
-        station = PrintStation.objects.filter(pk=str(value).removeprefix("print station ") or 0).first()
-        return _("print station «%(name)s»") % {"name": station.name} if station else str(value)
+        return _("print station «%(name)s»") % {"name": station_name(str(value))}
     if key in ("to", "from", "state"):
         return _labels(JobState.choices).get(str(value), str(value))
     if isinstance(value, bool):
@@ -168,6 +167,14 @@ def _value(key: str, value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {_value(k, v)}" for k, v in value.items())
     return str(value)
+
+
+def station_name(target: str) -> str:
+    """The print station a delivery target names: "print station 3" (its id) or "print station Pers 1"."""
+    rest = target.removeprefix("print station ")
+    if rest.isdigit() and len(rest) < 19:
+        return PrintStation.objects.filter(pk=rest).values_list("name", flat=True).first() or rest
+    return rest
 
 
 class _Details(dict):

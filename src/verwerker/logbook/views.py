@@ -30,7 +30,7 @@ VIEW = "audit:list"
 # Sorting by sequence is sorting by time (the chain is appended in order); both are offered because
 # people look for "when", and the actor and action columns group what one person or step did.
 EVENTS = Listing(
-    sorts={"seq": "seq", "when": "created_at", "action": "action", "actor": "actor_label", "client": "client_id"},
+    sorts={"seq": "seq", "when": "created_at", "action": "action", "actor": "actor_label"},
     default_sort="-seq", search=("actor_label", "object_id", "details"), date_field="created_at",
 )
 

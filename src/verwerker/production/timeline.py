@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.models import AuditEvent
-from verwerker.logbook.readable import ObjectLink, details_of, sentence
+from verwerker.logbook.readable import ObjectLink, details_of, sentence, station_name
 from verwerker.clients.models import Subprocessor
 from verwerker.datafiles.models import DataFile
 from verwerker.intake.models import Upload
-from verwerker.production.models import Job, PrintStation
+from verwerker.production.models import Job
 from verwerker.retention.models import DeletionCertificateItem
 
 MAX_EVENTS = 2000
@@ -154,9 +154,7 @@ def _links(event: AuditEvent, details: dict[str, Any]) -> list[ObjectLink]:
             links.append(ObjectLink(_("Subprocessor «%(name)s»") % {"name": sub.name}))
         target = str(details.get("target", ""))
         if target.startswith("print station "):
-            station = PrintStation.objects.filter(pk=target.removeprefix("print station ") or 0).first()
-            if station is not None:
-                links.append(ObjectLink(_("Print station «%(name)s»") % {"name": station.name}))
+            links.append(ObjectLink(_("Print station «%(name)s»") % {"name": station_name(target)}))
     return links
 
 

@@ -43,7 +43,7 @@ def clients(system_actor):
 
 
 def test_a_sort_key_outside_the_whitelist_falls_back_to_the_default_and_is_reported(clients):
-    for bad in ("contact_email", "-password", "name; DROP TABLE", "__class__", "created_at"):
+    for bad in ("contact_email", "-password", "name; DROP TABLE", "__class__", "created_at", "--name"):
         result = apply_listing(_get({"sort": bad}), Client.objects.all(), CLIENTS)
         assert result.sort == "name"
         assert "sort" in result.invalid
@@ -180,3 +180,25 @@ def test_the_search_box_keeps_the_pages_own_parameters_and_the_bans_list_searche
     page = web.get(reverse("intake:bans"), {"q": "198.51", "all": "1"})
     assert b"198.51.100.7" in page.content and b"192.0.2.10" not in page.content
     assert b'<input type="hidden" name="all" value="1">' in page.content
+
+
+def test_breaches_and_requests_are_found_by_reference_title_or_client_and_sorted_by_deadline(
+    login, make_staff, client_a, client_b, system_actor
+):
+    from verwerker.privacy.actions import do_report_breach
+    from verwerker.privacy.models import BreachClient
+
+    first = do_report_breach(title="Laptop kwijt", description="trein", discovered_at=timezone.now(), actor=system_actor)
+    second = do_report_breach(title="Verkeerd gemaild", description="adres", discovered_at=timezone.now(),
+                              actor=system_actor)
+    for breach, client in ((first, client_a), (first, client_b), (second, client_b)):
+        BreachClient.objects.get_or_create(breach=breach, client=client,
+                                           defaults={"deadline": timezone.now() + dt.timedelta(hours=72)})
+    web = login(make_staff("privacy"))
+    found = web.get(reverse("privacy:breaches"), {"q": client_b.name, "sort": "deadline"})
+    assert [b.pk for b in found.context["breaches"]] in ([first.pk, second.pk], [second.pk, first.pk])
+    found = web.get(reverse("privacy:breaches"), {"q": "laptop", "sort": "-deadline"})
+    assert [b.pk for b in found.context["breaches"]] == [first.pk]  # one row, though two clients match the join
+    found = web.get(reverse("privacy:breaches"), {"q": second.reference})
+    assert [b.pk for b in found.context["breaches"]] == [second.pk]
+    assert web.get(reverse("privacy:requests"), {"q": "VO", "sort": "-due", "status": "open"}).status_code == 200

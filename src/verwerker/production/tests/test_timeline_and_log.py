@@ -178,3 +178,38 @@ def test_the_client_and_breach_pages_link_the_officer_to_their_events(login, mak
     assert f'{reverse("audit:list")}?client={client_a.pk}'.encode() in page.content
     relation = login(make_staff(Role.RELATION)).get(reverse("clients:detail", args=[client_a.pk]))
     assert reverse("audit:list").encode() not in relation.content
+
+
+def test_a_page_of_the_log_costs_the_same_queries_for_five_jobs_as_for_forty(login, make_staff, client_a, client_b):
+    """Objects and clients are looked up per type per page, not per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from verwerker.production.models import Job
+
+    def jobs(n: int, client) -> None:
+        for i in range(n):
+            do_record_event(EventType.JOB_CANCELLED, actor=Actor.system("test"), client_id=client.pk,
+                            object_type="production.job", object_id=str(900000 + i))
+
+    web = login(make_staff(Role.PRIVACY))
+    jobs(5, client_a)
+    with CaptureQueriesContext(connection) as few:
+        web.get(reverse("audit:list"), {"action": int(EventType.JOB_CANCELLED)})
+    jobs(35, client_b)
+    with CaptureQueriesContext(connection) as many:
+        page = web.get(reverse("audit:list"), {"action": int(EventType.JOB_CANCELLED)})
+    assert len(page.context["rows"]) == 40 and not Job.objects.exists()
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_a_delivery_target_reads_as_the_station_by_id_or_by_name(station):
+    from verwerker.audit.readable import station_name
+
+    assert station_name(f"print station {station.pk}") == "Pers 1"
+    assert station_name("print station Pers 1") == "Pers 1"
+    assert station_name("print station 987654") == "987654"
+    event = AuditEvent(action=EventType.JOB_DELIVERED, actor_type=ActorType.SYSTEM,
+                       details='{"target": "print station Pers 1", "files": 2}')
+    with translation.override("nl"):
+        assert sentence(event)[0] == "Geleverd aan drukstation «Pers 1»"
