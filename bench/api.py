@@ -64,7 +64,9 @@ class SpoolWatch(threading.Thread):
                     try:
                         target = os.readlink(f"/proc/{self.pid}/fd/{fd}")
                         if target.endswith("(deleted)"):
-                            self.largest = max(self.largest, os.fstat(os.open(f"/proc/{self.pid}/fd/{fd}", os.O_RDONLY)).st_size)
+                            self.largest = max(
+                                self.largest, os.fstat(os.open(f"/proc/{self.pid}/fd/{fd}", os.O_RDONLY)).st_size
+                            )
                     except OSError:
                         pass
             except OSError:
@@ -96,17 +98,39 @@ def main() -> None:
         big = tmp / "bench.csv"
         _make_file(big, args.mib)
         digest = hashlib.sha256(big.read_bytes()).hexdigest()
-        env = {**os.environ, "VERWERKER_DATA_DIR": str(tmp / "data"), "VERWERKER_UPLOAD_MAX_MB": str(args.mib * 2),
-               "VERWERKER_UPLOAD_QUOTA_MB": str(args.mib * (2 * args.runs + 2)), "VERWERKER_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "VERWERKER_DATA_DIR": str(tmp / "data"),
+            "VERWERKER_UPLOAD_MAX_MB": str(args.mib * 2),
+            "VERWERKER_UPLOAD_QUOTA_MB": str(args.mib * (2 * args.runs + 2)),
+            "VERWERKER_LOG_LEVEL": "WARNING",
+        }
         env.pop("VERWERKER_DATABASE_URL", None)
         vw = [sys.executable, "-m", "verwerker"]
         subprocess.run([*vw, "migrate", "-v", "0"], env=env, check=True)
-        client = subprocess.run([*vw, "client", "add", "Bench", "--contact", "b@example.test", "--with-agreement"],
-                                env=env, check=True, capture_output=True, text=True).stdout.strip()
-        token = json.loads(subprocess.run([*vw, "api-token", "create", "--client", client, "--json"], env=env,
-                                          check=True, capture_output=True, text=True).stdout)["token"]
-        session = subprocess.run([sys.executable, "-c", SESSION, client], env={**env, "DJANGO_SETTINGS_MODULE": "verwerker.settings"},
-                                 check=True, capture_output=True, text=True).stdout.strip()
+        client = subprocess.run(
+            [*vw, "client", "add", "Bench", "--contact", "b@example.test", "--with-agreement"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        token = json.loads(
+            subprocess.run(
+                [*vw, "api-token", "create", "--client", client, "--json"],
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )["token"]
+        session = subprocess.run(
+            [sys.executable, "-c", SESSION, client],
+            env={**env, "DJANGO_SETTINGS_MODULE": "verwerker.settings"},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         port = _free_port()
         server = subprocess.Popen([*vw, "web", "--port", str(port)], env=env, stdout=subprocess.DEVNULL)
         _wait_port(port, server)
@@ -118,28 +142,74 @@ def main() -> None:
         for i in range(args.runs):
             cp_times.append(_timed(["cp", str(big), str(tmp / f"copy{i}.csv")])[0])
             (tmp / f"copy{i}.csv").unlink()
-            elapsed, out = _timed(["curl", "-sS", "--fail-with-body", "-T", str(big),
-                                   "-H", f"Authorization: Bearer {token}", "-H", f"Content-SHA256: {digest}",
-                                   "-H", "Content-Type: application/octet-stream",
-                                   f"{base}/api/v1/uploads/api{i}.csv"])
+            elapsed, out = _timed(
+                [
+                    "curl",
+                    "-sS",
+                    "--fail-with-body",
+                    "-T",
+                    str(big),
+                    "-H",
+                    f"Authorization: Bearer {token}",
+                    "-H",
+                    f"Content-SHA256: {digest}",
+                    "-H",
+                    "Content-Type: application/octet-stream",
+                    f"{base}/api/v1/uploads/api{i}.csv",
+                ]
+            )
             assert json.loads(out)["state"] == "completed", out
             api_times.append(elapsed)
-            elapsed, _out = _timed(["curl", "-sS", "--fail-with-body", "-o", "/dev/null",
-                                    "-b", f"verwerker_session={session}; verwerker_csrf={csrf}",
-                                    "-H", f"X-CSRFToken: {csrf}", "-H", f"Origin: {base}", "-F", f"file=@{big}",
-                                    f"{base}/aanleveren/"])
+            elapsed, _out = _timed(
+                [
+                    "curl",
+                    "-sS",
+                    "--fail-with-body",
+                    "-o",
+                    "/dev/null",
+                    "-b",
+                    f"verwerker_session={session}; verwerker_csrf={csrf}",
+                    "-H",
+                    f"X-CSRFToken: {csrf}",
+                    "-H",
+                    f"Origin: {base}",
+                    "-F",
+                    f"file=@{big}",
+                    f"{base}/aanleveren/",
+                ]
+            )
             web_times.append(elapsed)
         watch.done = True
         peak = _vm_hwm_mib(server.pid)
         size_mb = args.mib * 1024 * 1024 / 1e6
         api_mbs, cp_mbs, web_mbs = (size_mb / statistics.median(t) for t in (api_times, cp_times, web_times))
-        uploads = subprocess.run([sys.executable, "-c", "import django; django.setup(); from verwerker.intake.models import Upload;"
-                                  "print(sorted(Upload.objects.values_list('channel', 'state')))"],
-                                 env={**env, "DJANGO_SETTINGS_MODULE": "verwerker.settings"}, capture_output=True, text=True).stdout.strip()
-        report("api_upload", mib=args.mib, runs=args.runs, api_mb_s=api_mbs, cp_mb_s=cp_mbs, web_mb_s=web_mbs,
-               api_cp_ratio=api_mbs / cp_mbs, web_cp_ratio=web_mbs / cp_mbs, target_ratio=0.5,
-               server_peak_rss_mib=peak, target_peak_mib=200, spooled_mib=watch.largest / 1024 / 1024,
-               load_average=" ".join(f"{x:.2f}" for x in os.getloadavg()), uploads=uploads)
+        uploads = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); from verwerker.intake.models import Upload;"
+                "print(sorted(Upload.objects.values_list('channel', 'state')))",
+            ],
+            env={**env, "DJANGO_SETTINGS_MODULE": "verwerker.settings"},
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        report(
+            "api_upload",
+            mib=args.mib,
+            runs=args.runs,
+            api_mb_s=api_mbs,
+            cp_mb_s=cp_mbs,
+            web_mb_s=web_mbs,
+            api_cp_ratio=api_mbs / cp_mbs,
+            web_cp_ratio=web_mbs / cp_mbs,
+            target_ratio=0.5,
+            server_peak_rss_mib=peak,
+            target_peak_mib=200,
+            spooled_mib=watch.largest / 1024 / 1024,
+            load_average=" ".join(f"{x:.2f}" for x in os.getloadavg()),
+            uploads=uploads,
+        )
     finally:
         if server is not None and server.poll() is None:
             server.terminate()

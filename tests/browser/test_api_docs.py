@@ -12,7 +12,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def test_the_api_reference_renders_under_the_sites_policy_from_local_files(live_server, new_page):
     page = new_page()
     outside = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None)
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url) if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None
+        ),
+    )
     page.goto(f"{live_server.url}/api/v1/docs/")
     page.wait_for_selector("#operations-uploads-uploads_create")
     assert page.locator(".opblock").count() >= 25

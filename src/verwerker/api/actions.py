@@ -46,8 +46,15 @@ WEBHOOK_MAX_ATTEMPTS = 8
 
 @transaction.atomic
 def do_create_api_token(
-    *, actor: Actor, client=None, user=None, roles: Iterable[str] = (), expires_days: int = 90,
-    networks: str | list[str] = "", contact=None, label: str = "",
+    *,
+    actor: Actor,
+    client=None,
+    user=None,
+    roles: Iterable[str] = (),
+    expires_days: int = 90,
+    networks: str | list[str] = "",
+    contact=None,
+    label: str = "",
 ) -> tuple[ApiToken, str]:
     """Issue a token: a client's (``client``) or a staff service token (``user`` with ``roles``, each a
     role the member has). Returns the row and the token, which is shown once and stored only hashed.
@@ -78,14 +85,32 @@ def do_create_api_token(
             raise ValidationError(f"{user.get_username()} does not have the role(s) {', '.join(missing)}")
     token, prefix, digest = tokenlib.new_token()
     row = ApiToken.objects.create(
-        prefix=prefix, token_hash=digest, kind=TokenKind.CLIENT if client is not None else TokenKind.STAFF,
-        client=client, user=user, roles=roles, contact=contact, label=label.strip()[:100], allowed_networks=nets,
-        expires_at=timezone.now() + dt.timedelta(days=expires_days), created_by=actor.label[:150],
+        prefix=prefix,
+        token_hash=digest,
+        kind=TokenKind.CLIENT if client is not None else TokenKind.STAFF,
+        client=client,
+        user=user,
+        roles=roles,
+        contact=contact,
+        label=label.strip()[:100],
+        allowed_networks=nets,
+        expires_at=timezone.now() + dt.timedelta(days=expires_days),
+        created_by=actor.label[:150],
     )
     do_record_event(
-        EventType.API_TOKEN_CREATED, actor=actor, client_id=row.client_id, obj=row,
-        details={"kind": row.kind, "prefix": prefix, "roles": roles, "user": row.user_id, "days": expires_days,
-                 "networks": nets, "contact": row.contact_id},
+        EventType.API_TOKEN_CREATED,
+        actor=actor,
+        client_id=row.client_id,
+        obj=row,
+        details={
+            "kind": row.kind,
+            "prefix": prefix,
+            "roles": roles,
+            "user": row.user_id,
+            "days": expires_days,
+            "networks": nets,
+            "contact": row.contact_id,
+        },
     )
     return row, token
 
@@ -95,16 +120,27 @@ def do_revoke_api_token(token: ApiToken, *, actor: Actor) -> bool:
     """Revoke a token at once (idempotent; True when this call revoked it)."""
     if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()):
         return False
-    do_record_event(EventType.API_TOKEN_REVOKED, actor=actor, client_id=token.client_id, obj=token,
-                    details={"prefix": token.prefix})
+    do_record_event(
+        EventType.API_TOKEN_REVOKED, actor=actor, client_id=token.client_id, obj=token, details={"prefix": token.prefix}
+    )
     return True
 
 
 def do_record_token_refused(token: ApiToken, *, reason: str, ip: str) -> None:
-    """Audit a call with a known token that was refused (revoked, expired, outside its networks)."""
+    """Audit a call with a known token that was refused (revoked, expired, outside its networks): once a
+    minute per token, reason and address, so a client retrying with a dead token cannot flood the log
+    (authentication runs before the rate limit)."""
+    from django.core.cache import cache
+
+    if not cache.add(f"api-token-refused:{token.prefix}:{reason}:{ip}", 1, timeout=60):
+        return
     do_record_event(
-        EventType.API_TOKEN_REFUSED, actor=Actor(type="anonymous", ip=ip), client_id=token.client_id, obj=token,
-        outcome=Outcome.REFUSED, details={"prefix": token.prefix, "reason": reason},
+        EventType.API_TOKEN_REFUSED,
+        actor=Actor(type="anonymous", ip=ip),
+        client_id=token.client_id,
+        obj=token,
+        outcome=Outcome.REFUSED,
+        details={"prefix": token.prefix, "reason": reason},
     )
 
 
@@ -138,8 +174,9 @@ def check_webhook_url(url: str) -> str:
 
 
 @transaction.atomic
-def do_register_webhook(*, url: str, events: Iterable[str], client=None, token: ApiToken | None = None,
-                        actor: Actor) -> tuple[WebhookSubscription, str]:
+def do_register_webhook(
+    *, url: str, events: Iterable[str], client=None, token: ApiToken | None = None, actor: Actor
+) -> tuple[WebhookSubscription, str]:
     """Register an endpoint for some event kinds (a client's own, or the house's for every client).
     Returns the subscription and its signing secret (shown once). Raises ValidationError."""
     check_webhook_url(url)
@@ -149,10 +186,16 @@ def do_register_webhook(*, url: str, events: Iterable[str], client=None, token: 
         raise ValidationError(f"event kinds must be some of: {', '.join(WebhookEvent.values)}")
     head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     secret = secrets.token_hex(32)
-    sub = WebhookSubscription.objects.create(client=client, url=url, events=kinds, secret=secret,
-                                             created_by_token=token, start_seq=head)
-    do_record_event(EventType.WEBHOOK_SUBSCRIBED, actor=actor, client_id=sub.client_id, obj=sub,
-                    details={"events": kinds, "scheme": urlsplit(url).scheme})
+    sub = WebhookSubscription.objects.create(
+        client=client, url=url, events=kinds, secret=secret, created_by_token=token, start_seq=head
+    )
+    do_record_event(
+        EventType.WEBHOOK_SUBSCRIBED,
+        actor=actor,
+        client_id=sub.client_id,
+        obj=sub,
+        details={"events": kinds, "scheme": urlsplit(url).scheme},
+    )
     return sub, secret
 
 
@@ -171,8 +214,11 @@ def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
 
     with transaction.atomic():
         cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(name="audit")
-        batch = list(AuditEvent.objects.filter(seq__gt=cursor.seq, action__in=webhook_events.SOURCE_ACTIONS)
-                     .order_by("seq")[:limit])
+        batch = list(
+            AuditEvent.objects.filter(seq__gt=cursor.seq, action__in=webhook_events.SOURCE_ACTIONS).order_by("seq")[
+                :limit
+            ]
+        )
         last = AuditEvent.objects.filter(seq__gt=cursor.seq).order_by("-seq").values_list("seq", flat=True).first()
         if len(batch) == limit:
             last = batch[-1].seq
@@ -186,7 +232,9 @@ def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
                     if sub.client_id is not None and sub.client_id != event.client_id:
                         continue
                     delivery, created = WebhookDelivery.objects.get_or_create(
-                        subscription=sub, audit_seq=event.seq, event=kind,
+                        subscription=sub,
+                        audit_seq=event.seq,
+                        event=kind,
                         defaults={"body": {"id": "", "type": kind, **body}},
                     )
                     if created:
@@ -245,31 +293,50 @@ def do_deliver_webhook(delivery_id: str) -> str:
         return delivery.state if delivery else "missing"
     sub = delivery.subscription
     if sub.removed_at is not None:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.FAILED, last_response="endpoint removed")
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            state=DeliveryState.FAILED, last_response="endpoint removed"
+        )
         return DeliveryState.FAILED
     body = json.dumps(delivery.body, separators=(",", ":"), sort_keys=True).encode()
     stamp = int(time.time())
-    status, text = _post(sub.url, body, {
-        "Content-Type": "application/json", "User-Agent": "Verwerker-Webhook/1",
-        tokenlib.SIGNATURE_HEADER: tokenlib.sign(sub.secret, stamp, body),
-        "Verwerker-Delivery": str(delivery.pk), "Verwerker-Event": delivery.event,
-    })
+    status, text = _post(
+        sub.url,
+        body,
+        {
+            "Content-Type": "application/json",
+            "User-Agent": "Verwerker-Webhook/1",
+            tokenlib.SIGNATURE_HEADER: tokenlib.sign(sub.secret, stamp, body),
+            "Verwerker-Delivery": str(delivery.pk),
+            "Verwerker-Event": delivery.event,
+        },
+    )
     attempts = delivery.attempts + 1
     now = timezone.now()
     ok = status is not None and 200 <= status < 300
-    state = DeliveryState.DELIVERED if ok else (
-        DeliveryState.FAILED if attempts >= WEBHOOK_MAX_ATTEMPTS else DeliveryState.RETRYING)
+    state = (
+        DeliveryState.DELIVERED
+        if ok
+        else (DeliveryState.FAILED if attempts >= WEBHOOK_MAX_ATTEMPTS else DeliveryState.RETRYING)
+    )
     next_at = now + backoff(attempts) if state == DeliveryState.RETRYING else None
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            state=state, attempts=attempts, last_status=status, last_response=text[:500], last_attempt_at=now,
+            state=state,
+            attempts=attempts,
+            last_status=status,
+            last_response=text[:500],
+            last_attempt_at=now,
             next_attempt_at=next_at,
         )
         if state == DeliveryState.FAILED:
-            do_record_event(EventType.WEBHOOK_GAVE_UP, actor=Actor.system("webhooks"), client_id=sub.client_id,
-                            obj=sub, outcome=Outcome.FAILURE,
-                            details={"delivery": str(delivery.pk), "event": delivery.event, "attempts": attempts,
-                                     "status": status})
+            do_record_event(
+                EventType.WEBHOOK_GAVE_UP,
+                actor=Actor.system("webhooks"),
+                client_id=sub.client_id,
+                obj=sub,
+                outcome=Outcome.FAILURE,
+                details={"delivery": str(delivery.pk), "event": delivery.event, "attempts": attempts, "status": status},
+            )
         if next_at is not None:
             transaction.on_commit(lambda: deliver_webhook.using(run_after=next_at).enqueue(str(delivery.pk)))
     return state

@@ -7,8 +7,8 @@ that is revoked, expired or used from outside its networks gets 401 and an audit
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions, throttling
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -82,8 +82,10 @@ class ConfidentialityGate(permissions.BasePermission):
     """P11: a staff token opens client data only while its staff member has a current confidentiality
     agreement; the check and its audit are the screens' own (facilities/middleware.py)."""
 
-    message = _("You cannot open client data: no current confidentiality agreement of yours is recorded. "
-                "Ask the privacy officer to record your signed agreement.")
+    message = _(
+        "You cannot open client data: no current confidentiality agreement of yours is recorded. "
+        "Ask the privacy officer to record your signed agreement."
+    )
 
     def has_permission(self, request, view):
         from verwerker.facilities.middleware import refuse_client_data
@@ -116,4 +118,8 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "bearer"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "vw_<prefix>_<secret>, from `verwerker api-token create`"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "vw_<prefix>_<secret>, from `verwerker api-token create`",
+        }

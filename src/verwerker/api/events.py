@@ -15,8 +15,13 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 
 SOURCE_ACTIONS = (
-    EventType.DATAFILE_PROFILED, EventType.DATAFILE_UNREADABLE, EventType.DATAFILE_REFUSED,
-    EventType.JOB_PRODUCED, EventType.JOB_CONFIRMED, EventType.CERTIFICATE_ISSUED, EventType.BREACH_NOTICE_SENT,
+    EventType.DATAFILE_PROFILED,
+    EventType.DATAFILE_UNREADABLE,
+    EventType.DATAFILE_REFUSED,
+    EventType.JOB_PRODUCED,
+    EventType.JOB_CONFIRMED,
+    EventType.CERTIFICATE_ISSUED,
+    EventType.BREACH_NOTICE_SENT,
 )
 
 
@@ -37,26 +42,78 @@ def translate(event: AuditEvent) -> list[tuple[str, dict]]:
     action = event.action
     if action == EventType.DATAFILE_PROFILED:
         row = DataFile.objects.filter(pk=event.object_id).values("state", "record_count", "risk").first() or {}
-        return [(WebhookEvent.FILE_PROFILED, {**base, "data": {
-            "file": int(event.object_id), "state": row.get("state"), "records": details.get("rows"),
-            "risk": details.get("risk")}})]
+        return [
+            (
+                WebhookEvent.FILE_PROFILED,
+                {
+                    **base,
+                    "data": {
+                        "file": int(event.object_id),
+                        "state": row.get("state"),
+                        "records": details.get("rows"),
+                        "risk": details.get("risk"),
+                    },
+                },
+            )
+        ]
     if action in (EventType.DATAFILE_UNREADABLE, EventType.DATAFILE_REFUSED):
         key = "file" if event.object_type == "datafiles.datafile" else "upload"
-        return [(WebhookEvent.FILE_REFUSED, {**base, "data": {
-            key: int(event.object_id), "state": "unreadable" if action == EventType.DATAFILE_UNREADABLE else "refused"}})]
+        return [
+            (
+                WebhookEvent.FILE_REFUSED,
+                {
+                    **base,
+                    "data": {
+                        key: int(event.object_id),
+                        "state": "unreadable" if action == EventType.DATAFILE_UNREADABLE else "refused",
+                    },
+                },
+            )
+        ]
     if action == EventType.JOB_PRODUCED:
         job = Job.objects.filter(pk=event.object_id).values("proof_required", "records_out", "pages").first()
         if not job or not job["proof_required"]:
             return []
-        return [(WebhookEvent.PROOF_READY, {**base, "data": {
-            "job": int(event.object_id), "state": "produced", "letters": job["records_out"], "pages": job["pages"]}})]
+        return [
+            (
+                WebhookEvent.PROOF_READY,
+                {
+                    **base,
+                    "data": {
+                        "job": int(event.object_id),
+                        "state": "produced",
+                        "letters": job["records_out"],
+                        "pages": job["pages"],
+                    },
+                },
+            )
+        ]
     if action == EventType.JOB_CONFIRMED:
-        return [(WebhookEvent.JOB_PRINTED, {**base, "data": {
-            "job": int(event.object_id), "state": "confirmed", "pieces": details.get("pieces")}})]
+        return [
+            (
+                WebhookEvent.JOB_PRINTED,
+                {**base, "data": {"job": int(event.object_id), "state": "confirmed", "pieces": details.get("pieces")}},
+            )
+        ]
     if action == EventType.CERTIFICATE_ISSUED and event.client_id is not None:
-        return [(WebhookEvent.CERTIFICATE_ISSUED, {**base, "data": {
-            "certificate": event.object_id, "objects": details.get("objects"), "reason": details.get("reason")}})]
+        return [
+            (
+                WebhookEvent.CERTIFICATE_ISSUED,
+                {
+                    **base,
+                    "data": {
+                        "certificate": event.object_id,
+                        "objects": details.get("objects"),
+                        "reason": details.get("reason"),
+                    },
+                },
+            )
+        ]
     if action == EventType.BREACH_NOTICE_SENT:
-        return [(WebhookEvent.BREACH_NOTICE_SENT, {**base, "data": {
-            "breach": int(event.object_id), "on_time": details.get("on_time")}})]
+        return [
+            (
+                WebhookEvent.BREACH_NOTICE_SENT,
+                {**base, "data": {"breach": int(event.object_id), "on_time": details.get("on_time")}},
+            )
+        ]
     return []

@@ -58,8 +58,10 @@ def _period(request) -> tuple[dt.date, dt.date]:
 
 def _bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
-    return (dt.datetime.combine(since, dt.time.min, tzinfo=tz),
-            dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    return (
+        dt.datetime.combine(since, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
 
 
 class HouseView(APIView):
@@ -80,7 +82,9 @@ class ClientList(HouseView):
 class AgreementList(HouseView):
     required_perm = "clients.view_agreement"
 
-    @extend_schema(operation_id="house_agreements_list", parameters=[CLIENT], responses=out.page_of(out.AgreementSerializer))
+    @extend_schema(
+        operation_id="house_agreements_list", parameters=[CLIENT], responses=out.page_of(out.AgreementSerializer)
+    )
     def get(self, request):
         from verwerker.clients.models import Agreement
 
@@ -95,7 +99,9 @@ class HouseJobList(HouseView):
     required_perm = "production.view_job"
     permission_classes = [StaffToken, ConfidentialityGate]
 
-    @extend_schema(operation_id="house_jobs_list", parameters=[CLIENT, STATION, STATE], responses=out.page_of(out.JobSerializer))
+    @extend_schema(
+        operation_id="house_jobs_list", parameters=[CLIENT, STATION, STATE], responses=out.page_of(out.JobSerializer)
+    )
     def get(self, request):
         """Job status per client and station."""
         from verwerker.production.queries import jobs_visible_to
@@ -137,7 +143,9 @@ class JobPrinted(HouseView):
         form.is_valid(raise_exception=True)
         job = access_job_for(request.user, job_id)
         try:
-            job = do_confirm_printed(job, user=request.user, actor=request.user.actor, pieces=form.validated_data.get("pieces"))
+            job = do_confirm_printed(
+                job, user=request.user, actor=request.user.actor, pieces=form.validated_data.get("pieces")
+            )
         except StepRefused as exc:
             raise ApiProblem(409, str(exc), "step_refused") from None
         return Response(out.JobSerializer(job).data)
@@ -146,7 +154,9 @@ class JobPrinted(HouseView):
 class DayCounts(HouseView):
     required_perm = "production.view_job"
 
-    @extend_schema(operation_id="house_counts_list", parameters=[CLIENT, SINCE, UNTIL], responses=out.DayCountSerializer(many=True))
+    @extend_schema(
+        operation_id="house_counts_list", parameters=[CLIENT, SINCE, UNTIL], responses=out.DayCountSerializer(many=True)
+    )
     def get(self, request):
         """Per day and client, for invoicing: records received (profiled files), letters out, pages and
         rejects (jobs produced that day). Counts only."""
@@ -161,12 +171,20 @@ class DayCounts(HouseView):
         if client is not None:
             files, jobs = files.filter(client_id=client), jobs.filter(client_id=client)
         rows: dict = {}
-        for row in files.annotate(day=TruncDate("profiled_at")).values("day", "client_id").annotate(n=Sum("record_count")):
-            rows.setdefault((row["day"], row["client_id"]), {"records_in": 0, "letters_out": 0, "pages": 0, "rejects": 0})[
-                "records_in"] = row["n"] or 0
-        for row in jobs.annotate(day=TruncDate("produced_at")).values("day", "client_id").annotate(
-                letters=Sum("records_out"), pages=Sum("pages"), rejects=Sum("rejects"), n=Count("id")):
-            counts = rows.setdefault((row["day"], row["client_id"]), {"records_in": 0, "letters_out": 0, "pages": 0, "rejects": 0})
+        for row in (
+            files.annotate(day=TruncDate("profiled_at")).values("day", "client_id").annotate(n=Sum("record_count"))
+        ):
+            rows.setdefault(
+                (row["day"], row["client_id"]), {"records_in": 0, "letters_out": 0, "pages": 0, "rejects": 0}
+            )["records_in"] = row["n"] or 0
+        for row in (
+            jobs.annotate(day=TruncDate("produced_at"))
+            .values("day", "client_id")
+            .annotate(letters=Sum("records_out"), pages=Sum("pages"), rejects=Sum("rejects"), n=Count("id"))
+        ):
+            counts = rows.setdefault(
+                (row["day"], row["client_id"]), {"records_in": 0, "letters_out": 0, "pages": 0, "rejects": 0}
+            )
             counts.update(letters_out=row["letters"] or 0, pages=row["pages"] or 0, rejects=row["rejects"] or 0)
         data = [{"day": day, "client": client_id, **counts} for (day, client_id), counts in sorted(rows.items())]
         return Response(out.DayCountSerializer(data, many=True).data)
@@ -177,7 +195,12 @@ class AuditExport(HouseView):
 
     @extend_schema(
         operation_id="house_audit_export",
-        parameters=[CLIENT, SINCE, UNTIL, OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["json", "csv"])],
+        parameters=[
+            CLIENT,
+            SINCE,
+            UNTIL,
+            OpenApiParameter("format", str, OpenApiParameter.QUERY, enum=["json", "csv"]),
+        ],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request):
@@ -197,8 +220,16 @@ class AuditExport(HouseView):
         start, end = _bounds(since, until)
         client = _int(request, "client")
         events = list_events(client_id=client, since=start, until=end)
-        selection = {"since": since.isoformat(), "until": until.isoformat(), **({"client_id": client} if client else {})}
+        selection = {
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            **({"client_id": client} if client else {}),
+        }
         text = export_json(events, selection=selection) if fmt == "json" else export_csv(events)
-        do_record_event(EventType.AUDIT_EXPORTED, actor=request.user.actor, client_id=client,
-                        details={"format": fmt, "since": selection["since"], "until": selection["until"], "via": "api"})
+        do_record_event(
+            EventType.AUDIT_EXPORTED,
+            actor=request.user.actor,
+            client_id=client,
+            details={"format": fmt, "since": selection["since"], "until": selection["until"], "via": "api"},
+        )
         return HttpResponse(text, content_type="application/json" if fmt == "json" else "text/csv; charset=utf-8")

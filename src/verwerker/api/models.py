@@ -27,9 +27,13 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=16, unique=True)
     token_hash = models.CharField(max_length=64)
     kind = models.CharField(_("kind"), max_length=8, choices=TokenKind.choices)
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens"
+    )
     # A staff token acts for this staff member (their confidentiality agreement, their roles).
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="api_tokens"
+    )
     roles = models.JSONField(default=list, blank=True)
     # The designated contact at whose request a client token was issued (P05, P07); data-subject
     # requests through the API are logged as theirs.
@@ -129,7 +133,9 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["subscription", "audit_seq", "event"], name="webhook_event_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "audit_seq", "event"], name="webhook_event_once")
+        ]
 
 
 class WebhookCursor(models.Model):

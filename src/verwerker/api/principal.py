@@ -71,5 +71,10 @@ class ApiPrincipal:
         if self.is_staff:
             user = self.token.user
             return Actor(ActorType.STAFF, str(user.pk), f"{user.get_username()} (API vw_{self.token.prefix})", self.ip)
-        return Actor(ActorType.CLIENT_USER, f"api:{self.token.prefix}", f"API vw_{self.token.prefix}", self.ip,
-                     self.token.client_id)
+        return Actor(
+            ActorType.CLIENT_USER,
+            f"api:{self.token.prefix}",
+            f"API vw_{self.token.prefix}",
+            self.ip,
+            self.token.client_id,
+        )

@@ -25,10 +25,20 @@ class ProblemJSONRenderer(JSONRenderer):
 
 def titles() -> dict[int, str]:
     return {
-        400: _("Bad request"), 401: _("Not authenticated"), 403: _("Forbidden"), 404: _("Not found"),
-        405: _("Method not allowed"), 406: _("Not acceptable"), 409: _("Conflict"), 411: _("Length required"),
-        413: _("Content too large"), 415: _("Unsupported media type"), 422: _("Unprocessable content"),
-        428: _("Precondition required"), 429: _("Too many requests"), 500: _("Internal error"),
+        400: _("Bad request"),
+        401: _("Not authenticated"),
+        403: _("Forbidden"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        406: _("Not acceptable"),
+        409: _("Conflict"),
+        411: _("Length required"),
+        413: _("Content too large"),
+        415: _("Unsupported media type"),
+        422: _("Unprocessable content"),
+        428: _("Precondition required"),
+        429: _("Too many requests"),
+        500: _("Internal error"),
     }
 
 
@@ -38,8 +48,11 @@ def problem(status_code: int, detail: str = "", *, code: str = "", extra: dict |
 
 
 def body(status_code: int, detail: str = "", *, code: str = "", extra: dict | None = None) -> dict:
-    doc = {"type": f"https://verwerker.invalid/problems/{code or status_code}", "title": titles().get(status_code, str(status_code)),
-           "status": status_code}
+    doc = {
+        "type": f"https://verwerker.invalid/problems/{code or status_code}",
+        "title": titles().get(status_code, str(status_code)),
+        "status": status_code,
+    }
     if detail:
         doc["detail"] = detail
     if extra:
@@ -77,8 +90,11 @@ def exception_handler(exc, context):
     response = drf_handler(exc, context)
     if response is None:
         return None
-    detail, extra = _detail_text(response.data.get("detail", response.data) if isinstance(response.data, dict)
-                                 and "detail" in response.data else response.data)
+    detail, extra = _detail_text(
+        response.data.get("detail", response.data)
+        if isinstance(response.data, dict) and "detail" in response.data
+        else response.data
+    )
     code = getattr(exc, "default_code", "") if not isinstance(exc, ApiProblem) else exc.get_codes()
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         extra["retry_after"] = int(exc.wait)

@@ -26,4 +26,6 @@ def list_subscriptions(*, client_id: int | None = None) -> QuerySet[WebhookSubsc
 
 
 def recent_deliveries(limit: int = 100) -> QuerySet[WebhookDelivery]:
-    return WebhookDelivery.objects.select_related("subscription", "subscription__client").order_by("-created_at")[:limit]
+    return WebhookDelivery.objects.select_related("subscription", "subscription__client").order_by("-created_at")[
+        :limit
+    ]

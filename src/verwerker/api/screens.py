@@ -25,9 +25,15 @@ def _require(request, perm: str) -> None:
 def overview(request):
     """Every token (never the token itself) and the webhook endpoints with their recent deliveries."""
     _require(request, "api.view_apitoken")
-    return render(request, "api/overview.html", {
-        "tokens": list_tokens()[:500], "subscriptions": list_subscriptions()[:200], "deliveries": recent_deliveries(),
-    })
+    return render(
+        request,
+        "api/overview.html",
+        {
+            "tokens": list_tokens()[:500],
+            "subscriptions": list_subscriptions()[:200],
+            "deliveries": recent_deliveries(),
+        },
+    )
 
 
 @login_required
@@ -44,8 +50,11 @@ def issue(request, client_id: int):
     days = request.POST.get("days", "90")
     try:
         token, secret = do_create_api_token(
-            client=client, contact=contact, expires_days=int(days) if days.isdigit() else 0,
-            networks=request.POST.get("networks", ""), label=request.POST.get("label", ""),
+            client=client,
+            contact=contact,
+            expires_days=int(days) if days.isdigit() else 0,
+            networks=request.POST.get("networks", ""),
+            label=request.POST.get("label", ""),
             actor=Actor.from_request(request),
         )
     except ValidationError as exc:

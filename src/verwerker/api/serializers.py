@@ -56,8 +56,12 @@ class DataFileSerializer(serializers.Serializer):
         kinds = data_file.column_kinds if isinstance(data_file.column_kinds, dict) else {}
         counted = Counter(str(v) for v in kinds.values())
         return {
-            "records": data_file.record_count, "columns": len(kinds), "kinds": dict(sorted(counted.items())),
-            "risk": data_file.risk, "minors": data_file.minors, "has_bsn": data_file.has_bsn,
+            "records": data_file.record_count,
+            "columns": len(kinds),
+            "kinds": dict(sorted(counted.items())),
+            "risk": data_file.risk,
+            "minors": data_file.minors,
+            "has_bsn": data_file.has_bsn,
         }
 
 
@@ -127,8 +131,9 @@ class SubjectRequestSerializer(serializers.Serializer):
 
 class WebhookInSerializer(serializers.Serializer):
     url = serializers.URLField(max_length=500)
-    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.values), min_length=1,
-                                   max_length=len(WebhookEvent.values))
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.values), min_length=1, max_length=len(WebhookEvent.values)
+    )
 
 
 class WebhookSerializer(serializers.Serializer):
@@ -197,10 +202,14 @@ def page_of(serializer_class) -> type[serializers.Serializer]:
     """The schema of a page of ``serializer_class`` (limit/offset): count, next, previous, results."""
     if serializer_class not in _PAGES:
         name = serializer_class.__name__.removesuffix("Serializer")
-        _PAGES[serializer_class] = type(f"Paginated{name}List", (serializers.Serializer,), {
-            "count": serializers.IntegerField(),
-            "next": serializers.CharField(allow_null=True),
-            "previous": serializers.CharField(allow_null=True),
-            "results": serializer_class(many=True),
-        })
+        _PAGES[serializer_class] = type(
+            f"Paginated{name}List",
+            (serializers.Serializer,),
+            {
+                "count": serializers.IntegerField(),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": serializer_class(many=True),
+            },
+        )
     return _PAGES[serializer_class]

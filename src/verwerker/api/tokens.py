@@ -71,7 +71,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def verify_signature(secret: str, header: str, body: bytes, *, now: int, tolerance: int = SIGNATURE_TOLERANCE_SECONDS) -> bool:
+def verify_signature(
+    secret: str, header: str, body: bytes, *, now: int, tolerance: int = SIGNATURE_TOLERANCE_SECONDS
+) -> bool:
     """What a receiver does: the signature matches and the timestamp is recent (no replays)."""
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:

@@ -43,19 +43,24 @@ def declared_sha256(meta) -> str:
             if len(raw) != 32:
                 raise ApiProblem(400, _("Digest sha-256 must be the base64 of 32 bytes."), "bad_checksum_header")
             return raw.hex()
-    raise ApiProblem(428, _("Send the file's SHA-256 in a Content-SHA256 (hex) or Digest (sha-256=base64) header."),
-                     "checksum_required")
+    raise ApiProblem(
+        428,
+        _("Send the file's SHA-256 in a Content-SHA256 (hex) or Digest (sha-256=base64) header."),
+        "checksum_required",
+    )
 
 
 def declared_length(meta) -> int:
     raw = meta.get("CONTENT_LENGTH", "")
     if not raw or not raw.isdigit():
-        raise ApiProblem(411, _("Send the file's length in a Content-Length header (no chunked uploads)."),
-                         "length_required")
+        raise ApiProblem(
+            411, _("Send the file's length in a Content-Length header (no chunked uploads)."), "length_required"
+        )
     length = int(raw)
     if length > settings.UPLOAD_MAX_MB * 1024 * 1024:
-        raise ApiProblem(413, _("The file exceeds the maximum size of %(mb)s MiB.") % {"mb": settings.UPLOAD_MAX_MB},
-                         "too_large")
+        raise ApiProblem(
+            413, _("The file exceeds the maximum size of %(mb)s MiB.") % {"mb": settings.UPLOAD_MAX_MB}, "too_large"
+        )
     return length
 
 
@@ -65,10 +70,13 @@ def receive(request, principal, *, name: str, length: int, sha256: str):
     from verwerker.intake.streaming import UploadStream
 
     try:
-        stream = UploadStream.start(principal.client, channel=UploadChannel.API, name=name, actor=principal.actor,
-                                    source_ip=principal.ip)
+        stream = UploadStream.start(
+            principal.client, channel=UploadChannel.API, name=name, actor=principal.actor, source_ip=principal.ip
+        )
     except policy.Refusal as refusal:
-        raise ApiProblem(413 if refusal.reason in ("too_large", "quota") else 422, str(refusal), refusal.reason) from None
+        raise ApiProblem(
+            413 if refusal.reason in ("too_large", "quota") else 422, str(refusal), refusal.reason
+        ) from None
     digest = hashlib.sha256()
     left = length
     try:
@@ -83,12 +91,15 @@ def receive(request, principal, *, name: str, length: int, sha256: str):
             stream.write(piece)
         if digest.hexdigest() != sha256:
             stream.refuse("checksum")
-            raise ApiProblem(422, _("The file's SHA-256 does not match the checksum header; nothing was kept."),
-                             "checksum_mismatch")
+            raise ApiProblem(
+                422, _("The file's SHA-256 does not match the checksum header; nothing was kept."), "checksum_mismatch"
+            )
         return stream.finish()
     except policy.Refusal as refusal:
         stream.refuse(refusal.reason)
-        raise ApiProblem(413 if refusal.reason in ("too_large", "quota") else 422, str(refusal), refusal.reason) from None
+        raise ApiProblem(
+            413 if refusal.reason in ("too_large", "quota") else 422, str(refusal), refusal.reason
+        ) from None
     except ApiProblem:
         raise
     except BaseException:

@@ -10,8 +10,11 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI's stylesheet draws its icons as data: SVG images: this one page may load those (scripts and
     # styles stay the site's own; the site's policy is unchanged).
-    path("docs/", csp_update({"img-src": ["data:"]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
-         name="docs"),
+    path(
+        "docs/",
+        csp_update({"img-src": ["data:"]})(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
+        name="docs",
+    ),
     path("whoami/", views.Ping.as_view(), name="whoami"),
     path("uploads/", views.UploadList.as_view(), name="uploads"),
     path("uploads/<int:upload_id>/", views.UploadDetail.as_view(), name="upload"),

@@ -38,10 +38,20 @@ class ClientView(APIView):
 
 # -- uploads ---------------------------------------------------------------------------------------------
 
-SHA_HEADER = OpenApiParameter("Content-SHA256", str, OpenApiParameter.HEADER, required=False,
-                              description="SHA-256 of the file, hex (or send Digest: sha-256=<base64>)")
-IDEMPOTENCY = OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-                               description="repeat an upload safely: the same key answers with the first upload")
+SHA_HEADER = OpenApiParameter(
+    "Content-SHA256",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="SHA-256 of the file, hex (or send Digest: sha-256=<base64>)",
+)
+IDEMPOTENCY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="repeat an upload safely: the same key answers with the first upload",
+)
 
 
 class UploadList(ClientView):
@@ -49,12 +59,17 @@ class UploadList(ClientView):
     def get(self, request):
         from verwerker.intake.queries import list_uploads_for_client
 
-        return paginated(self, request, list_uploads_for_client(request.user.client_id).select_related("data_file"),
-                         out.UploadSerializer)
+        return paginated(
+            self,
+            request,
+            list_uploads_for_client(request.user.client_id).select_related("data_file"),
+            out.UploadSerializer,
+        )
 
 
 UPLOAD_SCHEMA = {
-    "parameters": [SHA_HEADER, IDEMPOTENCY], "request": {"application/octet-stream": OpenApiTypes.BINARY},
+    "parameters": [SHA_HEADER, IDEMPOTENCY],
+    "request": {"application/octet-stream": OpenApiTypes.BINARY},
     "responses": {201: out.UploadSerializer, 200: out.UploadSerializer},
 }
 
@@ -113,8 +128,9 @@ class FileList(ClientView):
     def get(self, request):
         from verwerker.datafiles.queries import data_files_visible_to
 
-        return paginated(self, request, data_files_visible_to(request.user).order_by("-received_at"),
-                         out.DataFileSerializer)
+        return paginated(
+            self, request, data_files_visible_to(request.user).order_by("-received_at"), out.DataFileSerializer
+        )
 
 
 class FileDetail(ClientView):
@@ -240,8 +256,9 @@ class CertificateList(ClientView):
     def get(self, request):
         from verwerker.retention.queries import list_certificates_for
 
-        return paginated(self, request, list_certificates_for(request.user).order_by("-issued_at"),
-                         out.CertificateSerializer)
+        return paginated(
+            self, request, list_certificates_for(request.user).order_by("-issued_at"), out.CertificateSerializer
+        )
 
 
 class CertificateJSON(ClientView):
@@ -275,11 +292,18 @@ class SubjectRequests(ClientView):
     def get(self, request):
         from verwerker.privacy.models import DataSubjectRequest
 
-        return paginated(self, request, DataSubjectRequest.objects.filter(client_id=request.user.client_id),
-                         out.SubjectRequestSerializer)
+        return paginated(
+            self,
+            request,
+            DataSubjectRequest.objects.filter(client_id=request.user.client_id),
+            out.SubjectRequestSerializer,
+        )
 
-    @extend_schema(operation_id="subject_requests_create", request=out.SubjectRequestInSerializer,
-                   responses={201: out.SubjectRequestSerializer})
+    @extend_schema(
+        operation_id="subject_requests_create",
+        request=out.SubjectRequestInSerializer,
+        responses={201: out.SubjectRequestSerializer},
+    )
     def post(self, request):
         """Pass on a data subject's request, as the designated contact at whose request the token was issued."""
         from verwerker.privacy.subject_requests import do_log_subject_request
@@ -287,15 +311,23 @@ class SubjectRequests(ClientView):
 
         contact = request.user.token.contact
         if contact is None or not contact.is_designated:
-            raise ApiProblem(403, _("Only a token issued at the request of the client's designated contact can pass on "
-                                    "data-subject requests."), "not_designated")
+            raise ApiProblem(
+                403,
+                _(
+                    "Only a token issued at the request of the client's designated contact can pass on "
+                    "data-subject requests."
+                ),
+                "not_designated",
+            )
         form = out.SubjectRequestInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        criteria = Criteria(email=data.get("email", ""), postcode=data.get("postcode", ""),
-                            house_number=data.get("house_number", ""))
-        logged = do_log_subject_request(request.user.client, data["kind"], criteria, from_contact=contact,
-                                        actor=request.user.actor)
+        criteria = Criteria(
+            email=data.get("email", ""), postcode=data.get("postcode", ""), house_number=data.get("house_number", "")
+        )
+        logged = do_log_subject_request(
+            request.user.client, data["kind"], criteria, from_contact=contact, actor=request.user.actor
+        )
         return Response(out.SubjectRequestSerializer(logged).data, status=status.HTTP_201_CREATED)
 
 
@@ -315,16 +347,19 @@ class WebhookList(APIView):
         self._check(request)
         return paginated(self, request, _subscriptions(request), out.WebhookSerializer)
 
-    @extend_schema(operation_id="webhooks_create", request=out.WebhookInSerializer,
-                   responses={201: out.WebhookCreatedSerializer})
+    @extend_schema(
+        operation_id="webhooks_create", request=out.WebhookInSerializer, responses={201: out.WebhookCreatedSerializer}
+    )
     def post(self, request):
         """Register an endpoint: its signing secret is in this answer only."""
         self._check(request)
         form = out.WebhookInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         sub, secret = do_register_webhook(
-            url=form.validated_data["url"], events=form.validated_data["events"],
-            client=request.user.client if request.user.is_client_user else None, token=request.user.token,
+            url=form.validated_data["url"],
+            events=form.validated_data["events"],
+            client=request.user.client if request.user.is_client_user else None,
+            token=request.user.token,
             actor=request.user.actor,
         )
         return Response({**out.WebhookSerializer(sub).data, "secret": secret}, status=status.HTTP_201_CREATED)
@@ -333,8 +368,11 @@ class WebhookList(APIView):
     def _check(request):
         user = request.user
         if not (user.is_client_user or user.has_perm("api.manage_webhooks")):
-            raise ApiProblem(403, _("This operation needs a client's token or a staff token with the administrator role."),
-                             "forbidden")
+            raise ApiProblem(
+                403,
+                _("This operation needs a client's token or a staff token with the administrator role."),
+                "forbidden",
+            )
 
 
 def _subscription(request, webhook_id):
@@ -381,6 +419,14 @@ class Ping(APIView):
     @extend_schema(operation_id="whoami", responses=WhoAmI)
     def get(self, request):
         token = request.user.token
-        return Response(WhoAmI({"kind": token.kind, "client": token.client_id, "prefix": token.prefix,
-                                 "roles": token.roles, "expires_at": token.expires_at}).data)
-
+        return Response(
+            WhoAmI(
+                {
+                    "kind": token.kind,
+                    "client": token.client_id,
+                    "prefix": token.prefix,
+                    "roles": token.roles,
+                    "expires_at": token.expires_at,
+                }
+            ).data
+        )

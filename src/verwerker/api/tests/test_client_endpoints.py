@@ -70,8 +70,12 @@ def test_an_upload_without_length_or_checksum_is_refused_before_a_byte_is_stored
 
 def test_a_checksum_mismatch_is_refused_and_shredded(api, tokens):
     data = address_csv(5)
-    response = api(tokens["a"]).post("/api/v1/uploads/a.csv", data, content_type="application/octet-stream",
-                                     HTTP_CONTENT_SHA256=hashlib.sha256(b"other").hexdigest())
+    response = api(tokens["a"]).post(
+        "/api/v1/uploads/a.csv",
+        data,
+        content_type="application/octet-stream",
+        HTTP_CONTENT_SHA256=hashlib.sha256(b"other").hexdigest(),
+    )
     assert response.status_code == 422 and response.json()["type"].endswith("checksum_mismatch")
     stored = Upload.objects.get()
     assert stored.state == UploadState.REFUSED and stored.reason == "checksum"
@@ -81,8 +85,9 @@ def test_a_checksum_mismatch_is_refused_and_shredded(api, tokens):
 def test_the_digest_header_is_accepted_too(api, tokens):
     data = address_csv(5)
     digest = "sha-256=" + base64.b64encode(hashlib.sha256(data).digest()).decode()
-    response = api(tokens["a"]).post("/api/v1/uploads/a.csv", data, content_type="application/octet-stream",
-                                     HTTP_DIGEST=digest)
+    response = api(tokens["a"]).post(
+        "/api/v1/uploads/a.csv", data, content_type="application/octet-stream", HTTP_DIGEST=digest
+    )
     assert response.status_code == 201
 
 
@@ -138,7 +143,10 @@ def test_the_client_downloads_and_approves_its_proof_as_in_the_screens(api, toke
 
 def test_the_client_rejects_a_proof_with_a_reason_from_the_list(api, tokens, produced_job):
     client = api(tokens["a"])
-    assert client.post(f"/api/v1/jobs/{produced_job.pk}/proof/reject/", {"reason": "Jansen woont er niet"}).status_code == 400
+    assert (
+        client.post(f"/api/v1/jobs/{produced_job.pk}/proof/reject/", {"reason": "Jansen woont er niet"}).status_code
+        == 400
+    )
     rejected = client.post(f"/api/v1/jobs/{produced_job.pk}/proof/reject/", {"reason": "addresses"})
     assert rejected.status_code == 200 and rejected.json()["state"] == JobState.DRAFTED
     event = AuditEvent.objects.filter(action=EventType.JOB_PROOF_REJECTED).get()
@@ -231,8 +239,16 @@ def test_another_clients_token_gets_the_same_404_as_for_nothing(api, tokens, cli
     assert produced_job.state == JobState.PRODUCED
 
 
-LISTS = ["/api/v1/uploads/", "/api/v1/files/", "/api/v1/jobs/", "/api/v1/outbox/", "/api/v1/reject-reports/",
-         "/api/v1/certificates/", "/api/v1/subject-requests/", "/api/v1/webhooks/"]
+LISTS = [
+    "/api/v1/uploads/",
+    "/api/v1/files/",
+    "/api/v1/jobs/",
+    "/api/v1/outbox/",
+    "/api/v1/reject-reports/",
+    "/api/v1/certificates/",
+    "/api/v1/subject-requests/",
+    "/api/v1/webhooks/",
+]
 
 
 @pytest.mark.parametrize("path", LISTS)

@@ -37,15 +37,24 @@ def test_a_staff_member_whose_agreement_lapsed_is_refused_a_data_file_through_th
     ConfidentialityAgreement.objects.filter(user=worker).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
     refused = api(secret).get(url, HTTP_ACCEPT_LANGUAGE="nl")
     assert refused.status_code == 403 and refused["Content-Type"] == "application/problem+json"
-    assert "geen geldige geheimhoudingsverklaring" in refused.json()["detail"] and "leden.csv" not in refused.content.decode()
+    assert (
+        "geen geldige geheimhoudingsverklaring" in refused.json()["detail"]
+        and "leden.csv" not in refused.content.decode()
+    )
     assert api(secret).get("/api/v1/house/jobs/").status_code == 403
     event = AuditEvent.objects.filter(action=EventType.CONFIDENTIALITY_BLOCKED).last()
     assert event.object_id == str(worker.pk) and json.loads(event.details)["view"] == "api:house_file"
     english = api(secret).get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert "no current confidentiality agreement" in english.json()["detail"]
 
-    do_record_confidentiality_agreement(worker, version="2026-2", signed_on=timezone.localdate(), document=b"%PDF-1.7",
-                                        document_name="getekend.pdf", actor=system_actor)
+    do_record_confidentiality_agreement(
+        worker,
+        version="2026-2",
+        signed_on=timezone.localdate(),
+        document=b"%PDF-1.7",
+        document_name="getekend.pdf",
+        actor=system_actor,
+    )
     assert api(secret).get(url).status_code == 200
 
 
@@ -62,14 +71,21 @@ def test_house_endpoints_need_the_screens_permission(make_staff, api, token_for,
     assert api(relation_token).get("/api/v1/house/audit/").status_code == 403
 
 
-def test_job_status_per_client_and_station_and_counts_per_day(make_staff, api, token_for, client_a, client_b, draft, staff, settings, station):
+def test_job_status_per_client_and_station_and_counts_per_day(
+    make_staff, api, token_for, client_a, client_b, draft, staff, settings, station
+):
     from verwerker.audit.actors import Actor
     from verwerker.production.actions import do_release_job
     from verwerker.production.tests.conftest import produce
 
     settings.JOB_PART_SIZE = 400
-    job_a = produce(do_release_job(draft(receive_file(client_a, "a.csv", address_csv(20, seed=1))),
-                                   user=staff.drafter, actor=Actor.for_user(staff.drafter)))
+    job_a = produce(
+        do_release_job(
+            draft(receive_file(client_a, "a.csv", address_csv(20, seed=1))),
+            user=staff.drafter,
+            actor=Actor.for_user(staff.drafter),
+        )
+    )
     draft(receive_file(client_b, "b.csv", address_csv(7, seed=2)))
     _row, secret = token_for(user=staff.drafter, roles=[Role.DATABASE])
     jobs = api(secret).get(f"/api/v1/house/jobs/?client={client_a.pk}&station={station.pk}").json()["results"]
@@ -80,9 +96,18 @@ def test_job_status_per_client_and_station_and_counts_per_day(make_staff, api, t
     today = timezone.localdate().isoformat()
     by_client = {(row["day"], row["client"]): row for row in counts}
     assert by_client[(today, client_a.pk)]["records_in"] == 20
-    assert by_client[(today, client_a.pk)]["letters_out"] == job_a.records_out and by_client[(today, client_a.pk)]["pages"] == job_a.pages
-    assert by_client[(today, client_b.pk)] == {"day": today, "client": client_b.pk, "records_in": 7, "letters_out": 0,
-                                               "pages": 0, "rejects": 0}
+    assert (
+        by_client[(today, client_a.pk)]["letters_out"] == job_a.records_out
+        and by_client[(today, client_a.pk)]["pages"] == job_a.pages
+    )
+    assert by_client[(today, client_b.pk)] == {
+        "day": today,
+        "client": client_b.pk,
+        "records_in": 7,
+        "letters_out": 0,
+        "pages": 0,
+        "rejects": 0,
+    }
     assert api(secret).get("/api/v1/house/counts/?since=2020-01-01&until=2026-12-31").status_code == 400
 
 

@@ -28,7 +28,9 @@ def _profiled(upload_id: int):
     return data_file
 
 
-def test_the_same_file_through_the_api_and_through_sftp_gives_the_same_profile(sftp_server, issue, client_a, api, token_for):
+def test_the_same_file_through_the_api_and_through_sftp_gives_the_same_profile(
+    sftp_server, issue, client_a, api, token_for
+):
     from verwerker.intake.models import Upload
 
     data = address_csv(120, seed=12, with_birth_date=True)
@@ -52,4 +54,8 @@ def test_the_same_file_through_the_api_and_through_sftp_gives_the_same_profile(s
     assert via_api.state == via_sftp.state == "profiled"
     assert via_api.profile == via_sftp.profile and via_api.profile["rows"] == 120
     assert (via_api.record_count, via_api.risk, via_api.minors, via_api.column_kinds) == (
-        via_sftp.record_count, via_sftp.risk, via_sftp.minors, via_sftp.column_kinds)
+        via_sftp.record_count,
+        via_sftp.risk,
+        via_sftp.minors,
+        via_sftp.column_kinds,
+    )

@@ -42,8 +42,14 @@ def world(db, client_a, client_b, draft, token_for):
     receive_file(client_a, "aland.csv", address_csv(5, seed=1))
     job_b = draft(receive_file(client_b, B_FILE_NAME, address_csv(5, seed=2)))
     item_b = do_put_in_outbox(client_b, "weigeringen-job-77-b.csv", b"x\n", actor=ACTOR)
-    return {"a": a, "staff": staff_token, "b": client_b.pk, "b_job": job_b.pk, "b_file": job_b.data_file_id,
-            "b_item": item_b.pk}
+    return {
+        "a": a,
+        "staff": staff_token,
+        "b": client_b.pk,
+        "b_job": job_b.pk,
+        "b_file": job_b.data_file_id,
+        "b_item": item_b.pk,
+    }
 
 
 @pytest.fixture
@@ -94,8 +100,13 @@ def _fuzz(operation, world) -> int:
     calls = 0
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         token = world["staff"] if case.path.startswith("/api/v1/house/") else world["a"]
         nonlocal calls

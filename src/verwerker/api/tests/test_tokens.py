@@ -30,7 +30,9 @@ def _cli(*args) -> str:
 def test_the_cli_creates_a_client_token_shown_once_and_stored_as_a_hash(client_a, api):
     made = json.loads(_cli("create", "--client", str(client_a.pk), "--expires", "30", "--json"))
     row = ApiToken.objects.get(pk=made["id"])
-    assert row.token_hash == hash_token(made["token"]) and made["token"] not in json.dumps(list(ApiToken.objects.values()), default=str)
+    assert row.token_hash == hash_token(made["token"]) and made["token"] not in json.dumps(
+        list(ApiToken.objects.values()), default=str
+    )
     assert (row.expires_at - timezone.now()).days in (29, 30)
     assert made["token"] not in _cli("list", "--json") and f"vw_{row.prefix}" in _cli("list")
     assert api(made["token"]).get("/api/v1/whoami/").json()["client"] == client_a.pk
@@ -46,6 +48,9 @@ def test_a_revoked_token_gets_401_at_once_and_the_refusal_is_audited(client_a, a
     assert response.status_code == 401 and response["Content-Type"] == "application/problem+json"
     refused = AuditEvent.objects.get(action=EventType.API_TOKEN_REFUSED)
     assert json.loads(refused.details)["reason"] == "revoked" and refused.client_id == client_a.pk
+    for _ in range(5):  # retries with the dead token are refused, but audited once a minute, not each time
+        assert api(made["token"]).get("/api/v1/files/").status_code == 401
+    assert AuditEvent.objects.filter(action=EventType.API_TOKEN_REFUSED).count() == 1
 
 
 def test_an_expired_token_gets_401(client_a, api, token_for):

@@ -36,7 +36,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                valid = verify_signature(receiver.secret, self.headers.get(SIGNATURE_HEADER, ""), body, now=int(time.time()))
+                valid = verify_signature(
+                    receiver.secret, self.headers.get(SIGNATURE_HEADER, ""), body, now=int(time.time())
+                )
                 receiver.received.append({"body": body, "valid": valid, "event": self.headers.get("Verwerker-Event")})
                 failing = len(receiver.received) <= receiver.fail_first
                 self.send_response(500 if failing else (200 if valid else 400))
@@ -72,7 +74,9 @@ def receiver():
 
 def test_a_profiled_file_is_delivered_signed_with_ids_and_counts_only(receiver, client_a, client_b):
     hook = receiver()
-    sub, hook.secret = do_register_webhook(url=hook.url, events=["file.profiled", "file.refused"], client=client_a, actor=ACTOR)
+    sub, hook.secret = do_register_webhook(
+        url=hook.url, events=["file.profiled", "file.refused"], client=client_a, actor=ACTOR
+    )
     data_file = receive_file(client_a, "huurders-jansen.csv", address_csv(12, seed=4))
     receive_file(client_b, "leden-b.csv", address_csv(3, seed=5))  # another client's: not for this endpoint
     made = do_collect_webhook_events()
@@ -129,8 +133,9 @@ def test_a_house_endpoint_gets_every_clients_events_and_a_proof_ready_and_job_pr
     from verwerker.production.tests.conftest import produce
 
     hook = receiver()
-    sub, hook.secret = do_register_webhook(url=hook.url, events=["proof.ready", "job.printed", "certificate.issued"],
-                                           actor=ACTOR)
+    sub, hook.secret = do_register_webhook(
+        url=hook.url, events=["proof.ready", "job.printed", "certificate.issued"], actor=ACTOR
+    )
     settings.JOB_PART_SIZE = 400
     job = draft(receive_file(client_a, "a.csv", address_csv(10, seed=8)), proof_required=True)
     job = produce(do_release_job(job, user=staff.drafter, actor=Actor.for_user(staff.drafter)))
@@ -144,7 +149,9 @@ def test_a_house_endpoint_gets_every_clients_events_and_a_proof_ready_and_job_pr
     assert printed == {"job": job.pk, "state": "confirmed", "pieces": 10}
 
 
-def test_clients_register_webhooks_through_the_api_with_https_only_and_see_deliveries(api, token_for, client_a, client_b, settings):
+def test_clients_register_webhooks_through_the_api_with_https_only_and_see_deliveries(
+    api, token_for, client_a, client_b, settings
+):
     _row, a = token_for(client=client_a)
     _row, b = token_for(client=client_b)
     settings.API_WEBHOOK_ALLOW_LOOPBACK_HTTP = False
@@ -165,7 +172,9 @@ def test_clients_register_webhooks_through_the_api_with_https_only_and_see_deliv
 
 def test_deliveries_to_a_private_address_are_refused(client_a, settings):
     settings.API_WEBHOOK_ALLOW_LOOPBACK_HTTP = False
-    sub, _secret = do_register_webhook(url="https://10.0.0.1/hook", events=["file.profiled"], client=client_a, actor=ACTOR)
+    sub, _secret = do_register_webhook(
+        url="https://10.0.0.1/hook", events=["file.profiled"], client=client_a, actor=ACTOR
+    )
     receive_file(client_a, "a.csv", address_csv(3))
     [delivery_id] = do_collect_webhook_events()
     assert do_deliver_webhook(delivery_id) == DeliveryState.RETRYING
@@ -180,4 +189,4 @@ def test_the_delivery_screen_shows_the_last_responses(receiver, client_a, login,
     do_deliver_webhook(delivery_id)
     page = login(make_staff("admin", "beheer")).get("/api-beheer/")
     assert page.status_code == 200 and f'data-delivery="{delivery_id}"'.encode() in page.content
-    assert "afgeleverd".encode() in page.content and hook.url.encode() in page.content
+    assert b"afgeleverd" in page.content and hook.url.encode() in page.content

@@ -1,9 +1,9 @@
 """`verwerker api-token create|revoke|list`: the API's bearer tokens (shown once, stored as hashes).
 
-    verwerker api-token create --client ID [--expires DAYS] [--contact ID] [--networks CIDRS] [--json]
-    verwerker api-token create --user USERNAME --role ROLE [--role ROLE ...] [--expires DAYS] [--json]
-    verwerker api-token revoke ID|PREFIX
-    verwerker api-token list [--client ID] [--json]
+verwerker api-token create --client ID [--expires DAYS] [--contact ID] [--networks CIDRS] [--json]
+verwerker api-token create --user USERNAME --role ROLE [--role ROLE ...] [--expires DAYS] [--json]
+verwerker api-token revoke ID|PREFIX
+verwerker api-token list [--client ID] [--json]
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ class Command(BaseCommand):
         create.add_argument("--client", help="client id or exact name: a client's token")
         create.add_argument("--user", help="staff username: a staff service token acting for this person")
         create.add_argument("--role", action="append", default=[], help="a role of the staff member (repeatable)")
-        create.add_argument("--expires", type=int, default=90, metavar="DAYS", help="days until it expires (default 90)")
+        create.add_argument(
+            "--expires", type=int, default=90, metavar="DAYS", help="days until it expires (default 90)"
+        )
         create.add_argument("--contact", type=int, help="the designated contact who asked for it (client tokens)")
         create.add_argument("--networks", default="", help="allowed networks, CIDRs separated by commas")
         create.add_argument("--label", default="")
@@ -50,10 +52,17 @@ class Command(BaseCommand):
             self.stdout.write(f"vw_{token.prefix} " + ("revoked" if done else "was revoked already"))
             return None
         rows = [
-            {"id": t.pk, "prefix": f"vw_{t.prefix}", "kind": t.kind, "client": t.client_id,
-             "user": t.user.username if t.user_id else None, "roles": t.roles, "expires_at": t.expires_at.isoformat(),
-             "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-             "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None}
+            {
+                "id": t.pk,
+                "prefix": f"vw_{t.prefix}",
+                "kind": t.kind,
+                "client": t.client_id,
+                "user": t.user.username if t.user_id else None,
+                "roles": t.roles,
+                "expires_at": t.expires_at.isoformat(),
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+            }
             for t in list_tokens(client_id=options["client"])
         ]
         if options["json"]:
@@ -62,7 +71,9 @@ class Command(BaseCommand):
             for r in rows:
                 state = "revoked" if r["revoked_at"] else "active"
                 who = f"client {r['client']}" if r["client"] else f"{r['user']} ({', '.join(r['roles'])})"
-                self.stdout.write(f"{r['id']:>4}  {r['prefix']}  {r['kind']:<6} {who:<30} expires {r['expires_at'][:10]}  {state}")
+                self.stdout.write(
+                    f"{r['id']:>4}  {r['prefix']}  {r['kind']:<6} {who:<30} expires {r['expires_at'][:10]}  {state}"
+                )
         return None
 
     def _create(self, options, actor):
@@ -85,16 +96,34 @@ class Command(BaseCommand):
                 raise CommandError(f"{options['contact']}: no such contact")
         try:
             token, secret = do_create_api_token(
-                client=client, user=user, roles=options["role"], expires_days=options["expires"],
-                networks=options["networks"], contact=contact, label=options["label"], actor=actor,
+                client=client,
+                user=user,
+                roles=options["role"],
+                expires_days=options["expires"],
+                networks=options["networks"],
+                contact=contact,
+                label=options["label"],
+                actor=actor,
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None
         if options["json"]:
-            self.stdout.write(json.dumps({"id": token.pk, "token": secret, "prefix": f"vw_{token.prefix}", "kind": token.kind,
-                                          "client": token.client_id, "roles": token.roles,
-                                          "expires_at": token.expires_at.isoformat()}))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "id": token.pk,
+                        "token": secret,
+                        "prefix": f"vw_{token.prefix}",
+                        "kind": token.kind,
+                        "client": token.client_id,
+                        "roles": token.roles,
+                        "expires_at": token.expires_at.isoformat(),
+                    }
+                )
+            )
         else:
-            self.stdout.write(f"API token {token.pk} ({token.kind}), expires {token.expires_at:%Y-%m-%d}:\n  {secret}\n"
-                              "It is shown this once and stored only as a hash.")
+            self.stdout.write(
+                f"API token {token.pk} ({token.kind}), expires {token.expires_at:%Y-%m-%d}:\n  {secret}\n"
+                "It is shown this once and stored only as a hash."
+            )
         return None
