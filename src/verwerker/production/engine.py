@@ -119,7 +119,8 @@ def _render(records: pl.DataFrame, *, template: Path, background: bytes | None, 
     meta = list(records.select("_seq", ROW, "_bundle", "_bundle_end", "_kix").iter_rows())
     infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b, _e, _k in meta]
     try:
-        result = assemble_part(render_chunks(Template(template), chunks(), workers=1), infos,
+        # One recycled compile process per part: the worker itself never holds Typst's caches.
+        result = assemble_part(render_chunks(Template(template), chunks(), workers=1, isolated=True), infos,
                                background=load_background(background), title=title, reprint=reprint)
     except TemplateError as exc:
         # Which records, by sequence number (not data): the operator can find the one that failed.
