@@ -204,7 +204,7 @@ def test_a_page_of_the_log_costs_the_same_queries_for_five_jobs_as_for_forty(log
 
 
 def test_a_delivery_target_reads_as_the_station_by_id_or_by_name(station):
-    from verwerker.audit.readable import station_name
+    from verwerker.logbook.readable import station_name
 
     assert station_name(f"print station {station.pk}") == "Pers 1"
     assert station_name("print station Pers 1") == "Pers 1"
