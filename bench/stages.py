@@ -81,7 +81,7 @@ def main() -> None:
             objs.extend(pdfvt._copy_pages(part, src, src_pages))
             lap("pdf_copy_pages")
         pdfvt._set_page_tree(part, objs)
-        pages = [e - s for s, e in zip(starts, [*starts[1:], len(objs)])]
+        pages = [e - s for s, e in zip(starts, [*starts[1:], len(objs)], strict=False)]
         pdfvt._finish_pages(part, objs, background, starts, kixes)
         lap("pdf_background_kix")
         pdfvt._add_dparts(part, objs, infos, starts, pages)

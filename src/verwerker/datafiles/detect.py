@@ -241,7 +241,7 @@ def _content_shares(samples: list[pl.Series], headers: list[Kind | None]) -> lis
     passes = {row.pop("column"): row for row in counted.to_dicts()}
     result = []
     offset = 0
-    for i, (sample, header) in enumerate(zip(samples, headers)):
+    for i, (sample, header) in enumerate(zip(samples, headers, strict=False)):
         n = lengths[i]
         count = passes.get(i, {})
 
@@ -414,15 +414,15 @@ def detect(
         # While the samples are judged (in this thread), one more thread already checks the columns
         # whose kind the header or an override names; a check whose kind the content overrules is
         # dropped.
-        expected = [overrides.get(name, header) for name, header in zip(names, headers)]
+        expected = [overrides.get(name, header) for name, header in zip(names, headers, strict=False)]
         speculative = {
             i: ahead.submit(_check, expected[i], columns[i])
             for i in sorted(range(len(names)), key=lambda i: slowest.get(expected[i], len(slowest)))
             if expected[i] in _CHECKED
         }
-        filled, counts, samples = zip(*(future.result() for future in sampled)) if columns else ((), (), ())
+        filled, counts, samples = zip(*(future.result() for future in sampled), strict=False) if columns else ((), (), ())
         kinds, reasons = [], []
-        for name, header, sample, shares in zip(names, headers, samples, _content_shares(samples, headers)):
+        for name, header, sample, shares in zip(names, headers, samples, _content_shares(samples, headers), strict=False):
             kind, why = _decide(name, header, shares, sample.to_frame())
             if name in overrides and overrides[name] != kind:
                 kind, why = overrides[name], [f"set by hand (detected as {kind.value})"]
@@ -443,7 +443,7 @@ def detect(
         futures |= {i: pool.submit(_check, kinds[i], columns[i]) for i in postcodes + others[:1]}
         by_name = {names[i]: future for i, future in futures.items()}
         extra = None if also is None else pool.submit(also, Found(
-            kinds=dict(zip(names, kinds)), filled=dict(zip(names, filled)),
+            kinds=dict(zip(names, kinds, strict=False)), filled=dict(zip(names, filled, strict=False)),
             postcode_numbers=lambda name: by_name[name].result()[1],
         ))
         futures |= {i: pool.submit(_check, kinds[i], columns[i]) for i in others[1:]}
@@ -470,7 +470,7 @@ def detect(
                     break
         guesses.append(ColumnGuess(name=name, kind=kinds[i], filled=counts[i], invalid=invalid, reasons=reasons[i],
                                    examples=[mask(x) for x in examples], special=special))
-    return Detection(guesses=guesses, filled=dict(zip(names, filled)), verdicts=verdicts, postcode_numbers=numbers,
+    return Detection(guesses=guesses, filled=dict(zip(names, filled, strict=False)), verdicts=verdicts, postcode_numbers=numbers,
                      also=extra)
 
 

@@ -378,7 +378,7 @@ def _bounded(frame: pl.DataFrame, name: str, limits: Limits, *, positional: bool
     else:
         names = _cap_names(frame.columns)
     if names != frame.columns:
-        frame = frame.rename(dict(zip(frame.columns, names)))
+        frame = frame.rename(dict(zip(frame.columns, names, strict=False)))
     return frame
 
 

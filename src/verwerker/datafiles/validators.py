@@ -240,7 +240,7 @@ def _valid_compact_ibans(s: pl.Series) -> tuple[pl.Series, pl.Series]:
                                      return_dtype=pl.UInt32)
         fits = lengths.gather(index) == expected
         grouped = pl.DataFrame({"cc": cc.filter(fits), "i": index.filter(fits)}).group_by("cc").agg("i")
-        for code, rows in zip(grouped.get_column("cc").to_list(), grouped.get_column("i")):
+        for code, rows in zip(grouped.get_column("cc").to_list(), grouped.get_column("i"), strict=False):
             if code not in countries:
                 continue  # shorter than a country code (the empty string)
             mask = pl.repeat(False, len(s), dtype=pl.Boolean, eager=True).scatter(rows, True)
@@ -264,13 +264,13 @@ def _check_country(
         # quicker than setting up the vectorised check.
         allowed = {"n": _DIGITS, "a": _CAPITALS, "c": _DIGITS | _CAPITALS}
         values = part.to_list()
-        shaped = pl.Series([all(ch in allowed[k] for ch, k in zip(x[2:], classes)) for x in values], dtype=pl.Boolean)
-        verdict = pl.Series([good and iban.is_valid(x) for good, x in zip(shaped, values)], dtype=pl.Boolean)
+        shaped = pl.Series([all(ch in allowed[k] for ch, k in zip(x[2:], classes, strict=False)) for x in values], dtype=pl.Boolean)
+        verdict = pl.Series([good and iban.is_valid(x) for good, x in zip(shaped, values, strict=False)], dtype=pl.Boolean)
         return ok.scatter(index, verdict), shaped_rows.scatter(index, shaped)
     shaped, verdict = _structure_and_mod97(part, code, classes)
     if code in _IBAN_NATIONAL_CHECKS and verdict.any():
         # National rules on top: rare in Dutch files, so stdnum itself checks these rows.
-        verdict = pl.Series([bool(good) and iban.is_valid(x) for good, x in zip(verdict, part)], dtype=pl.Boolean)
+        verdict = pl.Series([bool(good) and iban.is_valid(x) for good, x in zip(verdict, part, strict=False)], dtype=pl.Boolean)
     return ok.scatter(index, verdict), shaped_rows.scatter(index, shaped)
 
 

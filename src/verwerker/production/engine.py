@@ -112,7 +112,7 @@ def _render(records: pl.DataFrame, *, template: Path, background: bytes | None, 
     current = [0, 0]  # sequence numbers of the chunk being compiled (one worker: compiled in turn)
 
     def chunks():
-        while batch := [rec for _, rec in zip(range(chunk), letters)]:
+        while batch := [rec for _, rec in zip(range(chunk), letters, strict=False)]:
             current[:] = [batch[0]["seq"], batch[-1]["seq"]]
             yield batch
 
@@ -126,7 +126,7 @@ def _render(records: pl.DataFrame, *, template: Path, background: bytes | None, 
         # Which records, by sequence number (not data): the operator can find the one that failed.
         raise EngineError(f"part {part}, records {current[0]}–{current[1]}: {exc}") from None
     manifest = [ManifestRow(seq=s, row=r, part=part, first_page=f, pages=p, kix=k or "", bundle=b, bundle_end=e)
-                for (s, r, b, e, k), f, p in zip(meta, result.first_pages, result.pages)]
+                for (s, r, b, e, k), f, p in zip(meta, result.first_pages, result.pages, strict=False)]
     return RenderedPart(pdf=result.pdf, manifest_csv=manifest_csv(manifest), records=len(infos), pages=sum(result.pages))
 
 

@@ -30,7 +30,7 @@ def _build_table() -> None:
         top, bottom = _PATTERNS[i // 6], _PATTERNS[i % 6]
         _SYMBOLS[ch] = "".join(
             "F" if t == "1" and b == "1" else "A" if t == "1" else "D" if b == "1" else "T"
-            for t, b in zip(top, bottom)
+            for t, b in zip(top, bottom, strict=False)
         )
 
 

@@ -212,7 +212,7 @@ def assemble_part(
             "a template must show address-block(r) once, on each record's first page"
         )
     ends = [*starts[1:], total]
-    pages_per_record = [e - s for s, e in zip(starts, ends)]
+    pages_per_record = [e - s for s, e in zip(starts, ends, strict=False)]
 
     _finish_pages(part, page_objs, background, starts, kixes)
     _add_dparts(part, page_objs, records, starts, pages_per_record, reprint=reprint)
@@ -335,7 +335,7 @@ def _add_dparts(part: pikepdf.Pdf, page_objs: list[pikepdf.Object], records: Seq
                 pages: list[int], *, reprint: bool = False) -> None:
     root_node = part.make_indirect(Dictionary(Type=Name.DPart))
     leaves = []
-    for info, start, count in zip(records, starts, pages):
+    for info, start, count in zip(records, starts, pages, strict=False):
         leaf = Dictionary(
             Type=Name.DPart,
             Parent=root_node,

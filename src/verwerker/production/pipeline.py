@@ -212,7 +212,7 @@ def merge(
 
     def chunks() -> Iterator[list[dict]]:
         while True:
-            chunk = [rec for _, rec in zip(range(options.chunk_size), letters)]
+            chunk = [rec for _, rec in zip(range(options.chunk_size), letters, strict=False)]
             if not chunk:
                 return
             yield chunk

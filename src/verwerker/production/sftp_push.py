@@ -119,7 +119,7 @@ class Pusher:
                             f"{fingerprint}): refused") from None
         except asyncssh.PermissionDenied:
             raise PushError(f"{t.username}@{t.host} refused the login") from None
-        except (OSError, asyncssh.Error, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncssh.Error) as exc:
             raise PushError(f"cannot reach {t.host}:{t.port} ({_reason(exc)})") from None
 
     def put(self, name: str, chunks: Iterable[bytes]) -> int:
@@ -128,7 +128,7 @@ class Pusher:
             return self._run(self._put(name, chunks))
         except PushError:
             raise
-        except (OSError, asyncssh.Error, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncssh.Error) as exc:
             raise PushError(f"writing {name} to {self.target.host} failed ({_reason(exc)})") from None
 
     async def _put(self, name: str, chunks: Iterable[bytes]) -> int:
@@ -170,7 +170,7 @@ class Pusher:
             self.conn.close()
             try:
                 self.loop.run_until_complete(asyncio.wait_for(self.conn.wait_closed(), 10))
-            except (OSError, asyncssh.Error, asyncio.TimeoutError):
+            except (TimeoutError, OSError, asyncssh.Error):
                 pass
             self.conn = None
         if not self.loop.is_closed():

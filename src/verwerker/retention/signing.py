@@ -87,7 +87,7 @@ def _self_signed(key) -> bytes:
         x509.NameAttribute(NameOID.COMMON_NAME, f"{settings.HOUSE_NAME} — vernietigingsverklaringen"[:64]),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.HOUSE_NAME[:64]),
     ])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     usage = x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
                           data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
                           encipher_only=False, decipher_only=False)

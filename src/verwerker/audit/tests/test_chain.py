@@ -33,7 +33,7 @@ def test_events_link_into_an_intact_chain(system_actor):
     events = list(AuditEvent.objects.order_by("seq"))
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert events[0].prev_hash == chain.GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     result = verify_chain()
     assert result.ok and result.events == 5 and result.head_hash == events[-1].hash
 

@@ -53,7 +53,7 @@ def test_letters_go_to_production_as_a_drafted_job_of_the_house_client_with_only
 def test_a_postfilter_list_in_the_production_format_removes_a_person(readers, purposes, manager_actor):
     from verwerker.crm.actions import do_create_mailing, do_import_suppression_list, do_select_mailing
 
-    listed = "Voorletters;Achternaam;Straat;Huisnummer;Postcode;Plaats\nA.;Bakker;Dorpsweg;2;2345CD;LEIDEN\n".encode()
+    listed = b"Voorletters;Achternaam;Straat;Huisnummer;Postcode;Plaats\nA.;Bakker;Dorpsweg;2;2345CD;LEIDEN\n"
     do_import_suppression_list(listed, file_name="postfilter.csv", name="Postfilter 2026", kind="postfilter",
                                mapping={"Voorletters": "initials", "Achternaam": "last_name", "Straat": "street",
                                         "Huisnummer": "house_number", "Postcode": "postcode", "Plaats": "city"},
@@ -71,7 +71,7 @@ def test_a_postfilter_entry_of_only_postcode_and_house_number_suppresses_the_per
     suppressed, a listed point with another addition suppresses nobody."""
     from verwerker.crm.actions import do_create_mailing, do_import_suppression_list, do_select_mailing
 
-    listed = "postcode;huisnummer;toevoeging\n2345 cd;3;\n2345CD;4;B\n".encode()
+    listed = b"postcode;huisnummer;toevoeging\n2345 cd;3;\n2345CD;4;B\n"
     do_import_suppression_list(listed, file_name="postfilter.csv", name="Postfilter 2026", kind="postfilter",
                                mapping={"postcode": "postcode", "huisnummer": "house_number",
                                         "toevoeging": "house_number_addition"}, actor=manager_actor)

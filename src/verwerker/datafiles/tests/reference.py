@@ -278,6 +278,6 @@ def detection(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None):
     overrides = {k: Kind(v) for k, v in (overrides or {}).items()}
     results = [_detect_one(frame, name, overrides) for name in frame.columns]
     guesses = [r[0] for r in results]
-    return guesses, {g.name: r[1] for g, r in zip(guesses, results)}, {
-        g.name: r[2] for g, r in zip(guesses, results) if r[2] is not None
+    return guesses, {g.name: r[1] for g, r in zip(guesses, results, strict=False)}, {
+        g.name: r[2] for g, r in zip(guesses, results, strict=False) if r[2] is not None
     }

@@ -58,7 +58,7 @@ def test_iban_verdicts_match_stdnum_on_random_values():
     values = _ibans(rng)
     ours = validators.valid_ibans(pl.Series(values)).to_list()
     theirs = [std_iban.is_valid(v) for v in values]
-    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    mismatches = [v for v, a, b in zip(values, ours, theirs, strict=False) if a != b]
     assert not mismatches, mismatches[:10]
     assert sum(theirs) > 1000 and sum(not t for t in theirs) > 1000  # both verdicts well represented
 
@@ -113,7 +113,7 @@ def test_no_character_upper_cases_to_more_ascii_letters_than_its_bytes():
     code_points = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
     upper = pl.Series(code_points).str.to_uppercase().to_list()
     for mapped in (upper, [c.upper() for c in code_points]):
-        grown = [c for c, u in zip(code_points, mapped) if u.isascii() and len(u) > len(c.encode())]
+        grown = [c for c, u in zip(code_points, mapped, strict=False) if u.isascii() and len(u) > len(c.encode())]
         assert not grown
     assert "\u00df".upper() == "SS" and "\ufb03".upper() == "FFI"  # the expansions exist; none grows
 
@@ -143,7 +143,7 @@ def test_bsn_verdicts_match_stdnum_on_random_values():
     values += ["000000000", "", "1112.22.333", "111 222 333", "11122233a", "-111222333"]
     ours = validators.valid_bsns(pl.Series(values)).to_list()
     theirs = [std_bsn.is_valid(v) for v in values]
-    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    mismatches = [v for v, a, b in zip(values, ours, theirs, strict=False) if a != b]
     assert not mismatches, mismatches[:10]
     assert sum(theirs) > 2000
 
@@ -162,7 +162,7 @@ def test_postcode_verdicts_match_stdnum_on_random_values():
     values += ["", " ", "1234", "ABCD EF", "1234 AB C"]
     ours = validators.valid_postcodes(pl.Series(values)).to_list()
     theirs = [std_postcode.is_valid(v) for v in values]
-    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    mismatches = [v for v, a, b in zip(values, ours, theirs, strict=False) if a != b]
     assert not mismatches, mismatches[:10]
     assert validators.valid_postcodes(pl.Series(["1234 FI", "1234 SA", "2611 ss"])).to_list() == [True, False, False]
 
@@ -223,6 +223,6 @@ def test_iban_verdicts_match_stdnum_for_every_registry_country(few, monkeypatch)
     values += [None, "", "NL\u00a091ABNA0417164300", "nl91-abna-0417-1643-00", "NL91ABNA0417164300\n", "XK051212012345678906"]
     ours = validators.valid_ibans(pl.Series(values, dtype=pl.String)).to_list()
     theirs = [bool(v) and std_iban.is_valid(v) for v in values]
-    mismatches = [v for v, a, b in zip(values, ours, theirs) if a != b]
+    mismatches = [v for v, a, b in zip(values, ours, theirs, strict=False) if a != b]
     assert not mismatches, mismatches[:10]
     assert sum(theirs) > 2000 and sum(not t for t in theirs) > 1000

@@ -13,7 +13,6 @@ from verwerker.testing import receive_file
 from verwerker.production.actions import do_deliver_job, do_release_job
 from verwerker.production.models import OutputKind
 from verwerker.production.tests.conftest import produce
-from verwerker.vault.models import ReadPurpose
 
 pytestmark = pytest.mark.django_db
 

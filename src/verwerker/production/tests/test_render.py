@@ -64,7 +64,7 @@ def test_letters_carry_each_records_address_block_and_greeting_in_postal_order(t
     texts = [t for part in parts for t in page_texts(part)]
     manifest = result.manifest
     assert [m.seq for m in manifest] == list(range(1, 21))
-    for row, text in zip(manifest, texts):
+    for row, text in zip(manifest, texts, strict=False):
         source = frame.row(row.row - 1, named=True)
         assert source["Kenmerk"] in text
         # Typst sets the two spaces before the town; text extraction reports any gap as one.
@@ -114,7 +114,7 @@ def test_the_pdfvt_structure_has_one_dpart_per_record_with_its_page_range(tmp_pa
     assert len(leaves) == 9
     page_index = {p.objgen: i for i, p in enumerate(pdf.pages)}
     texts = page_texts(parts[0])
-    for leaf, row in zip(leaves, result.manifest):
+    for leaf, row in zip(leaves, result.manifest, strict=False):
         start = page_index[leaf.Start.objgen]
         end = page_index[leaf.End.objgen] if "/End" in leaf else start
         extra = int(frame.row(row.row - 1, named=True)["reference"])
@@ -241,7 +241,7 @@ def test_the_proof_holds_the_first_records_and_a_sample_all_watermarked(tmp_path
     assert len(proof_texts) == 20
     assert all("PROEF" in t for t in proof_texts)
     first_refs = [frame.row(m.row - 1, named=True)["Kenmerk"] for m in result.manifest[:10]]
-    assert [ref in text for ref, text in zip(first_refs, proof_texts)] == [True] * 10
+    assert [ref in text for ref, text in zip(first_refs, proof_texts, strict=False)] == [True] * 10
     assert not any("PROEF" in t for part in parts for t in page_texts(part))
 
 
