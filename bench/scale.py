@@ -159,9 +159,9 @@ def _setup(records: int):
     from verwerker.audit.actors import Actor
     from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.testing import receive_file
     from verwerker.production.models import Template
     from verwerker.production.render import EXAMPLES
+    from verwerker.testing import receive_file
 
     actor = Actor.system("bench")
     client = do_create_client("Bench BV", contact_email="bench@example.test", actor=actor)

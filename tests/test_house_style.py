@@ -110,10 +110,10 @@ def test_after_the_throttle_the_right_code_is_called_a_wait_not_invalid(client, 
 def test_a_step_says_what_was_done(login, make_staff, client_a, settings, tmp_path):
     from verwerker.audit.actors import Actor
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.testing import receive_file
     from verwerker.production.actions import do_draft_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
+    from verwerker.testing import receive_file
 
     drafter = make_staff(Role.DATABASE, "db-opsteller")
     template = Template.objects.create(name="Brief", source=(EXAMPLES / "letter.typ").read_text())

@@ -210,17 +210,25 @@ def world(client_a, client_b, user_a, make_staff, system_actor, tmp_path, settin
     from verwerker.datafiles.synthetic import address_csv
     from verwerker.facilities.actions import do_register_workstation
     from verwerker.intake.actions import do_issue_sftp_account
-    from verwerker.testing import receive_file
     from verwerker.privacy.actions import (
-        do_add_affected_client, do_record_finding, do_record_pentest, do_register_complaint, do_report_breach,
+        do_add_affected_client,
+        do_record_finding,
+        do_record_pentest,
+        do_register_complaint,
+        do_report_breach,
     )
     from verwerker.privacy.subject_requests import do_log_subject_request
     from verwerker.privacy.subjects import Criteria
     from verwerker.production.actions import (
-        do_confirm_printed, do_deliver_job, do_draft_job, do_fail_production, do_release_job,
+        do_confirm_printed,
+        do_deliver_job,
+        do_draft_job,
+        do_fail_production,
+        do_release_job,
     )
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
+    from verwerker.testing import receive_file
 
     staff = SimpleNamespace(
         database=make_staff("database", "db-opsteller"), second=make_staff("database", "db-tweede"),

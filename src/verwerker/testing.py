@@ -18,7 +18,9 @@ from verwerker.audit.actors import Actor
 from verwerker.datafiles.models import DataFile
 from verwerker.datafiles.tasks import profile_data_file
 from verwerker.intake.actions import do_complete_upload, do_receive_upload, do_register_upload
+from verwerker.intake.models import UploadChannel
 from verwerker.vault.actions import open_blob_writer
+from verwerker.vault.models import BlobPurpose
 
 
 @contextmanager
@@ -58,8 +60,8 @@ def receive_file(client, name: str, data: bytes, *, profile: bool = True) -> Dat
     Returns the DataFile. Runs the tasks' bodies in-process, as a worker would.
     """
     actor = Actor.system("test")
-    upload = do_register_upload(client, channel="web", name=name, actor=actor)
-    writer = open_blob_writer(client=client, purpose="upload", name=name, actor=actor)
+    upload = do_register_upload(client, channel=UploadChannel.WEB, name=name, actor=actor)
+    writer = open_blob_writer(client=client, purpose=BlobPurpose.UPLOAD, name=name, actor=actor)
     writer.write(data)
     do_complete_upload(upload, writer, actor=actor)
     data_file = do_receive_upload(upload.pk, actor=actor)

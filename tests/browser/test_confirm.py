@@ -33,10 +33,10 @@ def jobs(client_a, make_staff, system_actor, tmp_path):
 
     from verwerker.audit.actors import Actor
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.testing import receive_file
     from verwerker.production.actions import do_deliver_job, do_draft_job, do_release_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
+    from verwerker.testing import receive_file
 
     database, printer = make_staff("database", "db-opsteller"), make_staff("print", "drukker")
     hot = tmp_path / "hot"
@@ -184,10 +184,10 @@ def test_sending_a_breach_notice_asks_first_and_names_the_recipients(open_as, ma
 def test_executing_an_erasure_asks_first(open_as, make_staff, client_a, system_actor):
     from verwerker.clients.actions import do_add_contact
     from verwerker.datafiles.synthetic import address_rows
-    from verwerker.testing import receive_file
     from verwerker.privacy.models import DataSubjectRequest, RequestStatus
     from verwerker.privacy.subject_requests import do_log_subject_request
     from verwerker.privacy.subjects import Criteria
+    from verwerker.testing import receive_file
 
     header, rows = address_rows(5, seed=9)
     data = "\n".join(";".join(r) for r in [header, *rows]).encode()

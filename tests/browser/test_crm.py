@@ -5,13 +5,12 @@ import json
 from pathlib import Path
 
 import pytest
-
-from tests.browser.conftest import confirm_dialog
 from playwright.sync_api import expect
 
+from tests.browser.conftest import confirm_dialog
 from verwerker.accounts.roles import Role
-from verwerker.vault.models import ReadPurpose
 from verwerker.audit.actors import Actor
+from verwerker.vault.models import ReadPurpose
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -38,11 +38,11 @@ def test_a_privacy_officer_searches_sorts_and_pages_clients_and_follows_a_files_
     from verwerker.audit.actors import Actor
     from verwerker.clients.actions import do_create_client
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.testing import receive_file
     from verwerker.production.actions import do_confirm_printed, do_deliver_job, do_draft_job, do_release_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
     from verwerker.production.tests.conftest import produce
+    from verwerker.testing import receive_file
 
     for i in range(60):
         do_create_client(f"Drukwerkklant {i:02d}", contact_email=f"klant{i}@example.test", actor=system_actor)

@@ -19,8 +19,8 @@ from playwright.sync_api import expect
 from verwerker.accounts.roles import Role
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.production.tests.conftest import draft, produce, staff, station, template  # noqa: F401 (fixtures)
+from verwerker.testing import receive_file
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -3,10 +3,9 @@
 import re
 
 import pytest
-
-from tests.browser.conftest import confirm_dialog
 from playwright.sync_api import expect
 
+from tests.browser.conftest import confirm_dialog
 from verwerker.accounts.roles import Role
 from verwerker.audit.actors import Actor
 from verwerker.vault.models import ReadPurpose
@@ -27,8 +26,8 @@ def test_a_breach_is_reported_analysed_and_notified_from_the_screens(staff_page,
     from django.core import mail
     from django.utils import timezone
 
-    from verwerker.testing import receive_file
     from verwerker.privacy.models import Breach, BreachStatus
+    from verwerker.testing import receive_file
 
     receive_file(client_a, "leden.csv", (HEADER + "\n".join(ROWS) + "\n").encode())
     start = (timezone.localtime() - timezone.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")

@@ -45,11 +45,11 @@ def delivered(client_a, make_staff, tmp_path, settings):
     """A job of 120 made-up records in parts of 50 (three parts), produced and delivered to a station."""
     from verwerker.audit.actors import Actor
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.testing import receive_file
     from verwerker.production.actions import do_deliver_job, do_draft_job, do_release_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
     from verwerker.production.tests.conftest import produce
+    from verwerker.testing import receive_file
 
     settings.JOB_PART_SIZE = 50
     hot = tmp_path / "hot"

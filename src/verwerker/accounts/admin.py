@@ -2,7 +2,8 @@
 People screens through accounts/actions.py, so every change is checked and audited (no second path)."""
 
 from django.contrib import admin
-from django.contrib.auth.admin import GroupAdmin, UserAdmin as DjangoUserAdmin
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -18,8 +18,8 @@ from verwerker.clients.models import (
     AgreementStatus,
     Client,
     Contact,
-    Subprocessor,
     SubprocessingAgreement,
+    Subprocessor,
     SubprocessorUser,
 )
 from verwerker.lib.hostkey import format_host_key_pin, parse_host_key_pin

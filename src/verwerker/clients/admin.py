@@ -4,7 +4,7 @@ screens and clients/actions.py, so each is checked (an agreement's activation ab
 from django.contrib import admin
 
 from verwerker.accounts.admin import ReadOnlyAdmin
-from verwerker.clients.models import Agreement, Client, Contact, Subprocessor, SubprocessingAgreement
+from verwerker.clients.models import Agreement, Client, Contact, SubprocessingAgreement, Subprocessor
 
 
 class ContactInline(ReadOnlyAdmin, admin.TabularInline):

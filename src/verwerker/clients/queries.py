@@ -8,8 +8,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from verwerker.clients.models import Agreement, AgreementStatus, Client, Contact
 from verwerker.accounts.scoping import access
+from verwerker.clients.models import Agreement, AgreementStatus, Client, Contact
 
 
 def agreements_in_force(on: dt.date | None = None) -> QuerySet[Agreement]:

@@ -50,6 +50,8 @@ from verwerker.crm.queries import (
     consents_holding,
     select_mailing_recipients,
 )
+from verwerker.intake.models import UploadChannel
+from verwerker.vault.models import BlobPurpose
 
 ADDRESS_FIELDS = ("street", "house_number", "house_number_addition", "postcode", "city", "country", "phone",
                   "mobile", "email", "website")
@@ -581,8 +583,8 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
         raise ValidationError(_lazy("nobody in the selection: no letters to produce"))
     client = do_ensure_house_client(actor=actor)
     name = f"relaties-mailing-{mailing.pk}.csv"
-    upload = do_register_upload(client, channel="web", name=name, user=user, actor=actor)
-    writer = open_blob_writer(client=client, purpose="upload", name=name, actor=actor)
+    upload = do_register_upload(client, channel=UploadChannel.WEB, name=name, user=user, actor=actor)
+    writer = open_blob_writer(client=client, purpose=BlobPurpose.UPLOAD, name=name, actor=actor)
     writer.write(_letters_csv([p for p, _c in selection.chosen]))
     with transaction.atomic():
         do_complete_upload(upload, writer, actor=actor)

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from verwerker.accounts.roles import Role
+from verwerker.accounts.scoping import access
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
@@ -35,7 +36,6 @@ from verwerker.crm.models import (
     RelationRequest,
     SuppressionList,
 )
-from verwerker.accounts.scoping import access
 
 EXTRA_PURPOSE = "passende-acties"
 
@@ -358,10 +358,10 @@ def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
 
 def active_suppression_tables() -> list[tuple[str, pl.DataFrame, dict]]:
     """The active suppression lists as (name, table, mapping), read from the vault."""
-    from verwerker.datafiles.read import read_table
     from django.core.exceptions import ValidationError
 
     from verwerker.audit.actors import Actor
+    from verwerker.datafiles.read import read_table
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.models import BlobState, ReadPurpose
 

@@ -44,6 +44,7 @@ from verwerker.intake.policy import Refusal
 from verwerker.privacy.subject_requests import do_extend_subject_request
 from verwerker.production.workflow import StepRefused
 
+
 def _actor(request) -> Actor:
     return Actor.from_request(request)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from verwerker.datafiles.models import DataFile
 from verwerker.accounts.scoping import access, scoped
+from verwerker.datafiles.models import DataFile
 
 
 def data_files_visible_to(user) -> QuerySet[DataFile]:

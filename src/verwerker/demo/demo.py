@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from verwerker.audit.actors import Actor
+from verwerker.intake.models import UploadChannel
+from verwerker.vault.models import BlobPurpose
 
 DEMO_CLIENT = "Woningstichting Voorbeeld (demo)"
 
@@ -41,7 +43,12 @@ def create_demo(write=print) -> dict:
     from verwerker.datafiles.actions import do_profile_data_file
     from verwerker.datafiles.models import DataFile
     from verwerker.datafiles.synthetic import address_csv
-    from verwerker.intake.actions import do_complete_upload, do_issue_sftp_account, do_receive_upload, do_register_upload
+    from verwerker.intake.actions import (
+        do_complete_upload,
+        do_issue_sftp_account,
+        do_receive_upload,
+        do_register_upload,
+    )
     from verwerker.production.actions import do_draft_job, do_release_job
     from verwerker.production.models import PrintStation, Template
     from verwerker.production.render import EXAMPLES
@@ -73,8 +80,8 @@ def create_demo(write=print) -> dict:
     )
     template, _ = Template.objects.get_or_create(name="Voorbeeldbrief", defaults={"source": (EXAMPLES / "letter.typ").read_text()})
     name = "demo-huurders.csv"
-    upload = do_register_upload(client, channel="web", name=name, actor=actor)
-    writer = open_blob_writer(client=client, purpose="upload", name=name, actor=actor)
+    upload = do_register_upload(client, channel=UploadChannel.WEB, name=name, actor=actor)
+    writer = open_blob_writer(client=client, purpose=BlobPurpose.UPLOAD, name=name, actor=actor)
     writer.write(address_csv(250, seed=42))
     with transaction.atomic():
         do_complete_upload(upload, writer, actor=actor)

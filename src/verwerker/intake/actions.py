@@ -42,7 +42,7 @@ from verwerker.intake.models import (
 )
 from verwerker.lib.passwords import generate_password
 from verwerker.vault.actions import BlobWriter, open_blob_writer
-from verwerker.vault.models import BlobPurpose
+from verwerker.vault.models import BlobPurpose, DeletionReason
 
 log = logging.getLogger("verwerker.intake")
 
@@ -672,7 +672,7 @@ def do_abort_abandoned_uploads(*, idle: dt.timedelta, actor: Actor, now=None) ->
                     state=UploadState.ABORTED, reason="abandoned", finished_at=now):
                 continue
             if upload.blob_id is not None:
-                do_shred_blobs([upload.blob_id], actor=actor, reason="abandoned_write")
+                do_shred_blobs([upload.blob_id], actor=actor, reason=DeletionReason.ABANDONED_WRITE)
             do_record_event(
                 EventType.UPLOAD_ABANDONED, actor=actor, client_id=upload.client_id, obj=upload,
                 outcome=Outcome.FAILURE, details={"channel": upload.channel, "reason": "abandoned"},

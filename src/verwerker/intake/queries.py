@@ -8,11 +8,12 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
+from verwerker.accounts.scoping import access, scoped
 from verwerker.clients.models import Client
 from verwerker.clients.queries import get_active_agreement
 from verwerker.intake import policy
 from verwerker.intake.models import Ban, BanScope, OutboxFile, SftpAccount, Upload, UploadState
-from verwerker.accounts.scoping import access, scoped
+from verwerker.vault.models import BlobState
 
 # Checked against when the username is unknown, so a wrong username costs as long as a wrong password.
 _DUMMY_HASH = None
@@ -71,7 +72,7 @@ def quota_used(client: Client | int, *, exclude: Upload | None = None) -> int:
     """What counts against the client's quota: its completed uploads whose blobs are still stored, plus
     the bytes its uploads still receiving have reserved so far (``exclude``: leave that upload out)."""
     client_id = client.pk if isinstance(client, Client) else client
-    counted = Q(state=UploadState.COMPLETED, blob__state="stored") | Q(
+    counted = Q(state=UploadState.COMPLETED, blob__state=BlobState.STORED) | Q(
         state=UploadState.RECEIVING, started_at__gt=timezone.now() - RESERVATION_LAPSES
     )
     uploads = Upload.objects.filter(counted, client_id=client_id)
@@ -87,13 +88,13 @@ def list_uploads_for_client(client: Client | int) -> QuerySet[Upload]:
 
 def list_live_uploads(client_id: int) -> QuerySet[Upload]:
     """Completed uploads whose blobs are still stored: what ``upload/`` lists."""
-    return Upload.objects.filter(client_id=client_id, state=UploadState.COMPLETED, blob__state="stored").order_by(
+    return Upload.objects.filter(client_id=client_id, state=UploadState.COMPLETED, blob__state=BlobState.STORED).order_by(
         "-finished_at"
     )
 
 
 def list_outbox(client_id: int) -> QuerySet[OutboxFile]:
-    return OutboxFile.objects.filter(client_id=client_id, blob__state="stored").select_related("blob")
+    return OutboxFile.objects.filter(client_id=client_id, blob__state=BlobState.STORED).select_related("blob")
 
 
 def get_outbox_file(client_id: int, name: str) -> OutboxFile | None:
@@ -179,4 +180,4 @@ def clients_without_sftp_account() -> QuerySet[Client]:
 
 def reports_for_client(client_id: int) -> QuerySet[OutboxFile]:
     """The reject reports and other files still in the client's outbox (not yet shredded), newest first."""
-    return OutboxFile.objects.filter(client_id=client_id, blob__state="stored").order_by("-created_at")
+    return OutboxFile.objects.filter(client_id=client_id, blob__state=BlobState.STORED).order_by("-created_at")

@@ -30,7 +30,6 @@ from verwerker.intake.actions import (
 from verwerker.intake.models import Upload
 from verwerker.intake.queries import quota_used
 
-
 # Quota is reserved this far ahead of the bytes (at most half the quota's room): a transaction every 16 MiB.
 # Measured with OpenSSH sftp, 173 MB over loopback: a reservation for every 1 MiB piece took the upload
 # from 7.3-10.1 s to 10.2-13.9 s; reserving 16 MiB ahead, 3.6-6.3 s (before: 4.5-6.1 s; a busy machine).

@@ -20,10 +20,10 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.export import export_csv, export_json
 from verwerker.audit.queries import list_events
-from verwerker.logbook.readable import readable
 from verwerker.lists.actions import do_delete_filter, do_save_filter
 from verwerker.lists.listing import Listing, apply_listing
 from verwerker.lists.queries import saved_filters_for
+from verwerker.logbook.readable import readable
 
 VIEW = "audit:list"
 

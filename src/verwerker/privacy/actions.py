@@ -19,7 +19,6 @@ from verwerker.audit.events import EventType
 from verwerker.clients.models import Client
 from verwerker.clients.queries import get_active_agreement
 from verwerker.privacy import clock, impact
-from verwerker.privacy.sources import IMPACT_SOURCES
 from verwerker.privacy.models import (
     Breach,
     BreachClient,
@@ -29,6 +28,7 @@ from verwerker.privacy.models import (
     Complaint,
     ComplaintStatus,
 )
+from verwerker.privacy.sources import IMPACT_SOURCES
 
 # Which status may follow which. "Not a breach" ends an investigation; "closed" ends a notified breach.
 TRANSITIONS = {

@@ -202,7 +202,6 @@ def _cookies() -> Finding:
 def _agreements() -> Finding:
     from verwerker.clients.models import Client
     from verwerker.clients.queries import agreements_in_force
-
     from verwerker.production.models import Job
     from verwerker.production.workflow import JobState
 
@@ -236,9 +235,7 @@ def _authentication() -> Finding:
 
 @check("P15")
 def _audit() -> Finding:
-    from verwerker.audit.models import ChainCheckpoint
-
-    from verwerker.audit.models import AuditEvent
+    from verwerker.audit.models import AuditEvent, ChainCheckpoint
 
     last = ChainCheckpoint.objects.order_by("-checked_at").first()
     if last is None:
@@ -280,7 +277,7 @@ def _eea() -> Finding:
 
 @check("P24")
 def _breaches() -> Finding:
-    from verwerker.privacy.models import BreachClient, OPEN_BREACH_STATES
+    from verwerker.privacy.models import OPEN_BREACH_STATES, BreachClient
 
     pending = BreachClient.objects.filter(notified_at__isnull=True, breach__status__in=OPEN_BREACH_STATES)
     overdue = pending.filter(deadline__lt=timezone.now()).count()
@@ -322,10 +319,9 @@ def _pentests() -> Finding:
 
 @check("P14")
 def _vault_only() -> Finding:
-    from verwerker.vault.models import Blob, BlobState
-
     from verwerker.production.models import Job
     from verwerker.production.workflow import JobState
+    from verwerker.vault.models import Blob, BlobState
 
     live = Blob.objects.filter(state=BlobState.STORED).count()
     # Print files in a hot folder are the one plaintext copy allowed, and only while the job is at the printer.

@@ -6,9 +6,9 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from verwerker.accounts.roles import is_privacy_officer  # noqa: F401  (used here and by the views)
+from verwerker.accounts.scoping import access
 from verwerker.privacy import clock
 from verwerker.privacy.models import OPEN_BREACH_STATES, Breach, BreachClient
-from verwerker.accounts.scoping import access
 
 
 def access_breach_for(user, breach_id: int) -> Breach:

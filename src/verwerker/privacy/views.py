@@ -347,7 +347,11 @@ def request_detail(request, request_id: int):
     found), extension, execution and receipt. A page view decrypts nothing."""
     _officer_only(request.user)
     from verwerker.privacy.forms import ExecuteRequestForm, ExtendRequestForm
-    from verwerker.privacy.subject_requests import do_execute_subject_request, do_extend_subject_request, search_subject_request
+    from verwerker.privacy.subject_requests import (
+        do_execute_subject_request,
+        do_extend_subject_request,
+        search_subject_request,
+    )
 
     dsr = get_object_or_404(DataSubjectRequest, pk=request_id)
     # Requests made to the house as controller are answered where their data is (the one register lists them).

@@ -74,7 +74,8 @@ def prepare(
     suppression: list[tuple[str, pl.DataFrame, dict]],
 ) -> Prepared:
     """Check the template, then everything before rendering: records in postal order and the rejects."""
-    from verwerker.production.pipeline import MergeOptions, prepare as prepare_records, rejects_csv
+    from verwerker.production.pipeline import MergeOptions, rejects_csv
+    from verwerker.production.pipeline import prepare as prepare_records
     from verwerker.production.render import Template, check_template
 
     check_template(Template(template))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
+from verwerker.accounts.scoping import access, scoped
 from verwerker.production.models import Job, JobOutput, PrintStation
 from verwerker.production.workflow import JobState
-from verwerker.accounts.scoping import access, scoped
+from verwerker.vault.models import BlobState
 
 VISIBLE_AFTER = (JobState.PRODUCED, JobState.PROOF_APPROVED, JobState.DELIVERED, JobState.CONFIRMED)
 
@@ -27,7 +28,7 @@ def visible_outputs(job: Job) -> QuerySet[JobOutput]:
     """Outputs of the attempt that finished; nothing while production runs or after a failed attempt."""
     if job.state not in VISIBLE_AFTER:
         return JobOutput.objects.none()
-    return JobOutput.objects.filter(job=job, attempt=job.attempt, blob__state="stored")
+    return JobOutput.objects.filter(job=job, attempt=job.attempt, blob__state=BlobState.STORED)
 
 
 def print_queue(station: PrintStation) -> QuerySet[Job]:

@@ -22,10 +22,10 @@ from django.utils.translation import gettext_lazy
 
 from verwerker.audit.events import EventType, Outcome
 from verwerker.audit.models import AuditEvent
-from verwerker.logbook.readable import ObjectLink, details_of, sentence, station_name
 from verwerker.clients.models import Subprocessor
 from verwerker.datafiles.models import DataFile
 from verwerker.intake.models import Upload
+from verwerker.logbook.readable import ObjectLink, details_of, sentence, station_name
 from verwerker.production.models import Job
 from verwerker.retention.models import DeletionCertificateItem
 

@@ -615,7 +615,7 @@ def client_outbox_file(request, item_id: int):
 def print_stations(request):
     """The printers and their hot folders; the administrator adds and changes them."""
     from verwerker.production.forms import PrintStationForm
-    from verwerker.production.stations import do_create_print_station, do_change_print_station
+    from verwerker.production.stations import do_change_print_station, do_create_print_station
 
     _staff_only(request)
     can_change = request.user.has_perm("production.change_printstation")

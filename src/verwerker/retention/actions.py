@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
@@ -21,7 +21,13 @@ from verwerker.audit.events import EventType
 from verwerker.clients.models import Agreement, Client
 from verwerker.clients.queries import get_active_agreement
 from verwerker.retention.certificates import SUBJECT_PURGE, canonical_json, certificate_body, reason_for
-from verwerker.retention.models import DeletionCertificate, DeletionCertificateItem, DeletionReason, Hold, RetentionSchedule
+from verwerker.retention.models import (
+    DeletionCertificate,
+    DeletionCertificateItem,
+    DeletionReason,
+    Hold,
+    RetentionSchedule,
+)
 from verwerker.retention.rules import RecordClass, schedule_problems
 from verwerker.vault.models import Blob, BlobState
 

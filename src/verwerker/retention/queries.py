@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from verwerker.accounts.scoping import access, scoped
 from verwerker.retention.models import DeletionCertificate, Hold, RetentionSchedule
 from verwerker.retention.rules import DEFAULTS, RecordClass
-from verwerker.accounts.scoping import access, scoped
 
 
 def get_keep_days(record_class: str) -> int | None:

@@ -15,8 +15,8 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv
 from verwerker.intake.models import Upload, UploadState
-from verwerker.testing import receive_file
 from verwerker.production.workflow import JobState
+from verwerker.testing import receive_file
 from verwerker.vault.models import Blob, BlobState
 
 pytestmark = pytest.mark.django_db

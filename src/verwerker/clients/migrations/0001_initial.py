@@ -2,8 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import verwerker.clients.models
 from django.db import migrations, models
+
+import verwerker.clients.models
 
 
 class Migration(migrations.Migration):

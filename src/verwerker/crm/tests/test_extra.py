@@ -112,7 +112,13 @@ def test_a_purpose_that_may_not_use_them_is_refused_and_the_refusal_audited(mark
 
 
 def test_a_promotion_mailing_uses_interests_only_for_people_whose_consent_holds(marked, purposes, make_person, system_actor):
-    from verwerker.crm.actions import do_create_mailing, do_record_consent, do_select_mailing, do_set_extra_data, do_withdraw_consent
+    from verwerker.crm.actions import (
+        do_create_mailing,
+        do_record_consent,
+        do_select_mailing,
+        do_set_extra_data,
+        do_withdraw_consent,
+    )
 
     other = make_person("Ander")
     consent = do_record_consent(other, purposes["passende-acties"], text_shown="Ja", method="card", actor=system_actor)

@@ -92,8 +92,13 @@ ERP = (
 def test_the_erp_export_fills_transactions_invoices_and_payments_and_names_bad_rows(system_actor, db):
     from decimal import Decimal
 
-    from verwerker.crm.importer import (guess_financial_mapping, guess_mapping, import_financial_records,
-                                        import_relations, read_export)
+    from verwerker.crm.importer import (
+        guess_financial_mapping,
+        guess_mapping,
+        import_financial_records,
+        import_relations,
+        read_export,
+    )
     from verwerker.crm.models import FinancialRecord
 
     relations = read_export(CSV.encode(), name="export.csv")

@@ -3,9 +3,9 @@ e-mails through Django's mail backend, from the selection at that moment, minus 
 
 import pytest
 
+from verwerker.audit.actors import Actor
 from verwerker.crm.queries import EXTRA_PURPOSE
 from verwerker.vault.models import ReadPurpose
-from verwerker.audit.actors import Actor
 
 
 @pytest.fixture
@@ -29,7 +29,12 @@ def readers(purposes, org, make_person, system_actor):
 
 def test_letters_go_to_production_as_a_drafted_job_of_the_house_client_with_only_consenting_people(
         readers, purposes, template, relation_manager, manager_actor, system_actor):
-    from verwerker.crm.actions import do_create_mailing, do_produce_mailing_letters, do_update_person, do_withdraw_consent
+    from verwerker.crm.actions import (
+        do_create_mailing,
+        do_produce_mailing_letters,
+        do_update_person,
+        do_withdraw_consent,
+    )
     from verwerker.crm.models import HouseClient, Mailing, MailingRecipient
     from verwerker.datafiles.read import read_table
     from verwerker.production.workflow import JobState

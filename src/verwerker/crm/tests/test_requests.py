@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 
 from verwerker.audit.actors import Actor
-
 from verwerker.crm.extra import ExtraData
 from verwerker.crm.queries import EXTRA_PURPOSE, Declaration
 

@@ -14,8 +14,8 @@ import polars as pl
 
 from verwerker.datafiles import detect, validators
 from verwerker.datafiles.detect import ColumnGuess
-from verwerker.datafiles.validators import _delete, _staged, _staged_frame
 from verwerker.datafiles.kinds import Kind
+from verwerker.datafiles.validators import _delete, _staged, _staged_frame
 
 _POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
 _EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"

@@ -2,13 +2,18 @@
 
 import random
 
+import generate
 import polars as pl
 import pytest
 
-from verwerker.datafiles.detect import detect_columns, kind_from_header, mask, special_categories, split_street_and_number
+from verwerker.datafiles.detect import (
+    detect_columns,
+    kind_from_header,
+    mask,
+    special_categories,
+    split_street_and_number,
+)
 from verwerker.datafiles.kinds import HIGH_KINDS, NAW_KINDS, Kind
-
-import generate
 
 RNG = random.Random(3)
 CONTENT = {

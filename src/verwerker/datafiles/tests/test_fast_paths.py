@@ -9,16 +9,15 @@ import datetime
 import random
 import string
 
+import generate  # tests/samples/generate.py
 import polars as pl
 
-from verwerker.datafiles import profile, validators
 from verwerker.datafiles import detect as detect_module
+from verwerker.datafiles import profile, validators
 from verwerker.datafiles.detect import Found, detect
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.read import Table
 from verwerker.datafiles.tests import reference
-
-import generate  # tests/samples/generate.py
 
 # Characters that stress normalisation: Unicode spaces and dashes, letters whose case mapping is odd
 # (dotless i, long s, ligatures, Kelvin sign, capital sharp s, final sigma), the key's separator.

@@ -3,12 +3,11 @@
 import io
 import zipfile
 
+import generate
 import polars as pl
 import pytest
 
 from verwerker.datafiles.read import MAX_ARCHIVE_MEMBERS, Limits, UnreadableFile, read_table
-
-import generate
 
 TEXT_SAMPLES = [
     "naw_utf8_semicolon.csv", "naw_utf8_bom_comma.csv", "naw_cp1252_semicolon.csv", "naw_utf8_pipe.csv",

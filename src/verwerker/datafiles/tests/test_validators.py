@@ -4,6 +4,7 @@ import datetime
 import random
 import string
 
+import generate  # tests/samples/generate.py
 import polars as pl
 import pytest
 from stdnum import iban as std_iban
@@ -11,8 +12,6 @@ from stdnum.nl import bsn as std_bsn
 from stdnum.nl import postcode as std_postcode
 
 from verwerker.datafiles import validators
-
-import generate  # tests/samples/generate.py
 
 
 def _mutate(rng: random.Random, value: str) -> str:

@@ -26,8 +26,8 @@ def test_the_demo_database_user_may_open_the_demo_job_past_the_confidentiality_g
     WHEN its database user (who has a demo confidentiality agreement on record) opens the demo job
     THEN the page opens: the P11 gate lets a newcomer follow the demo, as the README says."""
     from verwerker.accounts.models import User
-    from verwerker.facilities.queries import has_current_agreement
     from verwerker.demo.demo import create_demo
+    from verwerker.facilities.queries import has_current_agreement
 
     ids = create_demo(write=lambda line: None)
     staff = User.objects.get(username="demo-database")

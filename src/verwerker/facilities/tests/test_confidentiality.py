@@ -11,17 +11,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from verwerker.accounts.roles import Role
-from verwerker.intake.models import Upload
+from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.facilities import actions
 from verwerker.facilities.compliance import confidentiality as p11
 from verwerker.facilities.models import ConfidentialityAgreement
 from verwerker.facilities.queries import blocked_staff
+from verwerker.intake.models import Upload
 from verwerker.privacy.compliance import State
 from verwerker.vault.actions import read_blob_bytes
 from verwerker.vault.models import ReadPurpose
-from verwerker.audit.actors import Actor
 
 pytestmark = pytest.mark.django_db
 

@@ -15,13 +15,13 @@ import subprocess
 
 import pytest
 
+from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.intake.models import Upload, UploadState
 from verwerker.intake.tests.conftest import connect
 from verwerker.lib.testing import require_tool
 from verwerker.vault.models import ReadPurpose
-from verwerker.audit.actors import Actor
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,7 @@ from verwerker.audit.models import AuditEvent
 from verwerker.intake.actions import do_disable_password_login, do_put_in_outbox
 from verwerker.intake.models import Ban, Upload, UploadState
 from verwerker.intake.tests.conftest import connect
-from verwerker.vault.models import BlobState
-from verwerker.vault.models import ReadPurpose
+from verwerker.vault.models import BlobState, ReadPurpose
 
 READER = Actor.system("test reader")
 

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.intake.models import Ban, Upload, UploadState
-from verwerker.audit.actors import Actor
 from verwerker.vault.models import ReadPurpose
 
 READER = Actor.system("test reader")

@@ -13,8 +13,8 @@ from verwerker.clients.models import Client
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.datafiles.queries import data_files_visible_to
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.lists.listing import Filter, Listing, apply_listing, order_fields
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.production.actions import do_deliver_job, do_fail_production, do_release_job
 from verwerker.production.tests.conftest import draft, produce, staff, station, template  # noqa: F401 (fixtures)
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

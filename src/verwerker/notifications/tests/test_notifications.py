@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.notifications.actions import (
     do_dispatch_notifications,
     do_notify_now,
@@ -22,6 +21,7 @@ from verwerker.notifications.actions import (
 from verwerker.notifications.models import DispatchCursor, EmailState, Kind, Notification
 from verwerker.production.actions import do_release_job
 from verwerker.production.tests.conftest import draft, produce, staff, station, template  # noqa: F401 (fixtures)
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

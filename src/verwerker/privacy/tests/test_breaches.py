@@ -22,6 +22,7 @@ from verwerker.privacy.actions import (
     do_send_breach_notice,
 )
 from verwerker.privacy.models import BreachEscalation, BreachStatus
+from verwerker.vault.models import BlobPurpose
 
 pytestmark = pytest.mark.django_db
 AMS = zoneinfo.ZoneInfo("Europe/Amsterdam")
@@ -176,11 +177,11 @@ def test_files_held_in_the_window_are_found_even_after_shredding(client_a, clien
     from verwerker.vault.actions import do_shred_blob, do_store_blob
 
     with time_machine.travel(at(9, 12), tick=False):
-        held = do_store_blob(b"synthetic;rows\n", client=client_a, purpose="upload", name="leden.csv", actor=system_actor)
+        held = do_store_blob(b"synthetic;rows\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="leden.csv", actor=system_actor)
     with time_machine.travel(at(10, 10), tick=False):
         do_shred_blob(held, actor=system_actor, reason="job_completed")
     with time_machine.travel(at(10, 14), tick=False):
-        do_store_blob(b"later\n", client=client_b, purpose="upload", name="later.csv", actor=system_actor)
+        do_store_blob(b"later\n", client=client_b, purpose=BlobPurpose.UPLOAD, name="later.csv", actor=system_actor)
     with time_machine.travel(at(10, 16), tick=False):
         breach = do_report_breach(
             title="Werkstation gestolen", description="…", discovered_at=at(10, 15),

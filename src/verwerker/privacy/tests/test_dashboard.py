@@ -28,8 +28,9 @@ def test_the_audit_row_reflects_the_last_verification(client_a):
 
 
 def test_a_breakage_shows_as_failing(client_a):
-    from verwerker.audit.models import ChainCheckpoint
     from django.utils import timezone
+
+    from verwerker.audit.models import ChainCheckpoint
 
     ChainCheckpoint.objects.create(checked_at=timezone.now(), events=9, head_seq=9, head_hash="x", ok=False, first_bad_seq=4, reason="changed")
     finding = {r["promise"].id: r["finding"] for r in evaluate()}["P15"]

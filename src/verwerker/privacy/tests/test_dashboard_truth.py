@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.privacy.compliance import CHECKS, PROMISES, State, evaluate
+from verwerker.testing import receive_file
+from verwerker.vault.models import BlobPurpose
 
 pytestmark = pytest.mark.django_db
 
@@ -216,10 +217,10 @@ def test_p17_fails_for_a_printed_job_that_still_holds_its_file(minors_job, make_
 def test_p18_fails_for_data_older_than_allowed(client_a):
     from verwerker.vault.actions import do_store_blob
 
-    do_store_blob(b"x", client=client_a, purpose="upload", name="vers.csv", actor=ACTOR)
+    do_store_blob(b"x", client=client_a, purpose=BlobPurpose.UPLOAD, name="vers.csv", actor=ACTOR)
     assert finding("P18").state == State.OK
     with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
-        do_store_blob(b"x", client=client_a, purpose="upload", name="oud.csv", actor=ACTOR)
+        do_store_blob(b"x", client=client_a, purpose=BlobPurpose.UPLOAD, name="oud.csv", actor=ACTOR)
     assert finding("P18").state == State.FAILING
 
 
@@ -229,7 +230,7 @@ def test_p18_holds_for_old_data_kept_under_a_hold_and_fails_again_when_it_is_rel
     from verwerker.vault.actions import do_store_blob
 
     with time_machine.travel(timezone.now() - dt.timedelta(days=40)):
-        old = do_store_blob(b"x", client=client_a, purpose="upload", name="oud.csv", actor=ACTOR)
+        old = do_store_blob(b"x", client=client_a, purpose=BlobPurpose.UPLOAD, name="oud.csv", actor=ACTOR)
     hold = do_place_hold("vault.blob", old.pk, reason="incident 7", actor=ACTOR)
     assert finding("P18").state == State.OK
     do_release_hold(hold, actor=ACTOR)

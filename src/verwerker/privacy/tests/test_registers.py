@@ -7,7 +7,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from verwerker.accounts.roles import Role
-from verwerker.privacy.actions import do_record_finding, do_record_pentest, do_register_complaint, do_update_complaint, do_update_finding
+from verwerker.privacy.actions import (
+    do_record_finding,
+    do_record_pentest,
+    do_register_complaint,
+    do_update_complaint,
+    do_update_finding,
+)
 from verwerker.privacy.models import ComplaintStatus, FindingStatus
 
 pytestmark = pytest.mark.django_db

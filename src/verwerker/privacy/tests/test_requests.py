@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from verwerker.accounts.roles import Role
+from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.read import read_table
@@ -22,9 +23,7 @@ from verwerker.privacy.subject_requests import (
 )
 from verwerker.privacy.subjects import Criteria
 from verwerker.vault.actions import read_blob_bytes
-from verwerker.vault.models import BlobState
-from verwerker.audit.actors import Actor
-from verwerker.vault.models import ReadPurpose
+from verwerker.vault.models import BlobState, ReadPurpose
 
 READER = Actor.system("test reader")
 

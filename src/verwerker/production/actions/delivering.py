@@ -69,8 +69,8 @@ def delivery_refusal(job: Job) -> str | None:
 
 
 def _print_parts(job: Job):
-    from verwerker.production.queries import visible_outputs
     from verwerker.production.models import OutputKind
+    from verwerker.production.queries import visible_outputs
 
     return list(visible_outputs(job).filter(kind=OutputKind.PART).order_by("index"))
 
@@ -154,7 +154,7 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
 def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
     """Stream the print parts from the vault into the subprocessor's SFTP target (host key pinned),
     then take the deliver step. A failed push is audited as a refusal and leaves the job produced."""
-    from verwerker.production.sftp_push import PushError, Pusher, Target
+    from verwerker.production.sftp_push import Pusher, PushError, Target
     from verwerker.vault.actions import open_blob_reader
 
     sub = job.subprocessor

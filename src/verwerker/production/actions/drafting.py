@@ -20,6 +20,7 @@ from verwerker.production.actions.common import _refuse, _step, agreement_for
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Dedupe, Job, PrintStation, Template
 from verwerker.production.workflow import JobState, StepRefused, check_step
+from verwerker.vault.models import BlobPurpose
 
 
 def _check_mapping(data_file: DataFile, mapping: dict, dropped: list) -> dict:
@@ -151,7 +152,7 @@ def do_record_parental_consent(
 
     if not given_by.strip() or not document:
         raise StepRefused("change", _("parental consent needs who gave it and the document"), "minors")
-    blob = do_store_blob(document, client=job.client_id, purpose="consent_document", name=document_name[:100], actor=actor)
+    blob = do_store_blob(document, client=job.client_id, purpose=BlobPurpose.CONSENT_DOCUMENT, name=document_name[:100], actor=actor)
     job = _step(job, "change", actor=actor, update={
         "consent_given_by": given_by.strip()[:200], "consent_given_on": given_on, "consent_document": blob,
         "consent_recorded_at": timezone.now()}, details={"changed": ["consent"]})

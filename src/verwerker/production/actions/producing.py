@@ -32,7 +32,7 @@ from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job, JobOutput, OutputKind
 from verwerker.production.preview import page_count
 from verwerker.production.workflow import JobState, StepRefused
-from verwerker.vault.models import DeletionReason, ReadPurpose
+from verwerker.vault.models import BlobPurpose, DeletionReason, ReadPurpose
 
 # Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv".
 REJECTS_OUTBOX_PREFIX = "weigeringen-job-"
@@ -243,7 +243,7 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
     def write(locked: Job) -> dict:
         JobOutput.objects.bulk_create(outputs)
         do_put_in_outbox(locked.client, f"{REJECTS_OUTBOX_PREFIX}{locked.pk}-{attempt}.csv", rejects,
-                         actor=actor, purpose="reject_report")
+                         actor=actor, purpose=BlobPurpose.REJECT_REPORT)
         return {"records_in": locked.records_in, "records_out": records.height, "pages": pages,
                 "rejects": locked.rejects, "attempt": attempt}
 

@@ -1,7 +1,12 @@
 import pytest
 
 from verwerker.production.address import (
-    Unaddressable, abbreviate_street, build_address_block, normalise_initials, normalise_postcode, number_text,
+    Unaddressable,
+    abbreviate_street,
+    build_address_block,
+    normalise_initials,
+    normalise_postcode,
+    number_text,
 )
 
 NL = {"postcode": "1234 AB", "city": "Amsterdam"}

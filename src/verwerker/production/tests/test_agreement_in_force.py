@@ -12,7 +12,6 @@ from verwerker.audit.models import AuditEvent
 from verwerker.clients.actions import do_activate_agreement, do_amend_agreement, do_approve_agreement, do_end_agreement
 from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.production.actions import (
     do_approve_job,
     do_confirm_measures,
@@ -21,6 +20,7 @@ from verwerker.production.actions import (
 )
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState, StepRefused
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

@@ -12,6 +12,7 @@ from verwerker.production.render import EXAMPLES
 from verwerker.production.tests.synthetic import people
 from verwerker.production.tests.test_pdfx import DISPLAY
 
+
 def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(tmp_path, capsys):
     require_tool("pdftotext")
     frame = people(25, seed=2)

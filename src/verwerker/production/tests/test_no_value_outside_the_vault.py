@@ -17,11 +17,11 @@ from django.db import connection
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.actions import do_override_column_kind
 from verwerker.lib.testing import require_tool
-from verwerker.testing import receive_file
 from verwerker.production.actions import do_confirm_printed, do_deliver_job, do_release_job
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState
 from verwerker.retention.purge import run_purge
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,11 +14,11 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv
 from verwerker.lib.testing import require_tool
-from verwerker.testing import receive_file
 from verwerker.production.actions import do_release_job
 from verwerker.production.models import OutputKind
 from verwerker.production.preview import mask_postcode, masked_line
 from verwerker.production.tests.conftest import produce
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

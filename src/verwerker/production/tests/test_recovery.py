@@ -11,10 +11,10 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.production.actions import do_release_job
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_rows
 from verwerker.lib.testing import require_tool
-from verwerker.testing import receive_file
 from verwerker.privacy.models import RequestKind
 from verwerker.privacy.subject_requests import do_execute_subject_request, do_log_subject_request
 from verwerker.privacy.subjects import Criteria
@@ -24,6 +23,7 @@ from verwerker.production.actions import do_deliver_job, do_release_job
 from verwerker.production.models import Job, JobOutput
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState
+from verwerker.testing import receive_file
 from verwerker.vault.actions import read_blob_bytes
 from verwerker.vault.models import Blob, BlobState, ReadPurpose
 

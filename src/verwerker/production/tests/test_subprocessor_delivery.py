@@ -18,9 +18,9 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv, address_rows
 from verwerker.lib.testing import pdf_text
-from verwerker.testing import receive_file
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import JobState, StepRefused
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +192,7 @@ def test_a_wrong_password_is_refused_with_a_line_that_holds_no_secret(client_a, 
 
 
 def test_a_subprocessor_without_an_sftp_target_is_refused(client_a, draft):
-    from verwerker.clients.models import AgreementStatus, Subprocessor, SubprocessingAgreement
+    from verwerker.clients.models import AgreementStatus, SubprocessingAgreement, Subprocessor
     from verwerker.production.actions import do_deliver_job
 
     sub = Subprocessor.objects.create(name="Drukkerij Luik", country="BE")

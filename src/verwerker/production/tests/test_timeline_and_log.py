@@ -12,10 +12,10 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import ActorType, EventType
 from verwerker.audit.models import AuditEvent
-from verwerker.logbook.readable import readable, sentence
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.lists.models import SavedFilter
+from verwerker.logbook.readable import readable, sentence
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 

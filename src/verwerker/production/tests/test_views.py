@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.production.workflow import JobState
+from verwerker.testing import receive_file
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +53,8 @@ def test_a_client_user_sees_only_their_own_files_and_jobs(login, user_a, user_b,
 
 
 def test_another_clients_user_gets_404_for_job_proof_and_outbox(login, user_b, job_a):
-    from verwerker.intake.actions import do_put_in_outbox
     from verwerker.audit.actors import Actor
+    from verwerker.intake.actions import do_put_in_outbox
 
     item = do_put_in_outbox(job_a.client, "weigeringen.csv", b"x", actor=Actor.system("test"))
     web = login(user_b)

@@ -9,7 +9,6 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.datafiles.synthetic import address_csv
-from verwerker.testing import receive_file
 from verwerker.production.actions import (
     do_approve_job,
     do_confirm_measures,
@@ -22,6 +21,7 @@ from verwerker.production.actions import (
 )
 from verwerker.production.tests.conftest import produce
 from verwerker.production.workflow import STEPS, JobState, StepRefused, check_step, transition_table
+from verwerker.testing import receive_file
 from verwerker.vault.models import ReadPurpose
 
 READER = Actor.system("test reader")
@@ -227,7 +227,7 @@ def test_delivery_to_a_subprocessor_is_refused_saying_which_condition_failed(cli
     """GIVEN a subprocessor failing exactly one condition (the database refuses a non-EEA one that
     receives personal data, so the outside-EEA case is one registered as receiving none)
     THEN the check and the deliver step name that condition."""
-    from verwerker.clients.models import AgreementStatus, Subprocessor, SubprocessingAgreement
+    from verwerker.clients.models import AgreementStatus, SubprocessingAgreement, Subprocessor
     from verwerker.production.actions import delivery_refusal
 
     if condition == "outside_eea":
@@ -248,7 +248,7 @@ def test_delivery_to_a_subprocessor_is_refused_saying_which_condition_failed(cli
 
 
 def test_delivery_to_a_named_eea_subprocessor_with_an_agreement_passes_the_checks(client_a, draft):
-    from verwerker.clients.models import AgreementStatus, Subprocessor, SubprocessingAgreement
+    from verwerker.clients.models import AgreementStatus, SubprocessingAgreement, Subprocessor
     from verwerker.production.actions import delivery_refusal
 
     sub = Subprocessor.objects.create(name="Drukkerij Gent", country="BE")

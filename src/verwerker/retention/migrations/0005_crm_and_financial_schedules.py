@@ -4,7 +4,6 @@ relationship ended."""
 
 from django.db import migrations, models
 
-
 SEED = {
     "crm": (2 * 365, "the last relationship, consent or contact with the person",
             "privacy statement (CRM data for administration and daily contact); Art. 5(1)(e) GDPR"),

@@ -13,16 +13,17 @@ from django.utils import timezone
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.lib.testing import pdf_text
+from verwerker.retention.actions import do_issue_certificate
 from verwerker.retention.certificates import (
     CertificateInvalid,
     canonical_json,
     render_certificate_pdf,
     verify_certificate_bytes,
 )
-from verwerker.retention.actions import do_issue_certificate
 from verwerker.retention.models import DeletionCertificate
 from verwerker.retention.purge import run_purge
 from verwerker.vault.actions import do_set_blob_records, do_shred_blobs, do_store_blob
+from verwerker.vault.models import BlobPurpose
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_the_pdf_carries_the_certificate(purged, client_a):
 
 
 def test_record_counts_come_from_the_blob(client_a, system_actor, django_capture_on_commit_callbacks):
-    blob = do_store_blob(b"a;b\n1;2\n", client=client_a, purpose="upload", name="f.csv", actor=system_actor)
+    blob = do_store_blob(b"a;b\n1;2\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="f.csv", actor=system_actor)
     do_set_blob_records(blob.pk, 1)
     do_shred_blobs([blob.pk], actor=system_actor, reason="job_completed")
     cert = do_issue_certificate(client_a.pk, [blob.pk], reason="job_completed", actor=system_actor, subject="job 7")
@@ -107,7 +108,7 @@ def test_record_counts_come_from_the_blob(client_a, system_actor, django_capture
 
 
 def test_a_live_blob_cannot_be_certified(client_a, system_actor):
-    blob = do_store_blob(b"still here", client=client_a, purpose="upload", actor=system_actor)
+    blob = do_store_blob(b"still here", client=client_a, purpose=BlobPurpose.UPLOAD, actor=system_actor)
     with pytest.raises(ValueError, match="not deleted"):
         do_issue_certificate(client_a.pk, [blob.pk], reason="job_completed", actor=system_actor)
 

@@ -18,7 +18,7 @@ from verwerker.retention.actions import do_place_hold, do_release_hold
 from verwerker.retention.purge import run_purge
 from verwerker.vault import storage
 from verwerker.vault.actions import LIVE_STATES, do_shred_blobs, do_store_blob, open_blob_writer
-from verwerker.vault.models import Blob, BlobState
+from verwerker.vault.models import Blob, BlobPurpose, BlobState
 
 pytestmark = pytest.mark.django_db
 
@@ -130,13 +130,13 @@ def test_the_purge_finishes_what_an_interrupted_shred_or_write_left(client_a, sy
     WHEN the purge runs
     THEN the file is removed and the blob marked shredded, the abandoned upload is shredded, the stray file removed."""
     now = timezone.now()
-    keyless = do_store_blob(b"x" * 100, client=client_a, purpose="upload", actor=system_actor)
+    keyless = do_store_blob(b"x" * 100, client=client_a, purpose=BlobPurpose.UPLOAD, actor=system_actor)
     do_shred_blobs([keyless.pk], actor=system_actor, reason="other")  # after-commit removal never ran
     keyless.refresh_from_db()
     assert keyless.state == BlobState.SHREDDING and storage.blob_path(keyless.pk).exists()
 
     with time_machine.travel(now - dt.timedelta(days=2), tick=False):
-        writer = open_blob_writer(client=client_a, purpose="upload", actor=system_actor)
+        writer = open_blob_writer(client=client_a, purpose=BlobPurpose.UPLOAD, actor=system_actor)
         writer.write(b"half an upload")
     stray = storage.blob_path(uuid.uuid4(), partial=True)
     stray.parent.mkdir(exist_ok=True)

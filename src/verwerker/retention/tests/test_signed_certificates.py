@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from verwerker.retention.certificates import CertificateInvalid, render_certificate_pdf, verify_certificate_bytes
-from verwerker.vault.models import DeletionReason
+from verwerker.vault.models import BlobPurpose, DeletionReason
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def certificate(client_a, system_actor):
     from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
 
-    blob = do_store_blob(b"a;b\n", client=client_a, purpose="upload", name="bestand.csv", actor=system_actor)
+    blob = do_store_blob(b"a;b\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="bestand.csv", actor=system_actor)
     do_shred_blobs([blob.pk], actor=system_actor, reason=DeletionReason.RETENTION_EXPIRED)
     return do_issue_certificate(client_a.pk, [blob.pk], reason=DeletionReason.RETENTION_EXPIRED, actor=system_actor)
 
@@ -74,7 +74,7 @@ def test_a_caller_can_name_a_file_no_row_points_at_any_more(client_a, system_act
     from verwerker.retention.actions import do_issue_certificate
     from verwerker.vault.actions import do_shred_blobs, do_store_blob
 
-    old = do_store_blob(b"a;b\n", client=client_a, purpose="upload", name="upload-9", actor=system_actor)
+    old = do_store_blob(b"a;b\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="upload-9", actor=system_actor)
     do_shred_blobs([old.pk], actor=system_actor, reason=DeletionReason.DATA_SUBJECT_REQUEST)
     cert = do_issue_certificate(client_a.pk, [old.pk], reason=DeletionReason.DATA_SUBJECT_REQUEST, actor=system_actor,
                                 names={old.pk: "leden.csv (versie voor het verzoek)"})
@@ -90,9 +90,9 @@ def test_signing_and_checking_work_inside_a_running_event_loop(db):
     THEN both work (pyHanko's own asyncio.run would refuse a running loop)."""
     import asyncio
 
-    from verwerker.retention.signing import check_pdf_signature, ensure_signing_key, sign_pdf
-
     import pikepdf
+
+    from verwerker.retention.signing import check_pdf_signature, ensure_signing_key, sign_pdf
 
     ensure_signing_key()
     blank = pikepdf.new()

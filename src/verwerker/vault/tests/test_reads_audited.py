@@ -10,7 +10,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.vault.actions import do_store_blob, open_blob_reader, read_blob_bytes
-from verwerker.vault.models import ReadPurpose
+from verwerker.vault.models import BlobPurpose, ReadPurpose
 
 READERS = {"open_blob_reader", "read_blob_bytes"}
 ROOT = Path(__file__).resolve().parents[4]
@@ -72,7 +72,7 @@ def test_the_application_reads_the_vault_for_named_purposes_only():
 
 @pytest.mark.django_db
 def test_a_read_without_actor_or_purpose_is_refused_before_decrypting(client_a, system_actor):
-    blob = do_store_blob(b"naam;adres\n", client=client_a, purpose="upload", name="f.csv", actor=system_actor)
+    blob = do_store_blob(b"naam;adres\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="f.csv", actor=system_actor)
     before = AuditEvent.objects.filter(action=EventType.BLOB_READ).count()
     with pytest.raises(TypeError):
         read_blob_bytes(blob)  # type: ignore[call-arg]  # the point of the test: actor and purpose are required
@@ -86,7 +86,7 @@ def test_a_read_without_actor_or_purpose_is_refused_before_decrypting(client_a, 
 @pytest.mark.django_db
 def test_each_read_records_who_why_and_which_blob(client_a, system_actor, make_staff):
     staff_dbdept = make_staff("database")
-    blob = do_store_blob(b"naam;adres\n", client=client_a, purpose="upload", name="upload-7", actor=system_actor)
+    blob = do_store_blob(b"naam;adres\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="upload-7", actor=system_actor)
     reader = Actor.for_user(staff_dbdept, "192.0.2.7")
     assert read_blob_bytes(blob, actor=reader, purpose=ReadPurpose.PROFILING) == b"naam;adres\n"
     with open_blob_reader(blob.pk, actor=Actor.system("delivery"), purpose=ReadPurpose.DELIVERY) as stream:

@@ -9,6 +9,7 @@ import shutil
 import pytest
 from django.core.checks import run_checks
 
+from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.vault import crypto, storage
@@ -22,9 +23,7 @@ from verwerker.vault.actions import (
     read_blob_bytes,
 )
 from verwerker.vault.crypto import ShreddedError, TamperedError, TruncatedError, WrongKeyError
-from verwerker.vault.models import Blob, BlobPurpose, BlobState
-from verwerker.audit.actors import Actor
-from verwerker.vault.models import ReadPurpose
+from verwerker.vault.models import Blob, BlobPurpose, BlobState, ReadPurpose
 
 READER = Actor.system("test reader")
 

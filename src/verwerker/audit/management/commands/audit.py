@@ -6,9 +6,8 @@ import datetime
 import json
 import sys
 
-from django.utils import timezone
-
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from verwerker.audit.actions import do_record_event, do_verify_chain
 from verwerker.audit.actors import Actor

@@ -14,7 +14,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from verwerker.production.pipeline import (
-    DEFAULT_PART_SIZE, MergeOptions, manifest_csv, merge, part_paths, rejects_csv,
+    DEFAULT_PART_SIZE,
+    MergeOptions,
+    manifest_csv,
+    merge,
+    part_paths,
+    rejects_csv,
 )
 
 

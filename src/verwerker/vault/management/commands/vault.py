@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
 
 from verwerker.audit.actors import Actor
 from verwerker.vault import crypto, storage
