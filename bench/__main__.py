@@ -54,7 +54,9 @@ def main() -> int:
     if len(sys.argv) > 1:
         runs = [(sys.argv[1], sys.argv[2:])]
     else:
-        runs = [(m.name, []) for m in sorted(pkgutil.iter_modules([str(HERE)]), key=lambda m: m.name) if m.name not in SKIP]
+        runs = [
+            (m.name, []) for m in sorted(pkgutil.iter_modules([str(HERE)]), key=lambda m: m.name) if m.name not in SKIP
+        ]
     status = 0
     results: list[dict] = []
     for name, args in runs:

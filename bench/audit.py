@@ -190,7 +190,11 @@ def main() -> None:
             assert result.ok and result.events == args.events, result
             # Baseline: reading the same rows without checking anything.
             start = time.perf_counter()
-            for _row in AuditEvent.objects.order_by("seq").values_list(*chain.FIELDS, "prev_hash", "hash").iterator(chunk_size=20_000):
+            for _row in (
+                AuditEvent.objects.order_by("seq")
+                .values_list(*chain.FIELDS, "prev_hash", "hash")
+                .iterator(chunk_size=20_000)
+            ):
                 pass
             hash_only.append(time.perf_counter() - start)
 

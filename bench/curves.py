@@ -182,11 +182,17 @@ def main() -> None:
             raise SystemExit(f"bench curves: the {n}-record run failed")
         r = json.loads(done.stdout.strip().splitlines()[-1])
         results.append(r)
-        report(f"curves {n} records", pages=r["pages"], seconds=r["seconds"],
-               ms_per_record=r["seconds"] / n * 1000, cpu_ms_per_record=r["cpu_seconds"] / n * 1000,
-               all_processes_peak_mib=r["all_processes_peak_mib"], all_processes_peak_pss_mib=r["all_processes_peak_pss_mib"],
-               load_1min=r["load_1min"],
-               **{f"stage_{k.split(' ')[0]}_s": v for k, v in r["stages"].items()})
+        report(
+            f"curves {n} records",
+            pages=r["pages"],
+            seconds=r["seconds"],
+            ms_per_record=r["seconds"] / n * 1000,
+            cpu_ms_per_record=r["cpu_seconds"] / n * 1000,
+            all_processes_peak_mib=r["all_processes_peak_mib"],
+            all_processes_peak_pss_mib=r["all_processes_peak_pss_mib"],
+            load_1min=r["load_1min"],
+            **{f"stage_{k.split(' ')[0]}_s": v for k, v in r["stages"].items()},
+        )
     plot(results, Path(args.png))
     first, last = results[0], results[-1]
     report("curves", smallest=first["records"], largest=last["records"],

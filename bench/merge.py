@@ -203,7 +203,9 @@ class TreeSampler:
                 if pid != str(self.root) and st[1] == str(self.root):
                     # utime/stime of a direct child plus what it reaped (the fork server's workers).
                     ticks = os.sysconf("SC_CLK_TCK")
-                    self.worker_cpu = max(self.worker_cpu, (int(st[13]) + int(st[14]) + int(st[15]) + int(st[16])) / ticks)
+                    self.worker_cpu = max(
+                        self.worker_cpu, (int(st[13]) + int(st[14]) + int(st[15]) + int(st[16])) / ticks
+                    )
 
     def __enter__(self):
         self._thread.start()
@@ -241,8 +243,17 @@ def run_verwerker(n: int, workers: int) -> dict:
         seconds = time.perf_counter() - start
         # The fork server outlives the run; its reaped workers' CPU shows once the last one is gone.
         time.sleep(0.3)
-    return {"pages": result.pages, "seconds": seconds, "bytes": sum(sizes), "parts": len(sizes), "read": read,
-            "background_bytes": len(bg), "tree_peak_mib": sampler.peak_mib, "tree_peak_pss_mib": sampler.peak_pss_mib, "worker_cpu": sampler.worker_cpu}
+    return {
+        "pages": result.pages,
+        "seconds": seconds,
+        "bytes": sum(sizes),
+        "parts": len(sizes),
+        "read": read,
+        "background_bytes": len(bg),
+        "tree_peak_mib": sampler.peak_mib,
+        "tree_peak_pss_mib": sampler.peak_pss_mib,
+        "worker_cpu": sampler.worker_cpu,
+    }
 
 
 def time_sort(rows: int) -> dict:
@@ -323,7 +334,11 @@ def main() -> None:
     if len(sides) == 2:
         figures["ratio_to_reportlab"] = figures["verwerker_pages_per_s"] / figures["reportlab_pages_per_s"]
         figures["cpu_ratio_to_reportlab"] = figures["verwerker_pages_per_cpu_s"] / figures["reportlab_pages_per_cpu_s"]
-    report(f"merge ({args.records} one-page letters, workers={args.workers}, chunk={args.chunk}, recycle={args.recycle})", **figures, runs=args.runs)
+    report(
+        f"merge ({args.records} one-page letters, workers={args.workers}, chunk={args.chunk}, recycle={args.recycle})",
+        **figures,
+        runs=args.runs,
+    )
     if args.sort_rows:
         runs = [_spawn("sort", args) for _ in range(args.runs)]
         report(f"prepare (normalise, dedupe, sort) {args.sort_rows} rows",

@@ -48,9 +48,23 @@ def _pg_connect(base: str, dbname: str):
 
 def _start_workers(n: int, env: dict, dbname: str, pg: str) -> list[subprocess.Popen]:
     procs = [
-        subprocess.Popen([sys.executable, "-m", "verwerker", "worker", "--interval", "0.1", "--no-startup-delay",
-                          "--worker-id", f"bench-{i}-{uuid.uuid4().hex[:6]}"],
-                         env={**env, "PGAPPNAME": WORKER_APP}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "verwerker",
+                "worker",
+                "--interval",
+                "0.1",
+                "--no-startup-delay",
+                "--worker-id",
+                f"bench-{i}-{uuid.uuid4().hex[:6]}",
+            ],
+            env={**env, "PGAPPNAME": WORKER_APP},
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         for i in range(n)
     ]
     # Ready when each worker holds its database connection (it connects on its first poll).
@@ -61,7 +75,8 @@ def _start_workers(n: int, env: dict, dbname: str, pg: str) -> list[subprocess.P
             if dead:
                 raise SystemExit(f"a worker exited early: {dead[0].stderr.read().decode()[-500:]}")
             (count,) = conn.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s", (dbname, WORKER_APP)
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = %s",
+                (dbname, WORKER_APP),
             ).fetchone()
             if count >= n:
                 return procs
@@ -190,8 +205,13 @@ def main() -> int:
     with _pg_connect(args.pg, "postgres") as conn:
         conn.execute(f'CREATE DATABASE "{dbname}"')
     base = args.pg.rstrip("/")
-    env = {**os.environ, **ONE_THREAD, "VERWERKER_DATABASE_URL": f"{base}/{dbname}", "VERWERKER_DATA_DIR": str(data_dir),
-           "VERWERKER_JOB_PART_SIZE": str(args.part_size)}
+    env = {
+        **os.environ,
+        **ONE_THREAD,
+        "VERWERKER_DATABASE_URL": f"{base}/{dbname}",
+        "VERWERKER_DATA_DIR": str(data_dir),
+        "VERWERKER_JOB_PART_SIZE": str(args.part_size),
+    }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     os.environ.update({k: env[k] for k in ("VERWERKER_DATABASE_URL", "VERWERKER_DATA_DIR", "VERWERKER_JOB_PART_SIZE")})
     try:
@@ -209,9 +229,12 @@ def main() -> int:
                 elapsed, pages, parts, phases = _one_run(workers, data_file, template, env, dbname, args.pg)
                 times[workers].append(elapsed)
                 part_times[workers].append(phases["parts"])
-                print(f"  run {run + 1}: {workers} worker(s) {elapsed:.1f} s ({pages} pages, {parts} parts; "
-                      f"prepare {phases['prepare']:.1f} s, parts {phases['parts']:.1f} s, finish {phases['finish']:.1f} s, "
-                      f"parts rendered by {phases['workers_used']} worker(s))", flush=True)
+                print(
+                    f"  run {run + 1}: {workers} worker(s) {elapsed:.1f} s ({pages} pages, {parts} parts; "
+                    f"prepare {phases['prepare']:.1f} s, parts {phases['parts']:.1f} s, finish {phases['finish']:.1f} s, "  # noqa: E501
+                    f"parts rendered by {phases['workers_used']} worker(s))",
+                    flush=True,
+                )
         one, two = statistics.median(times[1]), statistics.median(times[2])
         parts_one, parts_two = statistics.median(part_times[1]), statistics.median(part_times[2])
         report("scale", records=args.records, parts=parts, pages=pages, runs=args.runs,

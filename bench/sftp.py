@@ -68,7 +68,9 @@ def _upload(port: int, user: str, key: Path, local: Path, remote: str, cipher: s
         cmd += ["-c", cipher]
     cmd += ["-b", "-", f"{user}@127.0.0.1"]
     start = time.perf_counter()
-    result = subprocess.run(cmd, input=f"put {local} {remote}\n", text=True, capture_output=True, cwd=workdir, timeout=1800)
+    result = subprocess.run(
+        cmd, input=f"put {local} {remote}\n", text=True, capture_output=True, cwd=workdir, timeout=1800
+    )
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"sftp upload to port {port} failed: {result.stderr.strip()}")
@@ -110,7 +112,9 @@ def main() -> None:
         subprocess.run([*vw, "migrate", "-v", "0"], env=env, check=True)
         client = subprocess.run([*vw, "client", "add", "Bench", "--contact", "b@example.test", "--with-agreement"],
                                 env=env, check=True, capture_output=True, text=True).stdout.strip()
-        subprocess.run([*vw, "sftp", "issue", client, "--public-key", f"{key}.pub"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*vw, "sftp", "issue", client, "--public-key", f"{key}.pub"], env=env, check=True, capture_output=True
+        )
         vw_port = _free_port()
         env["VERWERKER_SFTP_PORT"] = str(vw_port)
         sftpd = subprocess.Popen([*vw, "sftpd"], env=env, stdout=subprocess.DEVNULL)
@@ -123,7 +127,7 @@ def main() -> None:
         ssh_port = _free_port()
         (tmp / "sshd_config").write_text(
             f"Port {ssh_port}\nListenAddress 127.0.0.1\nHostKey {tmp / 'host_key'}\nPidFile {tmp / 'sshd.pid'}\n"
-            f"AuthorizedKeysFile {tmp / 'authorized_keys'}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+            f"AuthorizedKeysFile {tmp / 'authorized_keys'}\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"  # noqa: E501
             "UsePAM no\nStrictModes no\nPermitRootLogin prohibit-password\n"
             f"Subsystem sftp {SFTP_SERVER}\n"
         )

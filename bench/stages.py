@@ -49,7 +49,7 @@ def main() -> None:
         times: dict[str, float] = {}
         clock = [time.process_time()]
 
-        def lap(name: str) -> None:
+        def lap(name: str, times: dict[str, float] = times, clock: list[float] = clock) -> None:
             now = time.process_time()
             times[name] = times.get(name, 0.0) + now - clock[0]
             clock[0] = now
@@ -63,7 +63,9 @@ def main() -> None:
         lap("dicts_json")
         pdfs = [compile_chunk(path, chunk) for chunk in chunks]
         lap("typst_compile")
-        infos = [pdfvt.RecordInfo(seq=s, row=r, bundle=b) for s, r, b in records.select("_seq", ROW, "_bundle").iter_rows()]
+        infos = [
+            pdfvt.RecordInfo(seq=s, row=r, bundle=b) for s, r, b in records.select("_seq", ROW, "_bundle").iter_rows()
+        ]
         part, starts, kixes, objs = pikepdf.new(), [], {}, []
         for data in pdfs:
             src = pikepdf.open(io.BytesIO(data))

@@ -112,7 +112,13 @@ def main() -> None:
 
         enc, dec, pw, pr, cp = [], [], [], [], []
         for _ in range(args.runs):
-            for fn, times in ((plain_write, pw), (file_copy, cp), (vault_write, enc), (plain_read, pr), (vault_read, dec)):
+            for fn, times in (
+                (plain_write, pw),
+                (file_copy, cp),
+                (vault_write, enc),
+                (plain_read, pr),
+                (vault_read, dec),
+            ):
                 start = time.perf_counter()
                 fn()
                 times.append(time.perf_counter() - start)

@@ -57,7 +57,7 @@ def test_the_sqlite_database_and_its_wal_are_private_to_the_owner(tmp_path):
     script = (
         "import os, django; django.setup()\n"
         "from django.db import connection\n"
-        "with connection.cursor() as c: c.execute('CREATE TABLE probe (x int)'); c.execute('INSERT INTO probe VALUES (1)')\n"
+        "with connection.cursor() as c: c.execute('CREATE TABLE probe (x int)'); c.execute('INSERT INTO probe VALUES (1)')\n"  # noqa: E501
         f"db = {str(data / 'verwerker.sqlite3')!r}\n"
         "print(' '.join(oct(os.stat(p).st_mode & 0o777) for p in (db, db + '-wal')))\n"
     )

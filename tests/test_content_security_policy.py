@@ -25,6 +25,12 @@ def test_no_template_holds_inline_script_event_handlers_or_style_attributes():
     offences = []
     for template in SRC.rglob("templates/**/*.html"):
         text = template.read_text(encoding="utf-8")
-        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"\son[a-z]+\s*=", r"\sstyle\s*=", r"<style\b", r"javascript:"):
+        for pattern in (
+            r"<script(?![^>]*\bsrc=)[^>]*>",
+            r"\son[a-z]+\s*=",
+            r"\sstyle\s*=",
+            r"<style\b",
+            r"javascript:",
+        ):
             offences += [f"{template.relative_to(SRC)}: {m.group(0)}" for m in re.finditer(pattern, text, re.I)]
     assert offences == []

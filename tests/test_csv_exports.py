@@ -25,7 +25,9 @@ HOSTILE = ["=HYPERLINK(\"http://x.example\",\"klik\")", "+31 6 1234", "-2+3", "@
 
 
 def _cells(text: str, delimiter: str = ",") -> list[str]:
-    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter) for cell in row]
+    return [
+        cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter) for cell in row
+    ]
 
 
 def _assert_neutralised(text: str, delimiter: str = ",") -> None:

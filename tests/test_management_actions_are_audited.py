@@ -78,56 +78,140 @@ def _station(s):
 
 # (what, the action run on fresh data, the event it must write)
 ACTIONS = [
-    ("create staff user", lambda s: _accounts().do_create_staff_user("nieuw", roles=["print"], actor=s.actor)[0],
-     EventType.USER_CREATED),
-    ("create client user", lambda s: _accounts().do_create_client_user(
-        s.client, "klant", email="k@example.test", request_reference="R-1", actor=s.actor)[0], EventType.USER_CREATED),
-    ("change roles", lambda s: (_accounts().do_set_roles(s.staff, ["database"], actor=s.actor), s.staff)[1],
-     EventType.USER_ROLES_CHANGED),
-    ("reset second factor", lambda s: (_accounts().do_reset_second_factor(s.staff, actor=s.actor), s.staff)[1],
-     EventType.USER_SECOND_FACTOR_RESET),
+    (
+        "create staff user",
+        lambda s: _accounts().do_create_staff_user("nieuw", roles=["print"], actor=s.actor)[0],
+        EventType.USER_CREATED,
+    ),
+    (
+        "create client user",
+        lambda s: _accounts().do_create_client_user(
+            s.client, "klant", email="k@example.test", request_reference="R-1", actor=s.actor
+        )[0],
+        EventType.USER_CREATED,
+    ),
+    (
+        "change roles",
+        lambda s: (_accounts().do_set_roles(s.staff, ["database"], actor=s.actor), s.staff)[1],
+        EventType.USER_ROLES_CHANGED,
+    ),
+    (
+        "reset second factor",
+        lambda s: (_accounts().do_reset_second_factor(s.staff, actor=s.actor), s.staff)[1],
+        EventType.USER_SECOND_FACTOR_RESET,
+    ),
     ("deactivate user", _deactivated, EventType.USER_DEACTIVATED),
-    ("reactivate user", lambda s: (_accounts().do_reactivate_user(_deactivated(s), actor=s.actor), s.staff)[1],
-     EventType.USER_REACTIVATED),
-    ("create client", lambda s: _clients().do_create_client("Nieuw BV", contact_email="n@example.test", actor=s.actor),
-     EventType.CLIENT_CREATED),
-    ("change client", lambda s: _clients().do_change_client(s.client, name="Aland NV", actor=s.actor),
-     EventType.CLIENT_CHANGED),
-    ("add contact", lambda s: _clients().do_add_contact(s.client, email="twee@example.test", actor=s.actor),
-     EventType.CONTACT_ADDED),
-    ("change contact", lambda s: _clients().do_change_contact(
-        s.client.contacts.get(), email="nieuw@example.test", actor=s.actor), EventType.CONTACT_CHANGED),
-    ("remove contact", lambda s: _clients().do_remove_contact(
-        _clients().do_add_contact(s.client, email="weg@example.test", actor=s.actor), actor=s.actor), EventType.CONTACT_REMOVED),
-    ("draft agreement", lambda s: _clients().do_create_agreement(
-        s.client, reference="D-9", subject="s", nature_and_purpose="n", data_types="NAW", data_subject_categories="c",
-        actor=s.actor), EventType.AGREEMENT_CREATED),
+    (
+        "reactivate user",
+        lambda s: (_accounts().do_reactivate_user(_deactivated(s), actor=s.actor), s.staff)[1],
+        EventType.USER_REACTIVATED,
+    ),
+    (
+        "create client",
+        lambda s: _clients().do_create_client("Nieuw BV", contact_email="n@example.test", actor=s.actor),
+        EventType.CLIENT_CREATED,
+    ),
+    (
+        "change client",
+        lambda s: _clients().do_change_client(s.client, name="Aland NV", actor=s.actor),
+        EventType.CLIENT_CHANGED,
+    ),
+    (
+        "add contact",
+        lambda s: _clients().do_add_contact(s.client, email="twee@example.test", actor=s.actor),
+        EventType.CONTACT_ADDED,
+    ),
+    (
+        "change contact",
+        lambda s: _clients().do_change_contact(s.client.contacts.get(), email="nieuw@example.test", actor=s.actor),
+        EventType.CONTACT_CHANGED,
+    ),
+    (
+        "remove contact",
+        lambda s: _clients().do_remove_contact(
+            _clients().do_add_contact(s.client, email="weg@example.test", actor=s.actor), actor=s.actor
+        ),
+        EventType.CONTACT_REMOVED,
+    ),
+    (
+        "draft agreement",
+        lambda s: _clients().do_create_agreement(
+            s.client,
+            reference="D-9",
+            subject="s",
+            nature_and_purpose="n",
+            data_types="NAW",
+            data_subject_categories="c",
+            actor=s.actor,
+        ),
+        EventType.AGREEMENT_CREATED,
+    ),
     ("amend agreement", lambda s: _amendment(s), EventType.AGREEMENT_CREATED),
-    ("change draft", lambda s: _clients().do_change_draft_agreement(_amendment(s), subject="anders", actor=s.actor),
-     EventType.AGREEMENT_CHANGED),
-    ("approve high-risk terms", lambda s: (a := _amendment(s, high_risk_allowed=True, high_risk_measures="m"),
-                                           _clients().do_approve_agreement(a, user=s.officer, actor=s.actor))[0],
-     EventType.AGREEMENT_APPROVED),
-    ("activate agreement", lambda s: (a := _amendment(s), _clients().do_activate_agreement(a, actor=s.actor))[0],
-     EventType.AGREEMENT_ACTIVATED),
-    ("supersede agreement", lambda s: (_agreement(s), _clients().do_activate_agreement(_amendment(s), actor=s.actor))[0],
-     EventType.AGREEMENT_SUPERSEDED),
-    ("create subprocessor", lambda s: _clients().do_create_subprocessor("Oost", country="DE", actor=s.actor),
-     EventType.SUBPROCESSOR_CREATED),
-    ("subprocessor's agreement", lambda s: (sub := _clients().do_create_subprocessor("West", country="BE", actor=s.actor),
-                                            _clients().do_add_subprocessing_agreement(sub, reference="S-1", actor=s.actor))[0],
-     EventType.SUBPROCESSOR_CHANGED),
-    ("issue SFTP account", lambda s: _intake().do_issue_sftp_account(s.client, actor=s.actor)[0], EventType.SFTP_ACCOUNT_ISSUED),
+    (
+        "change draft",
+        lambda s: _clients().do_change_draft_agreement(_amendment(s), subject="anders", actor=s.actor),
+        EventType.AGREEMENT_CHANGED,
+    ),
+    (
+        "approve high-risk terms",
+        lambda s: (
+            a := _amendment(s, high_risk_allowed=True, high_risk_measures="m"),
+            _clients().do_approve_agreement(a, user=s.officer, actor=s.actor),
+        )[0],
+        EventType.AGREEMENT_APPROVED,
+    ),
+    (
+        "activate agreement",
+        lambda s: (a := _amendment(s), _clients().do_activate_agreement(a, actor=s.actor))[0],
+        EventType.AGREEMENT_ACTIVATED,
+    ),
+    (
+        "supersede agreement",
+        lambda s: (_agreement(s), _clients().do_activate_agreement(_amendment(s), actor=s.actor))[0],
+        EventType.AGREEMENT_SUPERSEDED,
+    ),
+    (
+        "create subprocessor",
+        lambda s: _clients().do_create_subprocessor("Oost", country="DE", actor=s.actor),
+        EventType.SUBPROCESSOR_CREATED,
+    ),
+    (
+        "subprocessor's agreement",
+        lambda s: (
+            sub := _clients().do_create_subprocessor("West", country="BE", actor=s.actor),
+            _clients().do_add_subprocessing_agreement(sub, reference="S-1", actor=s.actor),
+        )[0],
+        EventType.SUBPROCESSOR_CHANGED,
+    ),
+    (
+        "issue SFTP account",
+        lambda s: _intake().do_issue_sftp_account(s.client, actor=s.actor)[0],
+        EventType.SFTP_ACCOUNT_ISSUED,
+    ),
     ("add public key", _keyed, EventType.SFTP_PUBLIC_KEY_SET),
-    ("remove public key", lambda s: (_intake().do_remove_public_key(_keyed(s), s.fingerprint, actor=s.actor), s.account)[1],
-     EventType.SFTP_PUBLIC_KEY_REMOVED),
-    ("password login off", lambda s: (_intake().do_disable_password_login(_keyed(s), actor=s.actor), s.account)[1],
-     EventType.SFTP_PASSWORD_LOGIN_DISABLED),
-    ("allowed networks", lambda s: (_intake().do_set_allowed_networks(s.account, "10.0.0.0/8", actor=s.actor), s.account)[1],
-     EventType.SFTP_NETWORKS_SET),
+    (
+        "remove public key",
+        lambda s: (_intake().do_remove_public_key(_keyed(s), s.fingerprint, actor=s.actor), s.account)[1],
+        EventType.SFTP_PUBLIC_KEY_REMOVED,
+    ),
+    (
+        "password login off",
+        lambda s: (_intake().do_disable_password_login(_keyed(s), actor=s.actor), s.account)[1],
+        EventType.SFTP_PASSWORD_LOGIN_DISABLED,
+    ),
+    (
+        "allowed networks",
+        lambda s: (_intake().do_set_allowed_networks(s.account, "10.0.0.0/8", actor=s.actor), s.account)[1],
+        EventType.SFTP_NETWORKS_SET,
+    ),
     ("create print station", _station, EventType.PRINT_STATION_CREATED),
-    ("change print station", lambda s: _stations().do_change_print_station(
-        _station(s), name="Pers 9", hot_folder="/srv/hot", active=False, actor=s.actor), EventType.PRINT_STATION_CHANGED),
+    (
+        "change print station",
+        lambda s: _stations().do_change_print_station(
+            _station(s), name="Pers 9", hot_folder="/srv/hot", active=False, actor=s.actor
+        ),
+        EventType.PRINT_STATION_CHANGED,
+    ),
 ]
 
 

@@ -55,10 +55,15 @@ def test_posting_to_the_admin_changes_nothing(superuser_web, client_a, make_staf
                                      data_types="NAW", data_subject_categories="c", high_risk_allowed=True)
     attempts = [
         (reverse("admin:accounts_user_add"), {"username": "via-admin", "password1": "x" * 20, "password2": "x" * 20}),
-        (reverse("admin:accounts_user_change", args=[person.pk]), {"username": "drukker", "is_superuser": "on",
-                                                                     "groups": [Group.objects.get(name="admin").pk]}),
+        (
+            reverse("admin:accounts_user_change", args=[person.pk]),
+            {"username": "drukker", "is_superuser": "on", "groups": [Group.objects.get(name="admin").pk]},
+        ),
         (reverse("admin:accounts_user_delete", args=[person.pk]), {"post": "yes"}),
-        (reverse("admin:auth_group_change", args=[Group.objects.get(name="print").pk]), {"name": "print", "permissions": []}),
+        (
+            reverse("admin:auth_group_change", args=[Group.objects.get(name="print").pk]),
+            {"name": "print", "permissions": []},
+        ),
         (reverse("admin:clients_agreement_change", args=[draft.pk]), {"status": "active"}),
         (reverse("admin:clients_agreement_delete", args=[agreement.pk]), {"post": "yes"}),
         (reverse("admin:clients_client_add"), {"name": "Via admin"}),

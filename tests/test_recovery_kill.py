@@ -38,7 +38,7 @@ while True:
     if job and job.state not in ("released", "producing"):
         break
     time.sleep(0.05)
-"""
+"""  # noqa: E501
 COLLECT = """
 import json, django
 django.setup()
@@ -55,7 +55,7 @@ print(json.dumps({
     "restarts": [json.loads(d) for d in AuditEvent.objects.filter(action=EventType.PROCESS_RESTARTED).values_list("details", flat=True)],
     "reclaimed": [json.loads(d) for d in AuditEvent.objects.filter(action=EventType.TASK_RECLAIMED).values_list("details", flat=True)],
 }))
-"""
+"""  # noqa: E501
 
 
 def _children(pid: int) -> set[int]:
@@ -106,8 +106,9 @@ def _start_up(env, tmp_path, *args):
     env.update(VERWERKER_HTTP_PORT=str(free_port()), VERWERKER_SFTP_PORT=str(free_port()),
                VERWERKER_JOB_PART_SIZE="25", DJANGO_SETTINGS_MODULE="verwerker.settings")
     log = open(tmp_path / "up.log", "w+")
-    up = subprocess.Popen([sys.executable, "-m", "verwerker", "up", *args], env=env, stdout=log, stderr=subprocess.STDOUT,
-                          text=True)
+    up = subprocess.Popen(
+        [sys.executable, "-m", "verwerker", "up", *args], env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+    )
     return up, log
 
 
@@ -145,7 +146,9 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_is_produced_with_every_
                 final = json.loads(line)
             watch.wait(timeout=180)
             assert final and final["state"] == "produced", final
-            print(f"killed after {look['done']}/{PARTS} parts; produced {time.monotonic() - killed_at:.1f} s after the kill")
+            print(
+                f"killed after {look['done']}/{PARTS} parts; produced {time.monotonic() - killed_at:.1f} s after the kill"  # noqa: E501
+            )
             assert _web_answers(web) and _sftp_answers(sftp) and up.poll() is None
             collected = json.loads(subprocess.run([sys.executable, "-c", COLLECT], env=env, capture_output=True,
                                                   text=True, check=True).stdout)
@@ -177,7 +180,9 @@ def test_killing_up_itself_leaves_no_child_running(tmp_path):
         children: set[int] = set()
         try:
             _wait(lambda: _web_answers(int(env["VERWERKER_HTTP_PORT"])), 90, "the web server did not answer")
-            children = _wait(lambda: len(_children(up.pid)) == 4 and _children(up.pid), 30, "up did not start 4 children")
+            children = _wait(
+                lambda: len(_children(up.pid)) == 4 and _children(up.pid), 30, "up did not start 4 children"
+            )
             _wait(lambda: _sftp_answers(int(env["VERWERKER_SFTP_PORT"])), 30, "the SFTP server did not answer")
             names = {p: open(f"/proc/{p}/cmdline").read().split("\0")[-2] for p in children}
             os.kill(up.pid, signal.SIGKILL)

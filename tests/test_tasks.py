@@ -21,7 +21,7 @@ COLLECT = (
     "import django, json; django.setup();"
     "from verwerker.audit.models import AuditEvent; from verwerker.audit.events import EventType;"
     "from django_tasks_db.models import DBTaskResult;"
-    "print(json.dumps({'beats': [json.loads(d) for d in AuditEvent.objects.filter(action=EventType.TASK_HEARTBEAT).values_list('details', flat=True)],"
+    "print(json.dumps({'beats': [json.loads(d) for d in AuditEvent.objects.filter(action=EventType.TASK_HEARTBEAT).values_list('details', flat=True)],"  # noqa: E501
     " 'status': sorted(set(DBTaskResult.objects.values_list('status', flat=True)))}))"
 )
 

@@ -43,23 +43,23 @@ ENGLISH = {
     "rejected", "released", "drafted", "produced", "printed", "shredded", "failed", "pending", "closed",
     "created", "received", "profiled", "certificate", "certificates", "breach", "breaches", "request",
     "requests", "days", "hours", "minutes", "ago", "by", "to", "on", "at", "yes", "only", "first",
-    "last", "given", "client", "clients", "staff", "user", "users", "people", "person", 
+    "last", "given", "client", "clients", "staff", "user", "users", "people", "person",
     "columns", "column", "kinds", "risk", "high", "low", "proof", "printing",
     "delivered", "delivery", "template", "deleted", "reason", "reasons", "notice",
     "notified", "window", "exposure", "subprocessor", "subprocessors", "house", "number", "street",
-    "city", "initials", "surname", "none", "unknown", "new", "cancel", "cancelled",
-    "approve", "reject", "release", "retry", "sent", "send", "settings", "password", 
+    "city", "initials", "surname", "unknown", "new", "cancel", "cancelled",
+    "approve", "reject", "release", "retry", "sent", "send", "settings", "password",
     "second", "log", "out", "here", "can", "cannot", "may", "nothing", "every",
-    "each", "any", "some", "all", "also", "than", "then", "into", "out", "under", "about", "between",
+    "each", "any", "some", "all", "also", "than", "then", "into", "under", "about", "between",
     "while", "until", "since", "because", "its", "it", "they", "them", "she", "his", "our",
     "left", "right", "total", "count", "counts", "state", "step", "steps", "waiting", "ready",
-    "done", "failed", "error", "errors", "warning", "warnings", "refused", "allowed", "needed", "required",
+    "done", "error", "errors", "warning", "warnings", "refused", "allowed", "needed", "required",
     "missing", "invalid", "valid", "expired", "active", "inactive", "enabled", "disabled", "finding",
     "findings", "complaint", "complaints", "outcome", "severity", "fixed", "retested", "due",
     "overdue", "purpose", "purposes", "consent", "consents",
-    "withdrawn", "given", "workstation", "workstations", "cameras", "incidents",
+    "withdrawn", "workstation", "workstations", "cameras", "incidents",
     "footage", "retention", "schedule", "schedules", "hold", "holds", "shredding", "purged",
-    "certified", "confirmed", "measures", "approval", 
+    "certified", "confirmed", "measures", "approval",
 }
 ENGLISH = {w for w in ENGLISH if re.fullmatch(r"[a-z]+", w)}
 
@@ -178,7 +178,9 @@ def test_every_message_the_code_marks_is_in_the_catalogue_with_a_dutch_text(tmp_
     missing = []
     for po in copy.rglob("locale/nl/LC_MESSAGES/django.po"):
         for flag in ("--untranslated", "--only-fuzzy"):
-            out = subprocess.run(["msgattrib", flag, "--no-wrap", str(po)], capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                ["msgattrib", flag, "--no-wrap", str(po)], capture_output=True, text=True, check=True
+            ).stdout
             missing += [m for m in re.findall(r'^msgid "(.+)"$', out, re.M)]
     assert missing == []
 

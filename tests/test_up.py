@@ -48,7 +48,11 @@ def test_up_starts_everything_prints_the_admin_password_once_and_stops_cleanly(t
         sftp_port = free_port()
         env["VERWERKER_SFTP_PORT"] = str(sftp_port)
         up = subprocess.Popen(
-            [sys.executable, "-m", "verwerker", "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            [sys.executable, "-m", "verwerker", "up"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             status, body = _wait_for(f"http://127.0.0.1:{port}/accounts/login/", up)
@@ -70,7 +74,11 @@ def test_up_starts_everything_prints_the_admin_password_once_and_stops_cleanly(t
 
         # A second start creates no new administrator and prints no password.
         again = subprocess.Popen(
-            [sys.executable, "-m", "verwerker", "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            [sys.executable, "-m", "verwerker", "up"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         try:
             _wait_for(f"http://127.0.0.1:{port}/accounts/login/", again)

@@ -342,7 +342,13 @@ LOGGING = {
     "filters": {"client_errors_on_one_line": {"()": "verwerker.lib.logfilters.ClientErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("VERWERKER_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"filters": ["client_errors_on_one_line"]}, "axes": {"level": "WARNING"}, "django_tasks_db": {"level": "INFO"}, "asyncssh": {"level": "WARNING"}, "pikepdf": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+        "axes": {"level": "WARNING"},
+        "django_tasks_db": {"level": "INFO"},
+        "asyncssh": {"level": "WARNING"},
+        "pikepdf": {"level": "WARNING"},
+    },
 }
 STATICFILES_DIRS = [BASE_DIR / "static"]
 

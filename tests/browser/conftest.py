@@ -85,9 +85,16 @@ def staff_page(new_page, live_server):
         session["otp_device_id"] = device.persistent_id
         session.save()
         page = new_page()
-        page.context.add_cookies([{
-            "name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": live_server.url, "httpOnly": True,
-        }])
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session.session_key,
+                    "url": live_server.url,
+                    "httpOnly": True,
+                }
+            ]
+        )
         return page
 
     return open_as

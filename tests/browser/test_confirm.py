@@ -47,7 +47,9 @@ def jobs(client_a, make_staff, system_actor, tmp_path):
 
     def draft(name, seed, **kwargs):
         data_file = receive_file(client_a, f"huurders-{seed}.csv", address_csv(6, seed=seed))
-        return do_draft_job(data_file, name=name, template=template, user=database, actor=actor, station=station, **kwargs)
+        return do_draft_job(
+            data_file, name=name, template=template, user=database, actor=actor, station=station, **kwargs
+        )
 
     drafted = draft("Huurdersbrief concept", 1)
     proof = draft("Huurdersbrief met proef", 2, proof_required=True)
@@ -165,8 +167,12 @@ def test_sending_a_breach_notice_asks_first_and_names_the_recipients(open_as, ma
 
     do_add_contact(client_a, name="F. de Vries", email="fg@aland.example", is_designated=True, actor=system_actor)
     now = timezone.now()
-    breach = do_report_breach(title="Laptop verloren", description="In de trein.", discovered_at=now - dt.timedelta(hours=2),
-                              actor=system_actor)
+    breach = do_report_breach(
+        title="Laptop verloren",
+        description="In de trein.",
+        discovered_at=now - dt.timedelta(hours=2),
+        actor=system_actor,
+    )
     affected = do_add_affected_client(breach, client_a, actor=system_actor)
     page = open_as(make_staff("privacy", "privacy-officer"))
     page.goto(f"/privacy/datalekken/{breach.pk}/melding/{affected.pk}/")
@@ -193,7 +199,9 @@ def test_executing_an_erasure_asks_first(open_as, make_staff, client_a, system_a
     data = "\n".join(";".join(r) for r in [header, *rows]).encode()
     receive_file(client_a, "leden-erasure.csv", data)
     postcode, number = rows[0][header.index("Postcode")], rows[0][header.index("Huisnummer")]
-    contact = do_add_contact(client_a, name="F. de Vries", email="fg@aland.example", is_designated=True, actor=system_actor)
+    contact = do_add_contact(
+        client_a, name="F. de Vries", email="fg@aland.example", is_designated=True, actor=system_actor
+    )
     dsr = do_log_subject_request(client_a, "erasure", Criteria(postcode=postcode, house_number=number),
                                  from_contact=contact, actor=system_actor)
     page = open_as(make_staff("privacy", "privacy-officer"))

@@ -95,7 +95,14 @@ def test_relations_are_imported_consented_mailed_as_letters_and_exported_on_requ
     expect(manager.locator("[data-recipient]")).to_have_count(1)
     expect(manager.locator("[data-recipient='Korst']")).to_have_count(1)
     job = Mailing.objects.get().job
-    letters = read_table(read_blob_bytes(job.data_file.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION), name="x.csv").frame.get_column("Achternaam").to_list()
+    letters = (
+        read_table(
+            read_blob_bytes(job.data_file.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION),
+            name="x.csv",
+        )
+        .frame.get_column("Achternaam")
+        .to_list()
+    )
     assert letters == ["Korst"]  # Kruim withdrew, Vel never consented
 
     # the privacy officer answers an access request of Korst with a complete export

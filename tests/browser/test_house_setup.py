@@ -116,7 +116,9 @@ def test_a_new_house_is_set_up_on_its_screens_and_an_amended_agreement_reaches_a
     station = PrintStation.objects.get(name="Pers 1")
 
     # 2. The relation manager: a client with its contact, an agreement, the SFTP account, a client user.
-    rm = _first_login(new_page, live_server, "rm-roos", people["rm-roos"], "Relatie-Vouwmachine-2026", second_factor=True)
+    rm = _first_login(
+        new_page, live_server, "rm-roos", people["rm-roos"], "Relatie-Vouwmachine-2026", second_factor=True
+    )
     _header_on_one_line(rm)
     rm.locator("header nav a[href='/klanten/']").click()
     rm.fill("#new-client input[name=name]", CLIENT)

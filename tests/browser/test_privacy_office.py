@@ -84,5 +84,9 @@ def test_an_erasure_request_is_logged_searched_and_executed_from_the_screens(sta
     confirm_dialog(officer)
     expect(officer.locator("[data-receipt]")).to_contain_text("1 record(s) verwijderd")
     data_file.refresh_from_db()
-    names = read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv").frame.get_column("Achternaam").to_list()
+    names = (
+        read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv")
+        .frame.get_column("Achternaam")
+        .to_list()
+    )
     assert names == ["Jansen", "Visser"]

@@ -238,7 +238,9 @@ def to_ods(sheets: dict[str, list[list]]) -> bytes:
                     cells.append(f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}">'
                                  f"<text:p>{value.strftime('%d-%m-%Y')}</text:p></table:table-cell>")
                 else:
-                    cells.append(f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>')
+                    cells.append(
+                        f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'  # noqa: E501
+                    )
             xml_rows.append("<table:table-row>" + "".join(cells) + "</table:table-row>")
         tables.append(f'<table:table table:name="{escape(title)}">' + "".join(xml_rows) + "</table:table>")
     content = (
@@ -252,7 +254,7 @@ def to_ods(sheets: dict[str, list[list]]) -> bytes:
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'  # noqa: E501
         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
         "</manifest:manifest>"
     )
@@ -312,9 +314,15 @@ def samples() -> dict[str, tuple[bytes, dict]]:
 
     # Street and number in one column, as many clients send it.
     sn_header = ["Naam", "Adres", "Postcode", "Plaats"]
-    sn_rows = [[f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}",
-                f"{STREETS[i % len(STREETS)]} {i + 1}{['', 'a', '-2', ' bis', ' III'][i % 5]}", f"{2000 + i} CD", "Leiden"]
-               for i in range(25)]
+    sn_rows = [
+        [
+            f"{FIRST[i % len(FIRST)]} {LAST[i % len(LAST)]}",
+            f"{STREETS[i % len(STREETS)]} {i + 1}{['', 'a', '-2', ' bis', ' III'][i % 5]}",
+            f"{2000 + i} CD",
+            "Leiden",
+        ]
+        for i in range(25)
+    ]
     sn_rows[3][1] = "Woonboot tegenover de Grote Sloot"
     add("street_and_number.csv", to_csv(sn_header, sn_rows), fmt="csv", encoding="utf-8", delimiter=";",
         truth={"rows": 25, "minors": 0, "duplicates": 0, "foreign": 0, "invalid_postcodes": 0,

@@ -28,7 +28,7 @@ class IdleTimeoutMiddleware:
 
 
 class AccountGateMiddleware:
-    """Staff, and client users who enrolled or whose client requires it, must pass the second factor (P12), and anyone flagged must change their password, first."""
+    """Staff, and client users who enrolled or whose client requires it, must pass the second factor (P12), and anyone flagged must change their password, first."""  # noqa: E501
 
     def __init__(self, get_response):
         self.get_response = get_response

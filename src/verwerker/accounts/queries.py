@@ -9,7 +9,9 @@ from verwerker.accounts.roles import Role
 from verwerker.accounts.scoping import access
 
 
-def list_users(*, search: str = "", role: str = "", state: str = "", client_id: int | str | None = None) -> QuerySet[User]:
+def list_users(
+    *, search: str = "", role: str = "", state: str = "", client_id: int | str | None = None
+) -> QuerySet[User]:
     """Users for the administrator's list, filtered by a search term, a role, active/inactive and client.
 
     ``role`` is a staff role, or ``client`` for client users.

@@ -67,8 +67,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "portal.manage_shop",
         "portal.handle_portal_work",
     ],
-    Role.PRINT: ["privacy.add_breach", "production.view_job", "production.confirm_printing", "production.view_printstation",
-                 "portal.handle_portal_work"],
+    Role.PRINT: [
+        "privacy.add_breach",
+        "production.view_job",
+        "production.confirm_printing",
+        "production.view_printstation",
+        "portal.handle_portal_work",
+    ],
     Role.PRIVACY: [
         "clients.view_client",
         "clients.view_contact",

@@ -255,7 +255,9 @@ def person_roles(request, user_id: int):
 def person_reset_second_factor(request, user_id: int):
     def act(person, actor):
         do_reset_second_factor(person, actor=actor)
-        return _("The second factor was reset: %(name)s enrols a new one at the next login.") % {"name": person.username}
+        return _("The second factor was reset: %(name)s enrols a new one at the next login.") % {
+            "name": person.username
+        }
 
     return _person_action(request, user_id, act)
 

@@ -125,7 +125,10 @@ class EventType(models.IntegerChoices):
     JOB_COLUMN_DROPPED = 622, _("column dropped from job")
     JOB_MEASURES_CONFIRMED = 623, _("high-risk measures ticked off")
     JOB_SENT_BACK_TO_PRODUCTION = 680, _("job's outputs shredded and sent back to production: its file was rewritten")
-    JOB_FLAGGED_DELIVERED_BEFORE_REWRITE = 681, _("job's file rewritten after delivery: printed pieces outside the system")
+    JOB_FLAGGED_DELIVERED_BEFORE_REWRITE = (
+        681,
+        _("job's file rewritten after delivery: printed pieces outside the system"),
+    )
     PRINT_STATION_CHANGED = 630, _("print station changed")
     TEMPLATE_CHANGED = 631, _("template changed")
     PRINT_STATION_CREATED = 690, _("print station created")

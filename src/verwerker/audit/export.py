@@ -29,7 +29,12 @@ def export_json(events: QuerySet[AuditEvent], *, selection: dict) -> str:
         "fields": list(chain.FIELDS),
         "head": {"seq": head[0], "hash": head[1]},
         "events": [
-            {"values": list(e.chain_values()), "prev_hash": e.prev_hash, "hash": e.hash, "action": e.get_action_display()}
+            {
+                "values": list(e.chain_values()),
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+                "action": e.get_action_display(),
+            }
             for e in events.order_by("seq").iterator(chunk_size=5000)
         ],
     }

@@ -210,7 +210,9 @@ def do_amend_agreement(agreement: Agreement, *, reference: str, starts_on: dt.da
     if agreement.status != AgreementStatus.ACTIVE:
         raise ValidationError(f"agreement {agreement.reference} is {agreement.status}: only an active one is amended")
     if starts_on <= agreement.starts_on:
-        raise ValidationError(f"the new version must start after {agreement.starts_on}, the start of {agreement.reference}")
+        raise ValidationError(
+            f"the new version must start after {agreement.starts_on}, the start of {agreement.reference}"
+        )
     unknown = set(terms) - set(AGREEMENT_TERMS)
     if unknown:
         raise ValidationError(f"unknown term(s): {', '.join(sorted(unknown))}")

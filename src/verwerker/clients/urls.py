@@ -17,5 +17,9 @@ urlpatterns = [
     path("overeenkomsten/<int:agreement_id>/goedkeuren/", views.agreement_approve, name="agreement_approve"),
     path("overeenkomsten/<int:agreement_id>/activeren/", views.agreement_activate, name="agreement_activate"),
     path("onderaannemers/", views.subprocessors, name="subprocessors"),
-    path("onderaannemers/<int:subprocessor_id>/overeenkomst/", views.subprocessor_agreement_add, name="subprocessor_agreement"),
+    path(
+        "onderaannemers/<int:subprocessor_id>/overeenkomst/",
+        views.subprocessor_agreement_add,
+        name="subprocessor_agreement",
+    ),
 ]

@@ -192,7 +192,10 @@ def client_user_create(request, client_id: int):
             return _secret_page(request, title=_("New user of %(client)s") % {"client": client.name},
                                 username=user.username, password=password, back=f"/klanten/{client.pk}/")
     else:
-        messages.error(request, _("A client user needs a username, an e-mail address, the contact who asked and the request's reference."))
+        messages.error(
+            request,
+            _("A client user needs a username, an e-mail address, the contact who asked and the request's reference."),
+        )
     return redirect("clients:detail", client_id=client.pk)
 
 
@@ -268,7 +271,9 @@ def agreement_edit(request, agreement_id: int):
             messages.success(request, _("The draft was changed."))
             return redirect("clients:agreement", agreement_id=agreement.pk)
     agreement.refresh_from_db()
-    return render(request, "clients/agreement_form.html", {"client": agreement.client, "form": form, "draft": agreement})
+    return render(
+        request, "clients/agreement_form.html", {"client": agreement.client, "form": form, "draft": agreement}
+    )
 
 
 @login_required
@@ -279,7 +284,9 @@ def agreement_approve(request, agreement_id: int):
         raise PermissionDenied
     try:
         actions.do_approve_agreement(agreement, user=request.user, actor=Actor.from_request(request))
-        messages.success(request, _("The high-risk terms were approved; the relation manager can activate the agreement."))
+        messages.success(
+            request, _("The high-risk terms were approved; the relation manager can activate the agreement.")
+        )
     except ValidationError as exc:
         _errors(request, exc)
     return redirect("clients:agreement", agreement_id=agreement.pk)

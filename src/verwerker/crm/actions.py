@@ -294,11 +294,17 @@ def _send_consent_mail(consent_id: int, action: str, actor: Actor) -> None:
     consent = Consent.objects.select_related("person", "purpose").get(pk=consent_id)
     link = _link("crm:consent_link", consent_token(consent, action))
     with translation.override("nl"):
-        subject = render_to_string(f"crm/mail_{action}_subject.txt", {"consent": consent, "house": settings.HOUSE_NAME}).strip()
-        body = render_to_string(f"crm/mail_{action}.txt", {"consent": consent, "link": link, "house": settings.HOUSE_NAME})
+        subject = render_to_string(
+            f"crm/mail_{action}_subject.txt", {"consent": consent, "house": settings.HOUSE_NAME}
+        ).strip()
+        body = render_to_string(
+            f"crm/mail_{action}.txt", {"consent": consent, "link": link, "house": settings.HOUSE_NAME}
+        )
     EmailMessage(subject, body, to=[consent.person.email]).send()
     event = EventType.CRM_CONSENT_CONFIRMATION_SENT if action == "confirm" else EventType.CRM_CONSENT_RENEWAL_REQUESTED
-    do_record_event(event, actor=actor, obj=consent, details={"person": consent.person_id, "purpose": consent.purpose.code})
+    do_record_event(
+        event, actor=actor, obj=consent, details={"person": consent.person_id, "purpose": consent.purpose.code}
+    )
 
 
 @transaction.atomic
@@ -353,11 +359,17 @@ def do_request_renewals(*, actor: Actor, now: dt.datetime | None = None) -> int:
     """Send a re-permission request for every holding consent about to lapse (once each); return how many."""
     now = now or timezone.now()
     sent = 0
-    for consent in consents_holding(now).filter(expires_at__isnull=False, renewal_requested_at__isnull=True).select_related("person"):
+    for consent in (
+        consents_holding(now)
+        .filter(expires_at__isnull=False, renewal_requested_at__isnull=True)
+        .select_related("person")
+    ):
         if not renewal_due(ConsentFacts.of(consent), now, consent.renewal_requested_at) or not consent.person.email:
             continue
         with transaction.atomic():
-            updated = Consent.objects.filter(pk=consent.pk, renewal_requested_at__isnull=True).update(renewal_requested_at=now)
+            updated = Consent.objects.filter(pk=consent.pk, renewal_requested_at__isnull=True).update(
+                renewal_requested_at=now
+            )
             if updated:
                 consent_id = consent.pk
                 transaction.on_commit(lambda cid=consent_id: _send_consent_mail(cid, "renew", actor))

@@ -67,7 +67,9 @@ def check_p19() -> tuple[str, str]:
     if crm is None or fin is None:
         return "failing", "The CRM and financial record classes have no retention period."
     now = timezone.now()
-    overdue_fin = FinancialRecord.objects.filter(relationship_ended_on__lt=(now - timezone.timedelta(days=fin)).date()).count()
+    overdue_fin = FinancialRecord.objects.filter(
+        relationship_ended_on__lt=(now - timezone.timedelta(days=fin)).date()
+    ).count()
     restricted = FinancialRecord.objects.filter(restricted_at__isnull=False).count()
     lapsed = Consent.objects.filter(expires_at__lte=now).count()
     state = "ok" if overdue_fin == 0 else "attention"

@@ -100,19 +100,26 @@ class ContractForm(forms.ModelForm):
     class Meta:
         model = ContractTerm
         fields = ["reference", "subject", "starts_on", "ends_on", "amount", "terms"]
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}), "ends_on": forms.DateInput(attrs={"type": "date"}),
-                   "terms": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "starts_on": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "terms": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class ExtraForm(forms.Form):
     birth_date = forms.DateField(label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     interests = forms.CharField(label=_("interests (comma-separated)"), required=False)
-    social_profiles = forms.CharField(label=_("social profiles (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    social_profiles = forms.CharField(
+        label=_("social profiles (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class MailingForm(forms.Form):
     name = forms.CharField(label=_("name"), max_length=200)
-    purpose = forms.ModelChoiceField(label=_("purpose"), queryset=Purpose.objects.filter(active=True), to_field_name="code")
+    purpose = forms.ModelChoiceField(
+        label=_("purpose"), queryset=Purpose.objects.filter(active=True), to_field_name="code"
+    )
     channel = forms.ChoiceField(label=_("channel"), choices=MailingChannel.choices)
     city = forms.CharField(label=_("town"), required=False)
     kind = forms.ChoiceField(label=_("kind of organisation"), required=False, choices=[

@@ -150,8 +150,12 @@ class FinancialRecord(models.Model):
     on the record when the person is erased and the record must be kept (it is then restricted).
     """
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="financial_records")
-    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="financial_records")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="financial_records"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="financial_records"
+    )
     party = models.CharField(_("party"), max_length=200)
     kind = models.CharField(_("kind"), max_length=12, choices=FinancialKind.choices)
     reference = models.CharField(_("reference"), max_length=60)
@@ -179,7 +183,9 @@ class FinancialRecord(models.Model):
 class ContractTerm(models.Model):
     """A contract's terms as a reference (what, from, until, for how much); kept like financial records."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="contracts")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="contracts"
+    )
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts")
     party = models.CharField(_("party"), max_length=200)
     reference = models.CharField(_("reference"), max_length=60)
@@ -210,7 +216,9 @@ class NoteKind(models.TextChoices):
 class TimelineNote(models.Model):
     """A contact moment on an organisation's or person's timeline (other entries come from the records)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="notes")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="notes"
+    )
     person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, blank=True, related_name="notes")
     kind = models.CharField(_("kind"), max_length=10, choices=NoteKind.choices, default=NoteKind.NOTE)
     text = models.TextField(_("text"))
@@ -228,7 +236,9 @@ class Purpose(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"))
     # A consent for this purpose lapses this long after it was given; a re-permission request goes out before.
-    valid_days = models.PositiveIntegerField(_("valid for (days)"), null=True, blank=True, help_text=_("empty: until withdrawn"))
+    valid_days = models.PositiveIntegerField(
+        _("valid for (days)"), null=True, blank=True, help_text=_("empty: until withdrawn")
+    )
     # Only the purpose that may use the purpose-bound fields (P04) has this set.
     uses_extra_data = models.BooleanField(_("may use the extra data"), default=False)
     active = models.BooleanField(_("active"), default=True)
@@ -398,7 +408,9 @@ class RelationRequest(models.Model):
     ``privacy.DataSubjectRequest``; this row adds whose it is, so the CRM can carry it out.
     """
 
-    request = models.OneToOneField("privacy.DataSubjectRequest", on_delete=models.PROTECT, related_name="relation_request")
+    request = models.OneToOneField(
+        "privacy.DataSubjectRequest", on_delete=models.PROTECT, related_name="relation_request"
+    )
     person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="requests")
 
     class Meta:

@@ -65,7 +65,10 @@ def _people_expired(now: dt.datetime, keep_days: int, held: Held) -> tuple[list,
         if person.has_relationship:
             continue
         ends = [d for d in (ended.get(person.pk), lapsed.get(person.pk)) if d is not None]
-        for day in (person.relationship_ended_on, person.organisation.relationship_ended_on if person.organisation else None):
+        for day in (
+            person.relationship_ended_on,
+            person.organisation.relationship_ended_on if person.organisation else None,
+        ):
             if day is not None:
                 ends.append(timezone.make_aware(dt.datetime.combine(day, dt.time())))
         if any(e >= cutoff for e in ends):
@@ -123,7 +126,11 @@ def purge_chunk(kind: str, ids: list, *, actor: Actor, record_class: str) -> int
     if kind == PEOPLE:
         people = [i for i in ids if not isinstance(i, str)]
         orgs = [int(i.rsplit(":", 1)[1]) for i in ids if isinstance(i, str) and i.startswith(f"{ORGANISATION}:")]
-        erased = len(erase_people(people, actor=actor, reason="retention_expired", record_class=record_class)) if people else 0
+        erased = (
+            len(erase_people(people, actor=actor, reason="retention_expired", record_class=record_class))
+            if people
+            else 0
+        )
         if orgs:
             erased += len(erase_organisations(orgs, actor=actor, reason="retention_expired", record_class=record_class))
         return erased
@@ -136,7 +143,9 @@ def purge_chunk(kind: str, ids: list, *, actor: Actor, record_class: str) -> int
 def _certify(record_class: str, reason: str, items: list[dict], *, actor: Actor, kept: str) -> CrmCertificate:
     from django.conf import settings
 
-    cert = CrmCertificate(record_class=record_class, reason=reason, issued_at=timezone.now(), objects_deleted=len(items))
+    cert = CrmCertificate(
+        record_class=record_class, reason=reason, issued_at=timezone.now(), objects_deleted=len(items)
+    )
     body = {
         "document": "vernietigingsverklaring / certificate of deletion (own relations)",
         "certificate_id": str(cert.id),
@@ -155,8 +164,12 @@ def _certify(record_class: str, reason: str, items: list[dict], *, actor: Actor,
     cert.body = canonical_json(body).decode("utf-8")
     cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()
     cert.save(force_insert=True)
-    do_record_event(EventType.CRM_CERTIFICATE_ISSUED, actor=actor, obj=cert,
-                    details={"sha256": cert.sha256, "objects": len(items), "record_class": record_class, "reason": reason})
+    do_record_event(
+        EventType.CRM_CERTIFICATE_ISSUED,
+        actor=actor,
+        obj=cert,
+        details={"sha256": cert.sha256, "objects": len(items), "record_class": record_class, "reason": reason},
+    )
     return cert
 
 
@@ -172,8 +185,13 @@ def erase_people(ids: list[int], *, actor: Actor, reason: str, record_class: str
     for person in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
         restricted = _restrict_records("person", person, today=today, now=now)
         if restricted:
-            do_record_event(EventType.CRM_FINANCIAL_RESTRICTED, actor=actor, object_type="crm.person", object_id=person.pk,
-                            details={"records": restricted, "request": request_reference})
+            do_record_event(
+                EventType.CRM_FINANCIAL_RESTRICTED,
+                actor=actor,
+                object_type="crm.person",
+                object_id=person.pk,
+                details={"records": restricted, "request": request_reference},
+            )
         consents = person.consents.count()
         item = {"object": "crm.person", "id": person.pk, "created_at": person.created_at.isoformat(),
                 "consents": consents, "notes": person.notes.count(), "extra_data": person.has_extra_data,
@@ -245,7 +263,9 @@ def erase_financial(ids: list[str], *, actor: Actor, record_class: str = "financ
             row.delete()
             items.append(item)
     if items:
-        do_record_event(EventType.CRM_RECORDS_PURGED, actor=actor, details={"record_class": record_class, "objects": len(items)})
+        do_record_event(
+            EventType.CRM_RECORDS_PURGED, actor=actor, details={"record_class": record_class, "objects": len(items)}
+        )
         _certify(record_class, "retention_expired", items, actor=actor,
                  kept="the audit trail; these references had passed the fiscal retention period")
     return len(items)

@@ -75,15 +75,31 @@ def access_organisation_for(user, organisation_id: int) -> Organisation:
 
 
 def access_person_for(user, person_id: int) -> Person:
-    return access(Person.objects.select_related("organisation"), user, can_see_relations, person_id, client_field=None, what="page")
+    return access(
+        Person.objects.select_related("organisation"),
+        user,
+        can_see_relations,
+        person_id,
+        client_field=None,
+        what="page",
+    )
 
 
 def access_mailing_for(user, mailing_id: int) -> Mailing:
-    return access(Mailing.objects.select_related("purpose"), user, can_see_relations, mailing_id, client_field=None, what="page")
+    return access(
+        Mailing.objects.select_related("purpose"), user, can_see_relations, mailing_id, client_field=None, what="page"
+    )
 
 
 def access_request_for(user, request_id: int) -> RelationRequest:
-    return access(RelationRequest.objects.select_related("person", "request"), user, is_privacy_officer, request_id, client_field=None, what="page")
+    return access(
+        RelationRequest.objects.select_related("person", "request"),
+        user,
+        is_privacy_officer,
+        request_id,
+        client_field=None,
+        what="page",
+    )
 
 
 # -- lists and search ---------------------------------------------------------------------------------
@@ -137,9 +153,18 @@ def timeline(*, organisation: Organisation | None = None, person: Person | None 
         contracts = person.contracts.all()
     items = [TimelineItem(n.at, n.get_kind_display(), n.text, n.by) for n in notes.distinct()]
     for c in Consent.objects.filter(person__in=people).select_related("purpose", "person"):
-        items.append(TimelineItem(c.given_at, _("consent"), f"{c.person.display_name}: {c.purpose} ({c.get_method_display()})", c.recorded_by))
+        items.append(
+            TimelineItem(
+                c.given_at,
+                _("consent"),
+                f"{c.person.display_name}: {c.purpose} ({c.get_method_display()})",
+                c.recorded_by,
+            )
+        )
         if c.withdrawn_at:
-            items.append(TimelineItem(c.withdrawn_at, _("withdrawal"), f"{c.person.display_name}: {c.purpose}", c.withdrawn_by))
+            items.append(
+                TimelineItem(c.withdrawn_at, _("withdrawal"), f"{c.person.display_name}: {c.purpose}", c.withdrawn_by)
+            )
     for r in records:
         midnight = timezone.make_aware(dt.datetime.combine(r.date, dt.time()))
         items.append(TimelineItem(midnight, r.get_kind_display(), f"{r.reference}: {r.currency} {r.amount}"))
@@ -200,8 +225,13 @@ def read_extra_data(people: list[Person], declaration: Declaration, *, actor: Ac
     else:
         purpose = Purpose.objects.filter(code=declaration.purpose, uses_extra_data=True, active=True).first()
         if purpose is None:
-            do_record_event(EventType.CRM_EXTRA_DATA_REFUSED, actor=actor, object_type="crm.person", outcome=Outcome.REFUSED,
-                            details={"purpose": declaration.purpose, "where": declaration.where})
+            do_record_event(
+                EventType.CRM_EXTRA_DATA_REFUSED,
+                actor=actor,
+                object_type="crm.person",
+                outcome=Outcome.REFUSED,
+                details={"purpose": declaration.purpose, "where": declaration.where},
+            )
             raise PurposeNotDeclared(f"{declaration.where}: purpose {declaration.purpose!r} may not use the extra data")
         holding = set(consents_holding(at).filter(purpose=purpose, person__in=[p.pk for p in people])
                       .values_list("person_id", flat=True))
@@ -244,7 +274,9 @@ class Selection:
 CRITERIA = ("city", "kind", "organisation", "occupation", "interest")
 
 
-def select_mailing_recipients(mailing: Mailing, *, at: dt.datetime | None = None, actor: Actor | None = None) -> Selection:
+def select_mailing_recipients(
+    mailing: Mailing, *, at: dt.datetime | None = None, actor: Actor | None = None
+) -> Selection:
     """The people a mailing may reach at ``at``: a holding consent for its purpose, then its criteria,
     minus the deceased and everyone on an active suppression list. The only source of recipients.
 
@@ -259,7 +291,10 @@ def select_mailing_recipients(mailing: Mailing, *, at: dt.datetime | None = None
     )
     criteria = mailing.criteria or {}
     if criteria.get("city"):
-        holding = holding.filter(Q(person__city__iexact=criteria["city"]) | Q(person__city="", person__organisation__city__iexact=criteria["city"]))
+        holding = holding.filter(
+            Q(person__city__iexact=criteria["city"])
+            | Q(person__city="", person__organisation__city__iexact=criteria["city"])
+        )
     if criteria.get("kind") in ("client", "prospect", "supplier"):
         holding = holding.filter(**{f"person__organisation__is_{criteria['kind']}": True})
     if criteria.get("organisation"):
@@ -369,7 +404,9 @@ def active_suppression_tables() -> list[tuple[str, pl.DataFrame, dict]]:
     for s in SuppressionList.objects.filter(active=True).select_related("blob"):
         if s.blob.state != BlobState.STORED:  # never select without a list that is switched on
             raise ValidationError(f"the suppression list {s.name} has been deleted (retention); import a current one")
-        frame = read_table(read_blob_bytes(s.blob, actor=Actor.system("mailing selection"), purpose=ReadPurpose.MAILING),
-                           name=s.file_name).frame
+        frame = read_table(
+            read_blob_bytes(s.blob, actor=Actor.system("mailing selection"), purpose=ReadPurpose.MAILING),
+            name=s.file_name,
+        ).frame
         out.append((s.name, frame, s.mapping))
     return out

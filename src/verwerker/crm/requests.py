@@ -65,21 +65,56 @@ def access_export(request: RelationRequest, *, actor: Actor) -> dict:
                             actor=actor).get(person.pk)
     return {
         "request": request.reference,
-        "person": {**{f: getattr(person, f) for f in fields},
-                   "relationship_ended_on": _iso(person.relationship_ended_on), "created_at": _iso(person.created_at)},
-        "organisation": ({f: getattr(org, f) for f in ("name", "kvk", "vat", "iban", "street", "house_number",
-                                                       "house_number_addition", "postcode", "city", "country", "phone",
-                                                       "email", "website")} if org else None),
+        "person": {
+            **{f: getattr(person, f) for f in fields},
+            "relationship_ended_on": _iso(person.relationship_ended_on),
+            "created_at": _iso(person.created_at),
+        },
+        "organisation": (
+            {
+                f: getattr(org, f)
+                for f in (
+                    "name",
+                    "kvk",
+                    "vat",
+                    "iban",
+                    "street",
+                    "house_number",
+                    "house_number_addition",
+                    "postcode",
+                    "city",
+                    "country",
+                    "phone",
+                    "email",
+                    "website",
+                )
+            }
+            if org
+            else None
+        ),
         "purpose_bound_data": extra.as_dict() if extra else None,
         "consents": [
-            {"purpose": c.purpose.name, "text_shown": c.text_shown, "method": c.method, "given_at": _iso(c.given_at),
-             "confirmed_at": _iso(c.confirmed_at), "expires_at": _iso(c.expires_at),
-             "withdrawn_at": _iso(c.withdrawn_at), "recorded_by": c.recorded_by}
+            {
+                "purpose": c.purpose.name,
+                "text_shown": c.text_shown,
+                "method": c.method,
+                "given_at": _iso(c.given_at),
+                "confirmed_at": _iso(c.confirmed_at),
+                "expires_at": _iso(c.expires_at),
+                "withdrawn_at": _iso(c.withdrawn_at),
+                "recorded_by": c.recorded_by,
+            }
             for c in person.consents.select_related("purpose").order_by("given_at")
         ],
         "notes": [{"at": _iso(n.at), "kind": n.kind, "text": n.text} for n in person.notes.order_by("at")],
         "financial_records": [
-            {"kind": r.kind, "reference": r.reference, "date": _iso(r.date), "amount": str(r.amount), "currency": r.currency}
+            {
+                "kind": r.kind,
+                "reference": r.reference,
+                "date": _iso(r.date),
+                "amount": str(r.amount),
+                "currency": r.currency,
+            }
             for r in person.financial_records.order_by("date")
         ],
         "contracts": [
@@ -145,7 +180,9 @@ def do_execute_relation_request(request: RelationRequest, *, actor: Actor, corre
         do_update_person(person, corrections, actor=actor, request_reference=request.reference)
         lines.append(f"Gecorrigeerd: {', '.join(sorted(corrections))}.")
     else:
-        items = erase_people([person.pk], actor=actor, reason="data_subject_request", request_reference=request.reference)
+        items = erase_people(
+            [person.pk], actor=actor, reason="data_subject_request", request_reference=request.reference
+        )
         restricted = sum(i["financial_records_restricted"] for i in items)
         lines.append("De persoon, de toestemmingen, de notities en de extra gegevens zijn verwijderd.")
         if restricted:

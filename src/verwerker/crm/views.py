@@ -4,7 +4,7 @@ officer's (purposes, consents, mailings with their selections, requests, certifi
 Every view asks queries.py who may see it; client users and other roles get the same 404 as for a
 missing page. Only ``person_extra`` declares the purpose "passende acties" and shows the purpose-bound
 fields; only ``request_export`` (an access request) exports them. Uploads stay in memory (facilities.uploads.memory_uploads).
-"""
+"""  # noqa: E501
 
 from __future__ import annotations
 
@@ -121,7 +121,9 @@ def organisation_detail(request, organisation_id: int):
             elif action == "financial":
                 financial_form = forms.FinancialForm(request.POST)
                 if financial_form.is_valid():
-                    actions.do_add_financial_record(organisation=org, actor=_actor(request), **financial_form.cleaned_data)
+                    actions.do_add_financial_record(
+                        organisation=org, actor=_actor(request), **financial_form.cleaned_data
+                    )
                     return redirect("crm:organisation", org.pk)
             elif action == "contract":
                 contract_form = forms.ContractForm(request.POST)
@@ -176,8 +178,12 @@ def person_detail(request, person_id: int):
                 consent_form = forms.ConsentForm(request.POST)
                 if consent_form.is_valid():
                     consent = actions.do_record_consent(person, actor=_actor(request), **consent_form.cleaned_data)
-                    messages.success(request, _("Consent recorded.") if not consent.needs_confirmation else
-                                     _("Consent recorded; it holds once the person confirms it by the link we e-mailed."))
+                    messages.success(
+                        request,
+                        _("Consent recorded.")
+                        if not consent.needs_confirmation
+                        else _("Consent recorded; it holds once the person confirms it by the link we e-mailed."),
+                    )
                     return redirect("crm:person", person.pk)
             elif action == "withdraw":
                 form = forms.WithdrawForm(request.POST)
@@ -239,7 +245,9 @@ def person_extra(request, person_id: int):
         if request.method != "POST" and extra is not None:
             form = forms.ExtraForm(initial={"birth_date": extra.birth_date, "interests": ", ".join(extra.interests),
                                             "social_profiles": "\n".join(extra.social_profiles)})
-    return render(request, "crm/person_extra.html", {"person": person, "consent": consent, "extra": extra, "form": form})
+    return render(
+        request, "crm/person_extra.html", {"person": person, "consent": consent, "extra": extra, "form": form}
+    )
 
 
 # -- import and export -------------------------------------------------------------------------------------------
@@ -277,14 +285,23 @@ def _import(request):
             report = importer.import_financial_records(frame, mapping, dry_run=dry, actor=_actor(request),
                                                        file_name=upload.name)
         else:
-            report = importer.import_relations(frame, mapping, dry_run=dry, actor=_actor(request), file_name=upload.name,
-                                               skip_problem_rows=form.cleaned_data["skip_problem_rows"])
+            report = importer.import_relations(
+                frame,
+                mapping,
+                dry_run=dry,
+                actor=_actor(request),
+                file_name=upload.name,
+                skip_problem_rows=form.cleaned_data["skip_problem_rows"],
+            )
     except importer.ImportProblem as exc:
         form.add_error("file", str(exc))
         return render(request, "crm/import.html", context)
     if report.written:
-        messages.success(request, _("Imported: %(orgs)s organisations, %(people)s people and %(records)s financial records.")
-                         % {"orgs": report.organisations_new, "people": report.people_new, "records": report.records_new})
+        messages.success(
+            request,
+            _("Imported: %(orgs)s organisations, %(people)s people and %(records)s financial records.")
+            % {"orgs": report.organisations_new, "people": report.people_new, "records": report.records_new},
+        )
         return redirect("crm:search")
     context.update({"report": report, "columns": [(c, mapping.get(c, "")) for c in columns], "file_name": upload.name})
     return render(request, "crm/import.html", context)
@@ -340,9 +357,15 @@ def mailings(request):
                 form.add_error("interest", _("Interests may be used only for fitting promotions."))
             else:
                 try:
-                    mailing = actions.do_create_mailing(name=data["name"], purpose=data["purpose"], channel=data["channel"],
-                                                        criteria=criteria, subject=data["subject"], body=data["body"],
-                                                        actor=_actor(request))
+                    mailing = actions.do_create_mailing(
+                        name=data["name"],
+                        purpose=data["purpose"],
+                        channel=data["channel"],
+                        criteria=criteria,
+                        subject=data["subject"],
+                        body=data["body"],
+                        actor=_actor(request),
+                    )
                 except ValidationError as exc:
                     _form_errors(form, exc)
                 else:
@@ -366,7 +389,9 @@ def mailing_detail(request, mailing_id: int):
                 messages.success(request, _("Selection computed."))
             elif action == "letters":
                 template = get_object_or_404(Template, pk=request.POST.get("template"))
-                job = actions.do_produce_mailing_letters(mailing, template=template, user=request.user, actor=_actor(request))
+                job = actions.do_produce_mailing_letters(
+                    mailing, template=template, user=request.user, actor=_actor(request)
+                )
                 messages.success(request, _("Handed to production as job %(job)s.") % {"job": job.pk})
             elif action == "email":
                 sent = actions.do_send_mailing_email(mailing, actor=_actor(request))
@@ -426,11 +451,19 @@ def privacy_overview(request):
     if purpose_filter:
         consents = consents.filter(purpose__code=purpose_filter)
     holding = set(queries.consents_holding().values_list("pk", flat=True))
-    return render(request, "crm/privacy.html", {
-        "purposes": Purpose.objects.all(), "consents": consents[:200], "holding": holding,
-        "purpose_filter": purpose_filter, "mailings": Mailing.objects.select_related("purpose", "job"),
-        "requests": RelationRequest.objects.select_related("request")[:100], "certificates": CrmCertificate.objects.all()[:50],
-    })
+    return render(
+        request,
+        "crm/privacy.html",
+        {
+            "purposes": Purpose.objects.all(),
+            "consents": consents[:200],
+            "holding": holding,
+            "purpose_filter": purpose_filter,
+            "mailings": Mailing.objects.select_related("purpose", "job"),
+            "requests": RelationRequest.objects.select_related("request")[:100],
+            "certificates": CrmCertificate.objects.all()[:50],
+        },
+    )
 
 
 @login_required
@@ -447,7 +480,11 @@ def purpose_edit(request, purpose_id: int):
 @login_required
 def request_detail(request, request_id: int):
     req = queries.access_request_for(request.user, request_id)
-    form = forms.PersonForm(request.POST or None, instance=req.person) if req.kind == "rectification" and req.person else None
+    form = (
+        forms.PersonForm(request.POST or None, instance=req.person)
+        if req.kind == "rectification" and req.person
+        else None
+    )
     if request.method == "POST" and req.is_open and "extend" in request.POST:
         # The register's extension (Art. 12(3)): two months more, within the first month, with reasons.
         try:
@@ -478,7 +515,11 @@ def request_export(request, request_id: int, fmt: str):
         export = access_export(req, actor=_actor(request))
     except ValidationError:
         raise Http404("no such page") from None
-    body, kind = (export_as_json(export), "application/json") if fmt == "json" else (export_as_csv(export), "text/csv; charset=utf-8")
+    body, kind = (
+        (export_as_json(export), "application/json")
+        if fmt == "json"
+        else (export_as_csv(export), "text/csv; charset=utf-8")
+    )
     response = HttpResponse(body, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="{req.reference}-inzage.{fmt}"'
     return response

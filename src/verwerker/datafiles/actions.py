@@ -107,7 +107,9 @@ def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict
         raise UnreadableFile(data_file.name, f"cannot be profiled ({type(exc).__name__})") from None
 
 
-def do_profile_data_file(data_file_id: int, *, actor: Actor, today: dt.date | None = None, force: bool = False) -> DataFile:
+def do_profile_data_file(
+    data_file_id: int, *, actor: Actor, today: dt.date | None = None, force: bool = False
+) -> DataFile:
     """Profile a received file and store the result (state profiled, or unreadable with its reason).
 
     Idempotent: a file already profiled is returned as it is unless ``force`` (after an override).
@@ -132,8 +134,12 @@ def do_profile_data_file(data_file_id: int, *, actor: Actor, today: dt.date | No
                 state=DataFileState.UNREADABLE, reason=reason, profiled_at=timezone.now()
             )
             do_record_event(
-                EventType.DATAFILE_UNREADABLE, actor=actor, client_id=data_file.client_id, obj=data_file,
-                outcome=Outcome.FAILURE, details={"reason": exc.reason[:200] if hasattr(exc, "reason") else "unreadable"},
+                EventType.DATAFILE_UNREADABLE,
+                actor=actor,
+                client_id=data_file.client_id,
+                obj=data_file,
+                outcome=Outcome.FAILURE,
+                details={"reason": exc.reason[:200] if hasattr(exc, "reason") else "unreadable"},
             )
         data_file.refresh_from_db()
         return data_file

@@ -49,7 +49,15 @@ MAX_NAME_CHARS = 100
 POSITIONAL = "kolom {}"
 
 DELIMITERS = (";", ",", "\t", "|")
-_FORMATS_BY_SUFFIX = {".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ods": "ods"}
+_FORMATS_BY_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".ods": "ods",
+}
 
 
 class UnreadableFile(ValueError):
@@ -183,16 +191,22 @@ def _read_archive(raw: bytes, *, name: str, sheet: str | int | None, inside_zip:
             raise UnreadableFile(name, "a password-protected archive; send it without a password")
     declared = sum(info.file_size for info in infos)
     if declared > MAX_UNPACKED_BYTES:
-        raise UnreadableFile(name, f"unpacks to {declared // MiB} MiB, more than {MAX_UNPACKED_BYTES // MiB} MiB; refused as a ZIP bomb")
+        raise UnreadableFile(
+            name, f"unpacks to {declared // MiB} MiB, more than {MAX_UNPACKED_BYTES // MiB} MiB; refused as a ZIP bomb"
+        )
     for info in infos:
         if info.file_size > MiB and info.file_size > MAX_COMPRESSION_RATIO * max(info.compress_size, 1):
-            raise UnreadableFile(name, f"compressed {info.file_size // max(info.compress_size, 1)}:1; refused as a ZIP bomb")
+            raise UnreadableFile(
+                name, f"compressed {info.file_size // max(info.compress_size, 1)}:1; refused as a ZIP bomb"
+            )
     names = {info.filename for info in infos}
 
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         _inflate_all(archive, infos, name)
         return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="xlsx", limits=limits)
-    if "mimetype" in names and _member(archive, "mimetype", name).startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+    if "mimetype" in names and _member(archive, "mimetype", name).startswith(
+        b"application/vnd.oasis.opendocument.spreadsheet"
+    ):
         _inflate_all(archive, infos, name)
         return _read_spreadsheet(raw, name=name, sheet=sheet, fmt="ods", limits=limits)
     if inside_zip:
@@ -314,7 +328,9 @@ def _read_text(raw: bytes, name: str, limits: Limits) -> Table:
     encoding, body = _decode(raw, name)
     header = _header_line(body, name, limits)
     fmt = "tsv" if _FORMATS_BY_SUFFIX.get(_suffix(name)) == "tsv" else "csv"
-    delimiter = _sniff_delimiter(body[:SNIFF_BYTES].decode("utf-8", errors="replace"), default="\t" if fmt == "tsv" else ",")
+    delimiter = _sniff_delimiter(
+        body[:SNIFF_BYTES].decode("utf-8", errors="replace"), default="\t" if fmt == "tsv" else ","
+    )
     if delimiter == "\t":
         fmt = "tsv"
     cells = _header_cells(header, delimiter)

@@ -48,7 +48,9 @@ def only_where(mask: pl.Series, check: Callable[[pl.Series], pl.Series], values:
     if mask.all():
         return check(values)
     result = check(values.filter(mask))
-    return pl.repeat(None, len(values), dtype=result.dtype, eager=True).scatter(positions(mask), result).alias(values.name)
+    return (
+        pl.repeat(None, len(values), dtype=result.dtype, eager=True).scatter(positions(mask), result).alias(values.name)
+    )
 
 
 def _staged_frame(values: pl.Series, *stages: dict[str, pl.Expr]) -> pl.DataFrame:
@@ -264,13 +266,19 @@ def _check_country(
         # quicker than setting up the vectorised check.
         allowed = {"n": _DIGITS, "a": _CAPITALS, "c": _DIGITS | _CAPITALS}
         values = part.to_list()
-        shaped = pl.Series([all(ch in allowed[k] for ch, k in zip(x[2:], classes, strict=False)) for x in values], dtype=pl.Boolean)
-        verdict = pl.Series([good and iban.is_valid(x) for good, x in zip(shaped, values, strict=False)], dtype=pl.Boolean)
+        shaped = pl.Series(
+            [all(ch in allowed[k] for ch, k in zip(x[2:], classes, strict=False)) for x in values], dtype=pl.Boolean
+        )
+        verdict = pl.Series(
+            [good and iban.is_valid(x) for good, x in zip(shaped, values, strict=False)], dtype=pl.Boolean
+        )
         return ok.scatter(index, verdict), shaped_rows.scatter(index, shaped)
     shaped, verdict = _structure_and_mod97(part, code, classes)
     if code in _IBAN_NATIONAL_CHECKS and verdict.any():
         # National rules on top: rare in Dutch files, so stdnum itself checks these rows.
-        verdict = pl.Series([bool(good) and iban.is_valid(x) for good, x in zip(verdict, part, strict=False)], dtype=pl.Boolean)
+        verdict = pl.Series(
+            [bool(good) and iban.is_valid(x) for good, x in zip(verdict, part, strict=False)], dtype=pl.Boolean
+        )
     return ok.scatter(index, verdict), shaped_rows.scatter(index, shaped)
 
 
@@ -390,7 +398,7 @@ def house_numbers(values: pl.Series) -> pl.Series:
 # ------------------------------------------------------------------------------------- e-mail and phone
 
 # A pragmatic RFC 5322 subset: what e-mail-validator accepts for ordinary addresses, without DNS.
-_EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+_EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"  # noqa: E501
 
 
 # The same, allowing the surrounding whitespace that strip_chars() would remove (\s is Unicode White_Space
@@ -476,7 +484,9 @@ def _ten_character_dates(v: pl.Series) -> tuple[pl.Series, pl.Series]:
     this date; every other value is left to them."""
     rows = (v.str.len_bytes() == 10).fill_null(False)
     if not rows.any():
-        return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(False, len(v), dtype=pl.Boolean, eager=True)
+        return pl.repeat(None, len(v), dtype=pl.Date, eager=True), pl.repeat(
+            False, len(v), dtype=pl.Boolean, eager=True
+        )
     flat = v.filter(rows).cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt16, 5)).arr.explode()
     frame = pl.DataFrame([flat.gather_every(5, offset=k).alias(f"p{k}") for k in range(5)])
     slot = pl.col("slot")

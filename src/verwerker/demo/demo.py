@@ -78,7 +78,9 @@ def create_demo(write=print) -> dict:
     station, _ = PrintStation.objects.get_or_create(
         name="Demo-pers", defaults={"hot_folder": str(settings.DATA_DIR / "hotfolder" / "demo")}
     )
-    template, _ = Template.objects.get_or_create(name="Voorbeeldbrief", defaults={"source": (EXAMPLES / "letter.typ").read_text()})
+    template, _ = Template.objects.get_or_create(
+        name="Voorbeeldbrief", defaults={"source": (EXAMPLES / "letter.typ").read_text()}
+    )
     name = "demo-huurders.csv"
     upload = do_register_upload(client, channel=UploadChannel.WEB, name=name, actor=actor)
     writer = open_blob_writer(client=client, purpose=BlobPurpose.UPLOAD, name=name, actor=actor)
@@ -95,4 +97,9 @@ def create_demo(write=print) -> dict:
     if staff_password:
         write(f"Database-department user demo-database, one-time password (shown once): {staff_password}")
     write(f"Demo job {job.pk} released: the worker renders it to a proof (see /werk/opdrachten/{job.pk}/).")
-    return {"client": client.pk, "data_file": data_file.pk, "job": job.pk, "state": DataFile.objects.get(pk=data_file.pk).state}
+    return {
+        "client": client.pk,
+        "data_file": data_file.pk,
+        "job": job.pk,
+        "state": DataFile.objects.get(pk=data_file.pk).state,
+    }

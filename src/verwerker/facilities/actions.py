@@ -116,7 +116,10 @@ def do_record_confidentiality_agreement(
     if not document:
         raise ValidationError(_lazy("attach the signed agreement (PDF or scan)"))
     blob = do_store_blob(
-        document, client=None, purpose="house_record", name=f"geheimhouding-{user.pk}-{signed_on}.{_ext(document_name)}",
+        document,
+        client=None,
+        purpose="house_record",
+        name=f"geheimhouding-{user.pk}-{signed_on}.{_ext(document_name)}",
         actor=actor,
     )
     agreement = ConfidentialityAgreement.objects.create(
@@ -171,7 +174,9 @@ def do_register_workstation(*, name: str, kind: str, location: str, responsible,
     """Register a workstation that touches client data; its first check is due at once."""
     if not responsible.is_staff:
         raise ValidationError(_lazy("the responsible person is a staff member"))
-    workstation = Workstation.objects.create(name=name.strip(), kind=kind, location=location.strip(), responsible=responsible)
+    workstation = Workstation.objects.create(
+        name=name.strip(), kind=kind, location=location.strip(), responsible=responsible
+    )
     do_record_event(EventType.WORKSTATION_REGISTERED, actor=actor, obj=workstation, details={"kind": kind})
     return workstation
 
@@ -221,7 +226,7 @@ def do_remind_workstation_checks(now: dt.datetime | None = None) -> int:
                     subject=f"[{settings.HOUSE_NAME}] Maandelijkse controle werkplek {workstation.name}",
                     message=(
                         f"De maandelijkse controle van werkplek {workstation.name} ({workstation.location}) is "
-                        f"{'vandaag' if due == today else f'sinds {due:%d-%m-%Y}'} nodig: controleer dat er geen lokale "
+                        f"{'vandaag' if due == today else f'sinds {due:%d-%m-%Y}'} nodig: controleer dat er geen lokale "  # noqa: E501
                         "kopieën van klantbestanden zijn, dat de map Downloads en de tijdelijke mappen leeg zijn, "
                         "en leg de controle vast in Verwerker (Huis → Werkplekken)."
                     ),
@@ -251,7 +256,11 @@ def do_store_pentest_report(pentest, *, document: bytes, document_name: str = ""
     if PentestReport.objects.filter(pentest=pentest).exists():
         raise ValidationError(_lazy("this test has its report already"))
     blob = do_store_blob(
-        document, client=None, purpose="house_record", name=f"pentest-{pentest.performed_on}.{_ext(document_name)}", actor=actor
+        document,
+        client=None,
+        purpose="house_record",
+        name=f"pentest-{pentest.performed_on}.{_ext(document_name)}",
+        actor=actor,
     )
     report = PentestReport.objects.create(pentest=pentest, blob=blob)
     do_record_event(EventType.PENTEST_REPORT_STORED, actor=actor, obj=pentest, details={"blob": str(blob.pk)})
@@ -281,12 +290,14 @@ def do_request_pentest_report(user, *, actor: Actor) -> PentestReportRequest:
     request = PentestReportRequest.objects.create(client_id=user.client_id, requested_by=user)
     do_record_event(EventType.PENTEST_REPORT_REQUESTED, actor=actor, client_id=user.client_id, obj=request)
     client_name = user.client.name
-    transaction.on_commit(lambda: send_mail(
-        subject=f"[{settings.HOUSE_NAME}] {client_name} vraagt het pentestrapport op",
-        message=f"{client_name} vraagt het rapport van de laatste penetratietest op. Beantwoord het verzoek in Verwerker (Huis → Pentestrapporten).",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=privacy_officer_emails() or [settings.PRIVACY_CONTACT],
-    ))
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"[{settings.HOUSE_NAME}] {client_name} vraagt het pentestrapport op",
+            message=f"{client_name} vraagt het rapport van de laatste penetratietest op. Beantwoord het verzoek in Verwerker (Huis → Pentestrapporten).",  # noqa: E501
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=privacy_officer_emails() or [settings.PRIVACY_CONTACT],
+        )
+    )
     return request
 
 
@@ -299,7 +310,9 @@ def do_answer_pentest_report_request(request: PentestReportRequest, *, actor: Ac
     from verwerker.privacy.models import Pentest
     from verwerker.vault.actions import read_blob_bytes
 
-    latest = Pentest.objects.filter(report__isnull=False).order_by("-performed_on").select_related("report__blob").first()
+    latest = (
+        Pentest.objects.filter(report__isnull=False).order_by("-performed_on").select_related("report__blob").first()
+    )
     if latest is None:
         raise ValidationError(_lazy("no penetration-test report is stored yet"))
     content = read_blob_bytes(latest.report.blob, actor=actor, purpose=ReadPurpose.PENTEST_REPORT)
@@ -355,14 +368,18 @@ def do_register_camera(
 
 
 @transaction.atomic
-def do_set_camera_retention(camera: Camera, *, days: int, incident: CameraIncident | None = None, actor: Actor) -> Camera:
+def do_set_camera_retention(
+    camera: Camera, *, days: int, incident: CameraIncident | None = None, actor: Actor
+) -> Camera:
     """Set how long the recorder keeps this camera's footage. Longer than four weeks only while an open
     incident holds it (it falls back when that incident is closed). Raises ValidationError."""
     limit = max_footage_days()
     if days < 1:
         raise ValidationError(_lazy("the recorder keeps footage at least one day"))
     if days > limit and (incident is None or not incident.is_open):
-        raise ValidationError(f"{camera.name}: footage is kept at most {limit} days, longer only for an open incident (P27)")
+        raise ValidationError(
+            f"{camera.name}: footage is kept at most {limit} days, longer only for an open incident (P27)"
+        )
     camera.recorder_retention_days = days
     camera.extended_for = incident if days > limit else None
     camera.save(update_fields=["recorder_retention_days", "extended_for"])
@@ -373,7 +390,12 @@ def do_set_camera_retention(camera: Camera, *, days: int, incident: CameraIncide
 
 def _next_reference(model, prefix: str, now: dt.datetime) -> str:
     prefix = f"{prefix}-{now.year}-"
-    last = model.objects.filter(reference__startswith=prefix).order_by("-reference").values_list("reference", flat=True).first()
+    last = (
+        model.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
     return f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1) if last else 1:04d}"
 
 
@@ -389,7 +411,9 @@ def do_record_camera_incident(*, title: str, occurred_at: dt.datetime, actor: Ac
         reference=_next_reference(CameraIncident, "CI", now), title=title.strip(), occurred_at=occurred_at,
         recorded_at=now, recorded_by=actor.label or actor.type,
     )
-    do_record_event(EventType.CAMERA_INCIDENT_RECORDED, actor=actor, obj=incident, details={"reference": incident.reference})
+    do_record_event(
+        EventType.CAMERA_INCIDENT_RECORDED, actor=actor, obj=incident, details={"reference": incident.reference}
+    )
     return incident
 
 
@@ -431,7 +455,11 @@ def do_store_camera_clip(
     if hold and not incident.is_open:
         raise ValidationError(f"{incident.reference} is closed: a clip is held only while its incident is open")
     blob = do_store_blob(
-        content, client=None, purpose="house_record", name=f"camera-{camera.pk}-{recorded_from:%Y%m%d-%H%M}", actor=actor
+        content,
+        client=None,
+        purpose="house_record",
+        name=f"camera-{camera.pk}-{recorded_from:%Y%m%d-%H%M}",
+        actor=actor,
     )
     try:
         with transaction.atomic():
@@ -546,13 +574,17 @@ def do_answer_camera_request(request: CameraRequest, *, outcome: str, actor: Act
                     None, shredded, reason=DeletionReason.OWN_REQUEST, actor=actor,
                     subject=f"camera footage erased on request {request.reference}",
                 )
-                lines.append(f"{len(shredded)} opname(n) cryptografisch gewist; vernietigingsverklaring {certificate.pk}.")
+                lines.append(
+                    f"{len(shredded)} opname(n) cryptografisch gewist; vernietigingsverklaring {certificate.pk}."
+                )
             elif not held:
                 lines.append("Er zijn geen opnamen van deze camera en periode bewaard.")
             for clip in held:
-                lines.append(f"De opname van {clip.camera.name} van {timezone.localtime(clip.recorded_from):%d-%m-%Y %H:%M} "
-                             f"wordt bewaard voor incident {clip.incident.reference} en gewist zodra dat incident is "
-                             "afgesloten (en de bewaartermijn van vier weken verstreken is).")
+                lines.append(
+                    f"De opname van {clip.camera.name} van {timezone.localtime(clip.recorded_from):%d-%m-%Y %H:%M} "
+                    f"wordt bewaard voor incident {clip.incident.reference} en gewist zodra dat incident is "
+                    "afgesloten (en de bewaartermijn van vier weken verstreken is)."
+                )
         on_time = close_controller_request(request.request, receipt="\n".join(lines))
         do_record_event(EventType.CAMERA_REQUEST_CLOSED, actor=actor, obj=request,
                         details={"on_time": on_time, "register": request.reference, "shredded": len(shredded),

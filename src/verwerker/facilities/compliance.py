@@ -46,12 +46,16 @@ def cookies() -> Finding:
     problems = []
     unexpected = _cookies_set_by_a_real_response() - necessary_cookie_names()
     if unexpected:
-        problems.append(f"Verwerker's own screens set cookies that are not strictly necessary: {', '.join(sorted(unexpected))}")
+        problems.append(
+            f"Verwerker's own screens set cookies that are not strictly necessary: {', '.join(sorted(unexpected))}"
+        )
     if not (settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SAMESITE in ("Lax", "Strict")):
         problems.append("the session cookie must be HttpOnly and SameSite")
     outside = ConsentService.objects.exclude(subprocessor__country__in=sorted(EEA))
     if outside.exists():
-        problems.append(f"{outside.count()} website services outside the EU/EEA: {', '.join(outside.values_list('name', flat=True))}")
+        problems.append(
+            f"{outside.count()} website services outside the EU/EEA: {', '.join(outside.values_list('name', flat=True))}"  # noqa: E501
+        )
     if not ConsentCategory.objects.filter(required=True).exists():
         problems.append("the banner has no strictly necessary category")
     optional = ConsentCategory.objects.filter(required=False).count()
@@ -96,7 +100,9 @@ def workstations() -> Finding:
     active = Workstation.objects.filter(active=True).count()
     overdue = workstations_overdue()
     if not active:
-        return Finding(State.ATTENTION, "No workstations registered: register every PC and RIP that touches client data.")
+        return Finding(
+            State.ATTENTION, "No workstations registered: register every PC and RIP that touches client data."
+        )
     last_dirty = WorkstationCheck.objects.filter(
         checked_at__gte=timezone.now() - dt.timedelta(days=settings.WORKSTATION_CHECK_DAYS)
     ).exclude(local_copies_removed=True, downloads_empty=True, temp_empty=True).count()
@@ -124,7 +130,7 @@ def pentests() -> Finding:
     waiting = PentestReportRequest.objects.filter(answered_at__isnull=True).count()
     has_report = hasattr(last, "report")
     text = (
-        f"Last test {last.performed_on} by {last.tester}; next due {due}; report {'stored' if has_report else 'NOT stored'}; "
+        f"Last test {last.performed_on} by {last.tester}; next due {due}; report {'stored' if has_report else 'NOT stored'}; "  # noqa: E501
         f"{unfixed.count()} findings not yet retested, {late} open past their due date; "
         f"{waiting} client requests for the report waiting."
     )
@@ -154,7 +160,7 @@ def cameras() -> Finding:
                if r.due < today)
     held = CameraClip.objects.filter(hold__isnull=False, hold__released_at__isnull=True).count()
     text = (
-        f"{cams.count()} cameras, none in a toilet or changing room, none with sound ({wrong} violations); recorders keep "
+        f"{cams.count()} cameras, none in a toilet or changing room, none with sound ({wrong} violations); recorders keep "  # noqa: E501
         f"at most {limit} days ({too_long} longer without an open incident); {held} clips held for open incidents, "
         f"{stale} past retention; {late} visitors' requests past their deadline."
     )

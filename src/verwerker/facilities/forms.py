@@ -23,7 +23,9 @@ class AgreementForm(forms.Form):
     user = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
     version = forms.CharField(label=_("Version of the text"), max_length=40)
     signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs=_DATE))
-    valid_until = forms.DateField(label=_("Valid until (empty: open-ended)"), required=False, widget=forms.DateInput(attrs=_DATE))
+    valid_until = forms.DateField(
+        label=_("Valid until (empty: open-ended)"), required=False, widget=forms.DateInput(attrs=_DATE)
+    )
     document = forms.FileField(label=_("Signed agreement (PDF or scan)"))
 
     def __init__(self, *args, **kwargs):

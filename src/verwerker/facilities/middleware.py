@@ -15,7 +15,9 @@ from django.template.loader import render_to_string
 
 # URL namespaces whose every view shows client data, and single views of other namespaces that do.
 CLIENT_DATA_NAMESPACES = frozenset({"production", "intake", "api"})
-CLIENT_DATA_VIEWS = frozenset({"privacy:requests", "privacy:request", "portal_house:work_order", "portal_house:print_file"})
+CLIENT_DATA_VIEWS = frozenset(
+    {"privacy:requests", "privacy:request", "portal_house:work_order", "portal_house:print_file"}
+)
 # Views of those namespaces that show no client data (bans are IP addresses; retention is schedules;
 # print stations are hot folders; SFTP accounts are the client's login, managed by the relation manager).
 OPEN_VIEWS = frozenset({

@@ -47,7 +47,10 @@ class ConsentService(models.Model):
     category = models.ForeignKey(ConsentCategory, on_delete=models.PROTECT, related_name="services")
     name = models.CharField(_("service"), max_length=100)
     subprocessor = models.ForeignKey(
-        "clients.Subprocessor", on_delete=models.PROTECT, related_name="website_services", verbose_name=_("subprocessor")
+        "clients.Subprocessor",
+        on_delete=models.PROTECT,
+        related_name="website_services",
+        verbose_name=_("subprocessor"),
     )
     script_host = models.CharField(_("host its scripts load from"), max_length=255, blank=True)
     cookies = models.CharField(_("cookies it sets (names or patterns)"), max_length=300, blank=True)
@@ -91,7 +94,9 @@ class ConfidentialityAgreement(models.Model):
     current one, a staff member cannot open client data (facilities/middleware.py).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="confidentiality_agreements")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="confidentiality_agreements"
+    )
     version = models.CharField(_("version of the text"), max_length=40)
     signed_on = models.DateField(_("signed on"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
@@ -120,7 +125,9 @@ class AwarenessSession(models.Model):
 
     held_on = models.DateField(_("held on"))
     subject = models.CharField(_("subject"), max_length=200)
-    attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="awareness_sessions", verbose_name=_("attended"))
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="awareness_sessions", verbose_name=_("attended")
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -288,7 +295,8 @@ class Camera(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(audio=False), name="camera_without_sound"),
             models.CheckConstraint(
-                condition=~Q(location_kind__in=["toilet", "changing_room"]), name="camera_not_in_toilet_or_changing_room"
+                condition=~Q(location_kind__in=["toilet", "changing_room"]),
+                name="camera_not_in_toilet_or_changing_room",
             ),
         ]
 
@@ -311,7 +319,9 @@ class CameraClip(models.Model):
     class Meta:
         ordering = ["-recorded_from"]
         constraints = [
-            models.CheckConstraint(condition=Q(recorded_until__gte=models.F("recorded_from")), name="clip_period_ordered")
+            models.CheckConstraint(
+                condition=Q(recorded_until__gte=models.F("recorded_from")), name="clip_period_ordered"
+            )
         ]
 
 
@@ -343,7 +353,9 @@ class CameraRequest(models.Model):
     (as they want to be contacted); no image of them is stored here.
     """
 
-    request = models.OneToOneField("privacy.DataSubjectRequest", on_delete=models.PROTECT, related_name="camera_request")
+    request = models.OneToOneField(
+        "privacy.DataSubjectRequest", on_delete=models.PROTECT, related_name="camera_request"
+    )
     requester = models.CharField(_("from"), max_length=200, help_text=_("who asked, as they want to be contacted"))
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     moment_from = models.DateTimeField(_("footage from"), null=True, blank=True)

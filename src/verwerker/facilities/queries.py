@@ -58,7 +58,9 @@ def banner_settings() -> dict:
 
 def current_agreements(on: dt.date | None = None) -> QuerySet[ConfidentialityAgreement]:
     on = on or timezone.localdate()
-    return ConfidentialityAgreement.objects.filter(signed_on__lte=on).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+    return ConfidentialityAgreement.objects.filter(signed_on__lte=on).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
 
 
 def has_current_agreement(user, on: dt.date | None = None) -> bool:

@@ -252,11 +252,18 @@ def pentest_reports(request):
         else:
             messages.success(request, _("Report stored in the vault."))
             return redirect("facilities:pentest_reports")
-    return render(request, "facilities/pentest_reports.html", {
-        "form": form, "due_form": forms.FindingDueForm(),
-        "requests": PentestReportRequest.objects.select_related("client", "pentest")[:100],
-        "findings": PentestFinding.objects.exclude(status__in=[FindingStatus.RETESTED, FindingStatus.ACCEPTED]).select_related("pentest"),
-    })
+    return render(
+        request,
+        "facilities/pentest_reports.html",
+        {
+            "form": form,
+            "due_form": forms.FindingDueForm(),
+            "requests": PentestReportRequest.objects.select_related("client", "pentest")[:100],
+            "findings": PentestFinding.objects.exclude(
+                status__in=[FindingStatus.RETESTED, FindingStatus.ACCEPTED]
+            ).select_related("pentest"),
+        },
+    )
 
 
 @login_required
@@ -319,7 +326,9 @@ def cameras(request):
     which = request.POST.get("form", "") if post else ""
     camera_form = forms.CameraForm(post if which == "camera" else None, prefix="cam")
     incident_form = forms.IncidentForm(post if which == "incident" else None, prefix="inc")
-    clip_form = forms.ClipForm(post if which == "clip" else None, request.FILES if which == "clip" else None, prefix="clip")
+    clip_form = forms.ClipForm(
+        post if which == "clip" else None, request.FILES if which == "clip" else None, prefix="clip"
+    )
     request_form = forms.CameraRequestForm(post if which == "request" else None, prefix="req")
     done = None
     try:
@@ -363,7 +372,9 @@ def close_incident(request, incident_id: int):
     _officer_only(request.user)
     incident = get_object_or_404(CameraIncident, pk=incident_id)
     try:
-        actions.do_close_camera_incident(incident, outcome=request.POST.get("outcome", ""), actor=Actor.from_request(request))
+        actions.do_close_camera_incident(
+            incident, outcome=request.POST.get("outcome", ""), actor=Actor.from_request(request)
+        )
     except ValidationError as exc:
         _error(request, exc)
     return redirect("facilities:cameras")
@@ -392,7 +403,9 @@ def answer_camera_request(request, request_id: int):
     _officer_only(request.user)
     camera_request = get_object_or_404(CameraRequest, pk=request_id)
     try:
-        actions.do_answer_camera_request(camera_request, outcome=request.POST.get("outcome", ""), actor=Actor.from_request(request))
+        actions.do_answer_camera_request(
+            camera_request, outcome=request.POST.get("outcome", ""), actor=Actor.from_request(request)
+        )
     except ValidationError as exc:
         _error(request, exc)
     return redirect("facilities:cameras")

@@ -100,7 +100,9 @@ def do_issue_sftp_account(
     """
     agreement = get_active_agreement(client)
     if agreement is None:
-        raise ValidationError(f"{client.name} has no processing agreement in force; no SFTP account can be issued (P09)")
+        raise ValidationError(
+            f"{client.name} has no processing agreement in force; no SFTP account can be issued (P09)"
+        )
     keys = parse_public_keys(public_key) if public_key is not None else []
     account = SftpAccount.objects.select_for_update().filter(client=client).first()
     reissued = account is not None

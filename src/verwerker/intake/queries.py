@@ -88,9 +88,9 @@ def list_uploads_for_client(client: Client | int) -> QuerySet[Upload]:
 
 def list_live_uploads(client_id: int) -> QuerySet[Upload]:
     """Completed uploads whose blobs are still stored: what ``upload/`` lists."""
-    return Upload.objects.filter(client_id=client_id, state=UploadState.COMPLETED, blob__state=BlobState.STORED).order_by(
-        "-finished_at"
-    )
+    return Upload.objects.filter(
+        client_id=client_id, state=UploadState.COMPLETED, blob__state=BlobState.STORED
+    ).order_by("-finished_at")
 
 
 def list_outbox(client_id: int) -> QuerySet[OutboxFile]:

@@ -301,7 +301,9 @@ class ClientHome(asyncssh.SFTPServer):
         else:
             items = await db(lambda: list(queries.list_outbox(self.client_id)))
             for item in items:
-                yield asyncssh.SFTPName(item.name.encode(), attrs=_file_attrs(0o400, item.blob.size or 0, item.created_at))
+                yield asyncssh.SFTPName(
+                    item.name.encode(), attrs=_file_attrs(0o400, item.blob.size or 0, item.created_at)
+                )
 
     # files
 
@@ -507,8 +509,9 @@ class SessionHandler(SFTPServerHandler):
         if not self._trailing_logged:
             self._trailing_logged = True
             log.info(
-                "sftp client at %s sends %d trailing byte(s) in a request; skipped, as OpenSSH does (logged once per session)",
-                self._server.address, count,
+                "sftp client at %s sends %d trailing byte(s) in a request; skipped, as OpenSSH does (logged once per session)",  # noqa: E501
+                self._server.address,
+                count,
             )
 
     async def recv_packet(self) -> SSHPacket:

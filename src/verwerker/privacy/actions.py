@@ -42,7 +42,12 @@ TRANSITIONS = {
 
 def _next_reference(now: dt.datetime) -> str:
     prefix = f"DL-{now.year}-"
-    last = Breach.objects.filter(reference__startswith=prefix).order_by("-reference").values_list("reference", flat=True).first()
+    last = (
+        Breach.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
     number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{number:04d}"
 
@@ -146,7 +151,9 @@ def _add_client(breach: Breach, client: Client, impact_json: dict, *, actor: Act
 @transaction.atomic
 def do_add_affected_client(breach: Breach, client: Client, *, actor: Actor) -> BreachClient:
     """Add a client by hand (known affected although no record shows it)."""
-    return _add_client(breach, client, {"client_id": client.pk, "records": 0, "kinds": [], "risks": [], "exposures": []}, actor=actor)
+    return _add_client(
+        breach, client, {"client_id": client.pk, "records": 0, "kinds": [], "risks": [], "exposures": []}, actor=actor
+    )
 
 
 def draft_notice(affected: BreachClient) -> str:
@@ -172,7 +179,7 @@ _NOTICE_TYPST = r"""
 #set text(size: 9.5pt, lang: "nl")
 #set par(justify: false)
 #raw(sys.inputs.text, block: false, lang: none)
-"""
+"""  # noqa: E501
 
 
 def render_notice_pdf(affected: BreachClient) -> bytes:
@@ -195,7 +202,9 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     """
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
     if status not in TRANSITIONS[breach.status]:
-        raise ValidationError(f"a breach that is {breach.get_status_display()} cannot become {BreachStatus(status).label}")
+        raise ValidationError(
+            f"a breach that is {breach.get_status_display()} cannot become {BreachStatus(status).label}"
+        )
     if status == BreachStatus.NOT_A_BREACH and not reason.strip():
         raise ValidationError(_lazy("say why this is not a breach"))
     if status == BreachStatus.NOTIFIED and breach.affected.filter(notified_at__isnull=True).exists():
@@ -304,7 +313,9 @@ def do_correct_breach_impact(affected: BreachClient, *, records: int, kinds: lis
 
 
 @transaction.atomic
-def do_record_breach_follow_up(breach: Breach, *, text: str, client: Client | None = None, author=None, actor: Actor) -> BreachNote:
+def do_record_breach_follow_up(
+    breach: Breach, *, text: str, client: Client | None = None, author=None, actor: Actor
+) -> BreachNote:
     """Record a written follow-up (measures, findings) on a breach."""
     note = BreachNote.objects.create(
         breach=breach, client=client, kind=BreachNote.Kind.FOLLOW_UP, text=text,
@@ -334,10 +345,10 @@ def do_escalate_breaches(now: dt.datetime | None = None) -> int:
                     BreachEscalation.objects.create(breach_client=affected, hours_before=point, sent_at=now)
                     left = clock.format_left(clock.time_left(affected.deadline, now))
                     send_mail(
-                        subject=f"[{settings.HOUSE_NAME}] {affected.breach.reference}: {affected.client} nog niet gemeld ({left})",
+                        subject=f"[{settings.HOUSE_NAME}] {affected.breach.reference}: {affected.client} nog niet gemeld ({left})",  # noqa: E501
                         message=(
                             f"Datalek {affected.breach.reference} ({affected.breach.title}).\n"
-                            f"Klant {affected.client} moet uiterlijk {timezone.localtime(affected.deadline):%d-%m-%Y %H:%M} "
+                            f"Klant {affected.client} moet uiterlijk {timezone.localtime(affected.deadline):%d-%m-%Y %H:%M} "  # noqa: E501
                             f"gemeld zijn. Resterende tijd: {left}."
                         ),
                         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -354,9 +365,13 @@ def do_escalate_breaches(now: dt.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def do_register_complaint(*, complainant: str, subject: str, description: str, client: Client | None = None, actor: Actor) -> Complaint:
+def do_register_complaint(
+    *, complainant: str, subject: str, description: str, client: Client | None = None, actor: Actor
+) -> Complaint:
     """Register a complaint about the processing (P25)."""
-    complaint = Complaint.objects.create(complainant=complainant, subject=subject, description=description, client=client)
+    complaint = Complaint.objects.create(
+        complainant=complainant, subject=subject, description=description, client=client
+    )
     do_record_event(EventType.COMPLAINT_RECEIVED, actor=actor, client_id=client.pk if client else None, obj=complaint)
     return complaint
 
@@ -371,7 +386,13 @@ def do_update_complaint(complaint: Complaint, *, status: str, outcome: str = "",
     if status in (ComplaintStatus.RESOLVED, ComplaintStatus.REJECTED):
         complaint.closed_at = timezone.now()
     complaint.save()
-    do_record_event(EventType.COMPLAINT_CHANGED, actor=actor, client_id=complaint.client_id, obj=complaint, details={"status": status})
+    do_record_event(
+        EventType.COMPLAINT_CHANGED,
+        actor=actor,
+        client_id=complaint.client_id,
+        obj=complaint,
+        details={"status": status},
+    )
 
 
 @transaction.atomic
@@ -379,8 +400,12 @@ def do_record_pentest(*, performed_on: dt.date, tester: str, scope: str, report_
     """Record a penetration test of the web environment (P26); its findings follow."""
     from verwerker.privacy.models import Pentest
 
-    pentest = Pentest.objects.create(performed_on=performed_on, tester=tester, scope=scope, report_reference=report_reference)
-    do_record_event(EventType.PENTEST_RECORDED, actor=actor, obj=pentest, details={"performed_on": performed_on.isoformat()})
+    pentest = Pentest.objects.create(
+        performed_on=performed_on, tester=tester, scope=scope, report_reference=report_reference
+    )
+    do_record_event(
+        EventType.PENTEST_RECORDED, actor=actor, obj=pentest, details={"performed_on": performed_on.isoformat()}
+    )
     return pentest
 
 
@@ -389,7 +414,12 @@ def do_record_finding(pentest, *, title: str, severity: str, actor: Actor):
     from verwerker.privacy.models import PentestFinding
 
     finding = PentestFinding.objects.create(pentest=pentest, title=title, severity=severity)
-    do_record_event(EventType.PENTEST_FINDING_CHANGED, actor=actor, obj=finding, details={"status": finding.status, "severity": severity})
+    do_record_event(
+        EventType.PENTEST_FINDING_CHANGED,
+        actor=actor,
+        obj=finding,
+        details={"status": finding.status, "severity": severity},
+    )
     return finding
 
 

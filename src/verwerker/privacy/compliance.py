@@ -44,74 +44,224 @@ class Promise:
 
 
 PROMISES = [
-    Promise("P01", _("Roles: each role sees and does only its part"), _("Staff roles as groups with only their permissions; client users bound to one client"),
-            ("verwerker.accounts.roles.ROLE_PERMISSIONS", "verwerker.production.queries.access_job_for",
-             "verwerker.datafiles.queries.access_data_file_for")),
-    Promise("P02", _("CRM with validated contact and company data"), _("CRM app"),
-            ("verwerker.crm.compliance.check_p02",)),
-    Promise("P03", _("Information mailings only with consent"), _("Consent records per purpose"),
-            ("verwerker.crm.compliance.check_p03",)),
-    Promise("P04", _("Extra relation data used only for fitting promotions"), _("Purpose-bound CRM fields"),
-            ("verwerker.crm.compliance.check_p04",)),
-    Promise("P05", _("Client web-to-print portals with per-user accounts"), _("Portal app"),
-            ("verwerker.portal.queries.access_member_for", "verwerker.portal.actions.do_add_member",
-             "verwerker.portal.compliance.check_p05")),
-    Promise("P06", _("Orderer data isolated per client; no analytics without permission"), _("Tenant isolation; no stored payment data"),
-            ("verwerker.portal.queries.access_member_for", "verwerker.portal.actions.do_switch_analytics",
-             "verwerker.portal.purge.PortalOrderPurger", "verwerker.portal.payment.PaymentProvider",
-             "verwerker.portal.compliance.check_p06")),
-    Promise("P07", _("Data-subject requests via the client, executed on held files"), _("Request register with deadlines and receipts"),
-            ("verwerker.privacy.subject_requests.do_log_subject_request", "verwerker.privacy.subject_requests.search_subject_request",
-             "verwerker.privacy.subject_requests.do_execute_subject_request")),
-    Promise("P08", _("Cookies only with consent"), _("Only the session and CSRF cookies; no tracking"),
-            ("verwerker.privacy.compliance.external_resources", "verwerker.facilities.compliance.cookies",
-             "verwerker.facilities.actions.do_record_consent")),
-    Promise("P09", _("Files processed only under an active processing agreement"), _("One query decides; intake and production ask it"),
-            ("verwerker.clients.queries.get_active_agreement", "verwerker.intake.actions.do_register_upload",
-             "verwerker.production.workflow.check_step")),
-    Promise("P10", _("Every file profiled on arrival; risk class decides the path"), _("Profiler on intake"),
-            ("verwerker.datafiles.actions.do_profile_data_file", "verwerker.datafiles.profile.profile_table")),
-    Promise("P11", _("Encryption at rest, least privilege, staff NDAs and awareness"), _("Vault; roles; NDA register"),
-            ("verwerker.facilities.middleware.ConfidentialityGateMiddleware", "verwerker.facilities.compliance.confidentiality")),
-    Promise("P12", _("Password policy, second factor for staff, lockout"), _("Argon2, length ≥ 12, TOTP for staff, lockout after failures"),
-            ("verwerker.accounts.middleware.AccountGateMiddleware", "verwerker.accounts.actions.do_change_password")),
-    Promise("P13", _("One SFTP login per client, issued once"), _("SFTP accounts with one-time credentials"),
-            ("verwerker.intake.actions.do_issue_sftp_account", "verwerker.intake.queries.login_refusal")),
-    Promise("P14", _("Files flow to print without copies; plaintext never on disk"), _("Vault streaming encryption; hot-folder files removed at confirmation"),
-            ("verwerker.vault.actions.open_blob_writer", "verwerker.vault.actions.open_blob_reader",
-             "verwerker.intake.streaming.UploadStream", "verwerker.production.actions.do_close_job")),
-    Promise("P15", _("Every action logged, tamper-evident"), _("Hash-chained append-only audit log, verified daily; every read of client data audited"),
-            ("verwerker.audit.actions.do_record_event", "verwerker.audit.queries.verify_chain",
-             "verwerker.vault.actions.open_blob_reader")),
-    Promise("P16", _("No backups of data files; unreadable after purge"), _("Crypto-shredding; vault excluded from backups"),
-            ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up")),
-    Promise("P17", _("Deletion right after processing; monthly workstation check"), _("Purge on job completion; workstation check register"),
-            ("verwerker.production.actions.do_close_job", "verwerker.retention.actions.do_issue_certificate",
-             "verwerker.facilities.compliance.workstations", "verwerker.facilities.actions.do_record_workstation_check")),
-    Promise("P18", _("SFTP folder emptied monthly; data kept at most one month"), _("Hourly purge against the agreement's maximum retention and the folders' monthly schedule"),
-            ("verwerker.retention.purge.run_purge", "verwerker.datafiles.purge.DataFilePurger",
-             "verwerker.intake.purge.SftpFolderPurger")),
-    Promise("P19", _("CRM and financial data kept 7 years"), _("Retention schedules per record class"),
-            ("verwerker.retention.rules.schedule_problems", "verwerker.retention.actions.do_change_retention_schedule")),
-    Promise("P20", _("Minors only with parental consent"), _("Birth dates checked; jobs blocked until consent"),
-            ("verwerker.production.actions.gates_waiting", "verwerker.production.actions.do_record_parental_consent")),
-    Promise("P21", _("Subprocessors only when the agreement names them"), _("Delivery checks the agreement"),
-            ("verwerker.production.actions.delivery_refusal",)),
-    Promise("P22", _("No personal data outside the EU/EEA"), _("Subprocessor country check in the database"),
-            ("verwerker.clients.eea.is_eea", "verwerker.production.actions.delivery_refusal")),
-    Promise("P23", _("Standard/High classification with extra measures"), _("Automatic classification; second approver"),
-            ("verwerker.datafiles.profile.profile_table", "verwerker.production.actions.gates_waiting",
-             "verwerker.production.actions.do_approve_job")),
-    Promise("P24", _("Breach notice to the client within the agreed hours"), _("Breach register with clock and escalation"),
-            ("verwerker.privacy.actions.do_report_breach", "verwerker.privacy.actions.do_escalate_breaches")),
-    Promise("P25", _("Complaints handled"), _("Complaint register"),
-            ("verwerker.privacy.actions.do_register_complaint", "verwerker.privacy.actions.do_update_complaint")),
-    Promise("P26", _("Yearly penetration test, findings fixed and retested"), _("Pentest register"),
-            ("verwerker.privacy.actions.do_record_pentest", "verwerker.privacy.actions.do_update_finding",
-             "verwerker.facilities.compliance.pentests")),
-    Promise("P27", _("Camera footage kept at most 4 weeks"), _("Footage retention register"),
-            ("verwerker.facilities.actions.do_set_camera_retention", "verwerker.facilities.actions.do_view_clip",
-             "verwerker.facilities.compliance.cameras")),
+    Promise(
+        "P01",
+        _("Roles: each role sees and does only its part"),
+        _("Staff roles as groups with only their permissions; client users bound to one client"),
+        (
+            "verwerker.accounts.roles.ROLE_PERMISSIONS",
+            "verwerker.production.queries.access_job_for",
+            "verwerker.datafiles.queries.access_data_file_for",
+        ),
+    ),
+    Promise(
+        "P02", _("CRM with validated contact and company data"), _("CRM app"), ("verwerker.crm.compliance.check_p02",)
+    ),
+    Promise(
+        "P03",
+        _("Information mailings only with consent"),
+        _("Consent records per purpose"),
+        ("verwerker.crm.compliance.check_p03",),
+    ),
+    Promise(
+        "P04",
+        _("Extra relation data used only for fitting promotions"),
+        _("Purpose-bound CRM fields"),
+        ("verwerker.crm.compliance.check_p04",),
+    ),
+    Promise(
+        "P05",
+        _("Client web-to-print portals with per-user accounts"),
+        _("Portal app"),
+        (
+            "verwerker.portal.queries.access_member_for",
+            "verwerker.portal.actions.do_add_member",
+            "verwerker.portal.compliance.check_p05",
+        ),
+    ),
+    Promise(
+        "P06",
+        _("Orderer data isolated per client; no analytics without permission"),
+        _("Tenant isolation; no stored payment data"),
+        (
+            "verwerker.portal.queries.access_member_for",
+            "verwerker.portal.actions.do_switch_analytics",
+            "verwerker.portal.purge.PortalOrderPurger",
+            "verwerker.portal.payment.PaymentProvider",
+            "verwerker.portal.compliance.check_p06",
+        ),
+    ),
+    Promise(
+        "P07",
+        _("Data-subject requests via the client, executed on held files"),
+        _("Request register with deadlines and receipts"),
+        (
+            "verwerker.privacy.subject_requests.do_log_subject_request",
+            "verwerker.privacy.subject_requests.search_subject_request",
+            "verwerker.privacy.subject_requests.do_execute_subject_request",
+        ),
+    ),
+    Promise(
+        "P08",
+        _("Cookies only with consent"),
+        _("Only the session and CSRF cookies; no tracking"),
+        (
+            "verwerker.privacy.compliance.external_resources",
+            "verwerker.facilities.compliance.cookies",
+            "verwerker.facilities.actions.do_record_consent",
+        ),
+    ),
+    Promise(
+        "P09",
+        _("Files processed only under an active processing agreement"),
+        _("One query decides; intake and production ask it"),
+        (
+            "verwerker.clients.queries.get_active_agreement",
+            "verwerker.intake.actions.do_register_upload",
+            "verwerker.production.workflow.check_step",
+        ),
+    ),
+    Promise(
+        "P10",
+        _("Every file profiled on arrival; risk class decides the path"),
+        _("Profiler on intake"),
+        ("verwerker.datafiles.actions.do_profile_data_file", "verwerker.datafiles.profile.profile_table"),
+    ),
+    Promise(
+        "P11",
+        _("Encryption at rest, least privilege, staff NDAs and awareness"),
+        _("Vault; roles; NDA register"),
+        (
+            "verwerker.facilities.middleware.ConfidentialityGateMiddleware",
+            "verwerker.facilities.compliance.confidentiality",
+        ),
+    ),
+    Promise(
+        "P12",
+        _("Password policy, second factor for staff, lockout"),
+        _("Argon2, length ≥ 12, TOTP for staff, lockout after failures"),
+        ("verwerker.accounts.middleware.AccountGateMiddleware", "verwerker.accounts.actions.do_change_password"),
+    ),
+    Promise(
+        "P13",
+        _("One SFTP login per client, issued once"),
+        _("SFTP accounts with one-time credentials"),
+        ("verwerker.intake.actions.do_issue_sftp_account", "verwerker.intake.queries.login_refusal"),
+    ),
+    Promise(
+        "P14",
+        _("Files flow to print without copies; plaintext never on disk"),
+        _("Vault streaming encryption; hot-folder files removed at confirmation"),
+        (
+            "verwerker.vault.actions.open_blob_writer",
+            "verwerker.vault.actions.open_blob_reader",
+            "verwerker.intake.streaming.UploadStream",
+            "verwerker.production.actions.do_close_job",
+        ),
+    ),
+    Promise(
+        "P15",
+        _("Every action logged, tamper-evident"),
+        _("Hash-chained append-only audit log, verified daily; every read of client data audited"),
+        (
+            "verwerker.audit.actions.do_record_event",
+            "verwerker.audit.queries.verify_chain",
+            "verwerker.vault.actions.open_blob_reader",
+        ),
+    ),
+    Promise(
+        "P16",
+        _("No backups of data files; unreadable after purge"),
+        _("Crypto-shredding; vault excluded from backups"),
+        ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up"),
+    ),
+    Promise(
+        "P17",
+        _("Deletion right after processing; monthly workstation check"),
+        _("Purge on job completion; workstation check register"),
+        (
+            "verwerker.production.actions.do_close_job",
+            "verwerker.retention.actions.do_issue_certificate",
+            "verwerker.facilities.compliance.workstations",
+            "verwerker.facilities.actions.do_record_workstation_check",
+        ),
+    ),
+    Promise(
+        "P18",
+        _("SFTP folder emptied monthly; data kept at most one month"),
+        _("Hourly purge against the agreement's maximum retention and the folders' monthly schedule"),
+        (
+            "verwerker.retention.purge.run_purge",
+            "verwerker.datafiles.purge.DataFilePurger",
+            "verwerker.intake.purge.SftpFolderPurger",
+        ),
+    ),
+    Promise(
+        "P19",
+        _("CRM and financial data kept 7 years"),
+        _("Retention schedules per record class"),
+        ("verwerker.retention.rules.schedule_problems", "verwerker.retention.actions.do_change_retention_schedule"),
+    ),
+    Promise(
+        "P20",
+        _("Minors only with parental consent"),
+        _("Birth dates checked; jobs blocked until consent"),
+        ("verwerker.production.actions.gates_waiting", "verwerker.production.actions.do_record_parental_consent"),
+    ),
+    Promise(
+        "P21",
+        _("Subprocessors only when the agreement names them"),
+        _("Delivery checks the agreement"),
+        ("verwerker.production.actions.delivery_refusal",),
+    ),
+    Promise(
+        "P22",
+        _("No personal data outside the EU/EEA"),
+        _("Subprocessor country check in the database"),
+        ("verwerker.clients.eea.is_eea", "verwerker.production.actions.delivery_refusal"),
+    ),
+    Promise(
+        "P23",
+        _("Standard/High classification with extra measures"),
+        _("Automatic classification; second approver"),
+        (
+            "verwerker.datafiles.profile.profile_table",
+            "verwerker.production.actions.gates_waiting",
+            "verwerker.production.actions.do_approve_job",
+        ),
+    ),
+    Promise(
+        "P24",
+        _("Breach notice to the client within the agreed hours"),
+        _("Breach register with clock and escalation"),
+        ("verwerker.privacy.actions.do_report_breach", "verwerker.privacy.actions.do_escalate_breaches"),
+    ),
+    Promise(
+        "P25",
+        _("Complaints handled"),
+        _("Complaint register"),
+        ("verwerker.privacy.actions.do_register_complaint", "verwerker.privacy.actions.do_update_complaint"),
+    ),
+    Promise(
+        "P26",
+        _("Yearly penetration test, findings fixed and retested"),
+        _("Pentest register"),
+        (
+            "verwerker.privacy.actions.do_record_pentest",
+            "verwerker.privacy.actions.do_update_finding",
+            "verwerker.facilities.compliance.pentests",
+        ),
+    ),
+    Promise(
+        "P27",
+        _("Camera footage kept at most 4 weeks"),
+        _("Footage retention register"),
+        (
+            "verwerker.facilities.actions.do_set_camera_retention",
+            "verwerker.facilities.actions.do_view_clip",
+            "verwerker.facilities.compliance.cameras",
+        ),
+    ),
 ]
 
 # Staff time-outs the checks use: the audit chain is verified daily (a day and a bit of slack), and a
@@ -152,7 +302,7 @@ def _roles() -> Finding:
 
     staff_without_role = User.objects.filter(is_staff=True, is_active=True, groups__isnull=True).count()
     superusers = User.objects.filter(is_superuser=True, is_active=True).count()
-    text = f"{len(ROLE_PERMISSIONS)} roles; {staff_without_role} active staff without a role; {superusers} superusers (bypass roles)."
+    text = f"{len(ROLE_PERMISSIONS)} roles; {staff_without_role} active staff without a role; {superusers} superusers (bypass roles)."  # noqa: E501
     return Finding(State.OK if superusers == 0 else State.ATTENTION, text)
 
 
@@ -313,8 +463,10 @@ def _pentests() -> Finding:
     open_findings = PentestFinding.objects.exclude(status__in=[FindingStatus.RETESTED, FindingStatus.ACCEPTED]).count()
     due = last.performed_on + dt.timedelta(days=365)
     state = State.OK if due >= timezone.localdate() and not open_findings else State.ATTENTION
-    return Finding(state, f"Last test {last.performed_on} by {last.tester}; next due {due}; {open_findings} findings not yet retested.")
-
+    return Finding(
+        state,
+        f"Last test {last.performed_on} by {last.tester}; next due {due}; {open_findings} findings not yet retested.",
+    )
 
 
 @check("P14")
@@ -327,14 +479,19 @@ def _vault_only() -> Finding:
     # Print files in a hot folder are the one plaintext copy allowed, and only while the job is at the printer.
     lingering = [
         path
-        for files in Job.objects.exclude(state=JobState.DELIVERED).exclude(delivered_files=[]).values_list("delivered_files", flat=True)
+        for files in Job.objects.exclude(state=JobState.DELIVERED)
+        .exclude(delivered_files=[])
+        .values_list("delivered_files", flat=True)
         for path in files
         if Path(path).exists()
     ]
     text = (f"{live} client blobs held, each encrypted on write with its own AES-256 data key (STREAM/AES-GCM); "
             "uploads and outputs stream through the vault.")
     if lingering:
-        return Finding(State.FAILING, text + f" {len(lingering)} plaintext print files remain in hot folders of jobs no longer at the printer.")
+        return Finding(
+            State.FAILING,
+            text + f" {len(lingering)} plaintext print files remain in hot folders of jobs no longer at the printer.",
+        )
     return Finding(State.OK, text + " No plaintext print file outlives its job's printing.")
 
 
@@ -391,13 +548,16 @@ def _profiled() -> Finding:
     counts = dict(DataFile.objects.values_list("state").annotate(n=Count("pk")))
     waiting = counts.get(DataFileState.RECEIVED, 0) + counts.get(DataFileState.PROFILING, 0)
     stale = DataFile.objects.filter(
-        state__in=[DataFileState.RECEIVED, DataFileState.PROFILING], received_at__lt=timezone.now() - dt.timedelta(hours=1)
+        state__in=[DataFileState.RECEIVED, DataFileState.PROFILING],
+        received_at__lt=timezone.now() - dt.timedelta(hours=1),
     ).count()
     text = (
-        f"{counts.get(DataFileState.PROFILED, 0)} files profiled, {counts.get(DataFileState.UNREADABLE, 0)} unreadable, "
+        f"{counts.get(DataFileState.PROFILED, 0)} files profiled, {counts.get(DataFileState.UNREADABLE, 0)} unreadable, "  # noqa: E501
         f"{waiting} waiting; a job can only be drafted from a profiled file."
     )
-    return Finding(State.ATTENTION if stale else State.OK, text + (f" {stale} have waited over an hour." if stale else ""))
+    return Finding(
+        State.ATTENTION if stale else State.OK, text + (f" {stale} have waited over an hour." if stale else "")
+    )
 
 
 @check("P13")
@@ -466,7 +626,9 @@ def _classification() -> Finding:
     from verwerker.production.models import Job
 
     high = Job.objects.filter(released_at__isnull=False, data_file__risk="high")
-    unapproved = high.filter(Q(approved_by__isnull=True) | Q(approved_by=F("drafted_by")) | Q(measures_confirmed=False)).count()
+    unapproved = high.filter(
+        Q(approved_by__isnull=True) | Q(approved_by=F("drafted_by")) | Q(measures_confirmed=False)
+    ).count()
     files = dict(DataFile.objects.exclude(risk="").values_list("risk").annotate(n=Count("pk")))
     return Finding(
         State.OK if unapproved == 0 else State.FAILING,
@@ -483,7 +645,10 @@ def _schedules() -> Finding:
     schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
     problems = schedule_problems(schedules)
     rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
-    return Finding(State.FAILING if problems else State.OK, (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.")
+    return Finding(
+        State.FAILING if problems else State.OK,
+        (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.",
+    )
 
 
 _WORST_LAST = [State.OK, State.ATTENTION, State.NOT_ENFORCED, State.FAILING]

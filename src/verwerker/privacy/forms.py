@@ -10,8 +10,12 @@ class BreachReportForm(forms.Form):
     title = forms.CharField(label=_("What happened, in a few words"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}))
     discovered_at = forms.DateTimeField(label=_("Discovered at"), widget=forms.DateTimeInput(attrs=_DT))
-    window_start = forms.DateTimeField(label=_("Data exposed from"), required=False, widget=forms.DateTimeInput(attrs=_DT))
-    window_end = forms.DateTimeField(label=_("Data exposed until"), required=False, widget=forms.DateTimeInput(attrs=_DT))
+    window_start = forms.DateTimeField(
+        label=_("Data exposed from"), required=False, widget=forms.DateTimeInput(attrs=_DT)
+    )
+    window_end = forms.DateTimeField(
+        label=_("Data exposed until"), required=False, widget=forms.DateTimeInput(attrs=_DT)
+    )
     systems = forms.CharField(label=_("Systems involved (web, sftp, workers, …)"), required=False)
     accounts = forms.CharField(label=_("Accounts involved"), required=False)
 
@@ -29,9 +33,15 @@ class BreachDetailsForm(forms.Form):
     systems = forms.CharField(label=_("Systems involved (web, sftp, workers, …)"), required=False)
     accounts = forms.CharField(label=_("Accounts involved"), required=False)
     nature = forms.CharField(label=_("Nature (confidentiality, integrity, availability)"), required=False)
-    consequences = forms.CharField(label=_("Likely consequences"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    measures_taken = forms.CharField(label=_("Measures taken"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    measures_proposed = forms.CharField(label=_("Measures proposed"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    consequences = forms.CharField(
+        label=_("Likely consequences"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    measures_taken = forms.CharField(
+        label=_("Measures taken"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    measures_proposed = forms.CharField(
+        label=_("Measures proposed"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AffectedImpactForm(forms.Form):

@@ -51,7 +51,9 @@ class Breach(models.Model):
                 name="breach_not_a_breach_needs_reason",
             ),
             models.CheckConstraint(
-                condition=Q(window_start__isnull=True) | Q(window_end__isnull=True) | Q(window_end__gte=models.F("window_start")),
+                condition=Q(window_start__isnull=True)
+                | Q(window_end__isnull=True)
+                | Q(window_end__gte=models.F("window_start")),
                 name="breach_window_ordered",
             ),
         ]
@@ -128,11 +130,17 @@ class Complaint(models.Model):
     """A complaint about the processing (P25), handled to an outcome."""
 
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
-    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints")
-    complainant = models.CharField(_("from"), max_length=200, help_text=_("who complained, as they want to be contacted"))
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+    )
+    complainant = models.CharField(
+        _("from"), max_length=200, help_text=_("who complained, as they want to be contacted")
+    )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("complaint"))
-    status = models.CharField(_("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.RECEIVED
+    )
     outcome = models.TextField(_("outcome"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 

@@ -34,7 +34,9 @@ SECURITY_MEASURES = [
     _("Role-based access with need-to-know permissions; tenant isolation of client users."),
     _("Passwords of at least 12 characters (Argon2), second factor for staff, lockout after repeated failures."),
     _("Tamper-evident, hash-chained audit log of every action, verified daily."),
-    _("Automatic classification of files (standard/high risk); extra approval for high-risk jobs; minors and BSN gated."),
+    _(
+        "Automatic classification of files (standard/high risk); extra approval for high-risk jobs; minors and BSN gated."  # noqa: E501
+    ),
     _("Subprocessors only when named in the client's agreement and established in the EU/EEA."),
     _("Breach register with a notification clock per client."),
 ]
@@ -59,7 +61,9 @@ def rows() -> list[dict]:
             {
                 "controller": client.name,
                 "controller_contact": "; ".join(f"{c.name} <{c.email}>".strip() for c in contacts),
-                "agreements": "; ".join(f"{a.reference} ({a.get_status_display()}, {a.starts_on}–{a.ends_on or '…'})" for a in agreements),
+                "agreements": "; ".join(
+                    f"{a.reference} ({a.get_status_display()}, {a.starts_on}–{a.ends_on or '…'})" for a in agreements
+                ),
                 "processing": f"{current.subject}: {current.nature_and_purpose}",
                 "data_types_agreed": current.data_types,
                 "data_categories_seen": ", ".join(seen) or "—",
@@ -84,10 +88,16 @@ def header() -> dict:
 
 # The CSV's column headers as a person reads them (the keys stay codes in rows()).
 HEADERS = {
-    "controller": _("controller"), "controller_contact": _("contact of the controller"), "agreements": _("agreements"),
-    "processing": _("processing"), "data_types_agreed": _("data agreed"), "data_categories_seen": _("data seen in files"),
-    "data_subjects": _("data subjects"), "subprocessors": _("subprocessors"),
-    "transfers_outside_eea": _("transfers outside the EU/EEA"), "max_retention_days": _("maximum retention (days)"),
+    "controller": _("controller"),
+    "controller_contact": _("contact of the controller"),
+    "agreements": _("agreements"),
+    "processing": _("processing"),
+    "data_types_agreed": _("data agreed"),
+    "data_categories_seen": _("data seen in files"),
+    "data_subjects": _("data subjects"),
+    "subprocessors": _("subprocessors"),
+    "transfers_outside_eea": _("transfers outside the EU/EEA"),
+    "max_retention_days": _("maximum retention (days)"),
 }
 
 
@@ -121,7 +131,7 @@ _TYPST = r"""
 == Algemene beschrijving van de technische en organisatorische maatregelen (d)
 #for m in r.header.security_measures [- #m
 ]
-"""
+"""  # noqa: E501
 
 
 def export_pdf() -> bytes:

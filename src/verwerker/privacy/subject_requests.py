@@ -121,7 +121,9 @@ def register_controller_request(concerns: str, kind: str, *, subject_mask: str) 
 def close_controller_request(request: DataSubjectRequest, *, receipt: str) -> bool:
     """Record the answer of a controller request (the owning app's action audits it); whether it was on time."""
     now = timezone.now()
-    DataSubjectRequest.objects.filter(pk=request.pk).update(status=RequestStatus.EXECUTED, receipt=receipt, closed_at=now)
+    DataSubjectRequest.objects.filter(pk=request.pk).update(
+        status=RequestStatus.EXECUTED, receipt=receipt, closed_at=now
+    )
     request.refresh_from_db(fields=["status", "receipt", "closed_at"])
     return timezone.localdate(now) <= request.due
 
@@ -168,7 +170,9 @@ def _load(data_file, *, actor: Actor):
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.models import ReadPurpose
 
-    table = read_table(read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.SUBJECT_REQUEST), name=data_file.name)
+    table = read_table(
+        read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.SUBJECT_REQUEST), name=data_file.name
+    )
     kinds = {column: Kind(kind) for column, kind in data_file.column_kinds.items() if column in table.frame.columns}
     return table, kinds
 
@@ -212,7 +216,9 @@ def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list
 
 def _client_files_only(request: DataSubjectRequest) -> None:
     if request.concerns != RequestConcerns.CLIENT_FILES:
-        raise ValidationError(f"request {request.reference} is answered on the screen of {request.get_concerns_display()}")
+        raise ValidationError(
+            f"request {request.reference} is answered on the screen of {request.get_concerns_display()}"
+        )
 
 
 def _csv_bytes(frame: pl.DataFrame, *, for_people: bool) -> bytes:
@@ -283,7 +289,9 @@ def _export(request, matches: list[FileMatch], *, actor: Actor) -> list[str]:
     frame = pl.DataFrame(records, infer_schema_length=None).cast(pl.String)
     stem = f"{request.reference}-{request.kind}"
     do_put_in_outbox(request.client, f"{stem}.csv", _csv_bytes(frame, for_people=True), actor=actor)
-    do_put_in_outbox(request.client, f"{stem}.json", json.dumps(records, ensure_ascii=False, indent=1).encode(), actor=actor)
+    do_put_in_outbox(
+        request.client, f"{stem}.json", json.dumps(records, ensure_ascii=False, indent=1).encode(), actor=actor
+    )
     return [f"De records staan in uw SFTP-outbox als {stem}.csv en {stem}.json."]
 
 

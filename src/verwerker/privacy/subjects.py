@@ -111,13 +111,21 @@ def matching_rows(frame: pl.DataFrame, kinds: dict[str, Kind], keys: dict[str, s
     if "email" in keys and Kind.EMAIL in by_kind:
         hashed = _hash_column(frame[by_kind[Kind.EMAIL]], secret, "email", _norm_text)
         match = match | (hashed == keys["email"]).fill_null(False)
-    if "address" in keys and Kind.POSTCODE in by_kind and (Kind.HOUSE_NUMBER in by_kind or Kind.STREET_AND_NUMBER in by_kind):
+    if (
+        "address" in keys
+        and Kind.POSTCODE in by_kind
+        and (Kind.HOUSE_NUMBER in by_kind or Kind.STREET_AND_NUMBER in by_kind)
+    ):
         if Kind.HOUSE_NUMBER in by_kind:
             numbers = frame[by_kind[Kind.HOUSE_NUMBER]]
         else:
             from verwerker.datafiles.detect import split_street_and_number
 
-            numbers = split_street_and_number(frame[by_kind[Kind.STREET_AND_NUMBER]]).get_column("house_number").cast(pl.String)
+            numbers = (
+                split_street_and_number(frame[by_kind[Kind.STREET_AND_NUMBER]])
+                .get_column("house_number")
+                .cast(pl.String)
+            )
         combined = (
             pl.DataFrame({"p": frame[by_kind[Kind.POSTCODE]], "n": numbers.cast(pl.String)})
             .select(pl.concat_str([pl.col("p").fill_null(""), pl.col("n").fill_null("")], separator="\x1f"))

@@ -215,7 +215,9 @@ def breach_notice(request, breach_id: int, affected_id: int):
     form = NoticeForm(request.POST or None, initial={"text": affected.notice_text})
     if request.method == "POST" and form.is_valid():
         try:
-            actions.do_send_breach_notice(affected, text=form.cleaned_data["text"], sender=request.user, actor=Actor.from_request(request))
+            actions.do_send_breach_notice(
+                affected, text=form.cleaned_data["text"], sender=request.user, actor=Actor.from_request(request)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -234,7 +236,9 @@ def complaint_list(request):
         actions.do_register_complaint(actor=Actor.from_request(request), **form.cleaned_data)
         messages.success(request, _("Complaint registered."))
         return redirect("privacy:complaints")
-    return render(request, "privacy/complaint_list.html", {"complaints": Complaint.objects.select_related("client"), "form": form})
+    return render(
+        request, "privacy/complaint_list.html", {"complaints": Complaint.objects.select_related("client"), "form": form}
+    )
 
 
 @login_required
@@ -329,9 +333,17 @@ def request_list(request):
     form = SubjectRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        criteria = Criteria(email=data["email"], postcode=data["postcode"], house_number=data["house_number"], surname=data["surname"])
+        criteria = Criteria(
+            email=data["email"], postcode=data["postcode"], house_number=data["house_number"], surname=data["surname"]
+        )
         try:
-            dsr = do_log_subject_request(data["client"], data["kind"], criteria, from_contact=data["from_contact"], actor=Actor.from_request(request))
+            dsr = do_log_subject_request(
+                data["client"],
+                data["kind"],
+                criteria,
+                from_contact=data["from_contact"],
+                actor=Actor.from_request(request),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -378,4 +390,6 @@ def request_detail(request, request_id: int):
                 return redirect("privacy:request", dsr.pk)
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
-    return render(request, "privacy/request_detail.html", {"dsr": dsr, "matches": matches, "execute": execute, "extend": extend})
+    return render(
+        request, "privacy/request_detail.html", {"dsr": dsr, "matches": matches, "execute": execute, "extend": extend}
+    )

@@ -24,7 +24,9 @@ DEFAULT_LINE_LENGTH = 40
 
 _POSTCODE = re.compile(r"^(?:NL-?)?([1-9][0-9]{3})\s*([A-Z]{2})$")
 _NUMBER_SPLIT = re.compile(r"^0*([1-9][0-9]{0,4})\s*[-/ ]?\s*([A-Za-z0-9 ./-]*)$")
-_STREET_AND_NUMBER = re.compile(r"^(?P<street>.*?[^\s\d]|\d+e? [^\d].*?)\s+(?P<number>\d{1,5})(?:\s*[-/ ]?\s*(?P<rest>[A-Za-z0-9][A-Za-z0-9 ./-]*))?$")
+_STREET_AND_NUMBER = re.compile(
+    r"^(?P<street>.*?[^\s\d]|\d+e? [^\d].*?)\s+(?P<number>\d{1,5})(?:\s*[-/ ]?\s*(?P<rest>[A-Za-z0-9][A-Za-z0-9 ./-]*))?$"  # noqa: E501
+)
 _PLACEHOLDERS = {"", ".", "-", "0", "?", "onbekend", "n.v.t.", "nvt", "x"}
 # "Aanduiding bij huisnummer" (NEN 5825 as RvIG fills it): a delivery point by (`bij`) or opposite (`t/o`)
 # a numbered address, as `Graan voor Visch bij 15201`, `1e Exloërmond t/o 3-2`. Client files write it in
@@ -288,7 +290,8 @@ def build_address_block(
     street = _value(record, "street")
     number = _value(record, "house_number")
     free_lines = [
-        _value(record, k) for k in sorted(k for k in record.keys() if k == "address_line" or k.startswith("address_line_"))
+        _value(record, k)
+        for k in sorted(k for k in record.keys() if k == "address_line" or k.startswith("address_line_"))
     ]
     free_lines = [x for x in free_lines if x]
     combined = _value(record, "street_and_number")

@@ -33,7 +33,9 @@ def _key(frame: pl.DataFrame, mode: DedupeMode) -> pl.Series:
     return frame.get_column("_lines").str.to_lowercase()
 
 
-def remove_duplicates(frame: pl.DataFrame, mode: DedupeMode | str = DedupeMode.PERSON) -> tuple[pl.DataFrame, list[Reject]]:
+def remove_duplicates(
+    frame: pl.DataFrame, mode: DedupeMode | str = DedupeMode.PERSON
+) -> tuple[pl.DataFrame, list[Reject]]:
     """Keep the first record (lowest row) of each duplicate group; reject the others naming that row."""
     rejects = duplicates(frame, mode)
     if not rejects:
@@ -98,8 +100,16 @@ def suppress(frame: pl.DataFrame, lists: Iterable[tuple[str, pl.DataFrame]]) -> 
     """
     rejects: list[Reject] = []
     for name, listed in lists:
-        person_keys = set(listed.filter(pl.col("_name_key").str.len_chars() > 1)["_person_key"].to_list()) if "_person_key" in listed.columns else set()
-        addr_keys = set(listed.filter(pl.col("_name_key").str.len_chars() <= 1)["_addr_key"].to_list()) if "_addr_key" in listed.columns else set()
+        person_keys = (
+            set(listed.filter(pl.col("_name_key").str.len_chars() > 1)["_person_key"].to_list())
+            if "_person_key" in listed.columns
+            else set()
+        )
+        addr_keys = (
+            set(listed.filter(pl.col("_name_key").str.len_chars() <= 1)["_addr_key"].to_list())
+            if "_addr_key" in listed.columns
+            else set()
+        )
         emails = set()
         if "email" in listed.columns:
             emails = {e.strip().lower() for e in listed["email"].drop_nulls().to_list() if e and e.strip()}

@@ -128,10 +128,14 @@ def _render(records: pl.DataFrame, *, template: Path, background: bytes | None, 
         raise EngineError(f"part {part}, records {current[0]}–{current[1]}: {exc}") from None
     manifest = [ManifestRow(seq=s, row=r, part=part, first_page=f, pages=p, kix=k or "", bundle=b, bundle_end=e)
                 for (s, r, b, e, k), f, p in zip(meta, result.first_pages, result.pages, strict=False)]
-    return RenderedPart(pdf=result.pdf, manifest_csv=manifest_csv(manifest), records=len(infos), pages=sum(result.pages))
+    return RenderedPart(
+        pdf=result.pdf, manifest_csv=manifest_csv(manifest), records=len(infos), pages=sum(result.pages)
+    )
 
 
-def render_part(records: pl.DataFrame, index: int, *, template: Path, background: bytes | None, part_size: int) -> RenderedPart:
+def render_part(
+    records: pl.DataFrame, index: int, *, template: Path, background: bytes | None, part_size: int
+) -> RenderedPart:
     """Part ``index`` (1-based) of the prepared records: the PDF/VT part and its manifest."""
     per_part = records_per_part(part_size)
     part = records.slice((index - 1) * per_part, per_part)

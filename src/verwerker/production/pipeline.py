@@ -273,9 +273,14 @@ _REASONS = {
     )
 }
 _PATTERNS = [
-    (re.compile(r"possibly the same person \(similarity (?P<n>\d+)\)"), gettext_noop("possibly the same person (similarity %(n)s)")),
-    (re.compile(r"street line longer than (?P<n>\d+) characters after abbreviation"),
-     gettext_noop("street line longer than %(n)s characters after abbreviation")),
+    (
+        re.compile(r"possibly the same person \(similarity (?P<n>\d+)\)"),
+        gettext_noop("possibly the same person (similarity %(n)s)"),
+    ),
+    (
+        re.compile(r"street line longer than (?P<n>\d+) characters after abbreviation"),
+        gettext_noop("street line longer than %(n)s characters after abbreviation"),
+    ),
     (re.compile(r"more than (?P<n>\d+) address lines"), gettext_noop("more than %(n)s address lines")),
     (re.compile(r"fewer than (?P<n>\d+) address lines"), gettext_noop("fewer than %(n)s address lines")),
 ]
@@ -303,15 +308,25 @@ def rejects_csv(rejects: Sequence[Reject], source: pl.DataFrame | None = None) -
     out = io.StringIO()
     writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     columns = list(source.columns) if source is not None else []
-    writer.writerow([_("row in your file"), _("action"), _("reason"), _("same as row"), _("suppression list"), *columns])
+    writer.writerow(
+        [_("row in your file"), _("action"), _("reason"), _("same as row"), _("suppression list"), *columns]
+    )
     rows = {}
     if source is not None and rejects:
         wanted = sorted({r.row for r in rejects})
         picked = source.with_row_index("__r", offset=1).filter(pl.col("__r").is_in(wanted))
         rows = {rec[0]: rec[1:] for rec in picked.iter_rows()}
     for r in rejects:
-        writer.writerow([r.row, _(_ACTIONS.get(r.action, r.action)), reject_reason_text(r.reason), r.related_row or "", r.related,
-                         *rows.get(r.row, ())])
+        writer.writerow(
+            [
+                r.row,
+                _(_ACTIONS.get(r.action, r.action)),
+                reject_reason_text(r.reason),
+                r.related_row or "",
+                r.related,
+                *rows.get(r.row, ()),
+            ]
+        )
     return out.getvalue().encode("utf-8-sig")
 
 

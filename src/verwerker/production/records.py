@@ -79,7 +79,7 @@ def normalise_records(
     Adds ``_lines`` (the block's lines joined by newlines), ``_kix``, ``_country``, ``_postcode``, ``_number``, ``_letter``,
     ``_addition``, ``_name_key``, ``_greeting``, ``_addr_key`` and ``_person_key``. Works in batches
     so a million rows never become a million live Python dicts.
-    """
+    """  # noqa: E501
     rejects: list[Reject] = []
     parts = []
     for start in range(0, max(frame.height, 1), BATCH_ROWS):

@@ -146,7 +146,9 @@ def render_chunks(
     # cheap to replace, and no fork of a parent holding polars' threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context, max_tasks_per_child=chunks_per_worker) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=context, max_tasks_per_child=chunks_per_worker
+    ) as pool:
         pending = []
         for chunk in chunks:
             pending.append(pool.submit(compile_chunk, path, json.dumps(chunk, ensure_ascii=False), proof))

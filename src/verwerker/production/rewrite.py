@@ -87,7 +87,9 @@ def withdraw_job_copies(data_file, *, reason: str, subject: str, actor: Actor) -
         if copies:
             done.shredded += do_shred_blobs(copies, actor=actor, reason=reason)
         if job.state in REPRODUCIBLE:
-            spec = check_step("reproduce", job.state, agreement_in_force=get_active_agreement(job.client_id) is not None)
+            spec = check_step(
+                "reproduce", job.state, agreement_in_force=get_active_agreement(job.client_id) is not None
+            )
             was = job.state
             job.state = spec.target
             job.parts_done = job.parts_total = 0

@@ -51,7 +51,9 @@ def postal_order(frame: pl.DataFrame, *, drop: Collection[int] = ()) -> pl.Serie
     )
     if drop:
         keys = keys.filter(~pl.col(ROW).is_in(list(drop)))
-    return keys.sort(["_k0", "_k1", "_postcode", "_number", "_letter", "_addition", ROW], nulls_last=True).get_column("_at")
+    return keys.sort(["_k0", "_k1", "_postcode", "_number", "_letter", "_addition", ROW], nulls_last=True).get_column(
+        "_at"
+    )
 
 
 def number_and_bundle(
@@ -67,7 +69,9 @@ def number_and_bundle(
     ordered = ordered.with_columns(group.alias("_group"))
     within = pl.int_range(0, pl.len(), dtype=pl.Int64).over("_group") // bundle_size
     ordered = ordered.with_columns(within.alias("_sub"))
-    change = ((pl.col("_group") != pl.col("_group").shift(1)) | (pl.col("_sub") != pl.col("_sub").shift(1))).fill_null(True)
+    change = ((pl.col("_group") != pl.col("_group").shift(1)) | (pl.col("_sub") != pl.col("_sub").shift(1))).fill_null(
+        True
+    )
     ordered = ordered.with_columns(change.cum_sum().cast(pl.Int64).alias("_bundle"))
     ordered = ordered.with_columns(
         (pl.col("_bundle") != pl.col("_bundle").shift(-1)).fill_null(True).alias("_bundle_end")

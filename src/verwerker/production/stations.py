@@ -36,7 +36,9 @@ def do_create_print_station(name: str, *, hot_folder: str, active: bool = True, 
 
 
 @transaction.atomic
-def do_change_print_station(station: PrintStation, *, name: str, hot_folder: str, active: bool, actor: Actor) -> PrintStation:
+def do_change_print_station(
+    station: PrintStation, *, name: str, hot_folder: str, active: bool, actor: Actor
+) -> PrintStation:
     """Rename a station, move its hot folder, or switch it on or off (an inactive one receives no jobs)."""
     name, hot_folder = _check(name, hot_folder, exclude=station.pk)
     station = PrintStation.objects.select_for_update().get(pk=station.pk)

@@ -122,7 +122,10 @@ class Step:
 def _objects_of_file(data_file: DataFile, jobs: list[Job]) -> list[tuple[str, str]]:
     objects = [("datafiles.datafile", str(data_file.pk)), ("vault.blob", str(data_file.blob_id))]
     # The upload that brought the file holds the same blob (a data file does not point back at it).
-    objects += [("intake.upload", str(pk)) for pk in Upload.objects.filter(blob_id=data_file.blob_id).values_list("pk", flat=True)]
+    objects += [
+        ("intake.upload", str(pk))
+        for pk in Upload.objects.filter(blob_id=data_file.blob_id).values_list("pk", flat=True)
+    ]
     certificates = set(DeletionCertificateItem.objects.filter(blob_id=data_file.blob_id)
                        .values_list("certificate_id", flat=True))
     for job in jobs:

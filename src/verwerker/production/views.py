@@ -104,7 +104,9 @@ def data_file_detail(request, data_file_id: int, rejects: dict | None = None):
     ``rejects``: the masked rows production would leave out, when the department asked (a POST)."""
     _staff_only(request)
     data_file = access_data_file_for(request.user, data_file_id)
-    templates = Template.objects.filter(client__in=[None, data_file.client_id]) | Template.objects.filter(client__isnull=True)
+    templates = Template.objects.filter(client__in=[None, data_file.client_id]) | Template.objects.filter(
+        client__isnull=True
+    )
     return render(request, "production/data_file.html", {
         "f": data_file, "kinds": [k.value for k in Kind], "templates": templates.distinct(),
         "stations": PrintStation.objects.filter(active=True), "dedupe": Dedupe.choices,
@@ -208,7 +210,9 @@ _JOB_STEPS = {
     "approve": lambda job, request, actor: actions.do_approve_job(job, user=request.user, actor=actor),
     "release": lambda job, request, actor: actions.do_release_job(job, user=request.user, actor=actor),
     "drop_bsn": lambda job, request, actor: actions.do_drop_bsn_columns(job, actor=actor),
-    "legal_basis": lambda job, request, actor: actions.do_record_legal_basis(job, basis=request.POST.get("basis", ""), actor=actor),
+    "legal_basis": lambda job, request, actor: actions.do_record_legal_basis(
+        job, basis=request.POST.get("basis", ""), actor=actor
+    ),
     "cancel": lambda job, request, actor: actions.do_cancel_job(job, actor=actor),
     "retry": lambda job, request, actor: actions.do_retry_production(job, actor=actor),
     "deliver": lambda job, request, actor: actions.do_deliver_job(job, actor=actor),
@@ -258,7 +262,9 @@ def job_step(request, job_id: int, step: str):
             if step in _CONFIRMED_STEPS and request.POST.get("confirm") != "yes":
                 raise StepRefused(step, _("Tick the box to confirm: this step cannot be undone."), "confirm")
             _JOB_STEPS[step](job, request, actor)
-        messages.success(request, _STEP_DONE.get(step, _("Job %(job)s «%(name)s» changed.")) % {"job": job.pk, "name": job.name})
+        messages.success(
+            request, _STEP_DONE.get(step, _("Job %(job)s «%(name)s» changed.")) % {"job": job.pk, "name": job.name}
+        )
     except (StepRefused, ValueError) as exc:
         messages.error(request, str(exc))
     return redirect("production:job", job_id)
@@ -353,8 +359,11 @@ def subprocessor_confirm(request, job_id: int):
     job = access_subprocessor_job_for(request.user, job_id)
     try:
         actions.do_confirm_production(job, user=request.user, actor=Actor.from_request(request))
-        messages.success(request, _("Job %(job)s «%(name)s» produced; its data was shredded and the certificate issued.")
-                         % {"job": job.pk, "name": job.name})
+        messages.success(
+            request,
+            _("Job %(job)s «%(name)s» produced; its data was shredded and the certificate issued.")
+            % {"job": job.pk, "name": job.name},
+        )
     except StepRefused as exc:
         messages.error(request, str(exc))
     return redirect("production:subprocessor")
@@ -373,8 +382,13 @@ def retention_overview(request):
     files = []
     for f in DataFile.objects.held().select_related("client", "agreement").order_by("received_at")[:500]:
         age = (now - f.received_at).days
-        files.append({"f": f, "age": age, "limit": f.agreement.max_retention_days, "over": age >= f.agreement.max_retention_days})
-    waiting = [(job, actions.gates_waiting(job)) for job in Job.objects.filter(state=JobState.DRAFTED).select_related("data_file", "agreement", "client")]
+        files.append(
+            {"f": f, "age": age, "limit": f.agreement.max_retention_days, "over": age >= f.agreement.max_retention_days}
+        )
+    waiting = [
+        (job, actions.gates_waiting(job))
+        for job in Job.objects.filter(state=JobState.DRAFTED).select_related("data_file", "agreement", "client")
+    ]
     open_jobs = Job.objects.filter(state__in=OPEN_STATES).select_related("client").order_by("created_at")[:500]
     return render(request, "production/retention.html", {
         "files": files, "waiting": [(j, g) for j, g in waiting if g], "open_jobs": open_jobs, "now": now,
@@ -404,8 +418,13 @@ def client_overview(request):
 
 CLIENT_FILES = Listing(
     sorts={"name": "name", "state": "state", "records": "record_count", "received": "received_at"},
-    default_sort="-received", search=("name", "jobs__name"), date_field="received_at", distinct=True,
-    filters=(Filter("state", "state", gettext_lazy("State"), lambda: _FILE_STATES, narrow=lambda q, v: _by_state(q, v)),),
+    default_sort="-received",
+    search=("name", "jobs__name"),
+    date_field="received_at",
+    distinct=True,
+    filters=(
+        Filter("state", "state", gettext_lazy("State"), lambda: _FILE_STATES, narrow=lambda q, v: _by_state(q, v)),
+    ),
 )
 
 
@@ -425,7 +444,10 @@ def client_proof(request, job_id: int):
     from verwerker.vault.actions import read_blob_bytes
     from verwerker.vault.models import ReadPurpose
 
-    response = HttpResponse(read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PROOF_DOWNLOAD), content_type="application/pdf")
+    response = HttpResponse(
+        read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PROOF_DOWNLOAD),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = f'inline; filename="proef-{job.pk}.pdf"'
     return response
 

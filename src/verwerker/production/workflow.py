@@ -114,12 +114,21 @@ def check_step(step: str, state: str | None, *, agreement_in_force: bool, proof_
     """The step if it is allowed from ``state``; raises StepRefused naming what is wrong."""
     spec = STEPS[step]
     if spec.needs_agreement and not agreement_in_force:
-        raise StepRefused(step, _("the client has no processing agreement in force; nothing may be done (P09)"), "agreement")
+        raise StepRefused(
+            step, _("the client has no processing agreement in force; nothing may be done (P09)"), "agreement"
+        )
     if spec.sources and state not in spec.sources:
         current = JobState(state).label if state else _("none")
         allowed = format_lazy(", ".join(["{}"] * len(spec.sources)), *(JobState(s).label for s in spec.sources))
-        raise StepRefused(step, format_lazy(_("a job that is {current} cannot be given the step «{step}» (only when {allowed})"),
-                                            current=current, step=step, allowed=allowed))
+        raise StepRefused(
+            step,
+            format_lazy(
+                _("a job that is {current} cannot be given the step «{step}» (only when {allowed})"),
+                current=current,
+                step=step,
+                allowed=allowed,
+            ),
+        )
     if step == "deliver" and proof_required and state != S.PROOF_APPROVED:
         raise StepRefused(step, _("the client must approve the proof before delivery"), "proof")
     return spec

@@ -159,7 +159,9 @@ def do_issue_certificate(
         raise ValueError("some of these blobs are on a certificate already")
     agreement = None
     if client is not None:
-        agreement = get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
+        agreement = (
+            get_active_agreement(client) or Agreement.objects.filter(client=client).order_by("-starts_on").first()
+        )
     cert = DeletionCertificate(
         client=client,
         agreement_reference=agreement.reference if agreement else "",

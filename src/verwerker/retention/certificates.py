@@ -17,7 +17,7 @@ import uuid
 from importlib.metadata import PackageNotFoundError, version
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -83,7 +83,9 @@ def client_names(blob_ids: list) -> dict:
     return names
 
 
-def certificate_body(cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str, names: dict) -> dict:
+def certificate_body(
+    cert: DeletionCertificate, client, blobs: list, *, actor: Actor, outcome: str, names: dict
+) -> dict:
     ids = [blob.pk for blob in blobs]
     names = {**client_names(ids), **{uuid.UUID(str(k)): str(v) for k, v in names.items()}}
     items = []
@@ -112,7 +114,9 @@ def certificate_body(cert: DeletionCertificate, client, blobs: list, *, actor: A
         "issued_at": local_minute(cert.issued_at),
         "time_zone": settings.TIME_ZONE,
         "processor": {"name": settings.HOUSE_NAME},
-        "controller": {"client_id": client.pk, "name": client.name} if client else {"client_id": None, "name": settings.HOUSE_NAME},
+        "controller": {"client_id": client.pk, "name": client.name}
+        if client
+        else {"client_id": None, "name": settings.HOUSE_NAME},
         "agreement_reference": cert.agreement_reference,
         "subject": cert.subject,
         "reason": cert.reason,
@@ -127,24 +131,32 @@ def certificate_body(cert: DeletionCertificate, client, blobs: list, *, actor: A
         "method": {
             "technique": str(_lazy("cryptographic erase (crypto-shredding)")),
             "standard": str(_lazy("NIST SP 800-88 Rev. 2, cryptographic erase; sanitisation level: purge")),
-            "details": str(_lazy(
-                "each file was stored encrypted (AES-256-GCM, STREAM construction) under its own random 256-bit "
-                "data key, which existed only wrapped by the master key in the vault database; that wrapped key "
-                "was destroyed (set to NULL) in the same transaction as the deletion record, and the ciphertext "
-                "file was removed afterwards"
-            )),
+            "details": str(
+                _lazy(
+                    "each file was stored encrypted (AES-256-GCM, STREAM construction) under its own random 256-bit "
+                    "data key, which existed only wrapped by the master key in the vault database; that wrapped key "
+                    "was destroyed (set to NULL) in the same transaction as the deletion record, and the ciphertext "
+                    "file was removed afterwards"
+                )
+            ),
             "tool": _versions(),
-            "verification": str(_lazy("the key column of every listed file was checked to be empty when this certificate was issued")),
+            "verification": str(
+                _lazy("the key column of every listed file was checked to be empty when this certificate was issued")
+            ),
             "locations": [str(_lazy("vault (encrypted file store)"))],
-            "backups": str(_lazy("the vault is excluded from backups (privacy statement); no backup copy of the files exists")),
+            "backups": str(
+                _lazy("the vault is excluded from backups (privacy statement); no backup copy of the files exists")
+            ),
         },
         "component": COMPONENT,
         "performed_by": actor.label or actor.type,
         "data_kept_by_legal_obligation": False,
-        "kept": str(_lazy(
-            "no file content; kept for accountability (Art. 5(2) GDPR): this certificate, the files' metadata "
-            "(names, sizes, SHA-256 hashes) and the audit trail"
-        )),
+        "kept": str(
+            _lazy(
+                "no file content; kept for accountability (Art. 5(2) GDPR): this certificate, the files' metadata "
+                "(names, sizes, SHA-256 hashes) and the audit trail"
+            )
+        ),
     }
 
 
@@ -270,7 +282,7 @@ _TYPST = r"""
     [#if d.deleted_at == none [—] else [#d.deleted_at]],
   )).flatten()
 )
-"""
+"""  # noqa: E501
 
 
 _PDF_LABELS = {

@@ -171,6 +171,8 @@ def check_pdf_signature(pdf: bytes, *, source: str) -> SignatureCheck:
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise SignatureInvalid(f"{source}: the PDF was changed after signing (content added after the signature)")
     if status.signing_cert.sha256 != house.sha256:
-        raise SignatureInvalid(f"{source}: signed by {status.signing_cert.subject.human_friendly}, not by this house's key")
+        raise SignatureInvalid(
+            f"{source}: signed by {status.signing_cert.subject.human_friendly}, not by this house's key"
+        )
     signed_at = status.signer_reported_dt.isoformat(timespec="minutes") if status.signer_reported_dt else ""
     return SignatureCheck(status.signing_cert.subject.human_friendly, house.sha256.hex(), signed_at)

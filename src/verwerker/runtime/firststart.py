@@ -1,4 +1,4 @@
-"""What the first start of the embedded default creates: data directory, keys (master, signing), database, administrator."""
+"""What the first start of the embedded default creates: data directory, keys (master, signing), database, administrator."""  # noqa: E501
 
 from __future__ import annotations
 

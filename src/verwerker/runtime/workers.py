@@ -97,10 +97,19 @@ def do_reclaim_dead_tasks(*, actor: Actor, now=None) -> int:
             continue
         gave_up = len(task.worker_ids) >= MAX_CLAIMS
         with transaction.atomic():
-            fields = {"status": "FAILED", "finished_at": now, "exception_class_path": "verwerker.runtime.workers.WorkerDied",
-                      "traceback": f"its worker died {len(task.worker_ids)} times"} if gave_up else {
-                      "status": "READY", "started_at": None}
-            if not DBTaskResult.objects.filter(pk=task.pk, status="RUNNING", started_at=task.started_at).update(**fields):
+            fields = (
+                {
+                    "status": "FAILED",
+                    "finished_at": now,
+                    "exception_class_path": "verwerker.runtime.workers.WorkerDied",
+                    "traceback": f"its worker died {len(task.worker_ids)} times",
+                }
+                if gave_up
+                else {"status": "READY", "started_at": None}
+            )
+            if not DBTaskResult.objects.filter(pk=task.pk, status="RUNNING", started_at=task.started_at).update(
+                **fields
+            ):
                 continue
             do_record_event(
                 EventType.TASK_RECLAIMED, actor=actor, outcome=Outcome.FAILURE if gave_up else Outcome.SUCCESS,

@@ -95,7 +95,10 @@ def _hash_executor() -> ThreadPoolExecutor:
     global _hash_pool
     pid = os.getpid()
     if _hash_pool is None or _hash_pool[0] != pid:
-        _hash_pool = (pid, ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="vault-sha256"))
+        _hash_pool = (
+            pid,
+            ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="vault-sha256"),
+        )
     return _hash_pool[1]
 
 

@@ -26,7 +26,11 @@ def _events(action):
 
 @pytest.mark.parametrize(
     "password, reason",
-    [("Kort1!", "password_too_short"), ("password1234", "password_too_common"), ("12345678901234", "password_entirely_numeric")],
+    [
+        ("Kort1!", "password_too_short"),
+        ("password1234", "password_too_common"),
+        ("12345678901234", "password_entirely_numeric"),
+    ],
 )
 def test_it_refuses_weak_passwords(password, reason):
     with pytest.raises(ValidationError) as exc:
@@ -93,7 +97,11 @@ def test_staff_login_requires_enrolling_and_using_a_second_factor(client, system
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:password_change"))
     response = client.post(
         reverse("accounts:password_change"),
-        {"old_password": password, "new_password1": "Zeven-Blauwe-Enveloppen", "new_password2": "Zeven-Blauwe-Enveloppen"},
+        {
+            "old_password": password,
+            "new_password1": "Zeven-Blauwe-Enveloppen",
+            "new_password2": "Zeven-Blauwe-Enveloppen",
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()

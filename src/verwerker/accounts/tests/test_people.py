@@ -99,7 +99,9 @@ def test_a_deactivated_user_cannot_log_in_until_reactivated(admin_web, make_staf
     person.set_password("Lange-Zin-Met-Woorden-1")
     person.save()
     def logs_in() -> bool:
-        answer = Client().post(reverse("accounts:login"), {"username": "tijdelijk", "password": "Lange-Zin-Met-Woorden-1"})
+        answer = Client().post(
+            reverse("accounts:login"), {"username": "tijdelijk", "password": "Lange-Zin-Met-Woorden-1"}
+        )
         return answer.status_code == 302
 
     admin_web.post(reverse("accounts:person_deactivate", args=[person.pk]))

@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_client_user_sees_only_their_own_clients_rows(client_a, client_b, user_a):
-    assert set(scoped(Agreement.objects.all(), user_a, "clients.view_agreement").values_list("client_id", flat=True)) == {
-        client_a.pk
-    }
+    assert set(
+        scoped(Agreement.objects.all(), user_a, "clients.view_agreement").values_list("client_id", flat=True)
+    ) == {client_a.pk}
     assert list(scoped(Client.objects.all(), user_a, "clients.view_client", client_field="pk")) == [client_a]
 
 

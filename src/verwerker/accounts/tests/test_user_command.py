@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_user_add_json_gives_the_username_and_a_working_one_time_password(capsys):
-    call_command("user", "add", "rm-jan", "--email", "jan@example.test", "--role", "relation", "--role", "privacy", "--json")
+    call_command(
+        "user", "add", "rm-jan", "--email", "jan@example.test", "--role", "relation", "--role", "privacy", "--json"
+    )
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"username", "password"} and out["username"] == "rm-jan"
     user = User.objects.get(username="rm-jan")

@@ -209,7 +209,9 @@ def _objects_of_a(client_a, produced_job):
 
     item = do_put_in_outbox(client_a, "weigeringen-job-9-x.csv", b"x\n", actor=ACTOR)
     return {
-        "upload": Upload.objects.get(blob_id=produced_job.data_file.blob_id).pk, "file": produced_job.data_file_id, "job": produced_job.pk,
+        "upload": Upload.objects.get(blob_id=produced_job.data_file.blob_id).pk,
+        "file": produced_job.data_file_id,
+        "job": produced_job.pk,
         "item": item.pk,
     }
 

@@ -61,7 +61,10 @@ def test_two_processes_appending_at_once_keep_one_chain(tmp_path):
     with fresh_install(tmp_path) as env:
         env = {**env, "DJANGO_SETTINGS_MODULE": "verwerker.settings"}
         verwerker(env, "migrate")
-        writers = [subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        writers = [
+            subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
         for w in writers:
             _out, err = w.communicate(timeout=300)
             assert w.returncode == 0, err
@@ -90,11 +93,15 @@ def test_an_export_checks_offline_with_chain_py_alone_and_catches_an_edit(tmp_pa
     document = json.loads(out.read_text())
     assert {e["values"][5] for e in document["events"]} == {int(first)}
     clean_env = {"PATH": "/usr/bin:/bin"}
-    ok = subprocess.run([sys.executable, "-I", str(standalone), str(out)], capture_output=True, text=True, env=clean_env)
+    ok = subprocess.run(
+        [sys.executable, "-I", str(standalone), str(out)], capture_output=True, text=True, env=clean_env
+    )
     assert ok.returncode == 0 and "2 events intact" in ok.stdout, ok.stderr
 
     document["events"][1]["values"][4] = "someone else"
     out.write_text(json.dumps(document))
-    bad = subprocess.run([sys.executable, "-I", str(standalone), str(out)], capture_output=True, text=True, env=clean_env)
+    bad = subprocess.run(
+        [sys.executable, "-I", str(standalone), str(out)], capture_output=True, text=True, env=clean_env
+    )
     seq = document["events"][1]["values"][0]
     assert bad.returncode == 1 and f"event {seq}: content does not match" in bad.stderr

@@ -141,7 +141,9 @@ def test_roles_other_than_the_relation_manager_cannot_change_clients_or_agreemen
     assert web.post(reverse("clients:edit", args=[client_a.pk]), {"name": "Y"}).status_code == 403
     assert web.post(reverse("clients:contact_add", args=[client_a.pk]), {"email": "n@x.example"}).status_code == 403
     assert web.post(reverse("clients:contact", args=[contact.pk]), {"remove": "1"}).status_code == 403
-    assert web.post(reverse("clients:agreement_new", args=[client_a.pk]), {**TERMS, "reference": "Z"}).status_code == 403
+    assert (
+        web.post(reverse("clients:agreement_new", args=[client_a.pk]), {**TERMS, "reference": "Z"}).status_code == 403
+    )
     assert web.post(reverse("clients:agreement_activate", args=[agreement.pk])).status_code == 403
     assert web.post(reverse("clients:client_user_create", args=[client_a.pk]), {}).status_code == 403
     assert Client.objects.get(pk=client_a.pk).name == "Woningstichting Aland"

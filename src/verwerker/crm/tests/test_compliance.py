@@ -14,8 +14,10 @@ def test_the_dashboard_evaluates_the_crm_promises_from_live_data(purposes, org, 
 
     person = make_person("Lezer", organisation=org)
     do_record_consent(person, purposes["nieuwsbrief"], text_shown="Ja", method="phone", actor=system_actor)
-    do_select_mailing(do_create_mailing(name="N", purpose=purposes["nieuwsbrief"], channel="letter", actor=system_actor),
-                      actor=system_actor)
+    do_select_mailing(
+        do_create_mailing(name="N", purpose=purposes["nieuwsbrief"], channel="letter", actor=system_actor),
+        actor=system_actor,
+    )
     rows = _rows()
     assert rows["P02"].state == "ok" and "1 organisations and 1 people" in rows["P02"].evidence
     assert rows["P03"].state == "ok" and "1 mailing recipients recorded, 0 without" in rows["P03"].evidence

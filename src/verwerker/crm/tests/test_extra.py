@@ -41,7 +41,8 @@ def test_the_fields_are_stored_only_as_ciphertext(marked):
 
 
 def test_every_page_export_mail_and_file_without_the_purpose_leaves_them_out(
-        marked, purposes, login, relation_manager, officer, system_actor, mailoutbox, django_capture_on_commit_callbacks):
+    marked, purposes, login, relation_manager, officer, system_actor, mailoutbox, django_capture_on_commit_callbacks
+):
     from verwerker.audit.models import AuditEvent
     from verwerker.crm.actions import do_create_mailing, do_send_mailing_email
     from verwerker.crm.models import CrmCertificate
@@ -111,7 +112,9 @@ def test_a_purpose_that_may_not_use_them_is_refused_and_the_refusal_audited(mark
     assert AuditEvent.objects.filter(action=EventType.CRM_EXTRA_DATA_REFUSED).count() == 1
 
 
-def test_a_promotion_mailing_uses_interests_only_for_people_whose_consent_holds(marked, purposes, make_person, system_actor):
+def test_a_promotion_mailing_uses_interests_only_for_people_whose_consent_holds(
+    marked, purposes, make_person, system_actor
+):
     from verwerker.crm.actions import (
         do_create_mailing,
         do_record_consent,

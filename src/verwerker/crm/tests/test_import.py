@@ -7,8 +7,8 @@ import pytest
 
 CSV = (
     "Bedrijfsnaam;Soort;KvK-nummer;BTW-nummer;IBAN;Straat;Huisnummer;Postcode;Plaats;Voorletters;Achternaam;E-mailadres;Functie\n"
-    "Bakkerij De Korst;klant;12345678;NL004495445B01;NL91ABNA0417164300;Markt;3;1234AB;Utrecht;J.;Korst;j.korst@example.test;eigenaar\n"
-    "Bakkerij De Korst;klant;12345678;NL004495445B01;NL91ABNA0417164300;Markt;3;1234AB;Utrecht;M.;Kruim;m.kruim@example.test;inkoop\n"
+    "Bakkerij De Korst;klant;12345678;NL004495445B01;NL91ABNA0417164300;Markt;3;1234AB;Utrecht;J.;Korst;j.korst@example.test;eigenaar\n"  # noqa: E501
+    "Bakkerij De Korst;klant;12345678;NL004495445B01;NL91ABNA0417164300;Markt;3;1234AB;Utrecht;M.;Kruim;m.kruim@example.test;inkoop\n"  # noqa: E501
     "Papier & Co;leverancier;8765432;;;Laan;9;9999 ZZ;Groningen;P.;Vel;p.vel@example.test;\n"
 )
 
@@ -26,7 +26,9 @@ def test_a_dry_run_names_each_problem_by_row_and_field_and_writes_nothing(system
     from verwerker.crm.models import Organisation
 
     frame = read_export(CSV.encode(), name="export.csv")
-    report = import_relations(frame, guess_mapping(frame.columns), dry_run=True, actor=system_actor, file_name="export.csv")
+    report = import_relations(
+        frame, guess_mapping(frame.columns), dry_run=True, actor=system_actor, file_name="export.csv"
+    )
     assert report.problems == [(4, "organisation.kvk", "a KvK number has exactly eight digits")]
     assert (report.organisations_new, report.people_new) == (1, 2)
     assert not Organisation.objects.exists()
@@ -39,12 +41,16 @@ def test_an_import_skipping_bad_rows_creates_organisations_once_with_their_peopl
     from verwerker.crm.models import Organisation, Person
 
     frame = read_export(CSV.encode(), name="export.csv")
-    report = import_relations(frame, guess_mapping(frame.columns), dry_run=False, skip_problem_rows=True, actor=system_actor)
+    report = import_relations(
+        frame, guess_mapping(frame.columns), dry_run=False, skip_problem_rows=True, actor=system_actor
+    )
     assert report.written
     org = Organisation.objects.get()
     assert (org.name, org.is_client, org.postcode, org.vat) == ("Bakkerij De Korst", True, "1234 AB", "NL004495445B01")
     assert sorted(Person.objects.values_list("last_name", flat=True)) == ["Korst", "Kruim"]
-    again = import_relations(frame, guess_mapping(frame.columns), dry_run=False, skip_problem_rows=True, actor=system_actor)
+    again = import_relations(
+        frame, guess_mapping(frame.columns), dry_run=False, skip_problem_rows=True, actor=system_actor
+    )
     assert again.people_known == 2 and Person.objects.count() == 2
 
 
@@ -102,7 +108,9 @@ def test_the_erp_export_fills_transactions_invoices_and_payments_and_names_bad_r
     from verwerker.crm.models import FinancialRecord
 
     relations = read_export(CSV.encode(), name="export.csv")
-    import_relations(relations, guess_mapping(relations.columns), dry_run=False, skip_problem_rows=True, actor=system_actor)
+    import_relations(
+        relations, guess_mapping(relations.columns), dry_run=False, skip_problem_rows=True, actor=system_actor
+    )
     frame = read_export(ERP.encode(), name="erp.csv")
     mapping = guess_financial_mapping(frame.columns)
     report = import_financial_records(frame, mapping, dry_run=True, actor=system_actor)

@@ -45,7 +45,14 @@ def test_letters_go_to_production_as_a_drafted_job_of_the_house_client_with_only
     do_update_person(readers["Dekker"], {"deceased": True}, actor=system_actor)
     job = do_produce_mailing_letters(mailing, template=template, user=relation_manager, actor=manager_actor)
     assert job.state == JobState.DRAFTED and job.client_id == HouseClient.objects.get().client_id
-    names = read_table(read_blob_bytes(job.data_file.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION), name="x.csv").frame.get_column("Achternaam").to_list()
+    names = (
+        read_table(
+            read_blob_bytes(job.data_file.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION),
+            name="x.csv",
+        )
+        .frame.get_column("Achternaam")
+        .to_list()
+    )
     assert sorted(names) == ["Aalders", "Bakker"]
     mailing.refresh_from_db()
     assert mailing.job_id == job.pk and mailing.state == "produced" and len(mailing.snapshot_sha256) == 64

@@ -17,8 +17,9 @@ def customer(purposes, org, make_person, system_actor):
     from verwerker.crm import actions
 
     person = make_person("Verzoeker", organisation=org, first_name="Vera", phone="071-5123456")
-    actions.do_record_consent(person, purposes["passende-acties"], text_shown="Acties die bij mij passen", method="card",
-                              actor=system_actor)
+    actions.do_record_consent(
+        person, purposes["passende-acties"], text_shown="Acties die bij mij passen", method="card", actor=system_actor
+    )
     actions.do_set_extra_data(person, ExtraData(dt.date(1980, 2, 29), ("golf",), ("https://social.example/vera",)),
                               Declaration(EXTRA_PURPOSE, "test"), actor=system_actor)
     actions.do_add_note(person=person, kind="call", text="Belde over de offerte", actor=system_actor)

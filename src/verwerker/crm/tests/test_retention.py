@@ -37,7 +37,9 @@ def test_eight_years_of_purges_erase_and_certify_what_is_due_and_keep_the_rest(p
         p_consent = actions.do_create_person({"last_name": "Lezer", "email": "lezer@example.test"}, actor=system_actor)
         p_none = actions.do_create_person({"last_name": "Prospect"}, actor=system_actor)
         p_held = actions.do_create_person({"last_name": "Vastgehouden"}, actor=system_actor)
-        actions.do_record_consent(p_consent, purposes["nieuwsbrief"], text_shown="Ja graag", method="phone", actor=system_actor)
+        actions.do_record_consent(
+            p_consent, purposes["nieuwsbrief"], text_shown="Ja graag", method="phone", actor=system_actor
+        )
         invoice_ending = actions.do_add_financial_record(organisation=ending, kind="invoice", reference="F-1",
                                                          date=dt.date(2026, 6, 1), amount="120.00", actor=system_actor)
         invoice_running = actions.do_add_financial_record(organisation=running, kind="invoice", reference="F-2",

@@ -110,8 +110,9 @@ def test_the_manager_records_a_consent_by_phone_and_withdraws_it(world, login, r
     assert consent.withdrawn_at is not None and not consent.holds()
 
 
-def test_an_online_consent_holds_only_after_the_e_mailed_link_is_followed(purposes, make_person, system_actor, client,
-                                                                          django_capture_on_commit_callbacks, mailoutbox):
+def test_an_online_consent_holds_only_after_the_e_mailed_link_is_followed(
+    purposes, make_person, system_actor, client, django_capture_on_commit_callbacks, mailoutbox
+):
     from verwerker.crm.actions import do_record_consent
 
     person = make_person("Online")
@@ -150,7 +151,9 @@ def test_a_lapsing_consent_gets_one_re_permission_request_and_the_link_renews_it
 
     person = make_person("Trouw")
     start = dt.datetime(2026, 2, 1, 12, tzinfo=dt.UTC)
-    do_record_consent(person, purposes["nieuwsbrief"], text_shown="Ja", method="phone", given_at=start, actor=system_actor)
+    do_record_consent(
+        person, purposes["nieuwsbrief"], text_shown="Ja", method="phone", given_at=start, actor=system_actor
+    )
     later = start + dt.timedelta(days=710)
     with time_machine.travel(later, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
@@ -171,7 +174,9 @@ def test_the_scheduled_renewal_task_sends_what_is_due(purposes, make_person, sys
 
     person = make_person("Gepland")
     start = dt.datetime(2026, 2, 1, 12, tzinfo=dt.UTC)
-    do_record_consent(person, purposes["uitnodigingen"], text_shown="Ja", method="card", given_at=start, actor=system_actor)
+    do_record_consent(
+        person, purposes["uitnodigingen"], text_shown="Ja", method="card", given_at=start, actor=system_actor
+    )
     with time_machine.travel(start + dt.timedelta(days=715), tick=False):
         assert request_renewals.call() == {"sent": 1}
     assert Consent.objects.get().renewal_requested_at is not None

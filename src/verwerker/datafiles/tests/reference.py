@@ -18,7 +18,7 @@ from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.validators import _delete, _staged, _staged_frame
 
 _POSTCODE_RE = r"^[1-9][0-9]{3}[A-Z]{2}$"
-_EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+_EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"  # noqa: E501
 
 
 def valid_emails(values: pl.Series) -> pl.Series:
@@ -187,7 +187,9 @@ def duplicates(frame: pl.DataFrame, guesses: list[ColumnGuess], row_filled: pl.S
         return 0
     # Every field normalised (case, spaces and punctuation do not make a record different), the record
     # compared as a whole, for every record.
-    normalised = [p.str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "").alias(f"f{i}") for i, p in enumerate(parts)]
+    normalised = [
+        p.str.to_lowercase().str.replace_all(r"[\s.,'`\-/()\"]", "").alias(f"f{i}") for i, p in enumerate(parts)
+    ]
     keys = frame.select(normalised).filter(row_filled)
     return keys.height - keys.unique().height
 

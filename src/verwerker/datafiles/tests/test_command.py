@@ -21,7 +21,9 @@ def env(tmp_path):
 
 
 def test_json_output_follows_the_contract(env, samples_dir, expected):
-    result = verwerker(env, "profile", str(samples_dir / "high_cp1252_semicolon.csv"), "--json", "--today", "2025-06-01")
+    result = verwerker(
+        env, "profile", str(samples_dir / "high_cp1252_semicolon.csv"), "--json", "--today", "2025-06-01"
+    )
     data = json.loads(result.stdout)
     facts = expected["high_cp1252_semicolon.csv"]
     assert data["file"] == "high_cp1252_semicolon.csv"

@@ -25,7 +25,10 @@ CONTENT = {
     "date": [f"{RNG.randrange(1, 28):02d}-{RNG.randrange(1, 13):02d}-{RNG.randrange(1940, 2015)}" for _ in range(60)],
     "names": [RNG.choice(generate.LAST) for _ in range(60)],
     "numbers": [str(RNG.randrange(1, 300)) for _ in range(60)],
-    "street_and_number": [f"{RNG.choice(generate.STREETS)} {RNG.randrange(1, 300)}{RNG.choice(['', 'a', '-2', ' bis'])}" for _ in range(60)],
+    "street_and_number": [
+        f"{RNG.choice(generate.STREETS)} {RNG.randrange(1, 300)}{RNG.choice(['', 'a', '-2', ' bis'])}"
+        for _ in range(60)
+    ],
     "initials": [RNG.choice(["J.", "A.B.", "K.L.M.", "P."]) for _ in range(60)],
 }
 

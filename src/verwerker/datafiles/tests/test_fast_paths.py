@@ -44,7 +44,9 @@ def _hostile_records(n: int, seed: int) -> pl.DataFrame:
         choice = rng.randrange(6)
         if choice == 0:  # the postcode in another notation
             pc = twin[8].replace(" ", "")
-            twin[8] = rng.choice([f"NL-{pc}", f"{pc[:4]}\u00a0{pc[4:]}".lower(), f" {pc[:4]}.{pc[4:]} ", f"{pc[:4]}-{pc[4:]}"])
+            twin[8] = rng.choice(
+                [f"NL-{pc}", f"{pc[:4]}\u00a0{pc[4:]}".lower(), f" {pc[:4]}.{pc[4:]} ", f"{pc[:4]}-{pc[4:]}"]
+            )
         elif choice == 1:  # the house number with spaces, a sign or leading zeros
             twin[6] = rng.choice([f" {twin[6]}", f"0{twin[6]}", f"{twin[6]}.", f"-{twin[6]}", f"+{twin[6]}"])
         elif choice == 2:  # someone else at the same address (a household)
@@ -114,7 +116,9 @@ def test_foreign_and_invalid_postcode_counts_match_the_straightforward_ones():
     for g in detection.guesses:
         first.setdefault(g.kind, g.name)
     assert Kind.POSTCODE in first and Kind.COUNTRY in first
-    foreign, invalid = reference.postcode_counts(frame, first, detection.filled, detection.verdicts, _row_filled(detection))
+    foreign, invalid = reference.postcode_counts(
+        frame, first, detection.filled, detection.verdicts, _row_filled(detection)
+    )
     assert (ours.foreign, ours.invalid_postcodes) == (foreign, invalid)
     assert foreign > 0 and invalid > 0
 
@@ -123,7 +127,9 @@ def test_postcode_verdicts_match_the_previous_vectorised_check():
     rng = random.Random(30)
     plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
     plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p[:5] + "S" + rng.choice("ADSB")]) for p in plainly]
-    values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + [None, "", "1234 SA", "1234sd", "0123 AB"])
+    values = pl.Series(
+        [_odd_postcode(rng) for _ in range(30000)] + plainly + [None, "", "1234 SA", "1234sd", "0123 AB"]
+    )
     valid, numbers = validators.valid_postcodes_with_numbers(values)
     plain = numbers.is_not_null()
     assert valid.to_list() == reference.valid_postcodes(values).to_list()
@@ -136,7 +142,9 @@ def test_a_plainly_written_postcode_numbers_alike_before_and_after_key_normalisa
     rng = random.Random(31)
     plainly = [generate.postcode(rng, rng.randrange(1000, 9900)) for _ in range(5000)]
     plainly = [rng.choice([p, p.lower(), p.replace(" ", ""), p.replace(" ", "").lower()]) for p in plainly]
-    values = pl.Series([_odd_postcode(rng) for _ in range(30000)] + plainly + ["1234 AB", "1234ab", "9999 zz", "1000Aa"])
+    values = pl.Series(
+        [_odd_postcode(rng) for _ in range(30000)] + plainly + ["1234 AB", "1234ab", "9999 zz", "1000Aa"]
+    )
     _valid, numbers = validators.valid_postcodes_with_numbers(values)
     plain = numbers.is_not_null()
     assert plain.to_list() == values.str.contains(validators._PLAIN_VALID_POSTCODE_RE).fill_null(False).to_list()
@@ -168,8 +176,16 @@ def test_dates_parsed_once_per_distinct_value_match_parsing_every_value():
     for _ in range(3000):
         year, month, day = rng.randrange(1750, 2250), rng.randrange(0, 34), rng.randrange(0, 34)
         first, second = rng.choice("-/.-/. x:,0"), rng.choice("-/.")
-        texts.append(rng.choice([f"{day:02d}{first}{month:02d}{first}{year}", f"{year}{first}{month:02d}{first}{day:02d}",
-                                 f"{day:02d}{first}{month:02d}{second}{year}", f"{year}{first}{month:02d}{second}{day:02d}"]))
+        texts.append(
+            rng.choice(
+                [
+                    f"{day:02d}{first}{month:02d}{first}{year}",
+                    f"{year}{first}{month:02d}{first}{day:02d}",
+                    f"{day:02d}{first}{month:02d}{second}{year}",
+                    f"{year}{first}{month:02d}{second}{day:02d}",
+                ]
+            )
+        )
         texts.append("".join(rng.choice("0123456789-/. :\u00e9") for _ in range(10)))
     values = pl.Series([rng.choice(texts) for _ in range(40000)], dtype=pl.String)
     for serials in (True, False):
@@ -206,7 +222,10 @@ def _mixed_columns(n: int, seed: int) -> pl.DataFrame:
         "postcode": [generate.postcode(rng, 1011) for _ in range(200)],
         "serial": [str(rng.randrange(1, 60000)) for _ in range(200)],
         "date": [f"{rng.randrange(1, 29)}.{rng.randrange(1, 13)}.{rng.randrange(1930, 2020)}" for _ in range(200)],
-        "street": [f"{rng.choice(generate.STREETS)} {rng.randrange(1, 300)}{rng.choice(['', 'a', '-2', ' bis'])}" for _ in range(200)],
+        "street": [
+            f"{rng.choice(generate.STREETS)} {rng.randrange(1, 300)}{rng.choice(['', 'a', '-2', ' bis'])}"
+            for _ in range(200)
+        ],
         "initials": ["J.", "A.B.", "K. L.", "P."],
         "gender": ["M", "V", "man", "vrouw", "X"],
         "salutation": ["Dhr.", "Mevr.", "de heer", "Fam."],

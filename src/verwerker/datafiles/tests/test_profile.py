@@ -43,7 +43,9 @@ def test_a_profile_never_contains_a_value_from_the_file(samples_dir):
     name = "high_utf8_comma.csv"
     table = read_table((samples_dir / name).read_bytes(), name=name)
     dumped = json.dumps(profile_table(table, name=name, today=TODAY).to_json(), ensure_ascii=False)
-    values = {v for col in table.frame.columns for v in table.frame.get_column(col).drop_nulls().to_list() if len(v) > 3}
+    values = {
+        v for col in table.frame.columns for v in table.frame.get_column(col).drop_nulls().to_list() if len(v) > 3
+    }
     headers = " ".join(table.frame.columns)  # a surname `Veld` is also part of the header `Veld7`
     leaked = [v for v in values if v in dumped and v not in headers]
     assert len(values) > 500 and not leaked

@@ -181,7 +181,9 @@ def test_a_first_line_that_holds_data_is_read_as_a_record_with_numbered_columns(
 
 
 def test_an_ordinary_header_keeps_its_names_and_a_long_one_is_cut_to_100_characters():
-    table = read_table(b"Voorletters;Achternaam;Postcode;Huisnr;Geb.datum\nJ.;Jansen;1234 AB;12;01-02-1980\n", name="a.csv")
+    table = read_table(
+        b"Voorletters;Achternaam;Postcode;Huisnr;Geb.datum\nJ.;Jansen;1234 AB;12;01-02-1980\n", name="a.csv"
+    )
     assert table.header_holds is None and table.frame.columns[:2] == ["Voorletters", "Achternaam"]
     long_names = ("N" * 300 + ";" + "N" * 300 + ";Plaats\nJan;Piet;Utrecht\n").encode()
     columns = read_table(long_names, name="b.csv").frame.columns
@@ -192,7 +194,10 @@ def test_a_spreadsheet_without_a_header_row_gets_numbered_columns():
     data = generate.to_xlsx({"Blad": [["Jansen", "1234 AB"], ["Bakker", "2345 CD"]]})
     table = read_table(data, name="zonder-kop.xlsx")
     assert table.header_holds == "postcode"
-    assert table.frame.columns == ["kolom 1", "kolom 2"] and table.frame.get_column("kolom 1").to_list() == ["Jansen", "Bakker"]
+    assert table.frame.columns == ["kolom 1", "kolom 2"] and table.frame.get_column("kolom 1").to_list() == [
+        "Jansen",
+        "Bakker",
+    ]
 
 
 def test_formula_cells_are_read_as_plain_text():

@@ -199,13 +199,23 @@ def test_the_officer_registers_a_camera_and_stores_a_held_clip_from_the_screens(
         "form": "camera", "cam-name": "Laadperron", "cam-location": "achterzijde", "cam-location_kind": "warehouse",
         "cam-kind": "fixed", "cam-recorder_retention_days": "14",
     })
-    web.post(reverse("facilities:cameras"), {"form": "incident", "inc-title": "Pallet weg", "inc-occurred_at": "2026-03-02T10:00"})
+    web.post(
+        reverse("facilities:cameras"),
+        {"form": "incident", "inc-title": "Pallet weg", "inc-occurred_at": "2026-03-02T10:00"},
+    )
     camera, incident = Camera.objects.get(), CameraIncident.objects.get()
-    web.post(reverse("facilities:cameras"), {
-        "form": "clip", "clip-camera": camera.pk, "clip-incident": incident.pk, "clip-recorded_from": "2026-03-02T09:55",
-        "clip-recorded_until": "2026-03-02T10:05", "clip-hold": "on",
-        "clip-content": SimpleUploadedFile("export.mp4", b"\x00\x00\x00 ftypisom" + os.urandom(100)),
-    })
+    web.post(
+        reverse("facilities:cameras"),
+        {
+            "form": "clip",
+            "clip-camera": camera.pk,
+            "clip-incident": incident.pk,
+            "clip-recorded_from": "2026-03-02T09:55",
+            "clip-recorded_until": "2026-03-02T10:05",
+            "clip-hold": "on",
+            "clip-content": SimpleUploadedFile("export.mp4", b"\x00\x00\x00 ftypisom" + os.urandom(100)),
+        },
+    )
     clip = CameraClip.objects.get()
     assert clip.hold is not None and clip.blob.client_id is None and clip.blob.state == BlobState.STORED
 

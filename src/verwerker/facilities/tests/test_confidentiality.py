@@ -56,10 +56,18 @@ def test_a_staff_member_whose_agreement_lapsed_is_refused_a_data_file_until_a_ne
     refused = web.get(url, HTTP_ACCEPT_LANGUAGE="nl")
     assert refused.status_code == 403 and REFUSAL in refused.content.decode()
     assert "leden.csv" not in refused.content.decode()
-    for other in (reverse("production:jobs"), reverse("production:incoming"), reverse("intake:upload", args=[Upload.objects.get(blob_id=data_file.blob_id).pk])):
+    for other in (
+        reverse("production:jobs"),
+        reverse("production:incoming"),
+        reverse("intake:upload", args=[Upload.objects.get(blob_id=data_file.blob_id).pk]),
+    ):
         assert web.get(other).status_code == 403
     event = AuditEvent.objects.filter(action=EventType.CONFIDENTIALITY_BLOCKED).last()
-    assert event.outcome == "refused" and event.object_id == str(worker.pk) and json.loads(event.details)["view"] == "production:data_file"
+    assert (
+        event.outcome == "refused"
+        and event.object_id == str(worker.pk)
+        and json.loads(event.details)["view"] == "production:data_file"
+    )
     assert list(blocked_staff()) == [worker]
 
     officer = login_officer = make_staff(Role.PRIVACY, "privacyofficer")
@@ -69,7 +77,11 @@ def test_a_staff_member_whose_agreement_lapsed_is_refused_a_data_file_until_a_ne
         "nda-document": SimpleUploadedFile("getekend.pdf", b"%PDF-1.7 ondertekend"),
     })
     agreement = ConfidentialityAgreement.objects.get(user=worker, version="2026-1")
-    assert read_blob_bytes(agreement.document, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION) == b"%PDF-1.7 ondertekend" and agreement.document.client_id is None
+    assert (
+        read_blob_bytes(agreement.document, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION)
+        == b"%PDF-1.7 ondertekend"
+        and agreement.document.client_id is None
+    )
     assert agreement.recorded_by == officer.username
 
     web = login(worker)
@@ -117,7 +129,10 @@ def test_awareness_overdue_after_the_configured_interval_warns(make_staff, syste
     assert p11().state == State.OK
     with time_machine.travel(timezone.now() + dt.timedelta(days=370), tick=False):
         finding = p11()
-        assert finding.state == State.ATTENTION and "Awareness session overdue (more than 12 months): drukker" in finding.evidence
+        assert (
+            finding.state == State.ATTENTION
+            and "Awareness session overdue (more than 12 months): drukker" in finding.evidence
+        )
         settings.AWARENESS_INTERVAL_MONTHS = 24
         assert p11().state == State.OK
 
@@ -130,7 +145,9 @@ def test_awareness_overdue_after_the_configured_interval_warns(make_staff, syste
         ({"valid_until": dt.date(2020, 1, 1)}, "niet eindigen vóór"),
     ],
 )
-def test_an_agreement_without_version_or_signed_copy_or_ending_before_signing_is_refused(make_staff, system_actor, kwargs, message):
+def test_an_agreement_without_version_or_signed_copy_or_ending_before_signing_is_refused(
+    make_staff, system_actor, kwargs, message
+):
     member = make_staff(Role.PRINT)
     base = {"version": "2026-1", "signed_on": timezone.localdate(), "document": b"%PDF"}
     with pytest.raises(ValidationError, match=message):

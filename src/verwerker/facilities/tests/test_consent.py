@@ -28,8 +28,15 @@ KNOWN = {"necessary", "statistics", "marketing"}
 
 
 def _choice(**overrides) -> bytes:
-    data = {"consent_id": "3f1c2d9e-0b7a-4c1e-9a52-5d0e8f7a6b21", "action": "first", "accepted": ["necessary", "statistics"],
-            "rejected": ["marketing"], "banner_version": "0123456789ab", "language": "nl", **overrides}
+    data = {
+        "consent_id": "3f1c2d9e-0b7a-4c1e-9a52-5d0e8f7a6b21",
+        "action": "first",
+        "accepted": ["necessary", "statistics"],
+        "rejected": ["marketing"],
+        "banner_version": "0123456789ab",
+        "language": "nl",
+        **overrides,
+    }
     return json.dumps(data).encode()
 
 
@@ -61,7 +68,12 @@ def test_the_loader_is_served_as_javascript_and_the_settings_to_the_houses_site_
     other = client.get("/site/cookies/config.json", HTTP_ORIGIN="https://elders.example")
     assert ours["Access-Control-Allow-Origin"] == "https://www.drukkerij.example"
     assert "Access-Control-Allow-Origin" not in other
-    assert client.post("/site/cookies/log", _choice(), content_type="text/plain", HTTP_ORIGIN="https://elders.example").status_code == 403
+    assert (
+        client.post(
+            "/site/cookies/log", _choice(), content_type="text/plain", HTTP_ORIGIN="https://elders.example"
+        ).status_code
+        == 403
+    )
     assert not ConsentRecord.objects.exists()
 
 
@@ -70,7 +82,11 @@ def test_a_choice_posted_by_the_banner_is_logged_without_the_visitors_address(cl
                            REMOTE_ADDR="203.0.113.7")
     assert response.status_code == 204
     record = ConsentRecord.objects.get()
-    assert (record.accepted, record.rejected, record.banner_version) == (["necessary", "statistics"], ["marketing"], "0123456789ab")
+    assert (record.accepted, record.rejected, record.banner_version) == (
+        ["necessary", "statistics"],
+        ["marketing"],
+        "0123456789ab",
+    )
     stored = json.dumps([record.consent_id, record.accepted, record.rejected, record.banner_version, record.language])
     assert "203.0.113.7" not in stored
 
@@ -99,7 +115,9 @@ def test_a_statistics_service_outside_the_eu_is_refused_and_an_eu_hosted_one_reg
     statistics = ConsentCategory.objects.get(key="statistics")
     google = do_create_subprocessor("Google Analytics", country="US", receives_personal_data=False, actor=system_actor)
     with pytest.raises(ValidationError, match="outside the EU/EEA.*EU-hosted"):
-        actions.do_register_consent_service(statistics, name="Google Analytics 4", subprocessor=google, actor=system_actor)
+        actions.do_register_consent_service(
+            statistics, name="Google Analytics 4", subprocessor=google, actor=system_actor
+        )
     assert not ConsentService.objects.exists()
     assert AuditEvent.objects.filter(action=EventType.CONSENT_SERVICE_REFUSED, outcome="refused").exists()
 
@@ -135,8 +153,9 @@ def test_a_service_outside_the_eu_recorded_behind_the_actions_back_fails_the_che
     from verwerker.clients.models import Subprocessor
 
     eu = do_create_subprocessor("Statistiek BV", country="NL", receives_personal_data=False, actor=system_actor)
-    actions.do_register_consent_service(ConsentCategory.objects.get(key="marketing"), name="Adverteerder", subprocessor=eu,
-                                        actor=system_actor)
+    actions.do_register_consent_service(
+        ConsentCategory.objects.get(key="marketing"), name="Adverteerder", subprocessor=eu, actor=system_actor
+    )
     Subprocessor.objects.filter(pk=eu.pk).update(country="US")
     assert p08().state == State.FAILING
 

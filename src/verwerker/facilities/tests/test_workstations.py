@@ -40,7 +40,9 @@ def _check(workstation, user, actor, **items):
     return actions.do_record_workstation_check(workstation, checked_by=user, actor=actor, **values)
 
 
-def test_a_workstation_checked_this_month_passes_and_one_left_unchecked_fails_the_dashboard(rip, operator, system_actor):
+def test_a_workstation_checked_this_month_passes_and_one_left_unchecked_fails_the_dashboard(
+    rip, operator, system_actor
+):
     _check(rip, operator, system_actor)
     assert workstation_check().state == State.OK
     with time_machine.travel(timezone.now() + dt.timedelta(days=33), tick=False):
@@ -80,7 +82,9 @@ def test_the_reminder_task_is_on_the_schedule():
     assert any(p.task == "verwerker.facilities.tasks.remind_workstation_checks" for p in SCHEDULE)
 
 
-def test_the_responsible_person_records_the_check_on_their_own_workstation_only(rip, operator, login, make_staff, system_actor):
+def test_the_responsible_person_records_the_check_on_their_own_workstation_only(
+    rip, operator, login, make_staff, system_actor
+):
     other = actions.do_register_workstation(name="PC-2", kind="pc", location="expeditie",
                                             responsible=make_staff(Role.DATABASE), actor=system_actor)
     web = login(operator)
@@ -88,6 +92,9 @@ def test_the_responsible_person_records_the_check_on_their_own_workstation_only(
     assert 'data-workstation="RIP-1"' in page and "PC-2" not in page
     web.post(reverse("facilities:workstation_check", args=[rip.pk]),
              {"local_copies_removed": "on", "downloads_empty": "on", "temp_empty": "on"})
-    assert web.post(reverse("facilities:workstation_check", args=[other.pk]), {"local_copies_removed": "on"}).status_code == 404
+    assert (
+        web.post(reverse("facilities:workstation_check", args=[other.pk]), {"local_copies_removed": "on"}).status_code
+        == 404
+    )
     check = WorkstationCheck.objects.get()
     assert check.workstation == rip and check.checked_by == operator and check.clean

@@ -61,7 +61,10 @@ def test_allowed_networks_are_saved_and_a_bad_one_is_refused_with_a_message(rm, 
     rm.post(reverse("intake:sftp_networks", args=[client_a.pk]), {"networks": "192.0.2.0/24\n2001:db8::/32"})
     assert SftpAccount.objects.get(client=client_a).networks == ["192.0.2.0/24", "2001:db8::/32"]
     answer = rm.post(reverse("intake:sftp_networks", args=[client_a.pk]), {"networks": "geen-netwerk"}, follow=True)
-    assert answer.context["messages"] and SftpAccount.objects.get(client=client_a).networks == ["192.0.2.0/24", "2001:db8::/32"]
+    assert answer.context["messages"] and SftpAccount.objects.get(client=client_a).networks == [
+        "192.0.2.0/24",
+        "2001:db8::/32",
+    ]
 
 
 def test_the_client_page_shows_recent_logins_and_bans(rm, client_a, system_actor):
@@ -71,7 +74,9 @@ def test_the_client_page_shows_recent_logins_and_bans(rm, client_a, system_actor
 
     account, _password = do_issue_sftp_account(client_a, actor=system_actor)
     do_record_login(account, address="192.0.2.7", method="password")
-    Ban.objects.create(scope=BanScope.ACCOUNT, account=account, until=timezone.now() + timezone.timedelta(hours=1), failures=5)
+    Ban.objects.create(
+        scope=BanScope.ACCOUNT, account=account, until=timezone.now() + timezone.timedelta(hours=1), failures=5
+    )
     page = rm.get(reverse("clients:detail", args=[client_a.pk]))
     assert [e.source_ip for e in page.context["sftp"]["logins"]] == ["192.0.2.7"]
     assert page.context["sftp"]["banned_now"] and len(page.context["sftp"]["bans"]) == 1

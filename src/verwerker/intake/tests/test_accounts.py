@@ -133,7 +133,10 @@ def test_an_aborted_stream_is_shredded_and_a_finished_one_is_readable(client_a):
     done = UploadStream.start(client_a, channel="web", name="b.csv", actor=ACTOR)
     done.write(b"a;b\n")
     upload = done.finish()
-    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"a;b\n"
+    assert (
+        upload.state == UploadState.COMPLETED
+        and read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"a;b\n"
+    )
     assert queries.quota_used(client_a) == 4
 
 
@@ -179,7 +182,9 @@ def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_
     (tmp_path / "bad.pub").write_text("not a key\n")
     with fresh_install(tmp_path) as env:
         verwerker(env, "migrate", "-v", "0")
-        client_id = verwerker(env, "client", "add", "Klant Een", "--contact", "k@example.test", "--with-agreement").stdout.strip()
+        client_id = verwerker(
+            env, "client", "add", "Klant Een", "--contact", "k@example.test", "--with-agreement"
+        ).stdout.strip()
         issued = json.loads(verwerker(env, "sftp", "issue", client_id, "--json").stdout)
         assert re.fullmatch(r"klant-een-[a-z2-9]{4}", issued["username"]) and len(issued["password"]) == 24
         keyed = verwerker(env, "sftp", "issue", "Klant Een", "--public-key", str(tmp_path / "klant.pub"))

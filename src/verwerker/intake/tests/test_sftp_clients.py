@@ -109,7 +109,10 @@ def test_a_stock_client_uploads_into_the_home_and_is_refused_outside_it(
     done = client(sftp_server.port, account.username, password, tmp_path, "upload/leden.csv")
     assert done.returncode == 0, done.stderr
     upload = Upload.objects.get(client=client_a)
-    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION) == DATA
+    assert (
+        upload.state == UploadState.COMPLETED
+        and read_blob_bytes(upload.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION) == DATA
+    )
 
     for outside in ("/etc/leden.csv", "upload/../../leden.csv"):
         refused = client(sftp_server.port, account.username, password, tmp_path, outside)
@@ -166,7 +169,10 @@ def test_trailing_bytes_in_requests_are_skipped_as_openssh_does_and_logged_once(
         data, statuses = asyncio.run(go())
     assert statuses == [(101, 0), (101, 0)]  # STATUS OK for the write and the close
     upload = Upload.objects.get(client=client_a)
-    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION) == data
+    assert (
+        upload.state == UploadState.COMPLETED
+        and read_blob_bytes(upload.blob, actor=Actor.system("test reader"), purpose=ReadPurpose.VERIFICATION) == data
+    )
     assert len([r for r in caplog.records if "trailing byte" in r.getMessage()]) == 1
 
 

@@ -109,13 +109,19 @@ def test_client_a_cannot_see_or_reach_client_bs_files(sftp_server, client_a, cli
     async def both():
         await asyncio.gather(
             _put(sftp_server.port, account_a.username, _rows(3000, "Aland"), name="upload/a-leden.csv", password=pw_a),
-            _put(sftp_server.port, account_b.username, _rows(3000, "Beeland"), name="upload/b-leden.csv", password=pw_b),
+            _put(
+                sftp_server.port, account_b.username, _rows(3000, "Beeland"), name="upload/b-leden.csv", password=pw_b
+            ),
         )
         async with connect(sftp_server.port, account_a.username, password=pw_a) as conn:
             async with conn.start_sftp_client() as sftp:
                 listing = await sftp.listdir("upload")
                 probes = []
-                for path in ("upload/b-leden.csv", f"/{account_b.username}/upload/b-leden.csv", "../b/upload/b-leden.csv"):
+                for path in (
+                    "upload/b-leden.csv",
+                    f"/{account_b.username}/upload/b-leden.csv",
+                    "../b/upload/b-leden.csv",
+                ):
                     try:
                         await sftp.stat(path)
                         probes.append("reached")
@@ -131,7 +137,18 @@ def test_client_a_cannot_see_or_reach_client_bs_files(sftp_server, client_a, cli
 
 @pytest.mark.parametrize(
     "operation",
-    ["../../etc/passwd", "/etc/passwd", "/upload/../../secret.csv", "upload/sub/x.csv", "symlink", "mkdir", "rename", "remove", "read_upload", "write_outbox"],
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "/upload/../../secret.csv",
+        "upload/sub/x.csv",
+        "symlink",
+        "mkdir",
+        "rename",
+        "remove",
+        "read_upload",
+        "write_outbox",
+    ],
 )
 def test_it_refuses_anything_outside_what_the_home_allows(sftp_server, client_a, issue, operation):
     account, password = issue(client_a)
@@ -299,10 +316,32 @@ def test_seven_wrong_passwords_from_seven_addresses_leave_key_and_password_login
     issue(client_a, public_key=public)
     for i in range(2, 9):
         with pytest.raises(asyncssh.PermissionDenied):
-            _run(_put(sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)))
+            _run(
+                _put(
+                    sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)
+                )
+            )
     assert AuditEvent.objects.filter(action=EventType.SFTP_LOGIN_FAILED).count() == 7
-    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/key.csv", key_path=key_path, local_addr=("127.0.0.9", 0)))
-    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/pw.csv", password=password, local_addr=("127.0.0.9", 0)))
+    _run(
+        _put(
+            sftp_server.port,
+            account.username,
+            b"a;b\n",
+            name="upload/key.csv",
+            key_path=key_path,
+            local_addr=("127.0.0.9", 0),
+        )
+    )
+    _run(
+        _put(
+            sftp_server.port,
+            account.username,
+            b"a;b\n",
+            name="upload/pw.csv",
+            password=password,
+            local_addr=("127.0.0.9", 0),
+        )
+    )
     assert Upload.objects.filter(client=client_a, state=UploadState.COMPLETED).count() == 2
     assert not Ban.objects.exists()
 
@@ -316,11 +355,24 @@ def test_a_password_lock_refuses_passwords_from_everywhere_but_the_key_still_get
     issue(client_a, public_key=public)
     for i in range(2, 5):
         with pytest.raises(asyncssh.PermissionDenied):
-            _run(_put(sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)))
+            _run(
+                _put(
+                    sftp_server.port, account.username, b"x", password="wrong-password", local_addr=(f"127.0.0.{i}", 0)
+                )
+            )
     assert Ban.objects.get().scope == "account"
     with pytest.raises(asyncssh.PermissionDenied):
         _run(_put(sftp_server.port, account.username, b"a;b\n", password=password, local_addr=("127.0.0.9", 0)))
-    _run(_put(sftp_server.port, account.username, b"a;b\n", name="upload/key.csv", key_path=key_path, local_addr=("127.0.0.9", 0)))
+    _run(
+        _put(
+            sftp_server.port,
+            account.username,
+            b"a;b\n",
+            name="upload/key.csv",
+            key_path=key_path,
+            local_addr=("127.0.0.9", 0),
+        )
+    )
     assert Upload.objects.get(client=client_a).state == UploadState.COMPLETED
 
 
@@ -405,11 +457,16 @@ def test_openssh_sftp_uploads_with_a_key_and_cannot_leave_the_home(sftp_server, 
     account, _ = issue(client_a, public_key=public)
     data = _rows(50000)  # ~2 MB: many 32 KiB writes in flight at once
     (tmp_path / "leden.csv").write_bytes(data)
-    result = _openssh(sftp_server.port, account.username, "cd upload\nput leden.csv\nls -l\n", tmp_path, key_path=key_path)
+    result = _openssh(
+        sftp_server.port, account.username, "cd upload\nput leden.csv\nls -l\n", tmp_path, key_path=key_path
+    )
     assert result.returncode == 0, result.stderr
     assert "leden.csv" in result.stdout
     upload = Upload.objects.get(client=client_a)
-    assert upload.state == UploadState.COMPLETED and read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
+    assert (
+        upload.state == UploadState.COMPLETED
+        and read_blob_bytes(upload.blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
+    )
 
     result = _openssh(sftp_server.port, account.username, "cd /etc\n", tmp_path, key_path=key_path)
     assert result.returncode != 0

@@ -80,7 +80,9 @@ def test_a_forged_upload_is_refused_before_a_byte_is_stored(user_a, client_a):
     here = {"HTTP_ORIGIN": "http://testserver"}
     attempts = [
         web.post(url, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, **here),  # no token at all
-        web.post(url, {"file": SimpleUploadedFile("a.csv", b"a;b\n"), "csrfmiddlewaretoken": token}, **here),  # body only
+        web.post(
+            url, {"file": SimpleUploadedFile("a.csv", b"a;b\n"), "csrfmiddlewaretoken": token}, **here
+        ),  # body only
         web.post(url + action, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, HTTP_ORIGIN="https://evil.example"),
         web.post(url + action, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}),  # neither Origin nor Referer
         web.post(url + "?csrfmiddlewaretoken=" + "x" * 64, {"file": SimpleUploadedFile("a.csv", b"a;b\n")}, **here),

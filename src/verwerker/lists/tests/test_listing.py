@@ -188,7 +188,9 @@ def test_breaches_and_requests_are_found_by_reference_title_or_client_and_sorted
     from verwerker.privacy.actions import do_report_breach
     from verwerker.privacy.models import BreachClient
 
-    first = do_report_breach(title="Laptop kwijt", description="trein", discovered_at=timezone.now(), actor=system_actor)
+    first = do_report_breach(
+        title="Laptop kwijt", description="trein", discovered_at=timezone.now(), actor=system_actor
+    )
     second = do_report_breach(title="Verkeerd gemaild", description="adres", discovered_at=timezone.now(),
                               actor=system_actor)
     for breach, client in ((first, client_a), (first, client_b), (second, client_b)):

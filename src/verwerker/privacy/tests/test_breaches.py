@@ -36,9 +36,21 @@ def at(day, hour, minute=0):
 def window_activity(client_a, client_b, system_actor):
     """Client A's file is handled inside the window (10 Nov, 08:00–12:00); client B's only after it."""
     with time_machine.travel(at(10, 9), tick=False):
-        do_record_event(EventType.CLIENT_CHANGED, actor=system_actor, client_id=client_a.pk, object_type="vault.blob", object_id="a-file")
+        do_record_event(
+            EventType.CLIENT_CHANGED,
+            actor=system_actor,
+            client_id=client_a.pk,
+            object_type="vault.blob",
+            object_id="a-file",
+        )
     with time_machine.travel(at(10, 15), tick=False):
-        do_record_event(EventType.CLIENT_CHANGED, actor=system_actor, client_id=client_b.pk, object_type="vault.blob", object_id="b-file")
+        do_record_event(
+            EventType.CLIENT_CHANGED,
+            actor=system_actor,
+            client_id=client_b.pk,
+            object_type="vault.blob",
+            object_id="b-file",
+        )
 
 
 def _report(system_actor, **extra):
@@ -121,7 +133,9 @@ def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, 
         do_change_breach_status(breach, BreachStatus.CLOSED, actor=system_actor)
     with pytest.raises(ValidationError, match="waarom"):
         do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, actor=system_actor)
-    do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, reason="De brief was van dezelfde klant.", actor=system_actor)
+    do_change_breach_status(
+        breach, BreachStatus.NOT_A_BREACH, reason="De brief was van dezelfde klant.", actor=system_actor
+    )
     breach.refresh_from_db()
     assert breach.status == BreachStatus.NOT_A_BREACH and breach.closed_at is not None
 
@@ -130,8 +144,20 @@ def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, 
 def test_accounts_named_in_the_breach_narrow_the_impact(client_a, client_b, system_actor):
     from verwerker.audit.actors import Actor
 
-    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "1", "sftp-aland"), client_id=client_a.pk, object_type="intake.upload", object_id="x")
-    do_record_event(EventType.CLIENT_CHANGED, actor=Actor("sftp", "2", "sftp-beeland"), client_id=client_b.pk, object_type="intake.upload", object_id="y")
+    do_record_event(
+        EventType.CLIENT_CHANGED,
+        actor=Actor("sftp", "1", "sftp-aland"),
+        client_id=client_a.pk,
+        object_type="intake.upload",
+        object_id="x",
+    )
+    do_record_event(
+        EventType.CLIENT_CHANGED,
+        actor=Actor("sftp", "2", "sftp-beeland"),
+        client_id=client_b.pk,
+        object_type="intake.upload",
+        object_id="y",
+    )
     breach = do_report_breach(
         title="Gelekt SFTP-wachtwoord", description="…", discovered_at=at(10, 9), window_start=at(10, 8),
         window_end=at(10, 10), accounts=["sftp-beeland"], actor=system_actor,
@@ -177,7 +203,9 @@ def test_files_held_in_the_window_are_found_even_after_shredding(client_a, clien
     from verwerker.vault.actions import do_shred_blob, do_store_blob
 
     with time_machine.travel(at(9, 12), tick=False):
-        held = do_store_blob(b"synthetic;rows\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="leden.csv", actor=system_actor)
+        held = do_store_blob(
+            b"synthetic;rows\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="leden.csv", actor=system_actor
+        )
     with time_machine.travel(at(10, 10), tick=False):
         do_shred_blob(held, actor=system_actor, reason="job_completed")
     with time_machine.travel(at(10, 14), tick=False):
@@ -198,7 +226,11 @@ def test_the_impact_counts_records_and_data_categories_of_the_files(client_a, sy
     from verwerker.testing import receive_file
 
     with time_machine.travel(at(10, 9), tick=False):
-        receive_file(client_a, "klanten.csv", b"Achternaam;Postcode;Huisnummer;IBAN\nJansen;1234 AB;1;NL91ABNA0417164300\nBakker;2345 CD;2;\n")
+        receive_file(
+            client_a,
+            "klanten.csv",
+            b"Achternaam;Postcode;Huisnummer;IBAN\nJansen;1234 AB;1;NL91ABNA0417164300\nBakker;2345 CD;2;\n",
+        )
     with time_machine.travel(at(10, 16), tick=False):
         breach = do_report_breach(title="Laptop kwijt", description="…", discovered_at=at(10, 15),
                                   window_start=at(10, 8), window_end=at(10, 12), actor=system_actor)
@@ -212,7 +244,9 @@ def test_administrative_events_expose_nobody(client_a, system_actor):
     """GIVEN only an administrative event of client A inside the window (its agreement changed)
     WHEN the breach is analysed THEN nobody is affected; a blob event in the window would count."""
     with time_machine.travel(at(10, 9), tick=False):
-        do_record_event(EventType.AGREEMENT_CHANGED, actor=system_actor, client_id=client_a.pk, obj=get_active_agreement(client_a))
+        do_record_event(
+            EventType.AGREEMENT_CHANGED, actor=system_actor, client_id=client_a.pk, obj=get_active_agreement(client_a)
+        )
     with time_machine.travel(at(10, 9, 5), tick=False):
         breach = do_report_breach(
             title="t", description="d", discovered_at=at(10, 9), window_start=at(10, 8), window_end=at(10, 10),
@@ -220,7 +254,9 @@ def test_administrative_events_expose_nobody(client_a, system_actor):
         )
     assert breach.affected.count() == 0
     with time_machine.travel(at(10, 9, 30), tick=False):
-        do_record_event(EventType.BLOB_READ, actor=system_actor, client_id=client_a.pk, object_type="vault.blob", object_id="b")
+        do_record_event(
+            EventType.BLOB_READ, actor=system_actor, client_id=client_a.pk, object_type="vault.blob", object_id="b"
+        )
     do_analyse_breach_impact(breach, actor=system_actor)
     assert [a.client for a in breach.affected.all()] == [client_a]
 
@@ -247,7 +283,9 @@ def test_new_findings_redraft_only_unsent_notices_and_name_what_changed(window_a
 
     breach = _report(system_actor)
     changed = do_update_breach_details(
-        breach, details={"consequences": "Eén adres zichtbaar voor een andere huurder.", "nature": ""}, actor=system_actor
+        breach,
+        details={"consequences": "Eén adres zichtbaar voor een andere huurder.", "nature": ""},
+        actor=system_actor,
     )
     assert changed == ["consequences"]
     assert "Eén adres zichtbaar" in breach.affected.get().notice_text

@@ -32,7 +32,9 @@ def test_a_breakage_shows_as_failing(client_a):
 
     from verwerker.audit.models import ChainCheckpoint
 
-    ChainCheckpoint.objects.create(checked_at=timezone.now(), events=9, head_seq=9, head_hash="x", ok=False, first_bad_seq=4, reason="changed")
+    ChainCheckpoint.objects.create(
+        checked_at=timezone.now(), events=9, head_seq=9, head_hash="x", ok=False, first_bad_seq=4, reason="changed"
+    )
     finding = {r["promise"].id: r["finding"] for r in evaluate()}["P15"]
     assert finding.state == State.FAILING and "event 4" in finding.evidence
 
@@ -53,6 +55,33 @@ def test_every_built_promise_check_runs_without_error_on_real_data(client_a, sys
     assert broken == {}
     assert rows["P10"].state == State.OK and "1 files profiled" in rows["P10"].evidence
     assert rows["P19"].state == State.OK and "financieel: 2557" in rows["P19"].evidence
-    built = {"P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08", "P09", "P10", "P11", "P12", "P13", "P14", "P15", "P16", "P17", "P18",
-             "P19", "P20", "P21", "P22", "P23", "P24", "P25", "P26", "P27"}
+    built = {
+        "P01",
+        "P02",
+        "P03",
+        "P04",
+        "P05",
+        "P06",
+        "P07",
+        "P08",
+        "P09",
+        "P10",
+        "P11",
+        "P12",
+        "P13",
+        "P14",
+        "P15",
+        "P16",
+        "P17",
+        "P18",
+        "P19",
+        "P20",
+        "P21",
+        "P22",
+        "P23",
+        "P24",
+        "P25",
+        "P26",
+        "P27",
+    }
     assert {k for k, f in rows.items() if f.state != State.NOT_ENFORCED} == built

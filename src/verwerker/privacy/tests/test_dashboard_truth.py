@@ -263,14 +263,18 @@ def test_p22_cannot_fail_because_the_database_refuses_the_state(db):
 
     assert finding("P22").state == State.OK
     with pytest.raises(IntegrityError), transaction.atomic():
-        Subprocessor.objects.bulk_create([Subprocessor(name="Far Away Print", country="US", receives_personal_data=True)])
+        Subprocessor.objects.bulk_create(
+            [Subprocessor(name="Far Away Print", country="US", receives_personal_data=True)]
+        )
 
 
 def test_p24_fails_for_an_overdue_breach_notice(client_a):
     from verwerker.privacy.actions import do_add_affected_client, do_report_breach
 
     assert finding("P24").state == State.OK
-    breach = do_report_breach(title="Laptop kwijt", description="Synthetisch voorval", discovered_at=timezone.now(), actor=ACTOR)
+    breach = do_report_breach(
+        title="Laptop kwijt", description="Synthetisch voorval", discovered_at=timezone.now(), actor=ACTOR
+    )
     if not breach.affected.filter(client=client_a).exists():
         do_add_affected_client(breach, client_a, actor=ACTOR)
     assert finding("P24").state == State.ATTENTION

@@ -11,8 +11,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 BEFORE = [("crm", "0002_seed_purposes"), ("facilities", "0002_seed_consent_categories"),
           ("privacy", "0004_pentest_finding_due_on")]
-AFTER = [("crm", "0004_relation_requests_keep_only_the_person"),
-         ("facilities", "0004_camera_requests_keep_only_the_footage"), ("privacy", "0005_one_register_for_all_requests")]
+AFTER = [
+    ("crm", "0004_relation_requests_keep_only_the_person"),
+    ("facilities", "0004_camera_requests_keep_only_the_footage"),
+    ("privacy", "0005_one_register_for_all_requests"),
+]
 
 
 def _migrate(targets):
@@ -51,7 +54,12 @@ def _check_the_migration():
     assert (own.concerns, own.client_id, own.kind, own.status, own.receipt) == (
         "own_relation", None, "erasure", "executed", "Verwijderd.")
     assert own.deadline == dt.date(2026, 5, 1) and own.received_at == received and own.subject_mask == "J. K****"
-    assert (camera.concerns, camera.kind, camera.status, camera.deadline) == ("camera", "access", "open", dt.date(2026, 5, 2))
+    assert (camera.concerns, camera.kind, camera.status, camera.deadline) == (
+        "camera",
+        "access",
+        "open",
+        dt.date(2026, 5, 2),
+    )
     assert "Jansen" not in camera.subject_mask
     assert new.get_model("crm", "RelationRequest").objects.get().request_id == own.pk
     assert new.get_model("facilities", "CameraRequest").objects.get().request_id == camera.pk

@@ -20,16 +20,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_complaint_is_closed_only_with_an_outcome(client_a, system_actor):
-    complaint = do_register_complaint(complainant="Een huurder", subject="Brief aan oud adres", description="…", client=client_a, actor=system_actor)
+    complaint = do_register_complaint(
+        complainant="Een huurder", subject="Brief aan oud adres", description="…", client=client_a, actor=system_actor
+    )
     with pytest.raises(ValidationError, match="uitkomst"):
         do_update_complaint(complaint, status=ComplaintStatus.RESOLVED, actor=system_actor)
-    do_update_complaint(complaint, status=ComplaintStatus.RESOLVED, outcome="Adres gecorrigeerd door de klant.", actor=system_actor)
+    do_update_complaint(
+        complaint, status=ComplaintStatus.RESOLVED, outcome="Adres gecorrigeerd door de klant.", actor=system_actor
+    )
     complaint.refresh_from_db()
     assert complaint.closed_at is not None and complaint.outcome.startswith("Adres")
 
 
 def test_a_finding_is_retested_only_after_it_is_fixed(system_actor):
-    test = do_record_pentest(performed_on=dt.date(2026, 10, 1), tester="Testbureau", scope="web portal", actor=system_actor)
+    test = do_record_pentest(
+        performed_on=dt.date(2026, 10, 1), tester="Testbureau", scope="web portal", actor=system_actor
+    )
     finding = do_record_finding(test, title="Missing rate limit", severity="medium", actor=system_actor)
     with pytest.raises(ValidationError, match="nadat ze is opgelost"):
         do_update_finding(finding, status=FindingStatus.RETESTED, actor=system_actor)

@@ -94,7 +94,9 @@ def test_an_erasure_removes_exactly_the_persons_records_and_shreds_the_old_file(
     assert old_blob.state in (BlobState.SHREDDED, BlobState.SHREDDING) and old_blob.wrapped_key is None
     assert data_file.blob_id != old_blob.pk and old_blob.certificate_item is not None
     assert data_file.blob.created_at == old_blob.created_at  # the retention clock runs on
-    frame = read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv").frame
+    frame = read_table(
+        read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv"
+    ).frame
     assert frame.height == 3
     assert frame.get_column("E-mailadres").to_list() == [r[8] for r in ROWS[1:]]
     assert frame.row(0) == ROWS[1]  # the rest unchanged
@@ -112,7 +114,9 @@ def test_a_rectification_changes_only_the_given_field_of_the_persons_records(cli
     )
     do_execute_subject_request(request, actor=system_actor, corrections={"street": "Nieuwe Dorpsstraat"})
     data_file.refresh_from_db()
-    frame = read_table(read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv").frame
+    frame = read_table(
+        read_blob_bytes(data_file.blob, actor=READER, purpose=ReadPurpose.VERIFICATION), name="leden.csv"
+    ).frame
     assert frame.get_column("Straat").to_list() == ["Lindelaan", "Lindelaan", "Nieuwe Dorpsstraat", "Kerkweg"]
 
 
@@ -125,7 +129,9 @@ def test_access_puts_the_records_in_the_clients_outbox(client_a, system_actor):
     do_execute_subject_request(request, actor=system_actor)
     files = {f.name: f for f in OutboxFile.objects.filter(client=client_a)}
     assert set(files) == {f"{request.reference}-access.csv", f"{request.reference}-access.json"}
-    exported = read_blob_bytes(files[f"{request.reference}-access.csv"].blob, actor=READER, purpose=ReadPurpose.VERIFICATION).decode()
+    exported = read_blob_bytes(
+        files[f"{request.reference}-access.csv"].blob, actor=READER, purpose=ReadPurpose.VERIFICATION
+    ).decode()
     assert "l.devries@example.test" in exported and "k.jansen" not in exported
 
 
@@ -137,12 +143,16 @@ def test_portability_needs_the_identity_check_recorded(client_a, system_actor):
     )
     with pytest.raises(ValidationError, match="identity"):
         do_execute_subject_request(request, actor=system_actor)
-    do_execute_subject_request(request, actor=system_actor, identity_checked_by="po", identity_checked_with="passport, seen in person")
+    do_execute_subject_request(
+        request, actor=system_actor, identity_checked_by="po", identity_checked_with="passport, seen in person"
+    )
     assert AuditEvent.objects.filter(action=EventType.SUBJECT_IDENTITY_CHECKED).exists()
 
 
 def test_a_person_writing_in_directly_is_referred_to_the_client(client_a, system_actor):
-    request = do_log_subject_request(client_a, RequestKind.ERASURE, Criteria(email="x@example.test"), actor=system_actor)
+    request = do_log_subject_request(
+        client_a, RequestKind.ERASURE, Criteria(email="x@example.test"), actor=system_actor
+    )
     assert request.status == RequestStatus.REFERRED and client_a.name in request.receipt
     with pytest.raises(ValidationError):
         do_execute_subject_request(request, actor=system_actor)
@@ -170,9 +180,15 @@ def test_deadline_is_a_month_and_extends_by_two_only_within_the_first(client_a, 
 def test_the_request_screens_are_the_privacy_officers(client_a, login, make_staff, user_a, system_actor):
     _upload(client_a, system_actor)
     officer = login(make_staff(Role.PRIVACY))
-    response = officer.post(reverse("privacy:requests"), {
-        "client": client_a.pk, "kind": "access", "from_contact": _contact(client_a).pk, "email": "k.jansen@example.test",
-    })
+    response = officer.post(
+        reverse("privacy:requests"),
+        {
+            "client": client_a.pk,
+            "kind": "access",
+            "from_contact": _contact(client_a).pk,
+            "email": "k.jansen@example.test",
+        },
+    )
     assert response.status_code == 302
     request = DataSubjectRequest.objects.get()
     searches = AuditEvent.objects.filter(action=EventType.SUBJECT_REQUEST_SEARCHED)

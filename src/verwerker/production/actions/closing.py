@@ -26,14 +26,29 @@ def do_confirm_printed(job: Job, *, user, actor: Actor, pieces: int | None = Non
         if not user.has_perm("production.confirm_printing"):
             raise StepRefused("confirm", gettext_lazy("only a print operator can confirm printing"), "rights")
         if locked.subprocessor_id is not None:
-            raise StepRefused("confirm", gettext_lazy("a job delivered to a subprocessor is confirmed by that subprocessor"), "rights")
-        if locked.reprints > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count():
-            raise StepRefused("confirm", gettext_lazy("a reprint is still being made: confirm once it is in the hot folder"), "reprint")
+            raise StepRefused(
+                "confirm", gettext_lazy("a job delivered to a subprocessor is confirmed by that subprocessor"), "rights"
+            )
+        if (
+            locked.reprints
+            > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count()
+        ):
+            raise StepRefused(
+                "confirm",
+                gettext_lazy("a reprint is still being made: confirm once it is in the hot folder"),
+                "reprint",
+            )
         if pieces is not None and pieces < 0:
             raise StepRefused("confirm", gettext_lazy("the count of pieces produced cannot be negative"), "pieces")
 
-    job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now(), "pieces_printed": pieces},
-                details={"pieces": pieces, "expected": job.records_out, "reprints": job.reprints})
+    job = _step(
+        job,
+        "confirm",
+        actor=actor,
+        gates=gate,
+        update={"confirmed_at": timezone.now(), "pieces_printed": pieces},
+        details={"pieces": pieces, "expected": job.records_out, "reprints": job.reprints},
+    )
     return do_close_job(job, actor=actor)
 
 
@@ -45,9 +60,15 @@ def do_confirm_production(job: Job, *, user, actor: Actor) -> Job:
     job's subprocessor (audited).
     """
     def gate(locked: Job) -> None:
-        binding = getattr(user, "subprocessor_binding", None) if user.has_perm("production.confirm_production") else None
+        binding = (
+            getattr(user, "subprocessor_binding", None) if user.has_perm("production.confirm_production") else None
+        )
         if binding is None or locked.subprocessor_id is None or binding.subprocessor_id != locked.subprocessor_id:
-            raise StepRefused("confirm", gettext_lazy("only the subprocessor the job was delivered to can confirm its production"), "rights")
+            raise StepRefused(
+                "confirm",
+                gettext_lazy("only the subprocessor the job was delivered to can confirm its production"),
+                "rights",
+            )
 
     job = _step(job, "confirm", actor=actor, gates=gate, update={"confirmed_at": timezone.now()},
                 details={"subprocessor": job.subprocessor_id})

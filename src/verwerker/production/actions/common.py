@@ -43,7 +43,9 @@ def _agreement_ended(job: Job) -> StepRefused:
     )
 
 
-def _step(job: Job, step: str, *, actor: Actor, gates=None, update=None, details: dict | None = None, within=None) -> Job:
+def _step(
+    job: Job, step: str, *, actor: Actor, gates=None, update=None, details: dict | None = None, within=None
+) -> Job:
     """Take one life-cycle step: lock, check (state, agreement, gates), change, audit. Raises StepRefused.
 
     ``update`` is a dict of fields, or a callable given the locked job that returns one (for values

@@ -126,7 +126,9 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
     elif job.subprocessor is not None:
         reason = delivery_refusal(job)
         if reason is None and not job.subprocessor.has_sftp_target:
-            reason = format_lazy(_("{name} has no SFTP target (host, user, pinned host key, credential) set"), name=job.subprocessor.name)
+            reason = format_lazy(
+                _("{name} has no SFTP target (host, user, pinned host key, credential) set"), name=job.subprocessor.name
+            )
     elif not job.station.active:
         reason = format_lazy(_("print station {name} is not active"), name=job.station.name)
     if reason:
@@ -143,9 +145,17 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
         return _push_to_subprocessor(job, actor=actor)
     written = _write_hot_folder(job, job.station)
     try:
-        return _step(job, "deliver", actor=actor, update={"delivered_files": written, "delivery_target": f"station:{job.station.name}",
-                                                          "delivered_at": timezone.now()},
-                     details={"target": f"print station {job.station.pk}", "files": len(written)})
+        return _step(
+            job,
+            "deliver",
+            actor=actor,
+            update={
+                "delivered_files": written,
+                "delivery_target": f"station:{job.station.name}",
+                "delivered_at": timezone.now(),
+            },
+            details={"target": f"print station {job.station.pk}", "files": len(written)},
+        )
     except StepRefused:
         _remove_files(written)
         raise
@@ -182,7 +192,9 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
                 pusher.remove([n for n, _ in sent])
                 raise
     except PushError as exc:
-        refused = StepRefused("deliver", format_lazy(_("push to {name} failed: {error}"), name=sub.name, error=exc), "push")
+        refused = StepRefused(
+            "deliver", format_lazy(_("push to {name} failed: {error}"), name=sub.name, error=exc), "push"
+        )
         _refuse(job, "deliver", refused, actor)
         raise refused from None
 
@@ -216,7 +228,10 @@ def do_record_spoilage(job: Job, *, ranges: str, user, actor: Actor) -> Job:
             raise StepRefused("reprint", _("only a print operator can record spoiled pieces"), "rights")
         if locked.station_id is None:
             raise StepRefused("reprint", _("only a job printed in house can be reprinted here"), "target")
-        if locked.reprints > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count():
+        if (
+            locked.reprints
+            > JobOutput.objects.filter(job=locked, attempt=locked.attempt, kind=OutputKind.REPRINT).count()
+        ):
             raise StepRefused("reprint", _("the previous reprint is still being made"), "reprint")
         try:
             spans.extend(engine.parse_ranges(ranges, highest=locked.records_out or 0))
@@ -287,7 +302,16 @@ def _withdraw_reprint(job: Job, number: int, reason: str, *, actor: Actor) -> No
     with transaction.atomic():
         Job.objects.filter(pk=job.pk, reprints=number).update(
             reprints=number - 1, spoiled=[e for e in job.spoiled if e["reprint"] != number])
-    _refuse(job, "reprint", StepRefused("reprint", format_lazy(_("reprint {number} could not be made: {reason}"), number=number, reason=reason), "render"), actor)
+    _refuse(
+        job,
+        "reprint",
+        StepRefused(
+            "reprint",
+            format_lazy(_("reprint {number} could not be made: {reason}"), number=number, reason=reason),
+            "render",
+        ),
+        actor,
+    )
 
 
 def _reprint_spans(job: Job, number: int) -> list[list[int]]:

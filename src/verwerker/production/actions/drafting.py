@@ -29,7 +29,11 @@ def _check_mapping(data_file: DataFile, mapping: dict, dropped: list) -> dict:
     clean = {}
     for column, kind in mapping.items():
         if column not in data_file.column_kinds:
-            raise StepRefused("draft", format_lazy(_("{file}: no column named «{column}»"), file=data_file.name, column=column), "mapping")
+            raise StepRefused(
+                "draft",
+                format_lazy(_("{file}: no column named «{column}»"), file=data_file.name, column=column),
+                "mapping",
+            )
         if column in dropped or kind in ("", "skip"):
             continue
         try:
@@ -53,14 +57,20 @@ def do_draft_job(
     try:
         check_step("draft", None, agreement_in_force=agreement is not None)
         if data_file.state != DataFileState.PROFILED or data_file.is_purged:
-            raise StepRefused("draft", format_lazy(_("{file} is {state}, not profiled"), file=data_file.name, state=data_file.state_label), "file")
+            raise StepRefused(
+                "draft",
+                format_lazy(_("{file} is {state}, not profiled"), file=data_file.name, state=data_file.state_label),
+                "file",
+            )
         if template.client_id not in (None, data_file.client_id):
             raise StepRefused("draft", _("this template belongs to another client"), "template")
         if station is not None and subprocessor is not None:
             raise StepRefused("draft", _("choose a print station or a subprocessor, not both"), "target")
         for extra in suppression_files:
             if extra.client_id != data_file.client_id or extra.state != DataFileState.PROFILED or extra.is_purged:
-                raise StepRefused("draft", _("a suppression list must be a profiled file of the same client"), "suppression")
+                raise StepRefused(
+                    "draft", _("a suppression list must be a profiled file of the same client"), "suppression"
+                )
         clean = _check_mapping(data_file, mapping if mapping is not None else data_file.column_kinds, [])
     except StepRefused as exc:
         _refuse(None, "draft", exc, actor, client_id=data_file.client_id)
@@ -83,19 +93,34 @@ def do_draft_job(
 
 def do_change_job(job: Job, *, actor: Actor, mapping: dict | None = None, **options) -> Job:
     """Change a drafted job's mapping or options; a change withdraws an earlier second-person approval."""
-    update = {k: v for k, v in options.items() if k in ("name", "template", "dedupe", "proof_required", "station", "subprocessor")}
+    update = {
+        k: v
+        for k, v in options.items()
+        if k in ("name", "template", "dedupe", "proof_required", "station", "subprocessor")
+    }
     if mapping is not None:
         update["mapping"] = _check_mapping(job.data_file, mapping, job.dropped_columns)
     update.update(approved_by=None, approved_at=None)
-    return _step(job, "change", actor=actor, update=update, details={"changed": sorted(k for k in update if k not in ("approved_by", "approved_at"))})
+    return _step(
+        job,
+        "change",
+        actor=actor,
+        update=update,
+        details={"changed": sorted(k for k in update if k not in ("approved_by", "approved_at"))},
+    )
 
 
 def do_drop_bsn_columns(job: Job, *, actor: Actor) -> Job:
     """Drop every BSN column from the job in one step: production never reads them (the BSN gate opens)."""
     columns = sorted(set(job.data_file.columns_of_kind("bsn")) | set(job.dropped_columns))
     mapping = {c: k for c, k in job.mapping.items() if c not in columns}
-    job = _step(job, "change", actor=actor, update={"dropped_columns": columns, "mapping": mapping, "approved_by": None, "approved_at": None},
-                details={"changed": ["dropped_columns"]})
+    job = _step(
+        job,
+        "change",
+        actor=actor,
+        update={"dropped_columns": columns, "mapping": mapping, "approved_by": None, "approved_at": None},
+        details={"changed": ["dropped_columns"]},
+    )
     do_record_event(EventType.JOB_COLUMN_DROPPED, actor=actor, client_id=job.client_id, obj=job,
                     details={"kind": "bsn", "columns": len(columns)})
     return job
@@ -115,11 +140,22 @@ def gates_waiting(job: Job) -> list[tuple[str, str]]:
         if not agreement_for(job).high_risk_allowed:
             waiting.append(("high_risk", _("the client's agreement does not allow high-risk files (P23)")))
         if not job.measures_confirmed:
-            waiting.append(("measures", _("the agreement's extra measures for high-risk files are not ticked off (P23)")))
+            waiting.append(
+                ("measures", _("the agreement's extra measures for high-risk files are not ticked off (P23)"))
+            )
         if job.approved_by_id is None:
-            waiting.append(("approval", _("a high-risk job needs the approval of a second person with release rights (P23)")))
+            waiting.append(
+                ("approval", _("a high-risk job needs the approval of a second person with release rights (P23)"))
+            )
     if data_file.minors and job.consent_recorded_at is None:
-        waiting.append(("minors", format_lazy(_("the file holds {n} minors: record the parental consent first (P20)"), n=data_file.minors)))
+        waiting.append(
+            (
+                "minors",
+                format_lazy(
+                    _("the file holds {n} minors: record the parental consent first (P20)"), n=data_file.minors
+                ),
+            )
+        )
     if bsn_columns_kept(job) and job.legal_basis_recorded_at is None:
         waiting.append(("bsn", _("the file holds a BSN: record the client's legal basis or drop the BSN column")))
     return waiting
@@ -139,7 +175,11 @@ def do_approve_job(job: Job, *, user, actor: Actor) -> Job:
         if not user.has_perm("production.release_job"):
             raise StepRefused("approve", _("only staff with release rights can approve a job"), "rights")
         if locked.drafted_by_id == user.pk:
-            raise StepRefused("approve", _("the person who drafted the job cannot approve it: a second person must (P23)"), "four_eyes")
+            raise StepRefused(
+                "approve",
+                _("the person who drafted the job cannot approve it: a second person must (P23)"),
+                "four_eyes",
+            )
 
     return _step(job, "approve", actor=actor, gates=gate, update={"approved_by": user, "approved_at": timezone.now()})
 
@@ -152,7 +192,9 @@ def do_record_parental_consent(
 
     if not given_by.strip() or not document:
         raise StepRefused("change", _("parental consent needs who gave it and the document"), "minors")
-    blob = do_store_blob(document, client=job.client_id, purpose=BlobPurpose.CONSENT_DOCUMENT, name=document_name[:100], actor=actor)
+    blob = do_store_blob(
+        document, client=job.client_id, purpose=BlobPurpose.CONSENT_DOCUMENT, name=document_name[:100], actor=actor
+    )
     job = _step(job, "change", actor=actor, update={
         "consent_given_by": given_by.strip()[:200], "consent_given_on": given_on, "consent_document": blob,
         "consent_recorded_at": timezone.now()}, details={"changed": ["consent"]})
@@ -165,8 +207,13 @@ def do_record_legal_basis(job: Job, *, basis: str, actor: Actor) -> Job:
     """Record the legal basis the client stated for processing the BSN (DOMAIN.md §3)."""
     if len(basis.strip()) < 5:
         raise StepRefused("change", _("state the legal basis (the statutory provision the client relies on)"), "bsn")
-    job = _step(job, "change", actor=actor, update={"legal_basis": basis.strip(), "legal_basis_recorded_at": timezone.now()},
-                details={"changed": ["legal_basis"]})
+    job = _step(
+        job,
+        "change",
+        actor=actor,
+        update={"legal_basis": basis.strip(), "legal_basis_recorded_at": timezone.now()},
+        details={"changed": ["legal_basis"]},
+    )
     do_record_event(EventType.JOB_LEGAL_BASIS_RECORDED, actor=actor, client_id=job.client_id, obj=job)
     return job
 

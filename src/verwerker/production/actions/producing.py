@@ -124,9 +124,17 @@ def do_prepare_production(job_id: int, *, actor: Actor) -> int:
         return 0  # a duplicate task: this attempt is prepared and its parts are queued
     try:
         data_file = job.data_file
-        frame = engine.read_frame(read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION), data_file.name, job.dropped_columns)
+        frame = engine.read_frame(
+            read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION),
+            data_file.name,
+            job.dropped_columns,
+        )
         suppression = [
-            (f"list-{f.pk}", engine.read_frame(read_blob_bytes(f.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION), f.name, []), dict(f.column_kinds))
+            (
+                f"list-{f.pk}",
+                engine.read_frame(read_blob_bytes(f.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION), f.name, []),
+                dict(f.column_kinds),
+            )
             for f in job.suppression_files.all()
         ]
         prepared = engine.prepare(frame, job.mapping, template=_template(job), dedupe=job.dedupe,
@@ -221,7 +229,9 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
         return False  # not all parts have landed (a resumed job's finish is enqueued again by the last one)
     try:
         manifests = JobOutput.objects.filter(job=job, attempt=attempt, kind=OutputKind.MANIFEST_PART).order_by("index")
-        manifest = engine.join_manifests([read_blob_bytes(o.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION) for o in manifests])
+        manifest = engine.join_manifests(
+            [read_blob_bytes(o.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION) for o in manifests]
+        )
         source = JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.RECORDS)
         records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
         proof = engine.render_proof(records, template=_template(job), background=_background(job))
@@ -230,7 +240,9 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
     except Exception as exc:  # noqa: BLE001 - every failure becomes the job's state, never a hang
         do_fail_production(job, error=failure_reason(exc), actor=actor, attempt=attempt)
         return False
-    outputs = [_store(job, OutputKind.MANIFEST, 0, manifest, attempt=attempt, actor=actor, name=f"manifest-job-{job.pk}.csv")]
+    outputs = [
+        _store(job, OutputKind.MANIFEST, 0, manifest, attempt=attempt, actor=actor, name=f"manifest-job-{job.pk}.csv")
+    ]
     if proof is not None:
         outputs.append(_store(job, OutputKind.PROOF, 0, proof, attempt=attempt, actor=actor,
                               name=f"proef-job-{job.pk}.pdf", pages=page_count(proof)))
@@ -248,8 +260,19 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
                 "rejects": locked.rejects, "attempt": attempt}
 
     try:
-        job = _step(job, "finish", actor=actor, gates=gate, within=write, update={
-            "records_out": records.height, "pages": pages, "produced_at": timezone.now(), "progress_at": timezone.now()})
+        job = _step(
+            job,
+            "finish",
+            actor=actor,
+            gates=gate,
+            within=write,
+            update={
+                "records_out": records.height,
+                "pages": pages,
+                "produced_at": timezone.now(),
+                "progress_at": timezone.now(),
+            },
+        )
     except (StepRefused, IntegrityError):  # superseded, or finished a moment ago by a duplicate task
         _shred_outputs(outputs, actor=actor, reason=DeletionReason.ATTEMPT_SUPERSEDED)
         return False
@@ -275,7 +298,9 @@ def _queued_tasks() -> set[tuple[str, tuple]]:
     """Production tasks waiting or running (a dead worker's were reclaimed before the sweep looks)."""
     from django_tasks_db.models import DBTaskResult
 
-    rows = DBTaskResult.objects.filter(status__in=("READY", "RUNNING"), task_path__startswith="verwerker.production.tasks.")
+    rows = DBTaskResult.objects.filter(
+        status__in=("READY", "RUNNING"), task_path__startswith="verwerker.production.tasks."
+    )
     return {(path.rsplit(".", 1)[1], tuple(args_kwargs.get("args", ())))
             for path, args_kwargs in rows.values_list("task_path", "args_kwargs")}
 

@@ -11,7 +11,9 @@ from verwerker.vault.models import DeletionReason
 pytestmark = pytest.mark.django_db
 
 
-def test_a_delivery_that_fails_on_its_second_file_removes_the_first_and_the_partial_one(client_a, system_actor, tmp_path):
+def test_a_delivery_that_fails_on_its_second_file_removes_the_first_and_the_partial_one(
+    client_a, system_actor, tmp_path
+):
     """GIVEN two print files, the second shredded before it could be written
     WHEN they are written into the hot folder
     THEN the write fails, and neither the first file nor a partial second one stays in the folder."""

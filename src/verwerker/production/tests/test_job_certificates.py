@@ -51,7 +51,9 @@ def _produced_job(client, draft, staff, settings, name="Voorjaarsmailing", **opt
     return job
 
 
-def test_a_cancelled_jobs_certificate_says_cancelled_and_names_what_the_client_sent_and_got(client_a, draft, staff, settings):
+def test_a_cancelled_jobs_certificate_says_cancelled_and_names_what_the_client_sent_and_got(
+    client_a, draft, staff, settings
+):
     """GIVEN a produced job of two print parts from the client's file «leden-voorjaar.csv»
     WHEN the job is cancelled before delivery
     THEN its certificate gives the reason and outcome as cancelled (in Dutch), names the file as the
@@ -108,7 +110,9 @@ def test_a_rejected_proof_and_a_superseded_run_are_shredded_for_their_own_reason
     assert {reasons[b] for b in second} == {DeletionReason.PROOF_REJECTED}
     job = do_cancel_job(job, actor=ACTOR)
     items = {d["blob_id"]: d for d in json.loads(job.certificate.body)["deleted"]}
-    assert items[str(first[0])]["reason_text"] == "uitvoer van een eerdere productieronde, vervangen door een nieuwe ronde"
+    assert (
+        items[str(first[0])]["reason_text"] == "uitvoer van een eerdere productieronde, vervangen door een nieuwe ronde"
+    )
     assert items[str(second[0])]["reason_text"] == "de klant heeft de proef afgekeurd"
     assert "(productieronde 1)" in items[str(first[0])]["name"]
 
@@ -132,6 +136,10 @@ def test_there_is_one_list_of_deletion_reasons_and_every_shred_names_one_of_them
             name = getattr(name, "id", getattr(name, "attr", None)) if name is not None else None
             if isinstance(node, ast.Call) and name in ("do_shred_blobs", "do_shred_blob", "do_issue_certificate"):
                 for kw in node.keywords:
-                    if kw.arg == "reason" and isinstance(kw.value, ast.Constant) and kw.value.value not in DeletionReason.values:
+                    if (
+                        kw.arg == "reason"
+                        and isinstance(kw.value, ast.Constant)
+                        and kw.value.value not in DeletionReason.values
+                    ):
                         literals.append(f"{path.relative_to(root)}:{node.lineno} {kw.value.value!r}")
     assert literals == []

@@ -26,7 +26,9 @@ from verwerker.testing import receive_file
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FIRST_LINE = ["Q.", "Qzxkopnaam", "Qzxkopstraat", "12", "1234 AB", "Qzxkopplaats"]
-RECORDS = [["A.", f"Qzxrec{i}naam", f"Qzxrec{i}straat", str(10 + i), f"{2345 + i} CD", f"Qzxrec{i}plaats"] for i in range(5)]
+RECORDS = [
+    ["A.", f"Qzxrec{i}naam", f"Qzxrec{i}straat", str(10 + i), f"{2345 + i} CD", f"Qzxrec{i}plaats"] for i in range(5)
+]
 MARKERS = [v for row in [FIRST_LINE, *RECORDS] for v in row if v.startswith("Qzx")]
 KINDS = ["initials", "last_name", "street", "house_number", "postcode", "city"]
 FILE_NAME = "leden-qzxbestand.csv"  # the name is not a value: the searches must find it (they work)
@@ -74,7 +76,9 @@ def test_a_full_cycle_leaves_no_marker_value_in_the_database_or_the_data_directo
     job = produce(do_release_job(draft(data_file), user=staff.drafter, actor=actor))
     assert job.state == JobState.PRODUCED and job.records_out == 6, job.error
     job = do_deliver_job(job, actor=Actor.system("test"))
-    printed = subprocess.run(["pdftotext", job.delivered_files[0], "-"], capture_output=True, check=True).stdout.decode()
+    printed = subprocess.run(
+        ["pdftotext", job.delivered_files[0], "-"], capture_output=True, check=True
+    ).stdout.decode()
     assert all(m.lower() in printed.lower() for m in MARKERS)  # the markers really went through production
     job = do_confirm_printed(job, user=staff.printer, actor=Actor.for_user(staff.printer))
     assert job.state == JobState.CERTIFIED

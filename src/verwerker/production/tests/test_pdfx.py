@@ -12,7 +12,9 @@ from verwerker.production.render import EXAMPLES, Template
 from verwerker.production.tests.synthetic import MAPPING, people
 from verwerker.production.tests.test_render import run_merge
 
-DISPLAY = "output intent profile is a display profile; PDF/X-4 wants the output device profile of the printing condition"
+DISPLAY = (
+    "output intent profile is a display profile; PDF/X-4 wants the output device profile of the printing condition"
+)
 
 
 def _typst_background() -> bytes:
@@ -54,19 +56,32 @@ def test_with_the_press_profile_configured_a_print_part_breaks_nothing_checkable
     assert str(intent.OutputConditionIdentifier) == "FOGRA51" and int(intent.DestOutputProfile.N) == 4
 
 
-@pytest.mark.parametrize(("damage", "expected"), [
-    (lambda pdf: pdf.trailer.__delitem__("/ID"), "no file identifier (/ID) in the trailer"),
-    (lambda pdf: pdf.pages[1].obj.__delitem__("/TrimBox"), "page 2: needs exactly one of TrimBox and ArtBox"),
-    (lambda pdf: setattr(pdf.pages[0].obj, "TrimBox", pikepdf.Array([0, 0, 700, 900])),
-     "page 1: TrimBox extends beyond the MediaBox"),
-    (lambda pdf: pdf.pages[2].obj.__delitem__("/DPart"),
-     "page 3: no /DPart (every page of a PDF/VT file belongs to a document part)"),
-    (lambda pdf: pdf.Root.__delitem__("/DPartRoot"), "no /DPartRoot in the catalog (PDF/VT)"),
-    (lambda pdf: setattr(pdf.Root, "AcroForm", pikepdf.Dictionary(Fields=pikepdf.Array())), "interactive form (AcroForm)"),
-    (lambda pdf: pdf.Root.__delitem__("/OutputIntents"), "0 GTS_PDFX output intents (exactly one is required)"),
-    (lambda pdf: pdf.docinfo.__delitem__("/ModDate"), "document information lacks ModDate"),
-    (lambda pdf: setattr(pdf.docinfo, "Trapped", pikepdf.Name("/False_")), "document information Trapped is not True or False"),
-])
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda pdf: pdf.trailer.__delitem__("/ID"), "no file identifier (/ID) in the trailer"),
+        (lambda pdf: pdf.pages[1].obj.__delitem__("/TrimBox"), "page 2: needs exactly one of TrimBox and ArtBox"),
+        (
+            lambda pdf: setattr(pdf.pages[0].obj, "TrimBox", pikepdf.Array([0, 0, 700, 900])),
+            "page 1: TrimBox extends beyond the MediaBox",
+        ),
+        (
+            lambda pdf: pdf.pages[2].obj.__delitem__("/DPart"),
+            "page 3: no /DPart (every page of a PDF/VT file belongs to a document part)",
+        ),
+        (lambda pdf: pdf.Root.__delitem__("/DPartRoot"), "no /DPartRoot in the catalog (PDF/VT)"),
+        (
+            lambda pdf: setattr(pdf.Root, "AcroForm", pikepdf.Dictionary(Fields=pikepdf.Array())),
+            "interactive form (AcroForm)",
+        ),
+        (lambda pdf: pdf.Root.__delitem__("/OutputIntents"), "0 GTS_PDFX output intents (exactly one is required)"),
+        (lambda pdf: pdf.docinfo.__delitem__("/ModDate"), "document information lacks ModDate"),
+        (
+            lambda pdf: setattr(pdf.docinfo, "Trapped", pikepdf.Name("/False_")),
+            "document information Trapped is not True or False",
+        ),
+    ],
+)
 def test_each_checked_requirement_is_reported_when_broken(part, damage, expected):
     assert expected not in pdfx.problems(part)
     pdf = pikepdf.open(io.BytesIO(part))

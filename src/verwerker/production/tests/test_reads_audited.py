@@ -17,7 +17,9 @@ from verwerker.testing import receive_file
 pytestmark = pytest.mark.django_db
 
 
-def test_a_produced_and_delivered_job_leaves_one_read_event_per_part_each_with_its_purpose(client_a, draft, staff, settings):
+def test_a_produced_and_delivered_job_leaves_one_read_event_per_part_each_with_its_purpose(
+    client_a, draft, staff, settings
+):
     """GIVEN a file of 900 records rendered in parts of 400
     WHEN it is profiled, produced and delivered to the hot folder
     THEN every decryption is in the audit log with its purpose, the records are read once per part

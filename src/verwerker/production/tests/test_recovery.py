@@ -169,7 +169,9 @@ def test_a_task_left_running_by_a_dead_worker_is_given_back_and_one_that_killed_
     beat(alive)
     for worker_ids in ([dead], [alive], ["a:1:x", "b:2:y", dead]):
         result = heartbeat.enqueue("t")
-        DBTaskResult.objects.filter(pk=result.id).update(status="RUNNING", worker_ids=worker_ids, started_at=timezone.now())
+        DBTaskResult.objects.filter(pk=result.id).update(
+            status="RUNNING", worker_ids=worker_ids, started_at=timezone.now()
+        )
     assert do_reclaim_dead_tasks(actor=Actor.system("test")) == 2
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "READY", "RUNNING"]
     assert DBTaskResult.objects.get(status="RUNNING").worker_ids == [alive]

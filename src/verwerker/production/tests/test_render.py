@@ -101,7 +101,9 @@ def test_a_template_error_names_the_template_line_and_no_record_data(tmp_path):
 
 def test_the_pdfvt_structure_has_one_dpart_per_record_with_its_page_range(tmp_path):
     """GIVEN records of one, two and three pages WHEN merged THEN each DPart starts and ends on its pages."""
-    template = write_template(tmp_path, '#r.last_name\n#for _ in range(int("0" + r.reference)) { pagebreak(); [vervolg] }')
+    template = write_template(
+        tmp_path, '#r.last_name\n#for _ in range(int("0" + r.reference)) { pagebreak(); [vervolg] }'
+    )
     frame, mapping = table([{"last_name": f"Naam{i}", "reference": str(i % 3), "street": "Kerkstraat",
                              "house_number": str(i + 1), "postcode": "1234 AB", "city": "Utrecht"} for i in range(9)])
     result, parts = run_merge(frame, mapping, template, background=background_pdf(pages=2),
@@ -212,12 +214,32 @@ def _decode_kix(pdf: pikepdf.Pdf, page_index: int) -> str:
 
 
 def test_the_kix_is_drawn_as_rectangles_that_decode_back_to_the_address(tmp_path):
-    frame, mapping = table([
-        {"last_name": "Jansen", "street": "Kogge", "house_number": "11-1", "postcode": "1657 KA", "city": "Abbekerk"},
-        {"company": "Gemeente", "street": "Postbus", "house_number": "30250", "postcode": "2500 GG", "city": "Den Haag"},
-        {"last_name": "Visser", "street": "Kerkstraat", "house_number": "1", "postcode": "9999 ZZ", "city": "Winsum",
-         "kix": "9999ZZ1XPOSTNL"},
-    ])
+    frame, mapping = table(
+        [
+            {
+                "last_name": "Jansen",
+                "street": "Kogge",
+                "house_number": "11-1",
+                "postcode": "1657 KA",
+                "city": "Abbekerk",
+            },
+            {
+                "company": "Gemeente",
+                "street": "Postbus",
+                "house_number": "30250",
+                "postcode": "2500 GG",
+                "city": "Den Haag",
+            },
+            {
+                "last_name": "Visser",
+                "street": "Kerkstraat",
+                "house_number": "1",
+                "postcode": "9999 ZZ",
+                "city": "Winsum",
+                "kix": "9999ZZ1XPOSTNL",
+            },
+        ]
+    )
     result, parts = run_merge(frame, mapping, Template(EXAMPLES / "letter.typ"))
     pdf = pikepdf.open(io.BytesIO(parts[0]))
     decoded = [_decode_kix(pdf, m.first_page - 1) for m in result.manifest]
@@ -281,7 +303,9 @@ def test_the_one_pass_assembly_gives_the_part_the_page_by_page_assembly_gives(tm
     """GIVEN the same chunk PDFs (records of one to three pages, Dutch and foreign mail, two backgrounds)
     WHEN assembled in one pass and page by page through pikepdf's page list THEN text, page contents,
     boxes, resources, DPart tree, XMP and output intent are the same."""
-    template = write_template(tmp_path, '#r.last_name\n#for _ in range(calc.rem(int(r.reference.slice(-1)), 3)) { pagebreak(); [vervolg] }')
+    template = write_template(
+        tmp_path, "#r.last_name\n#for _ in range(calc.rem(int(r.reference.slice(-1)), 3)) { pagebreak(); [vervolg] }"
+    )
     frame = people(23, seed=3, foreign_every=5)
     records, _rejects = prepare(frame, MAPPING, options=MergeOptions())
     letters = list(_letter_records(records))

@@ -56,9 +56,15 @@ def _outputs(job) -> dict[str, str]:
 
     texts = {}
     for output in JobOutput.objects.filter(job=job, blob__state=BlobState.STORED):
-        texts[f"{output.kind} {output.index}"] = _text(output.kind, read_blob_bytes(output.blob_id, actor=READER, purpose=ReadPurpose.VERIFICATION))
-    for outbox in OutboxFile.objects.filter(name__startswith=f"weigeringen-job-{job.pk}-", blob__state=BlobState.STORED):
-        texts[outbox.name] = _text("rejects", read_blob_bytes(outbox.blob_id, actor=READER, purpose=ReadPurpose.VERIFICATION))
+        texts[f"{output.kind} {output.index}"] = _text(
+            output.kind, read_blob_bytes(output.blob_id, actor=READER, purpose=ReadPurpose.VERIFICATION)
+        )
+    for outbox in OutboxFile.objects.filter(
+        name__startswith=f"weigeringen-job-{job.pk}-", blob__state=BlobState.STORED
+    ):
+        texts[outbox.name] = _text(
+            "rejects", read_blob_bytes(outbox.blob_id, actor=READER, purpose=ReadPurpose.VERIFICATION)
+        )
     return texts
 
 
@@ -140,4 +146,6 @@ def test_a_job_delivered_before_the_erasure_is_flagged_on_its_page_and_on_the_re
     assert "buiten het systeem" in receipt
     page = login(staff.drafter).get(reverse("production:job", args=[job.pk])).content.decode()
     assert "data-rewritten-after-delivery" in page and "Pers 1" in page and when in page
-    assert AuditEvent.objects.filter(action=EventType.JOB_FLAGGED_DELIVERED_BEFORE_REWRITE, object_id=str(job.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=EventType.JOB_FLAGGED_DELIVERED_BEFORE_REWRITE, object_id=str(job.pk)
+    ).exists()

@@ -16,7 +16,9 @@ def test_the_administrator_adds_and_changes_a_print_station(make_staff, login, t
     web.post(reverse("production:stations"), {"name": "Pers 2", "hot_folder": str(tmp_path / "hot"), "active": "on"})
     station = PrintStation.objects.get(name="Pers 2")
     assert station.active and station.hot_folder == str(tmp_path / "hot")
-    web.post(reverse("production:stations"), {"station": station.pk, "name": "Pers 2b", "hot_folder": str(tmp_path / "h2")})
+    web.post(
+        reverse("production:stations"), {"station": station.pk, "name": "Pers 2b", "hot_folder": str(tmp_path / "h2")}
+    )
     station.refresh_from_db()
     assert (station.name, station.hot_folder, station.active) == ("Pers 2b", str(tmp_path / "h2"), False)
     assert list(AuditEvent.objects.filter(object_type="production.printstation").order_by("seq")
@@ -29,13 +31,24 @@ def test_the_administrator_adds_and_changes_a_print_station(make_staff, login, t
 @pytest.mark.parametrize("role", [Role.DATABASE, Role.PRINT, Role.RELATION, Role.PRIVACY])
 def test_other_roles_cannot_add_or_change_print_stations(make_staff, login, station, role):
     web = login(make_staff(role, f"geen-beheer-{role}"))
-    assert web.post(reverse("production:stations"), {"name": "X", "hot_folder": "/tmp/x", "active": "on"}).status_code == 403
-    assert web.post(reverse("production:stations"), {"station": station.pk, "name": "Y", "hot_folder": "/tmp/y"}).status_code == 403
+    assert (
+        web.post(reverse("production:stations"), {"name": "X", "hot_folder": "/tmp/x", "active": "on"}).status_code
+        == 403
+    )
+    assert (
+        web.post(
+            reverse("production:stations"), {"station": station.pk, "name": "Y", "hot_folder": "/tmp/y"}
+        ).status_code
+        == 403
+    )
     assert list(PrintStation.objects.values_list("name", flat=True)) == ["Pers 1"]
 
 
 def test_client_users_of_any_client_see_no_print_station(user_a, login, station):
     web = login(user_a)
     assert web.get(reverse("production:stations")).status_code == 403
-    assert web.post(reverse("production:stations"), {"station": station.pk, "name": "Y", "hot_folder": "/y"}).status_code == 403
+    assert (
+        web.post(reverse("production:stations"), {"station": station.pk, "name": "Y", "hot_folder": "/y"}).status_code
+        == 403
+    )
     assert PrintStation.objects.get().name == "Pers 1"

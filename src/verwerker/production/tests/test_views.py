@@ -40,7 +40,9 @@ def test_a_refused_release_shows_its_reason_on_the_job_page(login, staff, client
     assert job.state == JobState.DRAFTED
 
 
-@pytest.mark.parametrize("name", ["production:incoming", "production:jobs", "production:print_queue", "production:retention"])
+@pytest.mark.parametrize(
+    "name", ["production:incoming", "production:jobs", "production:print_queue", "production:retention"]
+)
 def test_a_client_user_cannot_open_a_staff_screen(login, user_a, name):
     assert login(user_a).get(reverse(name)).status_code in (403, 404)
 
@@ -59,7 +61,10 @@ def test_another_clients_user_gets_404_for_job_proof_and_outbox(login, user_b, j
     item = do_put_in_outbox(job_a.client, "weigeringen.csv", b"x", actor=Actor.system("test"))
     web = login(user_b)
     assert web.get(reverse("production:client_proof", args=[job_a.pk])).status_code == 404
-    assert web.post(reverse("production:client_proof_decision", args=[job_a.pk]), {"decision": "approve"}).status_code == 404
+    assert (
+        web.post(reverse("production:client_proof_decision", args=[job_a.pk]), {"decision": "approve"}).status_code
+        == 404
+    )
     assert web.get(reverse("production:client_outbox_file", args=[item.pk])).status_code == 404
     assert web.get(reverse("production:job_progress", args=[job_a.pk])).status_code == 404
 
@@ -86,7 +91,9 @@ def test_the_relation_manager_sees_job_status_per_client(login, make_staff, job_
     assert b"Mailing" not in other.content
 
 
-def test_the_drafter_is_not_offered_to_approve_their_own_high_risk_job_but_a_second_person_is(login, staff, client_a, draft):
+def test_the_drafter_is_not_offered_to_approve_their_own_high_risk_job_but_a_second_person_is(
+    login, staff, client_a, draft
+):
     client_a.agreements.update(high_risk_allowed=True)
     job = draft(receive_file(client_a, "hoog.csv", address_csv(8, with_birth_date=True)))
     approve = reverse("production:job_step", args=[job.pk, "approve"]).encode()
@@ -103,7 +110,9 @@ def test_a_file_over_a_shape_limit_is_a_refused_data_file_whose_page_names_the_l
 
 
 def test_a_file_without_a_header_row_shows_numbered_columns_and_why(login, staff, client_a):
-    data_file = receive_file(client_a, "zonder-kop.csv", b"Qwertyjansen;Dorpsstraat;12;1234 AB;Utrecht\nBakker;Kerkweg;3;2345 CD;Zwolle\n")
+    data_file = receive_file(
+        client_a, "zonder-kop.csv", b"Qwertyjansen;Dorpsstraat;12;1234 AB;Utrecht\nBakker;Kerkweg;3;2345 CD;Zwolle\n"
+    )
     assert list(data_file.column_kinds) == [f"kolom {i}" for i in range(1, 6)]
     page = login(staff.drafter).get(reverse("production:data_file", args=[data_file.pk])).content.decode()
     assert "kolom 5" in page and "Qwertyjansen" not in page

@@ -183,7 +183,10 @@ def test_minors_block_release_until_parental_consent_is_recorded(client_a, draft
     job = do_record_parental_consent(job, given_by="J. Jansen, secretaris", given_on=dt.date(2026, 3, 1),
                                      document=b"%PDF-1.4 signed consent", document_name="toestemming.pdf",
                                      actor=act(staff.drafter))
-    assert read_blob_bytes(job.consent_document_id, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"%PDF-1.4 signed consent"
+    assert (
+        read_blob_bytes(job.consent_document_id, actor=READER, purpose=ReadPurpose.VERIFICATION)
+        == b"%PDF-1.4 signed consent"
+    )
     job = do_release_job(job, user=staff.drafter, actor=act(staff.drafter))
     assert job.state == JobState.RELEASED
     assert _high_risk_minors.minors == 4

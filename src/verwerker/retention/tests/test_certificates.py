@@ -35,7 +35,9 @@ def purged(client_a, client_b, system_actor, django_capture_on_commit_callbacks)
     with time_machine.travel(now - dt.timedelta(days=40), tick=False):
         for client, n in ((client_a, 2), (client_b, 1)):
             for i in range(n):
-                do_store_blob(os.urandom(50 + i), client=client, purpose="upload", name=f"bestand-{i}.csv", actor=system_actor)
+                do_store_blob(
+                    os.urandom(50 + i), client=client, purpose="upload", name=f"bestand-{i}.csv", actor=system_actor
+                )
     with django_capture_on_commit_callbacks(execute=True):
         result = run_purge(actor=system_actor, now=now)
     assert len(result["certificates"]) == 2

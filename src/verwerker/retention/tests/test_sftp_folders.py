@@ -45,7 +45,11 @@ def test_the_files_in_the_sftp_folder_go_after_a_month_even_when_the_agreement_a
     classes = {c["record_class"]: c for c in result["classes"]}
     assert classes["sftp_folders"]["managed"] and classes["sftp_folders"]["purged"] == 2
     assert classes["data_files"]["purged"] == 0  # 90 days allowed: only the folders' schedule took them
-    for item, state in ((old_upload, BlobState.SHREDDED), (old_outbox, BlobState.SHREDDED), (young_upload, BlobState.STORED)):
+    for item, state in (
+        (old_upload, BlobState.SHREDDED),
+        (old_outbox, BlobState.SHREDDED),
+        (young_upload, BlobState.STORED),
+    ):
         item.blob.refresh_from_db()
         assert item.blob.state == state
 

@@ -37,7 +37,7 @@ except RuntimeError:
     pass
 do_shred_blob(blob, actor=actor, reason="other")
 print("cycle done", blob.pk, kept.pk)
-"""
+"""  # noqa: E501
 
 
 def _files_with(root: Path, needle: bytes) -> list[str]:

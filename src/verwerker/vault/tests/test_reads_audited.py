@@ -64,10 +64,14 @@ def test_the_application_reads_the_vault_for_named_purposes_only():
     for path, line, keywords in _reader_calls():
         if "/tests/" in str(path) or not str(path).startswith("src/") or str(path).endswith("vault/actions.py"):
             continue
-        purpose = _purpose_of(next((k for k in keywords if k.arg == "purpose"), ast.keyword(arg="purpose", value=ast.Name("x"))))
+        purpose = _purpose_of(
+            next((k for k in keywords if k.arg == "purpose"), ast.keyword(arg="purpose", value=ast.Name("x")))
+        )
         sites[f"{path}:{line}"] = purpose
     assert sites and None not in sites.values(), sites
-    assert {"profiling", "production", "delivery", "proof_download", "outbox_download", "subject_request"} <= set(sites.values())
+    assert {"profiling", "production", "delivery", "proof_download", "outbox_download", "subject_request"} <= set(
+        sites.values()
+    )
 
 
 @pytest.mark.django_db
@@ -86,7 +90,9 @@ def test_a_read_without_actor_or_purpose_is_refused_before_decrypting(client_a, 
 @pytest.mark.django_db
 def test_each_read_records_who_why_and_which_blob(client_a, system_actor, make_staff):
     staff_dbdept = make_staff("database")
-    blob = do_store_blob(b"naam;adres\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="upload-7", actor=system_actor)
+    blob = do_store_blob(
+        b"naam;adres\n", client=client_a, purpose=BlobPurpose.UPLOAD, name="upload-7", actor=system_actor
+    )
     reader = Actor.for_user(staff_dbdept, "192.0.2.7")
     assert read_blob_bytes(blob, actor=reader, purpose=ReadPurpose.PROFILING) == b"naam;adres\n"
     with open_blob_reader(blob.pk, actor=Actor.system("delivery"), purpose=ReadPurpose.DELIVERY) as stream:

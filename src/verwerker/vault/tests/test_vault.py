@@ -56,7 +56,11 @@ def test_file_like_and_iterable_sources_are_streamed(client_a, system_actor):
     data = os.urandom(2 * MIB + 11)
     from_file = _store(client_a, io.BytesIO(data), system_actor)
     from_chunks = _store(client_a, (data[i : i + 1000] for i in range(0, len(data), 1000)), system_actor)
-    assert read_blob_bytes(from_file, actor=READER, purpose=ReadPurpose.VERIFICATION) == data == read_blob_bytes(from_chunks, actor=READER, purpose=ReadPurpose.VERIFICATION)
+    assert (
+        read_blob_bytes(from_file, actor=READER, purpose=ReadPurpose.VERIFICATION)
+        == data
+        == read_blob_bytes(from_chunks, actor=READER, purpose=ReadPurpose.VERIFICATION)
+    )
 
 
 def test_the_writer_streams_chunk_by_chunk_and_commits(client_a, system_actor):
@@ -67,7 +71,10 @@ def test_the_writer_streams_chunk_by_chunk_and_commits(client_a, system_actor):
         writer.write(b"x" * 700_000)
     blob = writer.commit()
     assert not partial.exists() and storage.blob_path(blob.pk).exists()
-    assert blob.size == 2_100_000 and read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"x" * 2_100_000
+    assert (
+        blob.size == 2_100_000
+        and read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == b"x" * 2_100_000
+    )
 
 
 def test_an_exception_inside_the_writer_aborts_and_removes_the_partial_file(client_a, system_actor, committed):
@@ -93,7 +100,9 @@ def test_reading_is_streamed_in_constant_size_chunks(client_a, system_actor):
         buf = bytearray(64 * 1024)
         n = reader.readinto(buf)
         assert first + bytes(buf[:n]) == data[: 10 + n]
-    with open_blob_reader(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) as reader:  # a buffer of a segment or more: decrypted straight into it
+    with open_blob_reader(
+        blob, actor=READER, purpose=ReadPurpose.VERIFICATION
+    ) as reader:  # a buffer of a segment or more: decrypted straight into it
         big = bytearray(MIB + 100)
         parts, head = [], reader.read(7)
         while n := reader.readinto(big):
@@ -212,7 +221,9 @@ def test_rotation_rewraps_data_keys_without_touching_the_files(client_a, system_
     assert all(storage.blob_path(pk).read_bytes() == raw for pk, raw in files.items())
 
     with pytest.raises(WrongKeyError):
-        read_blob_bytes(blobs[0], actor=READER, purpose=ReadPurpose.VERIFICATION)  # the old key no longer opens anything
+        read_blob_bytes(
+            blobs[0], actor=READER, purpose=ReadPurpose.VERIFICATION
+        )  # the old key no longer opens anything
     settings.MASTER_KEY = base64.b64encode(new_master).decode()
     assert {b.pk: read_blob_bytes(b, actor=READER, purpose=ReadPurpose.VERIFICATION) for b in blobs} == contents
     assert do_rotate_master_key(new_master, actor=system_actor, old_key=old_master)["rewrapped"] == 0

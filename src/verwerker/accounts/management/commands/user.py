@@ -63,7 +63,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{user.username} reactivated")
             else:
                 removed = do_reset_second_factor(user, actor=actor)
-                self.stdout.write(f"{user.username}: {removed} second-factor device(s) removed; enrols again at next login")
+                self.stdout.write(
+                    f"{user.username}: {removed} second-factor device(s) removed; enrols again at next login"
+                )
         except ValidationError as exc:
             raise CommandError(f"{options.get('username')}: " + "; ".join(exc.messages)) from None
 

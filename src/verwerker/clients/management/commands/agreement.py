@@ -17,7 +17,7 @@ from verwerker.clients.queries import find_client, list_agreements_for_client
 
 DEFAULT_TERMS = {
     "subject": "Personalised printing and mailing of the client's mailings",
-    "nature_and_purpose": "Receiving address files, merging them with letter texts, printing and mailing; deleting the files afterwards",
+    "nature_and_purpose": "Receiving address files, merging them with letter texts, printing and mailing; deleting the files afterwards",  # noqa: E501
     "data_types": "Name, address and town (NAW)",
     "data_subject_categories": "The client's customers and relations",
 }

@@ -38,7 +38,7 @@ class Command(BaseCommand):
                             client,
                             reference=f"VO-{client.pk:05d}",
                             subject="Personalised printing and mailing of the client's mailings",
-                            nature_and_purpose="Receiving address files, merging them with letter texts, printing and mailing; deleting the files afterwards",
+                            nature_and_purpose="Receiving address files, merging them with letter texts, printing and mailing; deleting the files afterwards",  # noqa: E501
                             data_types="Name, address and town (NAW)",
                             data_subject_categories="The client's customers and relations",
                             actor=actor,
@@ -47,7 +47,11 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError("; ".join(exc.messages)) from None
             if options["json"]:
-                self.stdout.write(json.dumps({"id": client.pk, "name": client.name, "agreement": agreement.reference if agreement else None}))
+                self.stdout.write(
+                    json.dumps(
+                        {"id": client.pk, "name": client.name, "agreement": agreement.reference if agreement else None}
+                    )
+                )
             else:
                 self.stdout.write(str(client.pk))
             return

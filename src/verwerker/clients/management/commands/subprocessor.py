@@ -1,5 +1,5 @@
 """`verwerker subprocessor target NAME --host H --user U --host-key "ssh-ed25519 SHA256:..." (--key-file F | --password-file F)
-[--port P] [--directory D]` and `verwerker subprocessor user NAME USERNAME [--email E]`."""
+[--port P] [--directory D]` and `verwerker subprocessor user NAME USERNAME [--email E]`."""  # noqa: E501
 
 from __future__ import annotations
 
@@ -44,7 +44,9 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"{sub.sftp_target_label()} {sub.sftp_host_key}")
             else:
-                user, password = do_create_subprocessor_user(sub, options["username"], email=options["email"], actor=actor)
+                user, password = do_create_subprocessor_user(
+                    sub, options["username"], email=options["email"], actor=actor
+                )
                 self.stdout.write(f"{user.username} {password}")
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from None

@@ -22,18 +22,41 @@ EXIT_UNREADABLE = 2
 
 _TEXT = {
     "en": {
-        "file": "File", "rows": "rows", "columns": "Columns", "risk": "Risk class", "standard": "standard (NAW only)",
-        "high": "HIGH", "why": "Why", "special": "Special data", "minors": "Minors (under 16)",
-        "invalid_postcodes": "Invalid postcodes", "missing_house_numbers": "Missing house numbers",
-        "foreign": "Foreign addresses", "duplicates": "Duplicates", "empty_rows": "Empty rows", "invalid": "invalid",
-        "none": "none", "positional": "The first line holds data ({}), not column names: the columns are numbered",
+        "file": "File",
+        "rows": "rows",
+        "columns": "Columns",
+        "risk": "Risk class",
+        "standard": "standard (NAW only)",
+        "high": "HIGH",
+        "why": "Why",
+        "special": "Special data",
+        "minors": "Minors (under 16)",
+        "invalid_postcodes": "Invalid postcodes",
+        "missing_house_numbers": "Missing house numbers",
+        "foreign": "Foreign addresses",
+        "duplicates": "Duplicates",
+        "empty_rows": "Empty rows",
+        "invalid": "invalid",
+        "none": "none",
+        "positional": "The first line holds data ({}), not column names: the columns are numbered",
     },
     "nl": {
-        "file": "Bestand", "rows": "regels", "columns": "Kolommen", "risk": "Risicoklasse", "standard": "standaard (alleen NAW)",
-        "high": "HOOG", "why": "Waarom", "special": "Bijzondere gegevens", "minors": "Minderjarigen (onder 16)",
-        "invalid_postcodes": "Ongeldige postcodes", "missing_house_numbers": "Ontbrekende huisnummers",
-        "foreign": "Buitenlandse adressen", "duplicates": "Dubbele records", "empty_rows": "Lege regels",
-        "invalid": "ongeldig", "none": "geen",
+        "file": "Bestand",
+        "rows": "regels",
+        "columns": "Kolommen",
+        "risk": "Risicoklasse",
+        "standard": "standaard (alleen NAW)",
+        "high": "HOOG",
+        "why": "Waarom",
+        "special": "Bijzondere gegevens",
+        "minors": "Minderjarigen (onder 16)",
+        "invalid_postcodes": "Ongeldige postcodes",
+        "missing_house_numbers": "Ontbrekende huisnummers",
+        "foreign": "Buitenlandse adressen",
+        "duplicates": "Dubbele records",
+        "empty_rows": "Lege regels",
+        "invalid": "ongeldig",
+        "none": "geen",
         "positional": "De eerste regel bevat gegevens ({}), geen kolomnamen: de kolommen zijn genummerd",
     },
 }
@@ -94,7 +117,9 @@ def _overrides(items: list[str]) -> dict[str, Kind]:
     for item in items:
         column, sep, kind = item.rpartition("=")
         if not sep or kind not in Kind._value2member_map_:
-            raise ValueError(f"--set {item!r}: expected COLUMN=KIND with KIND one of {', '.join(k.value for k in Kind)}")
+            raise ValueError(
+                f"--set {item!r}: expected COLUMN=KIND with KIND one of {', '.join(k.value for k in Kind)}"
+            )
         result[column] = Kind(kind)
     return result
 
@@ -103,7 +128,11 @@ def render_report(profile: Profile, lang: str) -> str:
     """The short human report: counts and kinds, never values beyond masked examples."""
     t = _TEXT[lang]
     where = profile.format + (f", {profile.encoding}" if profile.encoding else "")
-    where += f", '{profile.delimiter}'" if profile.delimiter and profile.delimiter != "\t" else (", tab" if profile.delimiter else "")
+    where += (
+        f", '{profile.delimiter}'"
+        if profile.delimiter and profile.delimiter != "\t"
+        else (", tab" if profile.delimiter else "")
+    )
     where += f", sheet {profile.sheet!r}" if profile.sheet else ""
     lines = [f"{t['file']}: {profile.file} ({where}), {profile.rows} {t['rows']}"]
     if profile.header_holds:

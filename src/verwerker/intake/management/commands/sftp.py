@@ -31,7 +31,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
-        issue = sub.add_parser("issue", help="issue the account: prints the username and a one-time password, or adds a key")
+        issue = sub.add_parser(
+            "issue", help="issue the account: prints the username and a one-time password, or adds a key"
+        )
         issue.add_argument("client", help="client id or name")
         issue.add_argument("--public-key", metavar="FILE", help="an OpenSSH public key file (e.g. id_ed25519.pub)")
         issue.add_argument("--json", action="store_true")
@@ -66,7 +68,9 @@ class Command(BaseCommand):
             try:
                 key_text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
-                raise CommandError(f"{path}: cannot read the public key ({getattr(exc, 'strerror', None) or exc})") from None
+                raise CommandError(
+                    f"{path}: cannot read the public key ({getattr(exc, 'strerror', None) or exc})"
+                ) from None
         try:
             account, password = do_issue_sftp_account(client, actor=actor, public_key=key_text)
         except ValidationError as exc:

@@ -19,7 +19,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="subcommand", required=True)
         verify = sub.add_parser(
-            "verify", help="check a certificate (its JSON, or its signed PDF) against the audit log; exit 1 if not genuine"
+            "verify",
+            help="check a certificate (its JSON, or its signed PDF) against the audit log; exit 1 if not genuine",
         )
         verify.add_argument("file")
         verify.add_argument("--json", action="store_true")
@@ -37,7 +38,9 @@ class Command(BaseCommand):
             if options["client"]:
                 certs = certs.filter(client_id=options["client"])
             for c in certs:
-                self.stdout.write(f"{c.id} {c.issued_at:%Y-%m-%d %H:%M} client {c.client_id} {c.reason} {c.objects_deleted} files")
+                self.stdout.write(
+                    f"{c.id} {c.issued_at:%Y-%m-%d %H:%M} client {c.client_id} {c.reason} {c.objects_deleted} files"
+                )
             return None
         try:
             cert = DeletionCertificate.objects.get(pk=uuid.UUID(options["id"]))
