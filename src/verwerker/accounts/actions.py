@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,7 +22,6 @@ from verwerker.lib.passwords import generate_password
 
 def _check_new_user(username: str, email: str) -> None:
     """Refuse a username Django would not accept, a taken one, or a malformed e-mail (one-line reasons)."""
-    from django.core.validators import validate_email
 
     if not username or len(username) > 150:
         raise ValidationError(_lazy("a username has 1 to 150 characters"))

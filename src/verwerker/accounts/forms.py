@@ -17,7 +17,7 @@ class TokenForm(forms.Form):
 
 
 def _role_choices():
-    from verwerker.accounts.roles import Role
+    from verwerker.accounts.roles import Role  # local: same layer or upward, a cycle at the top
 
     return [(r.value, r.label) for r in Role if r != Role.SUBPROCESSOR]
 

@@ -43,7 +43,7 @@ class AccountGateMiddleware:
 
     @staticmethod
     def _gate(request, user) -> str | None:
-        from verwerker.accounts.queries import second_factor_required
+        from verwerker.accounts.queries import second_factor_required  # local: same layer or upward, a cycle at the top
 
         if not user.is_verified() and second_factor_required(user):
             return reverse("accounts:otp")

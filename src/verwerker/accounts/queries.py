@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 
 from verwerker.accounts.models import User
 from verwerker.accounts.roles import Role
@@ -44,15 +44,14 @@ def _manages_staff(user) -> bool:
 
 def failed_logins(username: str) -> int:
     """Failed login attempts still counted towards a lockout for ``username`` (django-axes)."""
-    from axes.models import AccessAttempt
-    from django.db.models import Sum
+    from axes.models import AccessAttempt  # deferred: a heavy import
 
     return AccessAttempt.objects.filter(username=username).aggregate(n=Sum("failures_since_start"))["n"] or 0
 
 
 def has_second_factor(user) -> bool:
     """A confirmed device of any kind django-otp knows (TOTP is the one the house enrols)."""
-    from django_otp import user_has_device
+    from django_otp import user_has_device  # deferred: a heavy import
 
     return user_has_device(user, confirmed=True)
 
@@ -67,7 +66,7 @@ def second_factor_required(user) -> bool:
         return True
     if not user.client.second_factor_for_high_risk:
         return False
-    from verwerker.clients.queries import get_active_agreement
+    from verwerker.clients.queries import get_active_agreement  # local: same layer or upward, a cycle at the top
 
     agreement = get_active_agreement(user.client_id)
     return bool(agreement and agreement.high_risk_allowed)

@@ -6,6 +6,9 @@ every migrate, so a permission added here reaches every installation.
 
 from __future__ import annotations
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -137,9 +140,6 @@ def is_privacy_officer(user) -> bool:
 
 def sync_role_groups(sender=None, **kwargs) -> None:
     """Create one group per role and set exactly the permissions of ROLE_PERMISSIONS."""
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
 
     using = kwargs.get("using", "default")
     # Permissions of apps migrated after this one do not exist yet: create them all first.

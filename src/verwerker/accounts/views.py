@@ -130,10 +130,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request):
     """Each person's work: per role for staff, proofs, reports, certificates and notices for a client user."""
     # The work lists come from every app; accounts sits below them, so they are imported here.
+    # local: same layer or upward, a cycle at the top
     from verwerker.notifications.work import client_sections, home_sections
 
     if request.user.is_client_user:
-        from verwerker.accounts.queries import has_second_factor
+        from verwerker.accounts.queries import has_second_factor  # local: same layer or upward, a cycle at the top
+
+        # local: same layer or upward, a cycle at the top
         from verwerker.clients.queries import list_agreements_for_client
 
         return render(
@@ -166,9 +169,9 @@ def _manage_staff(request) -> None:
 def people(request):
     """Every account, with search and filters by role, state and client; the form for a new staff member."""
     _manage_staff(request)
-    from verwerker.accounts.queries import list_users
-    from verwerker.accounts.roles import Role
-    from verwerker.clients.queries import list_clients
+    from verwerker.accounts.queries import list_users  # local: same layer or upward, a cycle at the top
+    from verwerker.accounts.roles import Role  # local: same layer or upward, a cycle at the top
+    from verwerker.clients.queries import list_clients  # local: same layer or upward, a cycle at the top
 
     filters = {k: request.GET.get(k, "").strip() for k in ("q", "role", "state", "client")}
     found = apply_listing(request, list_users(role=filters["role"], state=filters["state"],
@@ -213,6 +216,7 @@ def person_create(request):
 def person_detail(request, user_id: int):
     """One account: roles, second factor, state, last login and failed attempts."""
     _manage_staff(request)
+    # local: same layer or upward, a cycle at the top
     from verwerker.accounts.queries import access_user_for, failed_logins, has_second_factor
 
     person = access_user_for(request.user, user_id)
@@ -225,7 +229,7 @@ def person_detail(request, user_id: int):
 
 def _person_action(request, user_id: int, act) -> HttpResponse:
     _manage_staff(request)
-    from verwerker.accounts.queries import access_user_for
+    from verwerker.accounts.queries import access_user_for  # local: same layer or upward, a cycle at the top
 
     person = access_user_for(request.user, user_id)
     try:

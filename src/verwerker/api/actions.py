@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -130,7 +131,6 @@ def do_record_token_refused(token: ApiToken, *, reason: str, ip: str) -> None:
     """Audit a call with a known token that was refused (revoked, expired, outside its networks): once a
     minute per token, reason and address, so a client retrying with a dead token cannot flood the log
     (authentication runs before the rate limit)."""
-    from django.core.cache import cache
 
     if not cache.add(f"api-token-refused:{token.prefix}:{reason}:{ip}", 1, timeout=60):
         return
@@ -210,7 +210,7 @@ def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
     """Read the audit log after the cursor, turn the events subscribers want into deliveries, and move the
     cursor, in one transaction (a crash before commit reads them again; deliveries are unique per event).
     Returns the new deliveries' ids; the caller enqueues them."""
-    from verwerker.api import events as webhook_events
+    from verwerker.api import events as webhook_events  # local: same layer or upward, a cycle at the top
 
     with transaction.atomic():
         cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(name="audit")
@@ -286,7 +286,7 @@ def do_deliver_webhook(delivery_id: str) -> str:
     """Send one delivery (signed), record the response, and schedule the next attempt with backoff
     when it failed; give up (audited) after WEBHOOK_MAX_ATTEMPTS. Returns the new state. Idempotent
     for a delivery that is delivered or failed already."""
-    from verwerker.api.tasks import deliver_webhook
+    from verwerker.api.tasks import deliver_webhook  # local: same layer or upward, a cycle at the top
 
     delivery = WebhookDelivery.objects.select_related("subscription").filter(pk=delivery_id).first()
     if delivery is None or delivery.state in (DeliveryState.DELIVERED, DeliveryState.FAILED):

@@ -88,6 +88,7 @@ class ConfidentialityGate(permissions.BasePermission):
     )
 
     def has_permission(self, request, view):
+        # local: same layer or upward, a cycle at the top
         from verwerker.facilities.middleware import refuse_client_data
 
         user = request.user

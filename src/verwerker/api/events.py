@@ -34,8 +34,8 @@ def _details(event: AuditEvent) -> dict:
 
 def translate(event: AuditEvent) -> list[tuple[str, dict]]:
     """The webhook events (kind, body without id and type) one audit event stands for."""
-    from verwerker.datafiles.models import DataFile
-    from verwerker.production.models import Job
+    from verwerker.datafiles.models import DataFile  # local: same layer or upward, a cycle at the top
+    from verwerker.production.models import Job  # local: same layer or upward, a cycle at the top
 
     base = {"occurred_at": event.created_at.isoformat(), "client": event.client_id, "audit_seq": event.seq}
     details = _details(event)

@@ -74,7 +74,7 @@ class ClientList(HouseView):
 
     @extend_schema(operation_id="house_clients_list", responses=out.page_of(out.ClientSerializer))
     def get(self, request):
-        from verwerker.clients.queries import list_clients
+        from verwerker.clients.queries import list_clients  # local: same layer or upward, a cycle at the top
 
         return paginated(self, request, list_clients(), out.ClientSerializer)
 
@@ -86,7 +86,7 @@ class AgreementList(HouseView):
         operation_id="house_agreements_list", parameters=[CLIENT], responses=out.page_of(out.AgreementSerializer)
     )
     def get(self, request):
-        from verwerker.clients.models import Agreement
+        from verwerker.clients.models import Agreement  # local: same layer or upward, a cycle at the top
 
         agreements = Agreement.objects.order_by("client_id", "-version")
         client = _int(request, "client")
@@ -104,7 +104,7 @@ class HouseJobList(HouseView):
     )
     def get(self, request):
         """Job status per client and station."""
-        from verwerker.production.queries import jobs_visible_to
+        from verwerker.production.queries import jobs_visible_to  # local: same layer or upward, a cycle at the top
 
         jobs = jobs_visible_to(request.user).order_by("-created_at")
         for field, name in (("client_id", "client"), ("station_id", "station")):
@@ -123,7 +123,7 @@ class HouseFileDetail(HouseView):
 
     @extend_schema(operation_id="house_files_retrieve", responses=out.DataFileSerializer)
     def get(self, request, file_id: int):
-        from verwerker.datafiles.queries import access_data_file_for
+        from verwerker.datafiles.queries import access_data_file_for  # local: same layer or upward, a cycle at the top
 
         return Response(out.DataFileSerializer(access_data_file_for(request.user, file_id)).data)
 
@@ -135,9 +135,9 @@ class JobPrinted(HouseView):
     @extend_schema(operation_id="house_jobs_printed", request=out.PrintedInSerializer, responses=out.JobSerializer)
     def post(self, request, job_id: int):
         """The print room's MIS confirms printing (the screens' action: the job's data is shredded and certified)."""
-        from verwerker.production.actions import do_confirm_printed
-        from verwerker.production.queries import access_job_for
-        from verwerker.production.workflow import StepRefused
+        from verwerker.production.actions import do_confirm_printed  # local: same layer or upward, a cycle at the top
+        from verwerker.production.queries import access_job_for  # local: same layer or upward, a cycle at the top
+        from verwerker.production.workflow import StepRefused  # local: same layer or upward, a cycle at the top
 
         form = out.PrintedInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -160,8 +160,8 @@ class DayCounts(HouseView):
     def get(self, request):
         """Per day and client, for invoicing: records received (profiled files), letters out, pages and
         rejects (jobs produced that day). Counts only."""
-        from verwerker.datafiles.models import DataFile
-        from verwerker.production.models import Job
+        from verwerker.datafiles.models import DataFile  # local: same layer or upward, a cycle at the top
+        from verwerker.production.models import Job  # local: same layer or upward, a cycle at the top
 
         since, until = _period(request)
         start, end = _bounds(since, until)
@@ -205,11 +205,11 @@ class AuditExport(HouseView):
     )
     def get(self, request):
         """The audit trail with its chain proof (the privacy officer's export; the export itself is audited)."""
-        from verwerker.accounts.roles import Role
-        from verwerker.audit.actions import do_record_event
-        from verwerker.audit.events import EventType
-        from verwerker.audit.export import export_csv, export_json
-        from verwerker.audit.queries import list_events
+        from verwerker.accounts.roles import Role  # local: same layer or upward, a cycle at the top
+        from verwerker.audit.actions import do_record_event  # local: same layer or upward, a cycle at the top
+        from verwerker.audit.events import EventType  # local: same layer or upward, a cycle at the top
+        from verwerker.audit.export import export_csv, export_json  # local: same layer or upward, a cycle at the top
+        from verwerker.audit.queries import list_events  # local: same layer or upward, a cycle at the top
 
         if not request.user.has_role(Role.PRIVACY):
             raise ApiProblem(403, _("Only the privacy officer exports the audit trail."), "forbidden")

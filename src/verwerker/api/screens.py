@@ -40,8 +40,8 @@ def overview(request):
 @require_POST
 def issue(request, client_id: int):
     """Issue a client token at the client's request: shown once, in this answer."""
-    from verwerker.clients.models import Contact
-    from verwerker.clients.queries import access_client_for
+    from verwerker.clients.models import Contact  # local: same layer or upward, a cycle at the top
+    from verwerker.clients.queries import access_client_for  # local: same layer or upward, a cycle at the top
 
     _require(request, "api.add_apitoken")
     client = access_client_for(request.user, client_id)

@@ -67,7 +67,7 @@ def declared_length(meta) -> int:
 def receive(request, principal, *, name: str, length: int, sha256: str):
     """Stream ``length`` bytes of the request into a new upload; returns the completed Upload.
     Raises ApiProblem (the upload refused or aborted, its partial ciphertext shredded)."""
-    from verwerker.intake.streaming import UploadStream
+    from verwerker.intake.streaming import UploadStream  # local: same layer or upward, a cycle at the top
 
     try:
         stream = UploadStream.start(

@@ -57,7 +57,7 @@ IDEMPOTENCY = OpenApiParameter(
 class UploadList(ClientView):
     @extend_schema(operation_id="uploads_list", responses=out.page_of(out.UploadSerializer))
     def get(self, request):
-        from verwerker.intake.queries import list_uploads_for_client
+        from verwerker.intake.queries import list_uploads_for_client  # local: same layer or upward, a cycle at the top
 
         return paginated(
             self,
@@ -88,7 +88,7 @@ class UploadCreate(ClientView):
         return self._receive(request, name)
 
     def _receive(self, request, name: str):
-        from verwerker.api import upload
+        from verwerker.api import upload  # local: same layer or upward, a cycle at the top
 
         try:
             policy.check_name(name)
@@ -115,7 +115,7 @@ class UploadCreate(ClientView):
 class UploadDetail(ClientView):
     @extend_schema(operation_id="uploads_retrieve", responses=out.UploadSerializer)
     def get(self, request, upload_id: int):
-        from verwerker.intake.queries import access_upload_for
+        from verwerker.intake.queries import access_upload_for  # local: same layer or upward, a cycle at the top
 
         return Response(out.UploadSerializer(access_upload_for(request.user, upload_id)).data)
 
@@ -126,7 +126,7 @@ class UploadDetail(ClientView):
 class FileList(ClientView):
     @extend_schema(operation_id="files_list", responses=out.page_of(out.DataFileSerializer))
     def get(self, request):
-        from verwerker.datafiles.queries import data_files_visible_to
+        from verwerker.datafiles.queries import data_files_visible_to  # local: same layer or upward, a cycle at the top
 
         return paginated(
             self, request, data_files_visible_to(request.user).order_by("-received_at"), out.DataFileSerializer
@@ -136,7 +136,7 @@ class FileList(ClientView):
 class FileDetail(ClientView):
     @extend_schema(operation_id="files_retrieve", responses=out.DataFileSerializer)
     def get(self, request, file_id: int):
-        from verwerker.datafiles.queries import access_data_file_for
+        from verwerker.datafiles.queries import access_data_file_for  # local: same layer or upward, a cycle at the top
 
         return Response(out.DataFileSerializer(access_data_file_for(request.user, file_id)).data)
 
@@ -144,7 +144,7 @@ class FileDetail(ClientView):
 class JobList(ClientView):
     @extend_schema(operation_id="jobs_list", responses=out.page_of(out.JobSerializer))
     def get(self, request):
-        from verwerker.production.queries import jobs_visible_to
+        from verwerker.production.queries import jobs_visible_to  # local: same layer or upward, a cycle at the top
 
         return paginated(self, request, jobs_visible_to(request.user).order_by("-created_at"), out.JobSerializer)
 
@@ -152,7 +152,7 @@ class JobList(ClientView):
 class JobDetail(ClientView):
     @extend_schema(operation_id="jobs_retrieve", responses=out.JobSerializer)
     def get(self, request, job_id: int):
-        from verwerker.production.queries import access_job_for
+        from verwerker.production.queries import access_job_for  # local: same layer or upward, a cycle at the top
 
         return Response(out.JobSerializer(access_job_for(request.user, job_id)).data)
 
@@ -161,10 +161,12 @@ class ProofDownload(ClientView):
     @extend_schema(operation_id="jobs_proof", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, job_id: int):
         """The proof PDF (an audited read, as in the screens)."""
-        from verwerker.production.models import OutputKind
+        from verwerker.production.models import OutputKind  # local: same layer or upward, a cycle at the top
+
+        # local: same layer or upward, a cycle at the top
         from verwerker.production.queries import access_job_for, visible_outputs
-        from verwerker.vault.actions import read_blob_bytes
-        from verwerker.vault.models import ReadPurpose
+        from verwerker.vault.actions import read_blob_bytes  # local: same layer or upward, a cycle at the top
+        from verwerker.vault.models import ReadPurpose  # local: same layer or upward, a cycle at the top
 
         job = access_job_for(request.user, job_id)
         output = visible_outputs(job).filter(kind=OutputKind.PROOF).first()
@@ -177,8 +179,8 @@ class ProofDownload(ClientView):
 
 
 def _proof_step(request, job_id: int, act):
-    from verwerker.production.queries import access_job_for
-    from verwerker.production.workflow import StepRefused
+    from verwerker.production.queries import access_job_for  # local: same layer or upward, a cycle at the top
+    from verwerker.production.workflow import StepRefused  # local: same layer or upward, a cycle at the top
 
     job = access_job_for(request.user, job_id)
     try:
@@ -192,7 +194,7 @@ class ProofApprove(ClientView):
     @extend_schema(operation_id="jobs_proof_approve", request=None, responses=out.JobSerializer)
     def post(self, request, job_id: int):
         """Approve the proof: the job goes to print (the screens' action)."""
-        from verwerker.production.actions import do_approve_proof
+        from verwerker.production.actions import do_approve_proof  # local: same layer or upward, a cycle at the top
 
         return _proof_step(request, job_id, lambda job: do_approve_proof(job, actor=request.user.actor))
 
@@ -201,7 +203,7 @@ class ProofReject(ClientView):
     @extend_schema(operation_id="jobs_proof_reject", request=out.ProofRejectSerializer, responses=out.JobSerializer)
     def post(self, request, job_id: int):
         """Reject the proof with a reason: its outputs are shredded, the job goes back to drafting."""
-        from verwerker.production.actions import do_reject_proof
+        from verwerker.production.actions import do_reject_proof  # local: same layer or upward, a cycle at the top
 
         form = out.ProofRejectSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -213,7 +215,9 @@ class ProofReject(ClientView):
 
 
 def _outbox(request, *, rejects_only: bool):
-    from verwerker.intake.queries import list_outbox
+    from verwerker.intake.queries import list_outbox  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.actions.producing import REJECTS_OUTBOX_PREFIX
 
     items = list_outbox(request.user.client_id).order_by("-created_at")
@@ -237,9 +241,10 @@ class OutboxDownload(ClientView):
     @extend_schema(operation_id="outbox_download", responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, item_id: int):
         """Download one outbox file (an audited read and download, as in the screens)."""
+        # local: same layer or upward, a cycle at the top
         from verwerker.intake.actions import do_record_outbox_download
-        from verwerker.vault.actions import read_blob_bytes
-        from verwerker.vault.models import ReadPurpose
+        from verwerker.vault.actions import read_blob_bytes  # local: same layer or upward, a cycle at the top
+        from verwerker.vault.models import ReadPurpose  # local: same layer or upward, a cycle at the top
 
         item = _outbox(request, rejects_only=False).filter(pk=item_id).first()
         if item is None:
@@ -254,7 +259,7 @@ class OutboxDownload(ClientView):
 class CertificateList(ClientView):
     @extend_schema(operation_id="certificates_list", responses=out.page_of(out.CertificateSerializer))
     def get(self, request):
-        from verwerker.retention.queries import list_certificates_for
+        from verwerker.retention.queries import list_certificates_for  # local: same layer or upward, a cycle at the top
 
         return paginated(
             self, request, list_certificates_for(request.user).order_by("-issued_at"), out.CertificateSerializer
@@ -265,6 +270,7 @@ class CertificateJSON(ClientView):
     @extend_schema(operation_id="certificates_retrieve", responses={(200, "application/json"): OpenApiTypes.OBJECT})
     def get(self, request, certificate_id):
         """The certificate's canonical JSON, byte for byte (its SHA-256 is in the audit log)."""
+        # local: same layer or upward, a cycle at the top
         from verwerker.retention.queries import access_certificate_for
 
         cert = access_certificate_for(request.user, certificate_id)
@@ -275,7 +281,10 @@ class CertificatePDF(ClientView):
     @extend_schema(operation_id="certificates_pdf", responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, certificate_id):
         """The certificate as a PDF signed by the house (PAdES)."""
+        # local: same layer or upward, a cycle at the top
         from verwerker.retention.certificates import render_certificate_pdf
+
+        # local: same layer or upward, a cycle at the top
         from verwerker.retention.queries import access_certificate_for
 
         cert = access_certificate_for(request.user, certificate_id)
@@ -290,7 +299,7 @@ class CertificatePDF(ClientView):
 class SubjectRequests(ClientView):
     @extend_schema(operation_id="subject_requests_list", responses=out.page_of(out.SubjectRequestSerializer))
     def get(self, request):
-        from verwerker.privacy.models import DataSubjectRequest
+        from verwerker.privacy.models import DataSubjectRequest  # local: same layer or upward, a cycle at the top
 
         return paginated(
             self,
@@ -306,8 +315,9 @@ class SubjectRequests(ClientView):
     )
     def post(self, request):
         """Pass on a data subject's request, as the designated contact at whose request the token was issued."""
+        # local: same layer or upward, a cycle at the top
         from verwerker.privacy.subject_requests import do_log_subject_request
-        from verwerker.privacy.subjects import Criteria
+        from verwerker.privacy.subjects import Criteria  # local: same layer or upward, a cycle at the top
 
         contact = request.user.token.contact
         if contact is None or not contact.is_designated:

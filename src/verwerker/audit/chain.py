@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -115,8 +116,6 @@ def verify_export(document: dict) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python3 chain.py EXPORT.json", file=sys.stderr)

@@ -259,7 +259,7 @@ def do_approve_agreement(agreement: Agreement, *, user, actor: Actor) -> None:
 
     Raises ValidationError for someone without the privacy role, or an agreement that is not a draft.
     """
-    from verwerker.accounts.roles import is_privacy_officer
+    from verwerker.accounts.roles import is_privacy_officer  # local: same layer or upward, a cycle at the top
 
     if not is_privacy_officer(user):
         raise ValidationError(_lazy("only the privacy officer approves an agreement's high-risk terms"))
@@ -421,8 +421,8 @@ def do_create_subprocessor_user(subprocessor: Subprocessor, username: str, *, em
     It must change its one-time password and enrol a second factor like all staff. Returns (user,
     one-time password). Raises ValidationError for a taken username.
     """
-    from verwerker.accounts.actions import do_create_staff_user
-    from verwerker.accounts.roles import Role
+    from verwerker.accounts.actions import do_create_staff_user  # local: same layer or upward, a cycle at the top
+    from verwerker.accounts.roles import Role  # local: same layer or upward, a cycle at the top
 
     user, password = do_create_staff_user(username, email=email, roles=[Role.SUBPROCESSOR], actor=actor)
     SubprocessorUser.objects.create(user=user, subprocessor=subprocessor)

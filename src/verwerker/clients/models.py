@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from verwerker.clients.eea import EEA, is_eea
+from verwerker.lib.hostkey import format_host_key_pin, parse_host_key_pin
 
 
 def _default_retention() -> int:
@@ -110,8 +111,6 @@ class Subprocessor(models.Model):
                 }
             )
         if self.sftp_host_key:
-            from verwerker.lib.hostkey import format_host_key_pin, parse_host_key_pin
-
             try:
                 self.sftp_host_key = format_host_key_pin(*parse_host_key_pin(self.sftp_host_key))
             except ValueError as exc:

@@ -71,14 +71,15 @@ def client_detail(request, client_id: int):
             "name": client.name, "second_factor_for_high_risk": client.second_factor_for_high_risk})
         context["contact_form"] = ContactForm(initial={"is_designated": True})
         if user.has_perm("accounts.manage_client_users"):
-            from verwerker.accounts.forms import ClientUserForm
+            from verwerker.accounts.forms import ClientUserForm  # local: same layer or upward, a cycle at the top
 
             context["client_users"] = client.users.order_by("username")
             context["client_user_form"] = ClientUserForm(client=client)
         if user.has_perm("intake.view_sftpaccount"):
             # Intake owns the account; its page section is read here, its writes are intake's views.
+            # local: same layer or upward, a cycle at the top
             from verwerker.intake.forms import NetworksForm, PublicKeyForm
-            from verwerker.intake.queries import sftp_overview
+            from verwerker.intake.queries import sftp_overview  # local: same layer or upward, a cycle at the top
 
             context["sftp"] = sftp_overview(client)
             account = context["sftp"]["account"]
@@ -86,7 +87,7 @@ def client_detail(request, client_id: int):
             context["networks_form"] = NetworksForm(initial={"networks": account.allowed_networks if account else ""})
         if user.has_perm("api.view_apitoken"):
             # The API app owns the tokens; its section here is read, its writes are the API app's screens.
-            from verwerker.api.queries import list_tokens
+            from verwerker.api.queries import list_tokens  # local: same layer or upward, a cycle at the top
 
             context["api_tokens"] = list_tokens(client_id=client.pk)[:50]
     return render(request, "clients/client_detail.html", context)
@@ -171,8 +172,8 @@ def client_user_create(request, client_id: int):
     """A client user, created at the request of the client's designated contact (P05, P07)."""
     if request.method != "POST":
         raise Http404("post only")
-    from verwerker.accounts.actions import do_create_client_user
-    from verwerker.accounts.forms import ClientUserForm
+    from verwerker.accounts.actions import do_create_client_user  # local: same layer or upward, a cycle at the top
+    from verwerker.accounts.forms import ClientUserForm  # local: same layer or upward, a cycle at the top
 
     _require(request, "accounts.manage_client_users")
     client = access_client_for(request.user, client_id)

@@ -17,12 +17,17 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
+from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
+from verwerker.clients.models import Client
+from verwerker.clients.queries import get_active_agreement
 from verwerker.crm import validate
 from verwerker.crm.consent import ConsentFacts, expiry_for, renewal_due
 from verwerker.crm.extra import ExtraData, seal
@@ -50,8 +55,17 @@ from verwerker.crm.queries import (
     consents_holding,
     select_mailing_recipients,
 )
+from verwerker.datafiles.actions import do_profile_data_file
+from verwerker.datafiles.read import UnreadableFile
+from verwerker.intake.actions import do_complete_upload, do_receive_upload, do_register_upload
 from verwerker.intake.models import UploadChannel
+from verwerker.production.actions import do_draft_job
+from verwerker.production.input import read_client_table
+from verwerker.production.records import MappingError, apply_mapping
+from verwerker.vault import crypto
+from verwerker.vault.actions import do_store_blob, open_blob_writer
 from verwerker.vault.models import BlobPurpose
+from verwerker.vault.storage import master_key
 
 ADDRESS_FIELDS = ("street", "house_number", "house_number_addition", "postcode", "city", "country", "phone",
                   "mobile", "email", "website")
@@ -252,8 +266,6 @@ def read_consent_token(token: str) -> tuple[Consent, str]:
 
 
 def _link(path_name: str, token: str) -> str:
-    from django.urls import reverse
-
     return settings.PUBLIC_URL.rstrip("/") + reverse(path_name, args=[token])
 
 
@@ -288,9 +300,6 @@ def do_record_consent(person: Person, purpose: Purpose, *, text_shown: str, meth
 
 
 def _send_consent_mail(consent_id: int, action: str, actor: Actor) -> None:
-    from django.template.loader import render_to_string
-    from django.utils import translation
-
     consent = Consent.objects.select_related("person", "purpose").get(pk=consent_id)
     link = _link("crm:consent_link", consent_token(consent, action))
     with translation.override("nl"):
@@ -412,8 +421,6 @@ def do_set_extra_data(person: Person, extra: ExtraData, declaration: Declaration
     purpose = Purpose.objects.filter(code=declaration.purpose, uses_extra_data=True, active=True).first()
     if purpose is None or not consents_holding().filter(person=person, purpose=purpose).exists():
         raise PurposeNotDeclared(f"{declaration.where}: no holding consent for a purpose that may use the extra data")
-    from verwerker.vault import crypto
-    from verwerker.vault.storage import master_key
 
     if extra.is_empty():
         person.extra_key = person.extra_data = None
@@ -433,8 +440,7 @@ def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dic
     data key under the new master key, one transaction each, so a rerun after an interruption skips those
     done. Returns {"rewrapped", "under_new_key", "other"} and records one event when any was re-wrapped.
     Raises VaultError when a key claiming the old master does not unwrap with it."""
-    from verwerker.crm.extra import rewrap
-    from verwerker.vault import crypto
+    from verwerker.crm.extra import rewrap  # local: same layer or upward, a cycle at the top
 
     old_id, new_id = crypto.key_id(old_key), crypto.key_id(new_key)
     done = 0
@@ -464,9 +470,6 @@ SUPPRESSION_KINDS = frozenset(ADDRESS_MAPPING.values()) | {"street_and_number"}
 
 def do_ensure_house_client(*, actor: Actor):
     """The client the house's own letters run under in production, with its agreement in force (P09)."""
-    from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
-    from verwerker.clients.models import Client
-    from verwerker.clients.queries import get_active_agreement
 
     link = HouseClient.objects.select_related("client").first()
     if link is not None and get_active_agreement(link.client) is not None:
@@ -494,10 +497,6 @@ def do_import_suppression_list(data: bytes, *, file_name: str, name: str, kind: 
     detects, from the one reading of the file). Like every file of the house client it is purged after
     the agreement's maximum retention, so a current list is imported each month. Raises ValidationError
     for an unreadable file or a mapping that names a missing column."""
-    from verwerker.datafiles.read import UnreadableFile
-    from verwerker.production.input import read_client_table
-    from verwerker.production.records import MappingError, apply_mapping
-    from verwerker.vault.actions import do_store_blob
 
     try:
         frame, detected = read_client_table(data, name=file_name)
@@ -583,10 +582,6 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
     Raises ValidationError for an e-mail mailing, a finished one, or an empty selection; StepRefused
     from production when the job cannot be drafted.
     """
-    from verwerker.datafiles.actions import do_profile_data_file
-    from verwerker.intake.actions import do_complete_upload, do_receive_upload, do_register_upload
-    from verwerker.production.actions import do_draft_job
-    from verwerker.vault.actions import open_blob_writer
 
     if mailing.channel != MailingChannel.LETTER:
         raise ValidationError(_lazy("this is an e-mail mailing"))
@@ -619,8 +614,6 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
 def do_send_mailing_email(mailing: Mailing, *, actor: Actor) -> int:
     """Send an e-mail mailing through Django's mail backend to the selection computed now; each message
     carries a link to withdraw the consent it rests on. Returns how many went."""
-    from django.template.loader import render_to_string
-    from django.utils import translation
 
     if mailing.channel != MailingChannel.EMAIL:
         raise ValidationError(_lazy("this is a letter mailing"))

@@ -17,6 +17,7 @@ from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.crm.models import CrmCertificate
 from verwerker.retention.certificates import ATTACHMENT, CertificateInvalid
+from verwerker.retention.signing import SignatureInvalid, check_pdf_signature, sign_pdf
 
 # Dutch words for the codes in the body (the PDF is the house's document, in its language).
 _CLASS_NL = {"crm": "CRM: eigen relaties zonder relatie of toestemming",
@@ -68,9 +69,8 @@ def _details(item: dict) -> str:
 
 def render_crm_certificate_pdf(cert: CrmCertificate) -> bytes:
     """The certificate as a PDF signed by the house, carrying its JSON (in memory only)."""
-    import typst
+    import typst  # deferred: a heavy import
 
-    from verwerker.retention.signing import sign_pdf
 
     body = json.loads(cert.body)
     nl = {
@@ -88,9 +88,8 @@ def render_crm_certificate_pdf(cert: CrmCertificate) -> bytes:
 def verify_crm_certificate_pdf(raw: bytes, *, source: str = "the certificate") -> dict:
     """Check a CRM certificate PDF: the house's signature over the whole file, then that its embedded JSON
     is the one whose hash the audit log recorded at issue. Raises CertificateInvalid naming the problem."""
-    import pikepdf
+    import pikepdf  # deferred: a heavy import
 
-    from verwerker.retention.signing import SignatureInvalid, check_pdf_signature
 
     try:
         check_pdf_signature(raw, source=source)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from verwerker.crm import validate
 from verwerker.crm.models import Consent, FinancialRecord, MailingRecipient, Organisation, Person
 from verwerker.crm.queries import consents_holding
+from verwerker.retention.models import RetentionSchedule
 
 
 def check_p02() -> tuple[str, str]:
@@ -60,7 +61,6 @@ def check_p04() -> tuple[str, str]:
 
 def check_p19() -> tuple[str, str]:
     """The crm and financieel classes have a period, and nothing is past it (the purge would have erased it)."""
-    from verwerker.retention.models import RetentionSchedule
 
     schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
     crm, fin = schedules.get("crm"), schedules.get("financieel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from verwerker.crm.models import (
@@ -28,9 +29,7 @@ class _NormalisedFields:
     normalised values ("1234 5678" is a valid KvK number) and problems are named per field."""
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from verwerker.crm.actions import clean_fields
+        from verwerker.crm.actions import clean_fields  # local: same layer or upward, a cycle at the top
 
         data = super().clean()
         try:

@@ -9,9 +9,11 @@ writes, in one transaction, through the same actions as the screens. The uploade
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +22,8 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.crm.actions import clean_fields, do_create_organisation, do_create_person
-from verwerker.crm.models import Organisation, Person
+from verwerker.crm.models import FinancialRecord, Organisation, Person
+from verwerker.datafiles.read import UnreadableFile, read_table
 
 ORG_TARGETS = ("name", "kind", "kvk", "vat", "iban", "street", "house_number", "house_number_addition", "postcode",
                "city", "country", "phone", "email", "website")
@@ -108,7 +111,6 @@ def guess_mapping(columns: list[str]) -> dict[str, str]:
 
 def read_export(data: bytes, *, name: str):
     """The export's table (datafiles' readers). Raises ImportProblem for an unreadable file."""
-    from verwerker.datafiles.read import UnreadableFile, read_table
 
     try:
         return read_table(data, name=name).frame
@@ -295,8 +297,6 @@ def guess_financial_mapping(columns: list[str]) -> dict[str, str]:
 
 
 def _amount(text: str):
-    from decimal import Decimal, InvalidOperation
-
     text = text.replace("€", "").replace(" ", "")
     if "," in text:  # Dutch notation: 1.234,56
         text = text.replace(".", "").replace(",", ".")
@@ -307,8 +307,6 @@ def _amount(text: str):
 
 
 def _date(text: str):
-    import datetime as dt
-
     for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S"):
         try:
             return dt.datetime.strptime(text.strip(), fmt).date()
@@ -322,8 +320,7 @@ def import_financial_records(frame, mapping: dict[str, str], *, dry_run: bool, a
     """Fill transactions, invoices, payments and purchases from the ERP's CSV/XLSX export, matched to
     organisations by KvK number or name. Rows with problems (unknown organisation, kind, date or amount)
     are listed by row and field; they block the import. Known references are skipped."""
-    from verwerker.crm.actions import do_add_financial_record
-    from verwerker.crm.models import FinancialRecord
+    from verwerker.crm.actions import do_add_financial_record  # local: same layer or upward, a cycle at the top
 
     if any(t and t not in FINANCIAL_TARGETS for t in mapping.values()) or any(c not in frame.columns for c in mapping):
         raise ImportProblem(f"{file_name}: the column mapping names an unknown field or a missing column")

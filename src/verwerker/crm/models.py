@@ -312,7 +312,7 @@ class Consent(models.Model):
         )
 
     def holds(self, at=None) -> bool:
-        from verwerker.crm.consent import ConsentFacts, holds
+        from verwerker.crm.consent import ConsentFacts, holds  # local: same layer or upward, a cycle at the top
 
         return holds(ConsentFacts.of(self), at or timezone.now())
 

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -35,6 +36,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.crm.models import Consent, ContractTerm, CrmCertificate, FinancialRecord, Organisation, Person
 from verwerker.crm.queries import consents_holding
+from verwerker.retention.certificates import canonical_json
 from verwerker.retention.purge import Purger
 from verwerker.retention.queries import get_keep_days, held_ids
 from verwerker.retention.rules import RecordClass
@@ -141,8 +143,6 @@ def purge_chunk(kind: str, ids: list, *, actor: Actor, record_class: str) -> int
 
 
 def _certify(record_class: str, reason: str, items: list[dict], *, actor: Actor, kept: str) -> CrmCertificate:
-    from django.conf import settings
-
     cert = CrmCertificate(
         record_class=record_class, reason=reason, issued_at=timezone.now(), objects_deleted=len(items)
     )
@@ -159,7 +159,6 @@ def _certify(record_class: str, reason: str, items: list[dict], *, actor: Actor,
         "performed_by": actor.label or actor.type,
         "kept": kept,
     }
-    from verwerker.retention.certificates import canonical_json
 
     cert.body = canonical_json(body).decode("utf-8")
     cert.sha256 = hashlib.sha256(cert.body.encode("utf-8")).hexdigest()

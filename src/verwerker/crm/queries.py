@@ -14,9 +14,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 import polars as pl
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verwerker.accounts.roles import Role
 from verwerker.accounts.scoping import access
@@ -35,7 +37,15 @@ from verwerker.crm.models import (
     Purpose,
     RelationRequest,
     SuppressionList,
+    TimelineNote,
 )
+from verwerker.datafiles.read import read_table
+from verwerker.production.address import Unaddressable, build_address_block
+from verwerker.production.dedupe import suppress
+from verwerker.production.records import apply_mapping, normalise_records, normalise_suppression_list
+from verwerker.vault.actions import read_blob_bytes
+from verwerker.vault.models import BlobState, ReadPurpose
+from verwerker.vault.storage import master_key
 
 EXTRA_PURPOSE = "passende-acties"
 
@@ -139,7 +149,6 @@ class TimelineItem:
 def timeline(*, organisation: Organisation | None = None, person: Person | None = None) -> list[TimelineItem]:
     """Notes, consents, financial records and contracts of an organisation (and its people) or a person,
     newest first. Purpose-bound fields never appear here."""
-    from django.utils.translation import gettext as _
 
     if organisation is not None:
         people = list(organisation.people.all())
@@ -175,8 +184,6 @@ def timeline(*, organisation: Organisation | None = None, person: Person | None 
 
 
 def _notes_of(people: list[Person]):
-    from verwerker.crm.models import TimelineNote
-
     return TimelineNote.objects.filter(person__in=people)
 
 
@@ -215,7 +222,6 @@ def read_extra_data(people: list[Person], declaration: Declaration, *, actor: Ac
     out, never shown). An access request reads exactly its own person. Raises PurposeNotDeclared when
     the declaration names no purpose that may use the fields (the refusal is audited).
     """
-    from verwerker.vault.storage import master_key
 
     at = at or timezone.now()
     if declaration.purpose == ACCESS_REQUEST:
@@ -358,7 +364,6 @@ def address_frame(people: list[Person]) -> pl.DataFrame:
 
 def address_lines(owner: Organisation | Person) -> list[str]:
     """The address block in Dutch notation (NEN 5825, the production engine's address module), or []."""
-    from verwerker.production.address import Unaddressable, build_address_block
 
     if isinstance(owner, Person):
         row = {kind: address_row(owner)[column] for column, kind in ADDRESS_MAPPING.items()}
@@ -375,8 +380,6 @@ def address_lines(owner: Organisation | Person) -> list[str]:
 def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
     """(person id -> the suppression list that names them, ids without a deliverable address), through the
     production engine's own normalisation and suppression step, in one pass over the people."""
-    from verwerker.production.dedupe import suppress
-    from verwerker.production.records import apply_mapping, normalise_records, normalise_suppression_list
 
     if not people:
         return {}, set()
@@ -393,12 +396,7 @@ def _screen(people: list[Person]) -> tuple[dict[int, str], set[int]]:
 
 def active_suppression_tables() -> list[tuple[str, pl.DataFrame, dict]]:
     """The active suppression lists as (name, table, mapping), read from the vault."""
-    from django.core.exceptions import ValidationError
 
-    from verwerker.audit.actors import Actor
-    from verwerker.datafiles.read import read_table
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import BlobState, ReadPurpose
 
     out = []
     for s in SuppressionList.objects.filter(active=True).select_related("blob"):

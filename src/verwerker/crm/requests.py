@@ -160,8 +160,8 @@ def do_execute_relation_request(request: RelationRequest, *, actor: Actor, corre
     fields are corrected (validated); erasure: the person is erased and their financial records are kept
     restricted, which the receipt says. Raises ValidationError for a closed request or missing details.
     """
-    from verwerker.crm.actions import do_update_person
-    from verwerker.crm.purge import erase_people
+    from verwerker.crm.actions import do_update_person  # local: same layer or upward, a cycle at the top
+    from verwerker.crm.purge import erase_people  # local: same layer or upward, a cycle at the top
 
     request = RelationRequest.objects.select_related("person", "request").get(pk=request.pk)
     if not request.is_open:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from verwerker.crm.extra import ExtraData
 from verwerker.crm.models import (
     Consent,
     CrmCertificate,
+    HouseClient,
     Mailing,
     MailingChannel,
     Organisation,
@@ -42,6 +44,7 @@ from verwerker.datafiles.actions import DataFileRefused
 from verwerker.facilities.uploads import memory_uploads
 from verwerker.intake.policy import Refusal
 from verwerker.privacy.subject_requests import do_extend_subject_request
+from verwerker.production.models import Template
 from verwerker.production.workflow import StepRefused
 
 
@@ -376,8 +379,6 @@ def mailings(request):
 
 @login_required
 def mailing_detail(request, mailing_id: int):
-    from verwerker.production.models import Template
-
     mailing = queries.access_mailing_for(request.user, mailing_id)
     manager = queries.is_relation_manager(request.user)
     if request.method == "POST":
@@ -402,7 +403,6 @@ def mailing_detail(request, mailing_id: int):
             messages.error(request, exc.reason if isinstance(exc, StepRefused) else str(exc))
         return redirect("crm:mailing", mailing.pk)
     recipients = mailing.recipients.select_related("person", "person__organisation")
-    from django.db.models import Q
 
     templates = Template.objects.filter(Q(client__isnull=True) | Q(client__in=[h.client_id for h in _house_links()]))
     return render(request, "crm/mailing.html", {
@@ -412,8 +412,6 @@ def mailing_detail(request, mailing_id: int):
 
 
 def _house_links():
-    from verwerker.crm.models import HouseClient
-
     return HouseClient.objects.all()
 
 

@@ -33,8 +33,10 @@ from verwerker.audit.events import EventType, Outcome
 from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.models import DataFile, DataFileState, Risk
-from verwerker.vault.actions import do_set_blob_records
-from verwerker.vault.models import Blob, BlobState
+from verwerker.retention.actions import do_issue_certificate
+from verwerker.vault.actions import do_set_blob_records, do_shred_blobs, do_store_blob, read_blob_bytes
+from verwerker.vault.crypto import VaultError
+from verwerker.vault.models import Blob, BlobState, ReadPurpose
 
 
 class DataFileRefused(Exception):
@@ -85,11 +87,8 @@ def _profile_bytes(data_file: DataFile, overrides: dict, today: dt.date) -> dict
 
     Raises UnreadableFile (one line) for anything that is not a readable table.
     """
-    from verwerker.datafiles.profile import profile_table
-    from verwerker.datafiles.read import UnreadableFile, read_table
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.crypto import VaultError
-    from verwerker.vault.models import ReadPurpose
+    from verwerker.datafiles.profile import profile_table  # local: same layer or upward, a cycle at the top
+    from verwerker.datafiles.read import UnreadableFile, read_table  # local: same layer or upward, a cycle at the top
 
     try:
         data = read_blob_bytes(data_file.blob_id, actor=Actor.system("datafiles"), purpose=ReadPurpose.PROFILING)
@@ -115,7 +114,7 @@ def do_profile_data_file(
     Idempotent: a file already profiled is returned as it is unless ``force`` (after an override).
     Side effects: reads the vault blob (audited as a read), records DATAFILE_PROFILED/UNREADABLE.
     """
-    from verwerker.datafiles.read import UnreadableFile
+    from verwerker.datafiles.read import UnreadableFile  # local: same layer or upward, a cycle at the top
 
     claimable = [DataFileState.RECEIVED, DataFileState.PROFILING]
     if force:
@@ -227,8 +226,8 @@ def do_reduce_data_file(data_file_id: int, *, actor: Actor) -> None:
     A column name may have been a value (a header that was data after all), so none is kept. Records
     DATAFILE_REDUCED. Idempotent.
     """
-    from verwerker.datafiles.profile import reduced_profile
-    from verwerker.production.models import Job
+    from verwerker.datafiles.profile import reduced_profile  # local: same layer or upward, a cycle at the top
+    from verwerker.production.models import Job  # local: same layer or upward, a cycle at the top
 
     with transaction.atomic():
         data_file = DataFile.objects.select_for_update().select_related("blob").get(pk=data_file_id)
@@ -269,9 +268,7 @@ class Rewritten:
 
 
 def _held_table(data_file: DataFile, *, actor: Actor):
-    from verwerker.datafiles.read import read_table
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
+    from verwerker.datafiles.read import read_table  # local: same layer or upward, a cycle at the top
 
     # A file is rewritten only on a data-subject request (erasure or rectification) passed on by the client.
     return read_table(read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.SUBJECT_REQUEST),
@@ -292,12 +289,9 @@ def do_rewrite_data_file(
     file is profiled again. Raises ValueError for a file the vault no longer holds, an unknown column,
     or a row that is not in the file. Records DATAFILE_REWRITTEN.
     """
-    import polars as pl
+    import polars as pl  # deferred: a heavy import
 
-    from verwerker.production.rewrite import withdraw_job_copies
-    from verwerker.retention.actions import do_issue_certificate
-    from verwerker.vault.actions import do_shred_blobs, do_store_blob
-    from verwerker.vault.models import Blob, BlobState
+    from verwerker.production.rewrite import withdraw_job_copies  # local: same layer or upward, a cycle at the top
 
     set_values = set_values or {}
     old = Blob.objects.get(pk=data_file.blob_id)

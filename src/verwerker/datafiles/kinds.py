@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from django.utils.translation import gettext
+
 
 class Kind(str, enum.Enum):
     SALUTATION = "salutation"
@@ -72,7 +74,6 @@ LABELS: dict[str, str] = {
 
 def label(kind: str) -> str:
     """The kind as a person reads it, in the active language; an unknown code is shown as it is."""
-    from django.utils.translation import gettext  # here, not at the top: this module is pure at import
 
     text = LABELS.get(kind)
     return gettext(text) if text else str(kind)

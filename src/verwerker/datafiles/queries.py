@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from verwerker.accounts.scoping import access, scoped
-from verwerker.datafiles.models import DataFile
+from verwerker.datafiles.models import DataFile, DataFileState
 
 
 def data_files_visible_to(user) -> QuerySet[DataFile]:
@@ -30,7 +33,6 @@ def client_names_of_blobs(blob_ids: list) -> dict:
 
 def files_waiting(user) -> QuerySet[DataFile]:
     """Profiled files no job was drafted from yet, oldest first: the database department's intake queue."""
-    from verwerker.datafiles.models import DataFileState
 
     return data_files_visible_to(user).filter(state=DataFileState.PROFILED, jobs__isnull=True).order_by("received_at")
 
@@ -38,9 +40,7 @@ def files_waiting(user) -> QuerySet[DataFile]:
 def files_near_retention(user, *, within_days: int = 7, limit: int = 200) -> list[dict]:
     """Files still held whose age comes within ``within_days`` of their agreement's maximum retention,
     nearest first, as {"f", "age", "limit", "left"} (days). The purge deletes them at the limit (P17)."""
-    import datetime as dt
 
-    from django.utils import timezone
 
     now = timezone.now()
     files = (data_files_visible_to(user).held().select_related("agreement")

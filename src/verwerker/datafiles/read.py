@@ -263,7 +263,7 @@ def _inflate_all(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: s
 
 
 def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: str, limits: Limits) -> Table:
-    import fastexcel
+    import fastexcel  # deferred: a heavy import
 
     try:
         reader = fastexcel.read_excel(raw)
@@ -422,7 +422,7 @@ _SALUTATION_CELLS = {"dhr", "dhr.", "mevr", "mevr.", "mw", "mw.", "hr.", "de hee
 def header_holds_data(cells: list[str]) -> str | None:
     """What in the first line is data rather than a column name ("postcode", "house number", ...), or None
     when it reads as a header. Pure; no cell is ever quoted."""
-    from verwerker.datafiles import validators
+    from verwerker.datafiles import validators  # local: same layer or upward, a cycle at the top
 
     cells = [c.strip() for c in cells if c and c.strip()]
     if not cells:

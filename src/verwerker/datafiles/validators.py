@@ -173,7 +173,7 @@ def _iban_countries() -> dict[str, str]:
     compact IBAN after the country code: c (digit or capital, the check digits first), n (digit) or
     a (capital letter). The registry's c is [A-Za-z0-9]; compact values are upper case, so on them it is
     [0-9A-Z], and a value whose every character is in its class holds nothing compact() would change."""
-    from stdnum import numdb
+    from stdnum import numdb  # deferred: a heavy import
 
     db = numdb.get("iban")
     countries = {}
@@ -256,7 +256,7 @@ def _check_country(
     """Settle the rows (all of the country's length, starting with its code) of one country."""
     if not rows.any():
         return ok, shaped_rows
-    from stdnum import iban
+    from stdnum import iban  # deferred: a heavy import
 
     index = positions(rows)
     part = s.filter(rows)  # far cheaper than gather(index) for many strings
@@ -422,7 +422,7 @@ def phone_shapes(values: pl.Series) -> pl.Series:
 
 def is_phone_exact(value: str) -> bool:
     """phonenumbers' verdict on one value, Dutch numbers without country code accepted."""
-    import phonenumbers
+    import phonenumbers  # deferred: a heavy import
 
     try:
         number = phonenumbers.parse(value, "NL")

@@ -4,12 +4,27 @@ what exists."""
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from verwerker.accounts.actions import do_create_staff_user
+from verwerker.accounts.models import User
 from verwerker.audit.actors import Actor
+from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
+from verwerker.clients.models import Client
+from verwerker.datafiles.actions import do_profile_data_file
+from verwerker.datafiles.models import DataFile
+from verwerker.datafiles.synthetic import address_csv
+from verwerker.facilities.actions import do_record_confidentiality_agreement
+from verwerker.intake.actions import do_complete_upload, do_issue_sftp_account, do_receive_upload, do_register_upload
 from verwerker.intake.models import UploadChannel
+from verwerker.production.actions import do_draft_job, do_release_job
+from verwerker.production.models import PrintStation, Template
+from verwerker.production.render import EXAMPLES
+from verwerker.vault.actions import open_blob_writer
 from verwerker.vault.models import BlobPurpose
 
 DEMO_CLIENT = "Woningstichting Voorbeeld (demo)"
@@ -19,11 +34,9 @@ def _demo_confidentiality_agreement(user, *, actor: Actor) -> None:
     """Staff open client data only with a signed confidentiality agreement on record (P11, the gate in
     facilities/middleware.py); the demo's database user gets one, a generated PDF that says it is a demo,
     so a newcomer can follow the demo job. A real house records the signed copy on the house's registers."""
-    import io
 
-    import pikepdf
+    import pikepdf  # deferred: a heavy import
 
-    from verwerker.facilities.actions import do_record_confidentiality_agreement
 
     pdf = pikepdf.new()
     pdf.add_blank_page()
@@ -36,23 +49,6 @@ def _demo_confidentiality_agreement(user, *, actor: Actor) -> None:
 
 def create_demo(write=print) -> dict:
     """Create the demo's objects and release its job; returns ids. Prints the one-time passwords."""
-    from verwerker.accounts.actions import do_create_staff_user
-    from verwerker.accounts.models import User
-    from verwerker.clients.actions import do_activate_agreement, do_create_agreement, do_create_client
-    from verwerker.clients.models import Client
-    from verwerker.datafiles.actions import do_profile_data_file
-    from verwerker.datafiles.models import DataFile
-    from verwerker.datafiles.synthetic import address_csv
-    from verwerker.intake.actions import (
-        do_complete_upload,
-        do_issue_sftp_account,
-        do_receive_upload,
-        do_register_upload,
-    )
-    from verwerker.production.actions import do_draft_job, do_release_job
-    from verwerker.production.models import PrintStation, Template
-    from verwerker.production.render import EXAMPLES
-    from verwerker.vault.actions import open_blob_writer
 
     actor = Actor.system("demo")
     existing = Client.objects.filter(name=DEMO_CLIENT).first()

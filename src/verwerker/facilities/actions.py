@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _lazy
 
+from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
@@ -41,6 +42,8 @@ from verwerker.facilities.models import (
 from verwerker.facilities.queries import max_footage_days
 from verwerker.privacy.models import RequestConcerns, RequestKind
 from verwerker.privacy.subject_requests import close_controller_request, register_controller_request
+from verwerker.retention.actions import do_issue_certificate, do_place_hold, do_release_hold
+from verwerker.vault.actions import LIVE_STATES, do_shred_blob, do_shred_blobs, do_store_blob, read_blob_bytes
 from verwerker.vault.models import DeletionReason, ReadPurpose
 
 # -- P08 ------------------------------------------------------------------------------------------
@@ -102,7 +105,6 @@ def do_record_confidentiality_agreement(
     Raises ValidationError for a client user, an empty version, a signature in the future, an end before
     the signature, or a missing signed copy.
     """
-    from verwerker.vault.actions import do_store_blob
 
     if not user.is_staff:
         raise ValidationError(_lazy(
@@ -211,7 +213,7 @@ def do_remind_workstation_checks(now: dt.datetime | None = None) -> int:
     Idempotent: a unique constraint per workstation and due date makes a second run send nothing.
     Returns the number of reminders sent.
     """
-    from verwerker.facilities.queries import workstation_due_on
+    from verwerker.facilities.queries import workstation_due_on  # local: same layer or upward, a cycle at the top
 
     today = timezone.localdate(now or timezone.now())
     sent = 0
@@ -249,7 +251,6 @@ def do_remind_workstation_checks(now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def do_store_pentest_report(pentest, *, document: bytes, document_name: str = "", actor: Actor) -> PentestReport:
     """Store a penetration test's report in the vault (replacing none: one report per test)."""
-    from verwerker.vault.actions import do_store_blob
 
     if not document:
         raise ValidationError(_lazy("the report is empty"))
@@ -281,7 +282,6 @@ def do_request_pentest_report(user, *, actor: Actor) -> PentestReportRequest:
 
     Raises ValidationError for staff, or while the client has a request still unanswered.
     """
-    from verwerker.accounts.queries import privacy_officer_emails
 
     if not user.is_client_user:
         raise ValidationError(_lazy("only a client asks for the report"))
@@ -307,8 +307,7 @@ def do_answer_pentest_report_request(request: PentestReportRequest, *, actor: Ac
 
     Audited with the client, the test and the blob. Raises ValidationError when no report is stored.
     """
-    from verwerker.privacy.models import Pentest
-    from verwerker.vault.actions import read_blob_bytes
+    from verwerker.privacy.models import Pentest  # local: same layer or upward, a cycle at the top
 
     latest = (
         Pentest.objects.filter(report__isnull=False).order_by("-performed_on").select_related("report__blob").first()
@@ -421,7 +420,6 @@ def do_record_camera_incident(*, title: str, occurred_at: dt.datetime, actor: Ac
 def do_close_camera_incident(incident: CameraIncident, *, outcome: str, actor: Actor) -> CameraIncident:
     """Close an incident: its clips' holds are released (the next purge deletes those past four weeks)
     and cameras kept longer for it fall back to the schedule's maximum."""
-    from verwerker.retention.actions import do_release_hold
 
     if not outcome.strip():
         raise ValidationError(_lazy("record the outcome of the incident"))
@@ -447,8 +445,6 @@ def do_store_camera_clip(
 ) -> CameraClip:
     """Store a clip exported from the recorder for an incident, in the vault. With ``hold`` it is kept until
     the incident is closed; otherwise four weeks from the recording. Raises ValidationError."""
-    from verwerker.retention.actions import do_place_hold
-    from verwerker.vault.actions import do_shred_blob, do_store_blob
 
     if recorded_until < recorded_from:
         raise ValidationError(_lazy("the clip ends before it starts"))
@@ -487,7 +483,6 @@ def do_view_clip(clip: CameraClip, *, viewer, reason: str, actor: Actor) -> byte
 
     Raises ValidationError without a reason; ShreddedError once the clip is deleted.
     """
-    from verwerker.vault.actions import read_blob_bytes
 
     if not reason.strip():
         raise ValidationError(_lazy("say why you view this footage"))
@@ -529,7 +524,6 @@ def _mask_contact(requester: str) -> str:
 
 def clips_of_request(request: CameraRequest):
     """Live clips of the request's camera (any camera when none was named) that overlap its period."""
-    from verwerker.vault.actions import LIVE_STATES
 
     clips = CameraClip.objects.filter(blob__state__in=LIVE_STATES).select_related("incident", "hold", "camera")
     if request.camera_id:
@@ -549,8 +543,6 @@ def do_answer_camera_request(request: CameraRequest, *, outcome: str, actor: Act
     stored is the officer's words followed by what the system did. Raises ValidationError without an
     answer, for a closed request, or for an erasure that names neither a camera nor a period.
     """
-    from verwerker.retention.certificates import do_issue_certificate
-    from verwerker.vault.actions import do_shred_blobs
 
     if not outcome.strip():
         raise ValidationError(_lazy("record the answer given"))

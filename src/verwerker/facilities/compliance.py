@@ -8,8 +8,23 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from verwerker.clients.eea import EEA
+from verwerker.facilities.models import (
+    FORBIDDEN_LOCATIONS,
+    Camera,
+    CameraClip,
+    ConsentCategory,
+    ConsentRecord,
+    ConsentService,
+    PentestReportRequest,
+    Workstation,
+    WorkstationCheck,
+)
 from verwerker.privacy.compliance import Finding, State
 
 
@@ -21,8 +36,6 @@ def necessary_cookie_names() -> set[str]:
 def _cookies_set_by_a_real_response() -> set[str]:
     """Cookies the login page (the screen every visitor gets) sets, asked of the application itself over
     https (so a production install answers the page rather than its redirect to https)."""
-    from django.test import Client
-    from django.urls import reverse
 
     # The request runs through LocaleMiddleware in this thread: keep the asking page's language (issue 17).
     with translation.override(translation.get_language()):
@@ -40,8 +53,6 @@ def _host() -> str:
 def cookies() -> Finding:
     """P08: the website's optional categories are blocked until consent and their services are in the
     EU/EEA; Verwerker's own screens set only strictly necessary cookies."""
-    from verwerker.clients.eea import EEA
-    from verwerker.facilities.models import ConsentCategory, ConsentRecord, ConsentService
 
     problems = []
     unexpected = _cookies_set_by_a_real_response() - necessary_cookie_names()
@@ -74,6 +85,7 @@ def cookies() -> Finding:
 def confidentiality() -> Finding:
     """P11: every active staff member has a current confidentiality agreement (or is blocked from client
     data), and attended an awareness session within the interval."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.facilities.queries import awareness_overdue, blocked_staff, staff_needing_agreement
 
     staff = staff_needing_agreement().count()
@@ -94,8 +106,7 @@ def confidentiality() -> Finding:
 
 def workstations() -> Finding:
     """P17's second half: each workstation that touches client data checked within the month."""
-    from verwerker.facilities.models import Workstation, WorkstationCheck
-    from verwerker.facilities.queries import workstations_overdue
+    from verwerker.facilities.queries import workstations_overdue  # local: same layer or upward, a cycle at the top
 
     active = Workstation.objects.filter(active=True).count()
     overdue = workstations_overdue()
@@ -117,7 +128,7 @@ def workstations() -> Finding:
 
 def pentests() -> Finding:
     """P26: a test within the last year with its report stored, and no finding open past its due date."""
-    from verwerker.facilities.models import PentestReportRequest
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.models import FindingStatus, Pentest, PentestFinding
 
     today = timezone.localdate()
@@ -142,10 +153,11 @@ def pentests() -> Finding:
 def cameras() -> Finding:
     """P27: no camera in a toilet or changing room or with sound, recorders keep at most four weeks (longer
     only for an open incident), no clip past its retention without a hold, requests answered in time."""
-    from django.db.models import Q
 
-    from verwerker.facilities.models import FORBIDDEN_LOCATIONS, Camera, CameraClip
+    # local: same layer or upward, a cycle at the top
     from verwerker.facilities.queries import clips_past_retention, max_footage_days
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.models import DataSubjectRequest, RequestConcerns, RequestStatus
 
     limit = max_footage_days()

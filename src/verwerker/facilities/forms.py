@@ -1,7 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from verwerker.accounts.models import User
+from verwerker.clients.models import Subprocessor
 from verwerker.facilities.models import (
+    Camera,
+    CameraIncident,
     CameraKind,
     CameraRequestKind,
     ConsentCategory,
@@ -14,8 +18,6 @@ _DT = {"type": "datetime-local"}
 
 
 def _staff():
-    from verwerker.accounts.models import User
-
     return User.objects.filter(is_staff=True, is_active=True).order_by("username")
 
 
@@ -70,7 +72,6 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from verwerker.clients.models import Subprocessor
 
         self.fields["subprocessor"].queryset = Subprocessor.objects.order_by("name")
 
@@ -81,7 +82,7 @@ class PentestReportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from verwerker.privacy.models import Pentest
+        from verwerker.privacy.models import Pentest  # local: same layer or upward, a cycle at the top
 
         self.fields["pentest"].queryset = Pentest.objects.filter(report__isnull=True)
 
@@ -114,7 +115,6 @@ class ClipForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from verwerker.facilities.models import Camera, CameraIncident
 
         self.fields["camera"].queryset = Camera.objects.all()
         self.fields["incident"].queryset = CameraIncident.objects.filter(closed_at__isnull=True)
@@ -137,6 +137,5 @@ class CameraRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from verwerker.facilities.models import Camera
 
         self.fields["camera"].queryset = Camera.objects.all()

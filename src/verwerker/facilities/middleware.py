@@ -13,6 +13,9 @@ from __future__ import annotations
 from django.http import HttpResponseForbidden
 from django.template.loader import render_to_string
 
+from verwerker.accounts.roles import Role
+from verwerker.audit.actors import Actor
+
 # URL namespaces whose every view shows client data, and single views of other namespaces that do.
 CLIENT_DATA_NAMESPACES = frozenset({"production", "intake", "api"})
 CLIENT_DATA_VIEWS = frozenset(
@@ -49,7 +52,6 @@ class ConfidentialityGateMiddleware:
             return None
         if not shows_client_data(request.resolver_match):
             return None
-        from verwerker.audit.actors import Actor
 
         if not refuse_client_data(user, view=request.resolver_match.view_name, actor=Actor.from_request(request)):
             return None
@@ -59,9 +61,9 @@ class ConfidentialityGateMiddleware:
 def refuse_client_data(user, *, view: str, actor) -> bool:
     """True, and the refusal audited, when staff ``user`` may not open client data now (P11). The one
     check: this middleware asks it for the screens, the API (api/auth.py) for a staff token's member."""
-    from verwerker.accounts.roles import Role
+    # local: same layer or upward, a cycle at the top
     from verwerker.facilities.actions import record_client_data_refusal
-    from verwerker.facilities.queries import has_current_agreement
+    from verwerker.facilities.queries import has_current_agreement  # local: same layer or upward, a cycle at the top
 
     if has_current_agreement(user) or user.has_role(Role.SUBPROCESSOR):
         return False

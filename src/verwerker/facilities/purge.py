@@ -14,8 +14,11 @@ from django.db import transaction
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.events import EventType
+from verwerker.facilities.models import ConsentRecord
+from verwerker.retention.actions import do_issue_certificate
 from verwerker.retention.purge import Purger
 from verwerker.retention.rules import RecordClass
+from verwerker.vault.actions import do_shred_blobs
 from verwerker.vault.models import DeletionReason
 
 
@@ -25,14 +28,11 @@ class CameraClipPurger(Purger):
     record_class = RecordClass.CAMERA_CLIPS
 
     def expired(self, now: dt.datetime):
-        from verwerker.facilities.queries import clips_past_retention
+        from verwerker.facilities.queries import clips_past_retention  # local: same layer or upward, a cycle at the top
 
         return clips_past_retention(now)
 
     def purge_chunk(self, ids, *, actor) -> int:
-        from verwerker.retention.actions import do_issue_certificate
-        from verwerker.vault.actions import do_shred_blobs
-
         with transaction.atomic():
             shredded = do_shred_blobs(ids, actor=actor, reason=DeletionReason.RETENTION_EXPIRED)
             if shredded:
@@ -49,15 +49,12 @@ class ConsentLogPurger(Purger):
     record_class = RecordClass.CONSENT_LOG
 
     def expired(self, now: dt.datetime):
-        from verwerker.facilities.models import ConsentRecord
-        from verwerker.facilities.queries import keep_days
+        from verwerker.facilities.queries import keep_days  # local: same layer or upward, a cycle at the top
 
         cutoff = now - dt.timedelta(days=keep_days(self.record_class))
         return list(ConsentRecord.objects.filter(recorded_at__lt=cutoff).values_list("pk", flat=True)), 0
 
     def purge_chunk(self, ids, *, actor) -> int:
-        from verwerker.facilities.models import ConsentRecord
-
         with transaction.atomic():
             deleted, _ = ConsentRecord.objects.filter(pk__in=ids).delete()
             if deleted:

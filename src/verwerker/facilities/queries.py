@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from verwerker.accounts.models import User
+from verwerker.accounts.roles import Role
 from verwerker.facilities.consent import Category, Service, banner_version, library_options
 from verwerker.facilities.models import (
     AwarenessSession,
@@ -41,7 +43,7 @@ def banner_categories() -> list[Category]:
 
 def banner_settings() -> dict:
     """What the loader needs besides URLs: the library's options, the version, the category keys."""
-    from verwerker.facilities.consent import TEXTS
+    from verwerker.facilities.consent import TEXTS  # local: same layer or upward, a cycle at the top
 
     categories = banner_categories()
     version = banner_version(categories)
@@ -70,8 +72,6 @@ def has_current_agreement(user, on: dt.date | None = None) -> bool:
 
 def staff_needing_agreement() -> QuerySet:
     """Active staff who open client data (every role but an outside subprocessor's login)."""
-    from verwerker.accounts.models import User
-    from verwerker.accounts.roles import Role
 
     return (
         User.objects.filter(is_staff=True, is_active=True)
@@ -88,7 +88,7 @@ def blocked_staff(on: dt.date | None = None) -> QuerySet:
 
 def awareness_overdue(on: dt.date | None = None) -> list:
     """Active staff whose last attended awareness session is older than the configured interval (or none)."""
-    from verwerker.privacy.subject_requests import add_months
+    from verwerker.privacy.subject_requests import add_months  # local: same layer or upward, a cycle at the top
 
     on = on or timezone.localdate()
     cutoff = add_months(on, -settings.AWARENESS_INTERVAL_MONTHS)

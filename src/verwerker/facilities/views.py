@@ -34,6 +34,7 @@ from verwerker.facilities.models import (
     Workstation,
 )
 from verwerker.facilities.uploads import memory_uploads
+from verwerker.vault.crypto import ShreddedError
 
 
 def _officer_only(user) -> None:
@@ -55,7 +56,7 @@ def _download(name: str, content: bytes) -> HttpResponse:
 @login_required
 def overview(request):
     _officer_only(request.user)
-    from verwerker.privacy.compliance import CHECKS
+    from verwerker.privacy.compliance import CHECKS  # local: same layer or upward, a cycle at the top
 
     rows = [(pid, CHECKS[pid]()) for pid in ("P08", "P11", "P17", "P26", "P27")]
     return render(request, "facilities/overview.html", {"rows": rows})
@@ -217,7 +218,7 @@ def site_config(request):
 @require_POST
 def site_log(request):
     """Add a visitor's choice to the consent log (public, cross-origin)."""
-    from verwerker.facilities.consent import BadChoice, parse_choice
+    from verwerker.facilities.consent import BadChoice, parse_choice  # local: same layer or upward, a cycle at the top
 
     allowed = settings.CONSENT_SITE_ORIGINS
     if allowed and request.headers.get("Origin") not in allowed:
@@ -238,6 +239,7 @@ def site_log(request):
 @login_required
 def pentest_reports(request):
     _officer_only(request.user)
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.models import FindingStatus, PentestFinding
 
     form = forms.PentestReportForm(request.POST or None, request.FILES or None)
@@ -270,7 +272,7 @@ def pentest_reports(request):
 @require_POST
 def finding_due(request, finding_id: int):
     _officer_only(request.user)
-    from verwerker.privacy.models import PentestFinding
+    from verwerker.privacy.models import PentestFinding  # local: same layer or upward, a cycle at the top
 
     finding = get_object_or_404(PentestFinding, pk=finding_id)
     form = forms.FindingDueForm(request.POST)
@@ -306,7 +308,7 @@ def client_pentest(request):
         else:
             messages.success(request, _("Your request has been sent to our privacy officer."))
         return redirect("facilities:client_pentest")
-    from verwerker.privacy.models import Pentest
+    from verwerker.privacy.models import Pentest  # local: same layer or upward, a cycle at the top
 
     return render(request, "facilities/client_pentest.html", {
         "latest": Pentest.objects.order_by("-performed_on").first(),
@@ -385,7 +387,6 @@ def close_incident(request, incident_id: int):
 def view_clip(request, clip_id: int):
     """Download a clip for viewing: logged with who, when and why."""
     _officer_only(request.user)
-    from verwerker.vault.crypto import ShreddedError
 
     clip = get_object_or_404(CameraClip, pk=clip_id)
     try:

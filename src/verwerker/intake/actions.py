@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import ActorType, EventType, Outcome
@@ -41,7 +42,8 @@ from verwerker.intake.models import (
     UploadState,
 )
 from verwerker.lib.passwords import generate_password
-from verwerker.vault.actions import BlobWriter, open_blob_writer
+from verwerker.vault import storage
+from verwerker.vault.actions import BlobWriter, do_shred_blobs, do_store_blob, open_blob_writer
 from verwerker.vault.models import BlobPurpose, DeletionReason
 
 log = logging.getLogger("verwerker.intake")
@@ -331,7 +333,6 @@ def _alert_password_lock(lock: Ban) -> None:
 
     A mail server that is down must not undo the lock: the failure is logged and recorded.
     """
-    from verwerker.accounts.queries import privacy_officer_emails
 
     account = lock.account
     recipients = privacy_officer_emails() or [settings.PRIVACY_CONTACT]
@@ -459,7 +460,7 @@ def do_register_upload(
     Raises policy.Refusal when the client has no agreement in force, the file type is not accepted or
     the quota is used up; the refusal is recorded (an Upload in state refused, and its audit event).
     """
-    from verwerker.intake.queries import quota_used
+    from verwerker.intake.queries import quota_used  # local: same layer or upward, a cycle at the top
 
     agreement = get_active_agreement(client)
     ext = policy.extension_of(name)
@@ -512,7 +513,7 @@ def do_reserve_upload_bytes(upload: Upload, size: int, *, ahead: int = 0) -> int
     The reservation is the receiving upload's ``size``; it is not audited (the refusal is). Raises
     policy.Refusal("quota") and reserves nothing when ``size`` bytes would exceed the client's quota.
     """
-    from verwerker.intake.queries import quota_used
+    from verwerker.intake.queries import quota_used  # local: same layer or upward, a cycle at the top
 
     Client.objects.select_for_update().filter(pk=upload.client_id).first()
     quota = settings.UPLOAD_QUOTA_MB * 1024 * 1024
@@ -528,7 +529,7 @@ def do_complete_upload(upload: Upload, writer, *, actor: Actor) -> Upload:
 
     Raises VaultError if the blob could not be committed (the upload is then aborted).
     """
-    from verwerker.intake.tasks import record_upload_received
+    from verwerker.intake.tasks import record_upload_received  # local: same layer or upward, a cycle at the top
 
     try:
         blob = writer.commit()
@@ -626,7 +627,6 @@ def do_receive_upload(upload_id: int, *, actor: Actor) -> DataFile | None:
 
 def do_put_in_outbox(client: Client, name: str, data: bytes, *, actor: Actor, purpose: str = "other") -> OutboxFile:
     """Store ``data`` in the vault and offer it in the client's ``outbox/``. Raises policy.Refusal for a bad name."""
-    from verwerker.vault.actions import do_store_blob
 
     policy.check_name(name)
     blob = do_store_blob(data, client=client, purpose=purpose, name=name, actor=actor)
@@ -656,8 +656,6 @@ def do_abort_abandoned_uploads(*, idle: dt.timedelta, actor: Actor, now=None) ->
     ciphertext shredded at once rather than by the 24-hour purge. An upload counts as abandoned when
     its partial file has not grown for ``idle`` (a live upload writes to it all the time). Each is
     claimed with a conditional update, so two sweeps abort it once. Returns how many were aborted."""
-    from verwerker.vault import storage
-    from verwerker.vault.actions import do_shred_blobs
 
     now = now or timezone.now()
     aborted = 0

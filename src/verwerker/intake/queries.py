@@ -7,10 +7,13 @@ import datetime as dt
 from django.contrib.auth.hashers import check_password, make_password
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from verwerker.accounts.scoping import access, scoped
+from verwerker.audit.events import EventType
+from verwerker.audit.models import AuditEvent
 from verwerker.clients.models import Client
-from verwerker.clients.queries import get_active_agreement
+from verwerker.clients.queries import agreements_in_force, get_active_agreement
 from verwerker.intake import policy
 from verwerker.intake.models import Ban, BanScope, OutboxFile, SftpAccount, Upload, UploadState
 from verwerker.vault.models import BlobState
@@ -131,7 +134,6 @@ def list_bans(*, include_past: bool = False) -> QuerySet[Ban]:
 def client_names_of_blobs(blob_ids: list) -> dict:
     """{blob id: the name the client knows} for uploads (the file name sent) and outbox files among these
     blobs, for deletion certificates."""
-    from django.utils.translation import gettext as _
 
     names = dict(Upload.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"))
     for blob_id, name in OutboxFile.objects.filter(blob_id__in=blob_ids).values_list("blob_id", "name"):
@@ -139,10 +141,8 @@ def client_names_of_blobs(blob_ids: list) -> dict:
     return names
 def sftp_overview(client: Client) -> dict:
     """What the client's page shows of its SFTP account: keys (fingerprints), recent logins and bans."""
-    import asyncssh
+    import asyncssh  # deferred: a heavy import
 
-    from verwerker.audit.events import EventType
-    from verwerker.audit.models import AuditEvent
 
     account = SftpAccount.objects.filter(client=client).first()
     if account is None:
@@ -172,7 +172,6 @@ def access_sftp_account_for(user, client_id: int) -> SftpAccount:
 
 def clients_without_sftp_account() -> QuerySet[Client]:
     """Clients with an agreement in force but no SFTP account yet: accounts the relation manager issues."""
-    from verwerker.clients.queries import agreements_in_force
 
     return (Client.objects.filter(sftp_account__isnull=True, agreements__in=agreements_in_force())
             .distinct().order_by("name"))

@@ -58,6 +58,8 @@ from django.db import close_old_connections
 from verwerker.intake import actions, policy, queries
 from verwerker.intake.models import BanScope, UploadChannel
 from verwerker.lib.keys import ensure_private_dir
+from verwerker.vault.actions import read_blob_bytes
+from verwerker.vault.models import ReadPurpose
 
 log = logging.getLogger("verwerker.sftpd")
 
@@ -323,7 +325,7 @@ class ClientHome(asyncssh.SFTPServer):
         await self._refuse("open", "mode", f"not allowed: {where}")
 
     async def _start_upload(self, name: str) -> UploadFile:
-        from verwerker.intake.streaming import UploadStream
+        from verwerker.intake.streaming import UploadStream  # local: same layer or upward, a cycle at the top
 
         def start():
             return UploadStream.start(
@@ -341,9 +343,6 @@ class ClientHome(asyncssh.SFTPServer):
             raise asyncssh.SFTPPermissionDenied(str(refusal)) from None
 
     async def _open_outbox(self, name: str) -> OutboxHandle:
-        from verwerker.vault.actions import read_blob_bytes
-        from verwerker.vault.models import ReadPurpose
-
         def load():
             item = queries.get_outbox_file(self.client_id, name)
             if item is None:

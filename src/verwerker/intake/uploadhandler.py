@@ -33,7 +33,7 @@ class VaultUploadHandler(FileUploadHandler):
         self.refusal: policy.Refusal | None = None
 
     def new_file(self, field_name, file_name, *args, **kwargs):
-        from verwerker.intake.streaming import UploadStream
+        from verwerker.intake.streaming import UploadStream  # local: same layer or upward, a cycle at the top
 
         super().new_file(field_name, file_name, *args, **kwargs)
         user = self.request.user

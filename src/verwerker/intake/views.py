@@ -19,7 +19,9 @@ from django.views.csrf import csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from verwerker.accounts.views import _secret_page
 from verwerker.audit.actors import Actor
+from verwerker.clients.queries import access_client_for
 from verwerker.intake.actions import (
     do_disable_password_login,
     do_issue_sftp_account,
@@ -181,7 +183,6 @@ def _back(client_id: int):
 @require_POST
 def sftp_issue(request, client_id: int):
     """Issue or re-issue the account: the one-time password is shown on the answer, once (P13)."""
-    from verwerker.clients.queries import access_client_for
 
     if request.user.is_client_user or not request.user.has_perm("intake.add_sftpaccount"):
         raise PermissionDenied
@@ -191,7 +192,6 @@ def sftp_issue(request, client_id: int):
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return _back(client.pk)
-    from verwerker.accounts.views import _secret_page
 
     return _secret_page(request, title=_("SFTP account of %(client)s") % {"client": client.name},
                         username=account.username, password=password, back=f"/klanten/{client.pk}/#sftp")

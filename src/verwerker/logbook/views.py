@@ -36,7 +36,7 @@ EVENTS = Listing(
 
 
 def _client_choices():
-    from verwerker.clients.models import Client
+    from verwerker.clients.models import Client  # local: same layer or upward, a cycle at the top
 
     return [("", "—"), *Client.objects.order_by("name").values_list("pk", "name")]
 
@@ -97,7 +97,7 @@ def _narrowed_to(filters: dict) -> str:
     """The object the list is narrowed to, in words (from an object's "Logboek" link), or ""."""
     if not filters.get("object_type") or not filters.get("object_id"):
         return ""
-    from verwerker.logbook.readable import RESOLVERS
+    from verwerker.logbook.readable import RESOLVERS  # local: same layer or upward, a cycle at the top
 
     resolve = RESOLVERS.get(filters["object_type"])
     link = resolve({filters["object_id"]}).get(filters["object_id"]) if resolve else None

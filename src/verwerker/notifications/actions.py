@@ -57,7 +57,7 @@ def _client_users(client_id: int | None) -> QuerySet[User]:
 
 
 def _data_file(event: AuditEvent, kind: str) -> Tell | None:
-    from verwerker.datafiles.models import DataFile
+    from verwerker.datafiles.models import DataFile  # local: same layer or upward, a cycle at the top
 
     data_file = DataFile.objects.select_related("client").filter(pk=event.object_id).first()
     if data_file is None:
@@ -70,7 +70,7 @@ def _data_file(event: AuditEvent, kind: str) -> Tell | None:
 
 
 def _refused_upload(event: AuditEvent) -> Tell | None:
-    from verwerker.intake.models import Upload
+    from verwerker.intake.models import Upload  # local: same layer or upward, a cycle at the top
 
     upload = Upload.objects.select_related("client").filter(pk=event.object_id).first()
     if upload is None:
@@ -82,7 +82,7 @@ def _refused_upload(event: AuditEvent) -> Tell | None:
 
 
 def _job(event: AuditEvent):
-    from verwerker.production.models import Job
+    from verwerker.production.models import Job  # local: same layer or upward, a cycle at the top
 
     return Job.objects.select_related("client", "data_file", "station").filter(pk=event.object_id).first()
 
@@ -120,7 +120,7 @@ def _job_tell(event: AuditEvent) -> Tell | None:
 
 
 def _breach_reported(event: AuditEvent) -> Tell | None:
-    from verwerker.privacy.models import Breach
+    from verwerker.privacy.models import Breach  # local: same layer or upward, a cycle at the top
 
     breach = Breach.objects.filter(pk=event.object_id).first()
     if breach is None:
@@ -130,8 +130,8 @@ def _breach_reported(event: AuditEvent) -> Tell | None:
 
 
 def _breach_notice(event: AuditEvent) -> Tell | None:
-    from verwerker.clients.models import Client
-    from verwerker.privacy.models import Breach
+    from verwerker.clients.models import Client  # local: same layer or upward, a cycle at the top
+    from verwerker.privacy.models import Breach  # local: same layer or upward, a cycle at the top
 
     breach = Breach.objects.filter(pk=event.object_id).first()
     client = Client.objects.filter(pk=event.client_id).first() if event.client_id else None
@@ -142,8 +142,8 @@ def _breach_notice(event: AuditEvent) -> Tell | None:
 
 
 def _certificate(event: AuditEvent) -> Tell | None:
-    from verwerker.clients.models import Client
-    from verwerker.retention.models import DeletionCertificate
+    from verwerker.clients.models import Client  # local: same layer or upward, a cycle at the top
+    from verwerker.retention.models import DeletionCertificate  # local: same layer or upward, a cycle at the top
 
     cert = DeletionCertificate.objects.filter(pk=event.object_id).first()
     client = Client.objects.filter(pk=event.client_id).first() if event.client_id else None

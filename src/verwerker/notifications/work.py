@@ -23,11 +23,15 @@ def roles_of(user) -> set[str]:
 
 def home_sections(user) -> dict:
     """The work of each of the user's roles, for the home page (lists cut at SHOWN, with their totals)."""
-    from verwerker.clients.queries import agreements_ending
+    from verwerker.clients.queries import agreements_ending  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.datafiles.queries import files_near_retention, files_waiting
-    from verwerker.intake.queries import clients_without_sftp_account
+    from verwerker.intake.queries import clients_without_sftp_account  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.queries import open_notice_deadlines, open_subject_requests
-    from verwerker.production.queries import (
+    from verwerker.production.queries import (  # local: same layer or upward, a cycle at the top
         failed_jobs,
         jobs_at_stations,
         jobs_awaiting_second_approval,
@@ -69,10 +73,10 @@ def home_sections(user) -> dict:
 
 def client_sections(user) -> dict:
     """A client user's proofs to approve, reports to download, certificates and breach notices."""
-    from verwerker.intake.queries import reports_for_client
-    from verwerker.privacy.queries import breach_notices_for_client
-    from verwerker.production.queries import proofs_to_approve
-    from verwerker.retention.queries import list_certificates_for
+    from verwerker.intake.queries import reports_for_client  # local: same layer or upward, a cycle at the top
+    from verwerker.privacy.queries import breach_notices_for_client  # local: same layer or upward, a cycle at the top
+    from verwerker.production.queries import proofs_to_approve  # local: same layer or upward, a cycle at the top
+    from verwerker.retention.queries import list_certificates_for  # local: same layer or upward, a cycle at the top
 
     return {
         "proofs": list(proofs_to_approve(user)[:SHOWN]),
@@ -84,11 +88,13 @@ def client_sections(user) -> dict:
 
 def count_waiting(user) -> int:
     """One number for the header: the things waiting for this person's roles (a count query per part)."""
-    from verwerker.clients.queries import agreements_ending
-    from verwerker.datafiles.queries import files_waiting
-    from verwerker.intake.queries import clients_without_sftp_account
+    from verwerker.clients.queries import agreements_ending  # local: same layer or upward, a cycle at the top
+    from verwerker.datafiles.queries import files_waiting  # local: same layer or upward, a cycle at the top
+    from verwerker.intake.queries import clients_without_sftp_account  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.queries import count_open_notices, open_subject_requests
-    from verwerker.production.queries import (
+    from verwerker.production.queries import (  # local: same layer or upward, a cycle at the top
         failed_jobs,
         jobs_at_stations,
         jobs_awaiting_second_approval,

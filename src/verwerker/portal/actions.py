@@ -103,7 +103,7 @@ def do_change_shop(shop: Shop, *, actor: Actor, **changes) -> Shop:
 
 def check_logo(data: bytes) -> None:
     """A logo is a PNG of at most 200 kB and 2000 px. Raises ValidationError."""
-    from PIL import Image
+    from PIL import Image  # deferred: a heavy import
 
     if len(data) > 200_000 or not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise ValidationError(_("The logo must be a PNG file of at most 200 kB."))
@@ -260,7 +260,7 @@ def do_save_product(shop: Shop, *, actor: Actor, product: Product | None = None,
 def do_store_product_file(product: Product, data: bytes, name: str, *, actor: Actor) -> None:
     """Keep a print product's fixed file (the client's artwork) in the vault. Raises ValidationError for
     what is not a PDF."""
-    from verwerker.vault.actions import open_blob_writer
+    from verwerker.vault.actions import open_blob_writer  # local: same layer or upward, a cycle at the top
 
     if not data.startswith(b"%PDF"):
         raise ValidationError(_("%(name)s: not a PDF file.") % {"name": name})
@@ -345,7 +345,7 @@ def clean_address(raw: dict) -> dict[str, str]:
 @transaction.atomic
 def do_save_address(shop: Shop, label: str, raw: dict, *, actor: Actor) -> AddressEntry:
     """Add an entry to the client's address book (sealed). Raises ValidationError."""
-    from verwerker.vault.storage import master_key
+    from verwerker.vault.storage import master_key  # local: same layer or upward, a cycle at the top
 
     address = clean_address(raw)
     if not label.strip():
@@ -439,8 +439,8 @@ def do_place_order(
 
     Raises PermissionDenied when the member may not order, ValidationError naming the line or field.
     """
-    from verwerker.portal.payment import provider_for
-    from verwerker.vault.storage import master_key
+    from verwerker.portal.payment import provider_for  # local: same layer or upward, a cycle at the top
+    from verwerker.vault.storage import master_key  # local: same layer or upward, a cycle at the top
 
     if not member.may_order or not member.user.is_active:
         raise PermissionDenied("may not order")
@@ -450,7 +450,7 @@ def do_place_order(
     if address_entry is not None:
         if address_entry.shop_id != shop.pk:
             raise ValidationError(_("Choose an address from the address book."))
-        from verwerker.portal.queries import open_address
+        from verwerker.portal.queries import open_address  # local: same layer or upward, a cycle at the top
 
         delivery = open_address(address_entry, actor=actor, purpose="order")
     else:
@@ -533,7 +533,7 @@ def do_place_order(
 
 
 def _enqueue_release(order: Order) -> None:
-    from verwerker.portal.tasks import release_order
+    from verwerker.portal.tasks import release_order  # local: same layer or upward, a cycle at the top
 
     order_id = order.pk
     transaction.on_commit(lambda: release_order.enqueue(order_id))
@@ -643,10 +643,10 @@ def do_release_order(order: Order, *, actor: Actor) -> Order:
     Idempotent: a line that has its PDF is not rendered again, so a crash halfway is finished by running
     it again. Raises NotReleasable for an order that waits for approval or payment, or was rejected.
     """
-    from verwerker.portal.queries import open_line_values
-    from verwerker.production.pdfvt import finish_pdfx4
-    from verwerker.production.pdfx import problems
-    from verwerker.vault.actions import open_blob_writer
+    from verwerker.portal.queries import open_line_values  # local: same layer or upward, a cycle at the top
+    from verwerker.production.pdfvt import finish_pdfx4  # local: same layer or upward, a cycle at the top
+    from verwerker.production.pdfx import problems  # local: same layer or upward, a cycle at the top
+    from verwerker.vault.actions import open_blob_writer  # local: same layer or upward, a cycle at the top
 
     order = Order.objects.select_related("shop").get(pk=order.pk)
     if order.state == OrderState.IN_PRODUCTION or order.released_at is not None:
@@ -754,7 +754,7 @@ def do_update_payment(reference: str, state: str, *, actor: Actor) -> Order | No
 def do_anonymise_orders(order_ids: list[int], *, actor: Actor) -> int:
     """P06: after the shop's history period, erase the orderer data of these orders (sealed delivery and
     fields, the link to the person) and shred their print files; products and amounts stay."""
-    from verwerker.vault.actions import do_shred_blobs
+    from verwerker.vault.actions import do_shred_blobs  # local: same layer or upward, a cycle at the top
 
     with transaction.atomic():
         orders = list(Order.objects.select_for_update().filter(pk__in=order_ids, anonymised_at__isnull=True))
@@ -790,7 +790,7 @@ def do_rewrap_sealed_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> di
     orderer value (address book, orders, order lines) under the new master key, a row per transaction, so
     a rerun after an interruption finds the rows done (they open with the new key) and skips them.
     Returns {"rewrapped", "other"} ("other": rows neither key opens) and records one event."""
-    from verwerker.vault import crypto
+    from verwerker.vault import crypto  # local: same layer or upward, a cycle at the top
 
     done = other = 0
     for model, row_key in ((AddressEntry, lambda r: r.key), (Order, lambda r: r.key),

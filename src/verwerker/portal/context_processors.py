@@ -7,6 +7,6 @@ def portal(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not getattr(user, "client_id", None):
         return {}
-    from verwerker.portal.queries import member_shop_slug
+    from verwerker.portal.queries import member_shop_slug  # local: same layer or upward, a cycle at the top
 
     return {"portal_slug": member_shop_slug(user)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -135,8 +137,6 @@ class MemberChangeForm(forms.Form):
     approver = forms.ModelChoiceField(label=_("Approver"), queryset=Member.objects.none(), required=False)
 
     def __init__(self, *args, member: Member, **kwargs):
-        from decimal import Decimal
-
         initial = {
             **member.permission_set(),
             "approver": member.approver_id,

@@ -20,7 +20,7 @@ from verwerker.audit.actors import Actor
 from verwerker.facilities.uploads import memory_uploads
 from verwerker.portal import actions, pod, queries
 from verwerker.portal.forms import LogoForm, MemberForm, ProductForm, ShopChangeForm, ShopForm
-from verwerker.portal.models import OrderState, Product, ProductKind
+from verwerker.portal.models import Member, OrderState, Product, ProductKind
 from verwerker.portal.payment import WebhookInvalid, provider_for
 
 
@@ -256,8 +256,8 @@ def work_detail(request, order_id: int):
 
 def print_file(request, order_id: int, line_id: int):
     """The print file of a print-on-demand line, read from the vault for production (audited)."""
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
+    from verwerker.vault.actions import read_blob_bytes  # local: same layer or upward, a cycle at the top
+    from verwerker.vault.models import ReadPurpose  # local: same layer or upward, a cycle at the top
 
     order = queries.access_work_for(request.user, order_id)
     line = order.lines.filter(pk=line_id, pdf_blob__isnull=False).first()
@@ -288,8 +288,7 @@ def payment_webhook(request, provider: str):
 
 def member_edit(request, shop_id: int, member_id: int):
     """The relation manager changes a portal user's permission set on the client's request."""
-    from verwerker.portal.models import Member
-    from verwerker.portal.views import change_member
+    from verwerker.portal.views import change_member  # local: same layer or upward, a cycle at the top
 
     shop = queries.access_shop_admin_for(request.user, shop_id)
     other = Member.objects.filter(shop=shop, pk=member_id).select_related("user").first()

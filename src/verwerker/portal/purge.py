@@ -17,7 +17,7 @@ FINISHED = (OrderState.DELIVERED, OrderState.REJECTED, OrderState.CANCELLED)
 
 def expired_orders(now=None) -> tuple[list[int], int]:
     """(ids of finished orders past their shop's history period and not held, number held back)."""
-    from verwerker.portal.actions import history_cutoff
+    from verwerker.portal.actions import history_cutoff  # local: same layer or upward, a cycle at the top
 
     now = now or timezone.now()
     house_max = get_keep_days(RecordClass.PORTAL_ORDERS)
@@ -45,6 +45,6 @@ class PortalOrderPurger(Purger):
         return expired_orders(now)
 
     def purge_chunk(self, ids, *, actor):
-        from verwerker.portal.actions import do_anonymise_orders
+        from verwerker.portal.actions import do_anonymise_orders  # local: same layer or upward, a cycle at the top
 
         return do_anonymise_orders(ids, actor=actor)

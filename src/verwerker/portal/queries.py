@@ -72,7 +72,7 @@ def access_order_for(member: Member, number: str) -> Order:
 
 def approval_queue(member: Member) -> QuerySet[Order]:
     """Orders waiting at a level this member may decide on (their own orders never)."""
-    from verwerker.portal.actions import may_decide
+    from verwerker.portal.actions import may_decide  # local: same layer or upward, a cycle at the top
 
     waiting = Order.objects.filter(shop=member.shop, state=OrderState.AWAITING_APPROVAL).exclude(placed_by=member.user)
     ids = [o.pk for o in waiting if may_decide(member, o)]
@@ -162,7 +162,7 @@ def stock_notices(user) -> QuerySet[StockNotice]:
 
 
 def _read(obj, row_key, wrapped, data, *, actor: Actor, purpose: str, client_id: int) -> dict:
-    from verwerker.vault.storage import master_key
+    from verwerker.vault.storage import master_key  # local: same layer or upward, a cycle at the top
 
     if purpose not in READ_PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")

@@ -56,14 +56,14 @@ def _cart_lines(request, member: Member) -> list[dict]:
 
 
 def _seal_values(cart: dict, values: dict) -> str:
-    from verwerker.vault.storage import master_key
+    from verwerker.vault.storage import master_key  # local: same layer or upward, a cycle at the top
 
     wrapped, data = seal(master_key(), uuid.UUID(cart["key"]), values)
     return base64.b64encode(wrapped).decode() + "." + base64.b64encode(data).decode()
 
 
 def _unseal_values(cart: dict, sealed: str) -> dict:
-    from verwerker.vault.storage import master_key
+    from verwerker.vault.storage import master_key  # local: same layer or upward, a cycle at the top
 
     if not sealed:
         return {}

@@ -27,6 +27,9 @@ from verwerker.privacy.models import (
     BreachStatus,
     Complaint,
     ComplaintStatus,
+    FindingStatus,
+    Pentest,
+    PentestFinding,
 )
 from verwerker.privacy.sources import IMPACT_SOURCES
 
@@ -184,7 +187,7 @@ _NOTICE_TYPST = r"""
 
 def render_notice_pdf(affected: BreachClient) -> bytes:
     """The notice to one client as a PDF (compiled in memory by Typst), the same text the e-mail carries."""
-    import typst
+    import typst  # deferred: a heavy import
 
     text = affected.notice_text or draft_notice(affected)
     return typst.compile(
@@ -398,7 +401,6 @@ def do_update_complaint(complaint: Complaint, *, status: str, outcome: str = "",
 @transaction.atomic
 def do_record_pentest(*, performed_on: dt.date, tester: str, scope: str, report_reference: str = "", actor: Actor):
     """Record a penetration test of the web environment (P26); its findings follow."""
-    from verwerker.privacy.models import Pentest
 
     pentest = Pentest.objects.create(
         performed_on=performed_on, tester=tester, scope=scope, report_reference=report_reference
@@ -411,8 +413,6 @@ def do_record_pentest(*, performed_on: dt.date, tester: str, scope: str, report_
 
 @transaction.atomic
 def do_record_finding(pentest, *, title: str, severity: str, actor: Actor):
-    from verwerker.privacy.models import PentestFinding
-
     finding = PentestFinding.objects.create(pentest=pentest, title=title, severity=severity)
     do_record_event(
         EventType.PENTEST_FINDING_CHANGED,
@@ -426,7 +426,6 @@ def do_record_finding(pentest, *, title: str, severity: str, actor: Actor):
 @transaction.atomic
 def do_update_finding(finding, *, status: str, actor: Actor) -> None:
     """Move a finding on: fixed, then retested (P26: leaks fixed and retested). Dates are set as it moves."""
-    from verwerker.privacy.models import FindingStatus
 
     if status == FindingStatus.RETESTED and finding.status not in (FindingStatus.FIXED, FindingStatus.RETESTED):
         raise ValidationError(_lazy("a finding is retested after it is fixed"))

@@ -15,9 +15,38 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.core import checks as django_checks
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.template import engines
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
+
+from verwerker.accounts.models import User
+from verwerker.accounts.roles import ROLE_PERMISSIONS
+from verwerker.audit.models import AuditEvent, ChainCheckpoint
+from verwerker.clients.eea import EEA
+from verwerker.clients.models import Agreement, Client, Subprocessor
+from verwerker.clients.queries import agreements_in_force
+from verwerker.datafiles.models import DataFile, DataFileState
+from verwerker.intake.models import SftpAccount
+from verwerker.intake.purge import SftpFolderPurger
+from verwerker.privacy.models import (
+    OPEN_BREACH_STATES,
+    BreachClient,
+    Complaint,
+    DataSubjectRequest,
+    FindingStatus,
+    Pentest,
+    PentestFinding,
+    RequestStatus,
+)
+from verwerker.production.models import Job
+from verwerker.production.workflow import JobState
+from verwerker.retention.models import RetentionSchedule
+from verwerker.retention.queries import get_keep_days, held_ids
+from verwerker.retention.rules import RecordClass, schedule_problems
+from verwerker.vault.models import Blob, BlobState
 
 
 class State:
@@ -297,9 +326,6 @@ def evaluate() -> list[dict]:
 
 @check("P01")
 def _roles() -> Finding:
-    from verwerker.accounts.models import User
-    from verwerker.accounts.roles import ROLE_PERMISSIONS
-
     staff_without_role = User.objects.filter(is_staff=True, is_active=True, groups__isnull=True).count()
     superusers = User.objects.filter(is_superuser=True, is_active=True).count()
     text = f"{len(ROLE_PERMISSIONS)} roles; {staff_without_role} active staff without a role; {superusers} superusers (bypass roles)."  # noqa: E501
@@ -314,7 +340,6 @@ _EXTERNAL = re.compile(
 def external_resources() -> list[str]:
     """Templates that load a script, frame, image or style sheet from another site (a tracker could set
     cookies from there); the application's own cookies are its session, CSRF and language cookies."""
-    from django.template import engines
 
     found = []
     for folder in engines["django"].template_dirs:
@@ -326,8 +351,6 @@ def external_resources() -> list[str]:
 
 @check("P07")
 def _subject_requests() -> Finding:
-    from verwerker.privacy.models import DataSubjectRequest, RequestStatus
-
     today = timezone.localdate()
     open_requests = DataSubjectRequest.objects.filter(status=RequestStatus.OPEN)
     overdue = open_requests.filter(Q(extended_to__lt=today) | Q(extended_to__isnull=True, deadline__lt=today)).count()
@@ -350,11 +373,6 @@ def _cookies() -> Finding:
 
 @check("P09")
 def _agreements() -> Finding:
-    from verwerker.clients.models import Client
-    from verwerker.clients.queries import agreements_in_force
-    from verwerker.production.models import Job
-    from verwerker.production.workflow import JobState
-
     active = set(agreements_in_force().values_list("client_id", flat=True))
     total = Client.objects.count()
     in_process = (JobState.RELEASED, JobState.PRODUCING, JobState.PRODUCED, JobState.PROOF_APPROVED, JobState.DELIVERED)
@@ -368,9 +386,8 @@ def _agreements() -> Finding:
 
 @check("P12")
 def _authentication() -> Finding:
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice  # deferred: a heavy import
 
-    from verwerker.accounts.models import User
 
     staff = User.objects.filter(is_staff=True, is_active=True)
     enrolled = TOTPDevice.objects.filter(user__in=staff, confirmed=True).values("user").distinct().count()
@@ -385,8 +402,6 @@ def _authentication() -> Finding:
 
 @check("P15")
 def _audit() -> Finding:
-    from verwerker.audit.models import AuditEvent, ChainCheckpoint
-
     last = ChainCheckpoint.objects.order_by("-checked_at").first()
     if last is None:
         return Finding(State.ATTENTION, "The audit chain has not been verified yet (daily task).")
@@ -414,9 +429,6 @@ def _age(delta: dt.timedelta) -> str:
 
 @check("P22")
 def _eea() -> Finding:
-    from verwerker.clients.eea import EEA
-    from verwerker.clients.models import Subprocessor
-
     outside = Subprocessor.objects.filter(receives_personal_data=True).exclude(country__in=sorted(EEA)).count()
     total = Subprocessor.objects.filter(receives_personal_data=True).count()
     return Finding(
@@ -427,8 +439,6 @@ def _eea() -> Finding:
 
 @check("P24")
 def _breaches() -> Finding:
-    from verwerker.privacy.models import OPEN_BREACH_STATES, BreachClient
-
     pending = BreachClient.objects.filter(notified_at__isnull=True, breach__status__in=OPEN_BREACH_STATES)
     overdue = pending.filter(deadline__lt=timezone.now()).count()
     late = BreachClient.objects.filter(notified_at__gt=F("deadline")).count()
@@ -444,8 +454,6 @@ def _breaches() -> Finding:
 
 @check("P25")
 def _complaints() -> Finding:
-    from verwerker.privacy.models import Complaint
-
     open_states = ["received", "investigating"]
     counts = Complaint.objects.aggregate(open=Count("pk", filter=Q(status__in=open_states)), total=Count("pk"))
     late = Complaint.objects.filter(status__in=open_states, received_at__lt=timezone.now() - COMPLAINT_TERM).count()
@@ -455,8 +463,6 @@ def _complaints() -> Finding:
 
 @check("P26")
 def _pentests() -> Finding:
-    from verwerker.privacy.models import FindingStatus, Pentest, PentestFinding
-
     last = Pentest.objects.order_by("-performed_on").first()
     if last is None:
         return Finding(State.ATTENTION, "No penetration test recorded.")
@@ -471,10 +477,6 @@ def _pentests() -> Finding:
 
 @check("P14")
 def _vault_only() -> Finding:
-    from verwerker.production.models import Job
-    from verwerker.production.workflow import JobState
-    from verwerker.vault.models import Blob, BlobState
-
     live = Blob.objects.filter(state=BlobState.STORED).count()
     # Print files in a hot folder are the one plaintext copy allowed, and only while the job is at the printer.
     lingering = [
@@ -497,9 +499,6 @@ def _vault_only() -> Finding:
 
 @check("P16")
 def _no_backups() -> Finding:
-    from django.core import checks as django_checks
-
-    from verwerker.vault.models import Blob, BlobState
 
     warnings = [m for m in django_checks.run_checks(tags=None) if m.id.startswith("vault.")]
     shredded = Blob.objects.filter(state=BlobState.SHREDDED).count()
@@ -514,12 +513,6 @@ def _no_backups() -> Finding:
 
 @check("P18")
 def _retention() -> Finding:
-    from verwerker.clients.queries import agreements_in_force
-    from verwerker.intake.purge import SftpFolderPurger
-    from verwerker.retention.queries import get_keep_days, held_ids
-    from verwerker.retention.rules import RecordClass
-    from verwerker.vault.models import Blob, BlobState
-
     # Data under a hold is kept on purpose (an incident, a dispute): it does not fail the promise.
     held_clients = [int(i) for i in held_ids("clients.client") if i.isdigit()]
     oldest = (Blob.objects.filter(state__in=[BlobState.STORED, BlobState.WRITING], client__isnull=False)
@@ -543,8 +536,6 @@ def _retention() -> Finding:
 
 @check("P10")
 def _profiled() -> Finding:
-    from verwerker.datafiles.models import DataFile, DataFileState
-
     counts = dict(DataFile.objects.values_list("state").annotate(n=Count("pk")))
     waiting = counts.get(DataFileState.RECEIVED, 0) + counts.get(DataFileState.PROFILING, 0)
     stale = DataFile.objects.filter(
@@ -562,9 +553,6 @@ def _profiled() -> Finding:
 
 @check("P13")
 def _sftp_accounts() -> Finding:
-    from verwerker.clients.queries import agreements_in_force
-    from verwerker.intake.models import SftpAccount
-
     in_force = set(agreements_in_force().values_list("client_id", flat=True))
     accounts = SftpAccount.objects.all()
     without = accounts.exclude(client_id__in=in_force).count()
@@ -577,10 +565,6 @@ def _sftp_accounts() -> Finding:
 
 @check("P17")
 def _deleted_after_processing() -> Finding:
-    from verwerker.production.models import Job
-    from verwerker.production.workflow import JobState
-    from verwerker.vault.models import BlobState
-
     closed = Job.objects.filter(state__in=[JobState.CONFIRMED, JobState.PURGED, JobState.CERTIFIED])
     lingering = closed.filter(data_file__blob__state=BlobState.STORED).count()
     return Finding(
@@ -592,8 +576,6 @@ def _deleted_after_processing() -> Finding:
 
 @check("P20")
 def _minors() -> Finding:
-    from verwerker.production.models import Job
-
     released = Job.objects.filter(released_at__isnull=False, data_file__minors__gt=0)
     without = released.filter(consent_recorded_at__isnull=True).count()
     return Finding(
@@ -604,10 +586,6 @@ def _minors() -> Finding:
 
 @check("P21")
 def _subprocessors_named() -> Finding:
-    from django.db.models import Exists, OuterRef
-
-    from verwerker.clients.models import Agreement
-    from verwerker.production.models import Job
 
     delivered = Job.objects.filter(subprocessor__isnull=False)
     named = Agreement.subprocessors.through.objects.filter(
@@ -622,9 +600,6 @@ def _subprocessors_named() -> Finding:
 
 @check("P23")
 def _classification() -> Finding:
-    from verwerker.datafiles.models import DataFile
-    from verwerker.production.models import Job
-
     high = Job.objects.filter(released_at__isnull=False, data_file__risk="high")
     unapproved = high.filter(
         Q(approved_by__isnull=True) | Q(approved_by=F("drafted_by")) | Q(measures_confirmed=False)
@@ -639,9 +614,6 @@ def _classification() -> Finding:
 
 @check("P19")
 def _schedules() -> Finding:
-    from verwerker.retention.models import RetentionSchedule
-    from verwerker.retention.rules import schedule_problems
-
     schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
     problems = schedule_problems(schedules)
     rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
@@ -667,8 +639,6 @@ def _elsewhere(path: str) -> Callable[[], Finding]:
     """A check that lives in the app it checks (crm, facilities), imported when the dashboard asks. The
     crm's checks return (state, evidence), so that app needs nothing from this one."""
     def run() -> Finding:
-        from django.utils.module_loading import import_string
-
         found = import_string(path)()
         return found if isinstance(found, Finding) else Finding(*found)
 

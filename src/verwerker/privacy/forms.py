@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from verwerker.privacy.models import BreachStatus, Complaint, ComplaintStatus, Pentest, PentestFinding
+from verwerker.clients.models import Client, Contact
+from verwerker.privacy.models import BreachStatus, Complaint, ComplaintStatus, Pentest, PentestFinding, RequestKind
 
 _DT = {"type": "datetime-local"}
 
@@ -101,8 +102,6 @@ class SubjectRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from verwerker.clients.models import Client, Contact
-        from verwerker.privacy.models import RequestKind
 
         self.fields["client"].queryset = Client.objects.all()
         self.fields["kind"].choices = RequestKind.choices

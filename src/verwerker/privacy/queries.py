@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Min, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from verwerker.accounts.roles import is_privacy_officer  # noqa: F401  (used here and by the views)
 from verwerker.accounts.scoping import access
 from verwerker.privacy import clock
-from verwerker.privacy.models import OPEN_BREACH_STATES, Breach, BreachClient
+from verwerker.privacy.models import OPEN_BREACH_STATES, Breach, BreachClient, DataSubjectRequest, RequestStatus
 
 
 def access_breach_for(user, breach_id: int) -> Breach:
@@ -40,9 +41,7 @@ def open_notice_deadlines() -> list[dict]:
 
 def open_subject_requests() -> QuerySet:
     """Open data-subject requests, nearest deadline (an extension counts) first."""
-    from django.db.models.functions import Coalesce
 
-    from verwerker.privacy.models import DataSubjectRequest, RequestStatus
 
     return (DataSubjectRequest.objects.filter(status=RequestStatus.OPEN).select_related("client")
             .annotate(due_on=Coalesce("extended_to", "deadline")).order_by("due_on", "pk"))

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from verwerker.clients.models import AgreementStatus, Client
 from verwerker.datafiles.kinds import label as kind_label
 from verwerker.lib.spreadsheet import csv_writer
 from verwerker.privacy.sources import CATEGORY_SOURCES
@@ -45,7 +46,6 @@ SECURITY_MEASURES = [
 
 def rows() -> list[dict]:
     """One row per client (controller) with an agreement, as Art. 30(2)(a)-(d) asks."""
-    from verwerker.clients.models import AgreementStatus, Client
 
     out = []
     clients = Client.objects.prefetch_related("contacts", "agreements__subprocessors").order_by("name")
@@ -135,7 +135,7 @@ _TYPST = r"""
 
 
 def export_pdf() -> bytes:
-    import typst
+    import typst  # deferred: a heavy import
 
     document = json.dumps({"header": header(), "rows": rows()}, ensure_ascii=False)
     return typst.compile(_TYPST.encode("utf-8"), format="pdf", sys_inputs={"register": document})

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.db.models import Q
+
 from verwerker.audit.models import AuditEvent
+from verwerker.datafiles.models import DataFile
 from verwerker.privacy.impact import Exposure, Source, Window
+from verwerker.vault.models import Blob
 
 # Objects that hold (or are made from) client data; administrative events (a client created, an agreement
 # changed) expose nobody's data and are left out.
@@ -37,9 +41,7 @@ def vault_blobs(window: Window) -> Iterable[Exposure]:
     A blob was present from its creation until its shredding (or still is). Names are the display
     names the vault keeps (file names, no contents).
     """
-    from django.db.models import Q
 
-    from verwerker.vault.models import Blob
 
     # The house's own records (no client) are not a client's exposure.
     blobs = Blob.objects.filter(created_at__lte=window.end, client__isnull=False).filter(
@@ -57,9 +59,7 @@ def data_files(window: Window) -> Iterable[Exposure]:
 
     Keyed like the vault's rows (the file's blob), so the two merge into one exposure per file.
     """
-    from django.db.models import Q
 
-    from verwerker.datafiles.models import DataFile
 
     files = DataFile.objects.filter(blob__created_at__lte=window.end).filter(
         Q(blob__shredded_at__isnull=True) | Q(blob__shredded_at__gte=window.start)
@@ -75,7 +75,6 @@ def data_files(window: Window) -> Iterable[Exposure]:
 
 def _kinds_seen(client_id: int) -> set[str]:
     """Data categories (column kinds) found in any file of this client, for the Art. 30(2) register."""
-    from verwerker.datafiles.models import DataFile
 
     seen: set[str] = set()
     for kinds in DataFile.objects.filter(client_id=client_id).values_list("column_kinds", flat=True):

@@ -34,9 +34,17 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.models import Client, Contact
+from verwerker.datafiles.actions import do_rewrite_data_file
+from verwerker.datafiles.kinds import Kind
+from verwerker.datafiles.models import DataFile, DataFileState
+from verwerker.datafiles.read import UnreadableFile, read_table
+from verwerker.intake.actions import do_put_in_outbox
 from verwerker.lib.spreadsheet import csv_writer
 from verwerker.privacy.models import DataSubjectRequest, RequestConcerns, RequestKind, RequestStatus
 from verwerker.privacy.subjects import Criteria, criteria_keys, matching_rows
+from verwerker.vault.actions import read_blob_bytes
+from verwerker.vault.crypto import VaultError
+from verwerker.vault.models import BlobState, DeletionReason, ReadPurpose
 
 
 def _secret() -> bytes:
@@ -155,8 +163,6 @@ class FileMatch:
 
 def _held_files(client_id: int):
     """The client's profiled data files whose content the vault still holds."""
-    from verwerker.datafiles.models import DataFile, DataFileState
-    from verwerker.vault.models import BlobState
 
     return DataFile.objects.filter(
         client_id=client_id, state=DataFileState.PROFILED, blob__state=BlobState.STORED
@@ -165,10 +171,6 @@ def _held_files(client_id: int):
 
 def _load(data_file, *, actor: Actor):
     """The file's table and its stored column kinds (as profiled, overrides included)."""
-    from verwerker.datafiles.kinds import Kind
-    from verwerker.datafiles.read import read_table
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
 
     table = read_table(
         read_blob_bytes(data_file.blob_id, actor=actor, purpose=ReadPurpose.SUBJECT_REQUEST), name=data_file.name
@@ -178,9 +180,6 @@ def _load(data_file, *, actor: Actor):
 
 
 def _find(request: DataSubjectRequest, *, actor: Actor) -> list[FileMatch]:
-    from verwerker.datafiles.read import UnreadableFile
-    from verwerker.vault.crypto import VaultError
-
     matches = []
     for data_file in _held_files(request.client_id):
         try:
@@ -281,8 +280,6 @@ def do_execute_subject_request(
 
 
 def _export(request, matches: list[FileMatch], *, actor: Actor) -> list[str]:
-    from verwerker.intake.actions import do_put_in_outbox
-
     if not matches:
         return ["Er is niets te verstrekken."]
     records = [{"bestand": m.name, **r} for m in matches for r in m.records]
@@ -297,9 +294,6 @@ def _export(request, matches: list[FileMatch], *, actor: Actor) -> list[str]:
 
 def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, actor: Actor) -> list[str]:
     """Erase or correct the person's records in each file (do_rewrite_data_file); the receipt's lines."""
-    from verwerker.datafiles.actions import do_rewrite_data_file
-    from verwerker.datafiles.models import DataFile
-    from verwerker.vault.models import DeletionReason
 
     lines: list[str] = []
     certificates, reproduced, delivered = [], [], []
@@ -342,6 +336,4 @@ def _target_nl(target: str) -> str:
 
 
 def _stored_kinds(data_file) -> dict:
-    from verwerker.datafiles.kinds import Kind
-
     return {column: Kind(kind) for column, kind in data_file.column_kinds.items()}

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from verwerker.datafiles.detect import split_street_and_number
 from verwerker.datafiles.kinds import Kind
 
 _DROP = r"[\s.\-'`’,]"
@@ -119,8 +120,6 @@ def matching_rows(frame: pl.DataFrame, kinds: dict[str, Kind], keys: dict[str, s
         if Kind.HOUSE_NUMBER in by_kind:
             numbers = frame[by_kind[Kind.HOUSE_NUMBER]]
         else:
-            from verwerker.datafiles.detect import split_street_and_number
-
             numbers = (
                 split_street_and_number(frame[by_kind[Kind.STREET_AND_NUMBER]])
                 .get_column("house_number")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,8 @@ from verwerker.privacy.models import (
     BreachStatus,
     Complaint,
     DataSubjectRequest,
+    Pentest,
+    PentestFinding,
     RequestConcerns,
     RequestStatus,
 )
@@ -207,8 +209,6 @@ def breach_notice(request, breach_id: int, affected_id: int):
     breach = access_breach_for(request.user, breach_id)
     affected = get_object_or_404(BreachClient, pk=affected_id, breach=breach)
     if request.GET.get("format") == "pdf":
-        from django.http import HttpResponse
-
         response = HttpResponse(actions.render_notice_pdf(affected), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="melding-{breach.reference}-{affected.client_id}.pdf"'
         return response
@@ -260,8 +260,7 @@ def complaint_detail(request, complaint_id: int):
 def pentest_list(request):
     """The penetration-test register (P26): tests, findings, fixes and retests."""
     _officer_only(request.user)
-    from verwerker.privacy.forms import FindingForm, PentestForm
-    from verwerker.privacy.models import Pentest
+    from verwerker.privacy.forms import FindingForm, PentestForm  # local: same layer or upward, a cycle at the top
 
     form = PentestForm(request.POST or None, prefix="test")
     if request.method == "POST" and "test-tester" in request.POST and form.is_valid():
@@ -283,7 +282,6 @@ def pentest_list(request):
 @require_POST
 def finding_status(request, finding_id: int):
     _officer_only(request.user)
-    from verwerker.privacy.models import PentestFinding
 
     finding = get_object_or_404(PentestFinding, pk=finding_id)
     try:
@@ -297,7 +295,7 @@ def finding_status(request, finding_id: int):
 def dashboard(request):
     """One row per promise P01–P27 with its control and live evidence."""
     _officer_only(request.user)
-    from verwerker.privacy.compliance import evaluate
+    from verwerker.privacy.compliance import evaluate  # local: same layer or upward, a cycle at the top
 
     return render(request, "privacy/dashboard.html", {"rows": evaluate()})
 
@@ -306,9 +304,8 @@ def dashboard(request):
 def processing_register(request):
     """The processor's register (Art. 30(2)), built now from the system's own data; CSV or PDF on request."""
     _officer_only(request.user)
-    from django.http import HttpResponse
 
-    from verwerker.privacy import register
+    from verwerker.privacy import register  # local: same layer or upward, a cycle at the top
 
     fmt = request.GET.get("format")
     stamp = timezone.localdate().isoformat()
@@ -326,9 +323,11 @@ def processing_register(request):
 def request_list(request):
     """Data-subject requests (P07): log one on a client's behalf; the list with deadlines."""
     _officer_only(request.user)
-    from verwerker.privacy.forms import SubjectRequestForm
+    from verwerker.privacy.forms import SubjectRequestForm  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.subject_requests import do_log_subject_request
-    from verwerker.privacy.subjects import Criteria
+    from verwerker.privacy.subjects import Criteria  # local: same layer or upward, a cycle at the top
 
     form = SubjectRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -358,8 +357,9 @@ def request_detail(request, request_id: int):
     """One request: its last search's counts, a search ("zoeken", whose response alone shows the records
     found), extension, execution and receipt. A page view decrypts nothing."""
     _officer_only(request.user)
+    # local: same layer or upward, a cycle at the top
     from verwerker.privacy.forms import ExecuteRequestForm, ExtendRequestForm
-    from verwerker.privacy.subject_requests import (
+    from verwerker.privacy.subject_requests import (  # local: same layer or upward, a cycle at the top
         do_execute_subject_request,
         do_extend_subject_request,
         search_subject_request,

@@ -8,6 +8,7 @@ from django.core.checks import Error, register
 @register("verwerker")
 def check_output_intent(app_configs=None, **kwargs) -> list:
     """An unreadable VERWERKER_OUTPUT_INTENT_ICC is an error: every job's parts would fail on it."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pdfvt import OutputIntentError, output_intent
 
     try:

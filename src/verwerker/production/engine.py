@@ -17,6 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
+from verwerker.datafiles.read import read_table
+
 CHUNK = 400
 
 
@@ -53,7 +55,6 @@ def parts_for(records: int, part_size: int) -> int:
 
 def read_frame(data: bytes, name: str, dropped: list[str]) -> pl.DataFrame:
     """A data file's table from its plaintext bytes, without the dropped columns."""
-    from verwerker.datafiles.read import read_table
 
     frame = read_table(data, name=name).frame
     return frame.select([c for c in frame.columns if c not in dropped])
@@ -74,9 +75,12 @@ def prepare(
     suppression: list[tuple[str, pl.DataFrame, dict]],
 ) -> Prepared:
     """Check the template, then everything before rendering: records in postal order and the rejects."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pipeline import MergeOptions, rejects_csv
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pipeline import prepare as prepare_records
-    from verwerker.production.render import Template, check_template
+    from verwerker.production.render import Template, check_template  # local: same layer or upward, a cycle at the top
 
     check_template(Template(template))
     options = MergeOptions(dedupe=dedupe, part_size=part_size, chunk_size=chunk_size(part_size), workers=1)
@@ -103,9 +107,14 @@ class RenderedPart:
 
 def _render(records: pl.DataFrame, *, template: Path, background: bytes | None, part: int, part_size: int,
             title: str, reprint: bool = False) -> RenderedPart:
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pipeline import ManifestRow, _letter_records, manifest_csv
-    from verwerker.production.records import ROW
+    from verwerker.production.records import ROW  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.render import Template, TemplateError, render_chunks
 
     chunk = chunk_size(part_size)
@@ -165,10 +174,13 @@ def join_manifests(parts: list[bytes]) -> bytes:
 
 def render_proof(records: pl.DataFrame, *, template: Path, background: bytes | None) -> bytes | None:
     """The proof: the first records and a sample of the rest, watermarked; None without records."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.pipeline import _letter_records, proof_sample
-    from verwerker.production.records import ROW
-    from verwerker.production.render import Template, render_chunks
+    from verwerker.production.records import ROW  # local: same layer or upward, a cycle at the top
+    from verwerker.production.render import Template, render_chunks  # local: same layer or upward, a cycle at the top
 
     if not records.height:
         return None

@@ -26,6 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pikepdf
+from django.conf import settings
 from pikepdf import Array, Dictionary, Name
 
 from verwerker.production import kix
@@ -62,7 +63,7 @@ class PartResult:
 
 @lru_cache(maxsize=1)
 def _srgb_profile() -> bytes:
-    from PIL import ImageCms
+    from PIL import ImageCms  # deferred: a heavy import
 
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
@@ -79,7 +80,6 @@ def output_intent() -> tuple[bytes, int, str]:
     names it, VERWERKER_OUTPUT_CONDITION its identifier (default: the file's name). Without it the parts
     carry sRGB, which a preflight reports as a display profile (production.pdfx).
     """
-    from django.conf import settings
 
     path = getattr(settings, "OUTPUT_INTENT_ICC", "") if settings.configured else ""
     condition = getattr(settings, "OUTPUT_CONDITION", "") if settings.configured else ""

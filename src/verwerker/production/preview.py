@@ -8,6 +8,8 @@ and the figures of a postcode only ("J. d* V****, 1234 **"), never a whole value
 
 from __future__ import annotations
 
+import io
+import math
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -31,8 +33,8 @@ class PreviewUnavailable(RuntimeError):
 
 def sample_pdf(template: Path, background: bytes | None) -> bytes:
     """The template rendered for SAMPLE_RECORD (watermarked as a proof). Raises TemplateError/EngineError."""
-    from verwerker.production.engine import render_proof
-    from verwerker.production.pipeline import MergeOptions, prepare
+    from verwerker.production.engine import render_proof  # local: same layer or upward, a cycle at the top
+    from verwerker.production.pipeline import MergeOptions, prepare  # local: same layer or upward, a cycle at the top
 
     frame = pl.DataFrame({k: [v] for k, v in SAMPLE_RECORD.items()})
     records, _rejects = prepare(frame, {k: k for k in SAMPLE_RECORD}, options=MergeOptions(workers=1))
@@ -65,10 +67,8 @@ def contact_sheet(pdf: bytes, *, pages: int = 12, per_row: int = 4, width: int =
     The pages are placed on one sheet with pikepdf (as form XObjects, in memory) and the sheet is drawn
     by pdftocairo through pipes. Raises PreviewUnavailable.
     """
-    import io
-    import math
 
-    import pikepdf
+    import pikepdf  # deferred: a heavy import
 
     gap = 24.0
     with pikepdf.open(io.BytesIO(pdf)) as source:
@@ -108,9 +108,7 @@ def contact_sheet(pdf: bytes, *, pages: int = 12, per_row: int = 4, width: int =
 
 
 def page_count(pdf: bytes) -> int:
-    import io
-
-    import pikepdf
+    import pikepdf  # deferred: a heavy import
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
         return len(document.pages)
@@ -154,8 +152,8 @@ def rejects_preview(frame: pl.DataFrame, mapping: dict[str, str], *, dedupe: str
     The same preparation production runs (normalise, deduplicate), without suppression lists: those
     are chosen on the job.
     """
-    from verwerker.production.pipeline import MergeOptions, prepare
-    from verwerker.production.records import ROW, apply_mapping
+    from verwerker.production.pipeline import MergeOptions, prepare  # local: same layer or upward, a cycle at the top
+    from verwerker.production.records import ROW, apply_mapping  # local: same layer or upward, a cycle at the top
 
     _records, rejects = prepare(frame, mapping, options=MergeOptions(dedupe=dedupe, workers=1), with_source=False)
     if not rejects:

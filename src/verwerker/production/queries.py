@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from verwerker.accounts.scoping import access, scoped
-from verwerker.production.models import Job, JobOutput, PrintStation
+from verwerker.production.models import Job, JobOutput, OutputKind, PrintStation
 from verwerker.production.workflow import JobState
 from verwerker.vault.models import BlobState
 
@@ -65,9 +66,7 @@ def client_names_of_blobs(blob_ids: list) -> dict:
     """{blob id: what the client calls it} for the job outputs and consent documents among these blobs,
     in the active language ("drukbestand deel 2 van opdracht «Voorjaarsmailing»"): a deletion
     certificate names what was deleted in words the client can file, not by vault ids."""
-    from django.utils.translation import gettext as _
 
-    from verwerker.production.models import OutputKind
 
     names = {}
     outputs = JobOutput.objects.filter(blob_id__in=blob_ids).select_related("job").only(
@@ -108,7 +107,6 @@ def failed_jobs(user) -> QuerySet[Job]:
 
 def station_queues() -> QuerySet[PrintStation]:
     """Active print stations, each with ``waiting``: its delivered jobs not yet confirmed printed."""
-    from django.db.models import Count, Q
 
     return PrintStation.objects.filter(active=True).annotate(
         waiting=Count("jobs", filter=Q(jobs__state=JobState.DELIVERED))).order_by("name")

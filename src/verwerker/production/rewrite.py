@@ -31,6 +31,7 @@ from verwerker.clients.queries import get_active_agreement
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job
 from verwerker.production.workflow import JobState, check_step
+from verwerker.vault.actions import LIVE_STATES, do_shred_blobs
 
 # States in which a job's outputs are not yet out of the house: it is produced again.
 REPRODUCIBLE = (JobState.RELEASED, JobState.PRODUCING, JobState.PRODUCED, JobState.PROOF_APPROVED)
@@ -61,8 +62,8 @@ def delivery_target_label(job: Job) -> str:
 
 def _live_copies(job: Job) -> list:
     """The vault blobs still holding the job's records (outputs of every attempt, outbox reject reports)."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.actions.closing import job_record_copies
-    from verwerker.vault.actions import LIVE_STATES
 
     return job_record_copies(job, states=LIVE_STATES)
 
@@ -73,7 +74,6 @@ def withdraw_job_copies(data_file, *, reason: str, subject: str, actor: Actor) -
     Must run inside the caller's transaction. Records JOB_SENT_BACK_TO_PRODUCTION or
     JOB_FLAGGED_DELIVERED_BEFORE_REWRITE per job; the vault records each shred.
     """
-    from verwerker.vault.actions import do_shred_blobs
 
     done = JobsWithdrawn()
     jobs = (

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,9 +21,13 @@ from django.views.decorators.http import require_POST
 
 from verwerker.accounts.roles import is_privacy_officer
 from verwerker.audit.actors import Actor
+from verwerker.clients.models import Client, Subprocessor
+from verwerker.clients.queries import get_active_agreement
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.models import PURGED, DataFile, DataFileState
 from verwerker.datafiles.queries import access_data_file_for, data_files_visible_to
+from verwerker.intake.actions import do_record_outbox_download
+from verwerker.intake.queries import access_outbox_file_for, outbox_files_visible_to
 from verwerker.lists.listing import Filter, Listing, apply_listing
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
@@ -37,7 +42,9 @@ from verwerker.production.queries import (
 )
 from verwerker.production.timeline import data_file_timeline, job_timeline
 from verwerker.production.workflow import OPEN_STATES, JobState, StepRefused
-from verwerker.vault.models import BlobState
+from verwerker.retention.queries import list_certificates_for
+from verwerker.vault.actions import read_blob_bytes
+from verwerker.vault.models import BlobState, ReadPurpose
 
 PAGE = 50
 
@@ -47,8 +54,6 @@ def _page(request, queryset):
 
 
 def _client_options():
-    from verwerker.clients.models import Client
-
     return Client.objects.order_by("name").values_list("pk", "name")
 
 
@@ -123,8 +128,6 @@ def _timeline(request, steps, title) -> dict:
 def _subprocessors_in_force(data_file):
     """The subprocessors a new job may go to: those the client's agreement in force names (the job is
     drafted under that agreement, not the one the file arrived under)."""
-    from verwerker.clients.models import Subprocessor
-    from verwerker.clients.queries import get_active_agreement
 
     agreement = get_active_agreement(data_file.client_id)
     return agreement.subprocessors.all() if agreement is not None else Subprocessor.objects.none()
@@ -403,8 +406,6 @@ def client_overview(request):
     """The client's files, jobs, reject reports, proofs to approve and certificates."""
     if not request.user.is_client_user:
         raise Http404("a client page")
-    from verwerker.intake.queries import outbox_files_visible_to
-    from verwerker.retention.queries import list_certificates_for
 
     user = request.user
     return render(request, "production/client.html", {
@@ -441,8 +442,6 @@ def client_proof(request, job_id: int):
     output = visible_outputs(job).filter(kind=OutputKind.PROOF).first()
     if output is None:
         raise Http404("no proof")
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
 
     response = HttpResponse(
         read_blob_bytes(output.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PROOF_DOWNLOAD),
@@ -503,9 +502,8 @@ def proof(request, job_id: int):
 @login_required
 def proof_sheet(request, job_id: int):
     """The proof's first pages as one PNG of thumbnails, drawn in memory from one audited vault read."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.preview import PreviewUnavailable, contact_sheet
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
 
     job = access_job_for(request.user, job_id)
     if not request.user.is_client_user and not request.user.has_perm("production.view_job"):
@@ -541,8 +539,6 @@ _OUTPUT_TYPES = {
 @login_required
 def job_output(request, job_id: int, output_id: int):
     """A job's output (proof, print part, manifest, reject report) opened by staff: an audited read."""
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
 
     _staff_only(request)
     if not request.user.has_perm("production.view_job"):
@@ -564,11 +560,12 @@ def job_output(request, job_id: int, output_id: int):
 @permission_required("production.view_template", raise_exception=True)
 def template_sample(request, template_id: int):
     """A template's first page with a made-up sample record (no client data), as a PNG."""
-    from django.conf import settings
 
-    from verwerker.production import engine
+    from verwerker.production import engine  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.preview import PreviewUnavailable, sample_pdf, thumbnail
-    from verwerker.production.render import TemplateError
+    from verwerker.production.render import TemplateError  # local: same layer or upward, a cycle at the top
 
     _staff_only(request)
     template = get_object_or_404(Template, pk=template_id)
@@ -588,11 +585,11 @@ def template_sample(request, template_id: int):
 @permission_required("datafiles.view_datafile", raise_exception=True)
 def rejects_preview(request, data_file_id: int):
     """The records production would leave out, masked, shown in this answer only (not stored)."""
-    from verwerker.production import engine
+    from verwerker.production import engine  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.preview import rejects_preview as preview
-    from verwerker.production.records import MappingError
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
+    from verwerker.production.records import MappingError  # local: same layer or upward, a cycle at the top
 
     _staff_only(request)
     data_file = access_data_file_for(request.user, data_file_id)
@@ -616,10 +613,6 @@ def rejects_preview(request, data_file_id: int):
 @login_required
 def client_outbox_file(request, item_id: int):
     """Download a reject report or certificate from the client's outbox (audited)."""
-    from verwerker.intake.actions import do_record_outbox_download
-    from verwerker.intake.queries import access_outbox_file_for
-    from verwerker.vault.actions import read_blob_bytes
-    from verwerker.vault.models import ReadPurpose
 
     item = access_outbox_file_for(request.user, item_id)
     data = read_blob_bytes(item.blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.OUTBOX_DOWNLOAD)
@@ -636,7 +629,9 @@ def client_outbox_file(request, item_id: int):
 @permission_required("production.view_printstation", raise_exception=True)
 def print_stations(request):
     """The printers and their hot folders; the administrator adds and changes them."""
-    from verwerker.production.forms import PrintStationForm
+    from verwerker.production.forms import PrintStationForm  # local: same layer or upward, a cycle at the top
+
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.stations import do_change_print_station, do_create_print_station
 
     _staff_only(request)

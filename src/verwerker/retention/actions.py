@@ -45,12 +45,9 @@ def _client_of(object_type: str, object_id: str) -> int | None:
     if object_type in CRM_HOLDABLE:
         return None
     if object_type == "clients.client":
-        from verwerker.clients.models import Client
-
         if not Client.objects.filter(pk=object_id).exists():
             raise ValidationError(f"no client {object_id}")
         return int(object_id)
-    from verwerker.vault.models import Blob
 
     try:
         return Blob.objects.values_list("client_id", flat=True).get(pk=object_id)

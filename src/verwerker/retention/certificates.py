@@ -26,6 +26,7 @@ from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.retention.models import DeletionCertificate, DeletionReason
+from verwerker.vault.models import Blob
 
 FORMAT = 2
 COMPONENT = "verwerker.retention (purge) / verwerker.vault (crypto-shred)"
@@ -56,7 +57,7 @@ def _versions() -> str:
         except PackageNotFoundError:
             return "unknown"
 
-    from cryptography.hazmat.backends.openssl.backend import backend
+    from cryptography.hazmat.backends.openssl.backend import backend  # deferred: a heavy import
 
     return f"Verwerker {v('verwerker')}; cryptography {v('cryptography')} ({backend.openssl_version_text()})"
 
@@ -200,7 +201,6 @@ def verify_certificate_bytes(raw: bytes, *, source: str = "the certificate") -> 
         )
     if chain.link(event.prev_hash, event.chain_values()) != event.hash:
         raise CertificateInvalid(f"{source}: the audit event #{event.seq} recording it was changed after writing")
-    from verwerker.vault.models import Blob
 
     ids = [item["blob_id"] for item in body.get("deleted", [])]
     keyed = Blob.objects.filter(pk__in=ids).exclude(wrapped_key=None).count()
@@ -213,8 +213,9 @@ def verify_certificate_bytes(raw: bytes, *, source: str = "the certificate") -> 
 def verify_certificate_pdf(raw: bytes, *, source: str = "the certificate") -> dict:
     """Check a certificate PDF: the house's signature over the whole file, then its embedded JSON
     against the audit log. Raises CertificateInvalid naming what is wrong."""
-    import pikepdf
+    import pikepdf  # deferred: a heavy import
 
+    # local: same layer or upward, a cycle at the top
     from verwerker.retention.signing import SignatureInvalid, check_pdf_signature
 
     try:
@@ -320,9 +321,9 @@ _PDF_LABELS = {
 def render_certificate_pdf(cert: DeletionCertificate) -> bytes:
     """The certificate as a PDF signed by the house (PAdES), compiled in memory by Typst from its frozen
     JSON, which it also carries as an attachment (no file is written)."""
-    import typst
+    import typst  # deferred: a heavy import
 
-    from verwerker.retention.signing import sign_pdf
+    from verwerker.retention.signing import sign_pdf  # local: same layer or upward, a cycle at the top
 
     # The labels in the language the certificate's texts were frozen in (LANGUAGE_CODE at issue).
     with translation.override(settings.LANGUAGE_CODE):

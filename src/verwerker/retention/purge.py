@@ -44,10 +44,14 @@ from django.utils.module_loading import import_string
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
+from verwerker.clients.models import Agreement
+from verwerker.clients.queries import get_active_agreement
 from verwerker.retention.actions import do_issue_pending_certificates
 from verwerker.retention.queries import get_keep_days, held_ids
 from verwerker.retention.rules import RecordClass
-from verwerker.vault.models import DeletionReason
+from verwerker.vault import storage
+from verwerker.vault.actions import LIVE_STATES, do_shred_blobs, finish_shred
+from verwerker.vault.models import Blob, BlobState, DeletionReason
 
 # A blob still "writing" this long after it was opened was abandoned (a crashed upload).
 STALE_WRITE = dt.timedelta(hours=24)
@@ -108,9 +112,6 @@ class VaultPurger(Purger):
     record_class = RecordClass.DATA_FILES
 
     def _max_days(self, client_id: int) -> int:
-        from verwerker.clients.models import Agreement
-        from verwerker.clients.queries import get_active_agreement
-
         agreement = get_active_agreement(client_id)
         if agreement is None:  # ended or not yet active: the most recent one still says what was agreed
             agreement = Agreement.objects.filter(client_id=client_id).order_by("-starts_on", "-pk").first()
@@ -119,9 +120,6 @@ class VaultPurger(Purger):
         return get_keep_days(RecordClass.DATA_FILES) or settings.DEFAULT_MAX_RETENTION_DAYS
 
     def expired(self, now):
-        from verwerker.vault.actions import LIVE_STATES
-        from verwerker.vault.models import Blob
-
         held_blobs = {uuid.UUID(i) for i in held_ids("vault.blob") if _is_uuid(i)}
         held_clients = {int(i) for i in held_ids("clients.client") if i.isdigit()}
         # The house's own records (no client) follow their own record class's purger (facilities).
@@ -139,15 +137,9 @@ class VaultPurger(Purger):
         return ids, held
 
     def purge_chunk(self, ids, *, actor):
-        from verwerker.vault.actions import do_shred_blobs
-
         return len(do_shred_blobs(ids, actor=actor, reason=DeletionReason.RETENTION_EXPIRED))
 
     def recover(self, now, *, actor):
-        from verwerker.vault import storage
-        from verwerker.vault.actions import do_shred_blobs, finish_shred
-        from verwerker.vault.models import Blob, BlobState
-
         # 1. keys destroyed, files not yet removed (a run or a shred died after its commit)
         shredding = list(Blob.objects.filter(state=BlobState.SHREDDING).values_list("pk", flat=True))
         finished = finish_shred(shredding) if shredding else 0

@@ -20,6 +20,7 @@ import concurrent.futures
 import datetime as dt
 import io
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +51,8 @@ def ensure_signing_key() -> tuple[Path, Path]:
         return key_path, cert_path
     if key_path.exists():
         raise ValueError(f"the signing key {key_path} has no certificate at {cert_path}")
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives import serialization  # deferred: a heavy import
+    from cryptography.hazmat.primitives.asymmetric import rsa  # deferred: a heavy import
 
     ensure_private_dir(key_path.parent)
     key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
@@ -69,8 +70,6 @@ def ensure_signing_key() -> tuple[Path, Path]:
 
 
 def _wait_for(key_path: Path, cert_path: Path) -> tuple[Path, Path]:
-    import time
-
     for _ in range(100):
         if cert_path.exists():
             return key_path, cert_path
@@ -79,9 +78,9 @@ def _wait_for(key_path: Path, cert_path: Path) -> tuple[Path, Path]:
 
 
 def _self_signed(key) -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import NameOID
+    from cryptography import x509  # deferred: a heavy import
+    from cryptography.hazmat.primitives import hashes, serialization  # deferred: a heavy import
+    from cryptography.x509.oid import NameOID  # deferred: a heavy import
 
     name = x509.Name([
         x509.NameAttribute(NameOID.COMMON_NAME, f"{settings.HOUSE_NAME} — vernietigingsverklaringen"[:64]),
@@ -103,7 +102,7 @@ def _self_signed(key) -> bytes:
 
 
 def _signer():
-    from pyhanko.sign import signers
+    from pyhanko.sign import signers  # deferred: a heavy import
 
     key_path, cert_path = ensure_signing_key()
     signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
@@ -129,8 +128,8 @@ def sign_pdf(pdf: bytes, *, reason: str) -> bytes:
 
 
 def _sign_pdf(pdf: bytes, *, reason: str) -> bytes:
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # deferred: a heavy import
+    from pyhanko.sign import fields, signers  # deferred: a heavy import
 
     meta = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
@@ -149,11 +148,11 @@ class SignatureCheck:
 
 def check_pdf_signature(pdf: bytes, *, source: str) -> SignatureCheck:
     """Check that ``pdf`` is signed by this house's key and unchanged since. Raises SignatureInvalid."""
-    from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.pdf_utils.misc import PdfReadError  # deferred: a heavy import
+    from pyhanko.pdf_utils.reader import PdfFileReader  # deferred: a heavy import
+    from pyhanko.sign.validation import validate_pdf_signature  # deferred: a heavy import
+    from pyhanko.sign.validation.status import SignatureCoverageLevel  # deferred: a heavy import
+    from pyhanko_certvalidator import ValidationContext  # deferred: a heavy import
 
     house = _signer().signing_cert
     try:

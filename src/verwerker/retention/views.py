@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -26,7 +28,6 @@ CERTIFICATES = Listing(
 @login_required
 def certificate_detail(request, certificate_id):
     cert = access_certificate_for(request.user, certificate_id)
-    import json
 
     return render(request, "retention/certificate_detail.html", {"cert": cert, "body": json.loads(cert.body)})
 

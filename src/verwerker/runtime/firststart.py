@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management import call_command
 
+from verwerker.accounts.actions import do_bootstrap_admin
 from verwerker.lib.keys import ensure_key_file, ensure_private_dir
+from verwerker.retention.signing import ensure_signing_key
 
 
 def prepare(*, stdout) -> str | None:
@@ -13,10 +15,8 @@ def prepare(*, stdout) -> str | None:
     ensure_private_dir(settings.DATA_DIR)
     if not settings.MASTER_KEY:
         ensure_key_file(settings.MASTER_KEY_FILE, nbytes=32)
-    from verwerker.retention.signing import ensure_signing_key
 
     ensure_signing_key()  # the house's certificate-signing key and its self-signed certificate, once
     call_command("migrate", interactive=False, verbosity=0)
-    from verwerker.accounts.actions import do_bootstrap_admin
 
     return do_bootstrap_admin()

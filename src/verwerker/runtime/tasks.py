@@ -1,13 +1,19 @@
 """Operational tasks of the runtime itself."""
 
+import datetime as dt
 import os
 import time
 
+from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
+from verwerker.intake.actions import do_abort_abandoned_uploads
+from verwerker.production.actions import do_resume_production
+from verwerker.production.actions.producing import stalled_jobs
 
 MAX_HOLD_MS = 1000
 
@@ -30,15 +36,9 @@ def heartbeat(token: str, hold_ms: int = 0) -> dict:
 def recover_stalled_work() -> dict:
     """The recovery sweep (healthchecks' sendalerts pattern: look, claim with a conditional update, act):
     tasks of dead workers back to the queue, stalled jobs resumed, abandoned uploads aborted and shredded."""
-    import datetime as dt
 
-    from django.conf import settings
-    from django.utils import timezone
 
-    from verwerker.intake.actions import do_abort_abandoned_uploads
-    from verwerker.production.actions import do_resume_production
-    from verwerker.production.actions.producing import stalled_jobs
-    from verwerker.runtime.workers import do_reclaim_dead_tasks
+    from verwerker.runtime.workers import do_reclaim_dead_tasks  # local: same layer or upward, a cycle at the top
 
     actor = Actor.system("recovery")
     now = timezone.now()

@@ -87,7 +87,7 @@ def is_dead(worker_id: str, *, now) -> bool:
 def do_reclaim_dead_tasks(*, actor: Actor, now=None) -> int:
     """Give the RUNNING tasks of dead workers back to the queue (or fail those that killed MAX_CLAIMS
     workers). Returns how many were reclaimed."""
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult  # deferred: a heavy import
 
     now = now or timezone.now()
     reclaimed = 0

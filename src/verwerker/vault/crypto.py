@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import os
 import struct
 from concurrent.futures import ThreadPoolExecutor
@@ -365,7 +366,6 @@ class StreamDecryptor:
 
 def encrypt_bytes(data_key: bytes, plaintext: bytes, *, segment_size: int = SEGMENT_SIZE) -> bytes:
     """Whole-buffer convenience (tests, small blobs)."""
-    import io
 
     sink = io.BytesIO()
     enc = StreamEncryptor(data_key, sink, segment_size=segment_size)
@@ -376,7 +376,6 @@ def encrypt_bytes(data_key: bytes, plaintext: bytes, *, segment_size: int = SEGM
 
 def decrypt_bytes(data_key: bytes, ciphertext: bytes) -> bytes:
     """Whole-buffer convenience (tests, small blobs)."""
-    import io
 
     dec = StreamDecryptor(data_key, io.BytesIO(ciphertext), len(ciphertext))
     parts = []

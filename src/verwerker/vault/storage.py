@@ -8,6 +8,7 @@ carry nothing but the id. The directory holds a CACHEDIR.TAG so backup tools tha
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from collections.abc import Iterator
@@ -92,7 +93,6 @@ def master_key() -> bytes:
 
 def install_key_file(path: Path, key: bytes) -> None:
     """Replace the key file at ``path`` with ``key`` atomically (mode 0600); used by key rotation."""
-    import base64
 
     tmp = path.with_name(path.name + ".new")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from verwerker.audit.actors import Actor
+from verwerker.datafiles.actions import do_reduce_data_files_of_blobs
+from verwerker.intake.actions import do_put_in_outbox
+from verwerker.intake.models import OutboxFile
 from verwerker.production.actions.common import _step
 from verwerker.production.actions.delivering import _remove_files
 from verwerker.production.actions.producing import REJECTS_OUTBOX_PREFIX
 from verwerker.production.models import Job, JobOutput, OutputKind
 from verwerker.production.workflow import JobState, StepRefused
-from verwerker.vault.models import DeletionReason
+from verwerker.retention.actions import do_issue_certificate
+from verwerker.retention.certificates import render_certificate_pdf
+from verwerker.vault.actions import do_shred_blobs
+from verwerker.vault.models import Blob, BlobState, DeletionReason
 
 
 def do_confirm_printed(job: Job, *, user, actor: Actor, pieces: int | None = None) -> Job:
@@ -78,7 +85,6 @@ def do_confirm_production(job: Job, *, user, actor: Actor) -> Job:
 def job_record_copies(job: Job, *, states=None) -> list:
     """The vault blobs production made of the job's records: its outputs of every attempt and the
     copies of its reject reports in the client's outbox; only blobs in ``states`` when given."""
-    from verwerker.intake.models import OutboxFile
 
     outputs = JobOutput.objects.filter(job=job)
     rejects = OutboxFile.objects.filter(client_id=job.client_id, name__startswith=f"{REJECTS_OUTBOX_PREFIX}{job.pk}-")
@@ -110,9 +116,7 @@ def _job_outcome(job: Job, *, cancelled: bool) -> str:
 def _leftover_outputs(job: Job, *, exclude: list) -> list:
     """Live blobs a production task stored for this job but never recorded as an output: its worker
     was killed between storing and recording. They are named for the job (engine and part names)."""
-    from django.db.models import Q
 
-    from verwerker.vault.models import Blob, BlobState
 
     named = (Q(name__startswith=f"job-{job.pk}-") | Q(name__in=[
         f"weigeringen-job-{job.pk}.csv", f"manifest-job-{job.pk}.csv", f"proef-job-{job.pk}.pdf"]))
@@ -124,10 +128,6 @@ def _leftover_outputs(job: Job, *, exclude: list) -> list:
 def do_close_job(job: Job, *, actor: Actor) -> Job:
     """Purge and certify: shred all the job's blobs and issue the certificate in one transaction, then
     put the certificate in the client's outbox. Idempotent for a job already certified."""
-    from verwerker.datafiles.actions import do_reduce_data_files_of_blobs
-    from verwerker.retention.actions import do_issue_certificate
-    from verwerker.vault.actions import do_shred_blobs
-    from verwerker.vault.models import Blob
 
     if job.state == JobState.CERTIFIED:
         return job
@@ -149,9 +149,6 @@ def do_close_job(job: Job, *, actor: Actor) -> Job:
         job = _step(job, "certify", actor=actor, update={"certificate": cert, "closed_at": timezone.now()},
                     details={"certificate": str(cert.pk) if cert else None})
     if cert is not None:
-        from verwerker.intake.actions import do_put_in_outbox
-        from verwerker.retention.certificates import render_certificate_pdf
-
         do_put_in_outbox(job.client, f"vernietigingsverklaring-job-{job.pk}.pdf", render_certificate_pdf(cert),
                          actor=actor, purpose="certificate")
     return job

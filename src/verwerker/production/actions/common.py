@@ -13,8 +13,10 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
 from verwerker.clients.queries import get_active_agreement
-from verwerker.production.models import Job
+from verwerker.production.models import Job, JobOutput
 from verwerker.production.workflow import JobState, StepRefused, check_step, untranslated
+from verwerker.vault.actions import do_shred_blobs
+from verwerker.vault.models import DeletionReason
 
 
 def _refuse(job: Job | None, step: str, exc: StepRefused, actor: Actor, client_id: int | None = None) -> None:
@@ -91,9 +93,6 @@ def _step(
 def do_stop_job(job: Job, *, reason: str, actor: Actor) -> Job:
     """Send a released job whose agreement ended back to drafting, with the reason shown on it: its
     outputs are shredded and its approvals withdrawn, the client's file stays for a new release."""
-    from verwerker.production.models import JobOutput
-    from verwerker.vault.actions import do_shred_blobs
-    from verwerker.vault.models import DeletionReason
 
     stopped = _step(job, "stop", actor=actor, update={
         "released_at": None, "approved_by": None, "approved_at": None, "measures_confirmed": False,

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
+from verwerker.clients.eea import is_eea
 from verwerker.clients.queries import get_active_agreement
 from verwerker.production import engine
 from verwerker.production.actions.common import _refuse, _step
@@ -22,6 +23,7 @@ from verwerker.production.actions.producing import _deliver_later
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job, JobOutput, OutputKind, PrintStation
 from verwerker.production.workflow import JobState, StepRefused, check_step
+from verwerker.vault.actions import do_shred_blobs, open_blob_reader, read_blob_bytes
 from verwerker.vault.models import DeletionReason, ReadPurpose
 
 
@@ -38,7 +40,6 @@ def do_reject_proof(job: Job, *, actor: Actor, reason: str = "", note: str = "")
     ``reason`` is a code for the audit log; ``note`` is the client's own words, kept on the job for the
     database department (the audit log records only that a note was given).
     """
-    from verwerker.vault.actions import do_shred_blobs
 
     note = note.strip()[:2000]
     job = _step(job, "reject_proof", actor=actor, update={
@@ -51,7 +52,6 @@ def do_reject_proof(job: Job, *, actor: Actor, reason: str = "", note: str = "")
 
 def delivery_refusal(job: Job) -> str | None:
     """Why this job may not go to its subprocessor (P21, P22), or None when it may."""
-    from verwerker.clients.eea import is_eea
 
     sub = job.subprocessor
     if sub is None:
@@ -69,8 +69,7 @@ def delivery_refusal(job: Job) -> str | None:
 
 
 def _print_parts(job: Job):
-    from verwerker.production.models import OutputKind
-    from verwerker.production.queries import visible_outputs
+    from verwerker.production.queries import visible_outputs  # local: same layer or upward, a cycle at the top
 
     return list(visible_outputs(job).filter(kind=OutputKind.PART).order_by("index"))
 
@@ -85,8 +84,6 @@ def _write_hot_folder(job: Job, station: PrintStation) -> list[str]:
 
 
 def _write_files(station: PrintStation, files: list[tuple[str, object]]) -> list[str]:
-    from verwerker.vault.actions import open_blob_reader
-
     folder = Path(station.hot_folder)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
@@ -164,8 +161,8 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
 def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
     """Stream the print parts from the vault into the subprocessor's SFTP target (host key pinned),
     then take the deliver step. A failed push is audited as a refusal and leaves the job produced."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.sftp_push import Pusher, PushError, Target
-    from verwerker.vault.actions import open_blob_reader
 
     sub = job.subprocessor
     target = Target.of(sub)
@@ -254,15 +251,15 @@ def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
     """Render reprint ``number`` for exactly the spoiled records it was recorded for, store it (marked
     "herdruk" in its name and its DPart metadata), and put it in the station's hot folder the way the
     parts went. Idempotent: a reprint already made is skipped."""
+    # local: same layer or upward, a cycle at the top
     from verwerker.production.actions.producing import _background, _store, _template
-    from verwerker.vault.actions import read_blob_bytes
 
     job = Job.objects.select_related("template", "station").get(pk=job_id)
     if job.state != JobState.DELIVERED or job.station is None or number > job.reprints:
         return False
     if JobOutput.objects.filter(job=job, attempt=job.attempt, kind=OutputKind.REPRINT, index=number).exists():
         return False
-    from verwerker.production.actions.producing import failure_reason
+    from verwerker.production.actions.producing import failure_reason  # local: same layer or upward, a cycle at the top
 
     try:
         spans = _reprint_spans(job, number)
@@ -297,7 +294,6 @@ def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
 def _withdraw_reprint(job: Job, number: int, reason: str, *, actor: Actor) -> None:
     """A reprint that could not be made is withdrawn (audited as a refused step with its reason), so
     the operator can record the spoiled pieces again or confirm; nothing waits for it any longer."""
-    from django.db import transaction
 
     with transaction.atomic():
         Job.objects.filter(pk=job.pk, reprints=number).update(

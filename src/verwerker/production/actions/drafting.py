@@ -14,18 +14,18 @@ from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
 from verwerker.clients.queries import get_active_agreement
+from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.models import DataFile, DataFileState
 from verwerker.production.actions.closing import do_close_job
 from verwerker.production.actions.common import _refuse, _step, agreement_for
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Dedupe, Job, PrintStation, Template
 from verwerker.production.workflow import JobState, StepRefused, check_step
+from verwerker.vault.actions import do_store_blob
 from verwerker.vault.models import BlobPurpose
 
 
 def _check_mapping(data_file: DataFile, mapping: dict, dropped: list) -> dict:
-    from verwerker.datafiles.kinds import Kind
-
     clean = {}
     for column, kind in mapping.items():
         if column not in data_file.column_kinds:
@@ -188,7 +188,6 @@ def do_record_parental_consent(
     job: Job, *, given_by: str, given_on: dt.date, document: bytes, document_name: str, actor: Actor
 ) -> Job:
     """Record the client's written parental consent (who, when, the document stored in the vault) (P20)."""
-    from verwerker.vault.actions import do_store_blob
 
     if not given_by.strip() or not document:
         raise StepRefused("change", _("parental consent needs who gave it and the document"), "minors")

@@ -26,12 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType
+from verwerker.intake.actions import do_put_in_outbox
 from verwerker.production import engine
 from verwerker.production.actions.common import _step
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job, JobOutput, OutputKind
 from verwerker.production.preview import page_count
 from verwerker.production.workflow import JobState, StepRefused
+from verwerker.vault.actions import do_shred_blobs, do_store_blob, read_blob_bytes
 from verwerker.vault.models import BlobPurpose, DeletionReason, ReadPurpose
 
 # Reject reports reach the client's outbox as "weigeringen-job-<job>-<attempt>.csv".
@@ -50,16 +52,12 @@ def failure_reason(exc: BaseException) -> str:
 
 def _store(job: Job, kind: str, index: int, data: bytes, *, attempt: int, actor: Actor, pages: int | None = None,
            name: str = "") -> JobOutput:
-    from verwerker.vault.actions import do_store_blob
-
     blob = do_store_blob(data, client=job.client_id, purpose=_PURPOSE.get(kind, "intermediate"),
                          name=name or f"job-{job.pk}-{kind}-{index}", actor=actor)
     return JobOutput(job=job, attempt=attempt, kind=kind, index=index, blob=blob, pages=pages)
 
 
 def _shred_outputs(outputs: list[JobOutput], *, actor: Actor, reason: str) -> None:
-    from verwerker.vault.actions import do_shred_blobs
-
     if outputs:
         do_shred_blobs([o.blob_id for o in outputs], actor=actor, reason=reason)
 
@@ -114,7 +112,6 @@ def do_prepare_production(job_id: int, *, actor: Actor) -> int:
     """Start an attempt and do everything before rendering: records in postal order and the reject
     report (vault), then one render task per part. Returns the number of parts (0 when nothing was
     started: the job is no longer released or producing, or preparing failed)."""
-    from verwerker.vault.actions import read_blob_bytes
 
     job = Job.objects.select_related("template", "data_file").get(pk=job_id)
     if job.state not in (JobState.RELEASED, JobState.PRODUCING):
@@ -177,7 +174,6 @@ def do_render_part(job_id: int, attempt: int, index: int, *, actor: Actor) -> bo
     Idempotent: a part already stored for this attempt, or an attempt no longer current, is skipped
     (a part rendered twice, by a reclaimed task beside a slow one, is shredded, never counted twice).
     """
-    from verwerker.vault.actions import read_blob_bytes
 
     job = Job.objects.select_related("template").get(pk=job_id)
     if job.attempt != attempt or job.state != JobState.PRODUCING:
@@ -218,8 +214,6 @@ def do_render_part(job_id: int, attempt: int, index: int, *, actor: Actor) -> bo
 def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
     """Join the manifests, render the proof, and in one transaction store them, mark the job produced
     and put the reject report in the client's outbox; delivery follows as a task."""
-    from verwerker.intake.actions import do_put_in_outbox
-    from verwerker.vault.actions import read_blob_bytes
 
     job = Job.objects.select_related("template", "client").get(pk=job_id)
     if job.attempt != attempt or job.state != JobState.PRODUCING:
@@ -296,7 +290,7 @@ def stalled_jobs(now: dt.datetime, stall: dt.timedelta):
 
 def _queued_tasks() -> set[tuple[str, tuple]]:
     """Production tasks waiting or running (a dead worker's were reclaimed before the sweep looks)."""
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult  # deferred: a heavy import
 
     rows = DBTaskResult.objects.filter(
         status__in=("READY", "RUNNING"), task_path__startswith="verwerker.production.tasks."

@@ -70,7 +70,7 @@ class Command(BaseCommand):
             raise CommandError(f"{options.get('username')}: " + "; ".join(exc.messages)) from None
 
     def _add(self, options, actor):
-        from verwerker.clients.queries import find_client
+        from verwerker.clients.queries import find_client  # local: same layer or upward, a cycle at the top
 
         if options["client"]:
             if options["role"]:

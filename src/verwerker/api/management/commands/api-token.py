@@ -77,9 +77,9 @@ class Command(BaseCommand):
         return None
 
     def _create(self, options, actor):
-        from verwerker.accounts.models import User
-        from verwerker.clients.models import Contact
-        from verwerker.clients.queries import find_client
+        from verwerker.accounts.models import User  # local: same layer or upward, a cycle at the top
+        from verwerker.clients.models import Contact  # local: same layer or upward, a cycle at the top
+        from verwerker.clients.queries import find_client  # local: same layer or upward, a cycle at the top
 
         client = user = contact = None
         if options["client"]:

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         sys.exit(2)
 
     def _read(self, path: str):
-        from verwerker.production.input import read_client_table
+        from verwerker.production.input import read_client_table  # local: same layer or upward, a cycle at the top
 
         file = Path(path)
         try:
@@ -62,7 +62,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         from verwerker.production.address import Unaddressable  # noqa: F401 (errors below are ValueErrors)
-        from verwerker.production.render import Template
+        from verwerker.production.render import Template  # local: same layer or upward, a cycle at the top
 
         frame, mapping = self._read(opts["data"])
         for item in opts["map"]:
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             path.write_bytes(pdf)
             written.append(str(path))
             if index == 1:  # every part is made alike: the first one stands for all
-                from verwerker.production.pdfx import problems
+                from verwerker.production.pdfx import problems  # local: same layer or upward, a cycle at the top
 
                 preflight.extend(problems(pdf))
 

@@ -12,6 +12,7 @@ set between fork and exec), so even `kill -9` of `up` leaves no orphan to clash 
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -22,7 +23,11 @@ import time
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
+from verwerker.audit.actions import do_record_event
+from verwerker.audit.actors import Actor
+from verwerker.audit.events import EventType, Outcome
 from verwerker.runtime.firststart import prepare
 
 PROCESSES = ("web", "worker", "scheduler", "sftpd")
@@ -34,7 +39,6 @@ PR_SET_PDEATHSIG = 1
 
 def _die_with_parent(parent: int, sig: int):
     """A preexec_fn: the child gets ``sig`` when ``up`` dies; if it already died, the child exits."""
-    import ctypes
 
     def set_up() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -103,11 +107,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _audit_restart(name: str, status: int | None, delay: float) -> None:
-        from django.db import close_old_connections
-
-        from verwerker.audit.actions import do_record_event
-        from verwerker.audit.actors import Actor
-        from verwerker.audit.events import EventType, Outcome
 
         try:
             close_old_connections()

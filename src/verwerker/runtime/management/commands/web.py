@@ -18,9 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=8)
 
     def handle(self, *args, host: str, port: int, threads: int, **options):
-        from waitress.server import create_server
+        from waitress.server import create_server  # deferred: a heavy import
 
-        from verwerker.wsgi import application
+        from verwerker.wsgi import application  # local: same layer or upward, a cycle at the top
 
         server = create_server(application, host=host, port=port, threads=threads, ident="verwerker")
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

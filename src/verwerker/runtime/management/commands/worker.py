@@ -13,6 +13,7 @@ import threading
 
 from django_tasks_db.management.commands.db_worker import Command as DBWorkerCommand
 
+from verwerker.audit.actors import Actor
 from verwerker.runtime.workers import new_worker_id
 
 
@@ -24,7 +25,7 @@ class Command(DBWorkerCommand):
         parser.set_defaults(queue_name="*", reload=False, worker_id=new_worker_id())
 
     def handle(self, *args, worker_id: str, **options):
-        from verwerker.audit.actors import Actor
+        # local: same layer or upward, a cycle at the top
         from verwerker.runtime.workers import beat, do_reclaim_dead_tasks, start_beating
 
         beat(worker_id)
