@@ -227,7 +227,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "verwerker.sqlite3",
+            "NAME": DATA_DIR / "verwerker.sqlite3",  # type: ignore[typeddict-item]
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -27,7 +27,7 @@ class ReadOnlyAdmin:
 
 
 @admin.register(User)
-class UserAdmin(ReadOnlyAdmin, DjangoUserAdmin):
+class UserAdmin(ReadOnlyAdmin, DjangoUserAdmin):  # type: ignore[misc]
     list_display = ("username", "email", "client", "is_staff", "is_active", "last_login")
     list_filter = ("is_staff", "is_active", "groups", "client")
     fieldsets = (
@@ -41,7 +41,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleAdmin(ReadOnlyAdmin, GroupAdmin):
+class RoleAdmin(ReadOnlyAdmin, GroupAdmin):  # type: ignore[misc]
     pass
 
 

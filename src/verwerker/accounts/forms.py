@@ -35,10 +35,10 @@ class RolesForm(forms.Form):
 class ClientUserForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("E-mail"))
-    requested_by = forms.ModelChoiceField(label=_("Requested by (designated contact)"), queryset=None)
+    requested_by = forms.ModelChoiceField(label=_("Requested by (designated contact)"), queryset=None)  # type: ignore[var-annotated]
     request_reference = forms.CharField(label=_("Reference of the request (letter, e-mail, ticket)"), max_length=100)
 
     def __init__(self, *args, client, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["requested_by"].queryset = client.contacts.filter(is_designated=True)
-        self.fields["requested_by"].label_from_instance = lambda c: f"{c.name} <{c.email}>" if c.name else c.email
+        self.fields["requested_by"].queryset = client.contacts.filter(is_designated=True)  # type: ignore[attr-defined]
+        self.fields["requested_by"].label_from_instance = lambda c: f"{c.name} <{c.email}>" if c.name else c.email  # type: ignore[attr-defined]

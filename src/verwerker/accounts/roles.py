@@ -147,7 +147,7 @@ def sync_role_groups(sender=None, **kwargs) -> None:
         create_permissions(app_config, verbosity=0, using=using)
     for role, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
-        wanted = []
+        wanted = []  # type: ignore[var-annotated]
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted.extend(

@@ -108,9 +108,9 @@ def otp(request):
         form.add_error("token", _("That code is not valid. Try the current code."))
     context = {"form": form, "enrol": not confirmed, "next": _next_url(request, "")}
     if not confirmed:
-        secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+        secret = base64.b32encode(device.bin_key).decode().rstrip("=")  # type: ignore[union-attr]
         context["otp_secret"] = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-        context["otp_qr"] = segno.make(device.config_url, error="m").svg_inline(scale=4)
+        context["otp_qr"] = segno.make(device.config_url, error="m").svg_inline(scale=4)  # type: ignore[union-attr]
     return render(request, "accounts/otp.html", context)
 
 
@@ -119,9 +119,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         do_change_password(
-            self.request.user, form.cleaned_data["new_password1"], actor=Actor.from_request(self.request)
+            self.request.user, form.cleaned_data["new_password1"], actor=Actor.from_request(self.request)  # type: ignore[arg-type]
         )
-        update_session_auth_hash(self.request, self.request.user)
+        update_session_auth_hash(self.request, self.request.user)  # type: ignore[arg-type]
         messages.success(self.request, _("Your password has been changed."))
         return redirect(_next_url(self.request))
 
@@ -207,7 +207,7 @@ def person_create(request):
         else:
             return _secret_page(request, title=_("New staff member"), username=user.username, password=password,
                                 back=reverse("accounts:person", args=[user.pk]))
-    messages.error(request, "; ".join(f"{k}: {', '.join(v)}" if k != "__all__" else ", ".join(v)
+    messages.error(request, "; ".join(f"{k}: {', '.join(v)}" if k != "__all__" else ", ".join(v)  # type: ignore[arg-type]
                                       for k, v in form.errors.items()))
     return redirect("accounts:people")
 

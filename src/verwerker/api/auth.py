@@ -46,7 +46,7 @@ class TokenAuthentication(BaseAuthentication):
         if not tokenlib.address_allowed(ip, token.allowed_networks):
             do_record_token_refused(token, reason="network", ip=ip)
             raise exceptions.AuthenticationFailed(_("The token may not be used from this address."))
-        if token.user_id is not None and not token.user.is_active:
+        if token.user_id is not None and not token.user.is_active:  # type: ignore[union-attr]
             do_record_token_refused(token, reason="user_inactive", ip=ip)
             raise exceptions.AuthenticationFailed(_("The token's staff member is no longer active."))
         do_touch_token(token)

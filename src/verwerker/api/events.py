@@ -41,7 +41,7 @@ def translate(event: AuditEvent) -> list[tuple[str, dict]]:
     details = _details(event)
     action = event.action
     if action == EventType.DATAFILE_PROFILED:
-        row = DataFile.objects.filter(pk=event.object_id).values("state", "record_count", "risk").first() or {}
+        row = DataFile.objects.filter(pk=event.object_id).values("state", "record_count", "risk").first() or {}  # type: ignore[var-annotated]
         return [
             (
                 WebhookEvent.FILE_PROFILED,

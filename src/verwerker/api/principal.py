@@ -52,25 +52,25 @@ class ApiPrincipal:
         return self.token.user_id
 
     def get_username(self) -> str:
-        return self.token.user.get_username() if self.is_staff else f"vw_{self.token.prefix}"
+        return self.token.user.get_username() if self.is_staff else f"vw_{self.token.prefix}"  # type: ignore[union-attr]
 
     @cached_property
     def _granted(self) -> frozenset[str]:
         return frozenset(p for role in self.token.roles for p in ROLE_PERMISSIONS.get(role, ()))
 
     def has_perm(self, perm: str, obj=None) -> bool:
-        if not self.is_staff or not self.token.user.is_active:
+        if not self.is_staff or not self.token.user.is_active:  # type: ignore[union-attr]
             return False
-        return perm in self._granted and self.token.user.has_perm(perm)
+        return perm in self._granted and self.token.user.has_perm(perm)  # type: ignore[union-attr]
 
     def has_role(self, role: str) -> bool:
-        return self.is_staff and role in self.token.roles and self.token.user.has_role(role)
+        return self.is_staff and role in self.token.roles and self.token.user.has_role(role)  # type: ignore[union-attr]
 
     @property
     def actor(self) -> Actor:
         if self.is_staff:
             user = self.token.user
-            return Actor(ActorType.STAFF, str(user.pk), f"{user.get_username()} (API vw_{self.token.prefix})", self.ip)
+            return Actor(ActorType.STAFF, str(user.pk), f"{user.get_username()} (API vw_{self.token.prefix})", self.ip)  # type: ignore[union-attr]
         return Actor(
             ActorType.CLIENT_USER,
             f"api:{self.token.prefix}",

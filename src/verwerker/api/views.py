@@ -62,7 +62,7 @@ class UploadList(ClientView):
         return paginated(
             self,
             request,
-            list_uploads_for_client(request.user.client_id).select_related("data_file"),
+            list_uploads_for_client(request.user.client_id).select_related("data_file"),  # type: ignore[misc]
             out.UploadSerializer,
         )
 
@@ -79,11 +79,11 @@ class UploadCreate(ClientView):
 
     parser_classes: list = []  # the body is the file, streamed by upload.receive; never parsed
 
-    @extend_schema(operation_id="uploads_put", **UPLOAD_SCHEMA)
+    @extend_schema(operation_id="uploads_put", **UPLOAD_SCHEMA)  # type: ignore[arg-type]
     def put(self, request, name: str):
         return self._receive(request, name)
 
-    @extend_schema(operation_id="uploads_create", **UPLOAD_SCHEMA)
+    @extend_schema(operation_id="uploads_create", **UPLOAD_SCHEMA)  # type: ignore[arg-type]
     def post(self, request, name: str):
         return self._receive(request, name)
 

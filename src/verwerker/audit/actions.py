@@ -89,8 +89,8 @@ def do_record_event(
     transaction then rolls back with it, so an action and its event land together or not at all.
     """
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
+        object_type = object_type or obj._meta.label_lower  # type: ignore[attr-defined]
+        object_id = object_id or obj.pk  # type: ignore[attr-defined]
     spec = EventSpec(action, client_id, object_type, object_id, outcome, details)
     with transaction.atomic(), connection.cursor() as cursor:
         seq, prev_hash = _lock_chain_head(cursor)

@@ -288,7 +288,7 @@ def do_activate_agreement(agreement: Agreement, *, actor: Actor) -> None:
         raise ValidationError(
             f"agreement {agreement.reference} allows high-risk files: the privacy officer must approve it first"
         )
-    old = Agreement.objects.select_for_update().filter(pk=agreement.supersedes_id).first()
+    old = Agreement.objects.select_for_update().filter(pk=agreement.supersedes_id).first()  # type: ignore[misc]
     if old is not None and old.status != AgreementStatus.ACTIVE:
         raise ValidationError(f"{old.reference}, which this version amends, is {old.status}, not active")
     if old is not None and agreement.starts_on <= old.starts_on:

@@ -13,14 +13,14 @@ class ContactInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class ClientAdmin(ReadOnlyAdmin, admin.ModelAdmin):  # type: ignore[misc]
     list_display = ("name", "created_at")
     search_fields = ("name",)
     inlines = [ContactInline]
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class AgreementAdmin(ReadOnlyAdmin, admin.ModelAdmin):  # type: ignore[misc]
     list_display = ("client", "reference", "version", "status", "starts_on", "ends_on", "max_retention_days",
                     "breach_notice_hours")
     list_filter = ("status",)
@@ -32,6 +32,6 @@ class SubprocessingAgreementInline(ReadOnlyAdmin, admin.TabularInline):
 
 
 @admin.register(Subprocessor)
-class SubprocessorAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class SubprocessorAdmin(ReadOnlyAdmin, admin.ModelAdmin):  # type: ignore[misc]
     list_display = ("name", "country", "receives_personal_data")
     inlines = [SubprocessingAgreementInline]

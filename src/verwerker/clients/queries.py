@@ -33,8 +33,8 @@ def list_agreements_for_client(client: Client) -> list[Agreement]:
     """Every version of the client's agreements, newest start first, each with where it stands now."""
     agreements = list(Agreement.objects.filter(client=client).order_by("-starts_on", "-version", "-pk"))
     for agreement in agreements:
-        agreement.standing = agreement_standing(agreement)
-        agreement.standing_label = STANDING_LABELS[agreement.standing]
+        agreement.standing = agreement_standing(agreement)  # type: ignore[attr-defined]
+        agreement.standing_label = STANDING_LABELS[agreement.standing]  # type: ignore[attr-defined]
     return agreements
 
 

@@ -82,7 +82,7 @@ def client_detail(request, client_id: int):
             from verwerker.intake.queries import sftp_overview  # local: same layer or upward, a cycle at the top
 
             context["sftp"] = sftp_overview(client)
-            account = context["sftp"]["account"]
+            account = context["sftp"]["account"]  # type: ignore[index]
             context["key_form"] = PublicKeyForm()
             context["networks_form"] = NetworksForm(initial={"networks": account.allowed_networks if account else ""})
         if user.has_perm("api.view_apitoken"):
@@ -320,11 +320,11 @@ def subprocessors(request):
     if request.method == "POST":
         if not can_add:
             raise PermissionDenied
-        if form.is_valid():
+        if form.is_valid():  # type: ignore[union-attr]
             try:
-                sub = actions.do_create_subprocessor(actor=Actor.from_request(request), **form.cleaned_data)
+                sub = actions.do_create_subprocessor(actor=Actor.from_request(request), **form.cleaned_data)  # type: ignore[union-attr]
             except ValidationError as exc:
-                form.add_error(None, "; ".join(exc.messages))
+                form.add_error(None, "; ".join(exc.messages))  # type: ignore[union-attr]
             else:
                 messages.success(request, _("%(name)s was added.") % {"name": sub.name})
                 return redirect("clients:subprocessors")

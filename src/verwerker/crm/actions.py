@@ -190,7 +190,7 @@ def do_end_relationship(owner: Organisation | Person, *, on: dt.date | None = No
 def _party(organisation: Organisation | None, person: Person | None) -> str:
     if organisation is None and person is None:
         raise ValidationError(_lazy("a record belongs to an organisation or a person"))
-    return organisation.name if organisation is not None else person.display_name
+    return organisation.name if organisation is not None else person.display_name  # type: ignore[union-attr]
 
 
 @transaction.atomic
@@ -202,7 +202,7 @@ def do_add_financial_record(*, organisation: Organisation | None = None, person:
     record = FinancialRecord(
         organisation=organisation, person=person, party=_party(organisation, person), kind=kind,
         reference=reference.strip(), date=date, amount=Decimal(str(amount)), currency=currency.upper(),
-        description=description, relationship_ended_on=owner.relationship_ended_on,
+        description=description, relationship_ended_on=owner.relationship_ended_on,  # type: ignore[union-attr]
     )
     record.full_clean(exclude=["organisation", "person"])
     record.save()
@@ -220,7 +220,7 @@ def do_add_contract_term(*, organisation: Organisation | None = None, person: Pe
         organisation=organisation, person=person, party=_party(organisation, person), reference=reference.strip(),
         subject=subject, starts_on=starts_on, ends_on=ends_on,
         amount=Decimal(str(amount)) if amount not in (None, "") else None, terms=terms,
-        relationship_ended_on=owner.relationship_ended_on,
+        relationship_ended_on=owner.relationship_ended_on,  # type: ignore[union-attr]
     )
     term.full_clean(exclude=["organisation", "person"])
     term.save()
@@ -381,7 +381,7 @@ def do_request_renewals(*, actor: Actor, now: dt.datetime | None = None) -> int:
             )
             if updated:
                 consent_id = consent.pk
-                transaction.on_commit(lambda cid=consent_id: _send_consent_mail(cid, "renew", actor))
+                transaction.on_commit(lambda cid=consent_id: _send_consent_mail(cid, "renew", actor))  # type: ignore[misc]
                 sent += 1
     return sent
 
@@ -449,7 +449,7 @@ def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dic
             person = Person.objects.select_for_update().get(pk=pk)
             if person.extra_master_key_id != old_id:
                 continue
-            person.extra_key = rewrap(old_key, new_key, person.key, person.extra_key)
+            person.extra_key = rewrap(old_key, new_key, person.key, person.extra_key)  # type: ignore[arg-type]
             person.extra_master_key_id = new_id
             person.save(update_fields=["extra_key", "extra_master_key_id"])
             done += 1

@@ -68,7 +68,7 @@ def check_p19() -> tuple[str, str]:
         return "failing", "The CRM and financial record classes have no retention period."
     now = timezone.now()
     overdue_fin = FinancialRecord.objects.filter(
-        relationship_ended_on__lt=(now - timezone.timedelta(days=fin)).date()
+        relationship_ended_on__lt=(now - timezone.timedelta(days=fin)).date()  # type: ignore[attr-defined]
     ).count()
     restricted = FinancialRecord.objects.filter(restricted_at__isnull=False).count()
     lapsed = Consent.objects.filter(expires_at__lte=now).count()

@@ -31,12 +31,12 @@ class _NormalisedFields:
     def clean(self):
         from verwerker.crm.actions import clean_fields  # local: same layer or upward, a cycle at the top
 
-        data = super().clean()
+        data = super().clean()  # type: ignore[misc]
         try:
             data.update(clean_fields(data))
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, [_(m) for m in messages])
+                self.add_error(name if name in self.fields else None, [_(m) for m in messages])  # type: ignore[attr-defined]
         return data
 
 

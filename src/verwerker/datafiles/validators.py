@@ -522,7 +522,7 @@ def _pair_tables() -> dict[str, pl.Series]:
     whether they are the two separators of a day-first (- / .) or a year-first (- /) date."""
     pair = pl.int_range(0, 1 << 16, dtype=pl.Int32, eager=True)
     low, high = pair % 256, pair // 256
-    digits = _within(low, "0", "9") & _within(high, "0", "9")
+    digits = _within(low, "0", "9") & _within(high, "0", "9")  # type: ignore[arg-type]
     n = (low - ord("0")) * 10 + high - ord("0")
 
     def table(valid: pl.Series, value: pl.Series) -> pl.Series:
@@ -530,10 +530,10 @@ def _pair_tables() -> dict[str, pl.Series]:
 
     first_century = _FIRST_YEAR // 100
     return {
-        "day": table(digits & (n >= 1) & (n <= 31), n - 1),
-        "month": table(digits & (n >= 1) & (n <= 12), (n - 1) * 31),
-        "years": table(digits, n * 372),
-        "centuries": table(digits & (n >= first_century) & (n < first_century + _YEARS // 100),
+        "day": table(digits & (n >= 1) & (n <= 31), n - 1),  # type: ignore[arg-type]
+        "month": table(digits & (n >= 1) & (n <= 12), (n - 1) * 31),  # type: ignore[arg-type]
+        "years": table(digits, n * 372),  # type: ignore[arg-type]
+        "centuries": table(digits & (n >= first_century) & (n < first_century + _YEARS // 100),  # type: ignore[arg-type]
                            (n - first_century) * 100 * 372),
         "day_first": table((low == high) & (low >= ord("-")) & (low <= ord("/")), pair * 0),
         "year_first": table((low == high) & ((low == ord("-")) | (low == ord("/"))), pair * 0),

@@ -84,7 +84,7 @@ def create_demo(write=print) -> dict:
     with transaction.atomic():
         do_complete_upload(upload, writer, actor=actor)
     data_file = do_receive_upload(upload.pk, actor=actor)
-    data_file = do_profile_data_file(data_file.pk, actor=actor)
+    data_file = do_profile_data_file(data_file.pk, actor=actor)  # type: ignore[union-attr]
     job = do_draft_job(data_file, name="Demo: huurverhoging", template=template, user=staff, actor=actor,
                        proof_required=True, station=station)
     do_release_job(job, user=staff, actor=Actor.for_user(staff))

@@ -430,7 +430,7 @@ def do_close_camera_incident(incident: CameraIncident, *, outcome: str, actor: A
     incident.save(update_fields=["closed_at", "outcome"])
     released = 0
     for clip in incident.clips.filter(hold__isnull=False).select_related("hold"):
-        do_release_hold(clip.hold, reason=f"incident {incident.reference} closed", actor=actor)
+        do_release_hold(clip.hold, reason=f"incident {incident.reference} closed", actor=actor)  # type: ignore[arg-type]
         released += 1
     limit = max_footage_days()
     for camera in Camera.objects.filter(extended_for=incident):

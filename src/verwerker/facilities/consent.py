@@ -171,4 +171,4 @@ def parse_choice(raw: bytes, *, known: set[str], limit: int = 4096) -> Choice:
     if not isinstance(version, str) or not re.fullmatch(r"[0-9a-f]{12}", version):
         raise BadChoice("no banner version")
     language = data.get("language") if data.get("language") in LANGUAGES else ""
-    return Choice(consent_id, action, lists["accepted"], lists["rejected"], version, language)
+    return Choice(consent_id, action, lists["accepted"], lists["rejected"], version, language)  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ def _staff():
 
 
 class AgreementForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Staff member"), queryset=None)
+    user = forms.ModelChoiceField(label=_("Staff member"), queryset=None)  # type: ignore[var-annotated]
     version = forms.CharField(label=_("Version of the text"), max_length=40)
     signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs=_DATE))
     valid_until = forms.DateField(
@@ -32,28 +32,28 @@ class AgreementForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = _staff()
+        self.fields["user"].queryset = _staff()  # type: ignore[attr-defined]
 
 
 class AwarenessForm(forms.Form):
     held_on = forms.DateField(label=_("Held on"), widget=forms.DateInput(attrs=_DATE))
     subject = forms.CharField(label=_("Subject"), max_length=200)
-    attendees = forms.ModelMultipleChoiceField(label=_("Attended"), queryset=None, widget=forms.CheckboxSelectMultiple)
+    attendees = forms.ModelMultipleChoiceField(label=_("Attended"), queryset=None, widget=forms.CheckboxSelectMultiple)  # type: ignore[var-annotated]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = _staff()
+        self.fields["attendees"].queryset = _staff()  # type: ignore[attr-defined]
 
 
 class WorkstationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=WorkstationKind.choices)
     location = forms.CharField(label=_("Location"), max_length=200)
-    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=None)
+    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=None)  # type: ignore[var-annotated]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = _staff()
+        self.fields["responsible"].queryset = _staff()  # type: ignore[attr-defined]
 
 
 class WorkstationCheckForm(forms.Form):
@@ -66,25 +66,25 @@ class WorkstationCheckForm(forms.Form):
 class ServiceForm(forms.Form):
     category = forms.ModelChoiceField(label=_("Category"), queryset=ConsentCategory.objects.filter(required=False))
     name = forms.CharField(label=_("Service"), max_length=100)
-    subprocessor = forms.ModelChoiceField(label=_("Subprocessor"), queryset=None)
+    subprocessor = forms.ModelChoiceField(label=_("Subprocessor"), queryset=None)  # type: ignore[var-annotated]
     script_host = forms.CharField(label=_("Host its scripts load from"), max_length=255, required=False)
     cookies = forms.CharField(label=_("Cookies it sets"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
-        self.fields["subprocessor"].queryset = Subprocessor.objects.order_by("name")
+        self.fields["subprocessor"].queryset = Subprocessor.objects.order_by("name")  # type: ignore[attr-defined]
 
 
 class PentestReportForm(forms.Form):
-    pentest = forms.ModelChoiceField(label=_("Test"), queryset=None)
+    pentest = forms.ModelChoiceField(label=_("Test"), queryset=None)  # type: ignore[var-annotated]
     document = forms.FileField(label=_("Report"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from verwerker.privacy.models import Pentest  # local: same layer or upward, a cycle at the top
 
-        self.fields["pentest"].queryset = Pentest.objects.filter(report__isnull=True)
+        self.fields["pentest"].queryset = Pentest.objects.filter(report__isnull=True)  # type: ignore[attr-defined]
 
 
 class FindingDueForm(forms.Form):
@@ -106,8 +106,8 @@ class IncidentForm(forms.Form):
 
 
 class ClipForm(forms.Form):
-    camera = forms.ModelChoiceField(label=_("Camera"), queryset=None)
-    incident = forms.ModelChoiceField(label=_("Incident"), queryset=None)
+    camera = forms.ModelChoiceField(label=_("Camera"), queryset=None)  # type: ignore[var-annotated]
+    incident = forms.ModelChoiceField(label=_("Incident"), queryset=None)  # type: ignore[var-annotated]
     recorded_from = forms.DateTimeField(label=_("Recorded from"), widget=forms.DateTimeInput(attrs=_DT))
     recorded_until = forms.DateTimeField(label=_("Recorded until"), widget=forms.DateTimeInput(attrs=_DT))
     content = forms.FileField(label=_("Clip exported from the recorder"))
@@ -116,8 +116,8 @@ class ClipForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
-        self.fields["camera"].queryset = Camera.objects.all()
-        self.fields["incident"].queryset = CameraIncident.objects.filter(closed_at__isnull=True)
+        self.fields["camera"].queryset = Camera.objects.all()  # type: ignore[attr-defined]
+        self.fields["incident"].queryset = CameraIncident.objects.filter(closed_at__isnull=True)  # type: ignore[attr-defined]
 
 
 class ReasonForm(forms.Form):
@@ -131,11 +131,11 @@ class OutcomeForm(forms.Form):
 class CameraRequestForm(forms.Form):
     kind = forms.ChoiceField(label=_("Request"), choices=CameraRequestKind.choices)
     requester = forms.CharField(label=_("From (as they want to be contacted)"), max_length=200)
-    camera = forms.ModelChoiceField(label=_("Camera"), queryset=None, required=False)
+    camera = forms.ModelChoiceField(label=_("Camera"), queryset=None, required=False)  # type: ignore[var-annotated]
     moment_from = forms.DateTimeField(label=_("Footage from"), required=False, widget=forms.DateTimeInput(attrs=_DT))
     moment_until = forms.DateTimeField(label=_("Footage until"), required=False, widget=forms.DateTimeInput(attrs=_DT))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
-        self.fields["camera"].queryset = Camera.objects.all()
+        self.fields["camera"].queryset = Camera.objects.all()  # type: ignore[attr-defined]

@@ -188,7 +188,7 @@ class WorkstationCheck(models.Model):
         ]
 
     @property
-    def clean(self) -> bool:
+    def clean(self) -> bool:  # type: ignore[override]
         return self.local_copies_removed and self.downloads_empty and self.temp_empty
 
 

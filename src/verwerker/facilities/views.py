@@ -132,7 +132,7 @@ def workstations(request):
     today = timezone.localdate()
     rows = [{"w": w, "due": queries.workstation_due_on(w), "last": w.checks.first()} for w in listed]
     for row in rows:
-        row["overdue"] = row["due"] < today
+        row["overdue"] = row["due"] < today  # type: ignore[assignment, operator]
     return render(request, "facilities/workstations.html", {
         "rows": rows, "form": form if officer else None, "check_form": forms.WorkstationCheckForm(),
     })

@@ -338,14 +338,14 @@ def _alert_password_lock(lock: Ban) -> None:
     recipients = privacy_officer_emails() or [settings.PRIVACY_CONTACT]
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("[%(house)s] SFTP password logins of %(account)s locked") % {
-            "house": settings.HOUSE_NAME, "account": account.username,
+            "house": settings.HOUSE_NAME, "account": account.username,  # type: ignore[union-attr]
         }
         body = _(
             "%(failures)d failed password logins for the SFTP account %(account)s of %(client)s, from "
             "several addresses, locked its password logins until %(until)s. Key logins keep working. "
             "Check the page SFTP bans and lift the lock once the client has been contacted."
         ) % {
-            "failures": lock.failures, "account": account.username, "client": account.client.name,
+            "failures": lock.failures, "account": account.username, "client": account.client.name,  # type: ignore[union-attr]
             "until": timezone.localtime(lock.until).strftime("%d-%m-%Y %H:%M"),
         }
     try:
@@ -358,7 +358,7 @@ def _alert_password_lock(lock: Ban) -> None:
         do_record_event(
             EventType.SFTP_PASSWORD_LOCK_ALERTED,
             actor=Actor.system("sftpd"),
-            client_id=account.client_id,
+            client_id=account.client_id,  # type: ignore[union-attr]
             obj=lock,
             outcome=Outcome.SUCCESS if sent else Outcome.FAILURE,
             details={"recipients": len(recipients), "sent": sent},
@@ -384,7 +384,7 @@ def do_lift_ban(ban: Ban, *, actor: Actor) -> None:
     do_record_event(
         EventType.SFTP_BAN_LIFTED,
         actor=actor,
-        client_id=ban.account.client_id if ban.account_id else None,
+        client_id=ban.account.client_id if ban.account_id else None,  # type: ignore[union-attr]
         obj=ban,
         details={"scope": ban.scope, "address": ban.address or "", "account": ban.account_id},
     )

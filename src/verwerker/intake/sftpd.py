@@ -238,15 +238,15 @@ class ClientHome(asyncssh.SFTPServer):
         super().__init__(chan)
         owner: SshConnection = chan.get_connection().get_owner()
         self.account = owner.account
-        self.client_id = owner.account.client_id
+        self.client_id = owner.account.client_id  # type: ignore[union-attr]
         self.address = owner.address
-        self.actor = actions.sftp_actor(owner.account, owner.address)
+        self.actor = actions.sftp_actor(owner.account, owner.address)  # type: ignore[arg-type]
 
     async def _refuse(self, operation: str, reason: str, message: str, error=asyncssh.SFTPPermissionDenied):
         await db(actions.do_refuse_operation, self.actor, operation=operation, reason=reason)
         raise error(message)
 
-    async def _resolve(self, path: bytes, operation: str) -> policy.Location:
+    async def _resolve(self, path: bytes, operation: str) -> policy.Location:  # type: ignore[return]
         try:
             return policy.resolve(path)
         except policy.Refusal as refusal:
@@ -254,7 +254,7 @@ class ClientHome(asyncssh.SFTPServer):
 
     # reading the tree
 
-    async def realpath(self, path: bytes) -> bytes:
+    async def realpath(self, path: bytes) -> bytes:  # type: ignore[return]
         try:
             return policy.normalise_path(path).encode()
         except policy.Refusal as refusal:
@@ -329,7 +329,7 @@ class ClientHome(asyncssh.SFTPServer):
 
         def start():
             return UploadStream.start(
-                self.account.client,
+                self.account.client,  # type: ignore[union-attr]
                 channel=UploadChannel.SFTP,
                 name=name,
                 actor=self.actor,
@@ -457,7 +457,7 @@ class ClientHome(asyncssh.SFTPServer):
     async def rmdir(self, path: bytes) -> None:
         await self._refuse("rmdir", "forbidden", "removing directories is not allowed")
 
-    async def readlink(self, path: bytes) -> bytes:
+    async def readlink(self, path: bytes) -> bytes:  # type: ignore[return]
         await self._refuse("readlink", "symlink", "there are no links here", asyncssh.SFTPNoSuchFile)
 
     async def symlink(self, oldpath: bytes, newpath: bytes) -> None:
@@ -509,7 +509,7 @@ class SessionHandler(SFTPServerHandler):
             self._trailing_logged = True
             log.info(
                 "sftp client at %s sends %d trailing byte(s) in a request; skipped, as OpenSSH does (logged once per session)",  # noqa: E501
-                self._server.address,
+                self._server.address,  # type: ignore[attr-defined]
                 count,
             )
 
@@ -522,13 +522,13 @@ class SessionHandler(SFTPServerHandler):
         packet.check_end()
         file_obj = self._file_handles.pop(handle, None)
         if file_obj is not None:
-            await self._server.close_requested(file_obj)
+            await self._server.close_requested(file_obj)  # type: ignore[attr-defined]
             return
         if self._dir_handles.pop(handle, None) is not None:
             return
         raise asyncssh.SFTPInvalidHandle("invalid file handle")
 
-    _packet_handlers = {**SFTPServerHandler._packet_handlers, FXP_CLOSE: _process_close_request}
+    _packet_handlers = {**SFTPServerHandler._packet_handlers, FXP_CLOSE: _process_close_request}  # type: ignore[dict-item]
 
 
 class SftpSession(SSHServerStreamSession):
@@ -538,15 +538,15 @@ class SftpSession(SSHServerStreamSession):
         super().__init__(None, ClientHome, SFTP_VERSION, False)
 
     def session_started(self) -> None:
-        if self._chan.get_subsystem() != "sftp":  # subsystem_requested allows nothing else
-            self._chan.close()
+        if self._chan.get_subsystem() != "sftp":  # type: ignore[union-attr]  # subsystem_requested allows nothing else
+            self._chan.close()  # type: ignore[union-attr]
             return
-        self._chan.set_encoding(None)
+        self._chan.set_encoding(None)  # type: ignore[union-attr]
         self._encoding = None
-        reader = SSHReader(self, self._chan)
-        writer = SSHWriter(self, self._chan)
+        reader = SSHReader(self, self._chan)  # type: ignore[arg-type]
+        writer = SSHWriter(self, self._chan)  # type: ignore[arg-type]
         handler = SessionHandler(ClientHome(self._chan), reader, writer, self._sftp_version)
-        self._conn.create_task(handler.run(), reader.logger)
+        self._conn.create_task(handler.run(), reader.logger)  # type: ignore[union-attr]
 
 
 # --- the server ---------------------------------------------------------------------------------------

@@ -36,13 +36,13 @@ class VaultUploadHandler(FileUploadHandler):
         from verwerker.intake.streaming import UploadStream  # local: same layer or upward, a cycle at the top
 
         super().new_file(field_name, file_name, *args, **kwargs)
-        user = self.request.user
+        user = self.request.user  # type: ignore[union-attr]
         if not getattr(user, "is_client_user", False):
             self.refusal = policy.Refusal("not_client", "only a client's users can upload files")
             raise StopUpload(connection_reset=False)
         try:
             self.stream = UploadStream.start(
-                user.client,
+                user.client,  # type: ignore[arg-type, union-attr]
                 channel=UploadChannel.WEB,
                 name=file_name,
                 actor=Actor.from_request(self.request),

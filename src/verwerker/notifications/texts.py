@@ -24,7 +24,7 @@ def describe(kind: str, params: dict) -> str:
         Kind.BREACH_NOTICE: _("We sent %(client)s a notice of breach %(reference)s; it is on your home page."),
         Kind.CERTIFICATE_ISSUED: _("A deletion certificate was issued to %(client)s (%(count)s objects deleted)."),
     }
-    text = texts.get(kind)
+    text = texts.get(kind)  # type: ignore[call-overload]
     if text is None:
         return str(kind)
     return text % {**p, "count": p.get("count", 0)}

@@ -20,8 +20,8 @@ def notification_list(request):
     """The user's notifications, unread first marked, newest first, 50 a page."""
     page = Paginator(notifications_for(request.user).select_related("client"), 50).get_page(request.GET.get("page"))
     for note in page:
-        note.text = describe(note.kind, note.params)
-        note.kind_label = Kind(note.kind).label if note.kind in Kind.values else note.kind
+        note.text = describe(note.kind, note.params)  # type: ignore[attr-defined]
+        note.kind_label = Kind(note.kind).label if note.kind in Kind.values else note.kind  # type: ignore[attr-defined]
     return render(request, "notifications/list.html", {
         "page": page, "preferences": email_preferences(request.user),
     })

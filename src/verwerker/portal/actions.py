@@ -394,14 +394,14 @@ def _order_number() -> str:
 
 def _approvers(order: Order, level: int) -> list[Member]:
     """Who may decide on ``level`` of ``order``: the named approver, else everyone who may approve."""
-    orderer = Member.objects.filter(user_id=order.placed_by_id).first()
+    orderer = Member.objects.filter(user_id=order.placed_by_id).first()  # type: ignore[misc]
     named = None
     if orderer is not None:
         named = orderer.approver if level == 1 else orderer.second_approver
     if named is not None:
         return [named]
     return list(
-        Member.objects.filter(shop=order.shop, may_approve=True, user__is_active=True)
+        Member.objects.filter(shop=order.shop, may_approve=True, user__is_active=True)  # type: ignore[misc]
         .exclude(user_id=order.placed_by_id)
         .select_related("user")
     )
@@ -797,12 +797,12 @@ def do_rewrap_sealed_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> di
                            (OrderLine, lambda r: r.order.key)):
         rows = model.objects.filter(sealed_key__isnull=False)
         if model is OrderLine:
-            rows = rows.select_related("order")
+            rows = rows.select_related("order")  # type: ignore[misc]
         for pk in rows.values_list("pk", flat=True):
             with transaction.atomic():
                 row = rows.select_for_update(of=("self",)).get(pk=pk)
                 try:
-                    wrapped = rewrap(old_key, new_key, row_key(row), row.sealed_key)
+                    wrapped = rewrap(old_key, new_key, row_key(row), row.sealed_key)  # type: ignore[arg-type]
                 except crypto.WrongKeyError:
                     other += 1
                     continue

@@ -92,7 +92,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args, shop: Shop, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["approver"].queryset = Member.objects.filter(shop=shop, may_approve=True).select_related("user")
+        self.fields["approver"].queryset = Member.objects.filter(shop=shop, may_approve=True).select_related("user")  # type: ignore[attr-defined]
 
 
 class AddressForm(forms.Form):
@@ -110,7 +110,7 @@ class CheckoutForm(AddressForm):
 
     def __init__(self, *args, entries=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["address_entry"].choices = [("", _("— enter an address below —"))] + [
+        self.fields["address_entry"].choices = [("", _("— enter an address below —"))] + [  # type: ignore[attr-defined]
             (e.pk, e.label) for e in entries
         ]
         for name in ("recipient", "street", "postcode", "city"):
@@ -118,7 +118,7 @@ class CheckoutForm(AddressForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("address_entry") and not all(data.get(n) for n in ("recipient", "street", "postcode", "city")):
+        if not data.get("address_entry") and not all(data.get(n) for n in ("recipient", "street", "postcode", "city")):  # type: ignore[union-attr]
             raise forms.ValidationError(_("Choose an address from the address book or enter one."))
         return data
 
@@ -142,7 +142,7 @@ class MemberChangeForm(forms.Form):
             "approver": member.approver_id,
             "budget_euros": None if member.budget_cents is None else Decimal(member.budget_cents) / 100,
         }
-        super().__init__(*args, initial=initial, **kwargs)
-        self.fields["approver"].queryset = (
+        super().__init__(*args, initial=initial, **kwargs)  # type: ignore[misc]
+        self.fields["approver"].queryset = (  # type: ignore[attr-defined]
             Member.objects.filter(shop=member.shop, may_approve=True).exclude(pk=member.pk).select_related("user")
         )

@@ -137,16 +137,16 @@ def product_edit(request, shop_id: int, product_id: int | None = None):
             "code": item.code,
             "name": item.name,
             "description": item.description,
-            "price_euros": Decimal(item.price_cents) / 100,
-            "needs_approval": item.needs_approval,
+            "price_euros": Decimal(item.price_cents) / 100,  # type: ignore[dict-item]
+            "needs_approval": item.needs_approval,  # type: ignore[dict-item]
             "template_source": item.template_source,
             "fields_text": pod.format_field_specs(item.fields),
             "price_table_text": "\n".join(
                 f"{r['quantity']}|{r.get('paper', '')}|{r.get('finishing', '')}|{Decimal(r['price_cents']) / 100:.2f}"
                 for r in item.price_table
             ),
-            "stock_level": item.stock_level,
-            "reorder_point": item.reorder_point,
+            "stock_level": item.stock_level,  # type: ignore[dict-item]
+            "reorder_point": item.reorder_point,  # type: ignore[dict-item]
         }
     form = ProductForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -263,7 +263,7 @@ def print_file(request, order_id: int, line_id: int):
     line = order.lines.filter(pk=line_id, pdf_blob__isnull=False).first()
     if line is None:
         raise queries.Http404(queries.NOT_FOUND)
-    data = read_blob_bytes(line.pdf_blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PRODUCTION)
+    data = read_blob_bytes(line.pdf_blob_id, actor=Actor.from_request(request), purpose=ReadPurpose.PRODUCTION)  # type: ignore[arg-type]
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{order.number}-{line.pk}.pdf"'
     response["Cache-Control"] = "no-store"

@@ -129,7 +129,7 @@ def clean_values(specs: list[dict], raw: dict) -> tuple[dict[str, str], dict[str
 
 def _compile(source: str, values: dict, fmt: str) -> bytes:
     try:
-        out = typst.compile(
+        out = typst.compile(  # type: ignore[call-overload]
             source.encode("utf-8"),
             format=fmt,
             ppi=PREVIEW_PPI if fmt == "png" else None,

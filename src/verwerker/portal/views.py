@@ -256,7 +256,7 @@ def checkout(request, slug: str):
     ]
     if not form.is_valid():
         for error in form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, error)  # type: ignore[arg-type]
         return redirect("portal:cart", slug=slug)
     data = form.cleaned_data
     entry = queries.access_address_for(member, data["address_entry"]) if data.get("address_entry") else None

@@ -101,8 +101,8 @@ def do_report_breach(
 
 def _window(breach: Breach) -> impact.Window:
     return impact.Window(
-        start=breach.window_start,
-        end=breach.window_end,
+        start=breach.window_start,  # type: ignore[arg-type]
+        end=breach.window_end,  # type: ignore[arg-type]
         systems=tuple(s for s in breach.systems.split(",") if s),
         accounts=tuple(a for a in breach.accounts.split(",") if a),
     )
@@ -204,7 +204,7 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     and for "notified" while an affected client has not been told.
     """
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
-    if status not in TRANSITIONS[breach.status]:
+    if status not in TRANSITIONS[breach.status]:  # type: ignore[index]
         raise ValidationError(
             f"a breach that is {breach.get_status_display()} cannot become {BreachStatus(status).label}"
         )

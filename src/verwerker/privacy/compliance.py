@@ -75,8 +75,8 @@ class Promise:
 PROMISES = [
     Promise(
         "P01",
-        _("Roles: each role sees and does only its part"),
-        _("Staff roles as groups with only their permissions; client users bound to one client"),
+        _("Roles: each role sees and does only its part"),  # type: ignore[arg-type]
+        _("Staff roles as groups with only their permissions; client users bound to one client"),  # type: ignore[arg-type]
         (
             "verwerker.accounts.roles.ROLE_PERMISSIONS",
             "verwerker.production.queries.access_job_for",
@@ -84,24 +84,24 @@ PROMISES = [
         ),
     ),
     Promise(
-        "P02", _("CRM with validated contact and company data"), _("CRM app"), ("verwerker.crm.compliance.check_p02",)
+        "P02", _("CRM with validated contact and company data"), _("CRM app"), ("verwerker.crm.compliance.check_p02",)  # type: ignore[arg-type]
     ),
     Promise(
         "P03",
-        _("Information mailings only with consent"),
-        _("Consent records per purpose"),
+        _("Information mailings only with consent"),  # type: ignore[arg-type]
+        _("Consent records per purpose"),  # type: ignore[arg-type]
         ("verwerker.crm.compliance.check_p03",),
     ),
     Promise(
         "P04",
-        _("Extra relation data used only for fitting promotions"),
-        _("Purpose-bound CRM fields"),
+        _("Extra relation data used only for fitting promotions"),  # type: ignore[arg-type]
+        _("Purpose-bound CRM fields"),  # type: ignore[arg-type]
         ("verwerker.crm.compliance.check_p04",),
     ),
     Promise(
         "P05",
-        _("Client web-to-print portals with per-user accounts"),
-        _("Portal app"),
+        _("Client web-to-print portals with per-user accounts"),  # type: ignore[arg-type]
+        _("Portal app"),  # type: ignore[arg-type]
         (
             "verwerker.portal.queries.access_member_for",
             "verwerker.portal.actions.do_add_member",
@@ -110,8 +110,8 @@ PROMISES = [
     ),
     Promise(
         "P06",
-        _("Orderer data isolated per client; no analytics without permission"),
-        _("Tenant isolation; no stored payment data"),
+        _("Orderer data isolated per client; no analytics without permission"),  # type: ignore[arg-type]
+        _("Tenant isolation; no stored payment data"),  # type: ignore[arg-type]
         (
             "verwerker.portal.queries.access_member_for",
             "verwerker.portal.actions.do_switch_analytics",
@@ -122,8 +122,8 @@ PROMISES = [
     ),
     Promise(
         "P07",
-        _("Data-subject requests via the client, executed on held files"),
-        _("Request register with deadlines and receipts"),
+        _("Data-subject requests via the client, executed on held files"),  # type: ignore[arg-type]
+        _("Request register with deadlines and receipts"),  # type: ignore[arg-type]
         (
             "verwerker.privacy.subject_requests.do_log_subject_request",
             "verwerker.privacy.subject_requests.search_subject_request",
@@ -132,8 +132,8 @@ PROMISES = [
     ),
     Promise(
         "P08",
-        _("Cookies only with consent"),
-        _("Only the session and CSRF cookies; no tracking"),
+        _("Cookies only with consent"),  # type: ignore[arg-type]
+        _("Only the session and CSRF cookies; no tracking"),  # type: ignore[arg-type]
         (
             "verwerker.privacy.compliance.external_resources",
             "verwerker.facilities.compliance.cookies",
@@ -142,8 +142,8 @@ PROMISES = [
     ),
     Promise(
         "P09",
-        _("Files processed only under an active processing agreement"),
-        _("One query decides; intake and production ask it"),
+        _("Files processed only under an active processing agreement"),  # type: ignore[arg-type]
+        _("One query decides; intake and production ask it"),  # type: ignore[arg-type]
         (
             "verwerker.clients.queries.get_active_agreement",
             "verwerker.intake.actions.do_register_upload",
@@ -152,14 +152,14 @@ PROMISES = [
     ),
     Promise(
         "P10",
-        _("Every file profiled on arrival; risk class decides the path"),
-        _("Profiler on intake"),
+        _("Every file profiled on arrival; risk class decides the path"),  # type: ignore[arg-type]
+        _("Profiler on intake"),  # type: ignore[arg-type]
         ("verwerker.datafiles.actions.do_profile_data_file", "verwerker.datafiles.profile.profile_table"),
     ),
     Promise(
         "P11",
-        _("Encryption at rest, least privilege, staff NDAs and awareness"),
-        _("Vault; roles; NDA register"),
+        _("Encryption at rest, least privilege, staff NDAs and awareness"),  # type: ignore[arg-type]
+        _("Vault; roles; NDA register"),  # type: ignore[arg-type]
         (
             "verwerker.facilities.middleware.ConfidentialityGateMiddleware",
             "verwerker.facilities.compliance.confidentiality",
@@ -167,20 +167,20 @@ PROMISES = [
     ),
     Promise(
         "P12",
-        _("Password policy, second factor for staff, lockout"),
-        _("Argon2, length ≥ 12, TOTP for staff, lockout after failures"),
+        _("Password policy, second factor for staff, lockout"),  # type: ignore[arg-type]
+        _("Argon2, length ≥ 12, TOTP for staff, lockout after failures"),  # type: ignore[arg-type]
         ("verwerker.accounts.middleware.AccountGateMiddleware", "verwerker.accounts.actions.do_change_password"),
     ),
     Promise(
         "P13",
-        _("One SFTP login per client, issued once"),
-        _("SFTP accounts with one-time credentials"),
+        _("One SFTP login per client, issued once"),  # type: ignore[arg-type]
+        _("SFTP accounts with one-time credentials"),  # type: ignore[arg-type]
         ("verwerker.intake.actions.do_issue_sftp_account", "verwerker.intake.queries.login_refusal"),
     ),
     Promise(
         "P14",
-        _("Files flow to print without copies; plaintext never on disk"),
-        _("Vault streaming encryption; hot-folder files removed at confirmation"),
+        _("Files flow to print without copies; plaintext never on disk"),  # type: ignore[arg-type]
+        _("Vault streaming encryption; hot-folder files removed at confirmation"),  # type: ignore[arg-type]
         (
             "verwerker.vault.actions.open_blob_writer",
             "verwerker.vault.actions.open_blob_reader",
@@ -190,8 +190,8 @@ PROMISES = [
     ),
     Promise(
         "P15",
-        _("Every action logged, tamper-evident"),
-        _("Hash-chained append-only audit log, verified daily; every read of client data audited"),
+        _("Every action logged, tamper-evident"),  # type: ignore[arg-type]
+        _("Hash-chained append-only audit log, verified daily; every read of client data audited"),  # type: ignore[arg-type]
         (
             "verwerker.audit.actions.do_record_event",
             "verwerker.audit.queries.verify_chain",
@@ -200,14 +200,14 @@ PROMISES = [
     ),
     Promise(
         "P16",
-        _("No backups of data files; unreadable after purge"),
-        _("Crypto-shredding; vault excluded from backups"),
+        _("No backups of data files; unreadable after purge"),  # type: ignore[arg-type]
+        _("Crypto-shredding; vault excluded from backups"),  # type: ignore[arg-type]
         ("verwerker.vault.actions.do_shred_blobs", "verwerker.vault.checks.check_vault_not_backed_up"),
     ),
     Promise(
         "P17",
-        _("Deletion right after processing; monthly workstation check"),
-        _("Purge on job completion; workstation check register"),
+        _("Deletion right after processing; monthly workstation check"),  # type: ignore[arg-type]
+        _("Purge on job completion; workstation check register"),  # type: ignore[arg-type]
         (
             "verwerker.production.actions.do_close_job",
             "verwerker.retention.actions.do_issue_certificate",
@@ -217,8 +217,8 @@ PROMISES = [
     ),
     Promise(
         "P18",
-        _("SFTP folder emptied monthly; data kept at most one month"),
-        _("Hourly purge against the agreement's maximum retention and the folders' monthly schedule"),
+        _("SFTP folder emptied monthly; data kept at most one month"),  # type: ignore[arg-type]
+        _("Hourly purge against the agreement's maximum retention and the folders' monthly schedule"),  # type: ignore[arg-type]
         (
             "verwerker.retention.purge.run_purge",
             "verwerker.datafiles.purge.DataFilePurger",
@@ -227,32 +227,32 @@ PROMISES = [
     ),
     Promise(
         "P19",
-        _("CRM and financial data kept 7 years"),
-        _("Retention schedules per record class"),
+        _("CRM and financial data kept 7 years"),  # type: ignore[arg-type]
+        _("Retention schedules per record class"),  # type: ignore[arg-type]
         ("verwerker.retention.rules.schedule_problems", "verwerker.retention.actions.do_change_retention_schedule"),
     ),
     Promise(
         "P20",
-        _("Minors only with parental consent"),
-        _("Birth dates checked; jobs blocked until consent"),
+        _("Minors only with parental consent"),  # type: ignore[arg-type]
+        _("Birth dates checked; jobs blocked until consent"),  # type: ignore[arg-type]
         ("verwerker.production.actions.gates_waiting", "verwerker.production.actions.do_record_parental_consent"),
     ),
     Promise(
         "P21",
-        _("Subprocessors only when the agreement names them"),
-        _("Delivery checks the agreement"),
+        _("Subprocessors only when the agreement names them"),  # type: ignore[arg-type]
+        _("Delivery checks the agreement"),  # type: ignore[arg-type]
         ("verwerker.production.actions.delivery_refusal",),
     ),
     Promise(
         "P22",
-        _("No personal data outside the EU/EEA"),
-        _("Subprocessor country check in the database"),
+        _("No personal data outside the EU/EEA"),  # type: ignore[arg-type]
+        _("Subprocessor country check in the database"),  # type: ignore[arg-type]
         ("verwerker.clients.eea.is_eea", "verwerker.production.actions.delivery_refusal"),
     ),
     Promise(
         "P23",
-        _("Standard/High classification with extra measures"),
-        _("Automatic classification; second approver"),
+        _("Standard/High classification with extra measures"),  # type: ignore[arg-type]
+        _("Automatic classification; second approver"),  # type: ignore[arg-type]
         (
             "verwerker.datafiles.profile.profile_table",
             "verwerker.production.actions.gates_waiting",
@@ -261,20 +261,20 @@ PROMISES = [
     ),
     Promise(
         "P24",
-        _("Breach notice to the client within the agreed hours"),
-        _("Breach register with clock and escalation"),
+        _("Breach notice to the client within the agreed hours"),  # type: ignore[arg-type]
+        _("Breach register with clock and escalation"),  # type: ignore[arg-type]
         ("verwerker.privacy.actions.do_report_breach", "verwerker.privacy.actions.do_escalate_breaches"),
     ),
     Promise(
         "P25",
-        _("Complaints handled"),
-        _("Complaint register"),
+        _("Complaints handled"),  # type: ignore[arg-type]
+        _("Complaint register"),  # type: ignore[arg-type]
         ("verwerker.privacy.actions.do_register_complaint", "verwerker.privacy.actions.do_update_complaint"),
     ),
     Promise(
         "P26",
-        _("Yearly penetration test, findings fixed and retested"),
-        _("Pentest register"),
+        _("Yearly penetration test, findings fixed and retested"),  # type: ignore[arg-type]
+        _("Pentest register"),  # type: ignore[arg-type]
         (
             "verwerker.privacy.actions.do_record_pentest",
             "verwerker.privacy.actions.do_update_finding",
@@ -283,8 +283,8 @@ PROMISES = [
     ),
     Promise(
         "P27",
-        _("Camera footage kept at most 4 weeks"),
-        _("Footage retention register"),
+        _("Camera footage kept at most 4 weeks"),  # type: ignore[arg-type]
+        _("Footage retention register"),  # type: ignore[arg-type]
         (
             "verwerker.facilities.actions.do_set_camera_retention",
             "verwerker.facilities.actions.do_view_clip",
@@ -500,7 +500,7 @@ def _vault_only() -> Finding:
 @check("P16")
 def _no_backups() -> Finding:
 
-    warnings = [m for m in django_checks.run_checks(tags=None) if m.id.startswith("vault.")]
+    warnings = [m for m in django_checks.run_checks(tags=None) if m.id.startswith("vault.")]  # type: ignore[union-attr]
     shredded = Blob.objects.filter(state=BlobState.SHREDDED).count()
     if warnings:
         return Finding(State.FAILING, "; ".join(w.msg for w in warnings))
@@ -520,7 +520,7 @@ def _retention() -> Finding:
               .order_by("created_at").first())
     if oldest is None:
         return Finding(State.OK, "No client data is held at all.")
-    agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()
+    agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()  # type: ignore[misc]
     limit = agreement.max_retention_days if agreement else settings.DEFAULT_MAX_RETENTION_DAYS
     age = timezone.now() - oldest.created_at
     folder_days = get_keep_days(RecordClass.SFTP_FOLDERS) or settings.DEFAULT_MAX_RETENTION_DAYS

@@ -89,9 +89,9 @@ class FindingForm(forms.ModelForm):
 
 
 class SubjectRequestForm(forms.Form):
-    client = forms.ModelChoiceField(label=_("Client"), queryset=None)
+    client = forms.ModelChoiceField(label=_("Client"), queryset=None)  # type: ignore[var-annotated]
     kind = forms.ChoiceField(label=_("Request"), choices=[])
-    from_contact = forms.ModelChoiceField(
+    from_contact = forms.ModelChoiceField(  # type: ignore[var-annotated]
         label=_("Passed on by (designated contact)"), queryset=None, required=False,
         help_text=_("Leave empty when the person wrote to us directly: they are then referred to the client."),
     )
@@ -103,9 +103,9 @@ class SubjectRequestForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
 
-        self.fields["client"].queryset = Client.objects.all()
-        self.fields["kind"].choices = RequestKind.choices
-        self.fields["from_contact"].queryset = Contact.objects.filter(is_designated=True).select_related("client")
+        self.fields["client"].queryset = Client.objects.all()  # type: ignore[attr-defined]
+        self.fields["kind"].choices = RequestKind.choices  # type: ignore[attr-defined]
+        self.fields["from_contact"].queryset = Contact.objects.filter(is_designated=True).select_related("client")  # type: ignore[attr-defined]
 
 
 class ExecuteRequestForm(forms.Form):

@@ -32,7 +32,7 @@ def audit_trail(window: Window) -> Iterable[Exposure]:
     if actor_types:
         events = events.filter(actor_type__in=actor_types)
     for client_id, object_type, object_id in events.values_list("client_id", "object_type", "object_id").distinct():
-        yield Exposure(client_id=client_id, source="audit log", object_type=object_type, object_id=object_id)
+        yield Exposure(client_id=client_id, source="audit log", object_type=object_type, object_id=object_id)  # type: ignore[arg-type]
 
 
 def vault_blobs(window: Window) -> Iterable[Exposure]:
@@ -49,7 +49,7 @@ def vault_blobs(window: Window) -> Iterable[Exposure]:
     )
     for blob in blobs.only("id", "client_id", "name", "purpose", "state").iterator():
         yield Exposure(
-            client_id=blob.client_id, source="vault", object_type="vault.blob", object_id=str(blob.id),
+            client_id=blob.client_id, source="vault", object_type="vault.blob", object_id=str(blob.id),  # type: ignore[arg-type]
             name=blob.name or blob.purpose, state=blob.state,
         )
 

@@ -181,7 +181,7 @@ def _load(data_file, *, actor: Actor):
 
 def _find(request: DataSubjectRequest, *, actor: Actor) -> list[FileMatch]:
     matches = []
-    for data_file in _held_files(request.client_id):
+    for data_file in _held_files(request.client_id):  # type: ignore[arg-type]
         try:
             table, kinds = _load(data_file, actor=actor)
         except (UnreadableFile, VaultError):
@@ -253,7 +253,7 @@ def do_execute_subject_request(
     matches = search_subject_request(request, actor=actor)
     count = sum(len(m.rows) for m in matches)
     lines = [f"Ontvangstbevestiging {request.reference} ({request.get_kind_display()})",
-             f"Klant: {request.client.name}. Persoon: {request.subject_mask}.",
+             f"Klant: {request.client.name}. Persoon: {request.subject_mask}.",  # type: ignore[union-attr]
              f"Gevonden: {count} record(s) in {len(matches)} bestand(en) die wij nog bewaren."]
     if request.kind in (RequestKind.ACCESS, RequestKind.PORTABILITY):
         lines += _export(request, matches, actor=actor)
@@ -313,7 +313,7 @@ def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, 
                                           reason=DeletionReason.DATA_SUBJECT_REQUEST,
                                           subject=f"data-subject request {request.reference}", actor=actor)
             done = f"{len(match.rows)} record(s) gecorrigeerd ({', '.join(sorted(columns))})"
-        certificates.append(str(result.certificate.pk))
+        certificates.append(str(result.certificate.pk))  # type: ignore[attr-defined]
         reproduced += result.reproduced
         delivered += result.delivered
         lines.append(f"{match.name}: {done}; het oude bestand is cryptografisch gewist.")

@@ -97,7 +97,7 @@ def breach_detail(request, breach_id: int):
     affected = list(breach.affected.select_related("client"))
     for a in affected:  # each finding opens on its current value
         impact = a.impact or {}
-        a.impact_form = AffectedImpactForm(prefix=f"a{a.pk}", initial={
+        a.impact_form = AffectedImpactForm(prefix=f"a{a.pk}", initial={  # type: ignore[attr-defined]
             "records": impact.get("records") or 0, "kinds": ", ".join(impact.get("kinds") or [])})
     return render(
         request,
@@ -118,7 +118,7 @@ def _status_form(breach, data=None) -> BreachStatusForm:
     """The status form opened on the breach's status, offering only the statuses that may follow it."""
     form = BreachStatusForm(data, initial={"status": breach.status})
     allowed = {breach.status, *actions.TRANSITIONS[breach.status]}
-    form.fields["status"].choices = [(v, label) for v, label in BreachStatus.choices if v in allowed]
+    form.fields["status"].choices = [(v, label) for v, label in BreachStatus.choices if v in allowed]  # type: ignore[attr-defined]
     return form
 
 
@@ -150,7 +150,7 @@ def breach_status(request, breach_id: int):
 def breach_details(request, breach_id: int):
     form = BreachDetailsForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)
+        messages.error(request, "; ".join(f"{form.fields[k].label}: {' '.join(v)}" if k in form.fields else " ".join(v)  # type: ignore[arg-type]
                                           for k, v in form.errors.items()))
         return redirect("privacy:breach", breach_id)
 

@@ -317,7 +317,7 @@ def build_address_block(
             extra={"street_key": _NOT_KEY.sub("", " ".join(street_lines).lower())},
         )
 
-    postcode = normalise_postcode(_value(record, "postcode"))
+    postcode = normalise_postcode(_value(record, "postcode"))  # type: ignore[assignment]
     if postcode is None:
         raise Unaddressable("invalid or missing postcode")
     if not city or not _real(city):

@@ -198,7 +198,7 @@ def assemble_part(
             if "/TrimBox" not in obj:
                 obj.TrimBox = obj.MediaBox
         if one_pass:
-            page_objs.extend(_copy_pages(part, src, src_pages))
+            page_objs.extend(_copy_pages(part, src, src_pages))  # type: ignore[arg-type]
         else:
             part.pages.extend(src.pages)
     if one_pass:

@@ -108,7 +108,7 @@ def _document_level(pdf: pikepdf.Pdf) -> list[str]:
     root = pdf.Root
     if "/AcroForm" in root:
         found.append("interactive form (AcroForm)")
-    names = root.get("/Names", {})
+    names = root.get("/Names", {})  # type: ignore[var-annotated]
     if "/JavaScript" in names:
         found.append("document JavaScript")
     if "/EmbeddedFiles" in names:

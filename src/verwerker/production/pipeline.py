@@ -168,7 +168,7 @@ def _letter_records(frame: pl.DataFrame) -> Iterator[dict]:
             if not key.startswith("_") and not key.startswith("field:"):
                 out[key] = value or ""
         kix = rec["_kix"] or ""
-        out.update(
+        out.update(  # type: ignore[call-overload]
             address=rec["_lines"].split("\n"), kix=kix, greeting=rec["_greeting"],
             seq=rec["_seq"], fields={c[6:]: rec[c] or "" for c in extra},
         )
@@ -226,10 +226,10 @@ def merge(
         part = assemble_part((next(rendered) for _ in range(count)), infos, background=bg)
         write_part(part_index, total_parts, part.pdf)
         result.manifest.extend({
-            "seq": part_meta.get_column("_seq"), "row": part_meta.get_column(ROW),
+            "seq": part_meta.get_column("_seq"), "row": part_meta.get_column(ROW),  # type: ignore[dict-item]
             "part": [part_index] * part_meta.height, "first_page": part.first_pages, "pages": part.pages,
-            "kix": part_meta.get_column("_kix").fill_null(""), "bundle": part_meta.get_column("_bundle"),
-            "bundle_end": part_meta.get_column("_bundle_end"),
+            "kix": part_meta.get_column("_kix").fill_null(""), "bundle": part_meta.get_column("_bundle"),  # type: ignore[dict-item]
+            "bundle_end": part_meta.get_column("_bundle_end"),  # type: ignore[dict-item]
         })
         result.pages += sum(part.pages)
         result.parts = part_index

@@ -132,8 +132,8 @@ def mask_postcode(value: str) -> str:
 
 def masked_line(values: dict[str, str | None]) -> str:
     """One record as a masked line: names by first letters, the postcode by its figures."""
-    name = " ".join(mask_words(values[k]) for k in _NAME_KINDS if values.get(k))
-    postcode = mask_postcode(values["postcode"]) if values.get("postcode") else ""
+    name = " ".join(mask_words(values[k]) for k in _NAME_KINDS if values.get(k))  # type: ignore[arg-type]
+    postcode = mask_postcode(values["postcode"]) if values.get("postcode") else ""  # type: ignore[arg-type]
     return ", ".join(part for part in (name, postcode) if part) or "—"
 
 

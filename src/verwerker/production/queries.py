@@ -73,7 +73,7 @@ def client_names_of_blobs(blob_ids: list) -> dict:
         "blob_id", "kind", "index", "attempt", "job__name", "job__attempt")
     for output in outputs:
         job = output.job.name
-        name = {
+        name = {  # type: ignore[call-overload]
             OutputKind.PART: _("print file part %(index)s of job «%(job)s»"),
             OutputKind.REPRINT: _("reprint %(index)s of job «%(job)s»"),
             OutputKind.MANIFEST_PART: _("mailing list part %(index)s of job «%(job)s»"),

@@ -143,7 +143,7 @@ def normalise_suppression_list(listed: pl.DataFrame, mapping: dict[str, str]) ->
     normalised, unusable = normalise_records(mapped, line_length=10_000, require_name=False)
     if not unusable:
         return normalised
-    points = {"addr": [], "name": [], "email": []}
+    points = {"addr": [], "name": [], "email": []}  # type: ignore[var-annotated]
     rows = [r.row for r in unusable]
     for record in mapped.filter(pl.col(ROW).is_in(rows)).iter_rows(named=True):
         key = delivery_point_key(record)

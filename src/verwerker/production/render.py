@@ -97,7 +97,7 @@ def compile_chunk(template_path: str, records_json: str, proof: bool = False) ->
     compiler = _compiler(template)
     try:
         # The main source is given on every compile: a compiler made from bytes keeps them for one compile only.
-        return compiler.compile(
+        return compiler.compile(  # type: ignore[return-value]
             input=template.main_source(),
             sys_inputs={"records": records_json, "proof": "1" if proof else ""},
             pdf_tags=False,

@@ -104,15 +104,15 @@ class Pusher:
             raise PushError(f"the {which} for {t.host} cannot be read ({type(exc).__name__})") from None
         self.client = _PinnedClient(fingerprint)
         try:
-            self.conn, _ = await asyncssh.create_connection(
-                lambda: self.client, t.host, t.port, username=t.username, password=password, client_keys=keys,
+            self.conn, _ = await asyncssh.create_connection(  # type: ignore[assignment]
+                lambda: self.client, t.host, t.port, username=t.username, password=password, client_keys=keys,  # type: ignore[arg-type, return-value]
                 known_hosts=([], [], []), server_host_key_algs=signature_algorithms(key_type),
                 encryption_algs=_GCM + [a.decode() for a in asyncssh.encryption.get_default_encryption_algs()
                                         if a.decode() not in _GCM],
                 agent_path=None, config=None, connect_timeout=CONNECT_TIMEOUT,
                 preferred_auth="publickey" if keys else "password",
             )
-            self.sftp = await self.conn.start_sftp_client()
+            self.sftp = await self.conn.start_sftp_client()  # type: ignore[attr-defined]
         except asyncssh.HostKeyNotVerifiable:
             seen = self.client.seen or "a key of another type"
             raise PushError(f"the host key of {t.host} is not the pinned one ({seen} instead of "
@@ -135,19 +135,19 @@ class Pusher:
         final, partial = self.target.path(name), self.target.path(f"{name}.partial")
         written = 0
         try:
-            async with self.sftp.open(partial, "wb") as remote:
+            async with self.sftp.open(partial, "wb") as remote:  # type: ignore[attr-defined]
                 for chunk in chunks:
                     await remote.write(chunk, written)
                     written += len(chunk)
             try:  # replaces an earlier copy atomically (a rerun after a broken push)
-                await self.sftp.posix_rename(partial, final)
+                await self.sftp.posix_rename(partial, final)  # type: ignore[attr-defined]
             except asyncssh.SFTPOpUnsupported:
-                if await self.sftp.exists(final):
-                    await self.sftp.remove(final)
-                await self.sftp.rename(partial, final)
+                if await self.sftp.exists(final):  # type: ignore[attr-defined]
+                    await self.sftp.remove(final)  # type: ignore[attr-defined]
+                await self.sftp.rename(partial, final)  # type: ignore[attr-defined]
         except BaseException:
             try:
-                await self.sftp.remove(partial)
+                await self.sftp.remove(partial)  # type: ignore[attr-defined]
             except (OSError, asyncssh.Error):
                 pass
             raise
@@ -159,7 +159,7 @@ class Pusher:
         async def go():
             for name in names:
                 try:
-                    await self.sftp.remove(self.target.path(name))
+                    await self.sftp.remove(self.target.path(name))  # type: ignore[attr-defined]
                 except (OSError, asyncssh.Error):
                     pass
 

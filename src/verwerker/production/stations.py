@@ -20,7 +20,7 @@ def _check(name: str, hot_folder: str, exclude: int | None = None) -> tuple[str,
         raise ValidationError("a print station needs a name")
     if not hot_folder.startswith("/"):
         raise ValidationError(f"{hot_folder or '(empty)'}: the hot folder must be an absolute path")
-    if PrintStation.objects.filter(name__iexact=name).exclude(pk=exclude).exists():
+    if PrintStation.objects.filter(name__iexact=name).exclude(pk=exclude).exists():  # type: ignore[misc]
         raise ValidationError(f"a print station named {name!r} exists already")
     return name, hot_folder
 

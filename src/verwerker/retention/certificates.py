@@ -122,7 +122,7 @@ def certificate_body(
         "subject": cert.subject,
         "reason": cert.reason,
         "reason_text": str(DeletionReason(cert.reason).label),
-        "outcome": outcome or str(_DEFAULT_OUTCOME.get(cert.reason, "")),
+        "outcome": outcome or str(_DEFAULT_OUTCOME.get(cert.reason, "")),  # type: ignore[call-overload]
         "deleted": items,
         "totals": {
             "objects": len(items),

@@ -226,7 +226,7 @@ class BlobReader(io.RawIOBase):
             self._segment = None
             if not self._next(view):
                 return 0
-            n = len(self._segment)
+            n = len(self._segment)  # type: ignore[arg-type]
             self._segment = None
             return n
         while self._segment is None or self._pos >= len(self._segment):
@@ -243,8 +243,8 @@ class BlobReader(io.RawIOBase):
             yield bytes(self._segment[self._pos :])
             self._pos = len(self._segment)
         while self._next():
-            self._pos = len(self._segment)
-            yield bytes(self._segment)
+            self._pos = len(self._segment)  # type: ignore[arg-type]
+            yield bytes(self._segment)  # type: ignore[arg-type]
 
     def __iter__(self):
         return self.iter_chunks()
@@ -277,7 +277,7 @@ def open_blob_reader(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str
             f"blob {row.pk} is wrapped with master key {row.master_key_id}, but the key in use is "
             f"{crypto.key_id(master)}"
         )
-    data_key = crypto.unwrap_key(master, row.wrapped_key, row.pk.bytes)
+    data_key = crypto.unwrap_key(master, row.wrapped_key, row.pk.bytes)  # type: ignore[arg-type]
     reader = BlobReader(row, data_key, storage.blob_path(row.pk))
     try:
         # No blob name in the details: the audit log is append-only and outlives the blob, and a name
@@ -405,7 +405,7 @@ def do_rotate_master_key(new_key: bytes, *, actor: Actor, old_key: bytes | None 
                 if not batch:
                     break
                 for blob in batch:
-                    data_key = crypto.unwrap_key(old_key, blob.wrapped_key, blob.pk.bytes)
+                    data_key = crypto.unwrap_key(old_key, blob.wrapped_key, blob.pk.bytes)  # type: ignore[arg-type]
                     blob.wrapped_key = crypto.wrap_key(new_key, data_key, blob.pk.bytes)
                     blob.master_key_id = new_id
                 Blob.objects.bulk_update(batch, ["wrapped_key", "master_key_id"])

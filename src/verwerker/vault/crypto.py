@@ -240,7 +240,7 @@ class StreamEncryptor:
                 out = self._out_view[:size]
                 self._aead.encrypt_into(nonce, plain, self.header, out)
             else:  # pragma: no cover - older cryptography
-                out = self._aead.encrypt(bytes(nonce), bytes(plain), self.header)
+                out = self._aead.encrypt(bytes(nonce), bytes(plain), self.header)  # type: ignore[assignment]
             self._sink.write(out)
         finally:
             if hashing is not None:

@@ -109,7 +109,7 @@ def _job_outcome(job: Job, *, cancelled: bool) -> str:
     if cancelled:
         return _("cancelled; nothing was printed")
     when = timezone.localtime(job.confirmed_at).strftime("%d-%m-%Y %H:%M") if job.confirmed_at else ""
-    where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")
+    where = job.subprocessor.name if job.subprocessor_id else (job.station.name if job.station_id else "")  # type: ignore[union-attr]
     return _("printed (confirmed %(when)s, %(where)s)") % {"when": when, "where": where}
 
 

@@ -67,8 +67,8 @@ def _step(
                 raise _agreement_ended(locked)
             switch = locked.state == JobState.DRAFTED and current is not None and locked.agreement_id != current.pk
             if switch:
-                locked.agreement = current  # the gates judge a drafted job by the agreement in force
-                details = {**(details or {}), "agreement": current.pk}
+                locked.agreement = current  # type: ignore[assignment]  # the gates judge a drafted job by the agreement in force
+                details = {**(details or {}), "agreement": current.pk}  # type: ignore[union-attr]
             if gates is not None:
                 gates(locked)
             changes = update(locked) if callable(update) else update
@@ -85,7 +85,7 @@ def _step(
     except StepRefused as exc:
         _refuse(job, step, exc, actor)
         if exc.code == "agreement_ended":
-            do_stop_job(job, reason=exc.reason, actor=Actor.system("agreement check"))
+            do_stop_job(job, reason=exc.reason, actor=Actor.system("agreement check"))  # type: ignore[arg-type]
         raise
     return locked
 

@@ -93,7 +93,7 @@ def _write_files(station: PrintStation, files: list[tuple[str, object]]) -> list
             final = folder / name
             partial = folder / f".{final.name}.partial"
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
-            with os.fdopen(fd, "wb") as out, open_blob_reader(blob_id, actor=Actor.system("delivery"),
+            with os.fdopen(fd, "wb") as out, open_blob_reader(blob_id, actor=Actor.system("delivery"),  # type: ignore[arg-type]
                                                               purpose=ReadPurpose.DELIVERY) as reader:
                 for chunk in reader.iter_chunks():
                     out.write(chunk)
@@ -123,11 +123,11 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
     elif job.subprocessor is not None:
         reason = delivery_refusal(job)
         if reason is None and not job.subprocessor.has_sftp_target:
-            reason = format_lazy(
+            reason = format_lazy(  # type: ignore[assignment]
                 _("{name} has no SFTP target (host, user, pinned host key, credential) set"), name=job.subprocessor.name
             )
-    elif not job.station.active:
-        reason = format_lazy(_("print station {name} is not active"), name=job.station.name)
+    elif not job.station.active:  # type: ignore[union-attr]
+        reason = format_lazy(_("print station {name} is not active"), name=job.station.name)  # type: ignore[assignment, union-attr]
     if reason:
         exc = StepRefused("deliver", reason, "target")
         _refuse(job, "deliver", exc, actor)
@@ -140,7 +140,7 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
         raise
     if job.subprocessor is not None:
         return _push_to_subprocessor(job, actor=actor)
-    written = _write_hot_folder(job, job.station)
+    written = _write_hot_folder(job, job.station)  # type: ignore[arg-type]
     try:
         return _step(
             job,
@@ -148,10 +148,10 @@ def do_deliver_job(job: Job, *, actor: Actor) -> Job:
             actor=actor,
             update={
                 "delivered_files": written,
-                "delivery_target": f"station:{job.station.name}",
+                "delivery_target": f"station:{job.station.name}",  # type: ignore[union-attr]
                 "delivered_at": timezone.now(),
             },
-            details={"target": f"print station {job.station.pk}", "files": len(written)},
+            details={"target": f"print station {job.station.pk}", "files": len(written)},  # type: ignore[union-attr]
         )
     except StepRefused:
         _remove_files(written)
@@ -181,16 +181,16 @@ def _push_to_subprocessor(job: Job, *, actor: Actor) -> Job:
 
             try:
                 return _step(job, "deliver", actor=actor, gates=recheck, update={
-                    "delivered_files": [], "delivery_target": f"subprocessor:{sub.name}"[:200],
+                    "delivered_files": [], "delivery_target": f"subprocessor:{sub.name}"[:200],  # type: ignore[union-attr]
                     "delivered_at": timezone.now()},
-                    details={"target": sub.sftp_target_label(), "subprocessor": sub.pk, "host_key": sub.sftp_host_key,
+                    details={"target": sub.sftp_target_label(), "subprocessor": sub.pk, "host_key": sub.sftp_host_key,  # type: ignore[union-attr]
                              "files": [n for n, _ in sent], "bytes": sum(b for _, b in sent)})
             except StepRefused:
                 pusher.remove([n for n, _ in sent])
                 raise
     except PushError as exc:
         refused = StepRefused(
-            "deliver", format_lazy(_("push to {name} failed: {error}"), name=sub.name, error=exc), "push"
+            "deliver", format_lazy(_("push to {name} failed: {error}"), name=sub.name, error=exc), "push"  # type: ignore[union-attr]
         )
         _refuse(job, "deliver", refused, actor)
         raise refused from None

@@ -76,7 +76,7 @@ def do_draft_job(
         _refuse(None, "draft", exc, actor, client_id=data_file.client_id)
         raise
     with transaction.atomic():
-        job = Job.objects.create(
+        job = Job.objects.create(  # type: ignore[misc]
             client_id=data_file.client_id, agreement=agreement, data_file=data_file, name=name[:200] or data_file.name,
             template=template, mapping=clean, dedupe=Dedupe(dedupe), proof_required=proof_required,
             station=station, subprocessor=subprocessor, drafted_by=user,
@@ -158,7 +158,7 @@ def gates_waiting(job: Job) -> list[tuple[str, str]]:
         )
     if bsn_columns_kept(job) and job.legal_basis_recorded_at is None:
         waiting.append(("bsn", _("the file holds a BSN: record the client's legal basis or drop the BSN column")))
-    return waiting
+    return waiting  # type: ignore[return-value]
 
 
 def do_confirm_measures(job: Job, *, actor: Actor) -> Job:

@@ -52,7 +52,7 @@ def failure_reason(exc: BaseException) -> str:
 
 def _store(job: Job, kind: str, index: int, data: bytes, *, attempt: int, actor: Actor, pages: int | None = None,
            name: str = "") -> JobOutput:
-    blob = do_store_blob(data, client=job.client_id, purpose=_PURPOSE.get(kind, "intermediate"),
+    blob = do_store_blob(data, client=job.client_id, purpose=_PURPOSE.get(kind, "intermediate"),  # type: ignore[call-overload]
                          name=name or f"job-{job.pk}-{kind}-{index}", actor=actor)
     return JobOutput(job=job, attempt=attempt, kind=kind, index=index, blob=blob, pages=pages)
 
@@ -240,7 +240,7 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
     if proof is not None:
         outputs.append(_store(job, OutputKind.PROOF, 0, proof, attempt=attempt, actor=actor,
                               name=f"proef-job-{job.pk}.pdf", pages=page_count(proof)))
-    pages = sum(parts.values_list("pages", flat=True))
+    pages = sum(parts.values_list("pages", flat=True))  # type: ignore[arg-type]
 
     def gate(locked: Job) -> None:
         if locked.attempt != attempt:

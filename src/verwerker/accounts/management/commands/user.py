@@ -106,6 +106,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(rows))
             return
         for r in rows:
-            who = f"client {r['client']}" if r["client"] else ",".join(r["roles"]) or "-"
+            who = f"client {r['client']}" if r["client"] else ",".join(r["roles"]) or "-"  # type: ignore[arg-type]
             state = "active" if r["active"] else "deactivated"
             self.stdout.write(f"{r['username']:<20} {who:<30} {state:<12} {r['last_login'] or 'never'}")

@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 "prefix": f"vw_{t.prefix}",
                 "kind": t.kind,
                 "client": t.client_id,
-                "user": t.user.username if t.user_id else None,
+                "user": t.user.username if t.user_id else None,  # type: ignore[union-attr]
                 "roles": t.roles,
                 "expires_at": t.expires_at.isoformat(),
                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,

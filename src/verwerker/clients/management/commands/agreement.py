@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 if options["source"]:
                     terms.update(read_terms(Path(options["source"])))
                 terms.setdefault("reference", f"VO-{client.pk:05d}-{client.agreements.count() + 1}")
-                agreement = do_create_agreement(client, actor=actor, **terms)
+                agreement = do_create_agreement(client, actor=actor, **terms)  # type: ignore[arg-type]
                 if options["json"]:
                     self.stdout.write(json.dumps(_row(agreement)))
                 else:

@@ -99,7 +99,7 @@ class Command(BaseCommand):
         try:
             result = merge(frame, mapping, template=Template(Path(opts["template"])), write_part=write_part,
                            background=background, options=options, suppression=suppression,
-                           write_proof=(lambda pdf: Path(opts["proof"]).write_bytes(pdf)) if opts["proof"] else None)
+                           write_proof=(lambda pdf: Path(opts["proof"]).write_bytes(pdf)) if opts["proof"] else None)  # type: ignore[arg-type]
         except ValueError as exc:  # TemplateError, MappingError, BackgroundError: one line, no record data
             self._fail(str(exc))
         if opts["manifest"]:
