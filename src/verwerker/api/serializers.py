@@ -8,6 +8,7 @@ from collections import Counter
 from rest_framework import serializers
 
 from verwerker.api.models import WebhookEvent
+from verwerker.datafiles.models import DataFile
 from verwerker.intake.models import Upload
 from verwerker.privacy.models import RequestKind
 
@@ -24,8 +25,10 @@ class UploadSerializer(serializers.Serializer):
     data_file = serializers.SerializerMethodField()
 
     def get_data_file(self, upload) -> int | None:
-        data_file = getattr(upload, "data_file", None) if hasattr(upload, "data_file") else None
-        return data_file.pk if data_file is not None else None
+        """The data file registered from the upload: it holds the same blob (a file does not point back)."""
+        if upload.blob_id is None:
+            return None
+        return DataFile.objects.filter(blob_id=upload.blob_id).values_list("pk", flat=True).first()
 
 
 class ProfileSummarySerializer(serializers.Serializer):

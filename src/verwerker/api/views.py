@@ -62,7 +62,7 @@ class UploadList(ClientView):
         return paginated(
             self,
             request,
-            list_uploads_for_client(request.user.client_id).select_related("data_file"),  # type: ignore[misc]
+            list_uploads_for_client(request.user.client_id),
             out.UploadSerializer,
         )
 

@@ -122,7 +122,7 @@ def test_a_filter_takes_only_its_own_choices_or_an_integer_id(client_a, client_b
     for bad in ({"client": "1 OR 1=1"}, {"client": "-1"}, {"state": "profiled' --"}, {"state": "PROFILED"}):
         result = apply_listing(_get(bad), DataFile.objects.all(), listing)
         assert result.page.paginator.count == 3 and result.invalid == list(bad)
-    assert apply_listing(_get({"state": "purged"}), DataFile.objects.all(), listing).page.paginator.count == 0
+    assert apply_listing(_get({"state": "unreadable"}), DataFile.objects.all(), listing).page.paginator.count == 0
 
 
 def test_a_client_user_searching_never_sees_another_clients_rows(client_a, client_b, user_a, user_b, login):
