@@ -341,11 +341,15 @@ def external_resources() -> list[str]:
     """Templates that load a script, frame, image or style sheet from another site (a tracker could set
     cookies from there); the application's own cookies are its session, CSRF and language cookies."""
 
-    found = []
+    found, seen = [], set()
     for folder in engines["django"].template_dirs:
         for path in sorted(Path(folder).rglob("*.html")):
+            name = path.relative_to(folder)
+            if name in seen:
+                continue  # shadowed by an earlier directory's template of that name: never rendered
+            seen.add(name)
             if _EXTERNAL.search(path.read_text(encoding="utf-8", errors="replace")):
-                found.append(f"{Path(folder).name}/{path.relative_to(folder)}")
+                found.append(f"{Path(folder).name}/{name}")
     return found
 
 
