@@ -13,6 +13,16 @@ AGREEMENTS_START = dt.date(2026, 1, 1)
 
 
 @pytest.fixture
+def english():
+    """The thread's language English for the test: for tests that read the checks' evidence texts as written in
+    the code (the screens show them in the person's language, Dutch by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def system_actor():
     from verwerker.audit.actors import Actor
 

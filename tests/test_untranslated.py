@@ -66,11 +66,7 @@ ENGLISH = {w for w in ENGLISH if re.fullmatch(r"[a-z]+", w)}
 # POST-only views (their GET answers 405 or redirects) and downloads checked by the PDF/CSV tests below.
 # Pages with text still outside the catalogue, and why. The test fails when one of them turns out clean
 # (take it off the list), and still checks them for every other problem (status, links).
-KNOWN_UNTRANSLATED = {
-    "privacy:dashboard": "the evidence lines of the checks (privacy/compliance.py, facilities/compliance.py) are "
-                         "English f-strings computed per check",
-    "facilities:overview": "the same checks' evidence lines, shown for the house's own promises",
-}
+KNOWN_UNTRANSLATED: dict[str, str] = {}
 
 POST_ONLY = {
     "accounts:logout", "accounts:person_roles", "accounts:person_reset_2fa", "accounts:person_deactivate",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from verwerker.crm import validate
 from verwerker.crm.models import Consent, FinancialRecord, MailingRecipient, Organisation, Person
@@ -27,8 +28,9 @@ def check_p02() -> tuple[str, str]:
                 except validate.FieldProblem:
                     bad += 1
     state = "ok" if bad == 0 else "failing"
-    return state, (f"{Organisation.objects.count()} organisations and {Person.objects.count()} people in the CRM; "
-                   f"{bad} stored IBAN/VAT/KvK numbers fail their check (python-stdnum).")
+    return state, gettext("%(organisations)s organisations and %(people)s people in the CRM; %(bad)s stored "
+                          "IBAN/VAT/KvK numbers fail their check (python-stdnum).") % {
+        "organisations": Organisation.objects.count(), "people": Person.objects.count(), "bad": bad}
 
 
 def check_p03() -> tuple[str, str]:
@@ -43,8 +45,9 @@ def check_p03() -> tuple[str, str]:
             without += 1
     holding = consents_holding().count()
     return ("ok" if without == 0 else "failing",
-            f"{holding} consents hold now; {rows.count()} mailing recipients recorded, {without} without a consent "
-            "for the mailing's purpose at selection. Selections are computed only from holding consents.")
+            gettext("%(holding)s consents hold now; %(recipients)s mailing recipients recorded, %(without)s without "
+                    "a consent for the mailing's purpose at selection. Selections are computed only from holding "
+                    "consents.") % {"holding": holding, "recipients": rows.count(), "without": without})
 
 
 def check_p04() -> tuple[str, str]:
@@ -54,9 +57,15 @@ def check_p04() -> tuple[str, str]:
     holding = set(consents_holding().filter(purpose__uses_extra_data=True).values_list("person_id", flat=True))
     without = sealed.exclude(pk__in=holding).count()
     state = "failing" if unsealed else ("attention" if without else "ok")
-    return state, (f"{sealed.count()} people have purpose-bound data, all encrypted under their own key"
-                   f"{'' if not unsealed else f' except {unsealed}'}; {without} of them no longer have a holding "
-                   "consent (the data is not shown or used for them; the CRM purge erases it with the person).")
+    if unsealed:
+        text = gettext("%(sealed)s people have purpose-bound data, all encrypted under their own key except "
+                       "%(unsealed)s") % {"sealed": sealed.count(), "unsealed": unsealed}
+    else:
+        text = gettext("%(sealed)s people have purpose-bound data, all encrypted under their own key") % {
+            "sealed": sealed.count()}
+    return state, text + "; " + gettext(
+        "%(without)s of them no longer have a holding consent (the data is not shown or used for them; the CRM purge "
+        "erases it with the person).") % {"without": without}
 
 
 def check_p19() -> tuple[str, str]:
@@ -65,7 +74,7 @@ def check_p19() -> tuple[str, str]:
     schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
     crm, fin = schedules.get("crm"), schedules.get("financieel")
     if crm is None or fin is None:
-        return "failing", "The CRM and financial record classes have no retention period."
+        return "failing", gettext("The CRM and financial record classes have no retention period.")
     now = timezone.now()
     overdue_fin = FinancialRecord.objects.filter(
         relationship_ended_on__lt=(now - timezone.timedelta(days=fin)).date()  # type: ignore[attr-defined]
@@ -73,6 +82,8 @@ def check_p19() -> tuple[str, str]:
     restricted = FinancialRecord.objects.filter(restricted_at__isnull=False).count()
     lapsed = Consent.objects.filter(expires_at__lte=now).count()
     state = "ok" if overdue_fin == 0 else "attention"
-    return state, (f"CRM: {crm} days without relationship or consent; financial: {fin} days after the relationship "
-                   f"ended; {overdue_fin} financial records past their period (erased by the next purge); "
-                   f"{restricted} kept restricted after an erasure; {lapsed} consents lapsed.")
+    return state, gettext(
+        "CRM: %(crm)s days without relationship or consent; financial: %(fin)s days after the relationship ended; "
+        "%(overdue)s financial records past their period (erased by the next purge); %(restricted)s kept restricted "
+        "after an erasure; %(lapsed)s consents lapsed.") % {"crm": crm, "fin": fin, "overdue": overdue_fin,
+                                                            "restricted": restricted, "lapsed": lapsed}

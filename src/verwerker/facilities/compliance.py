@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from verwerker.clients.eea import EEA
 from verwerker.facilities.models import (
@@ -57,26 +58,25 @@ def cookies() -> Finding:
     problems = []
     unexpected = _cookies_set_by_a_real_response() - necessary_cookie_names()
     if unexpected:
-        problems.append(
-            f"Verwerker's own screens set cookies that are not strictly necessary: {', '.join(sorted(unexpected))}"
-        )
+        problems.append(gettext("Verwerker's own screens set cookies that are not strictly necessary: %(cookies)s")
+                        % {"cookies": ", ".join(sorted(unexpected))})
     if not (settings.SESSION_COOKIE_HTTPONLY and settings.SESSION_COOKIE_SAMESITE in ("Lax", "Strict")):
-        problems.append("the session cookie must be HttpOnly and SameSite")
+        problems.append(gettext("the session cookie must be HttpOnly and SameSite"))
     outside = ConsentService.objects.exclude(subprocessor__country__in=sorted(EEA))
     if outside.exists():
-        problems.append(
-            f"{outside.count()} website services outside the EU/EEA: {', '.join(outside.values_list('name', flat=True))}"  # noqa: E501
-        )
+        problems.append(gettext("%(count)s website services outside the EU/EEA: %(services)s") % {
+            "count": outside.count(), "services": ", ".join(outside.values_list("name", flat=True))})
     if not ConsentCategory.objects.filter(required=True).exists():
-        problems.append("the banner has no strictly necessary category")
+        problems.append(gettext("the banner has no strictly necessary category"))
     optional = ConsentCategory.objects.filter(required=False).count()
     services = ConsentService.objects.count()
     month = ConsentRecord.objects.filter(recorded_at__gte=timezone.now() - dt.timedelta(days=30)).count()
-    text = (
-        f"Verwerker's screens set only {', '.join(sorted(necessary_cookie_names()))} (checked on a real response). "
-        f"The website's banner blocks {optional} optional categories until consent ({services} services, all in the "
-        f"EU/EEA); {month} choices logged in the last 30 days."
-    )
+    text = gettext(
+        "Verwerker's screens set only %(cookies)s (checked on a real response). The website's banner blocks "
+        "%(optional)s optional categories until consent (%(services)s services, all in the EU/EEA); %(month)s choices "
+        "logged in the last 30 days."
+    ) % {"cookies": ", ".join(sorted(necessary_cookie_names())), "optional": optional, "services": services,
+         "month": month}
     if problems:
         return Finding(State.FAILING, "; ".join(problems) + ". " + text)
     return Finding(State.OK, text)
@@ -91,16 +91,16 @@ def confidentiality() -> Finding:
     staff = staff_needing_agreement().count()
     blocked = list(blocked_staff().values_list("username", flat=True))
     overdue = [u.username for u in awareness_overdue()]
-    text = (
-        f"{staff - len(blocked)} of {staff} active staff have a current confidentiality agreement; "
-        "without one, client data (files, jobs, proofs, outputs, requests) is refused. "
-        f"Encryption at rest in the vault; roles limit each person to their part."
-    )
+    text = gettext(
+        "%(current)s of %(staff)s active staff have a current confidentiality agreement; without one, client data "
+        "(files, jobs, proofs, outputs, requests) is refused. Encryption at rest in the vault; roles limit each "
+        "person to their part."
+    ) % {"current": staff - len(blocked), "staff": staff}
     if blocked:
-        text += f" Blocked from client data: {', '.join(blocked)}."
+        text += " " + gettext("Blocked from client data: %(names)s.") % {"names": ", ".join(blocked)}
     if overdue:
-        text += (f" Awareness session overdue (more than {settings.AWARENESS_INTERVAL_MONTHS} months): "
-                 f"{', '.join(overdue)}.")
+        text += " " + gettext("Awareness session overdue (more than %(months)s months): %(names)s.") % {
+            "months": settings.AWARENESS_INTERVAL_MONTHS, "names": ", ".join(overdue)}
     return Finding(State.ATTENTION if blocked or overdue else State.OK, text)
 
 
@@ -112,15 +112,20 @@ def workstations() -> Finding:
     overdue = workstations_overdue()
     if not active:
         return Finding(
-            State.ATTENTION, "No workstations registered: register every PC and RIP that touches client data."
+            State.ATTENTION, gettext("No workstations registered: register every PC and RIP that touches client data.")
         )
     last_dirty = WorkstationCheck.objects.filter(
         checked_at__gte=timezone.now() - dt.timedelta(days=settings.WORKSTATION_CHECK_DAYS)
     ).exclude(local_copies_removed=True, downloads_empty=True, temp_empty=True).count()
-    text = f"{active} workstations registered, {len(overdue)} overdue for their monthly check"
     if overdue:
-        text += f" ({', '.join(w.name for w in overdue)})"
-    text += f"; {last_dirty} checks in the last {settings.WORKSTATION_CHECK_DAYS} days found something left behind."
+        text = gettext("%(active)s workstations registered, %(overdue)s overdue for their monthly check "
+                       "(%(names)s)") % {"active": active, "overdue": len(overdue),
+                                         "names": ", ".join(w.name for w in overdue)}
+    else:
+        text = gettext("%(active)s workstations registered, %(overdue)s overdue for their monthly check") % {
+            "active": active, "overdue": 0}
+    text += "; " + gettext("%(dirty)s checks in the last %(days)s days found something left behind.") % {
+        "dirty": last_dirty, "days": settings.WORKSTATION_CHECK_DAYS}
     if overdue:
         return Finding(State.FAILING, text)
     return Finding(State.ATTENTION if last_dirty else State.OK, text)
@@ -134,17 +139,18 @@ def pentests() -> Finding:
     today = timezone.localdate()
     last = Pentest.objects.order_by("-performed_on").first()
     if last is None:
-        return Finding(State.FAILING, "No penetration test recorded (the statement promises one a year).")
+        return Finding(State.FAILING, gettext("No penetration test recorded (the statement promises one a year)."))
     due = last.performed_on + dt.timedelta(days=365)
     unfixed = PentestFinding.objects.exclude(status__in=[FindingStatus.RETESTED, FindingStatus.ACCEPTED])
     late = unfixed.filter(status=FindingStatus.OPEN, due_on__lt=today).count()
     waiting = PentestReportRequest.objects.filter(answered_at__isnull=True).count()
     has_report = hasattr(last, "report")
-    text = (
-        f"Last test {last.performed_on} by {last.tester}; next due {due}; report {'stored' if has_report else 'NOT stored'}; "  # noqa: E501
-        f"{unfixed.count()} findings not yet retested, {late} open past their due date; "
-        f"{waiting} client requests for the report waiting."
-    )
+    text = (gettext("Last test %(date)s by %(tester)s; next due %(due)s; report stored") if has_report else
+            gettext("Last test %(date)s by %(tester)s; next due %(due)s; report NOT stored")) % {
+        "date": last.performed_on, "tester": last.tester, "due": due}
+    text += "; " + gettext("%(unfixed)s findings not yet retested, %(late)s open past their due date; %(waiting)s "
+                           "client requests for the report waiting.") % {
+        "unfixed": unfixed.count(), "late": late, "waiting": waiting}
     if due < today or late:
         return Finding(State.FAILING, text)
     return Finding(State.ATTENTION if unfixed.exists() or not has_report or waiting else State.OK, text)
@@ -171,11 +177,12 @@ def cameras() -> Finding:
     late = sum(1 for r in DataSubjectRequest.objects.filter(concerns=RequestConcerns.CAMERA, status=RequestStatus.OPEN)
                if r.due < today)
     held = CameraClip.objects.filter(hold__isnull=False, hold__released_at__isnull=True).count()
-    text = (
-        f"{cams.count()} cameras, none in a toilet or changing room, none with sound ({wrong} violations); recorders keep "  # noqa: E501
-        f"at most {limit} days ({too_long} longer without an open incident); {held} clips held for open incidents, "
-        f"{stale} past retention; {late} visitors' requests past their deadline."
-    )
+    text = gettext(
+        "%(cameras)s cameras, none in a toilet or changing room, none with sound (%(wrong)s violations); recorders "
+        "keep at most %(limit)s days (%(too_long)s longer without an open incident); %(held)s clips held for open "
+        "incidents, %(stale)s past retention; %(late)s visitors' requests past their deadline."
+    ) % {"cameras": cams.count(), "wrong": wrong, "limit": limit, "too_long": too_long, "held": held, "stale": stale,
+         "late": late}
     if wrong or too_long or stale or late:
         return Finding(State.FAILING, text)
     return Finding(State.OK, text)

@@ -7,6 +7,7 @@ state names ("ok", "attention", "failing"), so this module needs nothing from pr
 from __future__ import annotations
 
 from django.db.models import F
+from django.utils.translation import gettext
 
 from verwerker.audit.events import EventType
 from verwerker.audit.models import AuditEvent
@@ -23,11 +24,10 @@ def check_p05() -> tuple[str, str]:
     unrequested = members.filter(agreed_reference="").count()
     shops = Shop.objects.count()
     state = "failing" if foreign or staff else ("attention" if unrequested else "ok")
-    return state, (
-        f"{shops} client portals, {members.count()} portal users with their own permission sets; "
-        f"{foreign} bound to another client than the portal's, {staff} staff, "
-        f"{unrequested} without the client's request on record."
-    )
+    return state, gettext(
+        "%(shops)s client portals, %(members)s portal users with their own permission sets; %(foreign)s bound to "
+        "another client than the portal's, %(staff)s staff, %(unrequested)s without the client's request on record."
+    ) % {"shops": shops, "members": members.count(), "foreign": foreign, "staff": staff, "unrequested": unrequested}
 
 
 def check_p06() -> tuple[str, str]:
@@ -47,12 +47,15 @@ def check_p06() -> tuple[str, str]:
     ).count()
     sealed_missing = Order.objects.filter(anonymised_at__isnull=True, sealed_data__isnull=True).count()
     state = "failing" if unaudited or unreferenced or sealed_missing else ("attention" if overdue else "ok")
-    statistics = ", ".join(s.title for s in on) or "none"
-    return state, (
-        f"Order statistics switched on by the client: {statistics}"
-        f"{' (without an audited switch: ' + ', '.join(unaudited) + ')' if unaudited else ''}. "
-        f"{Order.objects.count()} orders, {Order.objects.filter(anonymised_at__isnull=False).count()} "
-        f"anonymised; {len(overdue)} past their portal's history period awaiting the purge, {held} held. "
-        f"Orderer data only sealed ({sealed_missing} live orders without it); payments: provider "
-        f"reference and state only ({unreferenced} without a reference)."
-    )
+    statistics = ", ".join(s.title for s in on) or gettext("none")
+    if unaudited:
+        text = gettext("Order statistics switched on by the client: %(shops)s (without an audited switch: "
+                       "%(unaudited)s).") % {"shops": statistics, "unaudited": ", ".join(unaudited)}
+    else:
+        text = gettext("Order statistics switched on by the client: %(shops)s.") % {"shops": statistics}
+    return state, text + " " + gettext(
+        "%(orders)s orders, %(anonymised)s anonymised; %(overdue)s past their portal's history period awaiting the "
+        "purge, %(held)s held. Orderer data only sealed (%(sealed_missing)s live orders without it); payments: "
+        "provider reference and state only (%(unreferenced)s without a reference)."
+    ) % {"orders": Order.objects.count(), "anonymised": Order.objects.filter(anonymised_at__isnull=False).count(),
+         "overdue": len(overdue), "held": held, "sealed_missing": sealed_missing, "unreferenced": unreferenced}

@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.template import engines
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from verwerker.accounts.models import User
@@ -314,12 +315,13 @@ def evaluate() -> list[dict]:
     for promise in PROMISES:
         fn = CHECKS.get(promise.id)
         if fn is None:
-            finding = Finding(State.NOT_ENFORCED, "Not enforced by the system yet.")
+            finding = Finding(State.NOT_ENFORCED, gettext("Not enforced by the system yet."))
         else:
             try:
                 finding = fn()
             except Exception as exc:  # a broken check must show, not hide the dashboard
-                finding = Finding(State.FAILING, f"The check itself failed: {type(exc).__name__}")
+                finding = Finding(State.FAILING, gettext("The check itself failed: %(error)s") % {
+                    "error": type(exc).__name__})
         rows.append({"promise": promise, "finding": finding})
     return rows
 
@@ -328,7 +330,9 @@ def evaluate() -> list[dict]:
 def _roles() -> Finding:
     staff_without_role = User.objects.filter(is_staff=True, is_active=True, groups__isnull=True).count()
     superusers = User.objects.filter(is_superuser=True, is_active=True).count()
-    text = f"{len(ROLE_PERMISSIONS)} roles; {staff_without_role} active staff without a role; {superusers} superusers (bypass roles)."  # noqa: E501
+    text = gettext("%(roles)s roles; %(without)s active staff without a role; %(superusers)s superusers (bypass "
+                   "roles).") % {"roles": len(ROLE_PERMISSIONS), "without": staff_without_role,
+                                 "superusers": superusers}
     return Finding(State.OK if superusers == 0 else State.ATTENTION, text)
 
 
@@ -360,8 +364,9 @@ def _subject_requests() -> Finding:
     overdue = open_requests.filter(Q(extended_to__lt=today) | Q(extended_to__isnull=True, deadline__lt=today)).count()
     executed = DataSubjectRequest.objects.filter(status=RequestStatus.EXECUTED)
     without_receipt = executed.filter(receipt="").count()
-    text = (f"{open_requests.count()} requests open, {overdue} past their deadline; "
-            f"{executed.count()} executed, {without_receipt} of them without a receipt for the client.")
+    text = gettext("%(open)s requests open, %(overdue)s past their deadline; %(executed)s executed, %(without)s of "
+                   "them without a receipt for the client.") % {
+        "open": open_requests.count(), "overdue": overdue, "executed": executed.count(), "without": without_receipt}
     return Finding(State.FAILING if overdue or without_receipt else State.OK, text)
 
 
@@ -369,10 +374,11 @@ def _subject_requests() -> Finding:
 def _cookies() -> Finding:
     external = external_resources()
     if external:
-        return Finding(State.FAILING, f"{len(external)} templates load content from another site (it could set cookies "
-                                      f"without consent): {', '.join(external[:5])}.")
-    return Finding(State.OK, "The application sets only its session, CSRF and language cookies; no template loads "
-                             "scripts, frames, images or styles from another site.")
+        return Finding(State.FAILING, gettext("%(count)s templates load content from another site (it could set "
+                                              "cookies without consent): %(templates)s.") % {
+            "count": len(external), "templates": ", ".join(external[:5])})
+    return Finding(State.OK, gettext("The application sets only its session, CSRF and language cookies; no template "
+                                     "loads scripts, frames, images or styles from another site."))
 
 
 @check("P09")
@@ -381,10 +387,12 @@ def _agreements() -> Finding:
     total = Client.objects.count()
     in_process = (JobState.RELEASED, JobState.PRODUCING, JobState.PRODUCED, JobState.PROOF_APPROVED, JobState.DELIVERED)
     stranded = Job.objects.filter(state__in=in_process).exclude(client_id__in=active).count()
-    text = f"{len(active)} of {total} clients have an agreement in force; only they can send files."
+    text = gettext("%(active)s of %(total)s clients have an agreement in force; only they can send files.") % {
+        "active": len(active), "total": total}
     if stranded:
-        return Finding(State.ATTENTION, text + f" {stranded} jobs are in process for clients without one "
-                                               "(every further step is refused; cancel them to delete their data).")
+        return Finding(State.ATTENTION, text + " " + gettext(
+            "%(count)s jobs are in process for clients without one (every further step is refused; cancel them to "
+            "delete their data).") % {"count": stranded})
     return Finding(State.OK, text)
 
 
@@ -399,8 +407,9 @@ def _authentication() -> Finding:
     state = State.OK if enrolled == total else State.ATTENTION
     return Finding(
         state,
-        f"{enrolled} of {total} active staff have a second factor (the rest must enrol at their next login); "
-        f"lockout after {settings.AXES_FAILURE_LIMIT} failures; passwords ≥ 12 characters, Argon2.",
+        gettext("%(enrolled)s of %(total)s active staff have a second factor (the rest must enrol at their next "
+                "login); lockout after %(limit)s failures; passwords ≥ 12 characters, Argon2.") % {
+            "enrolled": enrolled, "total": total, "limit": settings.AXES_FAILURE_LIMIT},
     )
 
 
@@ -408,27 +417,31 @@ def _authentication() -> Finding:
 def _audit() -> Finding:
     last = ChainCheckpoint.objects.order_by("-checked_at").first()
     if last is None:
-        return Finding(State.ATTENTION, "The audit chain has not been verified yet (daily task).")
+        return Finding(State.ATTENTION, gettext("The audit chain has not been verified yet (daily task)."))
     when = f"{timezone.localtime(last.checked_at):%Y-%m-%d %H:%M}"
     if not last.ok:
-        return Finding(State.FAILING, f"Audit chain BROKEN at event {last.first_bad_seq} (checked {when}).")
+        return Finding(State.FAILING, gettext("Audit chain BROKEN at event %(seq)s (checked %(when)s).") % {
+            "seq": last.first_bad_seq, "when": when})
     age = timezone.now() - last.checked_at
     head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     since = max(0, head - last.head_seq)
-    text = (f"Audit chain verified intact {_age(age)} ago ({when}): {last.events} events; "
-            f"{since} events written since are not covered by that verification.")
+    text = gettext("Audit chain verified intact %(age)s ago (%(when)s): %(events)s events; %(since)s events written "
+                   "since are not covered by that verification.") % {
+        "age": _age(age), "when": when, "events": last.events, "since": since}
     if age > AUDIT_VERIFY_MAX_AGE:
-        return Finding(State.ATTENTION, text + " The verification is stale: run `verwerker audit verify`.")
+        return Finding(State.ATTENTION, text + " " + gettext(
+            "The verification is stale: run `verwerker audit verify`."))
     return Finding(State.OK, text)
 
 
 def _age(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("%(minutes)s min") % {"minutes": minutes}
     if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // (24 * 60)} days"
+        return gettext("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": minutes % 60}
+    days = minutes // (24 * 60)
+    return ngettext("%(days)s day", "%(days)s days", days) % {"days": days}
 
 
 @check("P22")
@@ -437,7 +450,8 @@ def _eea() -> Finding:
     total = Subprocessor.objects.filter(receives_personal_data=True).count()
     return Finding(
         State.OK if outside == 0 else State.FAILING,
-        f"{total} subprocessors receive personal data, {outside} outside the EU/EEA (the database refuses any).",
+        gettext("%(total)s subprocessors receive personal data, %(outside)s outside the EU/EEA (the database refuses "
+                "any).") % {"total": total, "outside": outside},
     )
 
 
@@ -447,12 +461,15 @@ def _breaches() -> Finding:
     overdue = pending.filter(deadline__lt=timezone.now()).count()
     late = BreachClient.objects.filter(notified_at__gt=F("deadline")).count()
     if overdue:
-        return Finding(State.FAILING, f"{overdue} client notices are overdue.")
+        return Finding(State.FAILING, gettext("%(count)s client notices are overdue.") % {"count": overdue})
     nearest = pending.order_by("deadline").first()
-    text = f"{pending.count()} client notices pending"
     if nearest:
-        text += f", nearest deadline {timezone.localtime(nearest.deadline):%Y-%m-%d %H:%M}"
-    text += f"; {late} notices were ever sent late."
+        text = gettext("%(pending)s client notices pending, nearest deadline %(deadline)s; %(late)s notices were "
+                       "ever sent late.") % {"pending": pending.count(), "late": late,
+                                             "deadline": f"{timezone.localtime(nearest.deadline):%Y-%m-%d %H:%M}"}
+    else:
+        text = gettext("%(pending)s client notices pending; %(late)s notices were ever sent late.") % {
+            "pending": pending.count(), "late": late}
     return Finding(State.ATTENTION if pending.exists() or late else State.OK, text)
 
 
@@ -461,7 +478,8 @@ def _complaints() -> Finding:
     open_states = ["received", "investigating"]
     counts = Complaint.objects.aggregate(open=Count("pk", filter=Q(status__in=open_states)), total=Count("pk"))
     late = Complaint.objects.filter(status__in=open_states, received_at__lt=timezone.now() - COMPLAINT_TERM).count()
-    text = f"{counts['total']} complaints registered, {counts['open']} open, {late} open for more than six weeks."
+    text = gettext("%(total)s complaints registered, %(open)s open, %(late)s open for more than six weeks.") % {
+        "total": counts["total"], "open": counts["open"], "late": late}
     return Finding(State.ATTENTION if late else State.OK, text)
 
 
@@ -469,13 +487,14 @@ def _complaints() -> Finding:
 def _pentests() -> Finding:
     last = Pentest.objects.order_by("-performed_on").first()
     if last is None:
-        return Finding(State.ATTENTION, "No penetration test recorded.")
+        return Finding(State.ATTENTION, gettext("No penetration test recorded."))
     open_findings = PentestFinding.objects.exclude(status__in=[FindingStatus.RETESTED, FindingStatus.ACCEPTED]).count()
     due = last.performed_on + dt.timedelta(days=365)
     state = State.OK if due >= timezone.localdate() and not open_findings else State.ATTENTION
     return Finding(
         state,
-        f"Last test {last.performed_on} by {last.tester}; next due {due}; {open_findings} findings not yet retested.",
+        gettext("Last test %(date)s by %(tester)s; next due %(due)s; %(open)s findings not yet retested.") % {
+            "date": last.performed_on, "tester": last.tester, "due": due, "open": open_findings},
     )
 
 
@@ -491,14 +510,15 @@ def _vault_only() -> Finding:
         for path in files
         if Path(path).exists()
     ]
-    text = (f"{live} client blobs held, each encrypted on write with its own AES-256 data key (STREAM/AES-GCM); "
-            "uploads and outputs stream through the vault.")
+    text = gettext("%(live)s client blobs held, each encrypted on write with its own AES-256 data key "
+                   "(STREAM/AES-GCM); uploads and outputs stream through the vault.") % {"live": live}
     if lingering:
         return Finding(
             State.FAILING,
-            text + f" {len(lingering)} plaintext print files remain in hot folders of jobs no longer at the printer.",
+            text + " " + gettext("%(count)s plaintext print files remain in hot folders of jobs no longer at the "
+                                 "printer.") % {"count": len(lingering)},
         )
-    return Finding(State.OK, text + " No plaintext print file outlives its job's printing.")
+    return Finding(State.OK, text + " " + gettext("No plaintext print file outlives its job's printing."))
 
 
 @check("P16")
@@ -510,8 +530,9 @@ def _no_backups() -> Finding:
         return Finding(State.FAILING, "; ".join(w.msg for w in warnings))
     return Finding(
         State.OK,
-        f"The vault is marked for exclusion from backups (CACHEDIR.TAG) and lies outside every configured "
-        f"backup path; {shredded} shredded blobs are unreadable from any copy (their keys are destroyed).",
+        gettext("The vault is marked for exclusion from backups (CACHEDIR.TAG) and lies outside every configured "
+                "backup path; %(shredded)s shredded blobs are unreadable from any copy (their keys are destroyed).")
+        % {"shredded": shredded},
     )
 
 
@@ -523,7 +544,7 @@ def _retention() -> Finding:
               .exclude(pk__in=list(held_ids("vault.blob"))).exclude(client_id__in=held_clients)
               .order_by("created_at").first())
     if oldest is None:
-        return Finding(State.OK, "No client data is held at all.")
+        return Finding(State.OK, gettext("No client data is held at all."))
     agreement = agreements_in_force().filter(client_id=oldest.client_id).order_by("-starts_on").first()  # type: ignore[misc]
     limit = agreement.max_retention_days if agreement else settings.DEFAULT_MAX_RETENTION_DAYS
     age = timezone.now() - oldest.created_at
@@ -533,8 +554,10 @@ def _retention() -> Finding:
     state = State.OK if age <= dt.timedelta(days=limit) and not in_folders else State.FAILING
     return Finding(
         state,
-        f"Oldest client data in the vault is {age.days} days old (its client's maximum: {limit} days); "
-        f"{in_folders} files in SFTP folders are older than the folders' {folder_days} days; the purge runs hourly.",
+        gettext("Oldest client data in the vault is %(days)s days old (its client's maximum: %(limit)s days); "
+                "%(in_folders)s files in SFTP folders are older than the folders' %(folder_days)s days; the purge "
+                "runs hourly.") % {"days": age.days, "limit": limit, "in_folders": in_folders,
+                                   "folder_days": folder_days},
     )
 
 
@@ -546,13 +569,13 @@ def _profiled() -> Finding:
         state__in=[DataFileState.RECEIVED, DataFileState.PROFILING],
         received_at__lt=timezone.now() - dt.timedelta(hours=1),
     ).count()
-    text = (
-        f"{counts.get(DataFileState.PROFILED, 0)} files profiled, {counts.get(DataFileState.UNREADABLE, 0)} unreadable, "  # noqa: E501
-        f"{waiting} waiting; a job can only be drafted from a profiled file."
-    )
-    return Finding(
-        State.ATTENTION if stale else State.OK, text + (f" {stale} have waited over an hour." if stale else "")
-    )
+    text = gettext("%(profiled)s files profiled, %(unreadable)s unreadable, %(waiting)s waiting; a job can only be "
+                   "drafted from a profiled file.") % {
+        "profiled": counts.get(DataFileState.PROFILED, 0), "unreadable": counts.get(DataFileState.UNREADABLE, 0),
+        "waiting": waiting}
+    if stale:
+        text += " " + gettext("%(count)s have waited over an hour.") % {"count": stale}
+    return Finding(State.ATTENTION if stale else State.OK, text)
 
 
 @check("P13")
@@ -562,8 +585,9 @@ def _sftp_accounts() -> Finding:
     without = accounts.exclude(client_id__in=in_force).count()
     return Finding(
         State.ATTENTION if without else State.OK,
-        f"{accounts.count()} SFTP accounts, one per client, each with a one-time password stored only as a hash or "
-        f"with keys; {without} belong to a client without an agreement in force (they cannot log in).",
+        gettext("%(accounts)s SFTP accounts, one per client, each with a one-time password stored only as a hash "
+                "or with keys; %(without)s belong to a client without an agreement in force (they cannot log in).")
+        % {"accounts": accounts.count(), "without": without},
     )
 
 
@@ -573,8 +597,8 @@ def _deleted_after_processing() -> Finding:
     lingering = closed.filter(data_file__blob__state=BlobState.STORED).count()
     return Finding(
         State.OK if lingering == 0 else State.FAILING,
-        f"{closed.count()} jobs printed or confirmed; {lingering} of them still hold their data file "
-        "(shredding happens in the confirmation's transaction).",
+        gettext("%(closed)s jobs printed or confirmed; %(lingering)s of them still hold their data file (shredding "
+                "happens in the confirmation's transaction).") % {"closed": closed.count(), "lingering": lingering},
     )
 
 
@@ -584,7 +608,8 @@ def _minors() -> Finding:
     without = released.filter(consent_recorded_at__isnull=True).count()
     return Finding(
         State.OK if without == 0 else State.FAILING,
-        f"{released.count()} released jobs had minors in their file; {without} without recorded parental consent.",
+        gettext("%(released)s released jobs had minors in their file; %(without)s without recorded parental "
+                "consent.") % {"released": released.count(), "without": without},
     )
 
 
@@ -598,7 +623,8 @@ def _subprocessors_named() -> Finding:
     unnamed = delivered.exclude(Exists(named)).count()
     return Finding(
         State.OK if unnamed == 0 else State.FAILING,
-        f"{delivered.count()} jobs went to subprocessors; {unnamed} to one the client's agreement does not name.",
+        gettext("%(delivered)s jobs went to subprocessors; %(unnamed)s to one the client's agreement does not "
+                "name.") % {"delivered": delivered.count(), "unnamed": unnamed},
     )
 
 
@@ -611,8 +637,10 @@ def _classification() -> Finding:
     files = dict(DataFile.objects.exclude(risk="").values_list("risk").annotate(n=Count("pk")))
     return Finding(
         State.OK if unapproved == 0 else State.FAILING,
-        f"Files classified: {files.get('standard', 0)} standard, {files.get('high', 0)} high. {high.count()} high-risk "
-        f"jobs released; {unapproved} without a second approver and ticked-off measures.",
+        gettext("Files classified: %(standard)s standard, %(high)s high. %(released)s high-risk jobs released; "
+                "%(unapproved)s without a second approver and ticked-off measures.") % {
+            "standard": files.get("standard", 0), "high": files.get("high", 0), "released": high.count(),
+            "unapproved": unapproved},
     )
 
 
@@ -620,10 +648,11 @@ def _classification() -> Finding:
 def _schedules() -> Finding:
     schedules = dict(RetentionSchedule.objects.values_list("record_class", "keep_days"))
     problems = schedule_problems(schedules)
-    rows = ", ".join(f"{name}: {days if days is not None else 'kept'}" for name, days in sorted(schedules.items()))
+    kept = gettext("kept")
+    rows = ", ".join(f"{name}: {days if days is not None else kept}" for name, days in sorted(schedules.items()))
     return Finding(
         State.FAILING if problems else State.OK,
-        (("; ".join(problems) + ". ") if problems else "") + f"Schedules (days): {rows}.",
+        (("; ".join(problems) + ". ") if problems else "") + gettext("Schedules (days): %(rows)s.") % {"rows": rows},
     )
 
 

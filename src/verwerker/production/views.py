@@ -222,17 +222,18 @@ _JOB_STEPS = {
 }
 
 
-# What a step did, said after it (issue 17: "Opdracht 12 vrijgegeven", not "Gedaan.").
+# What a step did, said after it (issue 17: "Opdracht 12 vrijgegeven", not "Gedaan."). Lazy: translated when
+# said, in the asking person's language, not in whichever language was active when this module was imported.
 _STEP_DONE = {
-    "measures": _("Job %(job)s «%(name)s»: the extra measures are recorded as in place."),
-    "approve": _("Job %(job)s «%(name)s» approved as second person."),
-    "release": _("Job %(job)s «%(name)s» released."),
-    "drop_bsn": _("Job %(job)s «%(name)s»: the BSN column is dropped."),
-    "legal_basis": _("Job %(job)s «%(name)s»: the legal basis is recorded."),
-    "cancel": _("Job %(job)s «%(name)s» cancelled; its data is shredded."),
-    "retry": _("Job %(job)s «%(name)s» is back in production."),
-    "deliver": _("Job %(job)s «%(name)s» delivered."),
-    "consent": _("Job %(job)s «%(name)s»: parental consent recorded."),
+    "measures": gettext_lazy("Job %(job)s «%(name)s»: the extra measures are recorded as in place."),
+    "approve": gettext_lazy("Job %(job)s «%(name)s» approved as second person."),
+    "release": gettext_lazy("Job %(job)s «%(name)s» released."),
+    "drop_bsn": gettext_lazy("Job %(job)s «%(name)s»: the BSN column is dropped."),
+    "legal_basis": gettext_lazy("Job %(job)s «%(name)s»: the legal basis is recorded."),
+    "cancel": gettext_lazy("Job %(job)s «%(name)s» cancelled; its data is shredded."),
+    "retry": gettext_lazy("Job %(job)s «%(name)s» is back in production."),
+    "deliver": gettext_lazy("Job %(job)s «%(name)s» delivered."),
+    "consent": gettext_lazy("Job %(job)s «%(name)s»: parental consent recorded."),
 }
 
 

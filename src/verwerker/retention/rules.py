@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -79,14 +80,16 @@ def schedule_problems(keep_days: dict[str, int | None]) -> list[str]:
     problems = []
     for record_class, days in keep_days.items():
         if record_class != RecordClass.AUDIT_EVENTS and days is None:
-            problems.append(f"{record_class} needs a retention period: only audit events are kept indefinitely")
+            problems.append(gettext("%(record_class)s needs a retention period: only audit events are kept "
+                                    "indefinitely") % {"record_class": record_class})
         if days is not None and days < 1:
-            problems.append(f"{record_class}: a retention period is at least one day")
+            problems.append(gettext("%(record_class)s: a retention period is at least one day") % {
+                "record_class": record_class})
     audit = keep_days.get(RecordClass.AUDIT_EVENTS)
     others = [d for c, d in keep_days.items() if c != RecordClass.AUDIT_EVENTS and d is not None]
     if audit is not None and others and audit < max(others):
-        problems.append(
-            f"audit events must be kept at least as long as the longest other class ({max(others)} days), "
-            f"not {audit}: the log is the evidence of what happened to those records"
-        )
+        problems.append(gettext(
+            "audit events must be kept at least as long as the longest other class (%(longest)s days), not "
+            "%(audit)s: the log is the evidence of what happened to those records") % {
+            "longest": max(others), "audit": audit})
     return problems

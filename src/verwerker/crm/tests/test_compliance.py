@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.usefixtures("english")  # the evidence read as written, in English
+
 
 def _rows():
     from verwerker.privacy.compliance import evaluate

@@ -139,6 +139,7 @@ def test_the_recorder_keeps_footage_longer_only_while_an_open_incident_holds_it(
     assert camera.recorder_retention_days == 28 and camera.extended_for is None
 
 
+@pytest.mark.usefixtures("english")  # the evidence read as written, in English
 def test_the_cameras_check_fails_when_a_recorder_keeps_footage_too_long_without_an_incident(camera):
     assert p27().state == State.OK
     Camera.objects.filter(pk=camera.pk).update(recorder_retention_days=40)

@@ -106,6 +106,7 @@ def test_the_privacy_officer_without_an_agreement_cannot_open_data_subject_reque
     assert web.get(reverse("privacy:dashboard")).status_code == 200
 
 
+@pytest.mark.usefixtures("english")  # the evidence read as written, in English
 def test_the_dashboard_lists_who_is_blocked_and_passes_when_everyone_has_signed(make_staff, system_actor):
     signed = make_staff(Role.PRINT, "drukker")
     unsigned = make_staff(Role.DATABASE, "nieuwkomer")
@@ -122,6 +123,7 @@ def test_the_dashboard_lists_who_is_blocked_and_passes_when_everyone_has_signed(
     assert finding.state == State.OK and "2 of 2 active staff" in finding.evidence
 
 
+@pytest.mark.usefixtures("english")  # the evidence read as written, in English
 def test_awareness_overdue_after_the_configured_interval_warns(make_staff, system_actor, settings):
     member = make_staff(Role.PRINT, "drukker")
     actions.do_record_awareness_session(held_on=timezone.localdate(), subject="Clean desk", attendees=[member],

@@ -6,7 +6,7 @@ from django.urls import reverse
 from verwerker.accounts.roles import Role
 from verwerker.privacy.compliance import State, evaluate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # evidence read in English
 
 HOUSE_PROMISES = ("P08", "P11", "P17", "P26", "P27")
 

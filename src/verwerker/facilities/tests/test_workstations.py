@@ -40,6 +40,7 @@ def _check(workstation, user, actor, **items):
     return actions.do_record_workstation_check(workstation, checked_by=user, actor=actor, **values)
 
 
+@pytest.mark.usefixtures("english")  # the evidence read as written, in English
 def test_a_workstation_checked_this_month_passes_and_one_left_unchecked_fails_the_dashboard(
     rip, operator, system_actor
 ):
@@ -58,7 +59,8 @@ def test_a_check_that_found_files_left_behind_must_say_what_was_done(rip, operat
         _check(rip, operator, system_actor, downloads_empty=False)
     _check(rip, operator, system_actor, downloads_empty=False, findings="2 PDF-proeven in Downloads gewist")
     finding = workstation_check()
-    assert finding.state == State.ATTENTION and "1 checks in the last 31 days found something" in finding.evidence
+    # the evidence in the person's language (Dutch by default)
+    assert finding.state == State.ATTENTION and "1 controles in de afgelopen 31 dagen troffen" in finding.evidence
 
 
 def test_the_responsible_person_is_reminded_once_per_due_date(rip, operator, system_actor):

@@ -7,7 +7,7 @@ from verwerker.accounts.roles import Role
 from verwerker.audit.queries import verify_chain
 from verwerker.privacy.compliance import PROMISES, State, evaluate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # evidence read in English
 
 
 def test_every_promise_has_a_row_and_unbuilt_ones_say_so(client_a):
@@ -43,6 +43,19 @@ def test_the_dashboard_is_for_the_privacy_officer(login, make_staff, user_a):
     page = login(make_staff(Role.PRIVACY)).get(reverse("privacy:dashboard"))
     assert page.status_code == 200 and page.content.decode().count("data-promise=") == 27
     assert login(user_a).get(reverse("privacy:dashboard")).status_code == 404
+
+
+def test_the_evidence_is_shown_in_the_persons_language(login, make_staff, client_a):
+    """GIVEN a client with an agreement in force WHEN the dashboard is shown in Dutch and in English THEN each
+    page's evidence is in that language, with the same numbers."""
+    web = login(make_staff(Role.PRIVACY))
+    web.cookies["django_language"] = "nl"
+    dutch = web.get(reverse("privacy:dashboard")).content.decode()
+    assert "1 van de 1 klanten hebben een geldende verwerkersovereenkomst" in dutch
+    assert "Nog niet door het systeem afgedwongen." in dutch or "not_enforced" not in dutch
+    web.cookies["django_language"] = "en"
+    english = web.get(reverse("privacy:dashboard")).content.decode()
+    assert "1 of 1 clients have an agreement in force" in english
 
 
 def test_every_built_promise_check_runs_without_error_on_real_data(client_a, system_actor):

@@ -16,7 +16,7 @@ from verwerker.privacy.compliance import CHECKS, PROMISES, State, evaluate
 from verwerker.testing import receive_file
 from verwerker.vault.models import BlobPurpose
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # evidence read in English
 
 ACTOR = Actor.system("test")
 

@@ -28,16 +28,16 @@ def test_schedules_are_seeded_with_the_statements_figures():
 
 
 def test_audit_events_are_never_kept_shorter_than_the_longest_other_class(system_actor):
-    with pytest.raises(ValidationError, match="at least as long"):
+    with pytest.raises(ValidationError, match="minstens zo lang"):
         do_change_retention_schedule(RecordClass.AUDIT_EVENTS, keep_days=365, actor=system_actor)
     do_change_retention_schedule(RecordClass.AUDIT_EVENTS, keep_days=3000, actor=system_actor)
-    with pytest.raises(ValidationError, match="at least as long"):
+    with pytest.raises(ValidationError, match="minstens zo lang"):
         do_change_retention_schedule(RecordClass.FINANCIAL, keep_days=3650, actor=system_actor)
     assert RetentionSchedule.objects.get(record_class=RecordClass.FINANCIAL).keep_days == 7 * 365 + 2
 
 
 def test_only_audit_events_may_be_kept_indefinitely(system_actor):
-    with pytest.raises(ValidationError, match="needs a retention period"):
+    with pytest.raises(ValidationError, match="heeft een bewaartermijn nodig"):
         do_change_retention_schedule(RecordClass.CAMERA_FOOTAGE, keep_days=None, actor=system_actor)
 
 
