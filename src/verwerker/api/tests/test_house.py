@@ -120,7 +120,7 @@ def test_the_privacy_officer_exports_the_audit_trail_and_the_export_is_audited(m
     assert document["format"] == "verwerker-audit-export/1" and document["events"]
     assert AuditEvent.objects.filter(action=EventType.AUDIT_EXPORTED, actor_id=str(officer.pk)).exists()
     csv = api(secret).get("/api/v1/house/audit/?format=csv")
-    assert csv.status_code == 200 and csv.content.split(b",")[0] in (b"seq", b"nummer")  # headers in the reader's language
+    assert csv.status_code == 200 and csv.content.split(b",")[0] in (b"seq", b"nummer")
 
 
 def test_problems_speak_dutch_or_english_by_accept_language(api, token_for, client_a):
