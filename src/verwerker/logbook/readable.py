@@ -31,11 +31,11 @@ from verwerker.audit.models import AuditEvent
 from verwerker.clients.models import Agreement, Client, Subprocessor
 from verwerker.datafiles.models import DataFile, Risk
 from verwerker.intake.models import SftpAccount, Upload, UploadChannel
-from verwerker.privacy.models import Breach, DataSubjectRequest
+from verwerker.privacy.models import Breach, DataSubjectRequest, PentestFinding
 from verwerker.production.models import Dedupe, Job, PrintStation
 from verwerker.production.workflow import JobState
 from verwerker.retention.models import DeletionCertificate
-from verwerker.vault.models import Blob, ReadPurpose
+from verwerker.vault.models import Blob, BlobPurpose, ReadPurpose
 
 E = EventType
 
@@ -132,6 +132,20 @@ KEY_NAMES: dict[str, Any] = {
     "records_out": gettext_lazy("records out"),
     "rejects": gettext_lazy("rejects"),
     "parts": gettext_lazy("parts"),
+    "high_risk_allowed": gettext_lazy("high risk allowed"),
+    "subprocessors": gettext_lazy("subprocessors"),
+    "supersedes": gettext_lazy("supersedes"),
+    "version": gettext_lazy("version"),
+    "kinds": gettext_lazy("kinds"),
+    "severity": gettext_lazy("severity"),
+    "status": gettext_lazy("status"),
+    "performed_on": gettext_lazy("performed on"),
+    "clients": gettext_lazy("clients"),
+    "discovered_at": gettext_lazy("discovered at"),
+    "keys": gettext_lazy("keys"),
+    "password": gettext_lazy("password"),
+    "reissued": gettext_lazy("reissued"),
+    "reference": gettext_lazy("reference"),
 }
 
 # Codes the sentence already says in words (the step and the state it led to), and keys for machines.
@@ -140,6 +154,11 @@ _NOT_SHOWN = {"blob_purpose", "host_key", "step", "to"}
 
 def _labels(choices) -> dict[str, str]:
     return {str(value): str(label) for value, label in choices}
+
+
+# A penetration test finding's severity and status, by their codes.
+_FINDING_LABELS = {**dict(PentestFinding._meta.get_field("severity").choices),
+                   **dict(PentestFinding._meta.get_field("status").choices)}
 
 
 def _value(key: str, value: Any) -> str:
@@ -154,8 +173,10 @@ def _value(key: str, value: Any) -> str:
         return _labels(Risk.choices).get(str(value), str(value))
     if key == "dedupe":
         return _labels(Dedupe.choices).get(str(value), str(value))
-    if key == "purpose":
-        return _labels(ReadPurpose.choices).get(str(value), str(value))
+    if key == "purpose":  # a read's purpose, or a stored blob's
+        return {**_labels(BlobPurpose.choices), **_labels(ReadPurpose.choices)}.get(str(value), str(value))
+    if key in ("severity", "status") and str(value) in _FINDING_LABELS:
+        return str(_FINDING_LABELS[str(value)])
     if key == "target" and str(value).startswith("print station "):
         return _("print station «%(name)s»") % {"name": station_name(str(value))}
     if key in ("to", "from", "state"):

@@ -23,7 +23,7 @@ from verwerker.audit.queries import list_events
 from verwerker.lists.actions import do_delete_filter, do_save_filter
 from verwerker.lists.listing import Listing, apply_listing
 from verwerker.lists.queries import saved_filters_for
-from verwerker.logbook.readable import readable
+from verwerker.logbook.readable import ObjectLink, readable
 
 VIEW = "audit:list"
 
@@ -88,7 +88,8 @@ def event_list(request):
     query.pop("export", None)
     narrowed = _narrowed_to(filters)
     return render(request, "audit/event_list.html", {
-        "form": form, "list": found, "page": found.page, "rows": readable(found.page), "query": query.urlencode(),
+        "form": form, "list": found, "page": found.page, "rows": _openable(request.user, readable(found.page)),
+        "query": query.urlencode(),
         "saved": saved_filters_for(request.user, VIEW), "narrowed": narrowed,
     })
 
@@ -140,3 +141,13 @@ def delete_filter(request, filter_id: int):
     if do_delete_filter(request.user, filter_id):
         messages.success(request, _("The saved filter was deleted."))
     return redirect(VIEW)
+
+
+def _openable(user, rows):
+    """The rows with links only to what ``user`` may open: a person's page is the administrator's."""
+    if not user.has_perm("accounts.manage_staff"):
+        people = reverse("accounts:people")
+        for row in rows:
+            if row.object is not None and row.object.url.startswith(people):
+                row.object = ObjectLink(row.object.label)
+    return rows

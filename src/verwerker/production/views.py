@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,7 @@ from verwerker.datafiles.queries import access_data_file_for, data_files_visible
 from verwerker.intake.actions import do_record_outbox_download
 from verwerker.intake.queries import access_outbox_file_for, outbox_files_visible_to
 from verwerker.lists.listing import Filter, Listing, apply_listing
+from verwerker.logbook.readable import ObjectLink
 from verwerker.production import actions
 from verwerker.production.models import Dedupe, Job, OutputKind, PrintStation, Template
 from verwerker.production.queries import (
@@ -122,6 +124,11 @@ def data_file_detail(request, data_file_id: int, rejects: dict | None = None):
 
 def _timeline(request, steps, title) -> dict:
     """The timeline's context; its steps link into the audit log only for those who may read it."""
+    if not request.user.has_perm("retention.view_deletioncertificate"):
+        # A link this person cannot open is not shown: the certificate is named without one.
+        certificates = reverse("retention:certificates")
+        for step in steps:
+            step.links = [ObjectLink(link.label) if link.url.startswith(certificates) else link for link in step.links]
     return {"timeline": steps, "timeline_title": title, "show_audit": is_privacy_officer(request.user)}
 
 
