@@ -145,8 +145,8 @@ def test_a_proof_decision_asks_first(open_as, jobs, user_a):
     from verwerker.production.models import Job, JobState
 
     page = open_as(user_a)
-    page.goto("/werk/mijn/")
-    button = page.get_by_role("button", name="Goedkeuren")
+    page.goto(f"/werk/opdrachten/{jobs.proof.pk}/proefpagina/")  # the proof page, linked from "Mijn bestanden"
+    button = page.locator('#proof-decision button[value="approve"]')
     text = _ask_then(page, button, answer="Annuleren", screenshot="bevestigen-proef")
     assert "Huurdersbrief met proef" in text
     page.wait_for_timeout(300)

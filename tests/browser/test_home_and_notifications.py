@@ -16,6 +16,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.conftest import confirm_dialog
 from verwerker.accounts.roles import Role
 from verwerker.audit.actors import Actor
 from verwerker.datafiles.synthetic import address_csv
@@ -138,6 +139,7 @@ def test_each_role_finds_its_work_on_its_home_page(
     _screenshot(client, "15-proof-with-thumbnails")
     client.fill("#proof-note", "Op pagina 1 staat het oude logo.")
     client.locator("button[value=reject]").click()
+    confirm_dialog(client)  # a proof decision asks first (issue 17)
     expect(client.locator(".messages li.success")).to_be_visible()
 
     from verwerker.notifications.actions import do_notify_now

@@ -13,7 +13,7 @@ from verwerker.production.tests.synthetic import people
 from verwerker.production.tests.test_pdfx import DISPLAY
 
 
-def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(tmp_path, capsys):
+def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(english, tmp_path, capsys):
     require_tool("pdftotext")
     frame = people(25, seed=2)
     frame = frame.vstack(frame.slice(0, 2))  # two exact duplicates
@@ -34,7 +34,7 @@ def test_merge_reads_a_file_and_writes_pdf_manifest_and_rejects(tmp_path, capsys
     assert frame["Kenmerk"][0] in text
 
 
-def test_profile_and_merge_agree_that_an_address_without_a_country_is_dutch(tmp_path, capsys):
+def test_profile_and_merge_agree_that_an_address_without_a_country_is_dutch(english, tmp_path, capsys):
     """GIVEN a file for a Dutch house where three addresses have no country and a five-digit postcode,
     and two have a German one with its country
     WHEN it is profiled and merged
