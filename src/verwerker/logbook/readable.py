@@ -157,8 +157,11 @@ def _labels(choices) -> dict[str, str]:
 
 
 # A penetration test finding's severity and status, by their codes.
-_FINDING_LABELS = {**dict(PentestFinding._meta.get_field("severity").choices),
-                   **dict(PentestFinding._meta.get_field("status").choices)}
+_FINDING_LABELS: dict[str, Any] = {
+    str(code): label
+    for name in ("severity", "status")
+    for code, label in (getattr(PentestFinding._meta.get_field(name), "choices", None) or [])
+}
 
 
 def _value(key: str, value: Any) -> str:
