@@ -30,6 +30,8 @@ TABLE = [
     ("curves", "time_per_record_ratio", "time/record: largest run (1M by default) ÷ 10k run", "—", 1.2, "<="),
     ("curves", "max_all_processes_peak_mib", "peak memory, all processes, largest run (MiB)", "—", 1536, "<="),
     ("scale", "speedup", "two workers ÷ one (PostgreSQL)", "—", 1.7, ">="),
+    ("api_upload", "api_to_sftp", "issue 19: API upload ÷ SFTP upload, 512 MiB", "0.23× cp, spooled", 1.0, ">="),
+    ("api_upload", "server_peak_rss_mib", "issue 19: web server peak memory (MiB)", "147", 200, "<="),
 ]
 
 
