@@ -54,6 +54,7 @@ from asyncssh.packet import SSHPacket
 from asyncssh.sftp import FXP_CLOSE, SFTPServerHandler
 from asyncssh.stream import SSHReader, SSHServerStreamSession, SSHWriter
 from django.db import close_old_connections
+from django.db import connection as db_connection
 
 from verwerker.intake import actions, policy, queries, ssh_speed
 from verwerker.intake.models import BanScope, UploadChannel
@@ -92,7 +93,12 @@ def _write_pieces(stream, pieces: list[bytes]) -> None:
 
 
 def _call_db(fn, *args, **kwargs):
-    close_old_connections()
+    # PostgreSQL: drop a connection that is past its age or broken (CONN_MAX_AGE), as Django's request cycle
+    # does. SQLite: keep this thread's one connection. Reopening it for every call cost 3 ms of CPU and 5 ms
+    # of waiting (Django registers its SQL functions, the PRAGMAs run, closing checkpoints the WAL), 35 times
+    # in a 512 MiB upload while the upload waited; a file does not go away under us as a server can.
+    if db_connection.vendor != "sqlite":
+        close_old_connections()
     return fn(*args, **kwargs)
 
 
