@@ -33,8 +33,13 @@ Invariants.
   by the handler that received it, not by guessing.
 
 Transactions. The event loop never touches the database: ORM work runs in one worker thread
-(``sync_to_async``), vault encryption of buffered data in the default executor. Each action is its
-own transaction; no transaction spans network waits.
+(``sync_to_async``), vault encryption of buffered data in the default executor, one batch at a time per
+upload while the next one collects (``UploadFile``); a batch that fails to reach the vault ends the upload
+(shredded, never completed). Each action is its own transaction; no transaction spans network waits.
+
+Speed (issue 23): the event loop's thread decides an upload's speed; ``ssh_speed`` removes two costs
+asyncssh spends there (copies of its input buffer, a UMAC key setup per packet), the vault's work runs
+beside it, and quota is reserved 16 MiB ahead (``streaming.RESERVE_AHEAD``) on a kept SQLite connection.
 
 Keep the protocol handler thin: decisions live in ``policy`` (pure), ``queries`` and ``actions``.
 """
