@@ -16,7 +16,12 @@ untimed) are purged by the real retention purge — chunks of VERWERKER_PURGE_CH
 event per blob, files removed after each chunk commits, one deletion certificate at the end. The
 plain ``do_shred_blobs`` time (without the purge's scan and certificate) is reported beside it.
 
-    python -m bench vault [--size-mib 1024] [--runs 3] [--blobs 10000]
+The same figures on both databases: the vault's ciphertext is files either way, but every blob's row,
+its audit events and the shred's transactions go to the database. ``main`` runs the measurement once on
+SQLite (the embedded default) and once on PostgreSQL (a database of its own on the server ``--pg`` names,
+created and dropped; ``--pg ''`` skips it), each in its own process, one result line each.
+
+    python -m bench vault [--size-mib 1024] [--runs 3] [--blobs 10000] [--pg postgres://postgres@127.0.0.1:5432]
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import datetime as dt
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import time
 
 from bench.audit import _drop, _prepare_database
@@ -54,7 +61,24 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--blobs", type=int, default=10_000)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432",
+                        help="PostgreSQL server for the second run ('' to skip it)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        _measure(args)
+        return
+    own = ["--size-mib", str(args.size_mib), "--runs", str(args.runs), "--blobs", str(args.blobs), "--child"]
+    sqlite_env = {k: v for k, v in os.environ.items() if k != "VERWERKER_DATABASE_URL"}
+    status = subprocess.run([sys.executable, "-m", "bench.vault", *own], env=sqlite_env).returncode
+    if args.pg:
+        # _prepare_database makes a database of its own next to the one this URL names.
+        pg_env = {**sqlite_env, "VERWERKER_DATABASE_URL": args.pg.rstrip("/") + "/postgres"}
+        status |= subprocess.run([sys.executable, "-m", "bench.vault", *own], env=pg_env).returncode
+    sys.exit(status)
+
+
+def _measure(args) -> None:
     size = args.size_mib * MIB
 
     handle = _prepare_database()

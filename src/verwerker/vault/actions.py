@@ -111,7 +111,10 @@ class BlobWriter:
         if self._done:
             return
         self._done = True
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError:  # its last buffered bytes failed to reach the disk (full, say): the shred goes on
+            pass
         _shred([self.blob.pk], actor=self._actor, reason=DeletionReason.ABANDONED_WRITE, event=EventType.BLOB_ABORTED,
                detail=reason)
 

@@ -49,7 +49,14 @@ it before the buffer is reused, so the digest is the same as hashing the stream 
 SHA-256 rather than dropping it for the GCM tags (which already authenticate every segment): the
 checksum is the blob's plaintext identity in audit events and deletion certificates, independent of
 the key, which a tag is not. Buffers (plaintext segment, ciphertext segment, nonce) are allocated once
-per stream: nothing is allocated per segment but the hash task itself.
+per stream: nothing is allocated per segment but the hash task itself. Measured here (issue 23), per
+512 MiB on one core: AES-256-GCM with ``encrypt_into`` 0.07 s (VAES), SHA-256 0.30 s (SHA-NI), the
+write() calls into the page cache about 0.11 s. So the hash, not the cipher, bounds a stream (about
+1.7 GB/s), and it only keeps pace because it has a core of its own; a faster construction would have to
+drop the plaintext checksum, which the design needs. Writes are one segment (1 MiB + 16 bytes) per
+call; the writer fsyncs once, at commit (actions.py), where durability is promised. Starting writeback
+early (sync_file_range every 8-32 MiB) moved the fsync's wait into the writes but did not shorten the
+whole here, so it is not done.
 
 Transactions: none here; the callers in actions.py own them.
 """
