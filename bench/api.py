@@ -187,7 +187,7 @@ def main() -> None:
             api_times.append(elapsed)
             api_cpu.append(_cpu_s(server.pid) - before)
             before = _cpu_s(sftpd.pid)
-            sftp_times.append(_upload(sftp_port, sftp_user, key, big, f"upload/sftp{i}.csv", None, tmp))
+            sftp_times.append(_upload(sftp_port, sftp_user, key, big, f"upload/sftp{i}.csv", None, tmp)[0])
             sftp_cpu.append(_cpu_s(sftpd.pid) - before)
             elapsed, _out = _timed(
                 [
