@@ -146,13 +146,29 @@ def render_chunks(
     # cheap to replace, and no fork of a parent holding polars' threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(
-        max_workers=max(1, workers), mp_context=context, max_tasks_per_child=chunks_per_worker
-    ) as pool:
-        pending = []
+    window = 1 if isolated and workers <= 1 else workers * 2
+    # Workers are replaced by replacing the pool: after ``workers × chunks_per_worker`` chunks the pool's
+    # chunks are collected, it is shut down (its processes, with Typst's caches, exit) and a fresh one
+    # starts. Not ``max_tasks_per_child``: CPython 3.11's executor can hang for good when it replaces a
+    # worker that reached it while chunks are queued (reproduced: 2 workers, 3 chunks each, 20 queued).
+    per_pool = max(1, workers) * max(1, chunks_per_worker)
+    pool: ProcessPoolExecutor | None = None
+    pending: list = []
+    given = 0
+    try:
         for chunk in chunks:
+            if pool is None or given == per_pool:
+                while pending:
+                    yield pending.pop(0).result()
+                if pool is not None:
+                    pool.shutdown(wait=True)
+                pool, given = ProcessPoolExecutor(max_workers=max(1, workers), mp_context=context), 0
             pending.append(pool.submit(compile_chunk, path, json.dumps(chunk, ensure_ascii=False), proof))
-            while len(pending) >= (1 if isolated and workers <= 1 else workers * 2):
+            given += 1
+            while len(pending) >= window:
                 yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+        while pending:
+            yield pending.pop(0).result()
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
