@@ -468,6 +468,7 @@ def test_a_spreadsheet_read_in_one_load_equals_reading_it_twice():
     rows = _odd_sheet(rng, 50)[4:]
     rows[0][0] = "1234 AB"
     assert _same_table(_inline_xlsx(rows), "data.xlsx").header_holds == "postcode"
+    assert _same_table(_inline_xlsx([["Adressen"], [], *rows]), "data.xlsx").frame.height == 50
     # Generated records, as a client's export writes them, in XLSX and in ODS.
     header, records, _truth = generate.make_records(2000, seed=51, high=True)
     _same_table(generate.to_xlsx({"Leden": [["Ledenlijst"], header, *records]}), "leden.xlsx")
