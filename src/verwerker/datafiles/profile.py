@@ -83,8 +83,12 @@ def profile_table(
 ) -> Profile:
     """Profile a table that read_table returned; pure (no database, no files)."""
     frame = table.frame
-    # The duplicate count takes longest; it runs beside detection's whole-column validators.
-    detection = detect(frame, overrides=overrides, also=lambda found: _duplicates(frame, found))
+    # The duplicate count takes longest; it runs beside detection's whole-column validators, and finds
+    # which rows hold anything on the way.
+    detection = detect(frame, overrides=overrides, also=lambda found: _duplicates_and_rows(frame, found))
+    duplicates: int
+    row_filled: pl.Series
+    duplicates, row_filled = detection.also  # type: ignore[misc]
     guesses = detection.guesses
     first = {}  # type: ignore[var-annotated]
     for g in guesses:
@@ -104,7 +108,6 @@ def profile_table(
 
     # Row-level flags from the per-column flags detection already computed (no second pass over text).
     filled = detection.filled
-    row_filled = _row_filled(filled, frame.height)
     # An address is foreign only when its country says so (lib/countries.py, as production decides): a
     # file comes to a Dutch house, so an address without a country is Dutch, whatever its postcode's shape.
     foreign = pl.Series([False] * 0, dtype=pl.Boolean).extend_constant(False, frame.height)
@@ -151,7 +154,7 @@ def profile_table(
         special=special,
         minors=int(counts["minors"]),
         invalid_postcodes=int(counts["invalid_postcodes"]),
-        duplicates=detection.also,  # type: ignore[arg-type]
+        duplicates=duplicates,
         foreign=int(counts["foreign"]),
         empty_rows=int(counts["empty_rows"]),
         missing_house_numbers=int(counts["missing_house_numbers"]),
@@ -186,12 +189,19 @@ def reduced_profile(profile: dict, position: dict[str, str]) -> dict:
     return reduced
 
 
-def _duplicates(frame: pl.DataFrame, found: Found) -> int:
+def _duplicates_and_rows(frame: pl.DataFrame, found: Found) -> tuple[int, pl.Series]:
+    """The duplicate count and which rows hold anything at all (the count needs them too)."""
+    row_filled = _row_filled(found.filled, frame.height)
+    return _duplicates(frame, found, row_filled), row_filled
+
+
+def _duplicates(frame: pl.DataFrame, found: Found, row_filled: pl.Series | None = None) -> int:
     """Records equal to an earlier one after normalising case, spaces, postcode format and tussenvoegsel."""
     by_kind: dict[Kind, list[str]] = {}
     for name, kind in found.kinds.items():
         by_kind.setdefault(kind, []).append(name)
-    row_filled = _row_filled(found.filled, frame.height)
+    if row_filled is None:
+        row_filled = _row_filled(found.filled, frame.height)
     fields: list[tuple[str, Callable[[pl.Expr], pl.Expr]]] = []
     for kind in _KEY_KINDS:
         for name in by_kind.get(kind, []):

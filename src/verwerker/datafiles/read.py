@@ -285,8 +285,13 @@ def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: st
         raise UnreadableFile(name, f"has no sheet named {sheet!r} (sheets: {', '.join(names)})")
     holds = None
     try:
-        top = reader.load_sheet(chosen, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
-        _check_width(top.width, name, limits)
+        # One parse of the sheet: calamine reads the whole sheet on every load_sheet, even for n_rows, so
+        # the header row is found in the first rows of the same load the data comes from.
+        loaded = reader.load_sheet(chosen, header_row=None, dtypes="string")
+        _check_width(loaded.width, name, limits)
+        whole = loaded.to_polars()
+        del loaded
+        top = whole.head(HEADER_SEARCH_ROWS)
         header = _header_row(top)
         if header is None:
             raise UnreadableFile(name, f"sheet {chosen!r} is empty")
@@ -295,11 +300,15 @@ def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: st
             raise UnreadableFile(name, f"its header row is longer than {_size(limits.max_header_bytes)}; refused")
         holds = header_holds_data(cells)
         if holds:
-            frame = reader.load_sheet(
-                chosen, header_row=None, skip_rows=header, dtypes="string", whitespace_as_null=True
-            ).to_polars()
+            frame = _blank_as_null(whole.slice(header))
+        elif (columns := _column_names(top.row(header))) is not None:
+            frame = _blank_as_null(whole.slice(header + 1))
+            frame.columns = columns
         else:
+            # A header cell that may have been a number, a date or a truth value: fastexcel names such
+            # columns otherwise than it writes the cell as text, so it names them itself (a second parse).
             frame = reader.load_sheet(chosen, header_row=header, dtypes="string", whitespace_as_null=True).to_polars()
+        del whole
     except UnreadableFile:
         raise
     except Exception as exc:
@@ -307,6 +316,53 @@ def _read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: st
     frame = frame.select(pl.all().cast(pl.String))
     frame = _bounded(frame, name, limits, positional=bool(holds))
     return Table(frame=frame, format=fmt, encoding=None, delimiter=None, sheet=chosen, header_holds=holds)
+
+
+# What fastexcel writes for a cell that is not text (a number, a date or time, true/false): a header cell
+# that reads like this may have been one.
+_MAYBE_NOT_TEXT = re.compile(r"^(?:[-+.0-9]|-?P[0-9T]|true$|false$|inf$|-inf$|NaN$)")
+
+
+def _column_names(cells: tuple) -> list[str] | None:
+    """The names fastexcel gives the columns when ``cells`` (its text of the header row) is the header:
+    the text without NUL characters, ``__UNNAMED__<i>`` for an empty cell, ``_1``, ``_2`` added to a
+    name taken before. None when a cell may not have been text: fastexcel names such a cell by another
+    rule than the one it writes it by (a float to all its digits, a date or true/false not at all)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for i, cell in enumerate(cells):
+        if cell is None:
+            name = f"__UNNAMED__{i}"
+        elif _MAYBE_NOT_TEXT.match(cell):
+            return None
+        else:
+            name = cell.replace("\x00", "")
+        alias, n = name, 0
+        while alias in taken:
+            n += 1
+            alias = f"{name}_{n}"
+        taken.add(alias)
+        names.append(alias)
+    return names
+
+
+_BLANK = r"^\s*$"
+
+
+def _blank_as_null(frame: pl.DataFrame) -> pl.DataFrame:
+    """Cells that hold only whitespace (Unicode White_Space, as Rust's trim and the regex's \\s take it)
+    as null, as fastexcel's whitespace_as_null does. Only values that are empty or start below "!" or at
+    U+0085 and above can be blank, so only those go to the regex."""
+    columns = []
+    for column in frame.get_columns():
+        suspect = (~column.is_between("!", "\u0085", closed="left")).fill_null(False)
+        if suspect.any():
+            index = pl.int_range(0, len(column), dtype=pl.get_index_type(), eager=True).filter(suspect)
+            blank = column.gather(index).str.contains(_BLANK)
+            if blank.any():
+                column = column.scatter(index.filter(blank), None)
+        columns.append(column)
+    return pl.DataFrame(columns) if columns else frame
 
 
 def _header_row(top: pl.DataFrame) -> int | None:

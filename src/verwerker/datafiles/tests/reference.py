@@ -12,7 +12,7 @@ import re
 
 import polars as pl
 
-from verwerker.datafiles import detect, validators
+from verwerker.datafiles import detect, read, validators
 from verwerker.datafiles.detect import ColumnGuess
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.validators import _delete, _staged, _staged_frame
@@ -283,3 +283,35 @@ def detection(frame: pl.DataFrame, *, overrides: dict[str, Kind] | None = None):
     return guesses, {g.name: r[1] for g, r in zip(guesses, results, strict=False)}, {
         g.name: r[2] for g, r in zip(guesses, results, strict=False) if r[2] is not None
     }
+
+
+# ------------------------------------------------------------------------ spreadsheets, loaded twice (9659de5)
+
+
+def read_spreadsheet(raw: bytes, *, name: str, sheet: str | int | None, fmt: str, limits: read.Limits) -> read.Table:
+    """read._read_spreadsheet as it was: the first rows loaded to find the header, then the sheet again
+    with fastexcel naming the columns and nulling blank cells."""
+    import fastexcel
+
+    reader = fastexcel.read_excel(raw)
+    names = list(reader.sheet_names)
+    chosen = names[0] if sheet is None else names[sheet] if isinstance(sheet, int) else sheet
+    holds = None
+    top = reader.load_sheet(chosen, header_row=None, n_rows=read.HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+    read._check_width(top.width, name, limits)
+    header = read._header_row(top)
+    if header is None:
+        raise read.UnreadableFile(name, f"sheet {chosen!r} is empty")
+    cells = ["" if v is None else str(v) for v in top.row(header)]
+    if sum(len(c.encode("utf-8")) + 1 for c in cells) > limits.max_header_bytes:
+        raise read.UnreadableFile(name, f"its header row is longer than {read._size(limits.max_header_bytes)}; refused")
+    holds = read.header_holds_data(cells)
+    if holds:
+        frame = reader.load_sheet(
+            chosen, header_row=None, skip_rows=header, dtypes="string", whitespace_as_null=True
+        ).to_polars()
+    else:
+        frame = reader.load_sheet(chosen, header_row=header, dtypes="string", whitespace_as_null=True).to_polars()
+    frame = frame.select(pl.all().cast(pl.String))
+    frame = read._bounded(frame, name, limits, positional=bool(holds))
+    return read.Table(frame=frame, format=fmt, encoding=None, delimiter=None, sheet=chosen, header_holds=holds)

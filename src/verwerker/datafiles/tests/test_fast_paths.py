@@ -13,10 +13,10 @@ import generate  # tests/samples/generate.py
 import polars as pl
 
 from verwerker.datafiles import detect as detect_module
-from verwerker.datafiles import profile, validators
+from verwerker.datafiles import profile, read, validators
 from verwerker.datafiles.detect import Found, detect
 from verwerker.datafiles.kinds import Kind
-from verwerker.datafiles.read import Table
+from verwerker.datafiles.read import Limits, Table, read_table
 from verwerker.datafiles.tests import reference
 
 # Characters that stress normalisation: Unicode spaces and dashes, letters whose case mapping is odd
@@ -344,3 +344,143 @@ def test_positions_are_where_arg_true_finds_them():
         mask = pl.Series([None if rng.random() < 0.1 else rng.random() < share for _ in range(n)], dtype=pl.Boolean)
         assert validators.positions(mask).to_list() == mask.arg_true().to_list()
         assert validators.positions(mask).dtype == mask.arg_true().dtype
+
+
+# ---------------------------------------------------------------------------------- spreadsheets, one load
+
+
+def _inline_xlsx(rows: list[list[str | None]]) -> bytes:
+    """An XLSX whose cells are inline strings written as given (empty strings and odd whitespace kept,
+    which openpyxl would drop or refuse); None leaves the cell out."""
+    import io
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def ref(c: int, r: int) -> str:
+        name, c = "", c + 1
+        while c:
+            c, rest = divmod(c - 1, 26)
+            name = chr(65 + rest) + name
+        return f"{name}{r}"
+
+    body = "".join(
+        f'<row r="{r}">' + "".join(
+            f'<c r="{ref(c, r)}" t="inlineStr"><is><t xml:space="preserve">{escape(v)}</t></is></c>'
+            for c, v in enumerate(row) if v is not None
+        ) + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    package = "http://schemas.openxmlformats.org/package/2006/relationships"
+    files = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/'
+        'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}"><Relationship '
+        f'Id="rId1" Type="{rels}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="{rels}">'
+        '<sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package}">'
+        f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
+        f"{body}</sheetData></worksheet>",
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+def _typed_xlsx(rows: list[list]) -> bytes:
+    """An XLSX with typed cells (numbers, floats, dates, true/false) as openpyxl writes them."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Every Unicode White_Space character, the characters around the ranges the blank test skips, and
+# Python-only whitespace (U+001C-U+001F, written as Excel's _x001F_ escape).
+_SHEET_SPACES = ["", " ", "\t", "\n", "\r", "\u0085", "\u00a0", "\u1680", *map(chr, range(0x2000, 0x200b)), "\u2028",
+                 "\u2029", "\u202f", "\u205f", "\u3000", "\u200b", "\ufeff", "_x001F_", "_x001C_", "\u0084", "\u00a1",
+                 "\u167f", "!", "\u0080", "~"]
+
+
+def _odd_sheet(rng: random.Random, n: int) -> list[list[str | None]]:
+    """Title rows, a header with repeated, empty, blank and odd names, and records with blank cells of
+    every kind of whitespace (alone, repeated, around text)."""
+    header = ["Naam", "Naam", "Naam_1", None, "", " ", "\u00a0", "\u200b", "Postcode", "naam", "Naam_1", "Woonplaats",
+              "Opmerking\u3000", "a\u0085"]
+    rows: list[list[str | None]] = [["Adressen 2025"], [], [None, "export van het ledenbestand"], header]
+    words = ["Jansen", "1234 AB", "Çelik", "12a", "van der", "Öz", "x", "é"]
+    for _ in range(n):
+        row: list[str | None] = []
+        for _ in range(len(header) + rng.choice([0, 0, 0, 2])):
+            pick = rng.random()
+            if pick < 0.4:
+                row.append("".join(rng.choice(_SHEET_SPACES) for _ in range(rng.randrange(1, 4))))
+            elif pick < 0.5:
+                row.append(None)
+            else:
+                row.append(rng.choice(_SHEET_SPACES) + rng.choice(words) + rng.choice(_SHEET_SPACES))
+        rows.append(row)
+    return rows
+
+
+def _same_table(data: bytes, name: str) -> read.Table:
+    ours = read_table(data, name=name)
+    fmt = "ods" if name.endswith(".ods") else "xlsx"
+    theirs = reference.read_spreadsheet(data, name=name, sheet=None, fmt=fmt, limits=Limits())
+    assert ours.frame.columns == theirs.frame.columns
+    assert ours.frame.dtypes == theirs.frame.dtypes
+    assert ours.frame.equals(theirs.frame, null_equal=True)
+    assert (ours.format, ours.sheet, ours.header_holds) == (theirs.format, theirs.sheet, theirs.header_holds)
+    return ours
+
+
+def test_a_spreadsheet_read_in_one_load_equals_reading_it_twice():
+    """GIVEN workbooks with title rows, repeated and blank header names, and cells of every kind of
+    whitespace (Unicode White_Space, zero-width and Python-only spaces, empty strings)
+    WHEN the sheet is loaded once, the header found in its first rows and blank cells nulled in polars
+    THEN the table is what loading the top rows and then the sheet with fastexcel's own header and
+    whitespace handling gave: the same names, values and nulls."""
+    rng = random.Random(50)
+    for n in (0, 1, 300):
+        table = _same_table(_inline_xlsx(_odd_sheet(rng, n)), "odd.xlsx")
+        assert table.frame.height == n
+    table = _same_table(_inline_xlsx(_odd_sheet(rng, 3000)), "odd.xlsx")
+    values = table.frame.get_column("Postcode")
+    assert 0 < values.null_count() < len(values) // 2  # blank cells were nulled, and not every cell
+    assert values.str.contains(r"^\s*$").sum() == 0
+    assert "Naam_1_1" in table.frame.columns and "kolom 5" in table.frame.columns
+    # The first row holds data: numbered columns, the row kept as a record.
+    rows = _odd_sheet(rng, 50)[4:]
+    rows[0][0] = "1234 AB"
+    assert _same_table(_inline_xlsx(rows), "data.xlsx").header_holds == "postcode"
+    assert _same_table(_inline_xlsx([["Adressen"], [], *rows]), "data.xlsx").frame.height == 50
+    # Generated records, as a client's export writes them, in XLSX and in ODS.
+    header, records, _truth = generate.make_records(2000, seed=51, high=True)
+    _same_table(generate.to_xlsx({"Leden": [["Ledenlijst"], header, *records]}), "leden.xlsx")
+    _same_table(generate.to_ods({"Leden": [["Ledenlijst"], header, *records]}), "leden.ods")
+
+
+def test_a_header_cell_that_may_not_be_text_is_named_by_fastexcel():
+    """Numbers, dates and true/false in the header row are named by fastexcel's own rule (a second
+    load), which differs from how it writes them as text (0.30000000000000004 is written 0.3)."""
+    header = ["Naam", 0.1 + 0.2, 123456789.123456789, True, "1e kwartaal", "-", None, "Naam"]
+    rows = [header] + [["Jansen", 2.5, "x", False, "z", " ", "\u00a0", "Bakker"]] * 5
+    table = _same_table(_typed_xlsx(rows), "getypt.xlsx")
+    assert table.frame.columns[:5] == ["Naam", "0.3", "123456789.1234568", "__UNNAMED__3", "1e kwartaal"]
+    # A date in the header row makes it a record; the workbook is read the same way all the same.
+    assert _same_table(_typed_xlsx([[*header, datetime.date(2024, 1, 2)], *rows[1:]]), "d.xlsx").header_holds
