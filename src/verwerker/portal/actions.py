@@ -39,7 +39,7 @@ from verwerker.portal.models import (
     Shop,
     StockNotice,
 )
-from verwerker.portal.sealed import rewrap, seal
+from verwerker.portal.sealed import SEALING
 from verwerker.vault.models import BlobPurpose, DeletionReason
 
 ADDRESS_FIELDS = ("recipient", "street", "postcode", "city", "country")
@@ -351,7 +351,7 @@ def do_save_address(shop: Shop, label: str, raw: dict, *, actor: Actor) -> Addre
     if not label.strip():
         raise ValidationError(_("Give the address a label."))
     entry = AddressEntry(shop=shop, label=label.strip()[:80])
-    entry.sealed_key, entry.sealed_data = seal(master_key(), entry.key, address)
+    entry.sealed_key, entry.sealed_data = SEALING.seal(master_key(), entry.key, address)
     entry.save()
     do_record_event(EventType.PORTAL_ADDRESS_SAVED, actor=actor, client_id=shop.client_id, obj=entry)
     return entry
@@ -465,7 +465,7 @@ def do_place_order(
         reference=reference.strip()[:80],
         payment_provider=shop.payment_provider,
     )
-    order.sealed_key, order.sealed_data = seal(key, order.key, delivery)
+    order.sealed_key, order.sealed_data = SEALING.seal(key, order.key, delivery)
     built: list[OrderLine] = []
     needs_approval = False
     for line in lines:
@@ -485,7 +485,7 @@ def do_place_order(
             values, errors = pod.clean_values(product.fields, line.values)
             if errors:
                 raise ValidationError(list(errors.values()))
-            ol.sealed_key, ol.sealed_data = seal(key, order.key, values)
+            ol.sealed_key, ol.sealed_data = SEALING.seal(key, order.key, values)
         if product.kind == ProductKind.STOCK:
             if product.stock_level - product.reserved < line.quantity:
                 raise ValidationError(
@@ -802,7 +802,7 @@ def do_rewrap_sealed_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> di
             with transaction.atomic():
                 row = rows.select_for_update(of=("self",)).get(pk=pk)
                 try:
-                    wrapped = rewrap(old_key, new_key, row_key(row), row.sealed_key)  # type: ignore[arg-type]
+                    wrapped = SEALING.rewrap(old_key, new_key, row_key(row), row.sealed_key)  # type: ignore[arg-type]
                 except crypto.WrongKeyError:
                     other += 1
                     continue
