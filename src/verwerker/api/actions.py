@@ -25,13 +25,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from verwerker.accounts.roles import Role
+from verwerker.api import events as webhook_events
 from verwerker.api import tokens as tokenlib
 from verwerker.api.models import (
     ApiToken,
     DeliveryState,
     IdempotentUpload,
     TokenKind,
-    WebhookCursor,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
@@ -39,6 +39,7 @@ from verwerker.api.models import (
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.audit.feed import LogReader, do_feed_log_readers
 from verwerker.audit.models import AuditEvent
 
 MAX_TOKEN_DAYS = 730
@@ -206,45 +207,47 @@ def do_remove_webhook(sub: WebhookSubscription, *, actor: Actor) -> None:
         do_record_event(EventType.WEBHOOK_REMOVED, actor=actor, client_id=sub.client_id, obj=sub)
 
 
-def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
-    """Read the audit log after the cursor, turn the events subscribers want into deliveries, and move the
-    cursor, in one transaction (a crash before commit reads them again; deliveries are unique per event).
-    Returns the new deliveries' ids; the caller enqueues them."""
-    from verwerker.api import events as webhook_events  # local: same layer or upward, a cycle at the top
-
-    with transaction.atomic():
-        cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(name="audit")
-        batch = list(
-            AuditEvent.objects.filter(seq__gt=cursor.seq, action__in=webhook_events.SOURCE_ACTIONS).order_by("seq")[
-                :limit
-            ]
-        )
-        last = AuditEvent.objects.filter(seq__gt=cursor.seq).order_by("-seq").values_list("seq", flat=True).first()
-        if len(batch) == limit:
-            last = batch[-1].seq
-        subs = list(WebhookSubscription.objects.filter(removed_at__isnull=True))
-        made = []
-        for event in batch:
-            for kind, body in webhook_events.translate(event):
-                for sub in subs:
-                    if kind not in sub.events or event.seq <= sub.start_seq:
-                        continue
-                    if sub.client_id is not None and sub.client_id != event.client_id:
-                        continue
-                    delivery, created = WebhookDelivery.objects.get_or_create(
-                        subscription=sub,
-                        audit_seq=event.seq,
-                        event=kind,
-                        defaults={"body": {"id": "", "type": kind, **body}},
-                    )
-                    if created:
-                        delivery.body = {**delivery.body, "id": str(delivery.pk)}
-                        delivery.save(update_fields=["body"])
-                        made.append(str(delivery.pk))
-        if last is not None:
-            cursor.seq = last
-            cursor.save(update_fields=["seq"])
+def _take(events: list[AuditEvent]) -> list[str]:
+    """Turn a batch of audit events into deliveries for the subscribers that want them (audit/feed.py calls
+    this in the transaction that moves the cursor; deliveries are unique per subscription, event and kind,
+    so a batch read again makes none twice). Returns the new deliveries' ids."""
+    subs = list(WebhookSubscription.objects.filter(removed_at__isnull=True))
+    made = []
+    for event in events:
+        for kind, body in webhook_events.translate(event):
+            for sub in subs:
+                if kind not in sub.events or event.seq <= sub.start_seq:
+                    continue
+                if sub.client_id is not None and sub.client_id != event.client_id:
+                    continue
+                delivery, created = WebhookDelivery.objects.get_or_create(
+                    subscription=sub,
+                    audit_seq=event.seq,
+                    event=kind,
+                    defaults={"body": {"id": "", "type": kind, **body}},
+                )
+                if created:
+                    delivery.body = {**delivery.body, "id": str(delivery.pk)}
+                    delivery.save(update_fields=["body"])
+                    made.append(str(delivery.pk))
     return made
+
+
+def _enqueue_deliveries(delivery_ids: list[str]) -> None:
+    from verwerker.api.tasks import deliver_webhook  # local: the tasks module imports this one
+
+    for delivery_id in delivery_ids:
+        deliver_webhook.enqueue(delivery_id)
+
+
+LOG_READER = LogReader("webhooks", frozenset(webhook_events.SOURCE_ACTIONS), _take, after=_enqueue_deliveries)
+
+
+def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
+    """Turn the audit events after the webhook cursor into deliveries, without enqueueing them; returns the
+    new deliveries' ids. The scheduled pass (audit.tasks.feed_log_readers) feeds this reader with the
+    others and enqueues the deliveries."""
+    return do_feed_log_readers(only=[LOG_READER.name], batch=limit, run_after=False)[LOG_READER.name]
 
 
 def backoff(attempts: int) -> dt.timedelta:
