@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
@@ -219,7 +220,9 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     if status in (BreachStatus.CLOSED, BreachStatus.NOT_A_BREACH):
         breach.closed_at = timezone.now()
     breach.save()
-    BreachNote.objects.create(breach=breach, kind=BreachNote.Kind.STATUS, text=f"{old} → {status}. {reason}".strip())
+    with translation.override(settings.LANGUAGE_CODE):  # a note is kept as written: in the house's language
+        change = f"{BreachStatus(old).label} → {BreachStatus(status).label}."
+    BreachNote.objects.create(breach=breach, kind=BreachNote.Kind.STATUS, text=f"{change} {reason}".strip())
     do_record_event(EventType.BREACH_STATUS_CHANGED, actor=actor, obj=breach, details={"from": old, "to": status})
 
 
@@ -246,9 +249,12 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
     affected.notified_at = timezone.now()
     affected.notified_by = sender if sender is not None and sender.is_authenticated else None
     affected.save()
+    with translation.override(settings.LANGUAGE_CODE):  # a note is kept as written: in the house's language
+        sent_to = ngettext("sent to %(n)s designated contact", "sent to %(n)s designated contacts",
+                           len(recipients)) % {"n": len(recipients)}
     BreachNote.objects.create(
         breach=breach, client=affected.client, kind=BreachNote.Kind.NOTICE_SENT,
-        text=f"sent to {len(recipients)} designated contact(s)", created_by=affected.notified_by,
+        text=sent_to, created_by=affected.notified_by,
     )
     on_time = affected.notified_at <= affected.deadline
     do_record_event(

@@ -112,6 +112,9 @@ def test_a_notified_client_is_no_longer_escalated_and_the_breach_moves_on(window
         assert do_escalate_breaches() == 0
     sent = AuditEvent.objects.get(action=EventType.BREACH_NOTICE_SENT)
     assert '"on_time":true' in sent.details
+    # the breach's timeline notes are written in the house's language, whoever's request sent the notice
+    notes = list(breach.notes.filter(kind__in=["notice_sent", "status"]).values_list("text", flat=True))
+    assert notes == ["verzonden aan 1 aangewezen contactpersoon", "vermoed → gemeld."]
 
 
 @time_machine.travel(at(10, 9, 5), tick=False)
