@@ -23,6 +23,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.roles import Role
 from verwerker.api import events as webhook_events
@@ -62,9 +63,9 @@ def do_create_api_token(
     role the member has). Returns the row and the token, which is shown once and stored only hashed.
     Raises ValidationError with a one-line reason."""
     if (client is None) == (user is None):
-        raise ValidationError("a token is either a client's (--client) or a staff member's (--user with --role)")
+        raise ValidationError(_lazy("a token is either a client's (--client) or a staff member's (--user with --role)"))
     if not 1 <= expires_days <= MAX_TOKEN_DAYS:
-        raise ValidationError(f"a token expires after 1 to {MAX_TOKEN_DAYS} days")
+        raise ValidationError(_lazy("a token expires after 1 to %(max)s days"), params={"max": MAX_TOKEN_DAYS})
     try:
         nets = tokenlib.parse_networks(networks)
     except ValueError as exc:
@@ -72,19 +73,24 @@ def do_create_api_token(
     roles = sorted(set(roles))
     if client is not None:
         if roles:
-            raise ValidationError("a client token has no roles: it sees what the client's users see")
+            raise ValidationError(_lazy("a client token has no roles: it sees what the client's users see"))
         if contact is not None and (contact.client_id != client.pk or not contact.is_designated):
-            raise ValidationError("the request must come from a designated contact of this client (P07)")
+            raise ValidationError(_lazy("the request must come from a designated contact of this client (P07)"))
     else:
         if not user.is_staff or not user.is_active:
-            raise ValidationError(f"{user.get_username()} is not an active staff member")
+            raise ValidationError(_lazy("%(user)s is not an active staff member"), params={"user": user.get_username()})
         if not roles:
-            raise ValidationError("a staff token needs at least one role (--role)")
+            raise ValidationError(_lazy("a staff token needs at least one role (--role)"))
         if Role.SUBPROCESSOR in roles:
-            raise ValidationError("a subprocessor's login confirms its jobs in the screens; it gets no API token")
+            raise ValidationError(
+                _lazy("a subprocessor's login confirms its jobs in the screens; it gets no API token")
+            )
         missing = [r for r in roles if not user.has_role(r)]
         if missing:
-            raise ValidationError(f"{user.get_username()} does not have the role(s) {', '.join(missing)}")
+            raise ValidationError(
+                _lazy("%(user)s does not have the role(s) %(roles)s"),
+                params={"user": user.get_username(), "roles": ", ".join(missing)},
+            )
     token, prefix, digest = tokenlib.new_token()
     row = ApiToken.objects.create(
         prefix=prefix,
@@ -171,7 +177,7 @@ def check_webhook_url(url: str) -> str:
         return url
     if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1") and settings.API_WEBHOOK_ALLOW_LOOPBACK_HTTP:
         return url
-    raise ValidationError("a webhook endpoint must be an https:// address")
+    raise ValidationError(_lazy("a webhook endpoint must be an https:// address"))
 
 
 @transaction.atomic
@@ -184,7 +190,10 @@ def do_register_webhook(
     kinds = sorted(set(events))
     unknown = [k for k in kinds if k not in WebhookEvent.values]
     if not kinds or unknown:
-        raise ValidationError(f"event kinds must be some of: {', '.join(WebhookEvent.values)}")
+        raise ValidationError(
+            _lazy("event kinds must be some of: %(kinds)s"),
+            params={"kinds": ", ".join(WebhookEvent.values)},
+        )
     head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     secret = secrets.token_hex(32)
     sub = WebhookSubscription.objects.create(

@@ -599,7 +599,7 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
         do_complete_upload(upload, writer, actor=actor)
     data_file = do_receive_upload(upload.pk, actor=actor)
     if data_file is None:
-        raise ValidationError("the house's own client has no agreement in force")
+        raise ValidationError(_lazy("the house's own client has no agreement in force"))
     data_file = do_profile_data_file(data_file.pk, actor=actor)
     mapping = {c: k for c, k in ADDRESS_MAPPING.items() if c in data_file.column_kinds}
     job = do_draft_job(data_file, name=f"{mailing.name} ({mailing.purpose})", template=template, user=user,

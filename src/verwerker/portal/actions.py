@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.actions import do_create_client_user
 from verwerker.audit.actions import do_record_event
@@ -86,7 +87,10 @@ def do_change_shop(shop: Shop, *, actor: Actor, **changes) -> Shop:
     """Change the title, colours, history period, payment or open state. Raises ValidationError."""
     allowed = {"title", "colour_primary", "colour_accent", "history_days", "payment_provider", "active"}
     if set(changes) - allowed:
-        raise ValidationError(f"cannot change {sorted(set(changes) - allowed)}")
+        raise ValidationError(
+            _lazy("cannot change %(fields)s"),
+            params={"fields": ", ".join(sorted(set(changes) - allowed))},
+        )
     for name, value in changes.items():
         setattr(shop, name, value)
     shop.full_clean()
@@ -232,7 +236,7 @@ def do_save_product(shop: Shop, *, actor: Actor, product: Product | None = None,
     row needs a quantity and a price. Raises ValidationError."""
     product = product or Product(shop=shop)
     if product.shop_id != shop.pk:
-        raise ValidationError("product of another shop")
+        raise ValidationError(_lazy("product of another shop"))
     for name, value in values.items():
         setattr(product, name, value)
     if product.kind == ProductKind.PRINT_ON_DEMAND:
@@ -314,7 +318,7 @@ def _note_stock(product: Product, *, actor: Actor) -> None:
 def do_set_stock(product: Product, level: int, *, actor: Actor) -> None:
     """The house counts or receives stock: set the level. Raises ValidationError for a non-stock product."""
     if product.kind != ProductKind.STOCK:
-        raise ValidationError("not a stock product")
+        raise ValidationError(_lazy("not a stock product"))
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = product.stock_level
     product.stock_level = level

@@ -207,7 +207,8 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
     if status not in TRANSITIONS[breach.status]:  # type: ignore[index]
         raise ValidationError(
-            f"a breach that is {breach.get_status_display()} cannot become {BreachStatus(status).label}"
+            _lazy("a breach that is %(old)s cannot become %(new)s"),
+            params={"old": breach.get_status_display(), "new": BreachStatus(status).label},
         )
     if status == BreachStatus.NOT_A_BREACH and not reason.strip():
         raise ValidationError(_lazy("say why this is not a breach"))
@@ -237,7 +238,10 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
         raise ValidationError(_lazy("the notice is empty"))
     recipients = list(affected.client.contacts.filter(is_designated=True).values_list("email", flat=True))
     if not recipients:
-        raise ValidationError(f"{affected.client} has no designated contact to notify")
+        raise ValidationError(
+            _lazy("%(client)s has no designated contact to notify"),
+            params={"client": str(affected.client)},
+        )
     breach = affected.breach
     send_mail(
         subject=f"[{settings.HOUSE_NAME}] Melding (vermoedelijk) datalek {breach.reference}",
@@ -284,7 +288,7 @@ def do_update_breach_details(breach: Breach, *, details: dict, author=None, acto
     start = given.get("window_start", breach.window_start)
     end = given.get("window_end", breach.window_end)
     if start and end and end < start:
-        raise ValidationError("the exposure window ends before it starts")
+        raise ValidationError(_lazy("the exposure window ends before it starts"))
     changed = [f for f in BREACH_DETAIL_FIELDS + BREACH_WINDOW_FIELDS if f in given and getattr(breach, f) != given[f]]
     if not changed:
         return []

@@ -132,7 +132,7 @@ def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, 
     breach = _report(system_actor)
     with pytest.raises(ValidationError, match="meld het eerst aan elke getroffen klant"):
         do_change_breach_status(breach, BreachStatus.NOTIFIED, actor=system_actor)
-    with pytest.raises(ValidationError, match="cannot become"):
+    with pytest.raises(ValidationError, match="kan niet .* worden"):
         do_change_breach_status(breach, BreachStatus.CLOSED, actor=system_actor)
     with pytest.raises(ValidationError, match="waarom"):
         do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, actor=system_actor)
