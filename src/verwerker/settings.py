@@ -59,6 +59,12 @@ MASTER_KEY_HOLDERS = [
     "verwerker.crm.actions.do_rewrap_extra_keys",  # the CRM's purpose-bound fields (P04)
     "verwerker.portal.actions.do_rewrap_sealed_keys",  # portal orderer data (P06)
 ]
+# Who derives work from the audit log, fed in one pass after a cursor each (audit/feed.py); like the
+# purgers, they sit above the audit app.
+AUDIT_LOG_READERS = [
+    "verwerker.notifications.actions.LOG_READER",  # notifications and their e-mails
+    "verwerker.api.actions.LOG_READER",  # webhook deliveries
+]
 # Who knows what a client calls a shredded blob, asked in this order for deletion certificates
 # (retention/certificates.py client_names); like the purgers, they sit above retention.
 CERTIFICATE_NAMERS = [

@@ -28,14 +28,17 @@ def _check_new_user(username: str, email: str) -> None:
     try:
         User.username_validator(username)
     except ValidationError:
-        raise ValidationError(f"username {username!r} may hold only letters, digits and @ . + - _") from None
+        raise ValidationError(
+            _lazy("username '%(username)s' may hold only letters, digits and @ . + - _"),
+            params={"username": username},
+        ) from None
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError(f"username {username!r} is taken")
+        raise ValidationError(_lazy("username '%(username)s' is taken"), params={"username": username})
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            raise ValidationError(f"{email!r} is not an e-mail address") from None
+            raise ValidationError(_lazy("'%(email)s' is not an e-mail address"), params={"email": email}) from None
 
 
 def _active_admins():
@@ -46,7 +49,7 @@ def _set_roles(user: User, roles: Iterable[str]) -> list[str]:
     roles = sorted(set(roles))
     unknown = [r for r in roles if r not in Role.values]
     if unknown:
-        raise ValidationError(f"unknown role(s): {', '.join(unknown)}")
+        raise ValidationError(_lazy("unknown role(s): %(roles)s"), params={"roles": ", ".join(unknown)})
     user.groups.set(Group.objects.filter(name__in=roles))
     return roles
 
@@ -164,7 +167,7 @@ def do_deactivate_user(user: User, *, actor: Actor) -> None:
     last active administrator, or an account deactivating itself."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not user.is_active:
-        raise ValidationError(f"{user.username} is already deactivated")
+        raise ValidationError(_lazy("%(user)s is already deactivated"), params={"user": user.username})
     if actor.type == ActorType.STAFF and actor.id == str(user.pk):
         raise ValidationError(_lazy("you cannot deactivate your own account"))
     if user.has_role(Role.ADMIN) and not _active_admins().exclude(pk=user.pk).exists():
@@ -179,7 +182,7 @@ def do_reactivate_user(user: User, *, actor: Actor) -> None:
     """Let a deactivated user log in again. Raises ValidationError if the account is active."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.is_active:
-        raise ValidationError(f"{user.username} is active")
+        raise ValidationError(_lazy("%(user)s is active"), params={"user": user.username})
     user.is_active = True
     user.save(update_fields=["is_active"])
     do_record_event(EventType.USER_REACTIVATED, actor=actor, client_id=user.client_id, obj=user)

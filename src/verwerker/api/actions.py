@@ -23,15 +23,16 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.roles import Role
+from verwerker.api import events as webhook_events
 from verwerker.api import tokens as tokenlib
 from verwerker.api.models import (
     ApiToken,
     DeliveryState,
     IdempotentUpload,
     TokenKind,
-    WebhookCursor,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
@@ -39,6 +40,7 @@ from verwerker.api.models import (
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
 from verwerker.audit.events import EventType, Outcome
+from verwerker.audit.feed import LogReader, do_feed_log_readers
 from verwerker.audit.models import AuditEvent
 
 MAX_TOKEN_DAYS = 730
@@ -61,9 +63,9 @@ def do_create_api_token(
     role the member has). Returns the row and the token, which is shown once and stored only hashed.
     Raises ValidationError with a one-line reason."""
     if (client is None) == (user is None):
-        raise ValidationError("a token is either a client's (--client) or a staff member's (--user with --role)")
+        raise ValidationError(_lazy("a token is either a client's (--client) or a staff member's (--user with --role)"))
     if not 1 <= expires_days <= MAX_TOKEN_DAYS:
-        raise ValidationError(f"a token expires after 1 to {MAX_TOKEN_DAYS} days")
+        raise ValidationError(_lazy("a token expires after 1 to %(max)s days"), params={"max": MAX_TOKEN_DAYS})
     try:
         nets = tokenlib.parse_networks(networks)
     except ValueError as exc:
@@ -71,19 +73,24 @@ def do_create_api_token(
     roles = sorted(set(roles))
     if client is not None:
         if roles:
-            raise ValidationError("a client token has no roles: it sees what the client's users see")
+            raise ValidationError(_lazy("a client token has no roles: it sees what the client's users see"))
         if contact is not None and (contact.client_id != client.pk or not contact.is_designated):
-            raise ValidationError("the request must come from a designated contact of this client (P07)")
+            raise ValidationError(_lazy("the request must come from a designated contact of this client (P07)"))
     else:
         if not user.is_staff or not user.is_active:
-            raise ValidationError(f"{user.get_username()} is not an active staff member")
+            raise ValidationError(_lazy("%(user)s is not an active staff member"), params={"user": user.get_username()})
         if not roles:
-            raise ValidationError("a staff token needs at least one role (--role)")
+            raise ValidationError(_lazy("a staff token needs at least one role (--role)"))
         if Role.SUBPROCESSOR in roles:
-            raise ValidationError("a subprocessor's login confirms its jobs in the screens; it gets no API token")
+            raise ValidationError(
+                _lazy("a subprocessor's login confirms its jobs in the screens; it gets no API token")
+            )
         missing = [r for r in roles if not user.has_role(r)]
         if missing:
-            raise ValidationError(f"{user.get_username()} does not have the role(s) {', '.join(missing)}")
+            raise ValidationError(
+                _lazy("%(user)s does not have the role(s) %(roles)s"),
+                params={"user": user.get_username(), "roles": ", ".join(missing)},
+            )
     token, prefix, digest = tokenlib.new_token()
     row = ApiToken.objects.create(
         prefix=prefix,
@@ -170,7 +177,7 @@ def check_webhook_url(url: str) -> str:
         return url
     if parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1") and settings.API_WEBHOOK_ALLOW_LOOPBACK_HTTP:
         return url
-    raise ValidationError("a webhook endpoint must be an https:// address")
+    raise ValidationError(_lazy("a webhook endpoint must be an https:// address"))
 
 
 @transaction.atomic
@@ -183,7 +190,10 @@ def do_register_webhook(
     kinds = sorted(set(events))
     unknown = [k for k in kinds if k not in WebhookEvent.values]
     if not kinds or unknown:
-        raise ValidationError(f"event kinds must be some of: {', '.join(WebhookEvent.values)}")
+        raise ValidationError(
+            _lazy("event kinds must be some of: %(kinds)s"),
+            params={"kinds": ", ".join(WebhookEvent.values)},
+        )
     head = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
     secret = secrets.token_hex(32)
     sub = WebhookSubscription.objects.create(
@@ -206,45 +216,47 @@ def do_remove_webhook(sub: WebhookSubscription, *, actor: Actor) -> None:
         do_record_event(EventType.WEBHOOK_REMOVED, actor=actor, client_id=sub.client_id, obj=sub)
 
 
-def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
-    """Read the audit log after the cursor, turn the events subscribers want into deliveries, and move the
-    cursor, in one transaction (a crash before commit reads them again; deliveries are unique per event).
-    Returns the new deliveries' ids; the caller enqueues them."""
-    from verwerker.api import events as webhook_events  # local: same layer or upward, a cycle at the top
-
-    with transaction.atomic():
-        cursor, _ = WebhookCursor.objects.select_for_update().get_or_create(name="audit")
-        batch = list(
-            AuditEvent.objects.filter(seq__gt=cursor.seq, action__in=webhook_events.SOURCE_ACTIONS).order_by("seq")[
-                :limit
-            ]
-        )
-        last = AuditEvent.objects.filter(seq__gt=cursor.seq).order_by("-seq").values_list("seq", flat=True).first()
-        if len(batch) == limit:
-            last = batch[-1].seq
-        subs = list(WebhookSubscription.objects.filter(removed_at__isnull=True))
-        made = []
-        for event in batch:
-            for kind, body in webhook_events.translate(event):
-                for sub in subs:
-                    if kind not in sub.events or event.seq <= sub.start_seq:
-                        continue
-                    if sub.client_id is not None and sub.client_id != event.client_id:
-                        continue
-                    delivery, created = WebhookDelivery.objects.get_or_create(
-                        subscription=sub,
-                        audit_seq=event.seq,
-                        event=kind,
-                        defaults={"body": {"id": "", "type": kind, **body}},
-                    )
-                    if created:
-                        delivery.body = {**delivery.body, "id": str(delivery.pk)}
-                        delivery.save(update_fields=["body"])
-                        made.append(str(delivery.pk))
-        if last is not None:
-            cursor.seq = last
-            cursor.save(update_fields=["seq"])
+def _take(events: list[AuditEvent]) -> list[str]:
+    """Turn a batch of audit events into deliveries for the subscribers that want them (audit/feed.py calls
+    this in the transaction that moves the cursor; deliveries are unique per subscription, event and kind,
+    so a batch read again makes none twice). Returns the new deliveries' ids."""
+    subs = list(WebhookSubscription.objects.filter(removed_at__isnull=True))
+    made = []
+    for event in events:
+        for kind, body in webhook_events.translate(event):
+            for sub in subs:
+                if kind not in sub.events or event.seq <= sub.start_seq:
+                    continue
+                if sub.client_id is not None and sub.client_id != event.client_id:
+                    continue
+                delivery, created = WebhookDelivery.objects.get_or_create(
+                    subscription=sub,
+                    audit_seq=event.seq,
+                    event=kind,
+                    defaults={"body": {"id": "", "type": kind, **body}},
+                )
+                if created:
+                    delivery.body = {**delivery.body, "id": str(delivery.pk)}
+                    delivery.save(update_fields=["body"])
+                    made.append(str(delivery.pk))
     return made
+
+
+def _enqueue_deliveries(delivery_ids: list[str]) -> None:
+    from verwerker.api.tasks import deliver_webhook  # local: the tasks module imports this one
+
+    for delivery_id in delivery_ids:
+        deliver_webhook.enqueue(delivery_id)
+
+
+LOG_READER = LogReader("webhooks", frozenset(webhook_events.SOURCE_ACTIONS), _take, after=_enqueue_deliveries)
+
+
+def do_collect_webhook_events(*, limit: int = 1000) -> list[str]:
+    """Turn the audit events after the webhook cursor into deliveries, without enqueueing them; returns the
+    new deliveries' ids. The scheduled pass (audit.tasks.feed_log_readers) feeds this reader with the
+    others and enqueues the deliveries."""
+    return do_feed_log_readers(only=[LOG_READER.name], batch=limit, run_after=False)[LOG_READER.name]
 
 
 def backoff(attempts: int) -> dt.timedelta:

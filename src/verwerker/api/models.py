@@ -137,9 +137,3 @@ class WebhookDelivery(models.Model):
             models.UniqueConstraint(fields=["subscription", "audit_seq", "event"], name="webhook_event_once")
         ]
 
-
-class WebhookCursor(models.Model):
-    """How far the audit log has been read for webhook events (one row)."""
-
-    name = models.CharField(max_length=20, primary_key=True)
-    seq = models.BigIntegerField(default=0)

@@ -83,3 +83,12 @@ class ChainCheckpoint(models.Model):
 
     class Meta:
         ordering = ["-checked_at"]
+
+
+class LogCursor(models.Model):
+    """How far one reader of the log (settings.AUDIT_LOG_READERS) has been fed: the last seq it has
+    recorded what it makes of. Moved only in the transaction that records it (audit/feed.py)."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)

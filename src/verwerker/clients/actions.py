@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
@@ -32,7 +32,7 @@ def do_create_client(name: str, *, contact_email: str, contact_name: str = "", a
     if not name:
         raise ValidationError(_lazy("a client needs a name"))
     if Client.objects.filter(name__iexact=name).exists():
-        raise ValidationError(f"a client named {name!r} exists already")
+        raise ValidationError(_lazy("a client named '%(name)s' exists already"), params={"name": name})
     client = Client.objects.create(name=name)
     contact = Contact(client=client, email=contact_email, name=contact_name, is_designated=True)
     contact.full_clean()
@@ -54,7 +54,7 @@ def _set_subprocessors(agreement: Agreement, subprocessors) -> list[int]:
     subprocessors = list(subprocessors)
     for sub in subprocessors:
         if sub.receives_personal_data and not is_eea(sub.country):
-            raise ValidationError(f"{sub.name} is outside the EU/EEA (P22)")
+            raise ValidationError(_lazy("%(name)s is outside the EU/EEA (P22)"), params={"name": sub.name})
     agreement.subprocessors.set(subprocessors)
     return sorted(s.pk for s in subprocessors)
 
@@ -70,7 +70,7 @@ def do_change_client(client: Client, *, actor: Actor, name: str | None = None,
         if not name:
             raise ValidationError(_lazy("a client needs a name"))
         if Client.objects.filter(name__iexact=name).exclude(pk=client.pk).exists():
-            raise ValidationError(f"a client named {name!r} exists already")
+            raise ValidationError(_lazy("a client named '%(name)s' exists already"), params={"name": name})
         client.name = name
         changed.append("name")
     if second_factor_for_high_risk is not None and second_factor_for_high_risk != client.second_factor_for_high_risk:
@@ -89,7 +89,10 @@ def do_add_contact(client: Client, *, email: str, actor: Actor, name: str = "", 
     Raises ValidationError for a bad or already known e-mail address.
     """
     if Contact.objects.filter(client=client, email__iexact=email.strip()).exists():
-        raise ValidationError(f"{client.name} has a contact with that e-mail address already")
+        raise ValidationError(
+            _lazy("%(client)s has a contact with that e-mail address already"),
+            params={"client": client.name},
+        )
     contact = Contact(client=client, email=email.strip(), name=name.strip(), phone=phone.strip(),
                       is_designated=is_designated)
     contact.full_clean()
@@ -164,7 +167,10 @@ def do_create_agreement(
     """
     reference = reference.strip()
     if Agreement.objects.filter(client=client, reference__iexact=reference).exists():
-        raise ValidationError(f"{client.name} has an agreement {reference!r} already")
+        raise ValidationError(
+            _lazy("%(client)s has an agreement '%(reference)s' already"),
+            params={"client": client.name, "reference": reference},
+        )
     if high_risk_allowed and not high_risk_measures.strip():
         raise ValidationError(_lazy("an agreement that allows high-risk files must state the extra measures (P23)"))
     agreement = Agreement(
@@ -208,14 +214,19 @@ def do_amend_agreement(agreement: Agreement, *, reference: str, starts_on: dt.da
     once activated. Terms not given are copied from the old version. Raises ValidationError when the
     old one is not active or the new start is not after the old one's."""
     if agreement.status != AgreementStatus.ACTIVE:
-        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}: only an active one is amended")
+        raise ValidationError(
+            _lazy("agreement %(reference)s is %(status)s: only an active one is amended"),
+            params={"reference": agreement.reference, "status": agreement.get_status_display()},
+        )
     if starts_on <= agreement.starts_on:
         raise ValidationError(
-            f"the new version must start after {agreement.starts_on}, the start of {agreement.reference}"
+            _lazy("the new version must start after %(start)s, the start of %(reference)s"),
+            params={"start": formats.date_format(agreement.starts_on, "SHORT_DATE_FORMAT"),
+                    "reference": agreement.reference},
         )
     unknown = set(terms) - set(AGREEMENT_TERMS)
     if unknown:
-        raise ValidationError(f"unknown term(s): {', '.join(sorted(unknown))}")
+        raise ValidationError(_lazy("unknown term(s): %(terms)s"), params={"terms": ", ".join(sorted(unknown))})
     values = {name: getattr(agreement, name) for name in AGREEMENT_TERMS if name not in ("starts_on", "ends_on")}
     values.update(terms)
     values["starts_on"] = starts_on
@@ -231,10 +242,13 @@ def do_change_draft_agreement(agreement: Agreement, *, actor: Actor, subprocesso
     """Change the terms of a draft; a change withdraws an earlier approval of its high-risk terms."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
-        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}: only a draft is changed")
+        raise ValidationError(
+            _lazy("agreement %(reference)s is %(status)s: only a draft is changed"),
+            params={"reference": agreement.reference, "status": agreement.get_status_display()},
+        )
     unknown = set(terms) - set(AGREEMENT_TERMS)
     if unknown:
-        raise ValidationError(f"unknown term(s): {', '.join(sorted(unknown))}")
+        raise ValidationError(_lazy("unknown term(s): %(terms)s"), params={"terms": ", ".join(sorted(unknown))})
     changed = sorted(name for name, value in terms.items() if getattr(agreement, name) != value)
     for name, value in terms.items():
         setattr(agreement, name, value)
@@ -265,7 +279,10 @@ def do_approve_agreement(agreement: Agreement, *, user, actor: Actor) -> None:
         raise ValidationError(_lazy("only the privacy officer approves an agreement's high-risk terms"))
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
-        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}, not a draft")
+        raise ValidationError(
+            _lazy("agreement %(reference)s is %(status)s, not a draft"),
+            params={"reference": agreement.reference, "status": agreement.get_status_display()},
+        )
     agreement.approved_by, agreement.approved_at = user, timezone.now()
     agreement.save(update_fields=["approved_by", "approved_at"])
     do_record_event(EventType.AGREEMENT_APPROVED, actor=actor, client_id=agreement.client_id, obj=agreement,
@@ -281,18 +298,32 @@ def do_activate_agreement(agreement: Agreement, *, actor: Actor) -> None:
     """
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.DRAFT:
-        raise ValidationError(f"agreement {agreement.reference} is {agreement.status}, not a draft")
+        raise ValidationError(
+            _lazy("agreement %(reference)s is %(status)s, not a draft"),
+            params={"reference": agreement.reference, "status": agreement.get_status_display()},
+        )
     if agreement.ends_on and agreement.ends_on < timezone.localdate():
-        raise ValidationError(f"agreement {agreement.reference} ended on {agreement.ends_on}")
+        raise ValidationError(
+            _lazy("agreement %(reference)s ended on %(end)s"),
+            params={"reference": agreement.reference,
+                    "end": formats.date_format(agreement.ends_on, "SHORT_DATE_FORMAT")},
+        )
     if agreement.needs_approval:
         raise ValidationError(
-            f"agreement {agreement.reference} allows high-risk files: the privacy officer must approve it first"
+            _lazy("agreement %(reference)s allows high-risk files: the privacy officer must approve it first"),
+            params={"reference": agreement.reference},
         )
     old = Agreement.objects.select_for_update().filter(pk=agreement.supersedes_id).first()  # type: ignore[misc]
     if old is not None and old.status != AgreementStatus.ACTIVE:
-        raise ValidationError(f"{old.reference}, which this version amends, is {old.status}, not active")
+        raise ValidationError(
+            _lazy("%(reference)s, which this version amends, is %(status)s, not active"),
+            params={"reference": old.reference, "status": old.get_status_display()},
+        )
     if old is not None and agreement.starts_on <= old.starts_on:
-        raise ValidationError(f"the new version must start after {old.starts_on}, the start of {old.reference}")
+        raise ValidationError(
+            _lazy("the new version must start after %(start)s, the start of %(reference)s"),
+            params={"start": formats.date_format(old.starts_on, "SHORT_DATE_FORMAT"), "reference": old.reference},
+        )
     agreement.status = AgreementStatus.ACTIVE
     agreement.save(update_fields=["status"])
     do_record_event(EventType.AGREEMENT_ACTIVATED, actor=actor, client_id=agreement.client_id, obj=agreement,
@@ -337,8 +368,11 @@ def do_create_subprocessor(
             details={"country": country, "reason": "outside EU/EEA (P22)"},
         )
         raise ValidationError(
-            f"{name}: {country} is outside the EU/EEA, so this subprocessor may not receive personal "
-            "data (P22)."
+            _lazy(
+                "%(name)s: %(country)s is outside the EU/EEA, so this subprocessor may not receive personal data "
+                "(P22)."
+            ),
+            params={"name": name, "country": country},
         )
     with transaction.atomic():
         sub = Subprocessor(
@@ -369,7 +403,7 @@ def do_add_subprocessing_agreement(
 def do_allow_subprocessor(agreement: Agreement, subprocessor: Subprocessor, *, actor: Actor) -> None:
     """Name a subprocessor in a client's agreement (P21). Refused outside the EU/EEA (P22)."""
     if subprocessor.receives_personal_data and not is_eea(subprocessor.country):
-        raise ValidationError(f"{subprocessor.name} is outside the EU/EEA (P22)")
+        raise ValidationError(_lazy("%(name)s is outside the EU/EEA (P22)"), params={"name": subprocessor.name})
     agreement.subprocessors.add(subprocessor)
     do_record_event(
         EventType.AGREEMENT_CHANGED,
@@ -395,11 +429,20 @@ def do_set_subprocessor_sftp_target(
     except ValueError as exc:
         raise ValidationError(f"{subprocessor.name}: {exc}") from None
     if not host.strip() or not username.strip():
-        raise ValidationError(f"{subprocessor.name}: the SFTP target needs a host and a username")
+        raise ValidationError(
+            _lazy("%(name)s: the SFTP target needs a host and a username"),
+            params={"name": subprocessor.name},
+        )
     if bool(key_file) == bool(password_file):
-        raise ValidationError(f"{subprocessor.name}: give either a private key file or a password file")
+        raise ValidationError(
+            _lazy("%(name)s: give either a private key file or a password file"),
+            params={"name": subprocessor.name},
+        )
     if not 0 < int(port) < 65536:
-        raise ValidationError(f"{subprocessor.name}: {port} is not a port number")
+        raise ValidationError(
+            _lazy("%(name)s: %(port)s is not a port number"),
+            params={"name": subprocessor.name, "port": port},
+        )
     sub = Subprocessor.objects.select_for_update().get(pk=subprocessor.pk)
     sub.sftp_host, sub.sftp_port, sub.sftp_username = host.strip(), int(port), username.strip()
     sub.sftp_directory = directory.strip()

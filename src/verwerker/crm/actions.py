@@ -440,7 +440,7 @@ def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dic
     data key under the new master key, one transaction each, so a rerun after an interruption skips those
     done. Returns {"rewrapped", "under_new_key", "other"} and records one event when any was re-wrapped.
     Raises VaultError when a key claiming the old master does not unwrap with it."""
-    from verwerker.crm.extra import rewrap  # local: same layer or upward, a cycle at the top
+    from verwerker.crm.extra import SEALING  # local: same layer or upward, a cycle at the top
 
     old_id, new_id = crypto.key_id(old_key), crypto.key_id(new_key)
     done = 0
@@ -449,7 +449,9 @@ def do_rewrap_extra_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> dic
             person = Person.objects.select_for_update().get(pk=pk)
             if person.extra_master_key_id != old_id:
                 continue
-            person.extra_key = rewrap(old_key, new_key, person.key, person.extra_key)  # type: ignore[arg-type]
+            wrapped = SEALING.rewrap(old_key, new_key, person.key, person.extra_key)  # type: ignore[arg-type]
+            if wrapped is not None:  # None: under the new key already (its id recorded wrongly), left as it is
+                person.extra_key = wrapped
             person.extra_master_key_id = new_id
             person.save(update_fields=["extra_key", "extra_master_key_id"])
             done += 1
@@ -597,7 +599,7 @@ def do_produce_mailing_letters(mailing: Mailing, *, template, user, actor: Actor
         do_complete_upload(upload, writer, actor=actor)
     data_file = do_receive_upload(upload.pk, actor=actor)
     if data_file is None:
-        raise ValidationError("the house's own client has no agreement in force")
+        raise ValidationError(_lazy("the house's own client has no agreement in force"))
     data_file = do_profile_data_file(data_file.pk, actor=actor)
     mapping = {c: k for c, k in ADDRESS_MAPPING.items() if c in data_file.column_kinds}
     job = do_draft_job(data_file, name=f"{mailing.name} ({mailing.purpose})", template=template, user=user,

@@ -6,26 +6,25 @@ export that forgets the rule. So the fields exist only as ciphertext in the pers
 is produced only by queries.read_extra_data, which demands a declared purpose and a holding consent and
 audits every read.
 
-Construction: no new cryptography. The vault's own pieces (vault/crypto.py): a fresh random 256-bit data
-key per write, the fields as canonical JSON encrypted with the vault's STREAM-over-AES-256-GCM, and the
-data key wrapped by the vault's master key with the person's key (a UUID) as associated data, so a
-sealed value copied onto another person's row does not open. A key is used for exactly one stream:
-every change seals under a new key. Erasing the row (or clearing ``extra_key``) is a cryptographic erase.
+Construction: the vault's sealing (vault/sealing.py) under the prefix ``verwerker.crm.extra:``, with the
+person's key (a UUID) as the row key, so a sealed value copied onto another person's row does not open. A
+key is used for exactly one stream: every change seals under a new key. Erasing the row (or clearing
+``extra_key``) is a cryptographic erase.
 
-Limit: the vault's master-key rotation re-wraps vault blobs only; crm.actions.do_rewrap_extra_keys
-re-wraps these (run it with the old key after a rotation).
+`verwerker vault rotate-key` re-wraps these through crm.actions.do_rewrap_extra_keys
+(settings.MASTER_KEY_HOLDERS).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass, field
 
-from verwerker.vault import crypto
+from verwerker.vault.sealing import Sealing
 
-AD_PREFIX = b"verwerker.crm.extra:"
+# Never changes: the values sealed under it would no longer open.
+SEALING = Sealing(b"verwerker.crm.extra:")
 
 
 @dataclass(frozen=True)
@@ -54,22 +53,11 @@ class ExtraData:
         )
 
 
-def _ad(person_key: uuid.UUID) -> bytes:
-    return AD_PREFIX + person_key.bytes
-
-
 def seal(master_key: bytes, person_key: uuid.UUID, extra: ExtraData) -> tuple[bytes, bytes]:
     """(wrapped data key, ciphertext) of ``extra`` for the person with ``person_key``."""
-    data_key = crypto.generate_data_key()
-    plain = json.dumps(extra.as_dict(), sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return crypto.wrap_key(master_key, data_key, _ad(person_key)), crypto.encrypt_bytes(data_key, plain)
+    return SEALING.seal(master_key, person_key, extra.as_dict())
 
 
 def unseal(master_key: bytes, person_key: uuid.UUID, wrapped: bytes, ciphertext: bytes) -> ExtraData:
     """The fields sealed by ``seal``. Raises vault.crypto.VaultError when the key or the data do not open."""
-    data_key = crypto.unwrap_key(master_key, bytes(wrapped), _ad(person_key))
-    return ExtraData.from_dict(json.loads(crypto.decrypt_bytes(data_key, bytes(ciphertext))))
-
-
-def rewrap(old_master: bytes, new_master: bytes, person_key: uuid.UUID, wrapped: bytes) -> bytes:
-    return crypto.wrap_key(new_master, crypto.unwrap_key(old_master, bytes(wrapped), _ad(person_key)), _ad(person_key))
+    return ExtraData.from_dict(SEALING.unseal(master_key, person_key, wrapped, ciphertext))

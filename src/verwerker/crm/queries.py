@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.roles import Role
 from verwerker.accounts.scoping import access
@@ -401,7 +402,10 @@ def active_suppression_tables() -> list[tuple[str, pl.DataFrame, dict]]:
     out = []
     for s in SuppressionList.objects.filter(active=True).select_related("blob"):
         if s.blob.state != BlobState.STORED:  # never select without a list that is switched on
-            raise ValidationError(f"the suppression list {s.name} has been deleted (retention); import a current one")
+            raise ValidationError(
+                _lazy("the suppression list %(name)s has been deleted (retention); import a current one"),
+                params={"name": s.name},
+            )
         frame = read_table(
             read_blob_bytes(s.blob, actor=Actor.system("mailing selection"), purpose=ReadPurpose.MAILING),
             name=s.file_name,

@@ -19,6 +19,7 @@ import json
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -43,7 +44,7 @@ def do_log_relation_request(person: Person, kind: str, *, actor: Actor) -> Relat
 
     Raises ValidationError for a kind the CRM does not carry out."""
     if kind not in RELATION_REQUEST_KINDS:
-        raise ValidationError("unknown kind of request")
+        raise ValidationError(_lazy("unknown kind of request"))
     entry = register_controller_request(RequestConcerns.OWN_RELATION, kind, subject_mask=_mask(person))
     request = RelationRequest.objects.create(request=entry, person=person)
     do_record_event(EventType.CRM_REQUEST_LOGGED, actor=actor, obj=request,
@@ -56,7 +57,7 @@ def access_export(request: RelationRequest, *, actor: Actor) -> dict:
     read under this request's declaration). Raises ValidationError when the person is gone."""
     person = request.person
     if person is None or request.kind != RequestKind.ACCESS:
-        raise ValidationError("this request has no person to export")
+        raise ValidationError(_lazy("this request has no person to export"))
     org = person.organisation
     fields = ("gender", "initials", "first_name", "infix", "last_name", "occupation", "street", "house_number",
               "house_number_addition", "postcode", "city", "country", "phone", "mobile", "email", "website",
@@ -165,10 +166,13 @@ def do_execute_relation_request(request: RelationRequest, *, actor: Actor, corre
 
     request = RelationRequest.objects.select_related("person", "request").get(pk=request.pk)
     if not request.is_open:
-        raise ValidationError(f"request {request.reference} was executed already")
+        raise ValidationError(
+            _lazy("request %(reference)s was executed already"),
+            params={"reference": request.reference},
+        )
     person = request.person
     if person is None:
-        raise ValidationError("the person of this request is no longer held")
+        raise ValidationError(_lazy("the person of this request is no longer held"))
     lines = [f"Ontvangstbevestiging {request.reference} ({request.get_kind_display()}) voor {request.subject_mask}."]
     if request.kind == RequestKind.ACCESS:
         export = access_export(request, actor=actor)
@@ -176,7 +180,7 @@ def do_execute_relation_request(request: RelationRequest, *, actor: Actor, corre
                      f"financiële record(s)) zijn verstrekt als CSV en JSON.")
     elif request.kind == RequestKind.RECTIFICATION:
         if not corrections:
-            raise ValidationError("give the corrected values")
+            raise ValidationError(_lazy("give the corrected values"))
         do_update_person(person, corrections, actor=actor, request_reference=request.reference)
         lines.append(f"Gecorrigeerd: {', '.join(sorted(corrections))}.")
     else:

@@ -68,9 +68,12 @@ def do_register_consent_service(
             details={"service": name[:100], "country": subprocessor.country, "reason": "outside EU/EEA (P22)"},
         )
         raise ValidationError(
-            f"{name}: {subprocessor.name} is established in {subprocessor.country}, outside the EU/EEA, so visitors' "
-            "data may not go there (P22). Choose a service hosted in the EU/EEA (for statistics, for example a "
-            "self-hosted or EU-hosted analytics tool)."
+            _lazy(
+                "%(name)s: %(subprocessor)s is established in %(country)s, outside the EU/EEA, so visitors' data may "
+                "not go there (P22). Choose a service hosted in the EU/EEA (for statistics, for example a "
+                "self-hosted or EU-hosted analytics tool)."
+            ),
+            params={"name": name, "subprocessor": subprocessor.name, "country": subprocessor.country},
         )
     with transaction.atomic():
         service = ConsentService.objects.create(
@@ -377,7 +380,8 @@ def do_set_camera_retention(
         raise ValidationError(_lazy("the recorder keeps footage at least one day"))
     if days > limit and (incident is None or not incident.is_open):
         raise ValidationError(
-            f"{camera.name}: footage is kept at most {limit} days, longer only for an open incident (P27)"
+            _lazy("%(camera)s: footage is kept at most %(limit)s days, longer only for an open incident (P27)"),
+            params={"camera": camera.name, "limit": limit},
         )
     camera.recorder_retention_days = days
     camera.extended_for = incident if days > limit else None
@@ -425,7 +429,7 @@ def do_close_camera_incident(incident: CameraIncident, *, outcome: str, actor: A
         raise ValidationError(_lazy("record the outcome of the incident"))
     incident = CameraIncident.objects.select_for_update().get(pk=incident.pk)
     if not incident.is_open:
-        raise ValidationError(f"{incident.reference} is closed already")
+        raise ValidationError(_lazy("%(reference)s is closed already"), params={"reference": incident.reference})
     incident.closed_at, incident.outcome = timezone.now(), outcome.strip()
     incident.save(update_fields=["closed_at", "outcome"])
     released = 0
@@ -449,7 +453,10 @@ def do_store_camera_clip(
     if recorded_until < recorded_from:
         raise ValidationError(_lazy("the clip ends before it starts"))
     if hold and not incident.is_open:
-        raise ValidationError(f"{incident.reference} is closed: a clip is held only while its incident is open")
+        raise ValidationError(
+            _lazy("%(reference)s is closed: a clip is held only while its incident is open"),
+            params={"reference": incident.reference},
+        )
     blob = do_store_blob(
         content,
         client=None,
@@ -549,13 +556,16 @@ def do_answer_camera_request(request: CameraRequest, *, outcome: str, actor: Act
     with transaction.atomic():
         request = CameraRequest.objects.select_related("request").select_for_update().get(pk=request.pk)
         if request.closed_at:
-            raise ValidationError(f"{request.reference} is answered already")
+            raise ValidationError(_lazy("%(reference)s is answered already"), params={"reference": request.reference})
         lines = [outcome.strip()]
         shredded: list = []
         held: list[CameraClip] = []
         if request.kind == RequestKind.ERASURE:
             if not (request.camera_id or request.moment_from or request.moment_until):
-                raise ValidationError(f"{request.reference}: name the camera or the period the footage is from")
+                raise ValidationError(
+                    _lazy("%(reference)s: name the camera or the period the footage is from"),
+                    params={"reference": request.reference},
+                )
             clips = list(clips_of_request(request))
             held = [c for c in clips if c.hold_id and c.hold.released_at is None]
             free = [c.blob_id for c in clips if c not in held]

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
@@ -79,9 +80,12 @@ def parse_public_keys(text: str) -> list[asyncssh.SSHKey]:
         try:
             keys.append(asyncssh.import_public_key(line))
         except (asyncssh.KeyImportError, ValueError) as exc:
-            raise ValidationError(f"public key line {number} is not an OpenSSH public key ({exc})") from None
+            raise ValidationError(
+                _lazy("public key line %(number)s is not an OpenSSH public key (%(problem)s)"),
+                params={"number": number, "problem": exc},
+            ) from None
     if not keys:
-        raise ValidationError("no public key given")
+        raise ValidationError(_lazy("no public key given"))
     return keys
 
 
@@ -103,7 +107,8 @@ def do_issue_sftp_account(
     agreement = get_active_agreement(client)
     if agreement is None:
         raise ValidationError(
-            f"{client.name} has no processing agreement in force; no SFTP account can be issued (P09)"
+            _lazy("%(client)s has no processing agreement in force; no SFTP account can be issued (P09)"),
+            params={"client": client.name},
         )
     keys = parse_public_keys(public_key) if public_key is not None else []
     account = SftpAccount.objects.select_for_update().filter(client=client).first()
@@ -187,9 +192,12 @@ def do_remove_public_key(account: SftpAccount, fingerprint: str, *, actor: Actor
         else:
             kept.append(line)
     if not removed:
-        raise ValidationError(f"{account.username} has no key {fingerprint}")
+        raise ValidationError(
+            _lazy("%(account)s has no key %(fingerprint)s"),
+            params={"account": account.username, "fingerprint": fingerprint},
+        )
     if not kept and not (account.password_login_enabled and account.password_hash):
-        raise ValidationError("this is the account's last way in: re-issue a password or add another key first")
+        raise ValidationError(_lazy("this is the account's last way in: re-issue a password or add another key first"))
     account.public_keys = "\n".join(kept)
     account.save(update_fields=["public_keys"])
     do_record_event(EventType.SFTP_PUBLIC_KEY_REMOVED, actor=actor, client_id=account.client_id, obj=account,
@@ -370,7 +378,7 @@ def do_lift_ban(ban: Ban, *, actor: Actor) -> None:
     """End a ban now (a privacy officer's decision). Raises ValidationError if it was lifted already."""
     ban = Ban.objects.select_for_update().get(pk=ban.pk)
     if ban.lifted_at is not None:
-        raise ValidationError("this ban was lifted already")
+        raise ValidationError(_lazy("this ban was lifted already"))
     ban.lifted_at = timezone.now()
     ban.lifted_by = actor.label[:200]
     ban.save(update_fields=["lifted_at", "lifted_by"])

@@ -97,6 +97,11 @@ class UploadStream:
         self.writer.write(data)
         self.size += len(data)
 
+    def sha256(self) -> str:
+        """The SHA-256 (hex) of the bytes written, from the vault writer; no ``write`` after it, then
+        ``finish`` or ``refuse``."""
+        return self.writer.plaintext_sha256()
+
     def finish(self) -> Upload:
         """The client closed the file completely: commit the blob; the upload becomes a data file."""
         self.done = True

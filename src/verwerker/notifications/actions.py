@@ -1,9 +1,10 @@
 """Writes of the notifications app: dispatch from the audit log, e-mail, read marks, e-mail preferences.
 
-Design (docs/design.md "Notifications"): the acting code does not call this app. The dispatcher reads
-the audit events written after its cursor, turns the few kinds it knows into notifications for the
-people concerned (by role for staff, by client for client users) and moves the cursor, all in one
-transaction; the e-mails go out after that, each claimed by a conditional update. A process that dies
+Design (docs/design.md "Notifications"): the acting code does not call this app. The audit log's reader
+(audit/feed.py, this app's LOG_READER) hands the dispatcher the events written after its cursor; it
+turns the few kinds it knows into notifications for the people concerned (by role for staff, by client
+for client users) in the transaction that moves the cursor; the e-mails go out after that, each claimed
+by a conditional update. A process that dies
 mid-way leaves either the cursor unmoved (the batch is read again; a unique key per event, person and
 kind keeps it from being told twice) or e-mails still pending (sent by the next run).
 
@@ -27,13 +28,12 @@ from django.utils import timezone, translation
 from verwerker.accounts.models import User
 from verwerker.accounts.roles import Role
 from verwerker.audit.events import EventType
+from verwerker.audit.feed import LogReader, do_feed_log_readers
 from verwerker.audit.models import AuditEvent
-from verwerker.notifications.models import ALWAYS_EMAILED, DispatchCursor, EmailOptOut, EmailState, Kind, Notification
+from verwerker.notifications.models import ALWAYS_EMAILED, EmailOptOut, EmailState, Kind, Notification
 from verwerker.notifications.texts import describe, subject
 
 log = logging.getLogger(__name__)
-
-CURSOR = "audit"
 
 
 @dataclass
@@ -184,34 +184,27 @@ def _rows(event: AuditEvent, tell: Tell) -> list[Notification]:
     return rows
 
 
-def do_dispatch_notifications(*, batch: int = 500) -> int:
-    """Turn audit events after the cursor into notifications; return how many were made.
+def _take(events: list[AuditEvent]) -> list[Notification]:
+    """The notifications a batch of audit events makes, recorded (audit/feed.py calls this in the
+    transaction that moves the cursor). Events the dispatcher does not know are passed over."""
+    rows: list[Notification] = []
+    for event in events:
+        tell = HANDLERS[event.action](event)
+        if tell is not None:
+            rows.extend(_rows(event, tell))
+    _switch_off_unwanted(rows)
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return rows
 
-    One transaction per batch: the rows and the cursor move together. E-mails go afterwards
-    (do_send_notification_emails). Events the dispatcher does not know are passed over.
-    """
-    made = 0
-    while True:
-        with transaction.atomic():
-            cursor, _created = DispatchCursor.objects.select_for_update().get_or_create(name=CURSOR)
-            events = list(
-                AuditEvent.objects.filter(seq__gt=cursor.last_seq, action__in=list(HANDLERS)).order_by("seq")[:batch]
-            )
-            if not events:
-                return made
-            rows: list[Notification] = []
-            for event in events:
-                tell = HANDLERS[event.action](event)
-                if tell is not None:
-                    rows.extend(_rows(event, tell))
-            _switch_off_unwanted(rows)
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            made += len(rows)
-            cursor.last_seq = events[-1].seq
-            cursor.updated_at = timezone.now()
-            cursor.save(update_fields=["last_seq", "updated_at"])
-        if len(events) < batch:
-            return made
+
+LOG_READER = LogReader("notifications", frozenset(HANDLERS), _take,
+                       after=lambda _made: do_send_notification_emails())
+
+
+def do_dispatch_notifications(*, batch: int = 500) -> int:
+    """Turn audit events after the cursor into notifications (no e-mail yet); return how many were made.
+    The scheduled pass (audit.tasks.feed_log_readers) feeds this reader with the others."""
+    return len(do_feed_log_readers(only=[LOG_READER.name], batch=batch, run_after=False)[LOG_READER.name])
 
 
 def _switch_off_unwanted(rows: list[Notification]) -> None:
@@ -250,10 +243,8 @@ def do_send_notification_emails(*, limit: int = 500) -> int:
 
 
 def do_notify_now() -> int:
-    """Dispatch and send: what the scheduled task runs every minute."""
-    made = do_dispatch_notifications()
-    do_send_notification_emails()
-    return made
+    """Dispatch and send (the reader's ``after``); return how many notifications were made."""
+    return len(do_feed_log_readers(only=[LOG_READER.name])[LOG_READER.name])
 
 
 def do_mark_read(user, ids: Iterable[int] | None = None) -> int:

@@ -1,8 +1,8 @@
 """Notifications: what a person is told (in the app and by e-mail) about work that concerns them.
 
 A notification holds ids and names of files, jobs, clients and breaches and counts, never a value from a
-client's file. Each row comes from one audit event (``event_seq``): the dispatcher (actions.py) reads
-the audit log after its cursor, so nothing is told twice and nothing is lost when a process dies.
+client's file. Each row comes from one audit event (``event_seq``): the dispatcher (actions.py) is fed
+the audit log after its cursor (audit/feed.py), so nothing is told twice and nothing is lost when a process dies.
 """
 
 from __future__ import annotations
@@ -75,10 +75,3 @@ class EmailOptOut(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="email_opt_out_once")]
 
-
-class DispatchCursor(models.Model):
-    """How far the dispatcher has read the audit log (one row per dispatcher name)."""
-
-    name = models.CharField(max_length=32, unique=True)
-    last_seq = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(default=timezone.now)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.accounts.actions import do_create_client_user
 from verwerker.audit.actions import do_record_event
@@ -39,7 +40,7 @@ from verwerker.portal.models import (
     Shop,
     StockNotice,
 )
-from verwerker.portal.sealed import rewrap, seal
+from verwerker.portal.sealed import SEALING
 from verwerker.vault.models import BlobPurpose, DeletionReason
 
 ADDRESS_FIELDS = ("recipient", "street", "postcode", "city", "country")
@@ -86,7 +87,10 @@ def do_change_shop(shop: Shop, *, actor: Actor, **changes) -> Shop:
     """Change the title, colours, history period, payment or open state. Raises ValidationError."""
     allowed = {"title", "colour_primary", "colour_accent", "history_days", "payment_provider", "active"}
     if set(changes) - allowed:
-        raise ValidationError(f"cannot change {sorted(set(changes) - allowed)}")
+        raise ValidationError(
+            _lazy("cannot change %(fields)s"),
+            params={"fields": ", ".join(sorted(set(changes) - allowed))},
+        )
     for name, value in changes.items():
         setattr(shop, name, value)
     shop.full_clean()
@@ -232,7 +236,7 @@ def do_save_product(shop: Shop, *, actor: Actor, product: Product | None = None,
     row needs a quantity and a price. Raises ValidationError."""
     product = product or Product(shop=shop)
     if product.shop_id != shop.pk:
-        raise ValidationError("product of another shop")
+        raise ValidationError(_lazy("product of another shop"))
     for name, value in values.items():
         setattr(product, name, value)
     if product.kind == ProductKind.PRINT_ON_DEMAND:
@@ -314,7 +318,7 @@ def _note_stock(product: Product, *, actor: Actor) -> None:
 def do_set_stock(product: Product, level: int, *, actor: Actor) -> None:
     """The house counts or receives stock: set the level. Raises ValidationError for a non-stock product."""
     if product.kind != ProductKind.STOCK:
-        raise ValidationError("not a stock product")
+        raise ValidationError(_lazy("not a stock product"))
     product = Product.objects.select_for_update().get(pk=product.pk)
     before = product.stock_level
     product.stock_level = level
@@ -351,7 +355,7 @@ def do_save_address(shop: Shop, label: str, raw: dict, *, actor: Actor) -> Addre
     if not label.strip():
         raise ValidationError(_("Give the address a label."))
     entry = AddressEntry(shop=shop, label=label.strip()[:80])
-    entry.sealed_key, entry.sealed_data = seal(master_key(), entry.key, address)
+    entry.sealed_key, entry.sealed_data = SEALING.seal(master_key(), entry.key, address)
     entry.save()
     do_record_event(EventType.PORTAL_ADDRESS_SAVED, actor=actor, client_id=shop.client_id, obj=entry)
     return entry
@@ -465,7 +469,7 @@ def do_place_order(
         reference=reference.strip()[:80],
         payment_provider=shop.payment_provider,
     )
-    order.sealed_key, order.sealed_data = seal(key, order.key, delivery)
+    order.sealed_key, order.sealed_data = SEALING.seal(key, order.key, delivery)
     built: list[OrderLine] = []
     needs_approval = False
     for line in lines:
@@ -485,7 +489,7 @@ def do_place_order(
             values, errors = pod.clean_values(product.fields, line.values)
             if errors:
                 raise ValidationError(list(errors.values()))
-            ol.sealed_key, ol.sealed_data = seal(key, order.key, values)
+            ol.sealed_key, ol.sealed_data = SEALING.seal(key, order.key, values)
         if product.kind == ProductKind.STOCK:
             if product.stock_level - product.reserved < line.quantity:
                 raise ValidationError(
@@ -802,7 +806,7 @@ def do_rewrap_sealed_keys(old_key: bytes, new_key: bytes, *, actor: Actor) -> di
             with transaction.atomic():
                 row = rows.select_for_update(of=("self",)).get(pk=pk)
                 try:
-                    wrapped = rewrap(old_key, new_key, row_key(row), row.sealed_key)  # type: ignore[arg-type]
+                    wrapped = SEALING.rewrap(old_key, new_key, row_key(row), row.sealed_key)  # type: ignore[arg-type]
                 except crypto.WrongKeyError:
                     other += 1
                     continue

@@ -25,7 +25,7 @@ from verwerker.portal.models import (
     Shop,
     StockNotice,
 )
-from verwerker.portal.sealed import unseal
+from verwerker.portal.sealed import SEALING
 
 NOT_FOUND = "no such page"
 READ_PURPOSES = ("order", "history", "production", "delivery", "proof")
@@ -168,7 +168,7 @@ def _read(obj, row_key, wrapped, data, *, actor: Actor, purpose: str, client_id:
         raise ValueError(f"unknown purpose {purpose!r}")
     if wrapped is None or data is None:
         return {}
-    values = unseal(master_key(), row_key, wrapped, data)
+    values = SEALING.unseal(master_key(), row_key, wrapped, data)
     do_record_event(
         EventType.PORTAL_ORDERER_DATA_READ, actor=actor, client_id=client_id, obj=obj, details={"purpose": purpose}
     )

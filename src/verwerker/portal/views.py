@@ -23,7 +23,7 @@ from verwerker.portal import actions, pod, queries
 from verwerker.portal.forms import AddressForm, CheckoutForm, MemberChangeForm, MemberForm
 from verwerker.portal.models import Member, OrderState, ProductKind
 from verwerker.portal.payment import provider_for
-from verwerker.portal.sealed import seal, unseal
+from verwerker.portal.sealed import SEALING
 
 CART = "portal_cart"
 
@@ -58,7 +58,7 @@ def _cart_lines(request, member: Member) -> list[dict]:
 def _seal_values(cart: dict, values: dict) -> str:
     from verwerker.vault.storage import master_key  # local: same layer or upward, a cycle at the top
 
-    wrapped, data = seal(master_key(), uuid.UUID(cart["key"]), values)
+    wrapped, data = SEALING.seal(master_key(), uuid.UUID(cart["key"]), values)
     return base64.b64encode(wrapped).decode() + "." + base64.b64encode(data).decode()
 
 
@@ -68,7 +68,7 @@ def _unseal_values(cart: dict, sealed: str) -> dict:
     if not sealed:
         return {}
     wrapped, data = (base64.b64decode(part) for part in sealed.split("."))
-    return unseal(master_key(), uuid.UUID(cart["key"]), wrapped, data)
+    return SEALING.unseal(master_key(), uuid.UUID(cart["key"]), wrapped, data)
 
 
 def _add_to_cart(request, member: Member, product, quantity: int, options: dict, values: dict) -> None:

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from verwerker.accounts.queries import privacy_officer_emails
 from verwerker.audit.actions import do_record_event
@@ -206,7 +207,8 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     breach = Breach.objects.select_for_update().get(pk=breach.pk)
     if status not in TRANSITIONS[breach.status]:  # type: ignore[index]
         raise ValidationError(
-            f"a breach that is {breach.get_status_display()} cannot become {BreachStatus(status).label}"
+            _lazy("a breach that is %(old)s cannot become %(new)s"),
+            params={"old": breach.get_status_display(), "new": BreachStatus(status).label},
         )
     if status == BreachStatus.NOT_A_BREACH and not reason.strip():
         raise ValidationError(_lazy("say why this is not a breach"))
@@ -219,7 +221,9 @@ def do_change_breach_status(breach: Breach, status: str, *, reason: str = "", ac
     if status in (BreachStatus.CLOSED, BreachStatus.NOT_A_BREACH):
         breach.closed_at = timezone.now()
     breach.save()
-    BreachNote.objects.create(breach=breach, kind=BreachNote.Kind.STATUS, text=f"{old} → {status}. {reason}".strip())
+    with translation.override(settings.LANGUAGE_CODE):  # a note is kept as written: in the house's language
+        change = f"{BreachStatus(old).label} → {BreachStatus(status).label}."
+    BreachNote.objects.create(breach=breach, kind=BreachNote.Kind.STATUS, text=f"{change} {reason}".strip())
     do_record_event(EventType.BREACH_STATUS_CHANGED, actor=actor, obj=breach, details={"from": old, "to": status})
 
 
@@ -234,7 +238,10 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
         raise ValidationError(_lazy("the notice is empty"))
     recipients = list(affected.client.contacts.filter(is_designated=True).values_list("email", flat=True))
     if not recipients:
-        raise ValidationError(f"{affected.client} has no designated contact to notify")
+        raise ValidationError(
+            _lazy("%(client)s has no designated contact to notify"),
+            params={"client": str(affected.client)},
+        )
     breach = affected.breach
     send_mail(
         subject=f"[{settings.HOUSE_NAME}] Melding (vermoedelijk) datalek {breach.reference}",
@@ -246,9 +253,12 @@ def do_send_breach_notice(affected: BreachClient, *, text: str, sender, actor: A
     affected.notified_at = timezone.now()
     affected.notified_by = sender if sender is not None and sender.is_authenticated else None
     affected.save()
+    with translation.override(settings.LANGUAGE_CODE):  # a note is kept as written: in the house's language
+        sent_to = ngettext("sent to %(n)s designated contact", "sent to %(n)s designated contacts",
+                           len(recipients)) % {"n": len(recipients)}
     BreachNote.objects.create(
         breach=breach, client=affected.client, kind=BreachNote.Kind.NOTICE_SENT,
-        text=f"sent to {len(recipients)} designated contact(s)", created_by=affected.notified_by,
+        text=sent_to, created_by=affected.notified_by,
     )
     on_time = affected.notified_at <= affected.deadline
     do_record_event(
@@ -278,7 +288,7 @@ def do_update_breach_details(breach: Breach, *, details: dict, author=None, acto
     start = given.get("window_start", breach.window_start)
     end = given.get("window_end", breach.window_end)
     if start and end and end < start:
-        raise ValidationError("the exposure window ends before it starts")
+        raise ValidationError(_lazy("the exposure window ends before it starts"))
     changed = [f for f in BREACH_DETAIL_FIELDS + BREACH_WINDOW_FIELDS if f in given and getattr(breach, f) != given[f]]
     if not changed:
         return []

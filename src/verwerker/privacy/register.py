@@ -11,7 +11,8 @@ import io
 import json
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from verwerker.clients.models import AgreementStatus, Client
@@ -111,24 +112,47 @@ def export_csv() -> str:
     return out.getvalue()
 
 
+# The PDF's own words, in the reader's language (the template holds none).
+def labels() -> dict:
+    return {
+        "lang": (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0],
+        "title": gettext("Record of processing (Art. 30(2) GDPR)"),
+        "heading": gettext("Record of processing activities of the processor"),
+        "article": gettext("Article 30(2) GDPR"),
+        "contact": gettext("contact/DPO:"),
+        "generated": gettext("generated"),
+        "controller": gettext("Controller (a)"),
+        "agreement": gettext("Agreement"),
+        "processing": gettext("Categories of processing (b)"),
+        "data": gettext("Data (agreed / seen)"),
+        "seen": gettext("seen:"),
+        "subjects": gettext("Data subjects"),
+        "subprocessors": gettext("Subprocessors; transfers (c)"),
+        "retention": gettext("Retention"),
+        "days": gettext("days"),
+        "measures": gettext("General description of the technical and organisational measures (d)"),
+    }
+
+
 _TYPST = r"""
 #let r = json(bytes(sys.inputs.register))
-#set document(title: "Register van verwerkingen (art. 30 lid 2 AVG)")
+#let l = r.labels
+#set document(title: l.title)
 #set page(paper: "a4", flipped: true, margin: 1.5cm)
-#set text(size: 8pt, lang: "nl")
-#text(15pt, weight: "bold")[Register van verwerkingsactiviteiten van de verwerker]
-#linebreak() Artikel 30, lid 2 AVG · #r.header.processor · #r.header.processor_address · contact/FG: #r.header.contact · gegenereerd #r.header.generated_at
+#set text(size: 8pt, lang: l.lang)
+#text(15pt, weight: "bold")[#l.heading]
+#linebreak() #l.article · #r.header.processor · #r.header.processor_address · #l.contact #r.header.contact · #l.generated #r.header.generated_at
 
 #table(columns: (auto, auto, 1fr, auto, auto, auto, auto), inset: 3pt,
-  table.header([*Verwerkingsverantwoordelijke (a)*], [*Overeenkomst*], [*Categorieën verwerkingen (b)*], [*Gegevens (overeengekomen / gezien)*], [*Betrokkenen*], [*Subverwerkers; doorgifte (c)*], [*Bewaartermijn*]),
+  table.header([*#l.controller*], [*#l.agreement*], [*#l.processing*], [*#l.data*], [*#l.subjects*], [*#l.subprocessors*], [*#l.retention*]),
   ..r.rows.map(x => (
     [#x.controller \ #text(7pt)[#x.controller_contact]], [#x.agreements], [#x.processing],
-    [#x.data_types_agreed \ #text(7pt)[gezien: #x.data_categories_seen]], [#x.data_subjects],
-    [#x.subprocessors; #x.transfers_outside_eea], [#x.max_retention_days dagen],
+    [#x.data_types_agreed \ #text(7pt)[#l.seen #x.data_categories_seen]], [#x.data_subjects],
+    [#x.subprocessors; #x.transfers_outside_eea], [#x.max_retention_days #l.days],
   )).flatten()
 )
 
-== Algemene beschrijving van de technische en organisatorische maatregelen (d)
+#heading(level: 2)[#l.measures]
 #for m in r.header.security_measures [- #m
 ]
 """  # noqa: E501
@@ -137,5 +161,5 @@ _TYPST = r"""
 def export_pdf() -> bytes:
     import typst  # deferred: a heavy import
 
-    document = json.dumps({"header": header(), "rows": rows()}, ensure_ascii=False)
+    document = json.dumps({"header": header(), "rows": rows(), "labels": labels()}, ensure_ascii=False)
     return typst.compile(_TYPST.encode("utf-8"), format="pdf", sys_inputs={"register": document})

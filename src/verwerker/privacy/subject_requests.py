@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -77,9 +78,9 @@ def do_log_subject_request(
     cannot identify anyone (an e-mail, or a postcode with a house number, is needed).
     """
     if not criteria.is_usable():
-        raise ValidationError("give the person's e-mail address, or postcode and house number")
+        raise ValidationError(_lazy("give the person's e-mail address, or postcode and house number"))
     if from_contact is not None and (from_contact.client_id != client.pk or not from_contact.is_designated):
-        raise ValidationError("only the client's designated contact can pass on a request (P07)")
+        raise ValidationError(_lazy("only the client's designated contact can pass on a request (P07)"))
     now = timezone.now()
     request = DataSubjectRequest.objects.create(
         reference=_next_reference(now),
@@ -117,7 +118,7 @@ def register_controller_request(concerns: str, kind: str, *, subject_mask: str) 
     if concerns == RequestConcerns.CLIENT_FILES:
         raise ValueError("a request about a client's files is logged with do_log_subject_request")
     if kind not in RequestKind.values:
-        raise ValidationError("unknown kind of request")
+        raise ValidationError(_lazy("unknown kind of request"))
     now = timezone.now()
     return DataSubjectRequest.objects.create(
         reference=_next_reference(now), concerns=concerns, client=None, kind=kind, received_at=now,
@@ -140,11 +141,11 @@ def close_controller_request(request: DataSubjectRequest, *, receipt: str) -> bo
 def do_extend_subject_request(request: DataSubjectRequest, *, reason: str, actor: Actor) -> None:
     """Extend by two months (Art. 12(3)); only within the first month and only with reasons."""
     if not reason.strip():
-        raise ValidationError("an extension needs its reasons")
+        raise ValidationError(_lazy("an extension needs its reasons"))
     if timezone.localdate() > request.deadline:
-        raise ValidationError("an extension must be decided within the first month")
+        raise ValidationError(_lazy("an extension must be decided within the first month"))
     if request.extended_to:
-        raise ValidationError("this request was extended already")
+        raise ValidationError(_lazy("this request was extended already"))
     request.extended_to = add_months(timezone.localdate(request.received_at), 3)
     request.extension_reason = reason.strip()
     request.save(update_fields=["extended_to", "extension_reason"])
@@ -216,7 +217,8 @@ def search_subject_request(request: DataSubjectRequest, *, actor: Actor) -> list
 def _client_files_only(request: DataSubjectRequest) -> None:
     if request.concerns != RequestConcerns.CLIENT_FILES:
         raise ValidationError(
-            f"request {request.reference} is answered on the screen of {request.get_concerns_display()}"
+            _lazy("request %(reference)s is answered on the screen of %(concerns)s"),
+            params={"reference": request.reference, "concerns": request.get_concerns_display()},
         )
 
 
@@ -245,11 +247,14 @@ def do_execute_subject_request(
     """
     _client_files_only(request)
     if request.status != RequestStatus.OPEN:
-        raise ValidationError(f"request {request.reference} is {request.get_status_display()}")
+        raise ValidationError(
+            _lazy("request %(reference)s is %(status)s"),
+            params={"reference": request.reference, "status": request.get_status_display()},
+        )
     if request.kind == RequestKind.PORTABILITY and not (identity_checked_by.strip() and identity_checked_with.strip()):
-        raise ValidationError("record who checked the identity, and with what document, before a transfer")
+        raise ValidationError(_lazy("record who checked the identity, and with what document, before a transfer"))
     if request.kind == RequestKind.RECTIFICATION and not corrections:
-        raise ValidationError("give the corrected values")
+        raise ValidationError(_lazy("give the corrected values"))
     matches = search_subject_request(request, actor=actor)
     count = sum(len(m.rows) for m in matches)
     lines = [f"Ontvangstbevestiging {request.reference} ({request.get_kind_display()})",
@@ -308,7 +313,10 @@ def _rewrite(request, matches: list[FileMatch], corrections: dict[str, str], *, 
             columns = {by_kind.get(key, key): value for key, value in corrections.items()
                        if by_kind.get(key, key) in match.columns}
             if not columns:
-                raise ValidationError(f"{match.name}: none of the corrected fields is a column of this file")
+                raise ValidationError(
+                    _lazy("%(file)s: none of the corrected fields is a column of this file"),
+                    params={"file": match.name},
+                )
             result = do_rewrite_data_file(data_file, set_values={row: columns for row in match.rows},
                                           reason=DeletionReason.DATA_SUBJECT_REQUEST,
                                           subject=f"data-subject request {request.reference}", actor=actor)

@@ -270,6 +270,9 @@ _REASONS = {
         gettext_noop("no house number in the street line"), gettext_noop("country not recognised"),
         gettext_noop("no name or company"), gettext_noop("no street address"), gettext_noop("no town"),
         gettext_noop("invalid or missing postcode"), gettext_noop("no street"),
+        # kix.py's KixError, behind "no KIX: " (address.py)
+        gettext_noop("a KIX needs a six-character postcode and a house number"),
+        gettext_noop("a KIX holds only the characters 0-9 and A-Z"), gettext_noop("empty KIX"),
     )
 }
 _PATTERNS = [
@@ -283,6 +286,7 @@ _PATTERNS = [
     ),
     (re.compile(r"more than (?P<n>\d+) address lines"), gettext_noop("more than %(n)s address lines")),
     (re.compile(r"fewer than (?P<n>\d+) address lines"), gettext_noop("fewer than %(n)s address lines")),
+    (re.compile(r"KIX longer than (?P<n>\d+) characters"), gettext_noop("KIX longer than %(n)s characters")),
 ]
 
 
@@ -291,6 +295,8 @@ def reject_reason_text(reason: str) -> str:
     prefix = ""
     if reason.startswith("unaddressable: "):
         prefix, reason = _("unaddressable") + ": ", reason.removeprefix("unaddressable: ")
+    if reason.startswith("no KIX: "):
+        prefix, reason = prefix + _("no KIX") + ": ", reason.removeprefix("no KIX: ")
     if reason in _REASONS:
         return prefix + _(reason)
     for pattern, text in _PATTERNS:

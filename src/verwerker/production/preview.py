@@ -147,12 +147,14 @@ class RejectPreview:
 
 def rejects_preview(frame: pl.DataFrame, mapping: dict[str, str], *, dedupe: str = "person",
                     limit: int = 200) -> tuple[int, list[RejectPreview]]:
-    """The records production would leave out or flag, as (total, the first ``limit`` masked).
+    """The records production would leave out or flag, as (total, the first ``limit`` masked), each with its
+    reason in the reader's language (as the reject report has it).
 
     The same preparation production runs (normalise, deduplicate), without suppression lists: those
     are chosen on the job.
     """
-    from verwerker.production.pipeline import MergeOptions, prepare  # local: same layer or upward, a cycle at the top
+    # local: same layer or upward, a cycle at the top
+    from verwerker.production.pipeline import MergeOptions, prepare, reject_reason_text
     from verwerker.production.records import ROW, apply_mapping  # local: same layer or upward, a cycle at the top
 
     _records, rejects = prepare(frame, mapping, options=MergeOptions(dedupe=dedupe, workers=1), with_source=False)
@@ -162,6 +164,6 @@ def rejects_preview(frame: pl.DataFrame, mapping: dict[str, str], *, dedupe: str
     wanted = sorted({r.row for r in rejects[:limit]})
     kinds = [c for c in mapped.columns if c in _NAME_KINDS or c == "postcode"]
     rows = {row[ROW]: row for row in mapped.filter(pl.col(ROW).is_in(wanted)).select(ROW, *kinds).iter_rows(named=True)}
-    shown = [RejectPreview(row=r.row, reason=r.reason, action=r.action, masked=masked_line(rows.get(r.row, {})))
-             for r in rejects[:limit]]
+    shown = [RejectPreview(row=r.row, reason=reject_reason_text(r.reason), action=r.action,
+                           masked=masked_line(rows.get(r.row, {}))) for r in rejects[:limit]]
     return len(rejects), shown

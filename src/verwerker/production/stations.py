@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -17,11 +18,14 @@ from verwerker.production.models import PrintStation
 def _check(name: str, hot_folder: str, exclude: int | None = None) -> tuple[str, str]:
     name, hot_folder = name.strip(), hot_folder.strip()
     if not name:
-        raise ValidationError("a print station needs a name")
+        raise ValidationError(_lazy("a print station needs a name"))
     if not hot_folder.startswith("/"):
-        raise ValidationError(f"{hot_folder or '(empty)'}: the hot folder must be an absolute path")
+        raise ValidationError(
+            _lazy("%(folder)s: the hot folder must be an absolute path"),
+            params={"folder": hot_folder or "—"},
+        )
     if PrintStation.objects.filter(name__iexact=name).exclude(pk=exclude).exists():  # type: ignore[misc]
-        raise ValidationError(f"a print station named {name!r} exists already")
+        raise ValidationError(_lazy("a print station named '%(name)s' exists already"), params={"name": name})
     return name, hot_folder
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _lazy
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -46,13 +47,13 @@ def _client_of(object_type: str, object_id: str) -> int | None:
         return None
     if object_type == "clients.client":
         if not Client.objects.filter(pk=object_id).exists():
-            raise ValidationError(f"no client {object_id}")
+            raise ValidationError(_lazy("no client %(id)s"), params={"id": object_id})
         return int(object_id)
 
     try:
         return Blob.objects.values_list("client_id", flat=True).get(pk=object_id)
     except (Blob.DoesNotExist, ValueError, ValidationError):
-        raise ValidationError(f"no blob {object_id}") from None
+        raise ValidationError(_lazy("no blob %(id)s"), params={"id": object_id}) from None
 
 
 @transaction.atomic
@@ -60,9 +61,12 @@ def do_place_hold(object_type: str, object_id, *, reason: str, actor: Actor) -> 
     """Exempt one object from purges until released. Raises ValidationError for an unknown object or no reason."""
     object_id = str(object_id)
     if object_type not in HOLDABLE:
-        raise ValidationError(f"a hold can name {', '.join(sorted(HOLDABLE))}, not {object_type!r}")
+        raise ValidationError(
+            _lazy("a hold can name %(kinds)s, not '%(kind)s'"),
+            params={"kinds": ", ".join(sorted(HOLDABLE)), "kind": object_type},
+        )
     if not reason.strip():
-        raise ValidationError("a hold needs a reason")
+        raise ValidationError(_lazy("a hold needs a reason"))
     client_id = _client_of(object_type, object_id)
     hold = Hold.objects.create(
         object_type=object_type, object_id=object_id, client_id=client_id, reason=reason.strip(), placed_by=actor.label

@@ -27,8 +27,8 @@ SCHEDULE: list[Periodic] = [
     Periodic("workstation-reminders", "verwerker.facilities.tasks.remind_workstation_checks", dt.timedelta(days=1)),
     Periodic("recover-stalled-work", "verwerker.runtime.tasks.recover_stalled_work", dt.timedelta(minutes=1)),
     Periodic("consent-renewals", "verwerker.crm.tasks.request_renewals", dt.timedelta(days=1)),
-    Periodic("webhook-events", "verwerker.api.tasks.collect_webhook_events", dt.timedelta(minutes=1)),
-    Periodic("notifications", "verwerker.notifications.tasks.dispatch_notifications", dt.timedelta(minutes=1)),
+    # notifications and webhook deliveries, from the audit log in one pass (settings.AUDIT_LOG_READERS)
+    Periodic("audit-log-readers", "verwerker.audit.tasks.feed_log_readers", dt.timedelta(minutes=1)),
 ]
 
 

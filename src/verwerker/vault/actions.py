@@ -42,8 +42,8 @@ class BlobWriter:
     """Streams plaintext into one new blob. Get one from ``open_blob_writer``.
 
     ``write(data)`` any number of times, then ``commit()`` (returns the stored Blob) or
-    ``abort(reason)``. As a context manager: an exception inside aborts, a clean exit commits if
-    neither was called.
+    ``abort(reason)``; ``plaintext_sha256()`` between them ends the writing and tells what was written.
+    As a context manager: an exception inside aborts, a clean exit commits if neither was called.
     """
 
     def __init__(self, blob: Blob, data_key: bytes, actor: Actor):
@@ -56,6 +56,7 @@ class BlobWriter:
         # The plaintext's SHA-256 is taken by the encryptor, beside the encryption (crypto's "Speed").
         self._sha = hashlib.sha256()
         self._enc = crypto.StreamEncryptor(data_key, self._file, hasher=self._sha)
+        self._ended = False  # the last segment is encrypted: no more writes
         self._done = False
 
     @property
@@ -65,9 +66,23 @@ class BlobWriter:
 
     def write(self, data) -> int:
         """Encrypt and append ``data`` (bytes-like). Raises VaultError after commit or abort."""
-        if self._done:
+        if self._done or self._ended:
             raise VaultError("this blob writer is closed")
         return self._enc.write(data)
+
+    def _end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self._enc.finish()
+
+    def plaintext_sha256(self) -> str:
+        """The SHA-256 (hex) of all the plaintext written, taken beside the encryption, so a caller that
+        checks a declared checksum needs no hash of its own. Ends the writing (the last segment is
+        encrypted); ``commit()`` or ``abort()`` follows. Raises VaultError after commit or abort."""
+        if self._done:
+            raise VaultError("this blob writer is closed")
+        self._end()
+        return self._sha.hexdigest()
 
     def commit(self) -> Blob:
         """Finish the ciphertext, move it into place and mark the blob stored (audited).
@@ -78,7 +93,7 @@ class BlobWriter:
             raise VaultError("this blob writer is closed")
         self._done = True
         try:
-            self._enc.finish()
+            self._end()
             self._file.flush()
             os.fsync(self._file.fileno())
         finally:

@@ -40,8 +40,8 @@ def test_user_add_with_a_client_creates_a_client_user_with_the_request_reference
     (["x", "--email", "x@example.test"], "at least one --role"),
     (["x", "--email", "x@example.test", "--role", "print", "--client", "1"], "not both"),
     (["x", "--email", "x@example.test", "--client", "999"], "no such client"),
-    (["met spatie", "--email", "x@example.test", "--role", "print"], "may hold only"),
-    (["x", "--email", "geen-adres", "--role", "print"], "not an e-mail address"),
+    (["met spatie", "--email", "x@example.test", "--role", "print"], "mag alleen letters"),
+    (["x", "--email", "geen-adres", "--role", "print"], "is geen e-mailadres"),
 ])
 def test_user_add_refuses_bad_input_with_one_line(args, message):
     with pytest.raises(CommandError, match=message):
@@ -81,4 +81,4 @@ def test_the_commands_work_as_written_on_a_fresh_install(tmp_path):
     assert made["username"] == "po-an" and len(made["password"]) >= 16
     assert [(a["reference"], a["standing"]) for a in listed] == [(draft["reference"], "in_force")]
     assert [u["username"] for u in users] == ["po-an"]
-    assert refused.returncode == 1 and "is taken" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused.returncode == 1 and "is al in gebruik" in refused.stderr and "Traceback" not in refused.stderr

@@ -40,7 +40,7 @@ def test_high_risk_terms_need_the_privacy_officers_approval_before_activation(cl
     terms.write_text(json.dumps({"reference": "VO-B-H", "high_risk_allowed": True, "high_risk_measures": "Vier ogen"}))
     call_command("agreement", "add", "Sportbond Beeland", "--from", str(terms))
     agreement_id = capsys.readouterr().out.strip()
-    with pytest.raises(CommandError, match="privacy officer must approve"):
+    with pytest.raises(CommandError, match="privacyfunctionaris moet haar eerst goedkeuren"):
         call_command("agreement", "activate", agreement_id)
     with pytest.raises(CommandError, match="alleen de privacyofficer"):
         call_command("agreement", "approve", agreement_id, "--as", "rm")

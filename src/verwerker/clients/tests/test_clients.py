@@ -24,11 +24,23 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_subprocessor_outside_the_eea_that_receives_data_is_refused_and_audited(system_actor):
-    with pytest.raises(ValidationError, match="US is outside the EU/EEA"):
+    with pytest.raises(ValidationError, match="US ligt buiten de EU/EER"):
         do_create_subprocessor("Print Corp", country="us", actor=system_actor)
     assert not Subprocessor.objects.exists()
     refusal = AuditEvent.objects.get(action=EventType.SUBPROCESSOR_REFUSED)
     assert refusal.outcome == Outcome.REFUSED and '"US"' in refusal.details
+
+
+def test_a_refusal_with_names_in_it_reads_in_the_language_of_whoever_reads_it(client_a, system_actor):
+    """GIVEN a refusal that names what it refuses (a taken client name) WHEN a Dutch and an English reader see
+    it THEN each reads it in their language, the name filled in (the text is translated when read)."""
+    from django.utils import translation
+
+    with pytest.raises(ValidationError) as refused:
+        do_create_client(client_a.name, contact_email="x@example.test", actor=system_actor)
+    assert refused.value.messages == [f"er bestaat al een klant met de naam '{client_a.name}'"]
+    with translation.override("en"):
+        assert refused.value.messages == [f"a client named '{client_a.name}' exists already"]
 
 
 def test_the_database_itself_refuses_a_non_eea_subprocessor_with_data():

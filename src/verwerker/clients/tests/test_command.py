@@ -22,7 +22,7 @@ def test_client_add_with_agreement_prints_the_id_and_activates_an_agreement(caps
 
 def test_client_add_refuses_a_duplicate_name_with_a_clear_message(capsys):
     call_command("client", "add", "Dubbel", "--contact", "a@example.test")
-    with pytest.raises(CommandError, match="exists already"):
+    with pytest.raises(CommandError, match="bestaat al"):
         call_command("client", "add", "dubbel", "--contact", "b@example.test")
 
 

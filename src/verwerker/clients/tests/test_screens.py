@@ -124,7 +124,7 @@ def test_subprocessors_are_kept_by_the_privacy_officer_and_refused_outside_the_e
                                                     "receives_personal_data": "on"})
     answer = officer.post(reverse("clients:subprocessors"), {"name": "Far Print", "country": "US",
                                                              "receives_personal_data": "on"})
-    assert "EU/EEA" in answer.content.decode()
+    assert "EU/EER" in answer.content.decode()
     assert list(Subprocessor.objects.values_list("name", "country")) == [("Drukkerij Oost", "DE")]
     sub = Subprocessor.objects.get()
     officer.post(reverse("clients:subprocessor_agreement", args=[sub.pk]), {
@@ -189,5 +189,5 @@ def test_a_draft_is_changed_on_its_screen_and_a_change_withdraws_the_approval(rm
     # An amendment moved to start before its old version is refused at activation, with a message.
     Agreement.objects.filter(pk=draft.pk).update(starts_on=old.starts_on, high_risk_allowed=False)
     answer = rm.post(reverse("clients:agreement_activate", args=[draft.pk]), follow=True)
-    assert "must start after" in str(list(answer.context["messages"])[-1])
+    assert "moet beginnen na" in str(list(answer.context["messages"])[-1])
     assert Agreement.objects.get(pk=draft.pk).status == AgreementStatus.DRAFT

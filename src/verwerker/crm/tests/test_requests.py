@@ -111,7 +111,7 @@ def test_a_relations_request_is_an_entry_of_the_one_request_register_with_its_de
     listing = web.get(reverse("privacy:requests")).content.decode()
     assert f'data-request="{entry.reference}"' in listing
     assert web.get(reverse("privacy:request", args=[entry.pk])).url == reverse("crm:request", args=[request.pk])
-    with pytest.raises(ValidationError, match="answered on the screen"):
+    with pytest.raises(ValidationError, match="wordt beantwoord op het scherm"):
         do_execute_subject_request(entry, actor=Actor.for_user(officer))
     web.post(reverse("crm:request", args=[request.pk]), {"execute": ""})
     entry.refresh_from_db()

@@ -129,7 +129,7 @@ def test_the_database_itself_refuses_a_camera_with_sound_or_in_a_toilet(camera):
 
 
 def test_the_recorder_keeps_footage_longer_only_while_an_open_incident_holds_it(camera, system_actor):
-    with pytest.raises(ValidationError, match="longer only for an open incident"):
+    with pytest.raises(ValidationError, match="langer alleen voor een open incident"):
         actions.do_set_camera_retention(camera, days=60, actor=system_actor)
     incident = actions.do_record_camera_incident(title="Diefstal", occurred_at=timezone.now(), actor=system_actor)
     actions.do_set_camera_retention(camera, days=60, incident=incident, actor=system_actor)

@@ -114,7 +114,7 @@ def test_a_statistics_service_outside_the_eu_is_refused_and_an_eu_hosted_one_reg
     website's statistics THEN it is refused as P22 refuses any other transfer, pointing to an EU-hosted service."""
     statistics = ConsentCategory.objects.get(key="statistics")
     google = do_create_subprocessor("Google Analytics", country="US", receives_personal_data=False, actor=system_actor)
-    with pytest.raises(ValidationError, match="outside the EU/EEA.*EU-hosted"):
+    with pytest.raises(ValidationError, match="buiten de EU/EER.*in de EU gehoste"):
         actions.do_register_consent_service(
             statistics, name="Google Analytics 4", subprocessor=google, actor=system_actor
         )

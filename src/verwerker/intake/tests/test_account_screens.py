@@ -46,7 +46,7 @@ def test_keys_are_added_and_removed_and_password_login_switched_off(rm, client_a
     assert account.key_lines == [line] and not account.password_login_enabled and account.password_hash is None
     # The last key is the last way in now: it stays.
     answer = rm.post(reverse("intake:sftp_remove_key", args=[client_a.pk]), {"fingerprint": fingerprint}, follow=True)
-    assert "last way in" in str(list(answer.context["messages"])[-1])
+    assert "laatste toegang" in str(list(answer.context["messages"])[-1])
     other, other_fingerprint = _key("tweede")
     rm.post(reverse("intake:sftp_add_key", args=[client_a.pk]), {"public_key": other})
     rm.post(reverse("intake:sftp_remove_key", args=[client_a.pk]), {"fingerprint": fingerprint})

@@ -24,7 +24,7 @@ ACTOR = Actor.system("test")
 
 def test_it_refuses_an_account_without_an_agreement_in_force(db):
     client = do_create_client("Zonder Overeenkomst", contact_email="z@example.test", actor=ACTOR)
-    with pytest.raises(ValidationError, match="no processing agreement"):
+    with pytest.raises(ValidationError, match="geen geldige verwerkersovereenkomst"):
         actions.do_issue_sftp_account(client, actor=ACTOR)
 
 
@@ -53,7 +53,7 @@ def test_the_network_allow_list_refuses_other_addresses(client_a):
 
 
 def test_a_bad_public_key_is_refused_with_its_line(client_a):
-    with pytest.raises(ValidationError, match="line 1 is not an OpenSSH public key"):
+    with pytest.raises(ValidationError, match="regel 1 is geen publieke OpenSSH-sleutel"):
         actions.do_issue_sftp_account(client_a, actor=ACTOR, public_key="ssh-ed25519 AAAAnotakey")
 
 

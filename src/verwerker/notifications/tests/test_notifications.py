@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from verwerker.audit.actors import Actor
+from verwerker.audit.models import LogCursor
 from verwerker.datafiles.synthetic import address_csv
 from verwerker.notifications.actions import (
     do_dispatch_notifications,
@@ -18,7 +19,7 @@ from verwerker.notifications.actions import (
     do_send_notification_emails,
     do_set_email_preferences,
 )
-from verwerker.notifications.models import DispatchCursor, EmailState, Kind, Notification
+from verwerker.notifications.models import EmailState, Kind, Notification
 from verwerker.production.actions import do_release_job
 from verwerker.production.tests.conftest import draft, produce, staff, station, template  # noqa: F401 (fixtures)
 from verwerker.testing import receive_file
@@ -158,7 +159,7 @@ def test_the_dispatcher_tells_once_even_when_it_runs_again_after_a_crash(client_
     first = do_notify_now()
     sent = len(mail.outbox)
     assert first >= 1 and sent >= 1
-    DispatchCursor.objects.filter(name="audit").update(last_seq=0)
+    LogCursor.objects.filter(name="notifications").update(seq=0)
     do_notify_now()
     do_notify_now()
     assert Notification.objects.count() == first

@@ -112,6 +112,9 @@ def test_a_notified_client_is_no_longer_escalated_and_the_breach_moves_on(window
         assert do_escalate_breaches() == 0
     sent = AuditEvent.objects.get(action=EventType.BREACH_NOTICE_SENT)
     assert '"on_time":true' in sent.details
+    # the breach's timeline notes are written in the house's language, whoever's request sent the notice
+    notes = list(breach.notes.filter(kind__in=["notice_sent", "status"]).values_list("text", flat=True))
+    assert notes == ["verzonden aan 1 aangewezen contactpersoon", "vermoed → gemeld."]
 
 
 @time_machine.travel(at(10, 9, 5), tick=False)
@@ -129,7 +132,7 @@ def test_the_status_flow_refuses_shortcuts_and_demands_reasons(window_activity, 
     breach = _report(system_actor)
     with pytest.raises(ValidationError, match="meld het eerst aan elke getroffen klant"):
         do_change_breach_status(breach, BreachStatus.NOTIFIED, actor=system_actor)
-    with pytest.raises(ValidationError, match="cannot become"):
+    with pytest.raises(ValidationError, match="kan niet .* worden"):
         do_change_breach_status(breach, BreachStatus.CLOSED, actor=system_actor)
     with pytest.raises(ValidationError, match="waarom"):
         do_change_breach_status(breach, BreachStatus.NOT_A_BREACH, actor=system_actor)

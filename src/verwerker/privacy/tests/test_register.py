@@ -33,6 +33,20 @@ def test_the_pdf_holds_the_controllers_and_the_measures(client_a, login, make_st
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     text = pdf_text(response.content)
     assert client_a.name in text and "maatregelen" in text
+    for label in ("Register van verwerkingsactiviteiten van de verwerker", "Artikel 30, lid 2 AVG",
+                  "Verwerkingsverantwoordelijke (a)", "gezien:", "Bewaartermijn", "dagen"):
+        assert label in text
+
+
+def test_the_pdf_speaks_the_readers_language(client_a, login, make_staff):
+    """GIVEN a privacy officer whose browser asks for English WHEN the register is exported as PDF THEN its own
+    words (title, column headers) are English, from the catalogue, not the Dutch of a fixed template."""
+    from verwerker.lib.testing import pdf_text
+
+    web = login(make_staff(Role.PRIVACY))
+    text = pdf_text(web.get(reverse("privacy:register"), {"format": "pdf"}, HTTP_ACCEPT_LANGUAGE="en").content)
+    assert "Record of processing activities of the processor" in text and "Controller (a)" in text
+    assert "Verwerkingsverantwoordelijke" not in text
 
 
 def test_only_the_privacy_officer_sees_the_register(login, make_staff, user_a):

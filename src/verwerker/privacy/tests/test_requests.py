@@ -141,7 +141,7 @@ def test_portability_needs_the_identity_check_recorded(client_a, system_actor):
         client_a, RequestKind.PORTABILITY, Criteria(email="l.devries@example.test"),
         from_contact=_contact(client_a), actor=system_actor,
     )
-    with pytest.raises(ValidationError, match="identity"):
+    with pytest.raises(ValidationError, match="identiteit"):
         do_execute_subject_request(request, actor=system_actor)
     do_execute_subject_request(
         request, actor=system_actor, identity_checked_by="po", identity_checked_with="passport, seen in person"
@@ -159,7 +159,7 @@ def test_a_person_writing_in_directly_is_referred_to_the_client(client_a, system
 
 
 def test_only_the_clients_designated_contact_can_pass_a_request_on(client_a, client_b, system_actor):
-    with pytest.raises(ValidationError, match="designated contact"):
+    with pytest.raises(ValidationError, match="aangewezen contactpersoon"):
         do_log_subject_request(client_a, RequestKind.ACCESS, Criteria(email="x@example.test"),
                                from_contact=_contact(client_b), actor=system_actor)
 
@@ -170,7 +170,7 @@ def test_deadline_is_a_month_and_extends_by_two_only_within_the_first(client_a, 
                                          from_contact=_contact(client_a), actor=system_actor)
     assert request.deadline == dt.date(2026, 2, 28)
     with time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=dt.UTC), tick=False):
-        with pytest.raises(ValidationError, match="first month"):
+        with pytest.raises(ValidationError, match="eerste maand"):
             do_extend_subject_request(request, reason="many files", actor=system_actor)
     with time_machine.travel(dt.datetime(2026, 2, 20, 10, tzinfo=dt.UTC), tick=False):
         do_extend_subject_request(request, reason="many files", actor=system_actor)

@@ -107,8 +107,21 @@ def test_the_rows_production_will_leave_out_are_listed_masked_before_drafting(lo
     assert page.status_code == 200 and page["Cache-Control"] == "no-store"
     assert 'data-reject-row="2"' in html and 'data-reject-row="4"' in html and 'data-reject-row="1"' not in html
     assert "P. Z****************" in html and "A. v** D**********, 2345 **" in html
+    assert "onbestelbaar: ongeldige of ontbrekende postcode" in html  # the reasons in the reader's language
+    assert "dubbele persoon op hetzelfde adres" in html and "invalid or missing postcode" not in html
     for value in ("Zonderpostcodeman", "Dubbelsteyn", "Kerkpad", "NERGENS"):
         assert value not in html
     assert _reads("preview") == before + 1
     data_file.refresh_from_db()
     assert data_file.profile == profile
+
+
+def test_a_kix_reason_reads_in_the_readers_language():
+    from django.utils import translation
+
+    from verwerker.production.pipeline import reject_reason_text
+
+    with translation.override("nl"):
+        assert reject_reason_text("unaddressable: no KIX: empty KIX") == "onbestelbaar: geen KIX: lege KIX"
+        assert (reject_reason_text("unaddressable: no KIX: KIX longer than 18 characters")
+                == "onbestelbaar: geen KIX: KIX langer dan 18 tekens")

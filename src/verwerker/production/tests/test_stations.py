@@ -24,7 +24,7 @@ def test_the_administrator_adds_and_changes_a_print_station(make_staff, login, t
     assert list(AuditEvent.objects.filter(object_type="production.printstation").order_by("seq")
                 .values_list("action", flat=True)) == [EventType.PRINT_STATION_CREATED, EventType.PRINT_STATION_CHANGED]
     answer = web.post(reverse("production:stations"), {"name": "Relatief", "hot_folder": "hot"}, follow=True)
-    assert "absolute path" in str(list(answer.context["messages"])[-1])
+    assert "absoluut pad" in str(list(answer.context["messages"])[-1])
     assert not PrintStation.objects.filter(name="Relatief").exists()
 
 

@@ -212,7 +212,7 @@ def test_the_sftp_target_refuses_a_host_key_that_is_not_a_type_and_fingerprint(s
     with pytest.raises(ValidationError, match="SHA256 fingerprint"):
         do_set_subprocessor_sftp_target(subprocessor, host="h", username="u", host_key="trust me",
                                         password_file="/x", actor=Actor.system("test"))
-    with pytest.raises(ValidationError, match="either a private key file or a password file"):
+    with pytest.raises(ValidationError, match="privésleutel of een bestand met een wachtwoord"):
         do_set_subprocessor_sftp_target(subprocessor, host="h", username="u", host_key=subprocessor.sftp_host_key,
                                         actor=Actor.system("test"))
 

@@ -105,11 +105,11 @@ def test_a_hold_on_a_client_keeps_all_its_blobs(client_a, client_b, system_actor
 def test_a_hold_needs_a_known_object_and_a_reason(client_a, system_actor):
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="no blob"):
+    with pytest.raises(ValidationError, match="geen blob"):
         do_place_hold("vault.blob", uuid.uuid4(), reason="x", actor=system_actor)
-    with pytest.raises(ValidationError, match="reason"):
+    with pytest.raises(ValidationError, match="reden"):
         do_place_hold("clients.client", client_a.pk, reason=" ", actor=system_actor)
-    with pytest.raises(ValidationError, match="can name"):
+    with pytest.raises(ValidationError, match="kan .* noemen"):
         do_place_hold("audit.auditevent", 1, reason="x", actor=system_actor)
 
 

@@ -77,6 +77,22 @@ def test_the_writer_streams_chunk_by_chunk_and_commits(client_a, system_actor):
     )
 
 
+def test_the_writer_tells_the_plaintext_sha256_before_commit_and_takes_no_write_after(client_a, system_actor):
+    """GIVEN a writer fed whole segments and a tail (the tail is encrypted and hashed only at the end)
+    WHEN its SHA-256 is asked before the commit THEN it is the hash of every byte written, the one the
+    committed blob records; no write is taken after it."""
+    data = os.urandom(2 * MIB + 12_345)
+    writer = open_blob_writer(client=client_a, purpose=BlobPurpose.UPLOAD, name="upload.csv", actor=system_actor)
+    for start in range(0, len(data), 700_000):
+        writer.write(data[start : start + 700_000])
+    assert writer.plaintext_sha256() == hashlib.sha256(data).hexdigest()
+    with pytest.raises(crypto.VaultError):
+        writer.write(b"more")
+    blob = writer.commit()
+    assert blob.sha256 == hashlib.sha256(data).hexdigest()
+    assert read_blob_bytes(blob, actor=READER, purpose=ReadPurpose.VERIFICATION) == data
+
+
 def test_an_exception_inside_the_writer_aborts_and_removes_the_partial_file(client_a, system_actor, committed):
     with pytest.raises(RuntimeError), committed():
         with open_blob_writer(client=client_a, purpose=BlobPurpose.UPLOAD, actor=system_actor) as writer:
