@@ -16,7 +16,6 @@ from pathlib import Path
 
 import polars as pl
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from verwerker.lib.spreadsheet import csv_writer
 from verwerker.production import dedupe as dedupe_mod
@@ -262,6 +261,14 @@ def manifest_csv(rows: Sequence[ManifestRow]) -> bytes:
 
 # The reject report is read by the client: its headers, actions and reasons in the interface's language (the
 # codes in records.py, dedupe.py and address.py stay English, as the audit and the tests read them).
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a text for the catalogue (makemessages knows the name); Django's own needs settings at import,
+    and the engine is imported without them (bench/merge.py and bench/stages.py import it bare)."""
+    return message
+
+
 _ACTIONS = {"removed": gettext_noop("removed"), "review": gettext_noop("kept; check it")}
 _REASONS = {
     reason: reason for reason in (
