@@ -36,9 +36,14 @@ def new_worker_id() -> str:
 
 
 def beat(worker_id: str, *, now=None) -> None:
+    """Record that ``worker_id`` lives. An id given by hand (``verwerker worker --worker-id NAME``) need
+    not be host:pid:token; the beat then records the host and process id of the process that beats."""
     now = now or timezone.now()
-    host, pid, _token = worker_id.rsplit(":", 2)
-    if not WorkerBeat.objects.filter(worker_id=worker_id).update(seen_at=now):
+    host, pid, _token = worker_id.rsplit(":", 2) if worker_id.count(":") >= 2 else ("", "", "")
+    if not pid.isdigit():
+        host, pid = socket.gethostname()[:40], str(os.getpid())
+    # host and pid with every beat: a name given by hand may be taken up again by a new process
+    if not WorkerBeat.objects.filter(worker_id=worker_id).update(seen_at=now, host=host, pid=int(pid)):
         WorkerBeat.objects.create(worker_id=worker_id, host=host, pid=int(pid), started_at=now, seen_at=now)
 
 

@@ -265,3 +265,20 @@ def test_a_reprint_that_cannot_be_made_is_withdrawn_so_the_operator_is_not_left_
     assert "reprint 1 could not be made" in refused.details
     job = do_confirm_printed(job, user=staff.printer, actor=act(staff.printer), pieces=8)
     assert job.state == JobState.CERTIFIED and job.pieces_printed == 8
+
+
+def test_a_worker_named_by_hand_beats_with_its_own_host_and_process_and_is_alive(db):
+    """`verwerker worker --worker-id NAME` takes any name (it crashed on a name without host:pid:token)."""
+    import os
+    import socket
+
+    from verwerker.runtime.models import WorkerBeat
+    from verwerker.runtime.workers import beat, is_dead
+
+    beat("pers-1")
+    row = WorkerBeat.objects.get(worker_id="pers-1")
+    assert (row.host, row.pid) == (socket.gethostname()[:40], os.getpid())
+    assert not is_dead("pers-1", now=timezone.now())
+    WorkerBeat.objects.filter(worker_id="pers-1").update(pid=2**22 + 1)  # the name's earlier process, gone
+    beat("pers-1")
+    assert WorkerBeat.objects.get(worker_id="pers-1").pid == os.getpid()
