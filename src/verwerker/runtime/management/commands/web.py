@@ -4,11 +4,11 @@ Why cheroot: it hands a request's body to the application as it arrives (``wsgi.
 so an upload streams into the vault in pieces and no byte of it lands on disk in plaintext (P14). waitress,
 used before, reads the whole body first and keeps one over 512 KiB in an unlinked temporary file.
 
-Bounds for a hostile request: headers at most 64 KiB (414/431 beyond), a body at most the upload limit plus
+Bounds for a hostile request: headers at most 64 KiB (refused beyond), a body at most the upload limit plus
 the multipart envelope (413 before a byte is read), every socket operation times out after
 ``--timeout`` seconds. A response sent while much of the body is still unread (a refusal: no token, a
 wrong checksum header, a quota) closes the connection instead of draining the rest: cheroot would read the
-remainder into memory in one piece (RFC 9110 §9.3 allows the close as a defence).
+remainder into memory in one piece (HTTP lets a server close rather than read a body it refused).
 """
 
 from __future__ import annotations
