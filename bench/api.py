@@ -29,7 +29,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.sftp import _free_port, _make_file, _upload, _vm_hwm_mib, _wait_port
+from bench.sftp import _cpu_seconds, _free_port, _make_file, _upload, _vm_hwm_mib, _wait_port
 
 SESSION = """
 import django, json, sys; django.setup()
@@ -73,12 +73,6 @@ class SpoolWatch(threading.Thread):
             except OSError:
                 pass
             time.sleep(0.1)
-
-
-def _cpu_s(pid: int) -> float:
-    """User plus system CPU seconds the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _timed(cmd: list[str]) -> tuple[float, str]:
@@ -166,7 +160,7 @@ def main() -> None:
         for i in range(args.runs):
             cp_times.append(_timed(["cp", str(big), str(tmp / f"copy{i}.csv")])[0])
             (tmp / f"copy{i}.csv").unlink()
-            before = _cpu_s(server.pid)
+            before = _cpu_seconds(server.pid)
             elapsed, out = _timed(
                 [
                     "curl",
@@ -185,10 +179,10 @@ def main() -> None:
             )
             assert json.loads(out)["state"] == "completed", out
             api_times.append(elapsed)
-            api_cpu.append(_cpu_s(server.pid) - before)
-            before = _cpu_s(sftpd.pid)
+            api_cpu.append(_cpu_seconds(server.pid) - before)
+            before = _cpu_seconds(sftpd.pid)
             sftp_times.append(_upload(sftp_port, sftp_user, key, big, f"upload/sftp{i}.csv", None, tmp)[0])
-            sftp_cpu.append(_cpu_s(sftpd.pid) - before)
+            sftp_cpu.append(_cpu_seconds(sftpd.pid) - before)
             elapsed, _out = _timed(
                 [
                     "curl",
