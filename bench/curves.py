@@ -5,9 +5,10 @@ record is within 1.2x of the 10,000-record run.
 
 Each record count runs in a fresh process (its own data directory and database, as bench.audit sets up) that
 does what a production job does, without the task queue: read the file (read_table), profile it
-(profile_table), prepare (engine.prepare: normalise, deduplicate, sort, records as IPC), render every part
-(engine.render_part in two processes, as two `verwerker worker`s would, each compiling in the compile process
-render recycles after a few chunks) and store every part and manifest in the vault (do_store_blob). Generating
+(profile_table), prepare (engine.prepare: normalise, deduplicate, sort, one records blob per part), render
+every part (engine.render_part in two processes, as two `verwerker worker`s would, each from its part's own
+records blob and compiling in the compile process render recycles after a few chunks) and store every part
+and manifest in the vault (do_store_blob). Generating
 the synthetic file and storing it as the upload are not timed. Peak memory is the summed resident memory of
 the run's process and all its descendants, sampled every 0.1 s (bench.merge.TreeSampler). Both the RSS sum and
 the PSS sum are reported (see TreeSampler); the target is judged on the RSS sum, the stricter. CPU seconds
@@ -33,20 +34,14 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PART_SIZE = 5000
-_RECORDS = None  # the prepared records in a render process (read once per process, as a task reads its blob)
 
 
-def _init_render(records_ipc: bytes) -> None:
-    global _RECORDS
+def _render(index: int, records_ipc: bytes, template: str, background: bytes) -> tuple[bytes, bytes, int]:
+    """Part ``index`` from its own records blob, as do_render_part renders it."""
     from verwerker.production import engine
 
-    _RECORDS = engine.read_records(records_ipc)
-
-
-def _render(index: int, template: str, background: bytes) -> tuple[bytes, bytes, int]:
-    from verwerker.production import engine
-
-    part = engine.render_part(_RECORDS, index, template=Path(template), background=background, part_size=PART_SIZE)
+    part = engine.render_part(engine.read_records(records_ipc), index, template=Path(template), background=background,
+                              part_size=PART_SIZE)
     return part.pdf, part.manifest_csv, part.pages
 
 
@@ -99,20 +94,23 @@ def child(records: int) -> dict:
             prepared = engine.prepare(frame, MAPPING, template=Path(template), dedupe="person", part_size=PART_SIZE,
                                       suppression=[])
             frame = None
-            records_blob = do_store_blob(prepared.records_ipc, client=client, purpose="other", name="records",
-                                         actor=actor)
+            records_blobs = [do_store_blob(data, client=client, purpose="other", name="records", actor=actor)
+                             for data in prepared.records_parts]
             t = lap("prepare", t)
             context = multiprocessing.get_context("forkserver")
             render_s = store_s = 0.0
             # Two processes as two workers; each compiles in its own recycled compile process
             # (render_part, as a task does), so these two need not be replaced. Four parts in flight at
             # most: a part's PDF waits in memory only until it is stored.
-            with ProcessPoolExecutor(2, mp_context=context, initializer=_init_render,
-                                     initargs=(read_blob_bytes(records_blob, actor=actor, purpose="production"),)
-                                     ) as pool:
+            with ProcessPoolExecutor(2, mp_context=context) as pool:
                 parts = prepared.parts
                 prepared = None
-                futures = [pool.submit(_render, i, template, background) for i in range(1, min(parts, 4) + 1)]
+
+                def submit(i: int):
+                    part_records = read_blob_bytes(records_blobs[i - 1], actor=actor, purpose="production")
+                    return pool.submit(_render, i, part_records, template, background)
+
+                futures = [submit(i) for i in range(1, min(parts, 4) + 1)]
                 following = iter(range(min(parts, 4) + 1, parts + 1))
                 while futures:
                     future = futures.pop(0)
@@ -120,7 +118,7 @@ def child(records: int) -> dict:
                     pdf, manifest, n = future.result()
                     nxt = next(following, None)
                     if nxt is not None:
-                        futures.append(pool.submit(_render, nxt, template, background))
+                        futures.append(submit(nxt))
                     s = time.perf_counter()
                     render_s += s - w
                     do_store_blob(pdf, client=client, purpose="other", name="part", actor=actor)

@@ -62,7 +62,7 @@ def read_frame(data: bytes, name: str, dropped: list[str]) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class Prepared:
-    records_ipc: bytes
+    records_parts: list[bytes]  # part i+1's records (records_ipc), in postal order; none without records
     rejects_csv: bytes
     records_in: int
     records_out: int
@@ -85,12 +85,26 @@ def prepare(
     check_template(Template(template))
     options = MergeOptions(dedupe=dedupe, part_size=part_size, chunk_size=chunk_size(part_size), workers=1)
     records, rejects = prepare_records(frame, mapping, options=options, suppression=suppression)
-    buffer = io.BytesIO()
-    records.write_ipc(buffer)
+    parts = parts_for(records.height, part_size)
     return Prepared(
-        records_ipc=buffer.getvalue(), rejects_csv=rejects_csv(rejects, frame), records_in=frame.height,
-        records_out=records.height, rejects=len(rejects), parts=parts_for(records.height, part_size),
+        records_parts=[records_ipc(part_slice(records, i, part_size)) for i in range(1, parts + 1)],
+        rejects_csv=rejects_csv(rejects, frame), records_in=frame.height,
+        records_out=records.height, rejects=len(rejects), parts=parts,
     )
+
+
+def part_slice(records: pl.DataFrame, index: int, part_size: int) -> pl.DataFrame:
+    """Part ``index``'s (1-based) records of all the prepared records; a view, not a copy."""
+    per_part = records_per_part(part_size)
+    return records.slice((index - 1) * per_part, per_part)
+
+
+def records_ipc(records: pl.DataFrame) -> bytes:
+    """Prepared records as bytes for the vault: Arrow IPC, zstd-compressed (a million records take 52 MiB
+    instead of 333). Stored one blob per part, so a part's task reads and holds only its own records."""
+    buffer = io.BytesIO()
+    records.write_ipc(buffer, compression="zstd")
+    return buffer.getbuffer().tobytes()
 
 
 def read_records(data: bytes) -> pl.DataFrame:
@@ -145,10 +159,8 @@ def _render(records: pl.DataFrame, *, template: Path, background: bytes | None, 
 def render_part(
     records: pl.DataFrame, index: int, *, template: Path, background: bytes | None, part_size: int
 ) -> RenderedPart:
-    """Part ``index`` (1-based) of the prepared records: the PDF/VT part and its manifest."""
-    per_part = records_per_part(part_size)
-    part = records.slice((index - 1) * per_part, per_part)
-    return _render(part, template=template, background=background, part=index, part_size=part_size,
+    """Part ``index`` (1-based): the PDF/VT part and its manifest, of that part's records (part_slice)."""
+    return _render(records, template=template, background=background, part=index, part_size=part_size,
                    title="Verwerker production")
 
 
@@ -162,6 +174,13 @@ def render_reprint(records: pl.DataFrame, seqs: list[int], *, template: Path, ba
                    title="Verwerker herdruk", reprint=True)
 
 
+def proof_positions(records: int) -> list[int]:
+    """The 0-based positions (postal order) of the records a proof of ``records`` records shows."""
+    from verwerker.production.pipeline import proof_sample  # local: same layer or upward, a cycle at the top
+
+    return proof_sample(records)
+
+
 def join_manifests(parts: list[bytes]) -> bytes:
     """The job's manifest: the parts' manifests in order, one header."""
     manifest = b""
@@ -172,8 +191,10 @@ def join_manifests(parts: list[bytes]) -> bytes:
     return manifest
 
 
-def render_proof(records: pl.DataFrame, *, template: Path, background: bytes | None) -> bytes | None:
-    """The proof: the first records and a sample of the rest, watermarked; None without records."""
+def render_proof(records: pl.DataFrame, *, template: Path, background: bytes | None,
+                 sampled: bool = False) -> bytes | None:
+    """The proof: the first records and a sample of the rest, watermarked; None without records.
+    ``sampled``: the records are that sample already (proof_positions of all), taken as they are."""
     # local: same layer or upward, a cycle at the top
     from verwerker.production.pdfvt import RecordInfo, assemble_part, load_background
 
@@ -184,7 +205,7 @@ def render_proof(records: pl.DataFrame, *, template: Path, background: bytes | N
 
     if not records.height:
         return None
-    picked = records[proof_sample(records.height)]
+    picked = records if sampled else records[proof_sample(records.height)]
     infos = [RecordInfo(seq=s, row=r, bundle=b) for s, r, b in picked.select("_seq", ROW, "_bundle").iter_rows()]
     pdfs = render_chunks(Template(template), [list(_letter_records(picked))], workers=1, proof=True)
     return assemble_part(pdfs, infos, background=load_background(background), title="Verwerker proof").pdf

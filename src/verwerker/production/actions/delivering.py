@@ -23,7 +23,7 @@ from verwerker.production.actions.producing import _deliver_later
 from verwerker.production.later import enqueue_after_commit
 from verwerker.production.models import Job, JobOutput, OutputKind, PrintStation
 from verwerker.production.workflow import JobState, StepRefused, check_step
-from verwerker.vault.actions import do_shred_blobs, open_blob_reader, read_blob_bytes
+from verwerker.vault.actions import do_shred_blobs, open_blob_reader
 from verwerker.vault.models import DeletionReason, ReadPurpose
 
 
@@ -252,7 +252,7 @@ def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
     "herdruk" in its name and its DPart metadata), and put it in the station's hot folder the way the
     parts went. Idempotent: a reprint already made is skipped."""
     # local: same layer or upward, a cycle at the top
-    from verwerker.production.actions.producing import _background, _store, _template
+    from verwerker.production.actions.producing import _background, _store, _template, records_at
 
     job = Job.objects.select_related("template", "station").get(pk=job_id)
     if job.state != JobState.DELIVERED or job.station is None or number > job.reprints:
@@ -263,9 +263,9 @@ def do_deliver_reprint(job_id: int, number: int, *, actor: Actor) -> bool:
 
     try:
         spans = _reprint_spans(job, number)
-        source = JobOutput.objects.get(job=job, attempt=job.attempt, kind=OutputKind.RECORDS)
-        records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
-        part = engine.render_reprint(records, engine.range_seqs(spans), template=_template(job),
+        seqs = engine.range_seqs(spans)
+        records = records_at(job, job.attempt, [seq - 1 for seq in seqs], actor=actor)
+        part = engine.render_reprint(records, seqs, template=_template(job),
                                      background=_background(job), part_size=settings.JOB_PART_SIZE)
     except Exception as exc:  # noqa: BLE001 - the operator must not be left waiting for a reprint that never comes
         _withdraw_reprint(job, number, failure_reason(exc), actor=actor)

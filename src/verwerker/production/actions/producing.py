@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -55,6 +56,45 @@ def _store(job: Job, kind: str, index: int, data: bytes, *, attempt: int, actor:
     blob = do_store_blob(data, client=job.client_id, purpose=_PURPOSE.get(kind, "intermediate"),  # type: ignore[call-overload]
                          name=name or f"job-{job.pk}-{kind}-{index}", actor=actor)
     return JobOutput(job=job, attempt=attempt, kind=kind, index=index, blob=blob, pages=pages)
+
+
+def _read_records_blob(output: JobOutput, *, actor: Actor) -> pl.DataFrame:
+    return engine.read_records(read_blob_bytes(output.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
+
+
+def _records_part(job: Job, attempt: int, index: int, *, actor: Actor) -> pl.DataFrame:
+    """Part ``index``'s prepared records. Each part has its own records blob (RECORDS, index = part), so a
+    part's task reads and holds only its part; an attempt prepared before that has one blob of all its
+    records at index 0, of which the part's slice is taken."""
+    found = {o.index: o for o in JobOutput.objects.filter(job=job, attempt=attempt, kind=OutputKind.RECORDS,
+                                                          index__in=(0, index))}
+    if index in found:
+        return _read_records_blob(found[index], actor=actor)
+    return engine.part_slice(_read_records_blob(found[0], actor=actor), index, settings.JOB_PART_SIZE)
+
+
+def records_at(job: Job, attempt: int, positions: list[int], *, actor: Actor) -> pl.DataFrame:
+    """The prepared records at these 0-based positions (the record with sequence number s is at s - 1),
+    in postal order; a position beyond the last record is left out. Reads only the parts that hold them:
+    every part but the last holds as many records as the first, so the first tells where a position lies."""
+    outputs = {o.index: o for o in JobOutput.objects.filter(job=job, attempt=attempt, kind=OutputKind.RECORDS)}
+    if not outputs:
+        raise engine.EngineError("the prepared records of this attempt are gone")
+    wanted = sorted(set(positions))
+    if 0 in outputs:  # all records in one blob (prepared before each part had its own, or none at all)
+        whole = _read_records_blob(outputs[0], actor=actor)
+        return whole[[p for p in wanted if p < whole.height]]
+    first = _read_records_blob(outputs[1], actor=actor)
+    per_part = first.height
+    by_part: dict[int, list[int]] = {}
+    for position in wanted:
+        by_part.setdefault(position // per_part + 1, []).append(position - (position // per_part) * per_part)
+    picked = []
+    for index, local in by_part.items():
+        if index in outputs:
+            part = first if index == 1 else _read_records_blob(outputs[index], actor=actor)
+            picked.append(part[[i for i in local if i < part.height]])
+    return pl.concat(picked) if picked else first.clear()
 
 
 def _shred_outputs(outputs: list[JobOutput], *, actor: Actor, reason: str) -> None:
@@ -140,7 +180,12 @@ def do_prepare_production(job_id: int, *, actor: Actor) -> int:
         do_fail_production(job, error=failure_reason(exc), actor=actor)
         return 0
     del frame, suppression
-    outputs = [_store(job, OutputKind.RECORDS, 0, prepared.records_ipc, attempt=0, actor=actor),
+    # One records blob per part: a part's task reads only its own. An attempt without records stores
+    # an empty one at index 0 (the existence of RECORDS marks the attempt as prepared).
+    records = prepared.records_parts or [engine.records_ipc(pl.DataFrame())]  # no records, no columns
+    first = 1 if prepared.records_parts else 0
+    outputs = [*(_store(job, OutputKind.RECORDS, first + i, data, attempt=0, actor=actor)
+                 for i, data in enumerate(records)),
                _store(job, OutputKind.REJECTS, 0, prepared.rejects_csv, attempt=0, actor=actor,
                       name=f"weigeringen-job-{job.pk}.csv")]
     stale: list[JobOutput] = []
@@ -181,8 +226,7 @@ def do_render_part(job_id: int, attempt: int, index: int, *, actor: Actor) -> bo
     if JobOutput.objects.filter(job=job, attempt=attempt, kind=OutputKind.PART, index=index).exists():
         return False
     try:
-        source = JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.RECORDS)
-        records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
+        records = _records_part(job, attempt, index, actor=actor)
         part = engine.render_part(records, index, template=_template(job), background=_background(job),
                                   part_size=settings.JOB_PART_SIZE)
     except Exception as exc:  # noqa: BLE001 - every failure becomes the job's state, never a hang
@@ -226,9 +270,8 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
         manifest = engine.join_manifests(
             [read_blob_bytes(o.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION) for o in manifests]
         )
-        source = JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.RECORDS)
-        records = engine.read_records(read_blob_bytes(source.blob_id, actor=actor, purpose=ReadPurpose.PRODUCTION))
-        proof = engine.render_proof(records, template=_template(job), background=_background(job))
+        sample = records_at(job, attempt, engine.proof_positions(job.records_out or 0), actor=actor)
+        proof = engine.render_proof(sample, template=_template(job), background=_background(job), sampled=True)
         rejects = read_blob_bytes(JobOutput.objects.get(job=job, attempt=attempt, kind=OutputKind.REJECTS).blob_id,
                                   actor=actor, purpose=ReadPurpose.PRODUCTION)
     except Exception as exc:  # noqa: BLE001 - every failure becomes the job's state, never a hang
@@ -250,7 +293,7 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
         JobOutput.objects.bulk_create(outputs)
         do_put_in_outbox(locked.client, f"{REJECTS_OUTBOX_PREFIX}{locked.pk}-{attempt}.csv", rejects,
                          actor=actor, purpose=BlobPurpose.REJECT_REPORT)
-        return {"records_in": locked.records_in, "records_out": records.height, "pages": pages,
+        return {"records_in": locked.records_in, "records_out": locked.records_out, "pages": pages,
                 "rejects": locked.rejects, "attempt": attempt}
 
     try:
@@ -261,7 +304,6 @@ def do_finish_production(job_id: int, attempt: int, *, actor: Actor) -> bool:
             gates=gate,
             within=write,
             update={
-                "records_out": records.height,
                 "pages": pages,
                 "produced_at": timezone.now(),
                 "progress_at": timezone.now(),
