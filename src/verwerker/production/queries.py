@@ -80,7 +80,8 @@ def client_names_of_blobs(blob_ids: list) -> dict:
             OutputKind.MANIFEST: _("mailing list of job «%(job)s»"),
             OutputKind.REJECTS: _("reject report of job «%(job)s»"),
             OutputKind.PROOF: _("proof of job «%(job)s»"),
-            OutputKind.RECORDS: _("prepared address records of job «%(job)s»"),
+            OutputKind.RECORDS: _("prepared address records, part %(index)s of job «%(job)s»") if output.index
+            else _("prepared address records of job «%(job)s»"),
         }.get(output.kind, _("output of job «%(job)s»")) % {"index": output.index, "job": job}
         if output.job.attempt > 1:
             name += " " + _("(production run %(attempt)s)") % {"attempt": output.attempt}

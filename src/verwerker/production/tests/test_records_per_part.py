@@ -94,3 +94,18 @@ def test_an_attempt_prepared_with_one_records_blob_renders_the_same_parts_and_pr
         p + 1 for p in positions]
     proofs = [JobOutput.objects.get(job=j, attempt=j.attempt, kind=OutputKind.PROOF) for j in (job, current)]
     assert proofs[0].pages == proofs[1].pages
+
+
+def test_a_certificate_names_each_part_of_the_prepared_records(client_a, draft, staff, settings):
+    """A deletion certificate lists each part's records blob by its own name, in Dutch."""
+    from django.utils import translation
+
+    from verwerker.production.queries import client_names_of_blobs
+
+    settings.JOB_PART_SIZE = 400
+    job = produce(_job(client_a, draft, staff))
+    outputs = JobOutput.objects.filter(job=job, attempt=job.attempt, kind=OutputKind.RECORDS).order_by("index")
+    with translation.override("nl"):
+        names = client_names_of_blobs([o.blob_id for o in outputs])
+    assert [names[o.blob_id] for o in outputs] == [
+        f"voorbereide adresgegevens deel {i} van opdracht «Mailing»" for i in (1, 2, 3)]
