@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SKIP = {"common", "__main__"}
+# instructions runs under valgrind for minutes: by name only (`python -m bench instructions`).
+SKIP = {"common", "__main__", "instructions"}
 
 # (bench line prefix, key, figure, before (issue 23), target, comparison)
 TABLE = [

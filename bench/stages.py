@@ -1,11 +1,12 @@
 """Where a part's CPU time goes: the stages of rendering one part, timed one by one in one process.
 
 For docs/production.md ("Where a part's time goes"): prepare, record dicts and JSON, Typst compile,
-the pikepdf steps of pdfvt.assemble_part (open, markers, page copy, background and KIX, DPart tree,
-identification, save) and the vault's encryption with its SHA-256. CPU time (time.process_time) per
-page, medians over the repetitions; fresh synthetic records each repetition, because Typst memoises
-repeated content. The stages call pdfvt's own helpers in assemble_part's order; the part is the same
-(tests/test_render.py checks assemble_part itself).
+the pikepdf steps of pdfvt.assemble_part (open, markers, deflating the page contents Typst leaves
+uncompressed, page copy, background and KIX, DPart tree, identification, save) and the vault's
+encryption with its SHA-256. CPU time (time.process_time) per page, medians over the repetitions;
+fresh synthetic records each repetition, because Typst memoises repeated content. The stages call
+pdfvt's own helpers in assemble_part's order; the part is the same (tests/test_render.py checks
+assemble_part itself).
 
     python -m bench stages [--records 2000] [--runs 3]
 """
@@ -80,6 +81,9 @@ def main() -> None:
                 if "/TrimBox" not in obj:
                     obj.TrimBox = obj.MediaBox
             lap("pdf_markers")
+            for obj in src_pages:
+                pdfvt._deflate_contents(obj)
+            lap("pdf_deflate_contents")
             objs.extend(pdfvt._copy_pages(part, src, src_pages))
             lap("pdf_copy_pages")
         pdfvt._set_page_tree(part, objs)

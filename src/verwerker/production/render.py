@@ -88,8 +88,15 @@ def _compiler(template: Template) -> typst.Compiler:
     return compiler
 
 
-def compile_chunk(template_path: str, records_json: str, proof: bool = False) -> bytes:
+def compile_chunk(template_path: str, records_json: str, proof: bool = False, *, deflate: bool = False) -> bytes:
     """Compile one chunk of records (a JSON array) with the template; returns PDF bytes.
+
+    The page content streams come uncompressed (``deflate=False``): pdfvt.assemble_part compresses them
+    when it builds the part. Typst deflates every stream with a fresh full-size zlib state (three per
+    page, whose set-up alone was 10% of a compile's instructions); its ``pretty`` output skips that and
+    differs from the deflated output only in the content streams' whitespace (the operators are the
+    same) and in hex-encoded font and ICC streams, which qpdf re-encodes when the part is saved.
+    ``deflate=True`` is Typst's own compressed output, the reference the equivalence test compares with.
 
     Raises TemplateError naming the template line when Typst reports an error.
     """
@@ -102,6 +109,7 @@ def compile_chunk(template_path: str, records_json: str, proof: bool = False) ->
             sys_inputs={"records": records_json, "proof": "1" if proof else ""},
             pdf_tags=False,
             timestamp=TIMESTAMP,
+            pretty=not deflate,
         )
     except typst.TypstError as exc:
         raise TemplateError(_describe(exc, template)) from None
