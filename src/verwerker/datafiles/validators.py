@@ -229,7 +229,10 @@ def _valid_compact_ibans(s: pl.Series) -> tuple[pl.Series, pl.Series]:
     countries = _iban_countries()
     lengths = s.str.len_bytes()
     todo = s.is_not_null()
-    first = s.drop_nulls().head(1).str.slice(0, 2).to_list()
+    # The first value's country, looked for among the first thousand values before copying the whole
+    # column without its nulls.
+    lead = s.head(1000).drop_nulls()
+    first = (lead if len(lead) else s.drop_nulls()).head(1).str.slice(0, 2).to_list()
     if first and first[0] in countries:
         code = first[0]
         rows = s.str.starts_with(code).fill_null(False)

@@ -266,6 +266,9 @@ def test_iban_verdicts_on_hostile_cells_match_stdnum():
     assert 500 < sum(ours) < len(values) - 500
     only_nulls = pl.Series([None, None], dtype=pl.String)
     assert validators.valid_ibans(only_nulls).to_list() == [False, False]
+    # A column that starts with more nulls than the first country is looked for in.
+    late = pl.Series([None] * 1500 + values[:3000], dtype=pl.String)
+    assert validators.valid_ibans(late).to_list() == [False] * 1500 + ours[:3000]
 
 
 def _mixed_columns(n: int, seed: int) -> pl.DataFrame:
