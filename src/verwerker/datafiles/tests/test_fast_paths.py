@@ -11,6 +11,7 @@ import string
 
 import generate  # tests/samples/generate.py
 import polars as pl
+from stdnum import iban as std_iban
 
 from verwerker.datafiles import detect as detect_module
 from verwerker.datafiles import profile, read, validators
@@ -208,6 +209,66 @@ def test_iban_verdicts_match_the_previous_vectorised_check():
     values += [v.lower() for v in values[:500]] + [None, "", "NL"]
     series = pl.Series(values, dtype=pl.String)
     assert validators.valid_ibans(series).to_list() == reference.valid_ibans(series).to_list()
+
+
+def _hostile_ibans(rng: random.Random, cc: str, count: int) -> list[str]:
+    """Values of ``cc``'s IBAN length starting with its code: valid ones, then damaged at one or two
+    positions (a byte next to a class's range, lower case, a space, a capital where c allows one, a
+    control byte, a two-byte character in place of two bytes)."""
+    classes = validators._iban_countries()[cc]
+    pools = {"n": string.digits, "a": string.ascii_uppercase, "c": string.digits + string.ascii_uppercase}
+    odd = ["/", "0", "9", ":", "@", "A", "Z", "[", "`", "a", "z", "{", " ", "\x00", "\x7f", "-", "."]
+    values = []
+    for _ in range(count):
+        bban = "".join(rng.choice(pools[k] if rng.random() < 0.9 else string.digits) for k in classes[2:])
+        value = cc + std_iban.calc_check_digits(cc + "00" + bban) + bban
+        for _ in range(rng.choice([0, 0, 1, 2])):
+            i = rng.randrange(len(value))
+            value = value[:i] + rng.choice(odd) + value[i + 1:]
+        if rng.random() < 0.05:  # a two-byte character for two bytes: same length in bytes
+            i = rng.randrange(4, len(value) - 1)
+            value = value[:i] + rng.choice("\u00e9\u00df\u0660") + value[i + 2:]
+        values.append(value[:2] + value[2:].lower() if rng.random() < 0.02 else value)
+    return values
+
+
+def test_iban_structure_and_remainder_on_the_flat_bytes_match_the_per_position_check():
+    """GIVEN values of several countries' IBAN lengths, valid and damaged at any byte, more than one
+    block of the flat check (_FLAT_BLOCK rows) for NL
+    WHEN the flat check settles what it can and the per-position check the rest
+    THEN structure and verdict equal the per-position check's on every value."""
+    rng = random.Random(35)
+    for cc, count in (("NL", validators._FLAT_BLOCK + 1234), ("DE", 3000), ("FR", 3000), ("IS", 2000),
+                      ("TR", 2000), ("SC", 2000), ("GB", 500)):
+        classes = validators._iban_countries()[cc]
+        values = [v for v in _hostile_ibans(rng, cc, count) if len(v.encode()) == 2 + len(classes)]
+        series = pl.Series(values, dtype=pl.String)
+        flat = validators._structure_and_mod97(series, cc, classes)
+        by_position = validators._structure_and_mod97_by_position(series, cc, classes)
+        assert flat[0].to_list() == by_position[0].to_list(), cc
+        assert flat[1].to_list() == by_position[1].to_list(), cc
+        assert 0 < flat[1].sum() < len(values) - 100, cc  # both verdicts occur
+    nothing = pl.Series([], dtype=pl.String)
+    assert validators._structure_and_mod97(nothing, "NL", validators._iban_countries()["NL"])[0].is_empty()
+
+
+def test_iban_verdicts_on_hostile_cells_match_stdnum():
+    """Nulls, empty and blank cells, lower case, spaces, wrong lengths, non-ASCII, very long cells."""
+    rng = random.Random(36)
+    values: list[str | None] = _hostile_ibans(rng, "NL", 2000) + _hostile_ibans(rng, "BE", 200)
+    values += [f" {v[:4]} {v[4:8]} {v[8:]} " for v in values[:300]] + [v.lower() for v in values[:300]]
+    values += [v[:-1] for v in values[:200]] + [v + "0" for v in values[:200]]
+    values += [None, "", " ", "NL", "NL91", "\u00a0" * 20, "NL91ABNA0417164300" * 1000, "NL91\u0660BNA0417164300"]
+    values += [None] * 100
+    series = pl.Series(values, dtype=pl.String)
+    ours = validators.valid_ibans(series).to_list()
+    assert ours == [v is not None and std_iban.is_valid(v) for v in values]
+    assert 500 < sum(ours) < len(values) - 500
+    only_nulls = pl.Series([None, None], dtype=pl.String)
+    assert validators.valid_ibans(only_nulls).to_list() == [False, False]
+    # A column that starts with more nulls than the first country is looked for in.
+    late = pl.Series([None] * 1500 + values[:3000], dtype=pl.String)
+    assert validators.valid_ibans(late).to_list() == [False] * 1500 + ours[:3000]
 
 
 def _mixed_columns(n: int, seed: int) -> pl.DataFrame:
