@@ -268,6 +268,9 @@ class BlobReader(io.RawIOBase):
         return self.iter_chunks()
 
     def close(self) -> None:
+        dec = getattr(self, "_dec", None)
+        if dec is not None:
+            dec.close()  # no read-ahead left running on the file about to be closed
         file = getattr(self, "_file", None)
         if file is not None:
             file.close()
