@@ -64,8 +64,8 @@ Transactions: none here; the callers in actions.py own them.
 from __future__ import annotations
 
 import base64
-import hashlib
 import collections
+import hashlib
 import io
 import os
 import stat
@@ -250,7 +250,7 @@ class _OrderedHash:
                     self._running = False
                     self._cond.notify_all()
                     return
-                piece = self._queue[0]
+                piece = self._queue.popleft()
             try:
                 self._hasher.update(piece)
             except BaseException as exc:  # noqa: BLE001 - handed to the writer, which raises it
@@ -262,7 +262,6 @@ class _OrderedHash:
                     self._cond.notify_all()
                 return
             with self._cond:
-                self._queue.popleft()
                 self._done += 1
                 self._cond.notify_all()
 
@@ -443,13 +442,13 @@ class StreamDecryptor:
     ``next_segment()`` returns a memoryview of the next verified plaintext segment (valid until the next
     call), or None after the last one. Segments are handed out in order, each only once it has verified.
 
-    When ``source`` is a regular file and segments are large, the next ``READ_AHEAD`` segments are read
-    (``pread`` at their offsets, so the file position does not matter) and verified on the shared pool,
-    two at a time on two cores, while the caller consumes the current one; memory is then ``READ_AHEAD``
-    ciphertext and plaintext segments. Otherwise one of each, on the caller's thread. The first segment
-    that fails to verify (or to be read) ends the stream: the read-ahead is stopped, no thread is left
-    working on it, and every later call raises the same error. ``close()`` stops the read-ahead of a
-    stream left unfinished.
+    When ``source`` is a regular file and segments are large, the ciphertext of the next ``READ_AHEAD``
+    segments is read on the shared pool (``pread`` at their offsets, so the file position does not matter)
+    while the caller's thread decrypts the current one, straight into the caller's buffer when it is given
+    (see the module's "Speed"); memory is then ``READ_AHEAD`` ciphertext segments and one plaintext
+    segment. Otherwise one of each, all on the caller's thread. The first segment that fails to verify (or
+    to be read) ends the stream: the read-ahead is stopped, no thread is left working on it, and every
+    later call raises the same error. ``close()`` stops the read-ahead of a stream left unfinished.
     """
 
     def __init__(self, data_key: bytes, source, ciphertext_size: int):
@@ -477,28 +476,23 @@ class StreamDecryptor:
         self._fd = _regular_file(source) if self._segment_size >= PARALLEL_HASH_MIN else None
         if self._fd is not None:
             self._base = source.tell()
-            # One (ciphertext, plaintext, cipher) per slot: a slot belongs to one pool task at a time.
-            self._ahead: list[tuple[memoryview, memoryview, AESGCM]] = [
-                (memoryview(bytearray(stride)), memoryview(bytearray(self._segment_size)), AESGCM(data_key))
-                for _ in range(min(READ_AHEAD, self._segments))
-            ]
-            self._handed_out: int | None = None  # the segment whose slot the caller may still be reading
+            self._ahead = [memoryview(bytearray(stride)) for _ in range(min(READ_AHEAD, self._segments))]
             self._submitted = 0
             self._fill_ahead()
         else:
             self._ct_view = memoryview(bytearray(stride))
-            self._plain_view = memoryview(bytearray(self._segment_size))
+        self._plain_view = memoryview(bytearray(self._segment_size))
 
     @property
     def segment_size(self) -> int:
         return self._segment_size
 
-    def _open(self, aead: AESGCM, nonce: bytes, ct, out) -> bool:
+    def _open(self, nonce: bytes, ct, out) -> bool:
         try:
             if _HAS_INTO:
-                aead.decrypt_into(nonce, ct, self.header, out)
+                self._aead.decrypt_into(nonce, ct, self.header, out)
             else:  # pragma: no cover - older cryptography
-                out[:] = aead.decrypt(nonce, bytes(ct), self.header)
+                out[:] = self._aead.decrypt(nonce, bytes(ct), self.header)
             return True
         except InvalidTag:
             return False
@@ -506,14 +500,14 @@ class StreamDecryptor:
     def _size(self, i: int) -> int:
         return self._last_size if i == self._segments - 1 else self._stride
 
-    def _verify(self, aead: AESGCM, i: int, ct, out) -> None:
+    def _verify(self, i: int, ct, out) -> None:
         """Decrypt segment ``i`` from ``ct`` into ``out``; raise the error that names its damage."""
         last = i == self._segments - 1
-        if self._open(aead, _nonce(self._prefix, i, last), ct, out):
+        if self._open(_nonce(self._prefix, i, last), ct, out):
             return
-        if last and len(ct) == self._stride and self._open(aead, _nonce(self._prefix, i, False), ct, out):
+        if last and len(ct) == self._stride and self._open(_nonce(self._prefix, i, False), ct, out):
             raise TruncatedError(f"the ciphertext was cut off after segment {i}: its end is missing")
-        if not last and self._open(aead, _nonce(self._prefix, i, True), ct, out):
+        if not last and self._open(_nonce(self._prefix, i, True), ct, out):
             raise TamperedError(f"data was appended after the real end (segment {i})")
         raise TamperedError(
             f"segment {i} does not authenticate: the ciphertext was changed, reordered or duplicated, "
@@ -522,32 +516,28 @@ class StreamDecryptor:
 
     # Read-ahead on the pool (regular files).
 
-    def _read_and_verify(self, i: int) -> int:
-        ct_buf, plain_buf, aead = self._ahead[i % len(self._ahead)]
+    def _read(self, i: int) -> int:
+        """Read segment ``i``'s ciphertext into its slot (on a pool thread); its size."""
         size = self._size(i)
-        ct = ct_buf[:size]
+        ct = self._ahead[i % len(self._ahead)][:size]
         offset, got = self._base + i * self._stride, 0
         while got < size:
             n = os.preadv(self._fd, [ct[got:]], offset + got)  # type: ignore[arg-type]
             if not n:
                 raise TruncatedError("the ciphertext file became shorter while it was read")
             got += n
-        self._verify(aead, i, ct, plain_buf[: size - TAG_SIZE])
-        return size - TAG_SIZE
+        return size
 
     def _fill_ahead(self) -> None:
-        """Start reading every later segment whose slot is free, up to READ_AHEAD from the current one."""
-        slots = len(self._ahead)
-        while self._submitted < min(self._segments, self._counter + slots):
+        """Start reading the next segments, each into its slot, up to READ_AHEAD from the current one."""
+        while self._submitted < min(self._segments, self._counter + len(self._ahead)):
             i = self._submitted
-            if self._handed_out is not None and i % slots == self._handed_out % slots:
-                break  # the caller may still read that slot
             try:
-                self._futures[i] = _pool().submit(self._read_and_verify, i)
+                self._futures[i] = _pool().submit(self._read, i)
             except RuntimeError:  # the interpreter is shutting down: read on this thread instead
                 future: Future = Future()
                 try:
-                    future.set_result(self._read_and_verify(i))
+                    future.set_result(self._read(i))
                 except Exception as exc:  # noqa: BLE001 - raised in order, by _next_ahead
                     future.set_exception(exc)
                 self._futures[i] = future
@@ -555,28 +545,23 @@ class StreamDecryptor:
 
     def _next_ahead(self, out: memoryview | None) -> memoryview:
         i = self._counter
-        self._handed_out = None  # the caller is done with the segment handed out before
-        self._fill_ahead()
         try:
-            n = self._futures.pop(i).result()
+            try:
+                size = self._futures.pop(i).result()
+            except OSError as exc:
+                raise VaultError(f"segment {i} could not be read: {exc.strerror or type(exc).__name__}") from None
+            n = size - TAG_SIZE
+            target = out[:n] if out is not None and len(out) >= n else self._plain_view[:n]
+            self._verify(i, self._ahead[i % len(self._ahead)][:size], target)
         except VaultError as exc:
             self._fail(exc)
             raise
-        except OSError as exc:
-            self._fail(VaultError(f"segment {i} could not be read: {exc.strerror or type(exc).__name__}"))
-            raise self._error from None  # type: ignore[misc]
         except BaseException:
             self.close()
             raise
-        plain = self._ahead[i % len(self._ahead)][1][:n]
         self._counter += 1
-        if out is not None and len(out) >= n:
-            out[:n] = plain
-            self._fill_ahead()
-            return out[:n]
-        self._handed_out = i
-        self._fill_ahead()
-        return plain
+        self._fill_ahead()  # the slot just decrypted takes the segment READ_AHEAD further on
+        return target
 
     def _fail(self, error: VaultError) -> None:
         self._error = error
@@ -584,6 +569,8 @@ class StreamDecryptor:
 
     def close(self) -> None:
         """Stop the read-ahead: cancel what has not started, wait for what has. Idempotent."""
+        if self._error is None:
+            self._error = VaultError("this stream was closed")
         if self._fd is not None:
             self._submitted = self._segments  # nothing more is started
         futures = list(self._futures.values())
@@ -603,13 +590,17 @@ class StreamDecryptor:
             return self._next_ahead(out)
         size = self._size(i)
         ct = self._ct_view[:size]
-        if _read_exact(self._source, ct) < size:
-            raise TruncatedError("the ciphertext file became shorter while it was read")
         if out is not None and len(out) >= size - TAG_SIZE:
             out = out[: size - TAG_SIZE]
         else:
             out = self._plain_view[: size - TAG_SIZE]
-        self._verify(self._aead, i, ct, out)
+        try:
+            if _read_exact(self._source, ct) < size:
+                raise TruncatedError("the ciphertext file became shorter while it was read")
+            self._verify(i, ct, out)
+        except VaultError as exc:
+            self._error = exc
+            raise
         self._counter += 1
         return out
 
