@@ -42,21 +42,39 @@ short read as success). Wrap nonces are random 96-bit values under one master ke
 2**32 wraps, which rotation keeps us under.
 
 Speed: the blob's plaintext SHA-256 (its recorded checksum) is taken here, segment by segment, beside the
-encryption rather than before it. The two are independent passes over the same 1 MiB segment and both
-release the GIL on large buffers (hashlib above 2 KiB, OpenSSL's AES-GCM in `cryptography`), so the
-hash of segment i runs on a second core while segment i is encrypted and written; the writer waits for
-it before the buffer is reused, so the digest is the same as hashing the stream in order. We keep
-SHA-256 rather than dropping it for the GCM tags (which already authenticate every segment): the
-checksum is the blob's plaintext identity in audit events and deletion certificates, independent of
-the key, which a tag is not. Buffers (plaintext segment, ciphertext segment, nonce) are allocated once
-per stream: nothing is allocated per segment but the hash task itself. Measured here (issue 23), per
-512 MiB on one core: AES-256-GCM with ``encrypt_into`` 0.07 s (VAES), SHA-256 0.30 s (SHA-NI), the
-write() calls into the page cache about 0.11 s. So the hash, not the cipher, bounds a stream (about
-1.7 GB/s), and it only keeps pace because it has a core of its own; a faster construction would have to
-drop the plaintext checksum, which the design needs. Writes are one segment (1 MiB + 16 bytes) per
-call; the writer fsyncs once, at commit (actions.py), where durability is promised. Starting writeback
-early (sync_file_range every 8-32 MiB) moved the fsync's wait into the writes but did not shorten the
-whole here, so it is not done.
+encryption rather than before it. We keep SHA-256 rather than dropping it for the GCM tags (which already
+authenticate every segment): the checksum is the blob's plaintext identity in audit events and deletion
+certificates, independent of the key, which a tag is not. Measured here (issue 23), per 512 MiB on one
+core: AES-256-GCM with ``encrypt_into`` 0.07 s (VAES), ``decrypt_into`` 0.06 s, SHA-256 0.30 s (SHA-NI),
+the write() calls into the page cache about 0.13 s, a read from it about 0.04-0.07 s. So the hash, not
+the cipher, bounds a stream (about 1.7 GB/s), and only on a core of its own; a faster construction would
+have to drop the plaintext checksum, which the design needs.
+
+Writing: both the hash (hashlib, above 2 KiB) and AES-GCM (OpenSSL via `cryptography`) release the GIL.
+A full segment's hash starts on the shared pool as soon as the segment is filled (whether it is the last
+one is known only later, and does not change its hash), and the writer goes on to encrypt and write it and
+to fill the next slot of a ring of ``RING`` plaintext segments; it waits for a slot's hash only before
+reusing that slot, so the hash thread always has the next segment queued and runs back to back. Hashes run
+in stream order: one pool task per stream at a time takes the queued segments one after another
+(``_OrderedHash``). A piece of a whole segment or more that arrives while nothing is buffered is encrypted
+and hashed from the caller's buffer, and ``write`` returns only when its hashes are done. So the digest is
+that of the stream in order, and the file is byte for byte what it was before (tested against a digest of
+the old writer's output). Buffers are allocated once per stream; per segment only a queue entry. If the
+sink fails (a full disk), the queued hashes are dropped and the running one waited for before the error
+goes on; the stream then refuses further use. Writes are one segment (1 MiB + 16 bytes) per call; the
+writer fsyncs once, at commit (actions.py), where durability is promised. Starting writeback early
+(sync_file_range every 8-32 MiB) moves the fsync's wait into the writes but did not shorten the whole in
+two measurements, the second under load 7-19 (issue 23), so it is not done.
+
+Reading: a regular file's ciphertext is read ``READ_AHEAD`` segments ahead on the pool (``pread`` at each
+segment's offset) while the caller's thread decrypts and verifies the current one straight into the
+caller's buffer. Decrypting segments on two pool threads as well was measured and dropped: it cost 0.31-0.37
+CPU-s per GiB against 0.18-0.21 for the serial reader (a copy out of the pool's buffer, hand-offs, and two
+AES streams on this VM's two vCPUs slowing each other), and its wall time under load was worse than
+the serial reader's; the read-ahead costs 0.22-0.27 CPU-s per GiB and leaves 0.13-0.15 on the caller's
+thread (the critical path on an idle machine) against 0.18-0.21 (``/tmp`` probe, 1 GiB, medians of five,
+load 6-7). Segments are still handed out only in order and only once verified; the first failure stops
+the read-ahead (cancelled or waited for) and every later call raises it.
 
 Transactions: none here; the callers in actions.py own them.
 """
