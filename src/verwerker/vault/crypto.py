@@ -85,6 +85,7 @@ import base64
 import collections
 import hashlib
 import io
+import itertools
 import os
 import stat
 import struct
@@ -229,6 +230,8 @@ class _OrderedHash:
     At most one pool task per stream runs at a time, and it takes the queued pieces one after another,
     so the hash thread never waits for the writer between two pieces while the writer has filled them
     (hashlib objects must see the bytes in order; two pool threads could otherwise swap two pieces).
+    After ``RING`` pieces the task hands its turn on (it queues itself again behind other streams' work),
+    so several writers and readers share the pool's two threads fairly.
     ``submit`` returns a ticket; ``wait(ticket)`` returns once that piece (and every earlier one) is
     hashed, after which its buffer may be reused. ``stop`` drops what is queued and waits for the piece
     being hashed: afterwards no thread touches the stream's buffers.
@@ -261,13 +264,21 @@ class _OrderedHash:
         return ticket
 
     def _drain(self) -> None:
-        while True:
+        for turn in itertools.count():
             with self._cond:
                 if not self._queue or self._stopped:
                     self._queue.clear()
                     self._running = False
                     self._cond.notify_all()
                     return
+                if turn == RING:
+                    # Take turns with the other streams on the pool: a busy writer's queue may never run
+                    # dry, and a task that kept its thread for a whole upload would stall a third one.
+                    try:
+                        _pool().submit(self._drain)
+                        return
+                    except RuntimeError:  # shutting down: go on here
+                        pass
                 piece = self._queue.popleft()
             try:
                 self._hasher.update(piece)

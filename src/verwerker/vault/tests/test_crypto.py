@@ -387,3 +387,46 @@ def test_a_write_that_fails_half_way_stops_the_hashing_and_the_stream(tmp_path, 
         enc.write(b"more")
     with pytest.raises(crypto.VaultError, match="failed earlier"):
         enc.finish()
+
+
+def test_more_streams_than_pool_threads_each_get_their_own_bytes_and_digest(tmp_path):
+    """Four writers and two read-ahead readers at once on the two-thread pool: every digest is its own
+    stream's, every file decrypts to its own plaintext, and nothing is left running afterwards."""
+    import threading
+
+    key = generate_data_key()
+    datas = [os.urandom(30 * BIG + i) for i in range(4)]
+    readers_data = [os.urandom(25 * BIG + 7) for _ in range(2)]
+    reader_paths = [_write_file(tmp_path / f"r{i}", key, d) for i, d in enumerate(readers_data)]
+    results: dict = {}
+
+    def write(i):
+        sha = hashlib.sha256()
+        with open(tmp_path / f"w{i}", "wb") as fh:
+            enc = StreamEncryptor(key, fh, segment_size=BIG, hasher=sha)
+            for pos in range(0, len(datas[i]), BIG):
+                enc.write(datas[i][pos : pos + BIG])
+            enc.finish()
+        results[("w", i)] = sha.digest()
+
+    def read(i):
+        with open(reader_paths[i], "rb", buffering=0) as fh:
+            dec = StreamDecryptor(key, fh, reader_paths[i].stat().st_size)
+            parts = []
+            while (segment := dec.next_segment()) is not None:
+                parts.append(bytes(segment))
+        results[("r", i)] = b"".join(parts)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    threads += [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    for i, data in enumerate(datas):
+        assert results[("w", i)] == hashlib.sha256(data).digest()
+        assert decrypt_bytes(key, (tmp_path / f"w{i}").read_bytes()) == data
+    for i, data in enumerate(readers_data):
+        assert results[("r", i)] == data
+    assert not _crypto_work_on_other_threads()
