@@ -67,25 +67,28 @@ writer fsyncs once, at commit (actions.py), where durability is promised. Starti
 two measurements, the second under load 7-19 (issue 23), so it is not done.
 
 Reading: a regular file's ciphertext is read ``READ_AHEAD`` segments ahead on the pool (``pread`` at each
-segment's offset) while the caller's thread decrypts and verifies the current one straight into the
-caller's buffer. Decrypting segments on two pool threads as well was measured and dropped: it cost 0.31-0.37
-CPU-s per GiB against 0.18-0.21 for the serial reader (a copy out of the pool's buffer, hand-offs, and two
-AES streams on this VM's two vCPUs slowing each other), and its wall time under load was worse than
-the serial reader's; the read-ahead costs 0.22-0.27 CPU-s per GiB and leaves 0.13-0.15 on the caller's
-thread (the critical path on an idle machine) against 0.18-0.21 (``/tmp`` probe, 1 GiB, medians of five,
-load 6-7). Segments are still handed out only in order and only once verified; the first failure stops
-the read-ahead (cancelled or waited for) and every later call raises it.
+segment's offset) while the caller's thread decrypts and verifies the current one straight into the caller's
+buffer. Decrypting segments on two pool threads as well was measured and dropped: it cost 0.31-0.37 CPU-s
+per GiB against 0.18-0.21 for the serial reader (a copy out of the pool's buffer and hand-offs; probably
+also two AES streams slowing each other on this VM's two vCPUs, not verified), and its wall time under load
+was worse than the serial reader's; the read-ahead costs 0.22-0.27 CPU-s per GiB and leaves 0.13-0.15 on the
+caller's thread (the critical path on an idle machine) against 0.18-0.21 (a probe outside the repo:
+StreamDecryptor over a 1 GiB file into a 1 MiB buffer, medians of five, alternating, load 6-7). Segments are
+still handed out only in order and only once verified; the first failure stops the read-ahead (cancelled or
+waited for) and every later call raises it.
 
 Measured after these changes (issue 23), ``python -m bench vault --runs 3 --blobs 1000 --pg ""``, the code
-before and after run alternately in one window (before, after, after, before), each after one untimed
-round, on a machine shared with three other benchmarks (load 14.5-18.8 on two cores, so the wall figures
-are mostly noise): encrypt ÷ cp 0.21 and 0.30 before, 0.50 and 0.54 after; decrypt ÷ plain read 0.95
-and 0.92 before, 0.80 and 1.22 after. CPU per GiB (all threads): encrypt 4.10 and 3.20 s before, 4.72 and
-4.05 s after (of which SHA-256 0.6 s and AES-GCM 0.13 s; the rest is the kernel's copy into the page
-cache and varies with the VM's memory, see bench/vault.py); decrypt 0.26 and 0.21 s before, 0.45 and
-0.41 s after (the read-ahead's hand-offs and the ciphertext crossing from one core's cache to the
-other's). The target (encrypt >= 0.8 of cp on a quiet machine) is not shown here; whether the read-ahead
-pays on a quiet machine is to be measured there (``READ_AHEAD = 0`` turns it off).
+before and after run alternately in one window (before, after, after, before), each after one untimed round,
+on a machine shared with three other benchmarks (load 14.5-18.8 on two cores, so the wall figures are mostly
+noise): encrypt ÷ cp 0.21 and 0.30 before, 0.50 and 0.54 after; decrypt ÷ plain read 0.95 and 0.92 before,
+0.80 and 1.22 after. CPU per GiB (all threads): encrypt 4.10 and 3.20 s before, 4.72 and 4.05 s after (of
+which SHA-256 0.6 s and AES-GCM 0.13 s; the rest is mostly system time in the writes, where perf shows the
+kernel's copy into page-cache pages; it varies from run to run with the VM's memory, see bench/vault.py, and
+is not fully explained: a bare StreamEncryptor into a file costs 1.3-1.4 s per GiB in a process of its own);
+decrypt 0.26 and 0.21 s before, 0.45 and 0.41 s after (the read-ahead's hand-offs, and probably the
+ciphertext crossing from one core's cache to the other's; not verified). The target (encrypt >= 0.8 of cp on
+a quiet machine) is not shown here; whether the read-ahead pays on a quiet machine is to be measured there
+(``READ_AHEAD = 0`` turns it off).
 
 Transactions: none here; the callers in actions.py own them.
 """
