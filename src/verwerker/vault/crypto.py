@@ -50,21 +50,23 @@ the write() calls into the page cache about 0.13 s, a read from it about 0.04-0.
 the cipher, bounds a stream (about 1.7 GB/s), and only on a core of its own; a faster construction would
 have to drop the plaintext checksum, which the design needs.
 
-Writing: both the hash (hashlib, above 2 KiB) and AES-GCM (OpenSSL via `cryptography`) release the GIL.
-A full segment's hash starts on the shared pool as soon as the segment is filled (whether it is the last
-one is known only later, and does not change its hash), and the writer goes on to encrypt and write it and
-to fill the next slot of a ring of ``RING`` plaintext segments; it waits for a slot's hash only before
-reusing that slot, so the hash thread always has the next segment queued and runs back to back. Hashes run
-in stream order: one pool task per stream at a time takes the queued segments one after another
-(``_OrderedHash``). A piece of a whole segment or more that arrives while nothing is buffered is encrypted
-and hashed from the caller's buffer, and ``write`` returns only when its hashes are done. So the digest is
-that of the stream in order, and the file is byte for byte what it was before (tested against a digest of
-the old writer's output). Buffers are allocated once per stream; per segment only a queue entry. If the
-sink fails (a full disk), the queued hashes are dropped and the running one waited for before the error
-goes on; the stream then refuses further use. Writes are one segment (1 MiB + 16 bytes) per call; the
-writer fsyncs once, at commit (actions.py), where durability is promised. Starting writeback early
-(sync_file_range every 8-32 MiB) moves the fsync's wait into the writes but did not shorten the whole in
-two measurements, the second under load 7-19 (issue 23), so it is not done.
+Writing: both the hash (hashlib, above 2 KiB) and AES-GCM (OpenSSL via `cryptography`) release the GIL. A
+full segment's hash starts on the shared pool as soon as the segment is filled (whether it is the last one
+is known only later, and does not change its hash), and the writer goes on to encrypt and write it and to
+fill the next slot of a ring of ``RING`` plaintext segments; it waits for a slot's hash only before reusing
+that slot, so the hash thread always has the next segment queued and runs back to back. Hashes run in stream
+order: one pool task per stream at a time takes the queued segments one after another (``_OrderedHash``). A
+piece of a whole segment or more that arrives while nothing is buffered is encrypted and hashed from the
+caller's buffer, and ``write`` returns only when its hashes are done. So the digest is that of the stream in
+order, and the file is byte for byte what it was before (tested against a digest of the old writer's
+output). Buffers are allocated once per stream; per segment only a queue entry. A StreamEncryptor into a
+file with its fsync, 1 GiB (the second GiB of a process), the code before and this alternately, six each,
+load 8.8-10.7: 1.86 s wall against 2.02 s, the same CPU (1.25 s against 1.23 s). If the sink fails (a full
+disk), the queued hashes are dropped and the running one waited for before the error goes on; the stream
+then refuses further use. Writes are one segment (1 MiB + 16 bytes) per call; the writer fsyncs once, at
+commit (actions.py), where durability is promised. Starting writeback early (sync_file_range every 8-32 MiB)
+moves the fsync's wait into the writes but did not shorten the whole in two measurements, the second under
+load 7-19 (issue 23), so it is not done.
 
 Reading: a regular file's ciphertext is read ``READ_AHEAD`` segments ahead on the pool (``pread`` at each
 segment's offset) while the caller's thread decrypts and verifies the current one straight into the caller's
