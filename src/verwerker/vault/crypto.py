@@ -82,18 +82,21 @@ against 0.22 (under load the second thread also buys a second share of the CPU).
 out only in order and only once verified; the first failure stops the read-ahead (cancelled or waited for)
 and every later call raises it.
 
-Measured after these changes (issue 23), ``python -m bench vault --runs 3 --blobs 1000 --pg ""``, the code
-before and after run alternately in one window (before, after, after, before), each after one untimed round,
-on a machine shared with three other benchmarks (load 14.5-18.8 on two cores, so the wall figures are mostly
-noise): encrypt ÷ cp 0.21 and 0.30 before, 0.50 and 0.54 after; decrypt ÷ plain read 0.95 and 0.92 before,
-0.80 and 1.22 after. CPU per GiB (all threads): encrypt 4.10 and 3.20 s before, 4.72 and 4.05 s after (of
-which SHA-256 0.6 s and AES-GCM 0.13 s; the rest is mostly system time in the writes, where perf shows the
-kernel's copy into page-cache pages; it varies from run to run with the VM's memory, see bench/vault.py, and
-is not fully explained: a bare StreamEncryptor into a file costs 1.3-1.4 s per GiB in a process of its own);
-decrypt 0.26 and 0.21 s before, 0.45 and 0.41 s after (the read-ahead's hand-offs, and probably the
-ciphertext crossing from one core's cache to the other's; not verified). The target (encrypt >= 0.8 of cp on
-a quiet machine) is not shown here; whether the read-ahead pays on a quiet machine is to be measured there
-(``READ_AHEAD = 0`` turns it off).
+Measured after these changes (issue 23), bench vault's child (``python -m bench.vault --child --size-mib
+1024 --runs 3 --blobs 1000``, what ``python -m bench vault --runs 3`` runs once per database), the code
+before and after run one after the other in one window with the same bench, on a machine shared with three
+other benchmarks, so the wall figures are mostly noise. SQLite, with the bench as it is now (an untimed
+round first, the previous blob shredded just before the next is stored), load 8.4 then 7.2: encrypt ÷ cp
+0.32 before, 0.39 after; decrypt ÷ plain read 0.99 before, 0.90 after; CPU per GiB encrypt 2.07 s before,
+2.25 s after (of which SHA-256 0.6 s and AES-GCM 0.13 s; the rest is mostly system time in the writes, where
+perf shows the kernel's copy into page-cache pages, varying with the VM's memory; a bare StreamEncryptor
+into a file costs 1.25 s per GiB in a process of its own), decrypt 0.22 s before, 0.28 s after. PostgreSQL,
+the bench before its last change, load 9.7 then 9.1: encrypt ÷ cp 0.18 before, 0.34 after; decrypt ÷ plain
+read 0.78 before, 0.90 after. Earlier, SQLite, load 14.5-18.8, before/after/after/before: encrypt ÷ cp 0.21
+and 0.30 before, 0.50 and 0.54 after; decrypt ÷ plain read 0.95 and 0.92 before, 0.80 and 1.22 after;
+decrypt CPU 0.26 and 0.21 s before, 0.45 and 0.41 s after. So the targets (encrypt >= 0.8 of cp, decrypt >=
+0.9 of a plain read, on a quiet machine) are not shown here; whether the read-ahead pays on a quiet machine
+is to be measured there (``READ_AHEAD = 0`` turns it off).
 
 Transactions: none here; the callers in actions.py own them.
 """
