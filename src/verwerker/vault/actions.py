@@ -199,8 +199,9 @@ def do_store_blob(source, *, client: Client | int | None, purpose: str, name: st
 class BlobReader(io.RawIOBase):
     """Decrypting, read-only view of one blob: ``read(n)``, ``readinto(b)``, and iteration by chunks.
 
-    Memory stays at about two segments (2 MiB) whatever the blob's size. Any VaultError raised while
-    reading means the whole blob must be treated as bad, even if some bytes were already returned.
+    Memory stays at about four segments (4 MiB: three read ahead, one decrypted) whatever the blob's size.
+    Any VaultError raised while reading means the whole blob must be treated as bad, even if some bytes
+    were already returned.
     """
 
     def __init__(self, blob: Blob, data_key: bytes, path):
@@ -268,6 +269,9 @@ class BlobReader(io.RawIOBase):
         return self.iter_chunks()
 
     def close(self) -> None:
+        dec = getattr(self, "_dec", None)
+        if dec is not None:
+            dec.close()  # no read-ahead left running on the file about to be closed
         file = getattr(self, "_file", None)
         if file is not None:
             file.close()
@@ -316,10 +320,23 @@ def _read_purpose(purpose: str) -> str:
 
 def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str) -> bytes:
     """The whole plaintext in memory (never on disk): for what must hold it whole anyway, such as the
-    profiler's table reader, reports and certificates. One copy: the chunks are joined once.
+    profiler's table reader, reports and certificates. One copy: whole segments are decrypted straight
+    into a buffer of the recorded size, which becomes the bytes returned.
     Audited like open_blob_reader, whose arguments and errors it shares."""
     with open_blob_reader(blob, actor=actor, purpose=purpose) as reader:
-        return b"".join(reader.iter_chunks())
+        size = reader.blob.size
+        if size is None:  # pragma: no cover - a stored blob always has its size
+            return b"".join(reader.iter_chunks())
+        out = bytearray(size)
+        view = memoryview(out)
+        pos = 0
+        while pos < size and (n := reader.readinto(view[pos:])):
+            pos += n
+        # Read on to the end: the last segment's flag and the recorded size are checked there.
+        if pos < size or reader.readinto(bytearray(1)):  # pragma: no cover - the reader raises first
+            raise crypto.TamperedError(f"blob {reader.blob.pk}: its plaintext size does not match the record")
+        view.release()
+        return bytes(out)
 
 
 def do_set_blob_records(blob: Blob | uuid.UUID | str, records: int | None) -> None:

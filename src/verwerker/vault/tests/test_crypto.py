@@ -239,3 +239,194 @@ def test_a_forked_child_hashes_beside_encryption_too():
     os.kill(pid, 9)
     os.waitpid(pid, 0)
     pytest.fail("the forked child's hash never ran")
+
+
+# The paths that use the pool: segments of PARALLEL_HASH_MIN or more, hashed beside encryption while the
+# next ones are encrypted (a ring of plaintext segments), and read from a real file ahead of decryption.
+BIG = crypto.PARALLEL_HASH_MIN
+
+
+def _crypto_work_on_other_threads() -> list[str]:
+    """Functions of crypto.py that some other thread is running right now (idle pool threads run none)."""
+    import sys
+    import threading
+
+    here = threading.get_ident()
+    busy = []
+    for ident, frame in sys._current_frames().items():
+        f = frame
+        while f is not None and ident != here:
+            if f.f_code.co_filename == crypto.__file__:
+                busy.append(f.f_code.co_name)
+            f = f.f_back
+    return busy
+
+
+def _write_file(path, key, data, seg=BIG):
+    path.write_bytes(encrypt_bytes(key, data, segment_size=seg))
+    return path
+
+
+def test_a_stream_is_byte_for_byte_the_format_as_it_was_written_before():
+    """GIVEN a fixed key, nonce prefix and plaintext of three 1 MiB segments and a tail
+    WHEN it is encrypted in whole segments, or in pieces that straddle segments
+    THEN the file is exactly what the vault wrote before the hash ring and the read-ahead (its SHA-256
+    was taken from that code), and the checksum is the plaintext's."""
+    key, prefix = bytes(range(32)), b"vwtest7"
+    data = (bytes(range(256)) * 4096) * 3 + b"tail of the stream"
+    for pieces in ([1 << 20], [1000, (1 << 20) + 5, 3 << 20]):
+        sink, sha = io.BytesIO(), hashlib.sha256()
+        enc = StreamEncryptor(key, sink, nonce_prefix=prefix, hasher=sha)
+        pos = i = 0
+        while pos < len(data):
+            enc.write(data[pos : pos + pieces[i % len(pieces)]])
+            pos += pieces[i % len(pieces)]
+            i += 1
+        enc.finish()
+        assert hashlib.sha256(sink.getvalue()).hexdigest() == (
+            "a25481d0f1c47d510f2a55409fa508d004c6986222b7e9cc86909b692d49913a"
+        )
+        assert sha.digest() == hashlib.sha256(data).digest()
+
+
+@pytest.mark.parametrize("size", [0, 1, BIG, BIG + 1, 7 * BIG + 3])
+@pytest.mark.parametrize("into_buffer", [True, False])
+def test_a_file_read_ahead_gives_the_plaintext_back_in_order(tmp_path, size, into_buffer):
+    """An empty blob, a blob of exactly one segment, and longer ones, read from a file with read-ahead."""
+    key, data = generate_data_key(), os.urandom(size)
+    path = _write_file(tmp_path / "blob", key, data)
+    buf = memoryview(bytearray(BIG))
+    with open(path, "rb", buffering=0) as fh:
+        dec = StreamDecryptor(key, fh, path.stat().st_size)
+        parts = []
+        while (segment := dec.next_segment(buf if into_buffer else None)) is not None:
+            parts.append(bytes(segment))
+    assert b"".join(parts) == data
+    assert [len(p) for p in parts] == [BIG] * (size // BIG) + ([size % BIG] if size % BIG or not size else [])
+    assert not _crypto_work_on_other_threads()
+
+
+def test_a_damaged_segment_in_the_middle_ends_the_read_ahead(tmp_path):
+    """GIVEN a file of ten segments with one byte flipped in segment 5
+    WHEN it is read with read-ahead (later segments already being read on the pool)
+    THEN segments 0-4 come out right, segment 5 raises, every later call raises the same error, and no
+    thread is left working on the stream."""
+    key, data = generate_data_key(), os.urandom(10 * BIG)
+    path = _write_file(tmp_path / "blob", key, data)
+    raw = bytearray(path.read_bytes())
+    raw[HEADER_SIZE + 5 * (BIG + TAG_SIZE) + 100] ^= 1
+    path.write_bytes(raw)
+    with open(path, "rb", buffering=0) as fh:
+        dec = StreamDecryptor(key, fh, len(raw))
+        for i in range(5):
+            assert bytes(dec.next_segment()) == data[i * BIG : (i + 1) * BIG]
+        with pytest.raises(TamperedError, match="segment 5 does not authenticate") as first:
+            dec.next_segment()
+        assert not _crypto_work_on_other_threads()
+        with pytest.raises(TamperedError) as again:
+            dec.next_segment()
+        assert again.value is first.value
+
+
+def test_a_truncated_file_is_named_as_such_with_read_ahead(tmp_path):
+    key, data = generate_data_key(), os.urandom(4 * BIG + 9)
+    path = _write_file(tmp_path / "blob", key, data)
+    raw = path.read_bytes()
+    path.write_bytes(raw[: HEADER_SIZE + 4 * (BIG + TAG_SIZE)])  # the last segment cut off
+    with open(path, "rb", buffering=0) as fh, pytest.raises(TruncatedError, match="cut off after segment 3"):
+        dec = StreamDecryptor(key, fh, path.stat().st_size)
+        while dec.next_segment() is not None:
+            pass
+    # The file shrinks after the reader has taken its size: the read-ahead finds the end missing.
+    path.write_bytes(raw)
+    with open(path, "rb", buffering=0) as fh:
+        dec = StreamDecryptor(key, fh, len(raw))
+        os.truncate(path, HEADER_SIZE + 2 * (BIG + TAG_SIZE) + 10)
+        with pytest.raises(TruncatedError, match="became shorter"):
+            while dec.next_segment() is not None:
+                pass
+    assert not _crypto_work_on_other_threads()
+
+
+def test_a_reader_closed_half_way_leaves_no_read_ahead_running(tmp_path):
+    key, data = generate_data_key(), os.urandom(20 * BIG)
+    path = _write_file(tmp_path / "blob", key, data)
+    with open(path, "rb", buffering=0) as fh:
+        dec = StreamDecryptor(key, fh, path.stat().st_size)
+        assert bytes(dec.next_segment()) == data[:BIG]
+        dec.close()
+        assert not _crypto_work_on_other_threads()
+
+
+@pytest.mark.parametrize("pieces", [BIG, 40 * BIG])
+def test_a_write_that_fails_half_way_stops_the_hashing_and_the_stream(tmp_path, pieces):
+    """GIVEN a file that may not grow past 6 segments (RLIMIT_FSIZE: the disk is full, as far as the
+    writer can tell) WHEN 40 segments are written, in whole segments (the ring) or in one piece (hashed
+    from the caller's buffer) THEN the write raises the disk's error, no hash is left running, and the
+    stream refuses to go on."""
+    import errno
+    import resource
+    import signal
+
+    data = os.urandom(40 * BIG)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    with open(tmp_path / "blob", "wb", buffering=0) as fh:
+        enc = StreamEncryptor(generate_data_key(), fh, segment_size=BIG, hasher=hashlib.sha256())
+        try:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (6 * BIG, old_limit[1]))
+            with pytest.raises(OSError) as failed:
+                for pos in range(0, len(data), pieces):
+                    enc.write(data[pos : pos + pieces])
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+            signal.signal(signal.SIGXFSZ, old_handler)
+    assert failed.value.errno == errno.EFBIG
+    assert not _crypto_work_on_other_threads()
+    with pytest.raises(crypto.VaultError, match="failed earlier"):
+        enc.write(b"more")
+    with pytest.raises(crypto.VaultError, match="failed earlier"):
+        enc.finish()
+
+
+def test_more_streams_than_pool_threads_each_get_their_own_bytes_and_digest(tmp_path):
+    """Four writers and two read-ahead readers at once on the two-thread pool: every digest is its own
+    stream's, every file decrypts to its own plaintext, and nothing is left running afterwards."""
+    import threading
+
+    key = generate_data_key()
+    datas = [os.urandom(30 * BIG + i) for i in range(4)]
+    readers_data = [os.urandom(25 * BIG + 7) for _ in range(2)]
+    reader_paths = [_write_file(tmp_path / f"r{i}", key, d) for i, d in enumerate(readers_data)]
+    results: dict = {}
+
+    def write(i):
+        sha = hashlib.sha256()
+        with open(tmp_path / f"w{i}", "wb") as fh:
+            enc = StreamEncryptor(key, fh, segment_size=BIG, hasher=sha)
+            for pos in range(0, len(datas[i]), BIG):
+                enc.write(datas[i][pos : pos + BIG])
+            enc.finish()
+        results[("w", i)] = sha.digest()
+
+    def read(i):
+        with open(reader_paths[i], "rb", buffering=0) as fh:
+            dec = StreamDecryptor(key, fh, reader_paths[i].stat().st_size)
+            parts = []
+            while (segment := dec.next_segment()) is not None:
+                parts.append(bytes(segment))
+        results[("r", i)] = b"".join(parts)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    threads += [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    for i, data in enumerate(datas):
+        assert results[("w", i)] == hashlib.sha256(data).digest()
+        assert decrypt_bytes(key, (tmp_path / f"w{i}").read_bytes()) == data
+    for i, data in enumerate(readers_data):
+        assert results[("r", i)] == data
+    assert not _crypto_work_on_other_threads()

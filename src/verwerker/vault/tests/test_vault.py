@@ -285,3 +285,43 @@ def test_the_rotate_key_command_names_a_bad_key_file(tmp_path, db):
     bad.write_text("not a key")
     with pytest.raises(CommandError, match=str(bad)):
         call_command("vault", "rotate-key", "--new-key-file", str(bad))
+
+
+def test_a_store_that_fails_half_way_on_a_full_disk_keeps_nothing(client_a, system_actor, committed):
+    """GIVEN a vault file that may not grow past 6 MiB (RLIMIT_FSIZE: to the writer, the disk is full)
+    WHEN a 20 MiB stream is stored (hashes of earlier segments still running beside encryption)
+    THEN the disk's error comes out of do_store_blob, the blob is aborted and its partial file removed,
+    and no hash is left running on another thread."""
+    import errno
+    import resource
+    import signal
+
+    from verwerker.vault.tests.test_crypto import _crypto_work_on_other_threads
+
+    block = os.urandom(MIB)
+    old_limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    try:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (6 * MIB, old_limit[1]))
+        with pytest.raises(OSError) as failed, committed():
+            _store(client_a, (block for _ in range(20)), system_actor)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, old_limit)
+        signal.signal(signal.SIGXFSZ, old_handler)
+    assert failed.value.errno == errno.EFBIG
+    assert not _crypto_work_on_other_threads()
+    blob = Blob.objects.latest("created_at")
+    assert blob.state == BlobState.SHREDDED and blob.wrapped_key is None
+    assert not storage.blob_path(blob.pk, partial=True).exists() and not storage.blob_path(blob.pk).exists()
+    assert AuditEvent.objects.filter(action=EventType.BLOB_ABORTED, object_id=str(blob.pk)).exists()
+
+
+def test_a_reader_closed_half_way_stops_its_read_ahead(client_a, system_actor):
+    from verwerker.vault.tests.test_crypto import _crypto_work_on_other_threads
+
+    data = os.urandom(8 * MIB)
+    blob = _store(client_a, data, system_actor)
+    reader = open_blob_reader(blob, actor=READER, purpose=ReadPurpose.VERIFICATION)
+    assert reader.read(MIB) == data[:MIB]
+    reader.close()
+    assert not _crypto_work_on_other_threads()
