@@ -137,7 +137,9 @@ def _phases(job) -> dict[str, float]:
     started = events.filter(action=EventType.JOB_PRODUCTION_STARTED).aggregate(t=Max("created_at"))["t"]
     parts_done = events.filter(action=EventType.JOB_PART_RENDERED).aggregate(t=Max("created_at"))["t"]
     produced = events.filter(action=EventType.JOB_PRODUCED).aggregate(t=Max("created_at"))["t"]
-    prepared = JobOutput.objects.get(job=job, attempt=job.attempt, kind=OutputKind.RECORDS).created_at
+    # Prepared: when the last of its records blobs (one per part) was made.
+    prepared = JobOutput.objects.filter(job=job, attempt=job.attempt, kind=OutputKind.RECORDS).aggregate(
+        t=Max("created_at"))["t"]
     return {"prepare": (prepared - started).total_seconds(), "parts": (parts_done - prepared).total_seconds(),
             "finish": (produced - parts_done).total_seconds(), "workers_used": _workers_used(job)}
 

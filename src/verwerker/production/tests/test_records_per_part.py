@@ -109,3 +109,19 @@ def test_a_certificate_names_each_part_of_the_prepared_records(client_a, draft, 
         names = client_names_of_blobs([o.blob_id for o in outputs])
     assert [names[o.blob_id] for o in outputs] == [
         f"voorbereide adresgegevens deel {i} van opdracht «Mailing»" for i in (1, 2, 3)]
+
+
+def test_a_job_whose_every_record_is_rejected_is_produced_without_parts_or_proof(client_a, draft, staff):
+    """GIVEN a file in which no record has an address
+    WHEN it is produced
+    THEN the attempt is prepared with one empty records blob, no part and no proof, and the job is produced."""
+    rows = address_csv(5, seed=3).decode("utf-8").splitlines()
+    header = rows[0].split(";")
+    blank = [header.index("Straat"), header.index("Huisnummer"), header.index("Postcode")]
+    lines = [rows[0]] + [";".join("" if i in blank else v for i, v in enumerate(r.split(";"))) for r in rows[1:]]
+    data_file = receive_file(client_a, "zonder-adres.csv", ("\n".join(lines) + "\n").encode("utf-8"))
+    job = produce(do_release_job(draft(data_file), user=staff.drafter, actor=Actor.for_user(staff.drafter)))
+    assert (job.state, job.parts_total, job.records_out, job.rejects) == ("produced", 0, 0, 5)
+    records = JobOutput.objects.filter(job=job, attempt=job.attempt, kind=OutputKind.RECORDS)
+    assert [o.index for o in records] == [0] and _records(records[0]).height == 0
+    assert not JobOutput.objects.filter(job=job, kind__in=[OutputKind.PART, OutputKind.PROOF]).exists()
