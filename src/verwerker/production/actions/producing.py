@@ -83,7 +83,8 @@ def records_at(job: Job, attempt: int, positions: list[int], *, actor: Actor) ->
     wanted = sorted(set(positions))
     if 0 in outputs:  # all records in one blob (prepared before each part had its own, or none at all)
         whole = _read_records_blob(outputs[0], actor=actor)
-        return whole[[p for p in wanted if p < whole.height]]
+        held = [p for p in wanted if p < whole.height]
+        return whole[held] if held else whole.clear()  # (an empty list would select no columns)
     first = _read_records_blob(outputs[1], actor=actor)
     per_part = first.height
     by_part: dict[int, list[int]] = {}
@@ -93,7 +94,8 @@ def records_at(job: Job, attempt: int, positions: list[int], *, actor: Actor) ->
     for index, local in by_part.items():
         if index in outputs:
             part = first if index == 1 else _read_records_blob(outputs[index], actor=actor)
-            picked.append(part[[i for i in local if i < part.height]])
+            if held := [i for i in local if i < part.height]:
+                picked.append(part[held])
     return pl.concat(picked) if picked else first.clear()
 
 

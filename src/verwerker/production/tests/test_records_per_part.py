@@ -55,6 +55,8 @@ def test_each_part_has_its_own_records_blob_and_a_reprint_reads_only_the_parts_i
     assert records_at(job, job.attempt, [850, 4, 850, job.records_out + 5], actor=READER).get_column(
         "_seq").to_list() == [5, 851]
     assert records_at(job, job.attempt, [], actor=READER).height == 0
+    beyond = records_at(job, job.attempt, [job.records_out + 1, job.records_out + 400], actor=READER)
+    assert beyond.height == 0 and beyond.columns == parts[0].columns
 
     job = do_deliver_job(job, actor=Actor.system("delivery"))
     job = do_record_spoilage(job, ranges="5, 850-852", user=staff.printer, actor=Actor.for_user(staff.printer))
