@@ -284,27 +284,26 @@ def _take_marker(page: pikepdf.Object) -> tuple[int, list[float], str] | None:
     return found
 
 
-# A letter page's content is 5 to 10 KB: an 8 KiB window compresses it as well as the full 32 KiB one
-# for a quarter of zlib's set-up work, which dominates for streams this small.
-_CONTENT_WBITS = 13
+def _deflate(data: bytes, wbits: int, memlevel: int = 8) -> bytes:
+    """Deflate a small stream here, with a window to its size: qpdf would set up a full-size deflate state
+    for each of thousands of small streams when the part is saved, and that set-up dominates for them."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits, memlevel)
+    return packer.compress(data) + packer.flush()
 
 
 def _deflate_contents(page: pikepdf.Object) -> None:
-    """Compress a page's unfiltered content streams (render.compile_chunk leaves them to this), here,
-    with a small deflate window: qpdf would set up a full-size deflate state for each when the part is saved."""
+    """Compress a page's unfiltered content streams (render.compile_chunk leaves them to this). A letter
+    page's content is 5 to 10 KB: an 8 KiB window compresses it as well as the full 32 KiB one."""
     contents = page.get("/Contents")
     for stream in contents if isinstance(contents, Array) else [contents] if contents is not None else []:
         if "/Filter" not in stream:
-            packer = zlib.compressobj(6, zlib.DEFLATED, _CONTENT_WBITS)
-            stream.write(packer.compress(stream.read_raw_bytes()) + packer.flush(), filter=Name.FlateDecode)
+            stream.write(_deflate(stream.read_raw_bytes(), 13), filter=Name.FlateDecode)
 
 
 def _kix_stream(part: pikepdf.Pdf, marks: list) -> pikepdf.Object:
-    """One page's KIX bars as a content stream, deflated here with a small window: qpdf would otherwise
-    set up a full-size deflate state for each of thousands of small streams when the part is saved."""
+    """One page's KIX bars as a content stream, deflated here (_deflate)."""
     data = b"".join(kix_operators(rect, content) for rect, content in marks)
-    packer = zlib.compressobj(6, zlib.DEFLATED, 11, 2)  # 2 KiB window: a KIX stream is about 1.3 KB
-    stream = part.make_stream(packer.compress(data) + packer.flush())
+    stream = part.make_stream(_deflate(data, 11, 2))  # 2 KiB window: a KIX stream is about 1.3 KB
     stream.Filter = Name.FlateDecode
     return stream
 
