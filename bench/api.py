@@ -29,7 +29,8 @@ import threading
 import time
 from pathlib import Path
 
-from bench.sftp import _cpu_seconds, _free_port, _make_file, _upload, _vm_hwm_mib, _wait_port
+from bench.common import cpu_seconds
+from bench.sftp import _free_port, _make_file, _upload, _vm_hwm_mib, _wait_port
 
 SESSION = """
 import django, json, sys; django.setup()
@@ -160,7 +161,7 @@ def main() -> None:
         for i in range(args.runs):
             cp_times.append(_timed(["cp", str(big), str(tmp / f"copy{i}.csv")])[0])
             (tmp / f"copy{i}.csv").unlink()
-            before = _cpu_seconds(server.pid)
+            before = cpu_seconds(server.pid)
             elapsed, out = _timed(
                 [
                     "curl",
@@ -179,10 +180,10 @@ def main() -> None:
             )
             assert json.loads(out)["state"] == "completed", out
             api_times.append(elapsed)
-            api_cpu.append(_cpu_seconds(server.pid) - before)
-            before = _cpu_seconds(sftpd.pid)
+            api_cpu.append(cpu_seconds(server.pid) - before)
+            before = cpu_seconds(sftpd.pid)
             sftp_times.append(_upload(sftp_port, sftp_user, key, big, f"upload/sftp{i}.csv", None, tmp)[0])
-            sftp_cpu.append(_cpu_seconds(sftpd.pid) - before)
+            sftp_cpu.append(cpu_seconds(sftpd.pid) - before)
             elapsed, _out = _timed(
                 [
                     "curl",

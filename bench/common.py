@@ -28,6 +28,17 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds, every thread: of this process (``pid`` None, getrusage), or of process
+    ``pid`` with its waited-for children (/proc, clock ticks)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def report(name: str, **figures) -> None:
     """One line a person can read, and the same as JSON on stderr for scripts; with the load average."""
     figures.setdefault("load_1min", os.getloadavg()[0])

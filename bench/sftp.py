@@ -87,12 +87,6 @@ def _upload(port: int, user: str, key: Path, local: Path, remote: str, cipher: s
     return elapsed, negotiated
 
 
-def _cpu_seconds(pid: int) -> float:
-    """CPU time of a process, its threads and its waited-for children (user + system), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def _wait_children_gone(pid: int, timeout: float = 30) -> None:
     """Wait until ``pid`` has no child processes left (sshd reaps a session's process after it ends)."""
     deadline = time.monotonic() + timeout
@@ -120,7 +114,7 @@ def main() -> None:
         if not shutil.which(tool) and not Path(tool).exists():
             raise SystemExit(f"{tool} is missing: apt-get install openssh-client openssh-server")
 
-    from bench.common import report
+    from bench.common import cpu_seconds, report
 
     tmp = Path(tempfile.mkdtemp(prefix="verwerker-bench-sftp-"))
     procs: list[subprocess.Popen] = []
@@ -167,18 +161,18 @@ def main() -> None:
         ours, theirs, ours_cpu, theirs_cpu, negotiated = [], [], [], [], {}
         gib = args.mib / 1024
         for i in range(args.runs):
-            before = _cpu_seconds(sshd.pid)
+            before = cpu_seconds(sshd.pid)
             elapsed, negotiated["openssh"] = _upload(ssh_port, user, key, big, str(tmp / "dest" / f"run{i}.csv"),
                                                      args.cipher, tmp)
             _wait_children_gone(sshd.pid)
             theirs.append(elapsed)
-            theirs_cpu.append((_cpu_seconds(sshd.pid) - before) / gib)
+            theirs_cpu.append((cpu_seconds(sshd.pid) - before) / gib)
             (tmp / "dest" / f"run{i}.csv").unlink()
-            before = _cpu_seconds(sftpd.pid)
+            before = cpu_seconds(sftpd.pid)
             elapsed, negotiated["verwerker"] = _upload(vw_port, vw_user, key, big, f"upload/run{i}.csv", args.cipher,
                                                        tmp)
             ours.append(elapsed)
-            ours_cpu.append((_cpu_seconds(sftpd.pid) - before) / gib)
+            ours_cpu.append((cpu_seconds(sftpd.pid) - before) / gib)
         peak = _vm_hwm_mib(sftpd.pid)
         size_mb = args.mib * 1024 * 1024 / 1e6
         vw_mbs, ssh_mbs = size_mb / statistics.median(ours), size_mb / statistics.median(theirs)

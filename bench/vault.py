@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -65,12 +64,6 @@ def _stream(size: int):
     for i in range(0, size, MIB):
         block[:8] = i.to_bytes(8, "big")
         yield view[: min(MIB, size - i)]
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU of this process, every thread (the vault's pool included)."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _rss_mib() -> float:
@@ -107,7 +100,7 @@ def _measure(args) -> None:
     size = args.size_mib * MIB
 
     handle = _prepare_database()
-    from bench.common import django_setup, peak_rss_mib, report
+    from bench.common import cpu_seconds, django_setup, peak_rss_mib, report
 
     django_setup()
     from django.core.management import call_command
@@ -179,12 +172,12 @@ def _measure(args) -> None:
                 if name == "enc" and blobs:
                     do_shred_blobs([b.pk for b in blobs], actor=actor, reason="other")
                     blobs.clear()
-                cpu_start = _cpu_seconds()
+                cpu_start = cpu_seconds()
                 start = time.perf_counter()
                 fn()
                 if run:
                     times.append(time.perf_counter() - start)
-                    cpu[name].append(_cpu_seconds() - cpu_start)
+                    cpu[name].append(cpu_seconds() - cpu_start)
         rss_after_stream = _rss_mib()
         peak_stream = peak_rss_mib()
         plain_path.unlink()
