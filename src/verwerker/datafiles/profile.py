@@ -224,16 +224,11 @@ def _duplicates(frame: pl.DataFrame, found: Found, row_filled: pl.Series | None 
     # Fields and records are compared as 64-bit hashes (a collision among a few million is vanishingly
     # unlikely and would only merge two). The first postcode column's numbers from the coarse key serve
     # as its field: they too are a one-to-one function of the normalised field.
-    # The fields are hashed on two threads: by now detection's last long check (a column whose kind only
-    # its content told, often the IBANs) is done or nearly, and this is what the profile waits for.
-    def field(item: tuple[int, tuple[str, Callable[[pl.Expr], pl.Expr]]]) -> pl.Series:
-        i, (name, normalise) = item
-        if postcode and name == postcode[0]:
-            return postcode[1].filter(candidates).alias(f"f{i}")
-        return _normalised_hashes(rows.get_column(name), normalise).alias(f"f{i}")
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        keys = pl.DataFrame(list(pool.map(field, enumerate(fields))))  # in the fields' order
+    keys = pl.DataFrame([
+        postcode[1].filter(candidates).alias(f"f{i}") if postcode and name == postcode[0]
+        else _normalised_hashes(rows.get_column(name), normalise).alias(f"f{i}")
+        for i, (name, normalise) in enumerate(fields)
+    ])
     return keys.height - keys.select(pl.struct(pl.all()).hash(seed=5)).to_series().n_unique()
 
 
