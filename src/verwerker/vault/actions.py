@@ -321,7 +321,7 @@ def _read_purpose(purpose: str) -> str:
 def read_blob_bytes(blob: Blob | uuid.UUID | str, *, actor: Actor, purpose: str) -> bytes:
     """The whole plaintext in memory (never on disk): for what must hold it whole anyway, such as the
     profiler's table reader, reports and certificates. One copy: whole segments are decrypted straight
-    into a buffer of the recorded size, which becomes the bytes returned.
+    into a buffer of the recorded size, which is copied once into the bytes returned.
     Audited like open_blob_reader, whose arguments and errors it shares."""
     with open_blob_reader(blob, actor=actor, purpose=purpose) as reader:
         size = reader.blob.size
