@@ -102,11 +102,12 @@ On the machine alone (3 December 2026, 17:25-17:41, load 0.7-1.5), ``python -m b
 code before (8ee0655) and after in turns with today's bench: PostgreSQL encrypt ÷ cp 0.44 before, 0.97 and
 0.88 after (0.95 in a process of its own), so the target is met there; SQLite 0.36 before, 0.37 and 0.63
 after (0.77 alone). The bench's first process (SQLite) spent 1.7-3.0 CPU-s on a GiB against 1.3 for the
-PostgreSQL one after it, the kernel's page-cache copies again; why the SQLite store costs 0.3-0.4 CPU-s per
-GiB more even then is not explained. Decrypt ÷ plain read 0.66-1.29 after (median 1.1), 0.72 and 1.07
-before: the plain read is a 5 GB/s copy out of the page cache, and tens of milliseconds swing the ratio.
-The read-ahead is kept: 0.25-0.39 CPU-s per GiB against 0.21, for a shorter critical path and twice the
-speed under load.
+PostgreSQL one after it, the kernel's page-cache copies again; the SQLite store's extra 0.3-0.4 CPU-s per
+GiB even then was the same (measured since): not the database, but memory the host had taken back, which
+the bench's fixed order of steps put into the vault's write (bench/vault.py, ``SETTLE_S``). Decrypt ÷
+plain read 0.66-1.29 after (median 1.1), 0.72 and 1.07 before: the plain read is a 5 GB/s copy out of
+the page cache, and tens of milliseconds swing the ratio. The read-ahead is kept: 0.25-0.39 CPU-s per GiB
+against 0.21, for a shorter critical path and twice the speed under load.
 
 Transactions: none here; the callers in actions.py own them.
 """
