@@ -51,8 +51,8 @@ class BlobWriter:
         self._actor = actor
         self._path = storage.blob_path(blob.id, partial=True)
         self._path.parent.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._file = os.fdopen(fd, "wb")
+        # Written at aligned offsets (storage.AlignedFile: larger page-cache folios, less kernel time).
+        self._file = storage.AlignedFile(os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         # The plaintext's SHA-256 is taken by the encryptor, beside the encryption (crypto's "Speed").
         self._sha = hashlib.sha256()
         self._enc = crypto.StreamEncryptor(data_key, self._file, hasher=self._sha)

@@ -63,7 +63,8 @@ output). Buffers are allocated once per stream; per segment only a queue entry. 
 file with its fsync, 1 GiB (the second GiB of a process), the code before and this alternately, six each,
 load 8.8-10.7: 1.86 s wall against 2.02 s, the same CPU (1.25 s against 1.23 s). If the sink fails (a full
 disk), the queued hashes are dropped and the running one waited for before the error goes on; the stream
-then refuses further use. Writes are one segment (1 MiB + 16 bytes) per call; the writer fsyncs once, at
+then refuses further use. Writes are one segment (1 MiB + 16 bytes) per call (the vault's file,
+storage.AlignedFile, hands them to the kernel at offsets aligned to 1 MiB); the writer fsyncs once, at
 commit (actions.py), where durability is promised. Starting writeback early (sync_file_range every 8-32 MiB)
 moves the fsync's wait into the writes but did not shorten the whole in two measurements, the second under
 load 7-19 (issue 23), so it is not done.

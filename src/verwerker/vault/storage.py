@@ -44,6 +44,79 @@ def blob_path(blob_id: uuid.UUID, *, partial: bool = False, root: Path | None = 
     return (root or vault_dir()) / hex_id[:2] / (hex_id + (PARTIAL_SUFFIX if partial else ""))
 
 
+# Writes of a blob's ciphertext start and end on multiples of this many bytes (see AlignedFile).
+WRITE_ALIGN = 1 << 20
+
+
+class AlignedFile:
+    """A write-only file (from an open descriptor, which it owns) whose writes start and end at offsets
+    that are multiples of ``WRITE_ALIGN``; what is left over goes out in front of the next write. The bytes
+    in the file are the same as with plain writes.
+
+    Why: a ciphertext is a 16-byte header and then segments of 1 MiB + 16 bytes, so written as it comes
+    every write starts 16 bytes further into a page than the last, and the page cache builds each MiB of it
+    from nine folios (4 KiB, 4 KiB, 8 KiB ... 512 KiB: each as large as the offset's alignment allows)
+    where an aligned write of 1 MiB gets one. Measured (issue 23): a StreamEncryptor writing 1 GiB into a
+    file with its fsync, ten each, alternately, load 2-3: 0.39 s of system time (median) written as it
+    comes, 0.33 s aligned; ``do_store_blob`` of 1 GiB on SQLite, the code before and this in processes
+    in turns (B A A B B A A B), four stores each, load 3.4-6.1: system time 0.280 s before, 0.254 s after
+    (medians of 16), all CPU 1.122 s and 1.097 s, wall 1.453 s and 1.415 s. A small gain, for the same
+    bytes. The leftover is at most ``WRITE_ALIGN`` - 1 bytes, 16 more with each segment
+    (16 KiB after a GiB), and it is copied once; it and the next piece go to the kernel in one ``writev``.
+    ``flush()`` writes the leftover (the end of the file); ``close()`` closes without it (an aborted blob's
+    partial file is removed anyway).
+    """
+
+    def __init__(self, fd: int):
+        self._fd = fd
+        self._pos = 0  # bytes handed to the kernel; a multiple of WRITE_ALIGN until flush()
+        self._held = bytearray()
+
+    @property
+    def held(self) -> int:
+        """Bytes written to this object but not yet to the file."""
+        return len(self._held)
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        n = len(view)
+        end = self._pos + len(self._held) + n
+        cut = n - end % WRITE_ALIGN  # how much of ``data`` goes out now, after what is held
+        # A new bytearray each time rather than one resized: a view of the old one may still be alive.
+        if cut < 0:
+            self._held = self._held + view
+            return n
+        self._writev([self._held, view[:cut]])
+        self._pos = end - end % WRITE_ALIGN
+        self._held = bytearray(view[cut:])
+        return n
+
+    def flush(self) -> None:
+        if self._held:
+            self._writev([self._held])
+            self._pos += len(self._held)
+            self._held = bytearray()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
+
+    def _writev(self, buffers) -> None:
+        parts = [memoryview(b) for b in buffers if len(b)]
+        while parts:
+            written = os.writev(self._fd, parts)
+            if not written:
+                raise OSError("the ciphertext file took no bytes")
+            while parts and written >= len(parts[0]):
+                written -= len(parts.pop(0))
+            if parts:
+                parts[0] = parts[0][written:]
+
+
 def fsync_dir(path: Path) -> None:
     """Make a rename or unlink in ``path`` durable."""
     fd = os.open(path, os.O_RDONLY)

@@ -325,3 +325,50 @@ def test_a_reader_closed_half_way_stops_its_read_ahead(client_a, system_actor):
     assert reader.read(MIB) == data[:MIB]
     reader.close()
     assert not _crypto_work_on_other_threads()
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [[1 << 20], [1000, (1 << 20) + 5, 3 << 20], [16, 1], [storage.WRITE_ALIGN - 1, 1, storage.WRITE_ALIGN + 16]],
+)
+def test_a_ciphertext_file_is_written_in_whole_aligned_pieces_with_the_same_bytes(tmp_path, pieces):
+    """GIVEN the stream of the format's equivalence test (fixed key, nonce prefix and plaintext)
+    WHEN it is encrypted into an AlignedFile in pieces of these sizes
+    THEN after every write the file holds a whole number of WRITE_ALIGN blocks and the rest is held back,
+    and at the end the file is byte for byte the format's test vector."""
+    key, prefix = bytes(range(32)), b"vwtest7"
+    data = (bytes(range(256)) * 4096) * 3 + b"tail of the stream"
+    path = tmp_path / "blob"
+    sink = storage.AlignedFile(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        enc = crypto.StreamEncryptor(key, sink, nonce_prefix=prefix)
+        pos = i = 0
+        while pos < len(data):
+            enc.write(data[pos : pos + pieces[i % len(pieces)]])
+            pos += pieces[i % len(pieces)]
+            i += 1
+            on_disk = os.fstat(sink.fileno()).st_size
+            assert on_disk % storage.WRITE_ALIGN == 0 and sink.held < storage.WRITE_ALIGN
+            assert on_disk + sink.held == enc.ciphertext_size
+        enc.finish()
+        sink.flush()
+    finally:
+        sink.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == (
+        "a25481d0f1c47d510f2a55409fa508d004c6986222b7e9cc86909b692d49913a"
+    )
+
+
+def test_an_aligned_file_writes_any_sizes_in_order(tmp_path):
+    """Pieces smaller than, equal to and larger than WRITE_ALIGN, from bytes and memoryviews, in order."""
+    align = storage.WRITE_ALIGN
+    pieces = [os.urandom(n) for n in (0, 1, align - 1, align, 5, 2 * align + 3, 17, align - 22, 1)]
+    path = tmp_path / "plain"
+    sink = storage.AlignedFile(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for k, piece in enumerate(pieces):
+        assert sink.write(piece if k % 2 else memoryview(piece)) == len(piece)
+        assert os.fstat(sink.fileno()).st_size % align == 0
+    sink.flush()
+    sink.close()
+    sink.close()  # idempotent
+    assert path.read_bytes() == b"".join(pieces)
