@@ -65,9 +65,9 @@ load 8.8-10.7: 1.86 s wall against 2.02 s, the same CPU (1.25 s against 1.23 s).
 disk), the queued hashes are dropped and the running one waited for before the error goes on; the stream
 then refuses further use. Writes are one segment (1 MiB + 16 bytes) per call (the vault's file,
 storage.AlignedFile, hands them to the kernel at offsets aligned to 1 MiB); the writer fsyncs once, at
-commit (actions.py), where durability is promised. Starting writeback early (sync_file_range every 8-32 MiB)
-moves the fsync's wait into the writes but did not shorten the whole in two measurements, the second under
-load 7-19 (issue 23), so it is not done.
+commit (actions.py), where durability is promised. The vault's file starts the writeback early
+(sync_file_range every 32 MiB, storage.AlignedFile): under load 7-19 that did not shorten the whole, but on
+the machine alone it takes a GiB's store from 1.31 s to 1.04 s, the fsync's wait from 0.33 s to 0.01 s.
 
 Reading: a regular file's ciphertext is read ``READ_AHEAD`` segments ahead on the pool (``pread`` at each
 segment's offset) while the caller's thread decrypts and verifies the current one straight into the caller's

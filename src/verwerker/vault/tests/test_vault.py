@@ -360,9 +360,13 @@ def test_a_ciphertext_file_is_written_in_whole_aligned_pieces_with_the_same_byte
 
 
 def test_an_aligned_file_writes_any_sizes_in_order(tmp_path):
-    """Pieces smaller than, equal to and larger than WRITE_ALIGN, from bytes and memoryviews, in order."""
+    """Pieces smaller than, equal to and larger than WRITE_ALIGN, from bytes and memoryviews, in order;
+    more than WRITEBACK_EVERY of them, so the early writeback runs on the way (on Linux, where it exists)."""
+    import sys
+
     align = storage.WRITE_ALIGN
-    pieces = [os.urandom(n) for n in (0, 1, align - 1, align, 5, 2 * align + 3, 17, align - 22, 1)]
+    big = storage.WRITEBACK_EVERY + 3 * align + 7
+    pieces = [os.urandom(n) for n in (0, 1, align - 1, align, 5, 2 * align + 3, 17, big, align - 22, 1, big)]
     path = tmp_path / "plain"
     sink = storage.AlignedFile(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     for k, piece in enumerate(pieces):
@@ -372,3 +376,4 @@ def test_an_aligned_file_writes_any_sizes_in_order(tmp_path):
     sink.close()
     sink.close()  # idempotent
     assert path.read_bytes() == b"".join(pieces)
+    assert storage._sync_file_range is not None or not sys.platform.startswith("linux")
