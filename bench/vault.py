@@ -17,8 +17,9 @@ before the clock stops. ``cp`` itself does not fsync; the baseline adds one fsyn
 time is the whole ``do_store_blob``: the row insert, the stream (encryption and the plaintext SHA-256 on
 the pool), the fsync of the file at commit, the rename, the fsync of the directory (which ``cp`` would
 not do) and the commit transaction with its audit event. Measured here (issue 23, load 5-7, so roughly):
-the fsync at the end is 0.04 s of ``cp``'s ~1 s per GiB and 0.4 s of the vault's; the rest of the vault's
-is the stream, bounded by SHA-256 (0.6 CPU-s per GiB). ``cp``'s fsync is short not because its data is
+the fsync at the end is 0.04 s of ``cp``'s ~1 s per GiB and 0.4 s of the vault's (0.01 s since the vault
+starts the writeback every 32 MiB, storage.AlignedFile); the rest of the vault's is the stream, bounded by
+SHA-256 (0.6 CPU-s per GiB). ``cp``'s fsync is short not because its data is
 not written: ext4 starts writing back a file that was truncated and rewritten when it is closed
 (``auto_da_alloc``), inside ``shutil.copyfile`` and so inside its clock (0.40 s for the copy's fsync in the
 untimed round, where the file is new, 0.02-0.04 s afterwards). The decrypt figure includes the BLOB_READ audit
