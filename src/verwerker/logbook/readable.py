@@ -30,6 +30,7 @@ from verwerker.audit.events import ActorType, EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.clients.models import Agreement, Client, Subprocessor
 from verwerker.datafiles.models import DataFile, Risk
+from verwerker.datafiles.texts import reason_text
 from verwerker.intake.models import SftpAccount, Upload, UploadChannel
 from verwerker.privacy.models import Breach, DataSubjectRequest, PentestFinding
 from verwerker.production.models import Dedupe, Job, PrintStation
@@ -221,6 +222,8 @@ def sentence(event: AuditEvent, details: dict[str, Any] | None = None) -> tuple[
     details = details_of(event) if details is None else details
     if "channel" not in details and event.action in (E.UPLOAD_COMPLETED, E.UPLOAD_STARTED):
         details = {**details, "channel": "sftp" if event.actor_type == ActorType.SFTP else "web"}
+    if event.action in (E.DATAFILE_UNREADABLE, E.DATAFILE_REFUSED) and isinstance(details.get("reason"), str):
+        details = {**details, "reason": reason_text(details["reason"])}  # stored in English
     template = SENTENCES.get(event.action)
     if template is None:
         text, used = event.get_action_display(), set()
