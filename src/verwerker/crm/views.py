@@ -298,7 +298,7 @@ def _import(request):
                 skip_problem_rows=form.cleaned_data["skip_problem_rows"],
             )
     except importer.ImportProblem as exc:
-        form.add_error("file", str(exc))
+        form.add_error("file", unreadable_text(str(exc)))  # an unreadable file's reason in the reader's language
         return render(request, "crm/import.html", context)
     if report.written:
         messages.success(

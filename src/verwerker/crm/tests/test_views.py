@@ -200,3 +200,11 @@ def test_the_import_screen_takes_the_erp_export_after_a_dry_run(org, login, rela
 def test_addresses_are_shown_in_dutch_notation_by_the_production_engine(world, login, relation_manager):
     page = login(relation_manager).get(_url("person", world)).content.decode()
     assert "Drukkerij Voorbeeld BV<br>t.a.v. A. Jansen<br>Dorpsweg 5<br>2345 CD  LEIDEN" in page
+
+
+def test_an_unreadable_export_is_refused_on_the_import_screen_in_dutch(login, relation_manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = login(relation_manager).post(reverse("crm:import"), {
+        "what": "relations", "go": "dry", "file": SimpleUploadedFile("scan.csv", b"%PDF-1.4\n% een scan\n")})
+    assert page.status_code == 200 and "scan.csv: een PDF-document, geen tabel" in page.content.decode()
