@@ -489,13 +489,15 @@ def test_every_reason_a_file_is_unreadable_for_is_one_the_screens_translate():
 @pytest.mark.slow
 def test_risk_reasons_unreadable_files_and_rejects_read_in_dutch(client, client_a, user_a, make_staff, tmp_path):
     """GIVEN a high-risk file, the same with a profile stored before its risks were kept as codes (English
-    lines only), an unreadable file, and a file with rows production leaves out WHEN their pages, the
-    client's list, the masked rejects and the reject report are read in Dutch THEN no English word is
-    left and the reasons read as the catalogue has them."""
+    lines only), an unreadable file, a file with rows production leaves out and an interrupted upload
+    WHEN their pages (with their timelines), the client's list, the masked rejects and the reject report
+    are read in Dutch THEN no English word is left and the reasons read as the catalogue has them."""
     from django.urls import reverse
 
     from verwerker.audit.actors import Actor
     from verwerker.datafiles.models import DataFile
+    from verwerker.intake.actions import do_abort_upload, do_register_upload
+    from verwerker.intake.models import UploadChannel
     from verwerker.production.actions import do_draft_job, do_release_job
     from verwerker.production.models import OutputKind, PrintStation, Template
     from verwerker.production.render import EXAMPLES
@@ -540,6 +542,12 @@ def test_risk_reasons_unreadable_files_and_rejects_read_in_dutch(client, client_
     _log_in(client, user_a)
     pages["client's files"] = client.get(reverse("production:client")).content.decode()
     assert "scan.csv: een PDF-document, geen tabel" in pages["client's files"]
+    # an upload's reason is a code (Upload.reason, the log's details): shown by its label
+    broken = do_register_upload(client_a, channel=UploadChannel.WEB, name="half.csv", user=user_a,
+                                actor=Actor.for_user(user_a))
+    do_abort_upload(broken, None, actor=Actor.for_user(user_a), reason="interrupted")
+    pages["interrupted upload"] = client.get(reverse("intake:upload", args=[broken.pk])).content.decode()
+    assert "afgebroken (onderbroken)" in pages["interrupted upload"]
 
     english = {name: english_words(visible(page)[0]) for name, page in pages.items()}
     english["reject report"] = english_words(report)

@@ -31,7 +31,7 @@ from verwerker.audit.models import AuditEvent
 from verwerker.clients.models import Agreement, Client, Subprocessor
 from verwerker.datafiles.models import DataFile, Risk
 from verwerker.datafiles.texts import reason_text
-from verwerker.intake.models import SftpAccount, Upload, UploadChannel
+from verwerker.intake.models import SftpAccount, Upload, UploadChannel, upload_reason_label
 from verwerker.privacy.models import Breach, DataSubjectRequest, PentestFinding
 from verwerker.production.models import Dedupe, Job, PrintStation
 from verwerker.production.workflow import JobState
@@ -224,6 +224,8 @@ def sentence(event: AuditEvent, details: dict[str, Any] | None = None) -> tuple[
         details = {**details, "channel": "sftp" if event.actor_type == ActorType.SFTP else "web"}
     if event.action in (E.DATAFILE_UNREADABLE, E.DATAFILE_REFUSED) and isinstance(details.get("reason"), str):
         details = {**details, "reason": reason_text(details["reason"])}  # stored in English
+    if event.action in (E.UPLOAD_ABORTED, E.UPLOAD_REFUSED) and isinstance(details.get("reason"), str):
+        details = {**details, "reason": upload_reason_label(details["reason"])}  # stored as a code
     template = SENTENCES.get(event.action)
     if template is None:
         text, used = event.get_action_display(), set()
