@@ -3,8 +3,10 @@
 A profile's risk reasons and an unreadable file's reason are stored as the code wrote them (the profile
 JSON is the command line's contract, ``DataFile.reason`` the API's), in English. The screens put them
 through the catalogue here: a profile's ``risks`` (codes with their column) or, for a profile stored
-before those, its English lines read back; an unreadable file's reason matched against the texts the
-readers write (read.UNREADABLE_REASONS). A text that matches nothing known is shown as it is stored.
+before those, its English lines read back; an unreadable or refused file's reason (``DataFile.reason``,
+the audit log's details, a refusal's message) matched against the texts the readers and the registration
+write (read.UNREADABLE_REASONS, actions.REFUSAL_REASONS). A text that matches nothing known is shown as it
+is stored.
 Neither holds a value from a cell: column and sheet names, sizes and exception names only.
 """
 
