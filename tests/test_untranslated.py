@@ -5,7 +5,8 @@ Three checks:
   makemessages runs over a copy of the source, so a msgid missing from the .po shows up as new or fuzzy);
 - every page reachable for each role (the staff roles and a client user) is rendered in Dutch from a world
   made by the real actions (clients, files, jobs in several states, a certificate, a breach, requests,
-  registers, relations) and its visible text holds none of a list of English words; the crawl follows the
+  registers, relations; a high-risk file, an unreadable one and a job with rejects, whose reasons are stored
+  in English) and its visible text holds none of a list of English words; the crawl follows the
   links each page offers and fills in the URL patterns with those objects, and fails on a pattern no role
   reached (except the POST-only ones, listed with the reason);
 - the PDFs (deletion certificate, proof) and CSVs (reject report, relation export) the system writes are
@@ -239,8 +240,8 @@ def world(client_a, client_b, user_a, make_staff, system_actor, tmp_path, settin
     station = PrintStation.objects.create(name="Pers 1", hot_folder=str(hot))
     drafter = Actor.for_user(staff.database)
 
-    def job(name: str, seed: int, **kwargs):
-        data_file = receive_file(client_a, f"bestand-{seed}.csv", address_csv(12, seed=seed))
+    def job(name: str, seed: int, *, extra: bytes = b"", **kwargs):
+        data_file = receive_file(client_a, f"bestand-{seed}.csv", address_csv(12, seed=seed) + extra)
         return do_draft_job(data_file, name=name, template=template, user=staff.database, actor=drafter,
                             station=station, **kwargs)
 
@@ -248,7 +249,9 @@ def world(client_a, client_b, user_a, make_staff, system_actor, tmp_path, settin
     proof = job("Brief met proef", 2, proof_required=True)
     do_release_job(proof, user=staff.database, actor=drafter)
     proof = _produce(proof)
-    done = job("Brief gedrukt", 3)
+    # a record without a postcode and a double one: the reject report gives its reasons
+    done = job("Brief gedrukt", 3, extra=b"P.;;Zonderpostcodeman;Kerkpad;3;;NERGENS;K99\r\n"
+                                         b"A.;van;Dubbelsteyn;Laan;5;2345 BC;DAAR;K98\r\n" * 2)
     do_release_job(done, user=staff.database, actor=drafter)
     done = _produce(done)
     done = do_deliver_job(done, actor=drafter)
@@ -261,6 +264,9 @@ def world(client_a, client_b, user_a, make_staff, system_actor, tmp_path, settin
     do_deliver_job(_produce(delivered), actor=drafter)
     receive_file(client_a, "nog-te-bekijken.csv", address_csv(8, seed=6))
     receive_file(client_b, "leden.csv", address_csv(8, seed=7))
+    # a file of risk class high (its reasons are stored in English) and one that cannot be read (so is its reason)
+    receive_file(client_a, "hoog-risico.csv", (ROOT / "tests" / "samples" / "high_utf8_comma.csv").read_bytes())
+    receive_file(client_a, "scan.csv", b"%PDF-1.4\n% een scan, geen tabel\n")
 
     do_issue_sftp_account(client_a, actor=system_actor)
     now = timezone.now()
@@ -418,3 +424,131 @@ def test_every_page_for_every_role_is_dutch(world, client, settings):
     if any(report.values()):
         pytest.fail("untranslated text:\n" + json.dumps(report, indent=1, ensure_ascii=False), pytrace=False)
     assert any(url for url, _ in downloads.get("application/pdf", [])), "no PDF was reached to check"
+
+
+# -- what the code stores in English and a screen shows ------------------------------------------------
+# A profile's risk reasons and an unreadable file's reason are stored in English (the profile JSON is the
+# command line's contract, DataFile.reason the API's) and put through the catalogue when shown
+# (datafiles/texts.py). The crawl above reaches them only when its world holds such files; these tests
+# make them and read them.
+
+# A record without a postcode and a double record: production leaves both out (with reasons).
+WITH_REJECTS = (b"Voorletters;Tussenvoegsel;Achternaam;Straat;Huisnummer;Postcode;Plaats\r\n"
+                b"J.;de;Vries;Dorpsstraat;12;1234 AB;ERGENS\r\n"
+                b"P.;;Zonderpostcodeman;Kerkpad;3;;NERGENS\r\n"
+                b"A.;van;Dubbelsteyn;Laan;5;2345 BC;DAAR\r\n"
+                b"A.;van;Dubbelsteyn;Laan;5;2345 BC;DAAR\r\n")
+
+
+def _unreadable_calls() -> list[tuple[str, int, str]]:
+    """Each UnreadableFile(name, reason) the readers raise, with its reason as written (an f-string's
+    parts filled with "7")."""
+    import ast
+
+    found = []
+    for path in (SRC / "datafiles" / "read.py", SRC / "datafiles" / "actions.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "UnreadableFile":
+                reason = node.args[1]
+                if isinstance(reason, ast.Constant):
+                    text = reason.value
+                else:
+                    assert isinstance(reason, ast.JoinedStr), f"{path.name}:{node.lineno}: a reason that is not text"
+                    text = "".join(v.value if isinstance(v, ast.Constant) else "7" for v in reason.values)
+                found.append((path.name, node.lineno, text))
+    return found
+
+
+def test_every_reason_a_file_is_unreadable_for_is_one_the_screens_translate():
+    """GIVEN each reason the readers and the profiling give for an unreadable file WHEN a screen shows it in
+    Dutch THEN it is one of read.UNREADABLE_REASONS, translated without an English word; and every one
+    listed is still given somewhere. The reasons a file is refused read in Dutch too."""
+    from django.utils import translation
+
+    from verwerker.datafiles.actions import REFUSAL_REASONS
+    from verwerker.datafiles.read import UNREADABLE_REASONS
+    from verwerker.datafiles.texts import _reason_patterns, reason_text, unreadable_text
+
+    calls = _unreadable_calls()
+    assert len(calls) >= 30
+    used = set()
+    with translation.override("nl"):
+        for reason in REFUSAL_REASONS:
+            assert reason_text(reason) != reason and english_words(reason_text(reason)) == []
+        for module, line, reason in calls:
+            stored = f"lijst.csv: {reason}"
+            template = next((t for p, t in _reason_patterns() if p.fullmatch(reason)), None)
+            assert template is not None, f"{module}:{line}: {reason!r} is not in read.UNREADABLE_REASONS"
+            used.add(template)
+            shown = unreadable_text(stored)
+            assert shown.startswith("lijst.csv: ") and shown != stored
+            assert english_words(shown) == [], (module, line, shown)
+    assert sorted(set(UNREADABLE_REASONS) - used) == []
+
+
+@pytest.mark.slow
+def test_risk_reasons_unreadable_files_and_rejects_read_in_dutch(client, client_a, user_a, make_staff, tmp_path):
+    """GIVEN a high-risk file, the same with a profile stored before its risks were kept as codes (English
+    lines only), an unreadable file, a file with rows production leaves out and an interrupted upload
+    WHEN their pages (with their timelines), the client's list, the masked rejects and the reject report
+    are read in Dutch THEN no English word is left and the reasons read as the catalogue has them."""
+    from django.urls import reverse
+
+    from verwerker.audit.actors import Actor
+    from verwerker.datafiles.models import DataFile
+    from verwerker.intake.actions import do_abort_upload, do_register_upload
+    from verwerker.intake.models import UploadChannel
+    from verwerker.production.actions import do_draft_job, do_release_job
+    from verwerker.production.models import OutputKind, PrintStation, Template
+    from verwerker.production.render import EXAMPLES
+    from verwerker.testing import receive_file
+
+    high_risk = (ROOT / "tests" / "samples" / "high_utf8_comma.csv").read_bytes()
+    high = receive_file(client_a, "hoog-risico.csv", high_risk)
+    assert high.risk == "high" and {"code": "not_naw", "column": "Veld7", "kind": "iban"} in high.profile["risks"]
+    old = receive_file(client_a, "oud-profiel.csv", high_risk)
+    DataFile.objects.filter(pk=old.pk).update(profile={k: v for k, v in old.profile.items() if k != "risks"})
+    unreadable = receive_file(client_a, "scan.csv", b"%PDF-1.4\n% een scan, geen tabel\n")
+    assert unreadable.state == "unreadable" and unreadable.reason == "scan.csv: a PDF document, not a table"
+    rejects = receive_file(client_a, "met-fouten.csv", WITH_REJECTS)
+
+    drafter = make_staff("database", "db-opsteller")
+    _log_in(client, drafter)
+    pages = {
+        f"{f.name}": client.get(reverse("production:data_file", args=[f.pk])).content.decode()
+        for f in (high, old, unreadable)
+    }
+    pages["rejects preview"] = client.post(reverse("production:rejects_preview", args=[rejects.pk]),
+                                           {"dedupe": "person"}).content.decode()
+    for name in ("hoog-risico.csv", "oud-profiel.csv"):
+        assert "Veld7 (IBAN): geen naam- en adresgegevens" in pages[name]
+        assert "Diagnose: de kolomnaam wijst op bijzondere persoonsgegevens (gezondheidsgegevens)" in pages[name]
+    assert "scan.csv: een PDF-document, geen tabel" in pages["scan.csv"]
+    assert "onbestelbaar: ongeldige of ontbrekende postcode" in pages["rejects preview"]
+
+    template = Template.objects.create(name="Huurdersbrief", source=(EXAMPLES / "letter.typ").read_text())
+    station = PrintStation.objects.create(name="Pers 1", hot_folder=str(tmp_path))
+    job = do_draft_job(rejects, name="Brief met afwijzingen", template=template, user=drafter,
+                       actor=Actor.for_user(drafter), station=station)
+    job = _produce(do_release_job(job, user=drafter, actor=Actor.for_user(drafter)))
+    output = job.outputs.get(kind=OutputKind.REJECTS, attempt=job.attempt)
+    url = reverse("production:job_output", args=[job.pk, output.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    report = _csv_text(url, b"".join(response.streaming_content) if response.streaming else response.content)
+    assert "onbestelbaar: ongeldige of ontbrekende postcode" in report
+
+    client.logout()
+    _log_in(client, user_a)
+    pages["client's files"] = client.get(reverse("production:client")).content.decode()
+    assert "scan.csv: een PDF-document, geen tabel" in pages["client's files"]
+    # an upload's reason is a code (Upload.reason, the log's details): shown by its label
+    broken = do_register_upload(client_a, channel=UploadChannel.WEB, name="half.csv", user=user_a,
+                                actor=Actor.for_user(user_a))
+    do_abort_upload(broken, None, actor=Actor.for_user(user_a), reason="interrupted")
+    pages["interrupted upload"] = client.get(reverse("intake:upload", args=[broken.pk])).content.decode()
+    assert "afgebroken (onderbroken)" in pages["interrupted upload"]
+
+    english = {name: english_words(visible(page)[0]) for name, page in pages.items()}
+    english["reject report"] = english_words(report)
+    assert {name: words for name, words in english.items() if words} == {}

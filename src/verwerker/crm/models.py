@@ -451,6 +451,12 @@ class RelationRequest(models.Model):
         return self.request.status == "open"
 
 
+# What a person reads for a CRM certificate's reason (the code stays in the row and the signed body).
+CERTIFICATE_REASONS = {
+    "retention_expired": _("retention period expired"), "data_subject_request": _("data-subject request"),
+}
+
+
 class CrmCertificate(models.Model):
     """A deletion certificate for erased CRM or financial records; its SHA-256 is in the audit log."""
 
@@ -464,6 +470,18 @@ class CrmCertificate(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+
+    @property
+    def reason_label(self) -> str:
+        """The reason as a person reads it, in the active language; an unknown code as it is."""
+        return str(CERTIFICATE_REASONS.get(self.reason, self.reason))
+
+    @property
+    def record_class_label(self) -> str:
+        """The record class as the retention schedule names it; an unknown code as it is."""
+        from verwerker.retention.rules import RecordClass  # local: same layer or upward, a cycle at the top
+
+        return str(dict(RecordClass.choices).get(self.record_class, self.record_class))
 
 
 class HouseClient(models.Model):

@@ -41,6 +41,7 @@ from verwerker.crm.requests import (
     export_as_json,
 )
 from verwerker.datafiles.actions import DataFileRefused
+from verwerker.datafiles.texts import unreadable_text
 from verwerker.facilities.uploads import memory_uploads
 from verwerker.intake.policy import Refusal
 from verwerker.privacy.subject_requests import do_extend_subject_request
@@ -297,7 +298,7 @@ def _import(request):
                 skip_problem_rows=form.cleaned_data["skip_problem_rows"],
             )
     except importer.ImportProblem as exc:
-        form.add_error("file", str(exc))
+        form.add_error("file", unreadable_text(str(exc)))  # an unreadable file's reason in the reader's language
         return render(request, "crm/import.html", context)
     if report.written:
         messages.success(
@@ -400,7 +401,9 @@ def mailing_detail(request, mailing_id: int):
         except ValidationError as exc:
             messages.error(request, "; ".join(_(m) for m in exc.messages))
         except (StepRefused, Refusal, DataFileRefused) as exc:  # production, intake or datafiles said no
-            messages.error(request, exc.reason if isinstance(exc, StepRefused) else str(exc))  # type: ignore[arg-type]
+            # datafiles says why in English (its audit event keeps that text): shown in the reader's language
+            text = unreadable_text(str(exc)) if isinstance(exc, DataFileRefused) else str(exc)
+            messages.error(request, exc.reason if isinstance(exc, StepRefused) else text)  # type: ignore[arg-type]
         return redirect("crm:mailing", mailing.pk)
     recipients = mailing.recipients.select_related("person", "person__organisation")
 

@@ -26,6 +26,7 @@ from typing import NoReturn
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from verwerker.audit.actions import do_record_event
 from verwerker.audit.actors import Actor
@@ -43,6 +44,13 @@ class DataFileRefused(Exception):
     """The file may not enter the pipeline; ``str(exc)`` says why in one line."""
 
 
+# Why a file is refused: the audit log keeps the English text, a screen shows it in the reader's language
+# (datafiles/texts.py).
+NOT_COMPLETED = gettext_noop("the upload was not completed")
+NO_AGREEMENT = gettext_noop("the client has no processing agreement in force (P09)")
+REFUSAL_REASONS = (NOT_COMPLETED, NO_AGREEMENT)
+
+
 def do_register_data_file(blob: Blob, *, name: str, received_at: dt.datetime, actor: Actor) -> DataFile:
     """Register a completed blob (handed over by intake) as a data file and enqueue its profiling.
     Idempotent per blob.
@@ -57,10 +65,10 @@ def do_register_data_file(blob: Blob, *, name: str, received_at: dt.datetime, ac
         return existing
     client_id = blob.client_id
     if blob.state != BlobState.STORED or client_id is None:
-        _refuse_data_file(blob, name, "the upload was not completed", actor=actor)
+        _refuse_data_file(blob, name, NOT_COMPLETED, actor=actor)
     agreement = get_active_agreement(client_id)
     if agreement is None:
-        _refuse_data_file(blob, name, "the client has no processing agreement in force (P09)", actor=actor)
+        _refuse_data_file(blob, name, NO_AGREEMENT, actor=actor)
     with transaction.atomic():
         data_file = DataFile.objects.create(
             client_id=client_id, agreement=agreement, blob=blob, name=name, received_at=received_at,

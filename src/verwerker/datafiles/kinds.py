@@ -77,3 +77,19 @@ def label(kind: str) -> str:
 
     text = LABELS.get(kind)
     return gettext(text) if text else str(kind)
+
+
+# What a person reads for each special category a column name can point at (detect.SPECIAL_SIGNS: GDPR art. 9
+# and 10; "bsn" is shown as the BSN flag, not as a category).
+SPECIAL_LABELS: dict[str, str] = {
+    "health": _("health data"), "religion": _("religion or belief"), "trade_union": _("trade union membership"),
+    "political": _("political opinions"), "ethnic": _("racial or ethnic origin"),
+    "sexual": _("sex life or sexual orientation"), "genetic": _("genetic data"), "biometric": _("biometric data"),
+    "criminal": _("criminal convictions and offences"), "bsn": _("BSN"),
+}
+
+
+def special_label(category: str) -> str:
+    """A special category as a person reads it, in the active language; an unknown code as it is."""
+    text = SPECIAL_LABELS.get(category)
+    return gettext(text) if text else str(category)

@@ -53,6 +53,8 @@ class Profile:
     overrides: dict[str, str] = field(default_factory=dict)
     # What in the file's first line was data (read.Table.header_holds): the columns are then numbered.
     header_holds: str | None = None
+    # risk_reasons as codes with their column (risks()): the screens put them in the reader's language.
+    risks: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -75,6 +77,7 @@ class Profile:
             "today": self.today.isoformat(),
             "overrides": dict(self.overrides),
             "header": {"positional": self.header_holds is not None, "holds": self.header_holds},
+            "risks": [dict(r) for r in self.risks],
         }
 
 
@@ -94,17 +97,10 @@ def profile_table(
     for g in guesses:
         first.setdefault(g.kind, g.name)
 
-    risk_reasons = []
-    for g in guesses:
-        if g.filled == 0:
-            continue  # an empty column holds nothing, whatever its name
-        if g.kind not in NAW_KINDS:
-            risk_reasons.append(f"{g.name}: {g.kind.value} is not name/address data")
+    found_risks = risks([{"name": g.name, "kind": g.kind.value, "filled": g.filled, "special": g.special}
+                         for g in guesses])
+    risk_reasons = [risk_reason(r) for r in found_risks]
     special = sorted({s for g in guesses for s in g.special})
-    for g in guesses:
-        for s in g.special:
-            if s != "bsn":
-                risk_reasons.append(f"{g.name}: column name points at special-category data ({s})")
 
     # Row-level flags from the per-column flags detection already computed (no second pass over text).
     filled = detection.filled
@@ -161,7 +157,32 @@ def profile_table(
         today=today,
         overrides={k: Kind(v).value for k, v in (overrides or {}).items()},
         header_holds=table.header_holds,
+        risks=found_risks,
     )
+
+
+def risks(columns: list[dict]) -> list[dict]:
+    """Why a file is risk class high, from its columns (as to_json has them), as codes with the column's
+    name and never a value: a filled column whose kind is not name and address data
+    (``{"code": "not_naw", "column": "Veld7", "kind": "iban"}``; an empty column holds nothing, whatever
+    its name), then a column whose name points at a special category (``{"code": "special", "column":
+    "Diagnose", "category": "health"}``; a BSN is flagged on its own)."""
+    naw = {k.value for k in NAW_KINDS}
+    found = [{"code": "not_naw", "column": c["name"], "kind": c["kind"]}
+             for c in columns if c.get("filled") and c.get("kind") not in naw]
+    found += [{"code": "special", "column": c["name"], "category": s}
+              for c in columns for s in c.get("special", []) if s != "bsn"]
+    return found
+
+
+def risk_reason(risk: dict) -> str:
+    """A risk (risks()) as the English line of ``risk_reasons`` (the JSON contract and the command line;
+    the screens translate the risk itself: datafiles/texts.py)."""
+    if risk.get("code") == "not_naw":
+        return f"{risk['column']}: {risk['kind']} is not name/address data"
+    if risk.get("code") == "special":
+        return f"{risk['column']}: column name points at special-category data ({risk['category']})"
+    return str(risk)
 
 
 # What a purged file's profile keeps: counts, classes and how the file was read; nothing that came from
@@ -179,11 +200,8 @@ def reduced_profile(profile: dict, position: dict[str, str]) -> dict:
          "invalid": c.get("invalid"), "special": list(c.get("special", [])), "reasons": [], "examples": []}
         for i, c in enumerate(profile.get("columns", []), start=1)
     ]
-    reduced["risk_reasons"] = [
-        f"{c['name']}: {c['kind']} is not name/address data"
-        for c in reduced["columns"] if c["filled"] and c["kind"] not in {k.value for k in NAW_KINDS}
-    ] + [f"{c['name']}: column name points at special-category data ({s})"
-         for c in reduced["columns"] for s in c["special"] if s != "bsn"]
+    reduced["risks"] = risks(reduced["columns"])
+    reduced["risk_reasons"] = [risk_reason(r) for r in reduced["risks"]]
     reduced["overrides"] = {}
     reduced["reduced"] = True
     return reduced

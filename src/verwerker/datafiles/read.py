@@ -60,8 +60,55 @@ _FORMATS_BY_SUFFIX = {
 }
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a text for the catalogue (makemessages knows the name); this module stays free of Django."""
+    return message
+
+
+# Every reason an UnreadableFile gives, with its parameters as %(name)s: the reason is stored in English
+# (DataFile.reason, the API's text) and a screen shows it in the reader's language by matching it to one
+# of these (datafiles/texts.py). A new or changed reason goes here too (tests/test_untranslated.py checks).
+UNREADABLE_REASONS = (
+    gettext_noop("larger than %(size)s MiB; split it into smaller files"),
+    gettext_noop("the file is empty"),
+    gettext_noop("an old Excel (.xls) or password-protected workbook; save it as .xlsx or CSV without a password"),
+    gettext_noop("a PDF document, not a table"),
+    gettext_noop("a damaged ZIP/XLSX/ODS file (%(error)s)"),
+    gettext_noop("an archive with %(members)s members; refused"),
+    gettext_noop("a password-protected archive; send it without a password"),
+    gettext_noop("unpacks to %(size)s MiB, more than %(limit)s MiB; refused as a ZIP bomb"),
+    gettext_noop("compressed %(ratio)s:1; refused as a ZIP bomb"),
+    gettext_noop("a ZIP inside a ZIP; refused (send the inner file itself)"),
+    gettext_noop("a ZIP must hold exactly one table file, this one holds %(members)s"),
+    gettext_noop("an archive member has an unsafe path (absolute or '..'); refused"),
+    gettext_noop("unpacks to more than the size limit; refused as a ZIP bomb"),
+    gettext_noop("a damaged archive member (%(error)s)"),
+    gettext_noop("a damaged or truncated spreadsheet (%(error)s)"),
+    gettext_noop("not a readable %(format)s workbook (%(error)s)"),
+    gettext_noop("the workbook has no sheets"),
+    gettext_noop("has no sheet number %(index)s (it has %(sheets)s)"),
+    gettext_noop("has no sheet named %(sheet)s (sheets: %(sheets)s)"),
+    gettext_noop("sheet %(sheet)s is empty"),
+    gettext_noop("its header row is longer than %(size)s; refused"),
+    gettext_noop("sheet %(sheet)s cannot be read (%(error)s)"),
+    gettext_noop("starts with a UTF-8 byte-order mark but is not valid UTF-8"),
+    gettext_noop("its header line is longer than %(size)s; refused"),
+    gettext_noop("has %(columns)s columns, more than %(limit)s (VERWERKER_MAX_COLUMNS); refused"),
+    gettext_noop("a field is longer than %(size)s; refused"),
+    gettext_noop("says it is UTF-16 (byte-order mark) but contains invalid UTF-16"),
+    gettext_noop("binary data, not a CSV/TSV text or a spreadsheet"),
+    gettext_noop("not a readable CSV/TSV (malformed quoting or structure)"),
+    gettext_noop("not a readable CSV/TSV (%(error)s)"),
+    # datafiles/actions.py's, when the vault or the profile fails
+    gettext_noop("cannot be read from the vault (%(error)s)"),
+    gettext_noop("too large to profile in the memory available"),
+    gettext_noop("cannot be profiled (%(error)s)"),
+)
+
+
 class UnreadableFile(ValueError):
-    """The file cannot be read as a table; ``str(exc)`` is one line naming the file and the reason."""
+    """The file cannot be read as a table; ``str(exc)`` is one line naming the file and the reason (one of
+    UNREADABLE_REASONS)."""
 
     def __init__(self, name: str, reason: str):
         self.name = name

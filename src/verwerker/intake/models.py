@@ -111,6 +111,25 @@ class UploadState(models.TextChoices):
     REFUSED = "refused", _("refused")
 
 
+# What a person reads for an upload's reason: Upload.reason holds the code (policy.Refusal's, or why it was
+# aborted), as the audit log and the API do.
+UPLOAD_REASONS = {
+    "no_agreement": _("no processing agreement in force"), "not_client": _("only a client's users can send files"),
+    "quota": _("quota used up"), "too_large": _("file too large"), "extension": _("file type not accepted"),
+    "bad_name": _("file name not accepted"), "bad_encoding": _("path not valid UTF-8"),
+    "bad_path": _("path not accepted"), "traversal": _("path outside the home directory"),
+    "outside_home": _("path outside the home directory"), "rewrite": _("data written twice"),
+    "out_of_order": _("writes out of order"), "interrupted": _("interrupted"), "checksum": _("checksum does not match"),
+    "vault_unavailable": _("vault unavailable"), "commit_failed": _("storing failed"),
+    "abandoned": _("left unfinished"),
+}
+
+
+def upload_reason_label(code: str) -> str:
+    """An upload's reason as a person reads it, in the active language; an unknown code as it is."""
+    return str(UPLOAD_REASONS.get(code, code))
+
+
 class Upload(models.Model):
     """One file arriving from a client, over SFTP or the web, bound to the client and its agreement (P09).
 
@@ -141,6 +160,10 @@ class Upload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id}/{self.name}"
+
+    @property
+    def reason_label(self) -> str:
+        return upload_reason_label(self.reason)
 
 
 class OutboxFile(models.Model):

@@ -30,7 +30,8 @@ from verwerker.audit.events import ActorType, EventType
 from verwerker.audit.models import AuditEvent
 from verwerker.clients.models import Agreement, Client, Subprocessor
 from verwerker.datafiles.models import DataFile, Risk
-from verwerker.intake.models import SftpAccount, Upload, UploadChannel
+from verwerker.datafiles.texts import reason_text
+from verwerker.intake.models import SftpAccount, Upload, UploadChannel, upload_reason_label
 from verwerker.privacy.models import Breach, DataSubjectRequest, PentestFinding
 from verwerker.production.models import Dedupe, Job, PrintStation
 from verwerker.production.workflow import JobState
@@ -221,6 +222,10 @@ def sentence(event: AuditEvent, details: dict[str, Any] | None = None) -> tuple[
     details = details_of(event) if details is None else details
     if "channel" not in details and event.action in (E.UPLOAD_COMPLETED, E.UPLOAD_STARTED):
         details = {**details, "channel": "sftp" if event.actor_type == ActorType.SFTP else "web"}
+    if event.action in (E.DATAFILE_UNREADABLE, E.DATAFILE_REFUSED) and isinstance(details.get("reason"), str):
+        details = {**details, "reason": reason_text(details["reason"])}  # stored in English
+    if event.action in (E.UPLOAD_ABORTED, E.UPLOAD_REFUSED) and isinstance(details.get("reason"), str):
+        details = {**details, "reason": upload_reason_label(details["reason"])}  # stored as a code
     template = SENTENCES.get(event.action)
     if template is None:
         text, used = event.get_action_display(), set()

@@ -200,3 +200,20 @@ def test_the_import_screen_takes_the_erp_export_after_a_dry_run(org, login, rela
 def test_addresses_are_shown_in_dutch_notation_by_the_production_engine(world, login, relation_manager):
     page = login(relation_manager).get(_url("person", world)).content.decode()
     assert "Drukkerij Voorbeeld BV<br>t.a.v. A. Jansen<br>Dorpsweg 5<br>2345 CD  LEIDEN" in page
+
+
+def test_an_unreadable_export_is_refused_on_the_import_screen_in_dutch(login, relation_manager):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = login(relation_manager).post(reverse("crm:import"), {
+        "what": "relations", "go": "dry", "file": SimpleUploadedFile("scan.csv", b"%PDF-1.4\n% een scan\n")})
+    assert page.status_code == 200 and "scan.csv: een PDF-document, geen tabel" in page.content.decode()
+
+
+def test_the_privacy_page_names_a_certificates_records_and_reason_in_dutch(login, officer, make_person, system_actor):
+    from verwerker.crm.purge import erase_people
+
+    erase_people([make_person("Wisman").pk], actor=system_actor, reason="data_subject_request")
+    page = login(officer).get(reverse("crm:privacy")).content.decode()
+    assert "<td>CRM: eigen relaties zonder relatie of toestemming</td><td>verzoek van een betrokkene</td>" in page
+    assert "data_subject_request" not in page

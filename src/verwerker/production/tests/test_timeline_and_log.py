@@ -31,6 +31,22 @@ def test_an_sftp_upload_reads_as_a_sentence_with_its_size_in_words(client_a):
         assert sentence(event)[0] == "File received via SFTP (12.0\xa0MB)"
 
 
+def test_the_reasons_the_log_keeps_in_english_or_as_codes_read_in_the_readers_language():
+    """An unreadable or refused file's reason is stored in English, an upload's as a code."""
+    events = {
+        EventType.DATAFILE_UNREADABLE: '{"reason": "a PDF document, not a table"}',
+        EventType.DATAFILE_REFUSED: '{"reason": "the client has no processing agreement in force (P09)"}',
+        EventType.UPLOAD_REFUSED: '{"channel": "web", "reason": "too_large"}',
+        EventType.UPLOAD_ABORTED: '{"channel": "api", "reason": "something new"}',
+    }
+    with translation.override("nl"):
+        texts = [sentence(AuditEvent(action=a, actor_type=ActorType.SYSTEM, details=d))[0] for a, d in events.items()]
+    assert texts == ["Bestand kon niet worden gelezen: een PDF-document, geen tabel",
+                     "Bestand geweigerd: de klant heeft geen verwerkersovereenkomst die van kracht is (P09)",
+                     "Aanlevering via web geweigerd: bestand te groot",
+                     "Aanlevering via API afgebroken (something new)"]  # a code without a label as it is
+
+
 def test_an_action_without_a_sentence_shows_its_label_and_its_details_in_words():
     event = AuditEvent(action=EventType.HOLD_PLACED, actor_type=ActorType.STAFF,
                        details='{"object_type": "datafiles.datafile", "reason": "onderzoek"}')

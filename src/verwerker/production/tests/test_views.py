@@ -106,7 +106,7 @@ def test_a_file_over_a_shape_limit_is_a_refused_data_file_whose_page_names_the_l
     assert data_file.state == "unreadable"
     assert data_file.reason == "een-regel.csv: its header line is longer than 64 KiB; refused"
     page = login(staff.drafter).get(reverse("production:data_file", args=[data_file.pk]))
-    assert b"longer than 64 KiB" in page.content and len(page.content) < 50_000
+    assert b"de eerste regel is langer dan 64 KiB" in page.content and len(page.content) < 50_000
 
 
 def test_a_file_without_a_header_row_shows_numbered_columns_and_why(login, staff, client_a):

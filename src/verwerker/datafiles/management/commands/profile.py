@@ -13,10 +13,12 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import translation
 
 from verwerker.datafiles.kinds import Kind
 from verwerker.datafiles.profile import Profile, profile_table
 from verwerker.datafiles.read import UnreadableFile, read_table
+from verwerker.datafiles.texts import risk_reason_texts
 
 EXIT_UNREADABLE = 2
 
@@ -142,7 +144,9 @@ def render_report(profile: Profile, lang: str) -> str:
         invalid = f", {c.invalid} {t['invalid']}" if c.invalid else ""
         lines.append(f"  {c.name:<24} {c.kind.value:<22} {c.filled}{invalid}  {' '.join(c.examples)}")
     lines.append(f"{t['risk']}: {t[profile.risk]}")
-    for reason in profile.risk_reasons:
+    with translation.override(lang):  # the reasons in the report's language, as the screens show them
+        reasons = risk_reason_texts({"risks": profile.risks})
+    for reason in reasons:
         lines.append(f"  {t['why']}: {reason}")
     lines.append(f"{t['special']}: {', '.join(profile.special) or t['none']}")
     for key in ("minors", "invalid_postcodes", "missing_house_numbers", "foreign", "duplicates", "empty_rows"):
