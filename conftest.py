@@ -12,6 +12,18 @@ import pytest
 AGREEMENTS_START = dt.date(2026, 1, 1)
 
 
+@pytest.fixture(autouse=True)
+def _house_language():
+    """Every test starts and ends in the house's language (Dutch): a request through the test client leaves the
+    language its LocaleMiddleware chose active in the thread (English, after a test that chose English), and a
+    later test that reads a message would read it in that language, depending on the order tests run in."""
+    from django.utils import translation
+
+    translation.deactivate()  # the default: settings.LANGUAGE_CODE
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def english():
     """The thread's language English for the test: for tests that read the checks' evidence texts as written in
