@@ -19,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.text import slugify
+from django.utils.text import format_lazy, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -474,10 +474,11 @@ def do_register_upload(
     ext = policy.extension_of(name)
     try:
         if agreement is None:
-            raise policy.Refusal("no_agreement", "no processing agreement is in force; files cannot be accepted")
+            raise policy.Refusal("no_agreement", _lazy("no processing agreement is in force; files cannot be accepted"))
         policy.check_upload_name(name, settings.UPLOAD_EXTENSIONS)
         if quota_used(client) >= settings.UPLOAD_QUOTA_MB * 1024 * 1024:
-            raise policy.Refusal("quota", f"upload quota of {settings.UPLOAD_QUOTA_MB} MiB is used up")
+            raise policy.Refusal(
+                "quota", format_lazy(_lazy("upload quota of {n} MiB is used up"), n=settings.UPLOAD_QUOTA_MB))
     except policy.Refusal as refusal:
         if agreement is not None:
             with transaction.atomic():

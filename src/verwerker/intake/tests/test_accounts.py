@@ -193,3 +193,20 @@ def test_the_sftp_issue_command_prints_the_password_once_and_confirms_a_key(tmp_
         assert bad.returncode != 0 and "bad.pub" in bad.stderr and "Traceback" not in bad.stderr
         fingerprint = verwerker(env, "sftpd", "--fingerprint").stdout.strip()
         assert fingerprint.startswith("SHA256:")
+
+
+def test_an_upload_refused_for_the_agreement_or_the_quota_says_why_in_dutch(client_a, settings):
+    """The two refusals do_register_upload raises itself reach the sender (SFTP status, web message) in the
+    reader's language (the house's, Dutch, here), as policy's own refusals do."""
+    from verwerker.intake.models import UploadChannel
+
+    settings.UPLOAD_QUOTA_MB = 0  # any client has used up a quota of nothing
+    with pytest.raises(policy.Refusal) as over_quota:
+        actions.do_register_upload(client_a, channel=UploadChannel.WEB, name="adressen.csv", actor=ACTOR)
+    assert (over_quota.value.reason, str(over_quota.value)) == ("quota", "het aanleverquotum van 0 MiB is opgebruikt")
+
+    do_end_agreement(client_a.agreements.get(), actor=ACTOR)
+    with pytest.raises(policy.Refusal) as no_agreement:
+        actions.do_register_upload(client_a, channel=UploadChannel.WEB, name="adressen.csv", actor=ACTOR)
+    assert no_agreement.value.reason == "no_agreement"
+    assert "geen verwerkersovereenkomst van kracht" in str(no_agreement.value)
